@@ -1,0 +1,129 @@
+# refuge: control-room alarm receiver for Help Points.
+# Quick start: `make run` (demo receiver on loopback) and `make check` (all tests).
+
+VERSION		= 0.1.0
+
+CC		?= cc
+CFLAGS		?= -O2 -g
+LDFLAGS		?=
+PREFIX		?= /usr/local
+BINDIR		?= $(PREFIX)/bin
+SBINDIR		?= $(PREFIX)/sbin
+MANDIR		?= $(PREFIX)/share/man
+sysconfdir	?= /etc
+DESTDIR		?=
+BUILD		?= build
+PYTHON		?= /usr/bin/python3
+
+PKGS		= libevent libevent_openssl openssl sqlite3 yaml-0.1
+PKG_CFLAGS	= $(shell pkg-config --cflags $(PKGS))
+PKG_LIBS	= $(shell pkg-config --libs $(PKGS)) -lcrypt
+CHECK_CFLAGS	= $(shell pkg-config --cflags check)
+CHECK_LIBS	= $(shell pkg-config --libs check)
+
+WARNINGS	= -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+		  -Wpointer-arith -Wcast-qual -Werror
+ALL_CPPFLAGS	= -Iinclude -D_DEFAULT_SOURCE -D_GNU_SOURCE \
+		  -DREFUGE_VERSION='"$(VERSION)"' -DREFUGE_SYSCONFDIR='"$(sysconfdir)"' $(CPPFLAGS)
+ALL_CFLAGS	= -std=c11 $(WARNINGS) $(PKG_CFLAGS) $(CFLAGS)
+
+# Layer 1: pure cores (no sockets, no event loop, no SQLite, no logging).
+CORE_SRCS	= src/core/diag.c src/core/line.c src/core/evtype.c \
+		  src/core/duration.c src/core/timefmt.c src/core/uproto.c \
+		  src/core/yamltree.c src/core/config.c src/core/registry.c
+# Layer 2: services, one owner per outside thing.
+SERVICE_SRCS	= src/service/log.c src/service/store.c src/service/tlsctx.c \
+		  src/service/conn.c src/service/listener.c
+# Layer 3: the daemon and its sessions.
+REFUGED_SRCS	= src/refuged/refuged.c src/refuged/daemon.c src/refuged/unit.c \
+		  src/refuged/supervise.c
+
+UNIT_TESTS	= check_line check_uproto check_evtype check_duration check_timefmt \
+		  check_config check_registry check_store
+
+CORE_OBJS	= $(CORE_SRCS:%.c=$(BUILD)/%.o)
+SERVICE_OBJS	= $(SERVICE_SRCS:%.c=$(BUILD)/%.o)
+REFUGED_OBJS	= $(REFUGED_SRCS:%.c=$(BUILD)/%.o)
+TEST_BINS	= $(UNIT_TESTS:%=$(BUILD)/tests/%)
+PROGRAMS	= $(BUILD)/refuged
+
+ifeq ($(V),1)
+Q =
+else
+Q = @
+endif
+
+.PHONY: all deps run check check-unit check-integration check-asan \
+	lint-headers lint-man fuzz clean install uninstall
+
+all: $(PROGRAMS)
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(BUILD)/libcore.a: $(CORE_OBJS)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/libservice.a: $(SERVICE_OBJS)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/refuged: $(REFUGED_OBJS) $(BUILD)/libservice.a $(BUILD)/libcore.a
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libservice.a $(BUILD)/libcore.a
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) $(CHECK_CFLAGS) -DTEST_SRCDIR='"$(CURDIR)/tests"' \
+		$(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(CHECK_LIBS)
+
+# Installs the Debian packages the build and tests need, if any are missing.
+deps:
+	@sh tests/deps.sh
+
+run: deps
+	@$(MAKE) --no-print-directory all
+	@sh tests/certs/demo.sh demo
+	exec $(BUILD)/refuged -c demo/refuge.yaml
+
+check: deps
+	@$(MAKE) --no-print-directory all tests
+	@$(MAKE) --no-print-directory check-unit check-integration lint-headers lint-man
+	@$(MAKE) --no-print-directory check-asan
+
+tests: $(TEST_BINS)
+
+check-unit: $(TEST_BINS)
+	@for t in $(TEST_BINS); do echo "== $$t"; CK_FORK=yes $$t || exit 1; done
+
+check-integration: $(PROGRAMS)
+	REFUGE_BUILD=$(CURDIR)/$(BUILD) $(PYTHON) -m pytest -q -p no:cacheprovider tests/integration
+
+SAN_FLAGS = -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+check-asan:
+	@$(MAKE) --no-print-directory BUILD=build-asan CFLAGS="$(SAN_FLAGS)" LDFLAGS="$(SAN_FLAGS)" all tests
+	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+		$(MAKE) --no-print-directory BUILD=build-asan check-unit check-integration
+
+# Pure cores must not reach for the event loop, TLS or the database.
+lint-headers:
+	@! grep -nE '#include <(event2|openssl|sqlite3)' $(CORE_SRCS) $(CORE_SRCS:src/core/%.c=include/refuge/%.h) 2>/dev/null \
+		|| { echo "a pure core includes a service library"; exit 1; }
+
+lint-man:
+	@command -v mandoc >/dev/null || { echo "mandoc missing"; exit 1; }
+	mandoc -T lint -W warning man/*.[0-9]
+
+fuzz:
+	@$(MAKE) --no-print-directory -C . BUILD=build-fuzz CC=clang \
+		CFLAGS="-O1 -g -fsanitize=fuzzer-no-link,address,undefined" all
+	@for f in tests/fuzz/fuzz_*.c; do n=$$(basename $$f .c); \
+		clang $(ALL_CPPFLAGS) -std=c11 -g -fsanitize=fuzzer,address,undefined $(PKG_CFLAGS) \
+		-o build-fuzz/$$n $$f build-fuzz/libcore.a $(PKG_LIBS) || exit 1; done
+
+clean:
+	rm -rf build build-asan build-fuzz
+
+-include $(CORE_OBJS:.o=.d) $(SERVICE_OBJS:.o=.d) $(REFUGED_OBJS:.o=.d)

@@ -1,0 +1,51 @@
+/* refuge.yaml: the daemon's configuration, read with libyaml and validated. Pure. */
+#ifndef REFUGE_CONFIG_H
+#define REFUGE_CONFIG_H
+
+#include <stdint.h>
+
+#include "diag.h"
+
+enum config_log_level {
+	CONFIG_LOG_ERROR,
+	CONFIG_LOG_WARNING,
+	CONFIG_LOG_INFO,
+	CONFIG_LOG_DEBUG
+};
+
+/* Every path is already resolved against the directory of the file that named it. */
+struct refuge_config {
+	char			*path;			/* this file */
+	char			*listen_units;		/* "host:port", default "0.0.0.0:7400" */
+	char			*listen_operators;	/* default "127.0.0.1:7401" */
+	char			*listen_metrics;	/* NULL unless given */
+	char			*tls_cert;		/* required */
+	char			*tls_key;		/* required */
+	char			*tls_unit_ca;		/* required */
+	char			*tls_crl;		/* NULL unless given */
+	int			 tls_min_version;	/* 0x0304 (TLS 1.3, default) or 0x0303 */
+	char			*database;		/* default "refuge.db" */
+	char			*registry;		/* default "units.yaml" */
+	int64_t			 heartbeat_ms;		/* supervision.heartbeat, default 30s */
+	int			 missed;		/* supervision.missed, default 3, 1..100 */
+	int64_t			 handshake_timeout_ms;	/* limits.handshake_timeout, default 10s */
+	int			 connections_per_address; /* limits.connections_per_address, default 64 */
+	int			 max_connections;	/* limits.max_connections, default 200000 */
+	int64_t			 command_timeout_ms;	/* limits.command_timeout, default 30s */
+	int64_t			 escalation_after_ms;	/* escalation.after, default 30s */
+	enum config_log_level	 log_level;		/* log.level, default info */
+};
+
+/*
+ * Reads and validates path. On success returns 0 and *out; on failure -1,
+ * *out NULL, and every problem found in d as "file:line:column: what".
+ * Checks that each named certificate/key/CA/CRL file is readable.
+ */
+int	config_load(const char *path, struct refuge_config **out, struct diag *d);
+void	config_free(struct refuge_config *);
+
+/* Splits "host:port" or "[v6]:port". Returns 0, or -1 on a bad form. */
+int	config_split_hostport(const char *text, char *host, int hostlen,
+	    int *port);
+
+#endif

@@ -1,0 +1,77 @@
+/* units.yaml: sites, units, plans, operators and priorities. Pure. */
+#ifndef REFUGE_REGISTRY_H
+#define REFUGE_REGISTRY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "diag.h"
+#include "evtype.h"
+
+struct registry_site {
+	char	*id;
+	char	*name;
+	char	*plan;		/* plan id, or NULL */
+};
+
+struct registry_plan {
+	char	 *id;
+	size_t	  step_count;
+	char	**steps;
+};
+
+struct registry_unit {
+	char		*id;		/* 1-64 of [A-Za-z0-9._:-] */
+	char		*name;
+	char		*site;		/* id of a site in the registry */
+	double		 lat, lon;
+	int		 has_key_sha256;
+	unsigned char	 key_sha256[32];	/* SHA-256 of the DER SubjectPublicKeyInfo */
+	int64_t		 heartbeat_ms;	/* 0: the configuration's default */
+	int		 camera_preset;	/* -1: none */
+	char		*audio_uri;	/* NULL: none */
+	int64_t		 on_test_until_ms;	/* unix ms; 0: not on test */
+};
+
+enum registry_role {
+	REGISTRY_ROLE_OPERATOR,
+	REGISTRY_ROLE_SUPERVISOR
+};
+
+struct registry_operator {
+	char			*user;
+	char			*password_hash;	/* crypt(3) */
+	enum registry_role	 role;
+};
+
+struct registry {
+	char				*path;
+	size_t				 site_count;
+	struct registry_site		*sites;
+	size_t				 unit_count;
+	struct registry_unit		*units;		/* sorted by id */
+	size_t				 plan_count;
+	struct registry_plan		*plans;
+	size_t				 operator_count;
+	struct registry_operator	*operators;
+	int				 priorities[EVTYPE_COUNT];	/* 0: no alarm */
+};
+
+/*
+ * Reads and validates path. All or nothing: on failure returns -1, *out NULL
+ * and every problem in d as "file:line:column: what".
+ */
+int	registry_load(const char *path, struct registry **out, struct diag *d);
+void	registry_free(struct registry *);
+
+const struct registry_unit	*registry_unit_find(const struct registry *,
+				    const char *id);
+const struct registry_site	*registry_site_find(const struct registry *,
+				    const char *id);
+const struct registry_plan	*registry_plan_find(const struct registry *,
+				    const char *id);
+const struct registry_operator	*registry_operator_find(const struct registry *,
+				    const char *user);
+const char			*registry_role_name(enum registry_role);
+
+#endif
