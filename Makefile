@@ -35,14 +35,15 @@ CORE_SRCS	= src/core/diag.c src/core/line.c src/core/evtype.c \
 SERVICE_SRCS	= src/service/log.c src/service/store.c src/service/tlsctx.c \
 		  src/service/conn.c src/service/listener.c
 # Layer 3: the daemon and its sessions.
-REFUGED_SRCS	= src/refuged/refuged.c src/refuged/daemon.c src/refuged/unit.c \
-		  src/refuged/supervise.c
+REFUGED_SRCS	= src/refuged/refuged.c src/refuged/daemon.c src/refuged/ingest.c \
+		  src/refuged/unit.c src/refuged/supervise.c src/refuged/operator.c
 
 UNIT_TESTS	= check_line check_uproto check_evtype check_duration check_timefmt \
 		  check_config check_registry check_store
 
 CORE_OBJS	= $(CORE_SRCS:%.c=$(BUILD)/%.o)
-SERVICE_OBJS	= $(SERVICE_SRCS:%.c=$(BUILD)/%.o)
+SERVICE_OBJS	= $(SERVICE_SRCS:%.c=$(BUILD)/%.o) $(BUILD)/gen/schema.o
+SCHEMA_SQL	= $(sort $(wildcard schema/*.sql))
 REFUGED_OBJS	= $(REFUGED_SRCS:%.c=$(BUILD)/%.o)
 TEST_BINS	= $(UNIT_TESTS:%=$(BUILD)/tests/%)
 PROGRAMS	= $(BUILD)/refuged
@@ -62,6 +63,13 @@ $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(BUILD)/gen/schema.c: schema/embed.sh $(SCHEMA_SQL)
+	@mkdir -p $(dir $@)
+	$(Q)sh schema/embed.sh $(SCHEMA_SQL) > $@
+
+$(BUILD)/gen/schema.o: $(BUILD)/gen/schema.c
+	$(Q)$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 $(BUILD)/libcore.a: $(CORE_OBJS)
 	$(Q)rm -f $@ && ar rcs $@ $^

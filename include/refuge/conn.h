@@ -1,0 +1,53 @@
+/*
+ * A TLS line connection: the only user of bufferevents. Reads are capped
+ * lines, writes are bounded, and closing is always deferred to the event
+ * loop so a session may close its connection from inside any callback.
+ */
+#ifndef REFUGE_CONN_H
+#define REFUGE_CONN_H
+
+#include <stddef.h>
+#include <sys/socket.h>
+
+#include <openssl/ssl.h>
+
+struct event_base;
+struct listener;
+struct conn;
+
+struct conn_callbacks {
+	/* The TLS handshake completed. */
+	void	(*connected)(struct conn *, void *arg);
+	/* One line without its LF or CR; line is NUL-terminated. */
+	void	(*line)(struct conn *, const char *line, size_t len, void *arg);
+	/* A line longer than the cap; the session replies and closes. */
+	void	(*overlong)(struct conn *, void *arg);
+	/*
+	 * The connection ended without conn_close() (peer EOF, error, failed
+	 * handshake, output over its bound). The conn is freed right after.
+	 */
+	void	(*failed)(struct conn *, const char *reason, void *arg);
+};
+
+struct conn_limits {
+	size_t	max_line;	/* bytes before the LF */
+	size_t	max_output;	/* queued bytes before the peer is dropped */
+};
+
+/* Takes ownership of fd; on failure closes it, releases it from owner and returns NULL. */
+struct conn	*conn_new(struct event_base *, SSL_CTX *, int fd,
+		    const struct sockaddr *, socklen_t, const char *peer,
+		    struct listener *owner, const struct conn_limits *,
+		    const struct conn_callbacks *, void *arg);
+/*
+ * Queues len bytes. Returns 0, or -1 when the connection is closing or its
+ * output bound is exceeded (it then fails with "output buffer full").
+ */
+int		 conn_send(struct conn *, const char *buf, size_t len);
+/* Stops reading, flushes what is queued (for a bounded time), then frees. No callbacks follow. */
+void		 conn_close(struct conn *);
+const char	*conn_peer(const struct conn *);
+SSL		*conn_ssl(struct conn *);
+size_t		 conn_output_length(struct conn *);
+
+#endif

@@ -1,0 +1,62 @@
+/* The refuged process: what every session shares. */
+#ifndef REFUGE_DAEMON_H
+#define REFUGE_DAEMON_H
+
+#include <stdint.h>
+#include <sys/queue.h>
+
+#include "config.h"
+#include "registry.h"
+#include "store.h"
+
+struct event;
+struct event_base;
+struct ingest;
+struct listener;
+struct tlsctx;
+struct unit_session;
+struct unit_command;
+
+/* What the receiver knows of one registered unit, connected or not. */
+struct unit_record {
+	struct daemon			*daemon;
+	const struct registry_unit	*reg;
+	struct unit_session		*session;	/* NULL while not connected */
+	enum store_unit_state		 state;
+	int64_t				 last_seen_ms;	/* wall clock, -1: never */
+	int64_t				 last_heard_mono_ms;
+	struct event			*deadline;	/* supervision */
+	struct unit_command		*commands;	/* awaiting DONE/FAIL */
+};
+
+struct daemon {
+	struct event_base	*base;
+	struct refuge_config	*config;
+	struct registry		*registry;
+	struct store		*store;
+	struct tlsctx		*tls;
+	struct listener		*unit_listener;
+	struct ingest		*ingest;
+	struct unit_record	*records;	/* parallel to registry->units */
+	LIST_HEAD(, unit_session) unit_sessions;	/* every open unit session */
+	struct listener		*operator_listener;
+	struct event		*signals[3];
+	uint64_t		 next_command;
+	uint64_t		 next_receiver_event;
+	int			 stopping;
+};
+
+int64_t			 daemon_now_ms(void);
+int64_t			 daemon_mono_ms(void);
+struct unit_record	*daemon_unit_find(struct daemon *, const char *unit_id);
+/* The unit's heartbeat interval: its own, or the configuration's. */
+int64_t			 daemon_unit_heartbeat_ms(const struct daemon *,
+			    const struct unit_record *);
+
+/* Start-up: everything that can fail does so here, with a message, before serving. */
+struct daemon	*daemon_new(struct refuge_config *, struct registry *,
+		    char *err, size_t errlen);
+int		 daemon_run(struct daemon *);
+void		 daemon_free(struct daemon *);
+
+#endif

@@ -1,0 +1,245 @@
+/* The daemon: start-up order, the unit table, signals, shutdown. */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <event2/event.h>
+
+#include "refuge/daemon.h"
+#include "refuge/ingest.h"
+#include "refuge/listener.h"
+#include "refuge/log.h"
+#include "refuge/operator.h"
+#include "refuge/supervise.h"
+#include "refuge/tlsctx.h"
+#include "refuge/unit.h"
+
+#define DAEMON_SHUTDOWN_POLL_MS		50
+#define DAEMON_SHUTDOWN_LIMIT_MS	3000
+
+int64_t
+daemon_now_ms(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int64_t
+daemon_mono_ms(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+struct unit_record *
+daemon_unit_find(struct daemon *daemon, const char *unit_id)
+{
+	const struct registry_unit	*unit;
+
+	if ((unit = registry_unit_find(daemon->registry, unit_id)) == NULL)
+		return NULL;
+	return &daemon->records[unit - daemon->registry->units];
+}
+
+int64_t
+daemon_unit_heartbeat_ms(const struct daemon *daemon,
+    const struct unit_record *record)
+{
+	return record->reg->heartbeat_ms > 0 ? record->reg->heartbeat_ms :
+	    daemon->config->heartbeat_ms;
+}
+
+static int
+daemon_load_unit(const char *unit_id, enum store_unit_state state,
+    int64_t last_seen_ms, void *arg)
+{
+	struct daemon		*daemon = arg;
+	struct unit_record	*record;
+
+	if ((record = daemon_unit_find(daemon, unit_id)) != NULL) {
+		record->state = state;
+		record->last_seen_ms = last_seen_ms;
+	}
+	return 0;
+}
+
+static int
+daemon_records_new(struct daemon *daemon, char *err, size_t errlen)
+{
+	size_t	i, count = daemon->registry->unit_count;
+
+	if ((daemon->records = calloc(count ? count : 1,
+	    sizeof(*daemon->records))) == NULL) {
+		snprintf(err, errlen, "out of memory for %zu units", count);
+		return -1;
+	}
+	for (i = 0; i < count; i++) {
+		daemon->records[i].daemon = daemon;
+		daemon->records[i].reg = &daemon->registry->units[i];
+		daemon->records[i].state = STORE_UNIT_UNKNOWN;
+		daemon->records[i].last_seen_ms = -1;
+	}
+	if (store_units_each(daemon->store, daemon_load_unit, daemon) == -1) {
+		snprintf(err, errlen, "reading units: %s",
+		    store_error(daemon->store));
+		return -1;
+	}
+	return 0;
+}
+
+static void
+daemon_shutdown_poll(evutil_socket_t fd, short what, void *arg)
+{
+	struct daemon	*daemon = arg;
+	struct timeval	 tv = { 0, DAEMON_SHUTDOWN_POLL_MS * 1000 };
+
+	(void)fd;
+	(void)what;
+	daemon->stopping += DAEMON_SHUTDOWN_POLL_MS;
+	if (listener_open_count(daemon->unit_listener) == 0 ||
+	    daemon->stopping >= DAEMON_SHUTDOWN_LIMIT_MS) {
+		event_base_loopbreak(daemon->base);
+		return;
+	}
+	event_base_once(daemon->base, -1, EV_TIMEOUT, daemon_shutdown_poll,
+	    daemon, &tv);
+}
+
+/* Stop accepting, store and acknowledge what is queued, then close every link. */
+static void
+daemon_stop(struct daemon *daemon)
+{
+	size_t	i;
+
+	log_info("shutting down");
+	daemon->stopping = 1;
+	listener_disable(daemon->unit_listener);
+	operator_shutdown(daemon);
+	if (ingest_flush(daemon->ingest) == -1)
+		log_error("shutdown: queued events were not stored; units "
+		    "will send them again");
+	for (i = 0; i < daemon->registry->unit_count; i++)
+		supervise_stop(&daemon->records[i]);
+	unit_close_all(daemon);
+	for (i = 0; i < sizeof(daemon->signals) / sizeof(daemon->signals[0]); i++)
+		event_del(daemon->signals[i]);
+	daemon_shutdown_poll(-1, 0, daemon);
+}
+
+static void
+daemon_signal(evutil_socket_t signo, short what, void *arg)
+{
+	struct daemon	*daemon = arg;
+
+	(void)what;
+	switch (signo) {
+	case SIGTERM:
+	case SIGINT:
+		if (!daemon->stopping)
+			daemon_stop(daemon);
+		break;
+	case SIGHUP:
+		log_warnx("reload is not supported yet; restart to apply changes");
+		break;
+	}
+}
+
+struct daemon *
+daemon_new(struct refuge_config *config, struct registry *registry, char *err,
+    size_t errlen)
+{
+	static const int	 signals[] = { SIGTERM, SIGINT, SIGHUP };
+	struct daemon		*daemon;
+	size_t			 i;
+
+	if ((daemon = calloc(1, sizeof(*daemon))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	daemon->config = config;
+	daemon->registry = registry;
+	LIST_INIT(&daemon->unit_sessions);
+	if ((daemon->base = event_base_new()) == NULL) {
+		snprintf(err, errlen, "cannot create event loop");
+		goto fail;
+	}
+	if ((daemon->store = store_open(config->database, err, errlen)) == NULL ||
+	    (daemon->tls = tlsctx_new(config, err, errlen)) == NULL ||
+	    daemon_records_new(daemon, err, errlen) == -1)
+		goto fail;
+	if ((daemon->ingest = ingest_new(daemon)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
+	daemon->unit_listener = listener_new(daemon->base, "units",
+	    config->listen_units, config->connections_per_address,
+	    config->max_connections, unit_accept, daemon, err, errlen);
+	if (daemon->unit_listener == NULL || operator_start(daemon, err,
+	    errlen) == -1)
+		goto fail;
+	for (i = 0; i < sizeof(signals) / sizeof(signals[0]); i++) {
+		daemon->signals[i] = evsignal_new(daemon->base, signals[i],
+		    daemon_signal, daemon);
+		if (daemon->signals[i] == NULL ||
+		    evsignal_add(daemon->signals[i], NULL) == -1) {
+			snprintf(err, errlen, "cannot install signal handlers");
+			goto fail;
+		}
+	}
+	if (supervise_start(daemon) == -1) {
+		snprintf(err, errlen, "out of memory for supervision timers");
+		goto fail;
+	}
+	return daemon;
+fail:
+	daemon_free(daemon);
+	return NULL;
+}
+
+int
+daemon_run(struct daemon *daemon)
+{
+	char	units[LISTENER_PEER_LEN], operators[LISTENER_PEER_LEN];
+
+	listener_address(daemon->unit_listener, units, sizeof(units));
+	operator_address(daemon, operators, sizeof(operators));
+	log_info("ready units=%s operators=%s registry=%zu units", units,
+	    operators, daemon->registry->unit_count);
+	if (event_base_dispatch(daemon->base) == -1) {
+		log_error("event loop failed");
+		return -1;
+	}
+	return 0;
+}
+
+void
+daemon_free(struct daemon *daemon)
+{
+	size_t	i;
+
+	if (daemon == NULL)
+		return;
+	for (i = 0; i < sizeof(daemon->signals) / sizeof(daemon->signals[0]); i++)
+		if (daemon->signals[i] != NULL)
+			event_free(daemon->signals[i]);
+	if (daemon->records != NULL)
+		for (i = 0; i < daemon->registry->unit_count; i++) {
+			supervise_stop(&daemon->records[i]);
+			unit_record_commands_free(&daemon->records[i]);
+		}
+	operator_free_all(daemon);
+	listener_free(daemon->unit_listener);
+	ingest_free(daemon->ingest);
+	free(daemon->records);
+	tlsctx_free(daemon->tls);
+	store_close(daemon->store);
+	if (daemon->base != NULL)
+		event_base_free(daemon->base);
+	free(daemon);
+}

@@ -1,0 +1,296 @@
+/*
+ * Group commit. Items queue during a loop turn; the first item activates the
+ * commit event, which libevent runs after the callbacks already active in
+ * that turn. One BEGIN ... COMMIT stores them all; only then are ACKs sent.
+ * When the commit fails nothing is acknowledged: units retransmit, and the
+ * receiver's own items stay queued and are retried.
+ */
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/event.h>
+
+#include "refuge/daemon.h"
+#include "refuge/ingest.h"
+#include "refuge/line.h"
+#include "refuge/log.h"
+#include "refuge/unit.h"
+
+#define INGEST_RETRY_MS		1000
+
+enum ingest_kind {
+	INGEST_EVENT,
+	INGEST_STATE,
+	INGEST_FIRMWARE,
+	INGEST_ATTRIBUTES
+};
+
+struct ingest_item {
+	enum ingest_kind	 kind;
+	struct unit_session	*session;	/* EVENT from a unit; NULL once gone */
+	struct unit_record	*record;
+	int			 from_receiver;
+	int			 inserted;	/* a new row, not a retransmission */
+	enum evtype		 type;
+	enum store_unit_state	 state;
+	int64_t			 unit_time_ms;
+	int64_t			 received_ms;
+	int64_t			 seen_ms;
+	char			 event_id[72];
+	char			 text[LINE_MAX_BYTES + 1];
+};
+
+struct ingest {
+	struct daemon		*daemon;
+	struct event		*commit;
+	struct event		*retry;
+	struct ingest_item	*items;
+	size_t			 count;
+	size_t			 capacity;
+};
+
+static void	ingest_commit_cb(evutil_socket_t, short, void *);
+
+struct ingest *
+ingest_new(struct daemon *daemon)
+{
+	struct ingest	*ingest;
+
+	if ((ingest = calloc(1, sizeof(*ingest))) == NULL)
+		return NULL;
+	ingest->daemon = daemon;
+	ingest->commit = event_new(daemon->base, -1, 0, ingest_commit_cb, ingest);
+	ingest->retry = evtimer_new(daemon->base, ingest_commit_cb, ingest);
+	if (ingest->commit == NULL || ingest->retry == NULL) {
+		ingest_free(ingest);
+		return NULL;
+	}
+	return ingest;
+}
+
+void
+ingest_free(struct ingest *ingest)
+{
+	if (ingest == NULL)
+		return;
+	if (ingest->commit != NULL)
+		event_free(ingest->commit);
+	if (ingest->retry != NULL)
+		event_free(ingest->retry);
+	free(ingest->items);
+	free(ingest);
+}
+
+static struct ingest_item *
+ingest_add(struct ingest *ingest, enum ingest_kind kind,
+    struct unit_record *record)
+{
+	struct ingest_item	*item, *grown;
+	size_t			 capacity;
+
+	if (ingest->count == ingest->capacity) {
+		capacity = ingest->capacity ? ingest->capacity * 2 : 256;
+		grown = realloc(ingest->items, capacity * sizeof(*grown));
+		if (grown == NULL) {
+			log_warnx("ingest: out of memory, unit=%s item dropped",
+			    record->reg->id);
+			return NULL;
+		}
+		ingest->items = grown;
+		ingest->capacity = capacity;
+	}
+	item = &ingest->items[ingest->count++];
+	memset(item, 0, offsetof(struct ingest_item, text));
+	item->text[0] = '\0';
+	item->kind = kind;
+	item->record = record;
+	item->unit_time_ms = -1;
+	item->received_ms = daemon_now_ms();
+	if (!evtimer_pending(ingest->retry, NULL))
+		event_active(ingest->commit, 0, 0);
+	return item;
+}
+
+int
+ingest_unit_event(struct ingest *ingest, struct unit_session *session,
+    struct unit_record *record, const char *event_id, enum evtype type,
+    int64_t unit_time_ms, const char *attributes)
+{
+	struct ingest_item	*item;
+
+	if ((item = ingest_add(ingest, INGEST_EVENT, record)) == NULL)
+		return -1;
+	item->session = session;
+	item->type = type;
+	item->unit_time_ms = unit_time_ms;
+	snprintf(item->event_id, sizeof(item->event_id), "%s", event_id);
+	snprintf(item->text, sizeof(item->text), "%s", attributes);
+	return 0;
+}
+
+int
+ingest_receiver_event(struct ingest *ingest, struct unit_record *record,
+    enum evtype type)
+{
+	struct ingest_item	*item;
+
+	if ((item = ingest_add(ingest, INGEST_EVENT, record)) == NULL)
+		return -1;
+	item->from_receiver = 1;
+	item->type = type;
+	/* Unique per unit for ever: receiver time plus a per-process counter. */
+	snprintf(item->event_id, sizeof(item->event_id), "rx-%lld-%llu",
+	    (long long)item->received_ms,
+	    (unsigned long long)ingest->daemon->next_receiver_event++);
+	return 0;
+}
+
+int
+ingest_unit_state(struct ingest *ingest, struct unit_record *record,
+    enum store_unit_state state)
+{
+	struct ingest_item	*item;
+
+	if ((item = ingest_add(ingest, INGEST_STATE, record)) == NULL)
+		return -1;
+	item->state = state;
+	item->seen_ms = record->last_seen_ms;
+	return 0;
+}
+
+int
+ingest_unit_firmware(struct ingest *ingest, struct unit_record *record,
+    const char *firmware)
+{
+	struct ingest_item	*item;
+
+	if ((item = ingest_add(ingest, INGEST_FIRMWARE, record)) == NULL)
+		return -1;
+	snprintf(item->text, sizeof(item->text), "%s", firmware);
+	return 0;
+}
+
+int
+ingest_unit_attributes(struct ingest *ingest, struct unit_record *record,
+    const char *attributes)
+{
+	struct ingest_item	*item;
+
+	if ((item = ingest_add(ingest, INGEST_ATTRIBUTES, record)) == NULL)
+		return -1;
+	snprintf(item->text, sizeof(item->text), "%s", attributes);
+	return 0;
+}
+
+void
+ingest_forget_session(struct ingest *ingest, struct unit_session *session)
+{
+	size_t	i;
+
+	for (i = 0; i < ingest->count; i++)
+		if (ingest->items[i].session == session)
+			ingest->items[i].session = NULL;
+}
+
+static int
+ingest_store_item(struct store *store, struct ingest_item *item)
+{
+	struct store_event	 event;
+	const char		*unit_id = item->record->reg->id;
+	int			 inserted;
+
+	switch (item->kind) {
+	case INGEST_EVENT:
+		event.unit_id = unit_id;
+		event.unit_event_id = item->event_id;
+		event.type = item->type;
+		event.priority = item->record->daemon->registry->priorities[item->type];
+		event.from_receiver = item->from_receiver;
+		event.unit_time_ms = item->unit_time_ms;
+		event.received_ms = item->received_ms;
+		event.attributes = item->text;
+		if (store_event_insert(store, &event, &inserted, NULL) == -1)
+			return -1;
+		item->inserted = inserted;
+		return store_unit_set_seen(store, unit_id, item->received_ms);
+	case INGEST_STATE:
+		return store_unit_set_state(store, unit_id, item->state,
+		    item->seen_ms);
+	case INGEST_FIRMWARE:
+		return store_unit_set_firmware(store, unit_id, item->text);
+	case INGEST_ATTRIBUTES:
+		return store_unit_set_attributes(store, unit_id, item->text);
+	}
+	return -1;
+}
+
+/* Keeps only what the receiver itself made, to try again. */
+static void
+ingest_keep_receiver_items(struct ingest *ingest)
+{
+	size_t	i, kept = 0;
+
+	for (i = 0; i < ingest->count; i++) {
+		if (ingest->items[i].kind == INGEST_EVENT &&
+		    !ingest->items[i].from_receiver)
+			continue;
+		ingest->items[kept++] = ingest->items[i];
+	}
+	ingest->count = kept;
+}
+
+int
+ingest_flush(struct ingest *ingest)
+{
+	struct store		*store = ingest->daemon->store;
+	struct ingest_item	*item;
+	struct timeval		 retry = { INGEST_RETRY_MS / 1000, 0 };
+	size_t			 i, events = 0;
+
+	if (ingest->count == 0)
+		return 0;
+	if (store_begin(store) == -1)
+		goto fail;
+	for (i = 0; i < ingest->count; i++)
+		if (ingest_store_item(store, &ingest->items[i]) == -1)
+			goto fail;
+	if (store_commit(store) == -1)
+		goto fail;
+	for (i = 0; i < ingest->count; i++) {
+		item = &ingest->items[i];
+		if (item->kind != INGEST_EVENT)
+			continue;
+		events++;
+		if (item->session != NULL)
+			unit_session_ack(item->session, item->event_id);
+		if (!item->inserted)
+			log_debug("unit=%s event=%s duplicate acknowledged",
+			    item->record->reg->id, item->event_id);
+		else if (item->type == EVTYPE_BUTTON || item->from_receiver)
+			log_info("unit=%s event=%s type=%s stored",
+			    item->record->reg->id, item->event_id,
+			    evtype_name(item->type));
+	}
+	log_debug("ingest: committed %zu items, %zu events", ingest->count,
+	    events);
+	ingest->count = 0;
+	return 0;
+fail:
+	log_error("store: write failed, nothing acknowledged, will retry: %s",
+	    store_error(store));
+	store_rollback(store);
+	ingest_keep_receiver_items(ingest);
+	if (ingest->count > 0 && !evtimer_pending(ingest->retry, NULL))
+		evtimer_add(ingest->retry, &retry);
+	return -1;
+}
+
+static void
+ingest_commit_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	(void)ingest_flush(arg);
+}

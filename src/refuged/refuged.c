@@ -1,0 +1,120 @@
+/* refuged: the control-room receiver for Help Points. */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "refuge/config.h"
+#include "refuge/daemon.h"
+#include "refuge/diag.h"
+#include "refuge/log.h"
+#include "refuge/registry.h"
+#include "refuge/tlsctx.h"
+
+#define REFUGED_DEFAULT_CONFIG	REFUGE_SYSCONFDIR "/refuge/refuge.yaml"
+
+static void
+usage(void)
+{
+	fprintf(stderr, "usage: refuged [-tvV] [-c file]\n");
+	exit(1);
+}
+
+static void
+print_diag(const struct diag *d)
+{
+	size_t	i;
+
+	for (i = 0; i < d->count; i++)
+		fprintf(stderr, "%s\n", d->messages[i]);
+	if (d->truncated)
+		fprintf(stderr, "(more errors not shown)\n");
+}
+
+/* Reads refuge.yaml and the registry it names; all errors are printed. */
+static int
+load(const char *path, struct refuge_config **config,
+    struct registry **registry)
+{
+	struct diag	d;
+	int		rc = 0;
+
+	diag_init(&d);
+	*registry = NULL;
+	if (config_load(path, config, &d) == -1)
+		rc = -1;
+	else if (registry_load((*config)->registry, registry, &d) == -1)
+		rc = -1;
+	print_diag(&d);
+	diag_clear(&d);
+	return rc;
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct refuge_config	*config = NULL;
+	struct registry		*registry = NULL;
+	struct daemon		*daemon;
+	struct tlsctx		*tls;
+	const char		*path = REFUGED_DEFAULT_CONFIG;
+	char			 err[1024];
+	int			 ch, test_only = 0, verbose = 0, rc;
+
+	while ((ch = getopt(argc, argv, "c:tvV")) != -1) {
+		switch (ch) {
+		case 'c':
+			path = optarg;
+			break;
+		case 't':
+			test_only = 1;
+			break;
+		case 'v':
+			verbose = 1;
+			break;
+		case 'V':
+			printf("refuged %s\n", REFUGE_VERSION);
+			return 0;
+		default:
+			usage();
+		}
+	}
+	if (optind != argc)
+		usage();
+	log_init("refuged", CONFIG_LOG_INFO, getenv("JOURNAL_STREAM") != NULL);
+	if (load(path, &config, &registry) == -1) {
+		config_free(config);
+		return 1;
+	}
+	log_set_level(verbose ? CONFIG_LOG_DEBUG : config->log_level);
+	if (test_only) {
+		if ((tls = tlsctx_new(config, err, sizeof(err))) == NULL) {
+			fprintf(stderr, "%s: %s\n", path, err);
+			rc = 1;
+		} else {
+			printf("configuration OK: %zu units, %zu sites, %zu "
+			    "operators\n", registry->unit_count,
+			    registry->site_count, registry->operator_count);
+			rc = 0;
+		}
+		tlsctx_free(tls);
+		registry_free(registry);
+		config_free(config);
+		return rc;
+	}
+	/* A peer that vanishes mid-write must cost an error, not the process. */
+	signal(SIGPIPE, SIG_IGN);
+	if ((daemon = daemon_new(config, registry, err, sizeof(err))) == NULL) {
+		log_error("%s", err);
+		registry_free(registry);
+		config_free(config);
+		return 1;
+	}
+	rc = daemon_run(daemon) == -1 ? 1 : 0;
+	daemon_free(daemon);
+	registry_free(registry);
+	config_free(config);
+	log_info("stopped");
+	return rc;
+}
