@@ -1,0 +1,451 @@
+"""Fixtures that run the real refuged on loopback with throw-away certificates.
+
+REFUGE_BUILD names the build directory holding refuged (default: build/).
+The `daemon` fixture starts one receiver per test; mark a test with
+@pytest.mark.refuge(config={...}, units={...}, registry={...}) to change its
+configuration (merged into the defaults below). `make_daemon` starts more,
+or restarts one on the same directory and database.
+"""
+
+import os
+import re
+import signal
+import sqlite3
+import subprocess
+import threading
+import time
+
+import pytest
+
+from helpers import Unit, wait_for
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+MKPKI = os.path.join(ROOT, "tests", "certs", "mkpki.sh")
+
+# Units with certificates: the first five are registered by default.
+REGISTERED = ["HP-001", "HP-002", "HP-003", "HP-004", "HP-005"]
+UNREGISTERED = "HP-404"	# a valid certificate, absent from the registry
+REVOKED = "HP-009"	# registered, but its certificate is in the CRL
+
+SANITIZER_MARKS = ("ERROR: AddressSanitizer", "runtime error:", "LeakSanitizer")
+READY_RE = re.compile(r"ready units=(\S+):(\d+) operators=(\S+):(\d+)")
+START_TIMEOUT = 15.0
+STOP_TIMEOUT = 15.0
+
+
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers",
+        "refuge(config=None, units=None, registry=None): configuration for the daemon fixture")
+
+
+def build_dir():
+    return os.environ.get("REFUGE_BUILD", os.path.join(ROOT, "build"))
+
+
+def refuged_path():
+    path = os.path.join(build_dir(), "refuged")
+    if not os.access(path, os.X_OK):
+        pytest.fail("no executable %s (set REFUGE_BUILD to the build directory)" % path)
+    return path
+
+
+class PKI:
+    def __init__(self, path):
+        self.dir = path
+        self.ca = os.path.join(path, "ca.crt")
+        self.server_cert = os.path.join(path, "server.crt")
+        self.server_key = os.path.join(path, "server.key")
+        self.crl = os.path.join(path, "units.crl")
+
+    def cert(self, name):
+        return os.path.join(self.dir, "units", name + ".crt")
+
+    def key(self, name):
+        return os.path.join(self.dir, "units", name + ".key")
+
+    def spki_sha256(self, name):
+        """Hex SHA-256 of the DER SubjectPublicKeyInfo of a unit's key."""
+        import hashlib
+        der = subprocess.run(
+            ["openssl", "pkey", "-in", self.key(name), "-pubout", "-outform", "DER"],
+            check=True, capture_output=True).stdout
+        return hashlib.sha256(der).hexdigest()
+
+
+@pytest.fixture(scope="session")
+def pki(tmp_path_factory):
+    path = str(tmp_path_factory.mktemp("pki"))
+    subprocess.run(["sh", MKPKI, path] + REGISTERED + [UNREGISTERED, REVOKED],
+                   check=True, capture_output=True)
+    subprocess.run(["sh", MKPKI, "--revoke", path, REVOKED], check=True,
+                   capture_output=True)
+    return PKI(path)
+
+
+@pytest.fixture(scope="session")
+def password_hash():
+    return subprocess.run(["openssl", "passwd", "-6", "-salt", "refugetest", "secret"],
+                          check=True, capture_output=True, text=True).stdout.strip()
+
+
+# ---- a small YAML writer (block style), so the suite needs only the stdlib
+
+_PLAIN_RE = re.compile(r"^[A-Za-z0-9_./][A-Za-z0-9_./:@+=-]*$")
+
+
+def _scalar(value):
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if isinstance(value, (int, float)):
+        return repr(value)
+    text = str(value)
+    if _PLAIN_RE.match(text) and not text.endswith(":"):
+        return text
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _emit(value, indent, out):
+    pad = " " * indent
+    if isinstance(value, dict):
+        for k, v in value.items():
+            if isinstance(v, dict) and v:
+                out.append("%s%s:" % (pad, k))
+                _emit(v, indent + 2, out)
+            elif isinstance(v, list) and v:
+                out.append("%s%s:" % (pad, k))
+                _emit(v, indent + 2, out)
+            elif isinstance(v, (dict, list)):
+                out.append("%s%s: %s" % (pad, k, "{}" if isinstance(v, dict) else "[]"))
+            else:
+                out.append("%s%s: %s" % (pad, k, _scalar(v)))
+    elif isinstance(value, list):
+        for item in value:
+            if isinstance(item, dict) and item:
+                sub = []
+                _emit(item, indent + 2, sub)
+                sub[0] = pad + "- " + sub[0][indent + 2:]
+                out.extend(sub)
+            elif isinstance(item, list):
+                raise ValueError("nested lists are not needed here")
+            else:
+                out.append("%s- %s" % (pad, _scalar(item)))
+    else:
+        raise ValueError("top level must be a mapping or a list")
+
+
+def to_yaml(value):
+    out = []
+    _emit(value, 0, out)
+    return "\n".join(out) + "\n"
+
+
+def yaml_line_of(text, needle):
+    """1-based number of the first line of text containing needle."""
+    for n, line in enumerate(text.splitlines(), 1):
+        if needle in line:
+            return n
+    raise AssertionError("%r not in the written YAML" % needle)
+
+
+def merge(base, over):
+    """Deep-merges over into a copy of base; a None value deletes the key."""
+    out = dict(base)
+    for k, v in over.items():
+        if v is None:
+            out.pop(k, None)
+        elif isinstance(v, dict) and isinstance(out.get(k), dict):
+            out[k] = merge(out[k], v)
+        else:
+            out[k] = v
+    return out
+
+
+def default_config(pki):
+    return {
+        "listen": {"units": "127.0.0.1:0", "operators": "127.0.0.1:0"},
+        "tls": {
+            "cert": pki.server_cert,
+            "key": pki.server_key,
+            "unit_ca": pki.ca,
+            "crl": pki.crl,
+            "min_version": "1.3",
+        },
+        "database": "refuge.db",
+        "registry": "units.yaml",
+        "supervision": {"heartbeat": "30s", "missed": 3},
+        "limits": {
+            "connections_per_address": 64,
+            "max_connections": 1000,
+            "handshake_timeout": "2s",
+            "command_timeout": "30s",
+        },
+        "escalation": {"after": "30s"},
+        "log": {"level": "debug"},
+    }
+
+
+def default_registry(password_hash):
+    units = []
+    for n, uid in enumerate(REGISTERED + [REVOKED]):
+        units.append({
+            "id": uid,
+            "name": "Racecourse Park point %d" % (n + 1),
+            "site": "racecourse",
+            "lat": round(52.246 + n * 0.001, 4),
+            "lon": round(-0.887 + n * 0.001, 4),
+        })
+    units[0]["camera_preset"] = 2
+    units[1]["audio_uri"] = "sip:hp-002@127.0.0.1"
+    return {
+        "sites": [{"id": "racecourse", "name": "Racecourse Park", "plan": "park"}],
+        "plans": [{"id": "park", "steps": ["Look at the camera", "Speak to the caller"]}],
+        "units": units,
+        "operators": [
+            {"user": "alice", "password": password_hash, "role": "operator"},
+            {"user": "bob", "password": password_hash, "role": "supervisor"},
+        ],
+    }
+
+
+class Daemon:
+    """One refuged process with its directory, log and database."""
+
+    def __init__(self, directory, pki):
+        self.dir = directory
+        self.pki = pki
+        self.config_path = os.path.join(directory, "refuge.yaml")
+        self.registry_path = os.path.join(directory, "units.yaml")
+        self.db_path = os.path.join(directory, "refuge.db")
+        self.proc = None
+        self.lines = []
+        self.cond = threading.Condition()
+        self.reader = None
+        self.killed = False
+        self.units_port = None
+        self.operators_port = None
+        self.started_ms = None
+
+    def write(self, config, registry):
+        with open(self.config_path, "w") as f:
+            f.write(to_yaml(config))
+        with open(self.registry_path, "w") as f:
+            f.write(to_yaml(registry))
+
+    def _read(self, stream):
+        for raw in stream:
+            line = raw.decode("utf-8", "replace").rstrip("\n")
+            with self.cond:
+                self.lines.append(line)
+                self.cond.notify_all()
+        with self.cond:
+            self.cond.notify_all()
+
+    def start(self):
+        self.lines = []
+        self.killed = False
+        self.started_ms = int(time.time() * 1000)
+        # Run from elsewhere, so relative paths must resolve against refuge.yaml.
+        self.proc = subprocess.Popen(
+            [refuged_path(), "-c", self.config_path],
+            cwd="/", stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT)
+        self.reader = threading.Thread(target=self._read, args=(self.proc.stdout,),
+                                       daemon=True)
+        self.reader.start()
+        deadline = time.monotonic() + START_TIMEOUT
+        with self.cond:
+            while True:
+                for line in self.lines:
+                    m = READY_RE.search(line)
+                    if m:
+                        assert m.group(1) == "127.0.0.1" and m.group(3) == "127.0.0.1", line
+                        self.units_port = int(m.group(2))
+                        self.operators_port = int(m.group(4))
+                        assert self.units_port > 0 and self.operators_port > 0, line
+                        return self
+                if self.proc.poll() is not None:
+                    self.cond.wait(0.2)	# let the reader drain what is left
+                    pytest.fail("refuged exited with %s before ready:\n%s"
+                                % (self.proc.returncode, self.log_text()))
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    self.proc.kill()
+                    pytest.fail("refuged not ready within %ss:\n%s"
+                                % (START_TIMEOUT, self.log_text()))
+                self.cond.wait(min(left, 0.1))
+
+    def log_text(self):
+        with self.cond:
+            return "\n".join(self.lines)
+
+    def find_log(self, *parts):
+        """The first log line holding every one of parts, or None."""
+        with self.cond:
+            for line in self.lines:
+                if all(p in line for p in parts):
+                    return line
+        return None
+
+    def wait_log(self, *parts, timeout=5.0):
+        """Waits for a log line holding every one of parts and returns it."""
+        deadline = time.monotonic() + timeout
+        with self.cond:
+            while True:
+                for line in self.lines:
+                    if all(p in line for p in parts):
+                        return line
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise AssertionError("no log line with %r within %ss; log:\n%s"
+                                         % (parts, timeout, "\n".join(self.lines[-60:])))
+                self.cond.wait(min(left, 0.1))
+
+    def unit(self, cert="HP-001", **kw):
+        return Unit(self, cert, **kw)
+
+    def db(self):
+        return db(self.db_path)
+
+    def query(self, sql, params=()):
+        conn = db(self.db_path)
+        try:
+            return conn.execute(sql, params).fetchall()
+        finally:
+            conn.close()
+
+    def events(self, unit_id=None, type_=None):
+        sql = "SELECT * FROM events WHERE 1=1"
+        params = []
+        if unit_id is not None:
+            sql += " AND unit_id = ?"
+            params.append(unit_id)
+        if type_ is not None:
+            sql += " AND type = ?"
+            params.append(type_)
+        return self.query(sql + " ORDER BY id", params)
+
+    def unit_row(self, unit_id):
+        rows = self.query("SELECT * FROM units WHERE id = ?", (unit_id,))
+        return rows[0] if rows else None
+
+    def running(self):
+        return self.proc is not None and self.proc.poll() is None
+
+    def stop(self, timeout=STOP_TIMEOUT):
+        """SIGTERM and wait; returns the exit status."""
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+                self.reader.join(5)
+                raise AssertionError("refuged did not exit within %ss of SIGTERM; log:\n%s"
+                                     % (timeout, self.log_text()))
+        self.reader.join(5)
+        return self.proc.returncode
+
+    def kill(self):
+        """SIGKILL, as a crash would; the exit status is then not checked."""
+        self.killed = True
+        self.proc.kill()
+        self.proc.wait()
+        self.reader.join(5)
+
+    def sanitizer_report(self):
+        text = self.log_text()
+        for mark in SANITIZER_MARKS:
+            if mark in text:
+                return mark
+        return None
+
+
+def db(path):
+    """Opens the daemon's SQLite database read-only."""
+    conn = sqlite3.connect("file:%s?mode=ro" % path, uri=True, timeout=10)
+    conn.row_factory = sqlite3.Row
+    return conn
+
+
+@pytest.fixture
+def make_daemon(pki, password_hash, tmp_path, request):
+    """Factory: make_daemon(config=, units=, registry=, directory=, start=True).
+
+    units maps a unit id to keys merged into its registry entry (None removes
+    the unit); registry replaces top-level registry keys. Passing the
+    directory of an earlier daemon reuses its files and database."""
+    started = []
+    count = [0]
+    request.node.refuge_daemons = started	# for the log on failure
+
+    def make(config=None, units=None, registry=None, directory=None, start=True):
+        if directory is None:
+            count[0] += 1
+            directory = str(tmp_path / ("d%d" % count[0]))
+            os.makedirs(directory)
+            reg = default_registry(password_hash)
+            if units:
+                kept = []
+                for entry in reg["units"]:
+                    over = units.get(entry["id"], {})
+                    if over is None:
+                        continue
+                    kept.append(merge(entry, over))
+                reg["units"] = kept
+            if registry:
+                reg = merge(reg, registry)
+            d = Daemon(directory, pki)
+            d.write(merge(default_config(pki), config or {}), reg)
+        else:
+            d = Daemon(directory, pki)
+        started.append(d)
+        if start:
+            d.start()
+        return d
+
+    yield make
+
+    problems = []
+    for d in started:
+        if d.proc is None:
+            continue
+        try:
+            status = d.stop()
+        except AssertionError as e:
+            problems.append(str(e))
+            continue
+        mark = d.sanitizer_report()
+        if mark:
+            problems.append("sanitizer report (%s) from refuged in %s" % (mark, d.dir))
+        elif not d.killed and status != 0:
+            problems.append("refuged in %s exited with status %s after SIGTERM"
+                            % (d.dir, status))
+    if problems:
+        for d in started:
+            print("---- refuged log (%s)\n%s" % (d.dir, d.log_text()))
+        pytest.fail("; ".join(problems), pytrace=False)
+
+
+@pytest.fixture
+def daemon(make_daemon, request):
+    marker = request.node.get_closest_marker("refuge")
+    kw = dict(marker.kwargs) if marker else {}
+    return make_daemon(**kw)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    # Show the daemon's log under a failing test.
+    outcome = yield
+    report = outcome.get_result()
+    if report.when == "call" and report.failed:
+        for d in getattr(item, "refuge_daemons", []):
+            report.sections.append(("refuged log (%s)" % d.dir, d.log_text()[-20000:]))
+
+
+__all__ = ["Daemon", "db", "wait_for", "to_yaml", "yaml_line_of"]
