@@ -22,6 +22,7 @@ enum evtype {
 	EVTYPE_COUNT
 };
 
+/* The protocol name, or "UNKNOWN" for a value outside the enum. */
 const char	*evtype_name(enum evtype);
 /* Returns 0 and sets *type for a known name (case-sensitive), else -1. */
 int		 evtype_from_name(const char *name, enum evtype *type);

@@ -28,7 +28,10 @@ struct line_parsed {
 /*
  * Splits one line (without its LF or CR) into tokens. Returns 0, or -1 with a
  * short reason in err ("line too long", "unterminated quote", "bad escape",
- * "too many tokens", "control character", "empty line").
+ * "bad quote" (a quote inside a word, or text right after a closing quote),
+ * "bad attribute key" (key of key=value not 1-32 of [a-z0-9_]),
+ * "too many tokens", "control character", "empty line"). A bare word's value
+ * may hold further '=' ("a=b=c" is key "a", value "b=c"); "k=" has value "".
  */
 int	line_parse(struct line_parsed *, const char *line, size_t len,
 	    char *err, size_t errlen);
@@ -36,7 +39,8 @@ int	line_parse(struct line_parsed *, const char *line, size_t len,
 /*
  * Writes value to dst, double-quoted with escapes when it is empty or holds a
  * space, a quote, a backslash or '='; bare otherwise. Returns the length
- * written, or -1 if it does not fit (dst is then an empty string).
+ * written, or -1 if it does not fit or value holds a control character,
+ * which no line can carry (dst is then an empty string).
  */
 int	line_quote(char *dst, size_t dstlen, const char *value);
 

@@ -35,6 +35,7 @@ struct uproto_msg {
 	/* EVENT attributes other than at=, and STATE attributes: key=value tokens. */
 	size_t			 attr_first;	/* index into line.tokens */
 	size_t			 attr_count;
+	char			 reason_buf[LINE_MAX_BYTES + 1];	/* FAIL reason's storage */
 };
 
 enum uproto_status {
@@ -45,7 +46,8 @@ enum uproto_status {
 
 /*
  * Parses one line from a unit. On failure, err holds the reason
- * (lowercase words, no newline) for the ERR or NAK reply.
+ * (lowercase words, no newline) for the ERR or NAK reply. An EVENT's at= may
+ * stand anywhere among its attributes; parsing moves its token ahead of them.
  */
 enum uproto_status	uproto_parse(struct uproto_msg *, const char *line,
 			    size_t len, char *err, size_t errlen);
@@ -56,7 +58,12 @@ enum uproto_status	uproto_parse(struct uproto_msg *, const char *line,
  */
 int	uproto_attrs_format(const struct uproto_msg *, char *buf, size_t buflen);
 
-/* Receiver to unit. Each returns the line length including '\n', or -1 if it does not fit. */
+/*
+ * Receiver to unit. Each returns the line length including '\n', or -1 if it
+ * does not fit or an argument could not be parsed back (an id that is not
+ * line_is_ident, a counter that is not 1-20 digits, an empty reason or one
+ * with a control character, a heartbeat under 1).
+ */
 int	uproto_format_welcome(char *buf, size_t len, int heartbeat_seconds,
 	    int64_t receiver_unix_time);
 int	uproto_format_denied(char *buf, size_t len, const char *reason);
@@ -88,6 +95,7 @@ struct uproto_cmd {
  */
 int	uproto_cmd_parse(struct uproto_cmd *, const char *const *words,
 	    size_t nwords, char *err, size_t errlen);
+/* As the other formatters; -1 also for an AUDIO OPEN whose uri is still "". */
 int	uproto_format_cmd(char *buf, size_t len, const char *cmd_id,
 	    const struct uproto_cmd *);
 
