@@ -379,10 +379,13 @@ unit_line(struct conn *conn, const char *line, size_t len, void *arg)
 	status = uproto_parse(&msg, line, len, err, sizeof(err));
 	if (session->state != UNIT_ACTIVE) {
 		if (status != UPROTO_OK || msg.kind != UPROTO_HELLO) {
-			log_warnx("units: closed peer=%s reason=\"hello required\"",
-			    session->peer);
+			/* A malformed HELLO says what is wrong; anything else asks for HELLO. */
+			if (status == UPROTO_OK || strncmp(line, "HELLO ", 6) != 0)
+				snprintf(err, sizeof(err), "hello required");
+			log_warnx("units: closed peer=%s reason=\"%s\"",
+			    session->peer, err);
 			unit_send(session, buf, uproto_format_err(buf, sizeof(buf),
-			    status == UPROTO_OK ? "hello required" : err));
+			    err));
 			unit_close(session);
 			return;
 		}
