@@ -317,9 +317,14 @@ class Daemon:
         finally:
             conn.close()
 
-    def events(self, unit_id=None, type_=None):
+    def events(self, unit_id=None, type_=None, source="unit"):
+        """Event rows in insertion order; by default only what units sent
+        (source=None: receiver-made ones too)."""
         sql = "SELECT * FROM events WHERE 1=1"
         params = []
+        if source is not None:
+            sql += " AND source = ?"
+            params.append(source)
         if unit_id is not None:
             sql += " AND unit_id = ?"
             params.append(unit_id)

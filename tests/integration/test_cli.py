@@ -108,6 +108,7 @@ def test_database_is_relative_to_configuration(daemon):
     assert os.path.exists(daemon.db_path)
     rows = daemon.query("SELECT name FROM sqlite_master WHERE type = 'table'")
     assert {"units", "events"} <= {r["name"] for r in rows}
+    assert daemon.query("PRAGMA journal_mode")[0][0].lower() == "wal"
 
 
 def test_sigterm_exits_zero(daemon):

@@ -49,7 +49,7 @@ def test_every_acked_event_survives_kill9(make_daemon):
 
     again = make_daemon(directory=d.dir)
     for uid, ids in acked.items():
-        stored = {r["unit_event_id"] for r in again.events(uid) if r["source"] == "unit"}
+        stored = {r["unit_event_id"] for r in again.events(uid)}
         missing = ids - stored
         assert not missing, "%s: ACKed but lost: %s" % (uid, sorted(missing)[:10])
 
@@ -76,8 +76,8 @@ def test_events_and_state_survive_clean_restart(make_daemon):
 
 def test_restart_does_not_lose_receiver_events(make_daemon):
     d = make_daemon(config={"supervision": {"heartbeat": "1s", "missed": 2}})
-    rows = wait_for(lambda: d.events("HP-003", "UNIT_OFFLINE"), timeout=8)
+    rows = wait_for(lambda: d.events("HP-003", "UNIT_OFFLINE", source="receiver"), timeout=8)
     first_id = rows[0]["id"]
     d.kill()
     again = make_daemon(directory=d.dir)
-    assert first_id in [r["id"] for r in again.events("HP-003", "UNIT_OFFLINE")]
+    assert first_id in [r["id"] for r in again.events("HP-003", "UNIT_OFFLINE", source="receiver")]

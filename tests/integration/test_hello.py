@@ -60,6 +60,7 @@ def test_unit_id_must_match_certificate(daemon):
     # The real HP-002 was not taken over by HP-001's certificate.
     row = daemon.unit_row("HP-002")
     assert row is None or row["state"] != "online"
+    assert not daemon.events("HP-002", source=None)
 
 
 def test_unsupported_protocol_version_denied(daemon):
@@ -85,13 +86,14 @@ def test_key_pin_mismatch_denied(make_daemon, pki):
     d.unit("HP-003").hello()
 
 
-@pytest.mark.parametrize("first", ["HB 1", "EVENT e1 BUTTON", "STATE a=1", "WELCOME 1 2"])
+@pytest.mark.parametrize("first", ["HB 1", "EVENT e1 BUTTON", "STATE a=1", "WELCOME 1 2",
+                                   "FROBNICATE"])
 def test_first_line_must_be_hello(daemon, first):
     u = daemon.unit("HP-001")
     u.send(first)
     assert u.readline() == "ERR hello required"
     u.expect_eof()
-    assert not daemon.events("HP-001")
+    assert not daemon.events("HP-001", source=None)
 
 
 @pytest.mark.refuge(config={"limits": {"handshake_timeout": "1s"}})
@@ -185,6 +187,17 @@ def test_line_within_limit_is_read(daemon):
     assert reply is not None and reply.startswith("ERR ") and reply != "ERR line too long", reply
     u.send("HB 1")
     assert u.readline() == "HBACK 1"
+
+
+def test_line_limit_is_512_bytes_before_lf(daemon):
+    u = daemon.unit("HP-001")
+    u.hello()
+    u.send("STATE note=" + "z" * (512 - len("STATE note=")))	# exactly 512
+    u.send("HB 1")
+    assert u.readline() == "HBACK 1"
+    u.send("STATE note=" + "z" * (513 - len("STATE note=")))	# one over
+    assert u.readline() == "ERR line too long"
+    u.expect_eof()
 
 
 def test_tls13_is_negotiated(daemon):

@@ -14,7 +14,11 @@ def now_ms():
 
 
 def offline_rows(daemon, uid):
-    return daemon.events(uid, "UNIT_OFFLINE")
+    return daemon.events(uid, "UNIT_OFFLINE", source=None)
+
+
+def online_rows(daemon, uid, after_id=0):
+    return [r for r in daemon.events(uid, "UNIT_ONLINE", source=None) if r["id"] > after_id]
 
 
 @pytest.mark.refuge(config=FAST)
@@ -80,15 +84,14 @@ def test_unit_that_never_connects_goes_offline_once(daemon):
 def test_hello_after_offline_makes_unit_online(daemon):
     u = daemon.unit("HP-002")
     u.hello()
-    wait_for(lambda: offline_rows(daemon, "HP-002"), timeout=8)
+    off = wait_for(lambda: offline_rows(daemon, "HP-002"), timeout=8)[0]
+    assert daemon.unit_row("HP-002")["state"] == "offline"
     u.close()
     again = daemon.unit("HP-002")
     again.hello()
-    rows = wait_for(lambda: daemon.events("HP-002", "UNIT_ONLINE"), timeout=5)
+    rows = wait_for(lambda: online_rows(daemon, "HP-002", off["id"]), timeout=5)
     assert len(rows) == 1
     assert rows[0]["source"] == "receiver"
-    off = offline_rows(daemon, "HP-002")[0]
-    assert rows[0]["id"] > off["id"]
     assert daemon.unit_row("HP-002")["state"] == "online"
 
 
@@ -97,10 +100,11 @@ def test_reconnect_while_quiet_session_open_makes_online(daemon):
     # The old connection stays up but quiet; a new one replaces it.
     u = daemon.unit("HP-001")
     u.hello()
-    wait_for(lambda: offline_rows(daemon, "HP-001"), timeout=8)
+    off = wait_for(lambda: offline_rows(daemon, "HP-001"), timeout=8)[0]
     v = daemon.unit("HP-001")
     v.hello()
-    wait_for(lambda: daemon.events("HP-001", "UNIT_ONLINE"), timeout=5)
+    wait_for(lambda: online_rows(daemon, "HP-001", off["id"]), timeout=5)
+    assert daemon.unit_row("HP-001")["state"] == "online"
     v.send("HB 1")
     assert v.readline() == "HBACK 1"
 
