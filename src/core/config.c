@@ -1,0 +1,413 @@
+/* refuge.yaml to struct refuge_config, through a table of keys. */
+#include <errno.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "refuge/config.h"
+#include "refuge/yamltree.h"
+
+#define CONFIG_SECOND	1000LL
+#define CONFIG_HOUR	(3600 * CONFIG_SECOND)
+
+enum config_kind {
+	CONFIG_SECTION,		/* a nested mapping: sub */
+	CONFIG_HOSTPORT,	/* char *, "host:port" */
+	CONFIG_PATH,		/* char *, resolved against the file's directory */
+	CONFIG_READABLE,	/* CONFIG_PATH that must be a readable file */
+	CONFIG_TLSVER,		/* int, "1.2" or "1.3" */
+	CONFIG_DURATION,	/* int64_t milliseconds in min..max */
+	CONFIG_INT,		/* int in min..max */
+	CONFIG_LOGLEVEL		/* enum config_log_level */
+};
+
+struct config_ctx {
+	struct yamltree_doc	*doc;
+	struct refuge_config	*cf;
+	char			*dir;	/* of the file; NULL for the current one */
+};
+
+#define OFF(member)	offsetof(struct refuge_config, member)
+
+static const struct yamltree_field config_listen[] = {
+	{ .key = "units", .kind = CONFIG_HOSTPORT, .offset = OFF(listen_units) },
+	{ .key = "operators", .kind = CONFIG_HOSTPORT,
+	  .offset = OFF(listen_operators) },
+	{ .key = "metrics", .kind = CONFIG_HOSTPORT,
+	  .offset = OFF(listen_metrics) },
+	{ .key = NULL }
+};
+
+static const struct yamltree_field config_tls[] = {
+	{ .key = "cert", .required = 1, .kind = CONFIG_READABLE,
+	  .offset = OFF(tls_cert) },
+	{ .key = "key", .required = 1, .kind = CONFIG_READABLE,
+	  .offset = OFF(tls_key) },
+	{ .key = "unit_ca", .required = 1, .kind = CONFIG_READABLE,
+	  .offset = OFF(tls_unit_ca) },
+	{ .key = "crl", .kind = CONFIG_READABLE, .offset = OFF(tls_crl) },
+	{ .key = "min_version", .kind = CONFIG_TLSVER,
+	  .offset = OFF(tls_min_version) },
+	{ .key = NULL }
+};
+
+static const struct yamltree_field config_supervision[] = {
+	{ .key = "heartbeat", .kind = CONFIG_DURATION,
+	  .offset = OFF(heartbeat_ms), .min = CONFIG_SECOND, .max = CONFIG_HOUR },
+	{ .key = "missed", .kind = CONFIG_INT, .offset = OFF(missed),
+	  .min = 1, .max = 100 },
+	{ .key = NULL }
+};
+
+static const struct yamltree_field config_limits[] = {
+	{ .key = "connections_per_address", .kind = CONFIG_INT,
+	  .offset = OFF(connections_per_address), .min = 1, .max = 1000000 },
+	{ .key = "max_connections", .kind = CONFIG_INT,
+	  .offset = OFF(max_connections), .min = 1, .max = 1000000 },
+	{ .key = "handshake_timeout", .kind = CONFIG_DURATION,
+	  .offset = OFF(handshake_timeout_ms), .min = 100,
+	  .max = 5 * 60 * CONFIG_SECOND },
+	{ .key = "command_timeout", .kind = CONFIG_DURATION,
+	  .offset = OFF(command_timeout_ms), .min = CONFIG_SECOND,
+	  .max = CONFIG_HOUR },
+	{ .key = NULL }
+};
+
+static const struct yamltree_field config_escalation[] = {
+	{ .key = "after", .kind = CONFIG_DURATION,
+	  .offset = OFF(escalation_after_ms), .min = CONFIG_SECOND,
+	  .max = CONFIG_HOUR },
+	{ .key = NULL }
+};
+
+static const struct yamltree_field config_log[] = {
+	{ .key = "level", .kind = CONFIG_LOGLEVEL, .offset = OFF(log_level) },
+	{ .key = NULL }
+};
+
+static const struct yamltree_field config_top[] = {
+	{ .key = "listen", .kind = CONFIG_SECTION, .sub = config_listen },
+	{ .key = "tls", .required = 1, .kind = CONFIG_SECTION,
+	  .sub = config_tls },
+	{ .key = "database", .kind = CONFIG_PATH, .offset = OFF(database) },
+	{ .key = "registry", .kind = CONFIG_PATH, .offset = OFF(registry) },
+	{ .key = "supervision", .kind = CONFIG_SECTION,
+	  .sub = config_supervision },
+	{ .key = "limits", .kind = CONFIG_SECTION, .sub = config_limits },
+	{ .key = "escalation", .kind = CONFIG_SECTION, .sub = config_escalation },
+	{ .key = "log", .kind = CONFIG_SECTION, .sub = config_log },
+	{ .key = NULL }
+};
+
+static const char *const config_level_names[] = {
+	[CONFIG_LOG_ERROR] = "error",
+	[CONFIG_LOG_WARNING] = "warning",
+	[CONFIG_LOG_INFO] = "info",
+	[CONFIG_LOG_DEBUG] = "debug"
+};
+
+int
+config_split_hostport(const char *text, char *host, int hostlen, int *port)
+{
+	const char	*h, *p, *end;
+	size_t		 len, i;
+	long		 n = 0;
+
+	if (text[0] == '[') {
+		h = text + 1;
+		if ((end = strchr(h, ']')) == NULL || end[1] != ':')
+			return -1;
+		p = end + 2;
+	} else {
+		h = text;
+		/* A bare v6 address would be ambiguous: it needs brackets. */
+		if ((end = strchr(h, ':')) == NULL || strchr(end + 1, ':'))
+			return -1;
+		p = end + 1;
+	}
+	len = (size_t)(end - h);
+	if (len == 0 || hostlen <= 0 || len >= (size_t)hostlen)
+		return -1;
+	for (i = 0; i < len; i++)
+		if ((unsigned char)h[i] <= ' ' || h[i] == '[' || h[i] == ']' ||
+		    h[i] == '/' || h[i] == 0x7f)
+			return -1;
+	if (*p == '\0' || strlen(p) > 5)
+		return -1;
+	for (; *p != '\0'; p++) {
+		if (*p < '0' || *p > '9')
+			return -1;
+		n = n * 10 + (*p - '0');
+	}
+	if (n > 65535)
+		return -1;
+	memcpy(host, h, len);
+	host[len] = '\0';
+	*port = (int)n;
+	return 0;
+}
+
+/* The directory part of path, or NULL when it has none. */
+static int
+config_dirname(const char *path, char **dir)
+{
+	const char	*slash;
+	size_t		 len;
+
+	*dir = NULL;
+	if ((slash = strrchr(path, '/')) == NULL)
+		return 0;
+	len = slash == path ? 1 : (size_t)(slash - path);
+	if ((*dir = strndup(path, len)) == NULL)
+		return -1;
+	return 0;
+}
+
+static char *
+config_resolve(const char *dir, const char *name)
+{
+	char	*out;
+	size_t	 len;
+
+	if (dir == NULL || name[0] == '/')
+		return strdup(name);
+	len = strlen(dir);
+	if (asprintf(&out, "%s%s%s", dir, dir[len - 1] == '/' ? "" : "/",
+	    name) == -1)
+		return NULL;
+	return out;
+}
+
+static void
+config_set_string(struct config_ctx *ctx, const struct yamltree_field *f,
+    char *value)
+{
+	char	**slot = (char **)(void *)((char *)ctx->cf + f->offset);
+
+	free(*slot);
+	*slot = value;
+}
+
+static void
+config_hostport(struct config_ctx *ctx, const struct yamltree_field *f,
+    const struct yamltree_node *n, const char *path)
+{
+	const char	*s;
+	char		 host[256], *copy;
+	int		 port;
+
+	if (yamltree_string(ctx->doc, n, path, &s) == -1)
+		return;
+	if (config_split_hostport(s, host, sizeof(host), &port) == -1) {
+		yamltree_error(ctx->doc, n, path,
+		    "expected host:port or [address]:port, port 0-65535");
+		return;
+	}
+	if ((copy = strdup(s)) == NULL) {
+		yamltree_error(ctx->doc, n, path, "out of memory");
+		return;
+	}
+	config_set_string(ctx, f, copy);
+}
+
+static void
+config_path(struct config_ctx *ctx, const struct yamltree_field *f,
+    const struct yamltree_node *n, const char *path)
+{
+	const char	*s;
+	char		*full;
+
+	if (yamltree_string(ctx->doc, n, path, &s) == -1)
+		return;
+	if (*s == '\0') {
+		yamltree_error(ctx->doc, n, path, "must not be empty");
+		return;
+	}
+	if ((full = config_resolve(ctx->dir, s)) == NULL) {
+		yamltree_error(ctx->doc, n, path, "out of memory");
+		return;
+	}
+	if (f->kind == CONFIG_READABLE && access(full, R_OK) == -1) {
+		yamltree_error(ctx->doc, n, path, "cannot read %s: %s", full,
+		    strerror(errno));
+		free(full);
+		return;
+	}
+	config_set_string(ctx, f, full);
+}
+
+static void
+config_tlsver(struct config_ctx *ctx, const struct yamltree_field *f,
+    const struct yamltree_node *n, const char *path)
+{
+	int		*slot = (int *)(void *)((char *)ctx->cf + f->offset);
+	const char	*s;
+
+	if (yamltree_string(ctx->doc, n, path, &s) == -1)
+		return;
+	if (strcmp(s, "1.3") == 0)
+		*slot = 0x0304;
+	else if (strcmp(s, "1.2") == 0)
+		*slot = 0x0303;
+	else
+		yamltree_error(ctx->doc, n, path, "expected \"1.2\" or \"1.3\"");
+}
+
+static void
+config_loglevel(struct config_ctx *ctx, const struct yamltree_node *n,
+    const char *path)
+{
+	const char	*s;
+	size_t		 i;
+
+	if (yamltree_string(ctx->doc, n, path, &s) == -1)
+		return;
+	for (i = 0; i <= CONFIG_LOG_DEBUG; i++) {
+		if (strcmp(s, config_level_names[i]) == 0) {
+			ctx->cf->log_level = (enum config_log_level)i;
+			return;
+		}
+	}
+	yamltree_error(ctx->doc, n, path,
+	    "expected error, warning, info or debug");
+}
+
+/* Called by yamltree_fields for every known key present. */
+static void
+config_field(void *arg, const struct yamltree_field *f,
+    const struct yamltree_node *n, const char *path)
+{
+	struct config_ctx	*ctx = arg;
+	char			*base = (char *)ctx->cf;
+	int64_t			 v;
+
+	switch (f->kind) {
+	case CONFIG_SECTION:
+		yamltree_fields(ctx->doc, n, path, f->sub, config_field, ctx);
+		break;
+	case CONFIG_HOSTPORT:
+		config_hostport(ctx, f, n, path);
+		break;
+	case CONFIG_PATH:
+	case CONFIG_READABLE:
+		config_path(ctx, f, n, path);
+		break;
+	case CONFIG_TLSVER:
+		config_tlsver(ctx, f, n, path);
+		break;
+	case CONFIG_DURATION:
+		if (yamltree_duration(ctx->doc, n, path, f->min, f->max,
+		    &v) == 0)
+			*(int64_t *)(void *)(base + f->offset) = v;
+		break;
+	case CONFIG_INT:
+		if (yamltree_int(ctx->doc, n, path, f->min, f->max, &v) == 0)
+			*(int *)(void *)(base + f->offset) = (int)v;
+		break;
+	case CONFIG_LOGLEVEL:
+		config_loglevel(ctx, n, path);
+		break;
+	}
+}
+
+/* Fills the string defaults that the file left out. */
+static int
+config_defaults(struct refuge_config *cf, const char *dir)
+{
+	if (cf->listen_units == NULL &&
+	    (cf->listen_units = strdup("0.0.0.0:7400")) == NULL)
+		return -1;
+	if (cf->listen_operators == NULL &&
+	    (cf->listen_operators = strdup("127.0.0.1:7401")) == NULL)
+		return -1;
+	if (cf->database == NULL &&
+	    (cf->database = config_resolve(dir, "refuge.db")) == NULL)
+		return -1;
+	if (cf->registry == NULL &&
+	    (cf->registry = config_resolve(dir, "units.yaml")) == NULL)
+		return -1;
+	return 0;
+}
+
+static struct refuge_config *
+config_new(const char *path)
+{
+	struct refuge_config	*cf;
+
+	if ((cf = calloc(1, sizeof(*cf))) == NULL)
+		return NULL;
+	if ((cf->path = strdup(path)) == NULL) {
+		free(cf);
+		return NULL;
+	}
+	cf->tls_min_version = 0x0304;
+	cf->heartbeat_ms = 30 * CONFIG_SECOND;
+	cf->missed = 3;
+	cf->handshake_timeout_ms = 10 * CONFIG_SECOND;
+	cf->connections_per_address = 64;
+	cf->max_connections = 200000;
+	cf->command_timeout_ms = 30 * CONFIG_SECOND;
+	cf->escalation_after_ms = 30 * CONFIG_SECOND;
+	cf->log_level = CONFIG_LOG_INFO;
+	return cf;
+}
+
+int
+config_load(const char *path, struct refuge_config **out, struct diag *d)
+{
+	struct yamltree_doc	 doc;
+	struct config_ctx	 ctx;
+
+	*out = NULL;
+	memset(&doc, 0, sizeof(doc));
+	memset(&ctx, 0, sizeof(ctx));
+	if ((ctx.cf = config_new(path)) == NULL ||
+	    config_dirname(path, &ctx.dir) == -1) {
+		diag_add(d, path, 0, 0, "out of memory");
+		goto fail;
+	}
+	if (yamltree_load(path, &doc, d) == -1)
+		goto fail;
+	ctx.doc = &doc;
+	if (doc.root == NULL)
+		yamltree_error(&doc, NULL, NULL, "empty file, expected a mapping");
+	else
+		yamltree_fields(&doc, doc.root, "", config_top, config_field,
+		    &ctx);
+	if (doc.errors > 0)
+		goto fail;
+	if (config_defaults(ctx.cf, ctx.dir) == -1) {
+		diag_add(d, path, 0, 0, "out of memory");
+		goto fail;
+	}
+	yamltree_free(&doc);
+	free(ctx.dir);
+	*out = ctx.cf;
+	return 0;
+fail:
+	yamltree_flush(&doc);
+	yamltree_free(&doc);
+	free(ctx.dir);
+	config_free(ctx.cf);
+	return -1;
+}
+
+void
+config_free(struct refuge_config *cf)
+{
+	if (cf == NULL)
+		return;
+	free(cf->path);
+	free(cf->listen_units);
+	free(cf->listen_operators);
+	free(cf->listen_metrics);
+	free(cf->tls_cert);
+	free(cf->tls_key);
+	free(cf->tls_unit_ca);
+	free(cf->tls_crl);
+	free(cf->database);
+	free(cf->registry);
+	free(cf);
+}

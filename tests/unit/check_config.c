@@ -1,0 +1,236 @@
+/* refuge.yaml: golden cases, values and defaults, host:port splitting. */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "refuge/config.h"
+#include "golden.h"
+
+#define CASES	TEST_SRCDIR "/conf"
+
+static int
+load_config(const char *path, struct diag *d)
+{
+	struct refuge_config	*cf = (struct refuge_config *)1;
+	int			 rc;
+
+	rc = config_load(path, &cf, d);
+	ck_assert(rc == 0 ? cf != NULL : cf == NULL);
+	config_free(cf);
+	return rc;
+}
+
+START_TEST(test_golden)
+{
+	ck_assert_int_ge(golden_run("refuge.yaml", load_config), 15);
+}
+END_TEST
+
+START_TEST(test_every_value)
+{
+	struct refuge_config	*cf;
+	struct diag		 d;
+
+	diag_init(&d);
+	ck_assert_int_eq(config_load(CASES "/config-ok/refuge.yaml", &cf, &d), 0);
+	ck_assert_uint_eq(d.count, 0);
+	ck_assert_str_eq(cf->path, CASES "/config-ok/refuge.yaml");
+	ck_assert_str_eq(cf->listen_units, "[::]:7500");
+	ck_assert_str_eq(cf->listen_operators, "127.0.0.1:0");
+	ck_assert_str_eq(cf->listen_metrics, "localhost:9741");
+	ck_assert_str_eq(cf->tls_cert, CASES "/config-ok/server.crt");
+	ck_assert_str_eq(cf->tls_key, CASES "/config-ok/server.key");
+	ck_assert_str_eq(cf->tls_unit_ca, CASES "/config-ok/unit-ca.crt");
+	ck_assert_str_eq(cf->tls_crl, CASES "/config-ok/units.crl");
+	ck_assert_int_eq(cf->tls_min_version, 0x0303);
+	ck_assert_str_eq(cf->database, "/var/lib/refuge/refuge.db");
+	ck_assert_str_eq(cf->registry, CASES "/config-ok/units.yaml");
+	ck_assert_int_eq(cf->heartbeat_ms, 45000);
+	ck_assert_int_eq(cf->missed, 5);
+	ck_assert_int_eq(cf->connections_per_address, 10);
+	ck_assert_int_eq(cf->max_connections, 1000);
+	ck_assert_int_eq(cf->handshake_timeout_ms, 500);
+	ck_assert_int_eq(cf->command_timeout_ms, 60000);
+	ck_assert_int_eq(cf->escalation_after_ms, 120000);
+	ck_assert_int_eq(cf->log_level, CONFIG_LOG_DEBUG);
+	config_free(cf);
+}
+END_TEST
+
+START_TEST(test_defaults)
+{
+	struct refuge_config	*cf;
+	struct diag		 d;
+
+	diag_init(&d);
+	ck_assert_int_eq(config_load(CASES "/config-minimal/refuge.yaml", &cf,
+	    &d), 0);
+	ck_assert_str_eq(cf->listen_units, "0.0.0.0:7400");
+	ck_assert_str_eq(cf->listen_operators, "127.0.0.1:7401");
+	ck_assert_ptr_null(cf->listen_metrics);
+	ck_assert_ptr_null(cf->tls_crl);
+	ck_assert_int_eq(cf->tls_min_version, 0x0304);
+	ck_assert_str_eq(cf->database, CASES "/config-minimal/refuge.db");
+	ck_assert_str_eq(cf->registry, CASES "/config-minimal/units.yaml");
+	ck_assert_int_eq(cf->heartbeat_ms, 30000);
+	ck_assert_int_eq(cf->missed, 3);
+	ck_assert_int_eq(cf->connections_per_address, 64);
+	ck_assert_int_eq(cf->max_connections, 200000);
+	ck_assert_int_eq(cf->handshake_timeout_ms, 10000);
+	ck_assert_int_eq(cf->command_timeout_ms, 30000);
+	ck_assert_int_eq(cf->escalation_after_ms, 30000);
+	ck_assert_int_eq(cf->log_level, CONFIG_LOG_INFO);
+	config_free(cf);
+}
+END_TEST
+
+static void
+write_file(const char *path, const char *text)
+{
+	FILE	*f;
+
+	ck_assert_ptr_nonnull(f = fopen(path, "w"));
+	fputs(text, f);
+	ck_assert_int_eq(fclose(f), 0);
+}
+
+/* conf/refuge.yaml, the documented example, loads once its files exist. */
+START_TEST(test_example)
+{
+	static const char	*const files[] = { "server.crt", "server.key",
+				    "unit-ca.crt", "refuge.yaml" };
+	struct refuge_config	*cf;
+	struct diag		 d;
+	char			 dir[] = "/tmp/check_config.XXXXXX", path[256];
+	char			*example;
+	size_t			 i;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	ck_assert_ptr_nonnull(example = golden_slurp(TEST_SRCDIR
+	    "/../conf/refuge.yaml"));
+	for (i = 0; i < 4; i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, files[i]);
+		write_file(path, i == 3 ? example : "placeholder\n");
+	}
+	free(example);
+	diag_init(&d);
+	ck_assert_int_eq(config_load(path, &cf, &d), 0);
+	ck_assert_str_eq(cf->listen_metrics, "127.0.0.1:9740");
+	ck_assert_int_eq(cf->tls_min_version, 0x0304);
+	config_free(cf);
+	for (i = 0; i < 4; i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, files[i]);
+		unlink(path);
+	}
+	rmdir(dir);
+}
+END_TEST
+
+START_TEST(test_missing_file)
+{
+	struct refuge_config	*cf;
+	struct diag		 d;
+
+	diag_init(&d);
+	ck_assert_int_eq(config_load("/nonexistent/refuge.yaml", &cf, &d), -1);
+	ck_assert_ptr_null(cf);
+	ck_assert_uint_eq(d.count, 1);
+	ck_assert_str_eq(d.messages[0], "/nonexistent/refuge.yaml: "
+	    "cannot open: No such file or directory");
+	diag_clear(&d);
+	config_free(NULL);
+}
+END_TEST
+
+/* More errors than diag keeps: the first ones in file order, and truncated. */
+START_TEST(test_many_errors)
+{
+	struct refuge_config	*cf;
+	struct diag		 d;
+	char			 path[] = "/tmp/check_config.XXXXXX";
+	FILE			*f;
+	int			 fd, i;
+
+	ck_assert_int_ne(fd = mkstemp(path), -1);
+	ck_assert_ptr_nonnull(f = fdopen(fd, "w"));
+	for (i = 0; i < 300; i++)
+		fprintf(f, "key%d: 1\n", i);
+	fclose(f);
+	diag_init(&d);
+	ck_assert_int_eq(config_load(path, &cf, &d), -1);
+	unlink(path);
+	ck_assert_ptr_null(cf);
+	ck_assert_uint_eq(d.count, DIAG_MAX_MESSAGES);
+	ck_assert_int_eq(d.truncated, 1);
+	ck_assert_ptr_nonnull(strstr(d.messages[0], ":1:1: key0: unknown key"));
+	diag_clear(&d);
+}
+END_TEST
+
+START_TEST(test_split_hostport)
+{
+	static const struct {
+		const char	*text, *host;
+		int		 port;
+	} good[] = {
+		{ "0.0.0.0:7400", "0.0.0.0", 7400 },
+		{ "127.0.0.1:0", "127.0.0.1", 0 },
+		{ "localhost:65535", "localhost", 65535 },
+		{ "[::1]:7401", "::1", 7401 },
+		{ "[::]:0", "::", 0 },
+		{ "[fe80::1%eth0]:80", "fe80::1%eth0", 80 },
+	};
+	static const char	*const bad[] = {
+		"", ":7400", "host", "host:", "host:65536", "host:-1",
+		"host:7x", "::1:7400", "[::1]7400", "[::1]:", "[]:7400",
+		"[::1:7400", "ho st:1", "host:123456", "host:+80",
+	};
+	char	host[64];
+	int	port;
+	size_t	i;
+
+	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		ck_assert_int_eq(config_split_hostport(good[i].text, host,
+		    sizeof(host), &port), 0);
+		ck_assert_str_eq(host, good[i].host);
+		ck_assert_int_eq(port, good[i].port);
+	}
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		ck_assert_msg(config_split_hostport(bad[i], host, sizeof(host),
+		    &port) == -1, "accepted '%s'", bad[i]);
+	/* The host must fit with its NUL. */
+	ck_assert_int_eq(config_split_hostport("abcd:1", host, 5, &port), 0);
+	ck_assert_int_eq(config_split_hostport("abcde:1", host, 5, &port), -1);
+}
+END_TEST
+
+static Suite *
+config_suite(void)
+{
+	Suite	*s = suite_create("config");
+	TCase	*tc = tcase_create("core");
+
+	tcase_add_test(tc, test_golden);
+	tcase_add_test(tc, test_every_value);
+	tcase_add_test(tc, test_defaults);
+	tcase_add_test(tc, test_example);
+	tcase_add_test(tc, test_missing_file);
+	tcase_add_test(tc, test_many_errors);
+	tcase_add_test(tc, test_split_hostport);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner	*sr = srunner_create(config_suite());
+	int	 failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}

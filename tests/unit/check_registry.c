@@ -1,0 +1,312 @@
+/* units.yaml: golden cases, values, lookups, 100,000 units, hostile input. */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "refuge/registry.h"
+#include "golden.h"
+
+#define CASES		TEST_SRCDIR "/conf"
+#define BIG_UNITS	100000
+
+static int
+load_registry(const char *path, struct diag *d)
+{
+	struct registry	*r = (struct registry *)1;
+	int		 rc;
+
+	rc = registry_load(path, &r, d);
+	ck_assert(rc == 0 ? r != NULL : r == NULL);
+	registry_free(r);
+	return rc;
+}
+
+START_TEST(test_golden)
+{
+	ck_assert_int_ge(golden_run("units.yaml", load_registry), 20);
+}
+END_TEST
+
+START_TEST(test_every_value)
+{
+	static const unsigned char	 key[32] = {
+		0x00, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77,
+		0x88, 0x99, 0xaa, 0xbb, 0xcc, 0xdd, 0xee, 0xff,
+		0x00, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77,
+		0x88, 0x99, 0xaa, 0xbb, 0xcc, 0xdd, 0xee, 0xff,
+	};
+	struct registry			*r;
+	const struct registry_unit	*u;
+	const struct registry_site	*s;
+	const struct registry_plan	*p;
+	const struct registry_operator	*o;
+	struct diag			 d;
+
+	diag_init(&d);
+	ck_assert_int_eq(registry_load(CASES "/registry-ok/units.yaml", &r,
+	    &d), 0);
+	ck_assert_str_eq(r->path, CASES "/registry-ok/units.yaml");
+	ck_assert_uint_eq(r->unit_count, 3);
+	ck_assert_str_eq(r->units[0].id, "HP-001");
+	ck_assert_str_eq(r->units[1].id, "HP-002");
+	ck_assert_str_eq(r->units[2].id, "a.b_c:d-9");
+
+	ck_assert_ptr_nonnull(u = registry_unit_find(r, "HP-002"));
+	ck_assert_str_eq(u->name, "Play area");
+	ck_assert_str_eq(u->site, "park");
+	ck_assert_double_eq(u->lat, -33.5);
+	ck_assert_double_eq(u->lon, 151);
+	ck_assert_int_eq(u->has_key_sha256, 1);
+	ck_assert_mem_eq(u->key_sha256, key, 32);
+	ck_assert_int_eq(u->heartbeat_ms, 120000);
+	ck_assert_int_eq(u->camera_preset, 255);
+	ck_assert_str_eq(u->audio_uri, "sip:hp-002@pbx");
+	ck_assert_int_eq(u->on_test_until_ms, 1796115600000LL);
+
+	ck_assert_ptr_nonnull(u = registry_unit_find(r, "HP-001"));
+	ck_assert_double_eq(u->lat, 90);
+	ck_assert_double_eq(u->lon, -180);
+	ck_assert_int_eq(u->has_key_sha256, 0);
+	ck_assert_int_eq(u->heartbeat_ms, 0);
+	ck_assert_int_eq(u->camera_preset, -1);
+	ck_assert_ptr_null(u->audio_uri);
+	ck_assert_int_eq(u->on_test_until_ms, 0);
+	ck_assert_ptr_nonnull(u = registry_unit_find(r, "a.b_c:d-9"));
+	ck_assert_str_eq(u->name, "");
+	ck_assert_double_eq(u->lon, 10);
+	ck_assert_int_eq(u->camera_preset, 0);
+	ck_assert_ptr_null(registry_unit_find(r, "HP-003"));
+
+	ck_assert_uint_eq(r->site_count, 2);
+	ck_assert_ptr_nonnull(s = registry_site_find(r, "park"));
+	ck_assert_str_eq(s->name, "The Park");
+	ck_assert_str_eq(s->plan, "park");
+	ck_assert_ptr_nonnull(s = registry_site_find(r, "square"));
+	ck_assert_ptr_null(s->plan);
+	ck_assert_ptr_null(registry_site_find(r, "nowhere"));
+
+	ck_assert_uint_eq(r->plan_count, 2);
+	ck_assert_ptr_nonnull(p = registry_plan_find(r, "park"));
+	ck_assert_uint_eq(p->step_count, 2);
+	ck_assert_str_eq(p->steps[0], "Open audio and speak to the caller");
+	ck_assert_str_eq(p->steps[1], "Call the warden");
+	ck_assert_ptr_nonnull(p = registry_plan_find(r, "spare"));
+	ck_assert_uint_eq(p->step_count, 1);
+
+	ck_assert_uint_eq(r->operator_count, 2);
+	ck_assert_ptr_nonnull(o = registry_operator_find(r, "alice"));
+	ck_assert_int_eq(o->role, REGISTRY_ROLE_OPERATOR);
+	ck_assert_str_eq(o->password_hash, "$6$placeholder$placeholder");
+	ck_assert_ptr_nonnull(o = registry_operator_find(r, "zoe"));
+	ck_assert_int_eq(o->role, REGISTRY_ROLE_SUPERVISOR);
+	ck_assert_str_eq(registry_role_name(o->role), "supervisor");
+	ck_assert_str_eq(registry_role_name(REGISTRY_ROLE_OPERATOR), "operator");
+	ck_assert_ptr_null(registry_operator_find(r, "mallory"));
+
+	ck_assert_int_eq(r->priorities[EVTYPE_BUTTON], 2);
+	ck_assert_int_eq(r->priorities[EVTYPE_MAINS_FAIL], 9);
+	ck_assert_int_eq(r->priorities[EVTYPE_TAMPER],
+	    evtype_default_priority(EVTYPE_TAMPER));
+	ck_assert_int_eq(r->priorities[EVTYPE_TEST], 0);
+	ck_assert_int_eq(r->priorities[EVTYPE_UNIT_ONLINE], 0);
+	registry_free(r);
+	registry_free(NULL);
+}
+END_TEST
+
+START_TEST(test_empty_lists)
+{
+	struct registry	*r;
+	struct diag	 d;
+	int		 i;
+
+	diag_init(&d);
+	ck_assert_int_eq(registry_load(CASES "/registry-lists-empty/units.yaml",
+	    &r, &d), 0);
+	ck_assert_uint_eq(r->unit_count + r->site_count + r->plan_count +
+	    r->operator_count, 0);
+	ck_assert_ptr_null(registry_unit_find(r, "HP-001"));
+	ck_assert_ptr_null(registry_site_find(r, "s"));
+	ck_assert_ptr_null(registry_plan_find(r, "p"));
+	ck_assert_ptr_null(registry_operator_find(r, "alice"));
+	for (i = 0; i < EVTYPE_COUNT; i++)
+		ck_assert_int_eq(r->priorities[i], evtype_default_priority(i));
+	registry_free(r);
+}
+END_TEST
+
+/* conf/units.yaml, the documented example, must load. */
+START_TEST(test_example)
+{
+	struct registry	*r;
+	struct diag	 d;
+
+	diag_init(&d);
+	ck_assert_int_eq(registry_load(TEST_SRCDIR "/../conf/units.yaml", &r,
+	    &d), 0);
+	ck_assert_uint_eq(r->unit_count, 3);
+	ck_assert_uint_eq(r->site_count, 1);
+	ck_assert_uint_eq(r->plan_count, 1);
+	ck_assert_uint_eq(r->operator_count, 2);
+	ck_assert_ptr_nonnull(registry_unit_find(r, "HP-003"));
+	registry_free(r);
+}
+END_TEST
+
+/* Writes BIG_UNITS units in a scrambled order; dup repeats one id. */
+static void
+write_big(const char *path, int dup)
+{
+	FILE	*f;
+	long	 i, n;
+
+	ck_assert_ptr_nonnull(f = fopen(path, "w"));
+	fputs("sites:\n  - {id: s, name: S}\nunits:\n", f);
+	for (i = 0; i < BIG_UNITS; i++) {
+		n = (i * 7919) % BIG_UNITS;	/* 7919 is prime to 10^5 */
+		if (dup && i == BIG_UNITS - 1)
+			n = 7919;
+		fprintf(f, "  - {id: HP-%06ld, name: \"Unit %ld\", site: s, "
+		    "lat: 52.1, lon: -0.8}\n", n, n);
+	}
+	ck_assert_int_eq(fclose(f), 0);
+}
+
+START_TEST(test_big)
+{
+	struct registry			*r;
+	const struct registry_unit	*u;
+	struct diag			 d;
+	char				 path[] = "/tmp/check_registry.XXXXXX";
+	char				 id[32];
+	long				 i;
+	int				 fd;
+
+	ck_assert_int_ne(fd = mkstemp(path), -1);
+	close(fd);
+	write_big(path, 0);
+	diag_init(&d);
+	ck_assert_int_eq(registry_load(path, &r, &d), 0);
+	ck_assert_uint_eq(r->unit_count, BIG_UNITS);
+	for (i = 0; i < BIG_UNITS; i++) {
+		snprintf(id, sizeof(id), "HP-%06ld", i);
+		ck_assert_ptr_nonnull(u = registry_unit_find(r, id));
+		ck_assert_ptr_eq(u, &r->units[i]);
+	}
+	registry_free(r);
+
+	write_big(path, 1);
+	ck_assert_int_eq(registry_load(path, &r, &d), -1);
+	unlink(path);
+	ck_assert_ptr_null(r);
+	ck_assert_uint_eq(d.count, 1);
+	ck_assert_ptr_nonnull(strstr(d.messages[0], ":100003:10: "
+	    "units[99999].id: duplicate unit id 'HP-007919' (first at line 5)"));
+	diag_clear(&d);
+}
+END_TEST
+
+/* Loads text from a temporary file; returns the diag lines joined. */
+static char *
+load_text(const char *text)
+{
+	struct registry	*r;
+	struct diag	 d;
+	char		 path[] = "/tmp/check_registry.XXXXXX", *out;
+	FILE		*f;
+	int		 fd, rc;
+
+	ck_assert_int_ne(fd = mkstemp(path), -1);
+	ck_assert_ptr_nonnull(f = fdopen(fd, "w"));
+	fputs(text, f);
+	fclose(f);
+	diag_init(&d);
+	rc = registry_load(path, &r, &d);
+	unlink(path);
+	registry_free(r);
+	out = golden_output(rc, &d);
+	diag_clear(&d);
+	return out;
+}
+
+static void
+assert_loads(const char *text, const char *want)
+{
+	char	*got = load_text(text);
+
+	ck_assert_msg(strstr(got, want) != NULL, "want '%s' in:\n%s", want,
+	    got);
+	free(got);
+}
+
+START_TEST(test_nesting_too_deep)
+{
+	char	text[256];
+	int	i;
+
+	strcpy(text, "sites: ");
+	for (i = 0; i < 100; i++)
+		strcat(text, "[");
+	assert_loads(text, ":1:");
+	assert_loads(text, "nested deeper than 64 levels");
+}
+END_TEST
+
+START_TEST(test_hostile_scalars)
+{
+	assert_loads("sites: [{id: s, name: \"a\\0b\"}]\n",
+	    ":1:23: sites[0].name: must not contain a NUL character\n");
+	assert_loads("sites: [{id: s, name: S, \"x\\ny\": 1}]\n",
+	    ":1:26: sites[0].x?y: unknown key\n");
+	assert_loads("units: \xff\n", ":1:8: syntax error: ");
+	assert_loads("sites:\n  - {id: s, name: S}\n---\n", ":3:1: only one");
+}
+END_TEST
+
+START_TEST(test_missing_file)
+{
+	struct registry	*r;
+	struct diag	 d;
+
+	diag_init(&d);
+	ck_assert_int_eq(registry_load("/nonexistent/units.yaml", &r, &d), -1);
+	ck_assert_ptr_null(r);
+	ck_assert_uint_eq(d.count, 1);
+	ck_assert_str_eq(d.messages[0], "/nonexistent/units.yaml: "
+	    "cannot open: No such file or directory");
+	diag_clear(&d);
+}
+END_TEST
+
+static Suite *
+registry_suite(void)
+{
+	Suite	*s = suite_create("registry");
+	TCase	*tc = tcase_create("core");
+
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, test_golden);
+	tcase_add_test(tc, test_every_value);
+	tcase_add_test(tc, test_empty_lists);
+	tcase_add_test(tc, test_example);
+	tcase_add_test(tc, test_big);
+	tcase_add_test(tc, test_nesting_too_deep);
+	tcase_add_test(tc, test_hostile_scalars);
+	tcase_add_test(tc, test_missing_file);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner	*sr = srunner_create(registry_suite());
+	int	 failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
