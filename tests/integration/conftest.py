@@ -17,7 +17,7 @@ import time
 
 import pytest
 
-from helpers import Unit, wait_for
+from helpers import OPERATOR_PASSWORD, CommandedUnit, Operator, Unit, wait_for
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
@@ -206,6 +206,7 @@ def default_registry(password_hash):
         "units": units,
         "operators": [
             {"user": "alice", "password": password_hash, "role": "operator"},
+            {"user": "carol", "password": password_hash, "role": "operator"},
             {"user": "bob", "password": password_hash, "role": "supervisor"},
         ],
     }
@@ -306,6 +307,14 @@ class Daemon:
 
     def unit(self, cert="HP-001", **kw):
         return Unit(self, cert, **kw)
+
+    def commanded_unit(self, cert="HP-001", **kw):
+        """A unit that keeps the receiver's CMD lines (see helpers)."""
+        return CommandedUnit(self, cert, **kw)
+
+    def operator(self, user="alice", password=OPERATOR_PASSWORD, **kw):
+        """An operator connection, logged in as user (None: not logged in)."""
+        return Operator(self, user, password, **kw)
 
     def db(self):
         return db(self.db_path)

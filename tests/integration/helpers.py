@@ -1,5 +1,6 @@
 """A Help Point client and polling helpers for the integration tests."""
 
+import re
 import socket
 import ssl
 import time
@@ -144,3 +145,344 @@ class Unit:
             self.sock.close()
         except OSError:
             pass
+
+
+# ---- the operator side
+
+OPERATOR_PASSWORD = "secret"	# what conftest's password_hash fixture hashes
+
+_FIELD_RE = re.compile(r'([A-Za-z_]+)=("(?:[^"\\]|\\.)*"|\S*)|("(?:[^"\\]|\\.)*")|(\S+)')
+
+
+def _unquote(text):
+    if len(text) >= 2 and text[0] == '"' and text[-1] == '"':
+        return re.sub(r"\\(.)", r"\1", text[1:-1])
+    return text
+
+
+def parse_line(line):
+    """Splits a protocol line into (words, fields): bare words (quoted ones
+    unquoted) in order, and key=value pairs with values unquoted."""
+    words, fields = [], {}
+    if line.startswith("* "):
+        line = line[2:]
+    for m in _FIELD_RE.finditer(line):
+        if m.group(1) is not None:
+            fields[m.group(1)] = _unquote(m.group(2))
+        elif m.group(3) is not None:
+            words.append(_unquote(m.group(3)))
+        else:
+            words.append(m.group(4))
+    return words, fields
+
+
+ISO_MS_RE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$")
+ALARM_RE = re.compile(
+    r'^(\* )?ALARM (?P<id>\d+) prio=(?P<prio>\d+) state=(?P<state>queued|claimed|resolved)'
+    r' type=(?P<type>[A-Z_]+) unit=(?P<unit>\S+) site=(?P<site>\S+)'
+    r' at=(?P<at>\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z)'
+    r' name="(?P<name>(?:[^"\\]|\\.)*)"'
+    r'(?: count=(?P<count>\d+))?(?: (?P<restored>restored=1))?(?: by=(?P<by>\S+))?$')
+
+
+def iso_ms(text):
+    """Milliseconds since the epoch of a YYYY-MM-DDTHH:MM:SS.mmmZ time."""
+    import calendar
+    assert ISO_MS_RE.match(text), text
+    secs = calendar.timegm(time.strptime(text[:19], "%Y-%m-%dT%H:%M:%S"))
+    return secs * 1000 + int(text[20:23])
+
+
+def parse_alarm(line):
+    """An ALARM line (reply or push) as a dict; asserts the exact format."""
+    m = ALARM_RE.match(line)
+    assert m, "not an ALARM line in the v1 format: %r" % line
+    a = m.groupdict()
+    a["id"] = int(a["id"])
+    a["prio"] = int(a["prio"])
+    a["count"] = int(a["count"]) if a["count"] else 1
+    assert m.group("count") is None or a["count"] > 1, "count=1 must be left out: %r" % line
+    a["restored"] = a["restored"] is not None
+    a["at_ms"] = iso_ms(a["at"])
+    a["line"] = line[2:] if line.startswith("* ") else line
+    return a
+
+
+class Operator:
+    """An operator's connection to the receiver's operator port (TLS, the
+    test CA verifies the server; no client certificate).
+
+    request() returns (data lines, final OK/ERR line); pushes ("* " lines)
+    met on the way are kept in .pushes until wait_push() takes them, and all
+    of them stay in .seen. A push inside a reply fails the test."""
+
+    def __init__(self, daemon, user=None, password=OPERATOR_PASSWORD, *, timeout=5.0,
+                 rcvbuf=None, tls=True):
+        self.daemon = daemon
+        self.user = user
+        self.buf = b""
+        self.eof = False
+        self.error = None
+        self.pushes = []
+        self.seen = []
+        raw = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        if rcvbuf is not None:
+            raw.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
+        raw.settimeout(timeout)
+        raw.connect(("127.0.0.1", daemon.operators_port))
+        self.local_port = raw.getsockname()[1]
+        self.peer = "peer=127.0.0.1:%d" % self.local_port
+        self.sock = raw
+        if tls:
+            self.sock = tls_context(daemon.pki, None).wrap_socket(raw, server_hostname="localhost")
+        if user is not None:
+            final = self.login(user, password)
+            assert final.startswith("OK role="), "%s: LOGIN got %r" % (user, final)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def __repr__(self):
+        return "Operator(%s %s)" % (self.user, self.peer)
+
+    @property
+    def tls_version(self):
+        return self.sock.version() if isinstance(self.sock, ssl.SSLSocket) else None
+
+    def send(self, line):
+        """Sends one line; a str gets "\\n" appended, bytes go as they are."""
+        data = line if isinstance(line, bytes) else (line + "\n").encode()
+        self.sock.sendall(data)
+
+    def readline(self, timeout=5.0):
+        """The next raw line (pushes included), or None on EOF; raises
+        AssertionError when nothing comes in time."""
+        deadline = time.monotonic() + timeout
+        while b"\n" not in self.buf:
+            if self.eof:
+                return None
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise AssertionError("%r: no line within %ss (have %r)" % (self, timeout, self.buf))
+            self.sock.settimeout(left)
+            try:
+                data = self.sock.recv(65536)
+            except socket.timeout:
+                continue
+            except (ssl.SSLError, OSError) as e:
+                self.error = e
+                self.eof = True
+                continue
+            if not data:
+                self.eof = True
+            self.buf += data
+        line, self.buf = self.buf.split(b"\n", 1)
+        return line.decode("utf-8", "replace").rstrip("\r")
+
+    def _push(self, line):
+        self.pushes.append(line)
+        self.seen.append(line)
+
+    def reply(self, timeout=5.0):
+        """Reads one reply: (data lines, final line)."""
+        deadline = time.monotonic() + timeout
+        data = []
+        while True:
+            line = self.readline(max(0.0, deadline - time.monotonic()))
+            assert line is not None, "%r: EOF before the reply ended (data %r, %r)" \
+                % (self, data, self.error)
+            if line.startswith("* "):
+                assert not data, "%r: push %r inside a reply (after %r)" % (self, line, data)
+                self._push(line)
+                continue
+            if line == "OK" or line.startswith("OK ") or line.startswith("ERR "):
+                return data, line
+            data.append(line)
+
+    def request(self, line, timeout=5.0):
+        """Sends a request and returns (data lines, final OK/ERR line)."""
+        self.send(line)
+        return self.reply(timeout)
+
+    def ok(self, line, timeout=5.0):
+        """request() that asserts OK; returns (data lines, final line)."""
+        data, final = self.request(line, timeout)
+        assert final == "OK" or final.startswith("OK "), "%r: %r got %r" % (self, line, final)
+        return data, final
+
+    def call(self, line, timeout=5.0):
+        """request() when only the final line matters."""
+        return self.request(line, timeout)[1]
+
+    def login(self, user, password=OPERATOR_PASSWORD, timeout=5.0):
+        self.user = user
+        return self.call("LOGIN %s %s" % (user, password), timeout)
+
+    def alarms(self):
+        """ALARMS parsed: a list of dicts in stack order (checks OK <count>)."""
+        data, final = self.ok("ALARMS")
+        assert final == "OK %d" % len(data), "ALARMS: %r after %d lines" % (final, len(data))
+        return [parse_alarm(l) for l in data]
+
+    def units(self):
+        """UNITS parsed: {unit id: fields} (checks OK <count>)."""
+        data, final = self.ok("UNITS")
+        assert final == "OK %d" % len(data), "UNITS: %r after %d lines" % (final, len(data))
+        out = {}
+        for l in data:
+            words, fields = parse_line(l)
+            assert words[0] == "UNIT" and len(words) == 2, l
+            out[words[1]] = fields
+        return out
+
+    @staticmethod
+    def _matches(line, prefix, contains):
+        want = prefix.split()
+        if want[0] != "*":
+            want = ["*"] + want
+        return line.split()[:len(want)] == want and all(c in line for c in contains)
+
+    def find_push(self, prefix, *contains, take=True):
+        """The first kept push whose first words are prefix's (with or
+        without the leading "*") and that holds every one of contains."""
+        for n, line in enumerate(self.pushes):
+            if self._matches(line, prefix, contains):
+                if take:
+                    del self.pushes[n]
+                return line
+        return None
+
+    def wait_push(self, prefix, *contains, timeout=5.0):
+        """Waits for a push (see find_push), takes it and returns it."""
+        deadline = time.monotonic() + timeout
+        while True:
+            line = self.find_push(prefix, *contains)
+            if line is not None:
+                return line
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise AssertionError("%r: no push %r %r within %ss; pushes seen: %r"
+                                     % (self, prefix, contains, timeout, self.seen[-20:]))
+            try:
+                line = self.readline(min(left, 0.1))
+            except AssertionError:
+                continue
+            assert line is not None, "%r: EOF waiting for push %r (%r)" % (self, prefix, self.error)
+            assert line.startswith("* "), "%r: %r outside any reply" % (self, line)
+            self._push(line)
+
+    def drain(self, wait=0.3):
+        """Reads pushes for wait seconds; returns every push kept so far."""
+        deadline = time.monotonic() + wait
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0 or self.eof:
+                return list(self.pushes)
+            try:
+                line = self.readline(left)
+            except AssertionError:
+                continue
+            if line is None:
+                continue
+            assert line.startswith("* "), "%r: %r outside any reply" % (self, line)
+            self._push(line)
+
+    def no_push(self, prefix, *contains, wait=0.3):
+        """Asserts no such push is kept or arrives within wait seconds."""
+        self.drain(wait)
+        line = self.find_push(prefix, *contains, take=False)
+        assert line is None, "%r: unexpected push %r" % (self, line)
+
+    def expect_eof(self, timeout=5.0):
+        while True:
+            line = self.readline(timeout)
+            if line is None:
+                return
+            assert line.startswith("* "), "%r: expected the connection closed, got %r" \
+                % (self, line)
+            self._push(line)
+
+    def close(self):
+        try:
+            self.sock.close()
+        except OSError:
+            pass
+
+
+class CommandedUnit(Unit):
+    """A Help Point that also takes the receiver's commands: CMD lines met
+    while waiting for a reply are kept in .commands as (cmd_id, words)."""
+
+    def __init__(self, daemon, cert="HP-001", **kw):
+        super().__init__(daemon, cert, **kw)
+        self.commands = []
+
+    def reply(self, timeout=5.0):
+        """The next line that is not a CMD."""
+        deadline = time.monotonic() + timeout
+        while True:
+            line = self.readline(max(0.0, deadline - time.monotonic()))
+            if line is not None and line.startswith("CMD "):
+                words = line.split()
+                assert len(words) >= 3, "%s: bad command line %r" % (self.cert, line)
+                self.commands.append((words[1], words[2:]))
+                continue
+            return line
+
+    def hello(self, unit_id=None, version=1, fw=None, timeout=5.0):
+        line = "HELLO %s %s" % (unit_id or self.cert, version)
+        if fw is not None:
+            line += " fw=%s" % fw
+        self.send(line)
+        reply = self.reply(timeout)
+        assert reply is not None and reply.startswith("WELCOME "), \
+            "%s: expected WELCOME, got %r" % (self.cert, reply)
+        words = reply.split()
+        return int(words[1]), int(words[2])
+
+    def event(self, event_id, type_, *attrs, timeout=5.0):
+        self.send(" ".join(["EVENT", event_id, type_] + list(attrs)))
+        line = self.reply(timeout)
+        assert line is not None, "%s: EOF after EVENT %s (%r)" % (self.cert, event_id, self.error)
+        return line
+
+    def find_command(self, *words):
+        for n, (cmd_id, got) in enumerate(self.commands):
+            if got == list(words):
+                del self.commands[n]
+                return cmd_id
+        return None
+
+    def wait_command(self, *words, timeout=5.0):
+        """Waits for "CMD <id> <words...>", takes it and returns its id."""
+        deadline = time.monotonic() + timeout
+        while True:
+            cmd_id = self.find_command(*words)
+            if cmd_id is not None:
+                return cmd_id
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise AssertionError("%s: no CMD %r within %ss; kept: %r"
+                                     % (self.cert, words, timeout, self.commands))
+            try:
+                line = self.reply(min(left, 0.1))
+            except AssertionError:
+                continue
+            assert line is not None, "%s: EOF waiting for CMD %r" % (self.cert, words)
+            raise AssertionError("%s: %r while waiting for CMD %r" % (self.cert, line, words))
+
+    def drain_commands(self, wait=0.3):
+        """Reads for wait seconds; returns every kept command."""
+        deadline = time.monotonic() + wait
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0 or self.eof:
+                return list(self.commands)
+            try:
+                line = self.reply(left)
+            except AssertionError:
+                continue
+            assert line is None, "%s: %r outside any reply" % (self.cert, line)
