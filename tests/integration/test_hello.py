@@ -211,3 +211,18 @@ def test_tls12_client_is_refused(daemon):
         u = daemon.unit("HP-001", max_version=ssl.TLSVersion.TLSv1_2)
         u.send("HELLO HP-001 1")
         assert u.readline() is not None
+
+
+def test_unit_closing_after_session_is_not_a_handshake_failure(daemon):
+    # A unit that drops its connection after a good session (no close_notify,
+    # as most embedded stacks do) must not be logged as a failed TLS handshake.
+    u = daemon.unit("HP-001")
+    u.hello()
+    u.send("HB 1")
+    assert u.readline() == "HBACK 1"
+    def peer_lines():
+        return [l for l in daemon.log_text().splitlines() if u.peer in l]
+    before = len(peer_lines())
+    u.close()
+    after = wait_for(lambda: (ls := peer_lines()) and len(ls) > before and ls)
+    assert not any("handshake failed" in l for l in after[before:]), after[before:]

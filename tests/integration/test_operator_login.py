@@ -1,0 +1,207 @@
+"""Operator protocol: TLS, LOGIN, lockout, what is allowed before login,
+malformed and overlong lines, and a client that never reads."""
+
+import socket
+import ssl
+import threading
+import time
+
+import pytest
+
+from helpers import OPERATOR_PASSWORD, Operator, tls_context, wait_for
+
+pytestmark = pytest.mark.refuge(config={"escalation": {"after": "1h"}})
+
+
+def test_login_gives_role(daemon):
+    a = daemon.operator(None)
+    assert a.tls_version == "TLSv1.3"
+    assert a.login("alice") == "OK role=operator"
+    assert a.call("PING") == "OK"
+    b = daemon.operator(None)
+    assert b.login("bob") == "OK role=supervisor"
+    assert b.call("PING") == "OK"
+    assert a.alarms() == []
+
+
+def test_server_certificate_is_verified_by_the_test_ca(daemon, pki):
+    # A client that trusts another CA must not complete the handshake.
+    other = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    other.load_verify_locations(pki.cert("OTHER-CA").replace("OTHER-CA.crt", "../other-ca.crt")) \
+        if False else other.load_default_certs()
+    raw = socket.create_connection(("127.0.0.1", daemon.operators_port), timeout=5)
+    with pytest.raises(ssl.SSLError):
+        other.wrap_socket(raw, server_hostname="localhost")
+    raw.close()
+    # With the test CA, both the name and the address SAN verify.
+    raw = socket.create_connection(("127.0.0.1", daemon.operators_port), timeout=5)
+    s = tls_context(pki, None).wrap_socket(raw, server_hostname="127.0.0.1")
+    s.sendall(b"PING\n")
+    assert s.recv(100) == b"OK\n"
+    s.close()
+
+
+def test_bad_password_is_refused_after_a_delay(daemon):
+    carol = daemon.operator("carol")
+    a = daemon.operator(None)
+    start = time.monotonic()
+    a.send("LOGIN alice wrong-password")
+    # The delay must not hold up the daemon: carol is served meanwhile.
+    t0 = time.monotonic()
+    assert carol.call("PING") == "OK"
+    assert time.monotonic() - t0 < 0.5, "a bad login stalled another operator"
+    _, final = a.reply()
+    took = time.monotonic() - start
+    assert final.startswith("ERR auth"), final
+    assert took >= 0.5, "ERR auth after %.2fs: no delay" % took
+    assert took < 4, took
+    # Still not logged in; the right password then works on the same link.
+    assert a.call("ALARMS").startswith("ERR login")
+    assert a.login("alice") == "OK role=operator"
+
+
+def test_unknown_user_is_refused_like_a_bad_password(daemon):
+    a = daemon.operator(None)
+    start = time.monotonic()
+    assert a.login("mallory", OPERATOR_PASSWORD).startswith("ERR auth")
+    assert time.monotonic() - start >= 0.5
+    # No password is ever logged.
+    assert OPERATOR_PASSWORD not in daemon.log_text()
+
+
+@pytest.mark.parametrize("line", ["ALARMS", "UNITS", "CLAIM 1", "RESOLVE 1 false reason=test",
+                                  "CMD HP-001 LIGHT ON", "STATS", "TESTMODE HP-001 off",
+                                  "HISTORY HP-001", "PLAN 1", "LOGOUT"])
+def test_only_login_and_ping_before_login(daemon, line):
+    a = daemon.operator(None)
+    assert a.call("PING") == "OK"
+    final = a.call(line)
+    assert final.startswith("ERR login"), final
+    # The connection stays usable.
+    assert a.call("PING") == "OK"
+    assert a.login("alice") == "OK role=operator"
+
+
+def test_pushes_go_only_to_logged_in_operators(daemon):
+    anon = daemon.operator(None)
+    alice = daemon.operator("alice")
+    u = daemon.commanded_unit("HP-001")
+    u.hello()
+    assert u.event("p1", "BUTTON") == "ACK p1"
+    alice.wait_push("ALARM", "type=BUTTON")
+    anon.no_push("ALARM", wait=0.3)
+    assert anon.seen == []
+
+
+def test_five_failures_lock_the_address(daemon):
+    held = daemon.operator("carol")		# logged in before: unaffected
+    clients = [daemon.operator(None) for _ in range(5)]
+    for c in clients:
+        c.send("LOGIN alice nope")
+    for c in clients:
+        _, final = c.reply(timeout=8)
+        assert final.startswith("ERR auth") or final.startswith("ERR locked"), final
+    assert any(c.call("PING") == "OK" for c in clients)
+    # Now even the right password is refused, for any user, new link or old.
+    late = daemon.operator(None)
+    final = late.login("alice")
+    assert final.startswith("ERR locked"), final
+    assert clients[0].login("bob").startswith("ERR locked")
+    assert late.call("ALARMS").startswith("ERR login")
+    assert held.call("PING") == "OK"
+    assert held.alarms() == []
+
+
+def test_logout_closes_the_connection(daemon):
+    a = daemon.operator("alice")
+    assert a.call("LOGOUT") == "OK"
+    a.expect_eof()
+
+
+@pytest.mark.parametrize("line,code", [
+    ("FROBNICATE", "ERR unknown"),
+    ("frobnicate 1 2", "ERR unknown"),
+    ("CLAIM", "ERR syntax"),
+    ("CLAIM abc", "ERR syntax"),
+    ("RELEASE", "ERR syntax"),
+    ("NOTE 1", "ERR syntax"),
+    ("RESOLVE 1", "ERR syntax"),
+    ("RESOLVE 1 maybe", "ERR syntax"),
+    ("PLAN", "ERR syntax"),
+    ("CMD", "ERR syntax"),
+    ("CMD HP-001", "ERR syntax"),
+    ("CMD HP-001 LIGHT PURPLE", "ERR syntax"),
+    ("CMD HP-001 CAMERA PRESET", "ERR syntax"),
+    ("CMD HP-001 DANCE", "ERR syntax"),
+    ("HISTORY", "ERR syntax"),
+    ("TESTMODE HP-001", "ERR syntax"),
+    ("STATS since=yesterday", "ERR syntax"),
+])
+def test_unknown_command_and_missing_arguments(daemon, line, code):
+    a = daemon.operator("bob")
+    final = a.call(line)
+    assert final.startswith(code + " "), "%r -> %r, expected %r" % (line, final, code)
+    assert a.call("PING") == "OK"
+
+
+def test_line_of_512_bytes_is_served(daemon):
+    a = daemon.operator("alice")
+    line = 'NOTE 999999 "' + "x" * (512 - len('NOTE 999999 "') - 1) + '"'
+    assert len(line) == 512
+    final = a.call(line)
+    assert final.startswith("ERR notfound"), final
+    assert a.call("PING") == "OK"
+
+
+def test_overlong_line_is_refused_and_closed(daemon):
+    other = daemon.operator("carol")
+    a = daemon.operator("alice")
+    a.send('NOTE 1 "' + "x" * 600 + '"')
+    line = a.readline()
+    assert line is not None and line.startswith("ERR toolong"), line
+    a.expect_eof()
+    # Also before login, and without any LF at all.
+    b = daemon.operator(None)
+    b.send(b"P" * 2000)
+    line = b.readline()
+    assert line is not None and line.startswith("ERR toolong"), line
+    b.expect_eof()
+    assert other.call("PING") == "OK"
+
+
+def test_operator_that_never_reads_is_dropped(daemon):
+    carol = daemon.operator("carol")
+    flood = daemon.operator("alice", rcvbuf=4096)
+    u = daemon.commanded_unit("HP-001")
+    u.hello()
+    # UNITS replies are large; pushes (repeated BUTTONs) come on top, so a
+    # receiver that stops reading from the flooder still has to drop it.
+    chunk = b"UNITS\n" * 500
+    flood.sock.settimeout(0.2)
+    deadline = time.monotonic() + 25
+    rounds = events = 0
+    while daemon.find_log("output buffer full") is None:
+        rounds += 1
+        assert time.monotonic() < deadline, "a non-reading operator was never dropped"
+        try:
+            flood.sock.send(chunk)
+        except (socket.timeout, ssl.SSLWantWriteError):
+            pass
+        except OSError:
+            break
+        if rounds % 20 == 0:
+            batch = ["EVENT f%d BUTTON" % (events + n) for n in range(50)]
+            events += 50
+            u.send(("\n".join(batch) + "\n").encode())
+            for n in range(50):
+                assert u.reply().startswith("ACK ")
+            # carol is served promptly all along.
+            t0 = time.monotonic()
+            assert carol.call("PING") == "OK"
+            assert time.monotonic() - t0 < 1.0, "a non-reading operator slowed another"
+    line = daemon.wait_log("output buffer full")
+    assert "alice" in line or flood.peer in line, line
+    assert carol.call("PING") == "OK"
+    flood.close()
+    again = daemon.operator("alice")
+    assert again.call("PING") == "OK"
