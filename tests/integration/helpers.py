@@ -486,3 +486,12 @@ class CommandedUnit(Unit):
             except AssertionError:
                 continue
             assert line is None, "%s: %r outside any reply" % (self.cert, line)
+
+
+def raise_alarm(op, unit, event_id, type_, *attrs, timeout=5.0):
+    """The unit sends an event; returns the ALARM push op then gets for it,
+    parsed. unit is a CommandedUnit."""
+    reply = unit.event(event_id, type_, *attrs)
+    assert reply == "ACK %s" % event_id, reply
+    push = op.wait_push("ALARM", "type=%s " % type_, "unit=%s " % unit.cert, timeout=timeout)
+    return parse_alarm(push)
