@@ -489,9 +489,15 @@ class CommandedUnit(Unit):
 
 
 def raise_alarm(op, unit, event_id, type_, *attrs, timeout=5.0):
-    """The unit sends an event; returns the ALARM push op then gets for it,
-    parsed. unit is a CommandedUnit."""
+    """The unit sends an event; returns the ALARM push op then gets for a
+    new alarm (an id op has not seen pushed before), parsed. unit is a
+    CommandedUnit."""
+    known = {parse_line(l)[0][1] for l in op.seen if l.startswith("* ALARM ")}
     reply = unit.event(event_id, type_, *attrs)
     assert reply == "ACK %s" % event_id, reply
-    push = op.wait_push("ALARM", "type=%s " % type_, "unit=%s " % unit.cert, timeout=timeout)
-    return parse_alarm(push)
+    deadline = time.monotonic() + timeout
+    while True:
+        push = op.wait_push("ALARM", "type=%s " % type_, "unit=%s " % unit.cert,
+                            timeout=max(0.0, deadline - time.monotonic()))
+        if parse_line(push)[0][1] not in known:
+            return parse_alarm(push)
