@@ -46,6 +46,9 @@ struct conn	*conn_new(struct event_base *, SSL_CTX *, int fd,
 int		 conn_send(struct conn *, const char *buf, size_t len);
 /* Stops reading, flushes what is queued (for a bounded time), then frees. No callbacks follow. */
 void		 conn_close(struct conn *);
+/* Stops delivering lines; conn_resume() delivers what arrived meanwhile. */
+void		 conn_pause(struct conn *);
+void		 conn_resume(struct conn *);
 const char	*conn_peer(const struct conn *);
 SSL		*conn_ssl(struct conn *);
 size_t		 conn_output_length(struct conn *);

@@ -13,8 +13,10 @@ struct event;
 struct event_base;
 struct ingest;
 struct listener;
+struct stack;
 struct tlsctx;
 struct unit_session;
+struct operator_link;
 struct unit_command;
 
 /* What the receiver knows of one registered unit, connected or not. */
@@ -27,6 +29,11 @@ struct unit_record {
 	int64_t				 last_heard_mono_ms;
 	struct event			*deadline;	/* supervision */
 	struct unit_command		*commands;	/* awaiting DONE/FAIL */
+	struct alarm			**alarms;	/* this unit's open alarms */
+	size_t				 alarm_count;
+	size_t				 alarm_capacity;
+	int64_t				 test_until_ms;	/* on test until; 0: not */
+	struct event			*test_end;
 };
 
 struct daemon {
@@ -37,11 +44,13 @@ struct daemon {
 	struct tlsctx		*tls;
 	struct listener		*unit_listener;
 	struct ingest		*ingest;
+	struct stack		*stack;
+	struct operator_link	*operators;
 	struct unit_record	*records;	/* parallel to registry->units */
 	LIST_HEAD(, unit_session) unit_sessions;	/* every open unit session */
-	struct listener		*operator_listener;
 	struct event		*signals[3];
 	uint64_t		 next_command;
+	int64_t			 started_ms;
 	uint64_t		 next_receiver_event;
 	int			 stopping;
 };

@@ -4,6 +4,7 @@
 
 #include <stddef.h>
 
+struct alarm;
 struct daemon;
 
 int	operator_start(struct daemon *, char *err, size_t errlen);
@@ -11,5 +12,13 @@ void	operator_address(struct daemon *, char *buf, size_t buflen);
 /* Stops accepting and closes every operator session. */
 void	operator_shutdown(struct daemon *);
 void	operator_free_all(struct daemon *);
+/* Operator connections still open, logged in or not. */
+int	operator_open_count(struct daemon *);
+
+/* Sends "* <text>\n" to every logged-in operator. */
+void	operator_push(struct daemon *, const char *fmt, ...)
+	    __attribute__((format(printf, 2, 3)));
+/* Sends "* ALARM ..." for the alarm to every logged-in operator. */
+void	operator_push_alarm(struct daemon *, const struct alarm *);
 
 #endif

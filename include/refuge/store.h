@@ -5,7 +5,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "alarm.h"
+#include "audit.h"
 #include "evtype.h"
+#include "stats.h"
 
 struct store;
 
@@ -59,5 +62,63 @@ int	store_units_each(struct store *,
 	    int64_t last_seen_ms, void *arg), void *arg);
 
 const char	*store_unit_state_name(enum store_unit_state);
+
+/* Alarms (store_alarms.c). Every write runs inside store_begin/store_commit. */
+
+/* Inserts a new alarm raised by event row event_id; sets alarm->id. */
+int	store_alarm_insert(struct store *, struct alarm *, int64_t event_id);
+/* Attaches an event (a repeat or a restore) and saves count and restored. */
+int	store_alarm_attach(struct store *, const struct alarm *,
+	    int64_t event_id, int64_t restored_ms);
+/* Saves state, claimed_by, claimed_ms and first_claimed_ms. */
+int	store_alarm_save_claim(struct store *, const struct alarm *);
+int	store_alarm_resolve(struct store *, const struct alarm *,
+	    const char *user, int64_t resolved_ms, const char *reason,
+	    const char *action, const char *note);
+int	store_alarm_note(struct store *, int64_t alarm_id, int64_t time_ms,
+	    const char *user, const char *text);
+/* Calls fn for every open alarm, oldest first. */
+int	store_alarms_open_each(struct store *,
+	    int (*fn)(const struct alarm *, void *arg), void *arg);
+
+int	store_command_insert(struct store *, const char *cmd_id,
+	    const char *unit_id, int64_t alarm_id, const char *user,
+	    const char *command, int64_t sent_ms);
+int	store_command_result(struct store *, const char *cmd_id,
+	    const char *result, const char *reason, int64_t done_ms);
+
+/* A supervisor's test window for a unit; until_ms 0 switches it off. */
+int	store_test_set(struct store *, const char *unit_id, int64_t until_ms,
+	    const char *user, int64_t now_ms);
+int	store_tests_each(struct store *,
+	    int (*fn)(const char *unit_id, int64_t until_ms, void *arg),
+	    void *arg);
+
+/* One event as HISTORY shows it. */
+struct store_history_event {
+	const char	*unit_event_id;
+	const char	*type;
+	const char	*source;
+	int64_t		 received_ms;
+	int64_t		 unit_time_ms;	/* -1: none */
+	const char	*attributes;
+};
+
+/* The unit's newest count events, newest first. */
+int	store_history_each(struct store *, const char *unit_id, int count,
+	    int (*fn)(const struct store_history_event *, void *arg),
+	    void *arg);
+/* Every alarm raised at or after since_ms (-1: all), for the figures. */
+int	store_stats_each(struct store *, int64_t since_ms, int64_t until_ms,
+	    int (*fn)(const struct stats_alarm *, void *arg), void *arg);
+
+/* The audit chain (store_audit.c). */
+
+/* Appends a row chained to the last one. */
+int	store_audit_append(struct store *, int64_t time_ms, const char *user,
+	    int64_t alarm_id, const char *action, const char *detail);
+/* Calls fn for every row in id order. */
+int	store_audit_each(struct store *,
+	    int (*fn)(const struct audit_row *, void *arg), void *arg);
 
 #endif

@@ -12,6 +12,7 @@
 #include "refuge/listener.h"
 #include "refuge/log.h"
 #include "refuge/operator.h"
+#include "refuge/stack.h"
 #include "refuge/supervise.h"
 #include "refuge/tlsctx.h"
 #include "refuge/unit.h"
@@ -102,7 +103,8 @@ daemon_shutdown_poll(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	daemon->stopping += DAEMON_SHUTDOWN_POLL_MS;
-	if (listener_open_count(daemon->unit_listener) == 0 ||
+	if ((listener_open_count(daemon->unit_listener) == 0 &&
+	    operator_open_count(daemon) == 0) ||
 	    daemon->stopping >= DAEMON_SHUTDOWN_LIMIT_MS) {
 		event_base_loopbreak(daemon->base);
 		return;
@@ -164,6 +166,7 @@ daemon_new(struct refuge_config *config, struct registry *registry, char *err,
 	}
 	daemon->config = config;
 	daemon->registry = registry;
+	daemon->started_ms = daemon_now_ms();
 	LIST_INIT(&daemon->unit_sessions);
 	if ((daemon->base = event_base_new()) == NULL) {
 		snprintf(err, errlen, "cannot create event loop");
@@ -173,10 +176,13 @@ daemon_new(struct refuge_config *config, struct registry *registry, char *err,
 	    (daemon->tls = tlsctx_new(config, err, errlen)) == NULL ||
 	    daemon_records_new(daemon, err, errlen) == -1)
 		goto fail;
-	if ((daemon->ingest = ingest_new(daemon)) == NULL) {
+	if ((daemon->ingest = ingest_new(daemon)) == NULL ||
+	    (daemon->stack = stack_new(daemon)) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		goto fail;
 	}
+	if (stack_load(daemon->stack, err, errlen) == -1)
+		goto fail;
 	daemon->unit_listener = listener_new(daemon->base, "units",
 	    config->listen_units, config->connections_per_address,
 	    config->max_connections, unit_accept, daemon, err, errlen);
@@ -233,6 +239,7 @@ daemon_free(struct daemon *daemon)
 			supervise_stop(&daemon->records[i]);
 			unit_record_commands_free(&daemon->records[i]);
 		}
+	stack_free(daemon->stack);
 	operator_free_all(daemon);
 	listener_free(daemon->unit_listener);
 	ingest_free(daemon->ingest);

@@ -16,6 +16,8 @@
 #include "refuge/ingest.h"
 #include "refuge/line.h"
 #include "refuge/log.h"
+#include "refuge/operator.h"
+#include "refuge/stack.h"
 #include "refuge/unit.h"
 
 #define INGEST_RETRY_MS		1000
@@ -199,6 +201,7 @@ ingest_store_item(struct store *store, struct ingest_item *item)
 {
 	struct store_event	 event;
 	const char		*unit_id = item->record->reg->id;
+	int64_t			 row_id;
 	int			 inserted;
 
 	switch (item->kind) {
@@ -211,9 +214,12 @@ ingest_store_item(struct store *store, struct ingest_item *item)
 		event.unit_time_ms = item->unit_time_ms;
 		event.received_ms = item->received_ms;
 		event.attributes = item->text;
-		if (store_event_insert(store, &event, &inserted, NULL) == -1)
+		if (store_event_insert(store, &event, &inserted, &row_id) == -1)
 			return -1;
 		item->inserted = inserted;
+		if (inserted && stack_event(item->record->daemon->stack,
+		    item->record, item->type, row_id, item->received_ms) == -1)
+			return -1;
 		return store_unit_set_seen(store, unit_id, item->received_ms);
 	case INGEST_STATE:
 		return store_unit_set_state(store, unit_id, item->state,
@@ -258,6 +264,14 @@ ingest_flush(struct ingest *ingest)
 			goto fail;
 	if (store_commit(store) == -1)
 		goto fail;
+	/* Operators first: alarms, then units coming and going, then ACKs. */
+	stack_batch_commit(ingest->daemon->stack);
+	for (i = 0; i < ingest->count; i++) {
+		item = &ingest->items[i];
+		if (item->kind == INGEST_STATE)
+			operator_push(ingest->daemon, "UNIT %s %s", item->record->reg->id,
+			    store_unit_state_name(item->state));
+	}
 	for (i = 0; i < ingest->count; i++) {
 		item = &ingest->items[i];
 		if (item->kind != INGEST_EVENT)
@@ -273,6 +287,7 @@ ingest_flush(struct ingest *ingest)
 			    item->record->reg->id, item->event_id,
 			    evtype_name(item->type));
 	}
+	stack_batch_finish(ingest->daemon->stack);
 	log_debug("ingest: committed %zu items, %zu events", ingest->count,
 	    events);
 	ingest->count = 0;
@@ -281,6 +296,7 @@ fail:
 	log_error("store: write failed, nothing acknowledged, will retry: %s",
 	    store_error(store));
 	store_rollback(store);
+	stack_batch_abort(ingest->daemon->stack);
 	ingest_keep_receiver_items(ingest);
 	if (ingest->count > 0 && !evtimer_pending(ingest->retry, NULL))
 		evtimer_add(ingest->retry, &retry);

@@ -31,7 +31,9 @@ enum conn_state {
 struct conn {
 	struct bufferevent		*bev;
 	struct event			*reap;
+	struct event			*resume;	/* delivers lines held while paused */
 	enum conn_state			 state;
+	int				 paused;
 	struct conn_limits		 limits;
 	const struct conn_callbacks	*callbacks;
 	void				*arg;
@@ -49,6 +51,8 @@ conn_free(struct conn *conn)
 		bufferevent_free(conn->bev);
 	if (conn->reap != NULL)
 		event_free(conn->reap);
+	if (conn->resume != NULL)
+		event_free(conn->resume);
 	if (conn->owner != NULL)
 		listener_release(conn->owner, (struct sockaddr *)&conn->addr);
 	free(conn->line);
@@ -89,7 +93,7 @@ conn_read(struct bufferevent *bev, void *arg)
 	struct evbuffer_ptr	 eol;
 	size_t			 eol_len, len;
 
-	while (conn->state == CONN_OPEN) {
+	while (conn->state == CONN_OPEN && !conn->paused) {
 		eol = evbuffer_search_eol(input, NULL, &eol_len, EVBUFFER_EOL_LF);
 		if (eol.pos < 0) {
 			/* No LF yet: more than a line plus CR buffered is too long already. */
@@ -115,6 +119,35 @@ conn_read(struct bufferevent *bev, void *arg)
 overlong:
 	evbuffer_drain(input, evbuffer_get_length(input));
 	conn->callbacks->overlong(conn, conn->arg);
+}
+
+static void
+conn_resume_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct conn	*conn = arg;
+
+	(void)fd;
+	(void)what;
+	if (conn->state == CONN_OPEN && !conn->paused)
+		conn_read(conn->bev, conn);
+}
+
+void
+conn_pause(struct conn *conn)
+{
+	conn->paused = 1;
+	if (conn->state == CONN_OPEN)
+		bufferevent_disable(conn->bev, EV_READ);
+}
+
+void
+conn_resume(struct conn *conn)
+{
+	conn->paused = 0;
+	if (conn->state != CONN_OPEN)
+		return;
+	bufferevent_enable(conn->bev, EV_READ);
+	event_active(conn->resume, 0, 0);
 }
 
 static void
@@ -184,6 +217,7 @@ conn_new(struct event_base *base, SSL_CTX *ctx, int fd,
 	conn->arg = arg;
 	if ((conn->line = malloc(limits->max_line + 2)) == NULL ||
 	    (conn->reap = event_new(base, -1, 0, conn_reap, conn)) == NULL ||
+	    (conn->resume = event_new(base, -1, 0, conn_resume_cb, conn)) == NULL ||
 	    (ssl = SSL_new(ctx)) == NULL)
 		goto fail;
 	conn->bev = bufferevent_openssl_socket_new(base, fd, ssl,

@@ -6,22 +6,10 @@
 #include <sqlite3.h>
 
 #include "refuge/store.h"
+#include "store_internal.h"
 
 extern const char *const	store_migrations[];
 extern const size_t		store_migration_count;
-
-enum store_statement {
-	STMT_BEGIN,
-	STMT_COMMIT,
-	STMT_ROLLBACK,
-	STMT_EVENT_INSERT,
-	STMT_UNIT_STATE,
-	STMT_UNIT_SEEN,
-	STMT_UNIT_FIRMWARE,
-	STMT_UNIT_ATTRIBUTES,
-	STMT_UNITS_ALL,
-	STMT_COUNT
-};
 
 static const char *const store_sql[STMT_COUNT] = {
 	[STMT_BEGIN] = "BEGIN IMMEDIATE",
@@ -45,11 +33,56 @@ static const char *const store_sql[STMT_COUNT] = {
 	    "INSERT INTO units (id, attributes) VALUES (?1, ?2) "
 	    "ON CONFLICT (id) DO UPDATE SET attributes = ?2",
 	[STMT_UNITS_ALL] = "SELECT id, state, coalesce(last_seen_ms, -1) FROM units",
-};
-
-struct store {
-	sqlite3		*db;
-	sqlite3_stmt	*stmt[STMT_COUNT];
+	[STMT_ALARM_INSERT] =
+	    "INSERT INTO alarms (event_id, unit_id, site_id, type, priority, "
+	    "state, raised_ms, count) VALUES (?1, ?2, ?3, ?4, ?5, 'queued', ?6, ?7)",
+	[STMT_ALARM_ATTACH] =
+	    "UPDATE alarms SET count = ?2, "
+	    "restored_ms = coalesce(?3, restored_ms) WHERE id = ?1",
+	[STMT_ALARM_ATTACH_EVENT] =
+	    "INSERT OR IGNORE INTO alarm_events (alarm_id, event_id) VALUES (?1, ?2)",
+	[STMT_ALARM_CLAIM] =
+	    "UPDATE alarms SET state = ?2, claimed_by = ?3, claimed_ms = ?4, "
+	    "first_claimed_ms = ?5 WHERE id = ?1",
+	[STMT_ALARM_RESOLVE] =
+	    "UPDATE alarms SET state = 'resolved', resolved_by = ?2, "
+	    "resolved_ms = ?3, outcome = ?4, reason = ?5, action = ?6, note = ?7, "
+	    "claimed_by = NULL WHERE id = ?1",
+	[STMT_ALARM_NOTE] =
+	    "INSERT INTO alarm_notes (alarm_id, time_ms, user, text) "
+	    "VALUES (?1, ?2, ?3, ?4)",
+	[STMT_ALARMS_OPEN] =
+	    "SELECT id, unit_id, site_id, type, priority, state, raised_ms, count, "
+	    "restored_ms IS NOT NULL, coalesce(claimed_by, ''), "
+	    "coalesce(claimed_ms, -1), coalesce(first_claimed_ms, -1) "
+	    "FROM alarms WHERE state <> 'resolved' ORDER BY id",
+	[STMT_COMMAND_INSERT] =
+	    "INSERT INTO unit_commands (cmd_id, unit_id, alarm_id, user, command, "
+	    "sent_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+	[STMT_COMMAND_RESULT] =
+	    "UPDATE unit_commands SET result = ?2, reason = ?3, done_ms = ?4 "
+	    "WHERE cmd_id = ?1",
+	[STMT_TEST_SET] =
+	    "INSERT INTO unit_tests (unit_id, until_ms, set_by, set_ms) "
+	    "VALUES (?1, ?2, ?3, ?4) ON CONFLICT (unit_id) DO UPDATE SET "
+	    "until_ms = ?2, set_by = ?3, set_ms = ?4",
+	[STMT_TESTS_ALL] = "SELECT unit_id, until_ms FROM unit_tests",
+	[STMT_HISTORY] =
+	    "SELECT unit_event_id, type, source, received_ms, "
+	    "coalesce(unit_time_ms, -1), attributes FROM events "
+	    "WHERE unit_id = ?1 ORDER BY received_ms DESC, id DESC LIMIT ?2",
+	[STMT_STATS] =
+	    "SELECT site_id, unit_id, type, coalesce(outcome, ''), "
+	    "coalesce(reason, action, ''), raised_ms, "
+	    "coalesce(first_claimed_ms, -1), coalesce(resolved_ms, -1) "
+	    "FROM alarms WHERE raised_ms >= ?1 AND raised_ms < ?2 ORDER BY id",
+	[STMT_AUDIT_LAST] = "SELECT id, hash FROM audit ORDER BY id DESC LIMIT 1",
+	[STMT_AUDIT_INSERT] =
+	    "INSERT INTO audit (id, time_ms, user, alarm_id, action, detail, "
+	    "prev_hash, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+	[STMT_AUDIT_ALL] =
+	    "SELECT id, time_ms, user, alarm_id, action, detail, prev_hash, hash "
+	    "FROM audit ORDER BY id",
 };
 
 static int
@@ -139,6 +172,11 @@ store_open(const char *path, char *err, size_t errlen)
 			goto fail;
 		}
 	}
+	if (store_audit_load_tail(store) == -1) {
+		snprintf(err, errlen, "%s: reading audit chain: %s", path,
+		    sqlite3_errmsg(store->db));
+		goto fail;
+	}
 	return store;
 fail:
 	store_close(store);
@@ -164,8 +202,7 @@ store_error(struct store *store)
 	return sqlite3_errmsg(store->db);
 }
 
-/* Runs a prepared statement that returns no rows, then resets it. */
-static int
+int
 store_step_done(struct store *store, enum store_statement which)
 {
 	sqlite3_stmt	*stmt = store->stmt[which];
@@ -194,6 +231,24 @@ store_rollback(struct store *store)
 {
 	if (!sqlite3_get_autocommit(store->db))
 		(void)store_step_done(store, STMT_ROLLBACK);
+	/* The chain's tail in memory may name a row that was rolled back. */
+	(void)store_audit_load_tail(store);
+}
+
+int
+store_bind_failed(struct store *store, enum store_statement which)
+{
+	sqlite3_reset(store->stmt[which]);
+	sqlite3_clear_bindings(store->stmt[which]);
+	return -1;
+}
+
+const char *
+store_column_text(sqlite3_stmt *stmt, int column)
+{
+	const char	*text = (const char *)sqlite3_column_text(stmt, column);
+
+	return text != NULL ? text : "";
 }
 
 int

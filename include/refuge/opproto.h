@@ -1,0 +1,92 @@
+/* Operator protocol v1: parse operators' requests, format replies and pushes. Pure. */
+#ifndef REFUGE_OPPROTO_H
+#define REFUGE_OPPROTO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "alarm.h"
+#include "line.h"
+
+enum opproto_command {
+	OPPROTO_LOGIN,
+	OPPROTO_LOGOUT,
+	OPPROTO_PING,
+	OPPROTO_ALARMS,
+	OPPROTO_UNITS,
+	OPPROTO_CLAIM,
+	OPPROTO_RELEASE,
+	OPPROTO_NOTE,
+	OPPROTO_RESOLVE,
+	OPPROTO_PLAN,
+	OPPROTO_CMD,
+	OPPROTO_HISTORY,
+	OPPROTO_STATS,
+	OPPROTO_TESTMODE
+};
+
+#define OPPROTO_HISTORY_DEFAULT	20
+#define OPPROTO_HISTORY_MAX	1000
+
+/* Pointers point into the request's own line. */
+struct opproto_request {
+	enum opproto_command	 command;
+	struct line_parsed	 line;
+	const char		*user;		/* LOGIN */
+	const char		*password;	/* LOGIN */
+	int64_t			 alarm_id;	/* CLAIM RELEASE NOTE RESOLVE PLAN */
+	const char		*unit_id;	/* CMD HISTORY TESTMODE */
+	const char		*text;		/* NOTE; RESOLVE's optional note, or NULL */
+	enum alarm_outcome	 outcome;	/* RESOLVE */
+	const char		*reason;	/* RESOLVE reason=, or NULL */
+	const char		*action;	/* RESOLVE action=, or NULL */
+	const char		*words[8];	/* CMD: the words after the unit */
+	size_t			 word_count;
+	int			 history_count;	/* HISTORY, default 20, 1..1000 */
+	int64_t			 since_ms;	/* STATS since=, or -1 */
+	int64_t			 duration_ms;	/* TESTMODE; 0 for "off" */
+};
+
+/* Error codes of "ERR <code> <text>". */
+#define OPPROTO_ERR_AUTH	"auth"		/* bad user or password */
+#define OPPROTO_ERR_LOCKED	"locked"	/* too many failed logins from the address */
+#define OPPROTO_ERR_LOGIN	"login"		/* log in first */
+#define OPPROTO_ERR_UNKNOWN	"unknown"	/* unknown command */
+#define OPPROTO_ERR_SYNTAX	"syntax"	/* missing or bad argument */
+#define OPPROTO_ERR_NOTFOUND	"notfound"	/* no such alarm, unit or plan */
+#define OPPROTO_ERR_CLAIMED	"claimed"	/* claimed by another operator */
+#define OPPROTO_ERR_STATE	"state"		/* resolved, or not claimed by you */
+#define OPPROTO_ERR_DENIED	"denied"	/* the role does not allow it */
+#define OPPROTO_ERR_OFFLINE	"offline"	/* the unit is not connected */
+#define OPPROTO_ERR_TOOLONG	"toolong"	/* line over 512 bytes */
+#define OPPROTO_ERR_INTERNAL	"internal"	/* storage failed; nothing changed */
+
+/*
+ * Parses one request line. Returns 0, or -1 with *code (one of the
+ * OPPROTO_ERR_* strings: unknown or syntax) and a precise text in err.
+ */
+int	opproto_parse(struct opproto_request *, const char *line, size_t len,
+	    const char **code, char *err, size_t errlen);
+
+/* What an ALARM line shows besides the alarm itself. */
+struct opproto_alarm_view {
+	const struct alarm	*alarm;
+	const char		*unit_name;
+};
+
+/*
+ * Each formatter writes one line with its '\n' and returns its length, or
+ * -1 if it does not fit. push adds the "* " prefix.
+ * ALARM <id> prio=<n> state=<s> type=<T> unit=<u> site=<s> at=<iso> name="..."
+ *   [count=<n>] [restored=1] [by=<user>]
+ */
+int	opproto_format_alarm(char *buf, size_t len, int push,
+	    const struct opproto_alarm_view *);
+int	opproto_format_ok(char *buf, size_t len, const char *detail);
+int	opproto_format_err(char *buf, size_t len, const char *code,
+	    const char *text);
+/* Formats any other line from a printf format; words are not quoted for you. */
+int	opproto_format(char *buf, size_t len, const char *fmt, ...)
+	    __attribute__((format(printf, 3, 4)));
+
+#endif

@@ -1,0 +1,255 @@
+/*
+ * Alarms: the effect of an event on the stack, and the state machine.
+ * States: QUEUED -> CLAIMED -> RESOLVED, CLAIMED -> QUEUED on release.
+ * Invariants: claimed_by is "" unless CLAIMED; first_claimed_ms, once set,
+ * never changes; a RESOLVED alarm never changes again.
+ */
+#include <stddef.h>
+#include <string.h>
+
+#include "refuge/alarm.h"
+
+const char *const alarm_false_reasons[] = {
+	"accidental", "misuse", "test", "no-one-there", "fault", "other", NULL
+};
+
+const char *const alarm_genuine_actions[] = {
+	"police", "fire", "ambulance", "advice", "other", NULL
+};
+
+static const char *const alarm_state_names[] = {
+	[ALARM_QUEUED] = "queued",
+	[ALARM_CLAIMED] = "claimed",
+	[ALARM_RESOLVED] = "resolved",
+};
+
+static const char *const alarm_outcome_names[] = {
+	[ALARM_OUTCOME_NONE] = "none",
+	[ALARM_OUTCOME_GENUINE] = "genuine",
+	[ALARM_OUTCOME_FALSE] = "false",
+};
+
+#define ALARM_NSTATES	(sizeof(alarm_state_names) / sizeof(alarm_state_names[0]))
+#define ALARM_NOUTCOMES	(sizeof(alarm_outcome_names) / sizeof(alarm_outcome_names[0]))
+
+static int
+alarm_raises(const int priorities[EVTYPE_COUNT], enum evtype type)
+{
+	return (int)type >= 0 && (int)type < EVTYPE_COUNT &&
+	    priorities[type] > 0;
+}
+
+/* A resolved alarm handed in as "open" counts as none. */
+static int
+alarm_is_open(const struct alarm *a)
+{
+	return a != NULL && a->state != ALARM_RESOLVED;
+}
+
+enum alarm_effect
+alarm_effect(const int priorities[EVTYPE_COUNT], enum evtype type,
+    int on_test, const struct alarm *open)
+{
+	if (alarm_raises(priorities, type)) {
+		if (on_test)
+			return ALARM_EFFECT_TESTSIGNAL;
+		return alarm_is_open(open) ? ALARM_EFFECT_REPEAT :
+		    ALARM_EFFECT_RAISE;
+	}
+	if (evtype_restores(type) >= 0)
+		return alarm_is_open(open) ? ALARM_EFFECT_RESTORE :
+		    ALARM_EFFECT_NONE;
+	return ALARM_EFFECT_NONE;
+}
+
+int
+alarm_effect_lookup_type(const int priorities[EVTYPE_COUNT], enum evtype type)
+{
+	if (alarm_raises(priorities, type))
+		return (int)type;
+	return evtype_restores(type);
+}
+
+/* 1 if user can be stored as a claimer: 1 to ALARM_USER_MAX bytes. */
+static int
+alarm_user_ok(const char *user)
+{
+	size_t	n;
+
+	if (user == NULL)
+		return 0;
+	n = strlen(user);
+	return n > 0 && n <= ALARM_USER_MAX;
+}
+
+static int
+alarm_claimed_by(const struct alarm *a, const char *user)
+{
+	return a->state == ALARM_CLAIMED && user != NULL &&
+	    strcmp(a->claimed_by, user) == 0;
+}
+
+enum alarm_status
+alarm_claim(struct alarm *a, const char *user, int64_t now_ms)
+{
+	if (a->state == ALARM_RESOLVED)
+		return ALARM_ERR_RESOLVED;
+	if (!alarm_user_ok(user))
+		return ALARM_ERR_DENIED;
+	if (a->state == ALARM_CLAIMED)
+		return alarm_claimed_by(a, user) ? ALARM_OK :
+		    ALARM_ERR_CLAIMED;
+	a->state = ALARM_CLAIMED;
+	memcpy(a->claimed_by, user, strlen(user) + 1);
+	a->claimed_ms = now_ms;
+	if (a->first_claimed_ms == -1)
+		a->first_claimed_ms = now_ms;
+	return ALARM_OK;
+}
+
+static void
+alarm_unclaim(struct alarm *a)
+{
+	a->state = ALARM_QUEUED;
+	a->claimed_by[0] = '\0';
+	a->claimed_ms = -1;
+}
+
+enum alarm_status
+alarm_release(struct alarm *a, const char *user, int supervisor)
+{
+	if (a->state == ALARM_RESOLVED)
+		return ALARM_ERR_RESOLVED;
+	if (a->state == ALARM_QUEUED)
+		return ALARM_ERR_NOT_CLAIMED;
+	if (!supervisor && !alarm_claimed_by(a, user))
+		return ALARM_ERR_CLAIMED;
+	alarm_unclaim(a);
+	return ALARM_OK;
+}
+
+int
+alarm_release_user(struct alarm *a, const char *user)
+{
+	if (!alarm_claimed_by(a, user))
+		return 0;
+	alarm_unclaim(a);
+	return 1;
+}
+
+enum alarm_status
+alarm_resolve(struct alarm *a, const char *user, int supervisor,
+    enum alarm_outcome outcome, const char *reason, const char *action)
+{
+	if (a->state == ALARM_RESOLVED)
+		return ALARM_ERR_RESOLVED;
+	if (!supervisor && !alarm_claimed_by(a, user))
+		return a->state == ALARM_QUEUED ? ALARM_ERR_NOT_CLAIMED :
+		    ALARM_ERR_CLAIMED;
+	switch (outcome) {
+	case ALARM_OUTCOME_FALSE:
+		if (!alarm_word_in(alarm_false_reasons, reason) ||
+		    action != NULL)
+			return ALARM_ERR_CLASSIFY;
+		break;
+	case ALARM_OUTCOME_GENUINE:
+		if (!alarm_word_in(alarm_genuine_actions, action) ||
+		    reason != NULL)
+			return ALARM_ERR_CLASSIFY;
+		break;
+	default:
+		return ALARM_ERR_CLASSIFY;
+	}
+	a->state = ALARM_RESOLVED;
+	a->claimed_by[0] = '\0';
+	a->outcome = outcome;
+	return ALARM_OK;
+}
+
+const char *
+alarm_status_text(enum alarm_status st)
+{
+	switch (st) {
+	case ALARM_OK:
+		return "ok";
+	case ALARM_ERR_CLAIMED:
+		return "alarm is claimed by another operator";
+	case ALARM_ERR_RESOLVED:
+		return "alarm is already resolved";
+	case ALARM_ERR_NOT_CLAIMED:
+		return "alarm is not claimed by you";
+	case ALARM_ERR_DENIED:
+		return "not allowed for your role";
+	case ALARM_ERR_CLASSIFY:
+		return "false needs reason= one of accidental misuse test "
+		    "no-one-there fault other; genuine needs action= one of "
+		    "police fire ambulance advice other";
+	}
+	return "unknown status";
+}
+
+int
+alarm_word_in(const char *const *list, const char *word)
+{
+	if (word == NULL)
+		return 0;
+	for (; *list != NULL; list++) {
+		if (strcmp(*list, word) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+const char *
+alarm_state_name(enum alarm_state st)
+{
+	if ((size_t)st >= ALARM_NSTATES)
+		return "unknown";
+	return alarm_state_names[st];
+}
+
+const char *
+alarm_outcome_name(enum alarm_outcome o)
+{
+	if ((size_t)o >= ALARM_NOUTCOMES)
+		return "unknown";
+	return alarm_outcome_names[o];
+}
+
+int
+alarm_state_from_name(const char *name, enum alarm_state *st)
+{
+	size_t	i;
+
+	for (i = 0; i < ALARM_NSTATES; i++) {
+		if (strcmp(alarm_state_names[i], name) == 0) {
+			*st = (enum alarm_state)i;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+int
+alarm_outcome_from_name(const char *name, enum alarm_outcome *o)
+{
+	size_t	i;
+
+	for (i = 0; i < ALARM_NOUTCOMES; i++) {
+		if (strcmp(alarm_outcome_names[i], name) == 0) {
+			*o = (enum alarm_outcome)i;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+int
+alarm_compare(const struct alarm *a, const struct alarm *b)
+{
+	if (a->priority != b->priority)
+		return a->priority < b->priority ? -1 : 1;
+	if (a->seq != b->seq)
+		return a->seq < b->seq ? -1 : 1;
+	return 0;
+}

@@ -1,0 +1,282 @@
+/* The alarm stack's rows: alarms, attachments, notes, commands, test windows, figures. */
+#include <stdio.h>
+#include <string.h>
+
+#include <sqlite3.h>
+
+#include "refuge/store.h"
+#include "store_internal.h"
+
+static int
+store_bind_text_or_null(sqlite3_stmt *stmt, int index, const char *text)
+{
+	return text != NULL ? sqlite3_bind_text(stmt, index, text, -1,
+	    SQLITE_STATIC) : sqlite3_bind_null(stmt, index);
+}
+
+static int
+store_bind_ms_or_null(sqlite3_stmt *stmt, int index, int64_t ms)
+{
+	return ms >= 0 ? sqlite3_bind_int64(stmt, index, ms) :
+	    sqlite3_bind_null(stmt, index);
+}
+
+int
+store_alarm_insert(struct store *store, struct alarm *alarm, int64_t event_id)
+{
+	sqlite3_stmt	*stmt = store->stmt[STMT_ALARM_INSERT];
+
+	if (sqlite3_bind_int64(stmt, 1, event_id) ||
+	    sqlite3_bind_text(stmt, 2, alarm->unit_id, -1, SQLITE_STATIC) ||
+	    sqlite3_bind_text(stmt, 3, alarm->site_id, -1, SQLITE_STATIC) ||
+	    sqlite3_bind_text(stmt, 4, evtype_name(alarm->type), -1,
+	    SQLITE_STATIC) ||
+	    sqlite3_bind_int(stmt, 5, alarm->priority) ||
+	    sqlite3_bind_int64(stmt, 6, alarm->raised_ms) ||
+	    sqlite3_bind_int(stmt, 7, alarm->count))
+		return store_bind_failed(store, STMT_ALARM_INSERT);
+	if (store_step_done(store, STMT_ALARM_INSERT) == -1)
+		return -1;
+	alarm->id = sqlite3_last_insert_rowid(store->db);
+	return 0;
+}
+
+int
+store_alarm_attach(struct store *store, const struct alarm *alarm,
+    int64_t event_id, int64_t restored_ms)
+{
+	sqlite3_stmt	*update = store->stmt[STMT_ALARM_ATTACH];
+	sqlite3_stmt	*attach = store->stmt[STMT_ALARM_ATTACH_EVENT];
+
+	if (sqlite3_bind_int64(update, 1, alarm->id) ||
+	    sqlite3_bind_int(update, 2, alarm->count) ||
+	    store_bind_ms_or_null(update, 3, restored_ms))
+		return store_bind_failed(store, STMT_ALARM_ATTACH);
+	if (store_step_done(store, STMT_ALARM_ATTACH) == -1)
+		return -1;
+	if (sqlite3_bind_int64(attach, 1, alarm->id) ||
+	    sqlite3_bind_int64(attach, 2, event_id))
+		return store_bind_failed(store, STMT_ALARM_ATTACH_EVENT);
+	return store_step_done(store, STMT_ALARM_ATTACH_EVENT);
+}
+
+int
+store_alarm_save_claim(struct store *store, const struct alarm *alarm)
+{
+	sqlite3_stmt	*stmt = store->stmt[STMT_ALARM_CLAIM];
+	int		 claimed = alarm->state == ALARM_CLAIMED;
+
+	if (sqlite3_bind_int64(stmt, 1, alarm->id) ||
+	    sqlite3_bind_text(stmt, 2, alarm_state_name(alarm->state), -1,
+	    SQLITE_STATIC) ||
+	    store_bind_text_or_null(stmt, 3, claimed ? alarm->claimed_by : NULL) ||
+	    store_bind_ms_or_null(stmt, 4, claimed ? alarm->claimed_ms : -1) ||
+	    store_bind_ms_or_null(stmt, 5, alarm->first_claimed_ms))
+		return store_bind_failed(store, STMT_ALARM_CLAIM);
+	return store_step_done(store, STMT_ALARM_CLAIM);
+}
+
+int
+store_alarm_resolve(struct store *store, const struct alarm *alarm,
+    const char *user, int64_t resolved_ms, const char *reason,
+    const char *action, const char *note)
+{
+	sqlite3_stmt	*stmt = store->stmt[STMT_ALARM_RESOLVE];
+
+	if (sqlite3_bind_int64(stmt, 1, alarm->id) ||
+	    sqlite3_bind_text(stmt, 2, user, -1, SQLITE_STATIC) ||
+	    sqlite3_bind_int64(stmt, 3, resolved_ms) ||
+	    sqlite3_bind_text(stmt, 4, alarm_outcome_name(alarm->outcome), -1,
+	    SQLITE_STATIC) ||
+	    store_bind_text_or_null(stmt, 5, reason) ||
+	    store_bind_text_or_null(stmt, 6, action) ||
+	    store_bind_text_or_null(stmt, 7, note))
+		return store_bind_failed(store, STMT_ALARM_RESOLVE);
+	return store_step_done(store, STMT_ALARM_RESOLVE);
+}
+
+int
+store_alarm_note(struct store *store, int64_t alarm_id, int64_t time_ms,
+    const char *user, const char *text)
+{
+	sqlite3_stmt	*stmt = store->stmt[STMT_ALARM_NOTE];
+
+	if (sqlite3_bind_int64(stmt, 1, alarm_id) ||
+	    sqlite3_bind_int64(stmt, 2, time_ms) ||
+	    sqlite3_bind_text(stmt, 3, user, -1, SQLITE_STATIC) ||
+	    sqlite3_bind_text(stmt, 4, text, -1, SQLITE_STATIC))
+		return store_bind_failed(store, STMT_ALARM_NOTE);
+	return store_step_done(store, STMT_ALARM_NOTE);
+}
+
+int
+store_alarms_open_each(struct store *store,
+    int (*fn)(const struct alarm *, void *), void *arg)
+{
+	sqlite3_stmt	*stmt = store->stmt[STMT_ALARMS_OPEN];
+	struct alarm	 alarm;
+	int		 rc, result = 0;
+
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		memset(&alarm, 0, sizeof(alarm));
+		alarm.id = sqlite3_column_int64(stmt, 0);
+		snprintf(alarm.unit_id, sizeof(alarm.unit_id), "%s",
+		    store_column_text(stmt, 1));
+		snprintf(alarm.site_id, sizeof(alarm.site_id), "%s",
+		    store_column_text(stmt, 2));
+		if (evtype_from_name(store_column_text(stmt, 3), &alarm.type) == -1 ||
+		    alarm_state_from_name(store_column_text(stmt, 5),
+		    &alarm.state) == -1)
+			continue;
+		alarm.priority = sqlite3_column_int(stmt, 4);
+		alarm.raised_ms = sqlite3_column_int64(stmt, 6);
+		alarm.count = sqlite3_column_int(stmt, 7);
+		alarm.restored = sqlite3_column_int(stmt, 8);
+		snprintf(alarm.claimed_by, sizeof(alarm.claimed_by), "%s",
+		    store_column_text(stmt, 9));
+		alarm.claimed_ms = sqlite3_column_int64(stmt, 10);
+		alarm.first_claimed_ms = sqlite3_column_int64(stmt, 11);
+		alarm.last_escalated_ms = -1;
+		alarm.outcome = ALARM_OUTCOME_NONE;
+		if (fn(&alarm, arg) == -1) {
+			result = -1;
+			break;
+		}
+	}
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		result = -1;
+	sqlite3_reset(stmt);
+	return result;
+}
+
+int
+store_command_insert(struct store *store, const char *cmd_id,
+    const char *unit_id, int64_t alarm_id, const char *user,
+    const char *command, int64_t sent_ms)
+{
+	sqlite3_stmt	*stmt = store->stmt[STMT_COMMAND_INSERT];
+
+	if (sqlite3_bind_text(stmt, 1, cmd_id, -1, SQLITE_STATIC) ||
+	    sqlite3_bind_text(stmt, 2, unit_id, -1, SQLITE_STATIC) ||
+	    (alarm_id > 0 ? sqlite3_bind_int64(stmt, 3, alarm_id) :
+	    sqlite3_bind_null(stmt, 3)) ||
+	    sqlite3_bind_text(stmt, 4, user, -1, SQLITE_STATIC) ||
+	    sqlite3_bind_text(stmt, 5, command, -1, SQLITE_STATIC) ||
+	    sqlite3_bind_int64(stmt, 6, sent_ms))
+		return store_bind_failed(store, STMT_COMMAND_INSERT);
+	return store_step_done(store, STMT_COMMAND_INSERT);
+}
+
+int
+store_command_result(struct store *store, const char *cmd_id,
+    const char *result, const char *reason, int64_t done_ms)
+{
+	sqlite3_stmt	*stmt = store->stmt[STMT_COMMAND_RESULT];
+
+	if (sqlite3_bind_text(stmt, 1, cmd_id, -1, SQLITE_STATIC) ||
+	    sqlite3_bind_text(stmt, 2, result, -1, SQLITE_STATIC) ||
+	    store_bind_text_or_null(stmt, 3, reason) ||
+	    sqlite3_bind_int64(stmt, 4, done_ms))
+		return store_bind_failed(store, STMT_COMMAND_RESULT);
+	return store_step_done(store, STMT_COMMAND_RESULT);
+}
+
+int
+store_test_set(struct store *store, const char *unit_id, int64_t until_ms,
+    const char *user, int64_t now_ms)
+{
+	sqlite3_stmt	*stmt = store->stmt[STMT_TEST_SET];
+
+	if (sqlite3_bind_text(stmt, 1, unit_id, -1, SQLITE_STATIC) ||
+	    sqlite3_bind_int64(stmt, 2, until_ms) ||
+	    sqlite3_bind_text(stmt, 3, user, -1, SQLITE_STATIC) ||
+	    sqlite3_bind_int64(stmt, 4, now_ms))
+		return store_bind_failed(store, STMT_TEST_SET);
+	return store_step_done(store, STMT_TEST_SET);
+}
+
+int
+store_tests_each(struct store *store,
+    int (*fn)(const char *, int64_t, void *), void *arg)
+{
+	sqlite3_stmt	*stmt = store->stmt[STMT_TESTS_ALL];
+	int		 rc, result = 0;
+
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW)
+		if (fn(store_column_text(stmt, 0), sqlite3_column_int64(stmt, 1),
+		    arg) == -1) {
+			result = -1;
+			break;
+		}
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		result = -1;
+	sqlite3_reset(stmt);
+	return result;
+}
+
+int
+store_history_each(struct store *store, const char *unit_id, int count,
+    int (*fn)(const struct store_history_event *, void *), void *arg)
+{
+	sqlite3_stmt			*stmt = store->stmt[STMT_HISTORY];
+	struct store_history_event	 event;
+	int				 rc, result = 0;
+
+	if (sqlite3_bind_text(stmt, 1, unit_id, -1, SQLITE_STATIC) ||
+	    sqlite3_bind_int(stmt, 2, count))
+		return store_bind_failed(store, STMT_HISTORY);
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		event.unit_event_id = store_column_text(stmt, 0);
+		event.type = store_column_text(stmt, 1);
+		event.source = store_column_text(stmt, 2);
+		event.received_ms = sqlite3_column_int64(stmt, 3);
+		event.unit_time_ms = sqlite3_column_int64(stmt, 4);
+		event.attributes = store_column_text(stmt, 5);
+		if (fn(&event, arg) == -1) {
+			result = -1;
+			break;
+		}
+	}
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		result = -1;
+	sqlite3_reset(stmt);
+	sqlite3_clear_bindings(stmt);
+	return result;
+}
+
+int
+store_stats_each(struct store *store, int64_t since_ms, int64_t until_ms,
+    int (*fn)(const struct stats_alarm *, void *), void *arg)
+{
+	sqlite3_stmt		*stmt = store->stmt[STMT_STATS];
+	struct stats_alarm	 alarm;
+	const char		*outcome;
+	int			 rc, result = 0;
+
+	if (sqlite3_bind_int64(stmt, 1, since_ms >= 0 ? since_ms : 0) ||
+	    sqlite3_bind_int64(stmt, 2, until_ms >= 0 ? until_ms : INT64_MAX))
+		return store_bind_failed(store, STMT_STATS);
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		memset(&alarm, 0, sizeof(alarm));
+		alarm.site_id = store_column_text(stmt, 0);
+		alarm.unit_id = store_column_text(stmt, 1);
+		if (evtype_from_name(store_column_text(stmt, 2), &alarm.type) == -1)
+			continue;
+		outcome = store_column_text(stmt, 3);
+		if (alarm_outcome_from_name(outcome, &alarm.outcome) == -1)
+			alarm.outcome = ALARM_OUTCOME_NONE;
+		alarm.reason = store_column_text(stmt, 4);
+		alarm.raised_ms = sqlite3_column_int64(stmt, 5);
+		alarm.first_claimed_ms = sqlite3_column_int64(stmt, 6);
+		alarm.resolved_ms = sqlite3_column_int64(stmt, 7);
+		if (fn(&alarm, arg) == -1) {
+			result = -1;
+			break;
+		}
+	}
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		result = -1;
+	sqlite3_reset(stmt);
+	sqlite3_clear_bindings(stmt);
+	return result;
+}
