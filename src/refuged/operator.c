@@ -580,7 +580,7 @@ operator_plan(struct operator_session *session,
 		operator_quote(text, sizeof(text), plan->steps[i]);
 		operator_printf(session, "STEP %zu %s", i + 1, text);
 	}
-	operator_printf(session, "OK %zu", plan->step_count);
+	operator_ok(session, NULL);
 }
 
 static void

@@ -592,7 +592,10 @@ stack_release(struct stack *stack, int64_t id, const char *user,
 	if ((alarm = alarmq_find(stack->queue, id)) == NULL)
 		return stack_not_open(id, text, textlen);
 	copy = *alarm;
-	if ((status = alarm_release(&copy, user, supervisor)) != ALARM_OK)
+	/* Releasing someone else's claim is a state error, not a race lost. */
+	if ((status = alarm_release(&copy, user, supervisor)) == ALARM_ERR_CLAIMED)
+		status = ALARM_ERR_NOT_CLAIMED;
+	if (status != ALARM_OK)
 		return stack_status_code(status, text, textlen);
 	if ((code = stack_save_claim(stack, alarm, &copy, user, "release", text,
 	    textlen)) != NULL)
@@ -639,6 +642,8 @@ stack_resolve(struct stack *stack, int64_t id, const char *user,
 		return stack_not_open(id, text, textlen);
 	copy = *alarm;
 	status = alarm_resolve(&copy, user, supervisor, outcome, reason, action);
+	if (status == ALARM_ERR_CLAIMED)
+		status = ALARM_ERR_NOT_CLAIMED;
 	if (status != ALARM_OK)
 		return stack_status_code(status, text, textlen);
 	snprintf(detail, sizeof(detail), "outcome=%s %s=%s",

@@ -34,6 +34,7 @@ struct conn {
 	struct event			*resume;	/* delivers lines held while paused */
 	enum conn_state			 state;
 	int				 paused;
+	int				 established;	/* TLS handshake done */
 	struct conn_limits		 limits;
 	const struct conn_callbacks	*callbacks;
 	void				*arg;
@@ -165,9 +166,11 @@ conn_event(struct bufferevent *bev, short what, void *arg)
 {
 	struct conn	*conn = arg;
 	unsigned long	 error;
+	int		 socket_error;
 	char		 reason[256];
 
 	if (what & BEV_EVENT_CONNECTED) {
+		conn->established = 1;
 		if (conn->state == CONN_OPEN && conn->callbacks->connected != NULL)
 			conn->callbacks->connected(conn, conn->arg);
 		return;
@@ -178,12 +181,21 @@ conn_event(struct bufferevent *bev, short what, void *arg)
 	}
 	if (what & BEV_EVENT_ERROR) {
 		error = bufferevent_get_openssl_error(bev);
-		if (error != 0 || SSL_get_verify_result(conn_ssl(conn)) != X509_V_OK)
+		socket_error = EVUTIL_SOCKET_ERROR();
+		if (!conn->established)
 			tlsctx_failure_reason(conn_ssl(conn), error, reason,
 			    sizeof(reason));
+		/* Most embedded TLS stacks just close the socket when done. */
+		else if (ERR_GET_REASON(error) == SSL_R_UNEXPECTED_EOF_WHILE_READING ||
+		    (error == 0 && socket_error == 0))
+			snprintf(reason, sizeof(reason), "closed by peer");
+		else if (error != 0)
+			snprintf(reason, sizeof(reason), "tls error: %s",
+			    ERR_reason_error_string(error) ?
+			    ERR_reason_error_string(error) : "unknown");
 		else
 			snprintf(reason, sizeof(reason), "connection error: %s",
-			    evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
+			    evutil_socket_error_to_string(socket_error));
 		while (bufferevent_get_openssl_error(bev) != 0)
 			;
 		conn_fail(conn, reason);
