@@ -40,6 +40,22 @@ struct conn	*conn_new(struct event_base *, SSL_CTX *, int fd,
 		    struct listener *owner, const struct conn_limits *,
 		    const struct conn_callbacks *, void *arg);
 /*
+ * Client side: a non-blocking connect to `to` (from `from` when not NULL, so
+ * a load generator can spread over several source addresses), then a TLS
+ * handshake. server_name, when not NULL, is sent as SNI and must match the
+ * server's certificate (a name, or an IP address). The outcome arrives as
+ * the connected or failed callback. NULL with err set on immediate failure.
+ */
+struct conn	*conn_connect(struct event_base *, SSL_CTX *,
+		    const struct sockaddr *to, socklen_t tolen,
+		    const struct sockaddr *from, socklen_t fromlen,
+		    const char *server_name, const struct conn_limits *,
+		    const struct conn_callbacks *, void *arg, char *err,
+		    size_t errlen);
+/* Resolves "host:port" or "[v6]:port" (blocking; for tools). Returns 0 or -1 with err. */
+int		 conn_resolve(const char *hostport, struct sockaddr_storage *,
+		    socklen_t *, char *err, size_t errlen);
+/*
  * Queues len bytes. Returns 0, or -1 when the connection is closing or its
  * output bound is exceeded (it then fails with "output buffer full").
  */

@@ -34,7 +34,15 @@ enum store_unit_state {
  * and applies pending migrations. Returns NULL with err set on failure.
  */
 struct store	*store_open(const char *path, char *err, size_t errlen);
+/*
+ * Opens an existing database read-only (a WAL reader beside a running
+ * refuged); its schema must be this refuge's. NULL with err set.
+ */
+struct store	*store_open_readonly(const char *path, char *err, size_t errlen);
 void		 store_close(struct store *);
+/* An online, consistent copy to dest (SQLite backup API). Returns 0 or -1 with err. */
+int		 store_backup(struct store *, const char *dest, char *err,
+		    size_t errlen);
 /* The last SQLite error message, for logs. */
 const char	*store_error(struct store *);
 

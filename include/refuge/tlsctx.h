@@ -17,6 +17,13 @@ SSL_CTX		*tlsctx_units(struct tlsctx *);
 SSL_CTX		*tlsctx_operators(struct tlsctx *);
 
 /*
+ * A client context for the tools: verifies the server with ca_file (no
+ * verification when NULL) and presents cert/key when given. NULL with err set.
+ */
+SSL_CTX		*tlsctx_client_new(const char *ca_file, const char *cert,
+		    const char *key, char *err, size_t errlen);
+
+/*
  * After a unit's handshake: the certificate's CN and the SHA-256 of its DER
  * SubjectPublicKeyInfo. Returns 0, or -1 with err set.
  */

@@ -4,6 +4,9 @@
  * FAILED (waiting to tell the session) -> freed from conn_reap, which runs as
  * its own event so no bufferevent or session frame is live when it frees.
  */
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,7 +17,9 @@
 #include <event2/bufferevent_ssl.h>
 #include <event2/event.h>
 #include <openssl/err.h>
+#include <openssl/x509v3.h>
 
+#include "refuge/config.h"
 #include "refuge/conn.h"
 #include "refuge/listener.h"
 #include "refuge/tlsctx.h"
@@ -205,6 +210,10 @@ conn_event(struct bufferevent *bev, short what, void *arg)
 		conn_fail(conn, "closed by peer");
 }
 
+static struct conn	*conn_setup(struct event_base *, SSL *, int,
+			    enum bufferevent_ssl_state, const struct conn_limits *,
+			    const struct conn_callbacks *, void *);
+
 struct conn *
 conn_new(struct event_base *base, SSL_CTX *ctx, int fd,
     const struct sockaddr *sa, socklen_t salen, const char *peer,
@@ -212,10 +221,16 @@ conn_new(struct event_base *base, SSL_CTX *ctx, int fd,
     const struct conn_callbacks *callbacks, void *arg)
 {
 	struct conn	*conn;
-	SSL		*ssl = NULL;
+	SSL		*ssl;
 
-	if ((conn = calloc(1, sizeof(*conn))) == NULL) {
+	if ((ssl = SSL_new(ctx)) == NULL) {
+		ERR_clear_error();
 		close(fd);
+		conn = NULL;
+	} else
+		conn = conn_setup(base, ssl, fd, BUFFEREVENT_SSL_ACCEPTING,
+		    limits, callbacks, arg);
+	if (conn == NULL) {
 		if (owner != NULL)
 			listener_release(owner, sa);
 		return NULL;
@@ -224,32 +239,137 @@ conn_new(struct event_base *base, SSL_CTX *ctx, int fd,
 	memcpy(&conn->addr, sa, salen < sizeof(conn->addr) ? salen :
 	    sizeof(conn->addr));
 	snprintf(conn->peer, sizeof(conn->peer), "%s", peer);
+	if (bufferevent_enable(conn->bev, EV_READ | EV_WRITE) == -1) {
+		conn_free(conn);
+		return NULL;
+	}
+	return conn;
+}
+
+/* The parts conn_new and conn_connect share; takes ownership of fd and ssl. */
+static struct conn *
+conn_setup(struct event_base *base, SSL *ssl, int fd,
+    enum bufferevent_ssl_state role, const struct conn_limits *limits,
+    const struct conn_callbacks *callbacks, void *arg)
+{
+	struct conn	*conn;
+
+	if ((conn = calloc(1, sizeof(*conn))) == NULL)
+		goto fail;
 	conn->limits = *limits;
 	conn->callbacks = callbacks;
 	conn->arg = arg;
 	if ((conn->line = malloc(limits->max_line + 2)) == NULL ||
 	    (conn->reap = event_new(base, -1, 0, conn_reap, conn)) == NULL ||
-	    (conn->resume = event_new(base, -1, 0, conn_resume_cb, conn)) == NULL ||
-	    (ssl = SSL_new(ctx)) == NULL)
+	    (conn->resume = event_new(base, -1, 0, conn_resume_cb, conn)) == NULL)
 		goto fail;
-	conn->bev = bufferevent_openssl_socket_new(base, fd, ssl,
-	    BUFFEREVENT_SSL_ACCEPTING, BEV_OPT_CLOSE_ON_FREE);
+	conn->bev = bufferevent_openssl_socket_new(base, fd, ssl, role,
+	    BEV_OPT_CLOSE_ON_FREE);
 	if (conn->bev == NULL)
 		goto fail;
 	bufferevent_openssl_set_allow_dirty_shutdown(conn->bev, 1);
 	bufferevent_setcb(conn->bev, conn_read, conn_write, conn_event, conn);
 	bufferevent_setwatermark(conn->bev, EV_READ, 0, CONN_READ_HIGH_WATER);
-	if (bufferevent_enable(conn->bev, EV_READ | EV_WRITE) == -1)
-		goto fail;
 	return conn;
 fail:
-	if (conn->bev == NULL) {
-		SSL_free(ssl);
-		close(fd);
-	}
+	SSL_free(ssl);
+	close(fd);
 	ERR_clear_error();
-	conn_free(conn);
+	if (conn != NULL)
+		conn_free(conn);
 	return NULL;
+}
+
+int
+conn_resolve(const char *hostport, struct sockaddr_storage *ss,
+    socklen_t *sslen, char *err, size_t errlen)
+{
+	struct addrinfo	 hints, *res;
+	char		 host[256], port_text[16];
+	int		 port, rc;
+
+	if (config_split_hostport(hostport, host, sizeof(host), &port) == -1 ||
+	    host[0] == '\0') {
+		snprintf(err, errlen, "bad address %s (host:port)", hostport);
+		return -1;
+	}
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_NUMERICSERV;
+	snprintf(port_text, sizeof(port_text), "%d", port);
+	if ((rc = getaddrinfo(host, port_text, &hints, &res)) != 0) {
+		snprintf(err, errlen, "%s: %s", hostport, gai_strerror(rc));
+		return -1;
+	}
+	memcpy(ss, res->ai_addr, res->ai_addrlen);
+	*sslen = res->ai_addrlen;
+	freeaddrinfo(res);
+	return 0;
+}
+
+struct conn *
+conn_connect(struct event_base *base, SSL_CTX *ctx, const struct sockaddr *to,
+    socklen_t tolen, const struct sockaddr *from, socklen_t fromlen,
+    const char *server_name, const struct conn_limits *limits,
+    const struct conn_callbacks *callbacks, void *arg, char *err,
+    size_t errlen)
+{
+	struct conn	*conn;
+	SSL		*ssl;
+	int		 fd;
+
+	if ((fd = socket(to->sa_family, SOCK_STREAM | SOCK_NONBLOCK |
+	    SOCK_CLOEXEC, 0)) == -1) {
+		snprintf(err, errlen, "socket: %s", strerror(errno));
+		return NULL;
+	}
+	if (from != NULL && bind(fd, from, fromlen) == -1) {
+		snprintf(err, errlen, "bind: %s", strerror(errno));
+		close(fd);
+		return NULL;
+	}
+	if ((ssl = SSL_new(ctx)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		close(fd);
+		return NULL;
+	}
+	if (server_name != NULL) {
+		X509_VERIFY_PARAM *param = SSL_get0_param(ssl);
+
+		/* An address is checked against IP SANs, a name against DNS SANs. */
+		if (X509_VERIFY_PARAM_set1_ip_asc(param, server_name) != 1) {
+			ERR_clear_error();
+			if (SSL_set_tlsext_host_name(ssl, server_name) != 1 ||
+			    SSL_set1_host(ssl, server_name) != 1) {
+				snprintf(err, errlen, "bad server name %s",
+				    server_name);
+				SSL_free(ssl);
+				close(fd);
+				return NULL;
+			}
+		}
+	}
+	if ((conn = conn_setup(base, ssl, fd, BUFFEREVENT_SSL_CONNECTING, limits,
+	    callbacks, arg)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	listener_format_peer(to, conn->peer, sizeof(conn->peer));
+	memcpy(&conn->addr, to, tolen < sizeof(conn->addr) ? tolen :
+	    sizeof(conn->addr));
+	if (bufferevent_socket_connect(conn->bev, to, (int)tolen) == -1) {
+		snprintf(err, errlen, "connect %s: %s", conn->peer,
+		    strerror(errno));
+		conn_free(conn);
+		return NULL;
+	}
+	if (bufferevent_enable(conn->bev, EV_READ | EV_WRITE) == -1) {
+		snprintf(err, errlen, "out of memory");
+		conn_free(conn);
+		return NULL;
+	}
+	return conn;
 }
 
 int

@@ -134,27 +134,44 @@ store_migrate(sqlite3 *db, char *err, size_t errlen)
 	return 0;
 }
 
-struct store *
-store_open(const char *path, char *err, size_t errlen)
+static struct store *
+store_open_mode(const char *path, int readonly, char *err, size_t errlen)
 {
 	struct store	*store;
+	sqlite3_stmt	*stmt = NULL;
 	char		 reason[512];
-	int		 i;
+	int		 i, version;
 
 	if ((store = calloc(1, sizeof(*store))) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
-	if (sqlite3_open_v2(path, &store->db, SQLITE_OPEN_READWRITE |
-	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+	if (sqlite3_open_v2(path, &store->db, (readonly ? SQLITE_OPEN_READONLY :
+	    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) | SQLITE_OPEN_NOMUTEX,
+	    NULL) != SQLITE_OK) {
 		snprintf(err, errlen, "%s: %s", path, store->db ?
 		    sqlite3_errmsg(store->db) : "out of memory");
 		goto fail;
 	}
 	sqlite3_extended_result_codes(store->db, 1);
 	sqlite3_busy_timeout(store->db, 5000);
+	if (readonly) {
+		if (sqlite3_prepare_v2(store->db, "PRAGMA user_version", -1, &stmt,
+		    NULL) != SQLITE_OK || sqlite3_step(stmt) != SQLITE_ROW) {
+			snprintf(err, errlen, "%s: %s", path,
+			    sqlite3_errmsg(store->db));
+			goto fail;
+		}
+		version = sqlite3_column_int(stmt, 0);
+		sqlite3_finalize(stmt);
+		stmt = NULL;
+		if (version != (int)store_migration_count) {
+			snprintf(err, errlen, "%s: schema version %d, this refuge "
+			    "reads %zu", path, version, store_migration_count);
+			goto fail;
+		}
 	/* WAL with synchronous=FULL: a commit that returned is on disk. */
-	if (store_exec(store->db, "PRAGMA journal_mode = WAL", reason,
+	} else if (store_exec(store->db, "PRAGMA journal_mode = WAL", reason,
 	    sizeof(reason)) == -1 ||
 	    store_exec(store->db, "PRAGMA synchronous = FULL", reason,
 	    sizeof(reason)) == -1 ||
@@ -179,8 +196,58 @@ store_open(const char *path, char *err, size_t errlen)
 	}
 	return store;
 fail:
+	sqlite3_finalize(stmt);
 	store_close(store);
 	return NULL;
+}
+
+struct store *
+store_open(const char *path, char *err, size_t errlen)
+{
+	return store_open_mode(path, 0, err, errlen);
+}
+
+struct store *
+store_open_readonly(const char *path, char *err, size_t errlen)
+{
+	return store_open_mode(path, 1, err, errlen);
+}
+
+int
+store_backup(struct store *store, const char *dest, char *err, size_t errlen)
+{
+	sqlite3_backup	*backup;
+	sqlite3		*copy;
+	int		 rc;
+
+	if (sqlite3_open_v2(dest, &copy, SQLITE_OPEN_READWRITE |
+	    SQLITE_OPEN_CREATE, NULL) != SQLITE_OK) {
+		snprintf(err, errlen, "%s: %s", dest, copy ? sqlite3_errmsg(copy) :
+		    "out of memory");
+		sqlite3_close(copy);
+		return -1;
+	}
+	if ((backup = sqlite3_backup_init(copy, "main", store->db, "main")) ==
+	    NULL) {
+		snprintf(err, errlen, "%s: %s", dest, sqlite3_errmsg(copy));
+		sqlite3_close(copy);
+		return -1;
+	}
+	/* Small steps let refuged keep writing; a step restarts if it did. */
+	while ((rc = sqlite3_backup_step(backup, 256)) == SQLITE_OK ||
+	    rc == SQLITE_BUSY || rc == SQLITE_LOCKED)
+		sqlite3_sleep(5);
+	sqlite3_backup_finish(backup);
+	if (rc != SQLITE_DONE) {
+		snprintf(err, errlen, "%s: %s", dest, sqlite3_errstr(rc));
+		sqlite3_close(copy);
+		return -1;
+	}
+	if (sqlite3_close(copy) != SQLITE_OK) {
+		snprintf(err, errlen, "%s: closing failed", dest);
+		return -1;
+	}
+	return 0;
 }
 
 void

@@ -155,6 +155,43 @@ tlsctx_operators(struct tlsctx *tls)
 	return tls->operators;
 }
 
+SSL_CTX *
+tlsctx_client_new(const char *ca_file, const char *cert, const char *key,
+    char *err, size_t errlen)
+{
+	SSL_CTX	*ctx;
+
+	if ((ctx = SSL_CTX_new(TLS_client_method())) == NULL) {
+		tlsctx_error(err, errlen, "creating", "TLS context");
+		return NULL;
+	}
+	SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS);
+	if (SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION) != 1) {
+		tlsctx_error(err, errlen, "setting", "min_version");
+		goto fail;
+	}
+	if (ca_file != NULL) {
+		if (SSL_CTX_load_verify_locations(ctx, ca_file, NULL) != 1) {
+			tlsctx_error(err, errlen, "loading CA", ca_file);
+			goto fail;
+		}
+		SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
+	}
+	if (cert != NULL && SSL_CTX_use_certificate_chain_file(ctx, cert) != 1) {
+		tlsctx_error(err, errlen, "loading certificate", cert);
+		goto fail;
+	}
+	if (key != NULL && (SSL_CTX_use_PrivateKey_file(ctx, key,
+	    SSL_FILETYPE_PEM) != 1 || SSL_CTX_check_private_key(ctx) != 1)) {
+		tlsctx_error(err, errlen, "loading key", key);
+		goto fail;
+	}
+	return ctx;
+fail:
+	SSL_CTX_free(ctx);
+	return NULL;
+}
+
 int
 tlsctx_peer_identity(SSL *ssl, char *cn, size_t cnlen,
     unsigned char spki_sha256[32], char *err, size_t errlen)
