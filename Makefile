@@ -42,6 +42,12 @@ REFUGED_SRCS	= src/refuged/refuged.c src/refuged/daemon.c src/refuged/ingest.c \
 		  src/refuged/unit.c src/refuged/supervise.c src/refuged/operator.c \
 		  src/refuged/stack.c
 
+# The tools reuse layers 1 and 2, never the daemon's sessions.
+REFUGECTL_SRCS	= src/tools/refugectl.c
+CONSOLE_SRCS	= src/tools/console.c
+SIM_SRCS	= src/tools/sim.c
+TOOL_PROGRAMS	=
+
 UNIT_TESTS	= check_line check_uproto check_evtype check_duration check_timefmt \
 		  check_config check_registry check_store \
 		  check_alarm check_alarmq check_audit check_opproto check_stats
@@ -51,7 +57,7 @@ SERVICE_OBJS	= $(SERVICE_SRCS:%.c=$(BUILD)/%.o) $(BUILD)/gen/schema.o
 SCHEMA_SQL	= $(sort $(wildcard schema/*.sql))
 REFUGED_OBJS	= $(REFUGED_SRCS:%.c=$(BUILD)/%.o)
 TEST_BINS	= $(UNIT_TESTS:%=$(BUILD)/tests/%)
-PROGRAMS	= $(BUILD)/refuged
+PROGRAMS	= $(BUILD)/refuged $(TOOL_PROGRAMS)
 
 ifeq ($(V),1)
 Q =
@@ -83,6 +89,18 @@ $(BUILD)/libservice.a: $(SERVICE_OBJS)
 	$(Q)rm -f $@ && ar rcs $@ $^
 
 $(BUILD)/refuged: $(REFUGED_OBJS) $(BUILD)/libservice.a $(BUILD)/libcore.a
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+$(BUILD)/refugectl: $(REFUGECTL_SRCS:%.c=$(BUILD)/%.o) $(BUILD)/libservice.a $(BUILD)/libcore.a
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+$(BUILD)/refuge-console: $(CONSOLE_SRCS:%.c=$(BUILD)/%.o) $(BUILD)/libservice.a $(BUILD)/libcore.a
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(shell pkg-config --libs ncursesw)
+
+$(BUILD)/refuge-sim: $(SIM_SRCS:%.c=$(BUILD)/%.o) $(BUILD)/libservice.a $(BUILD)/libcore.a
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
@@ -142,4 +160,6 @@ fuzz:
 clean:
 	rm -rf build build-asan build-fuzz
 
--include $(CORE_OBJS:.o=.d) $(SERVICE_OBJS:.o=.d) $(REFUGED_OBJS:.o=.d)
+-include $(CORE_OBJS:.o=.d) $(SERVICE_OBJS:.o=.d) $(REFUGED_OBJS:.o=.d) \
+	$(REFUGECTL_SRCS:%.c=$(BUILD)/%.d) $(CONSOLE_SRCS:%.c=$(BUILD)/%.d) \
+	$(SIM_SRCS:%.c=$(BUILD)/%.d)
