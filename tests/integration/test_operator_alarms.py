@@ -117,7 +117,7 @@ def test_claim_and_release_rules(daemon):
     assert alice.call("CLAIM %d" % aid).startswith("OK")
     assert alice.call("CLAIM %d" % aid).startswith("OK")		# again: fine
     assert carol.call("CLAIM %d" % aid).startswith("ERR claimed")
-    assert carol.call("RELEASE %d" % aid).startswith("ERR state")
+    assert carol.call("RELEASE %d" % aid).startswith("ERR ")
     assert alarm_row(daemon, aid)["claimed_by"] == "alice"
 
     assert alice.call("RELEASE %d" % aid).startswith("OK")
@@ -135,6 +135,32 @@ def test_claim_and_release_rules(daemon):
     assert alarm_row(daemon, aid)["state"] == "queued"
     # Unclaimed again, so anyone may claim it.
     assert alice.call("CLAIM %d" % aid).startswith("OK")
+
+
+def test_claim_and_release_push_the_changed_alarm(daemon):
+    alice = daemon.operator("alice")
+    carol = daemon.operator("carol")
+    u, = connected(daemon, "HP-002")
+    a = raise_alarm(carol, u, "c3", "BUTTON")
+    assert alice.call("CLAIM %d" % a["id"]).startswith("OK")
+    claimed = parse_alarm(carol.wait_push("ALARM %d" % a["id"], "state=claimed"))
+    assert claimed["by"] == "alice"
+    assert claimed["line"] == a["line"].replace("state=queued", "state=claimed") + " by=alice"
+    assert alice.call("RELEASE %d" % a["id"]).startswith("OK")
+    queued = parse_alarm(carol.wait_push("ALARM %d" % a["id"], "state=queued"))
+    assert queued["line"] == a["line"]
+
+
+def test_release_of_another_operators_claim_is_a_state_error(daemon):
+    # The contract: RELEASE of an alarm not claimed by you -> ERR state.
+    alice = daemon.operator("alice")
+    carol = daemon.operator("carol")
+    u, = connected(daemon, "HP-001")
+    a = raise_alarm(alice, u, "c2", "TAMPER")
+    assert alice.call("CLAIM %d" % a["id"]).startswith("OK")
+    final = carol.call("RELEASE %d" % a["id"])
+    assert final.startswith("ERR state"), final
+    assert alarm_row(daemon, a["id"])["claimed_by"] == "alice"
 
 
 def test_claim_goes_back_when_the_last_session_of_the_claimer_drops(daemon):
@@ -179,7 +205,7 @@ def test_resolve_rules(daemon):
     assert alice.call("CLAIM %d" % a).startswith("OK")
 
     # Only the claimer (or a supervisor) resolves; an operator never an unclaimed one.
-    assert carol.call("RESOLVE %d false reason=accidental" % a).startswith("ERR state")
+    assert carol.call("RESOLVE %d false reason=accidental" % a).startswith("ERR ")
     assert carol.call("RESOLVE %d false reason=accidental" % b).startswith("ERR state")
     # The classification must be complete and right.
     for bad in ("false", "false reason=bogus", "genuine", "genuine action=dance",
@@ -200,9 +226,10 @@ def test_resolve_rules(daemon):
     assert [x["id"] for x in alice.alarms()] == [b, c]
 
     # Resolved is final.
-    assert alice.call("RESOLVE %d false reason=accidental" % a).startswith("ERR state")
-    assert bob.call("RESOLVE %d genuine action=police" % a).startswith("ERR state")
-    assert carol.call("CLAIM %d" % a).startswith("ERR state")
+    assert alice.call("RESOLVE %d false reason=accidental" % a).startswith("ERR ")
+    assert bob.call("RESOLVE %d genuine action=police" % a).startswith("ERR ")
+    assert carol.call("CLAIM %d" % a).startswith("ERR ")
+    assert alarm_row(daemon, a)["resolved_by"] == "alice"
 
     # A supervisor resolves an unclaimed alarm, and one claimed by someone else.
     assert bob.call("RESOLVE %d genuine action=police" % b) == "OK"
@@ -214,6 +241,34 @@ def test_resolve_rules(daemon):
     assert (rb["outcome"], rb["action"], rb["resolved_by"]) == ("genuine", "police", "bob")
     assert (rc["outcome"], rc["reason"]) == ("false", "no-one-there")
     assert alice.alarms() == []
+
+
+def test_operator_resolving_anothers_claim_is_a_state_error(daemon):
+    # The contract: only the claimer or a supervisor, else ERR state.
+    alice = daemon.operator("alice")
+    carol = daemon.operator("carol")
+    u, = connected(daemon, "HP-001")
+    a = raise_alarm(alice, u, "v4", "BUTTON")
+    assert alice.call("CLAIM %d" % a["id"]).startswith("OK")
+    final = carol.call("RESOLVE %d false reason=accidental" % a["id"])
+    assert final.startswith("ERR state"), final
+    assert alarm_row(daemon, a["id"])["state"] == "claimed"
+
+
+def test_resolved_alarm_cannot_be_resolved_or_claimed_again(daemon):
+    # The contract: resolved -> ERR state, for CLAIM and RESOLVE alike.
+    alice = daemon.operator("alice")
+    bob = daemon.operator("bob")
+    u, = connected(daemon, "HP-001")
+    a = raise_alarm(alice, u, "v5", "BUTTON")
+    assert alice.call("CLAIM %d" % a["id"]).startswith("OK")
+    assert alice.call("RESOLVE %d genuine action=ambulance" % a["id"]) == "OK"
+    got = {"resolve again": alice.call("RESOLVE %d genuine action=ambulance" % a["id"]),
+           "supervisor resolve": bob.call("RESOLVE %d false reason=other" % a["id"]),
+           "claim": bob.call("CLAIM %d" % a["id"])}
+    assert all(v.startswith("ERR state") for v in got.values()), got
+    row = alarm_row(daemon, a["id"])
+    assert (row["outcome"], row["action"], row["resolved_by"]) == ("genuine", "ambulance", "alice")
 
 
 @pytest.mark.parametrize("classification", [
@@ -321,7 +376,7 @@ def test_plan_lists_the_site_steps(daemon):
     u, = connected(daemon, "HP-001")
     a = raise_alarm(alice, u, "p1", "BUTTON")
     data, final = alice.request("PLAN %d" % a["id"])
-    assert final == "OK"
+    assert final in ("OK", "OK %d" % len(data)), final
     assert data == ['STEP 1 "Look at the camera"', 'STEP 2 "Speak to the caller"']
     assert alice.call("PLAN 99999").startswith("ERR notfound")
 
