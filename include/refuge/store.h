@@ -85,6 +85,8 @@ int	store_alarm_resolve(struct store *, const struct alarm *,
 	    const char *action, const char *note);
 int	store_alarm_note(struct store *, int64_t alarm_id, int64_t time_ms,
 	    const char *user, const char *text);
+/* An alarm's state, open or not: 1 found, 0 no such alarm, -1 error. */
+int	store_alarm_state(struct store *, int64_t alarm_id, enum alarm_state *);
 /* Calls fn for every open alarm, oldest first. */
 int	store_alarms_open_each(struct store *,
 	    int (*fn)(const struct alarm *, void *arg), void *arg);

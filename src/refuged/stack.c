@@ -506,9 +506,17 @@ stack_batch_finish(struct stack *stack)
 
 /* An alarm that is not open: resolved, or never was. */
 static const char *
-stack_not_open(int64_t id, char *text, size_t textlen)
+stack_not_open(struct stack *stack, int64_t id, char *text, size_t textlen)
 {
-	snprintf(text, textlen, "no open alarm %lld", (long long)id);
+	enum alarm_state	state;
+
+	if (store_alarm_state(stack->daemon->store, id, &state) == 1 &&
+	    state == ALARM_RESOLVED) {
+		snprintf(text, textlen, "alarm %lld is already resolved",
+		    (long long)id);
+		return OPPROTO_ERR_STATE;
+	}
+	snprintf(text, textlen, "no alarm %lld", (long long)id);
 	return OPPROTO_ERR_NOTFOUND;
 }
 
@@ -565,7 +573,7 @@ stack_claim(struct stack *stack, int64_t id, const char *user, char *text,
 	const char		*code;
 
 	if ((alarm = alarmq_find(stack->queue, id)) == NULL)
-		return stack_not_open(id, text, textlen);
+		return stack_not_open(stack, id, text, textlen);
 	if (alarm->state == ALARM_CLAIMED &&
 	    strcmp(alarm->claimed_by, user) == 0)
 		return NULL;
@@ -590,7 +598,7 @@ stack_release(struct stack *stack, int64_t id, const char *user,
 	const char		*code;
 
 	if ((alarm = alarmq_find(stack->queue, id)) == NULL)
-		return stack_not_open(id, text, textlen);
+		return stack_not_open(stack, id, text, textlen);
 	copy = *alarm;
 	/* Releasing someone else's claim is a state error, not a race lost. */
 	if ((status = alarm_release(&copy, user, supervisor)) == ALARM_ERR_CLAIMED)
@@ -639,7 +647,7 @@ stack_resolve(struct stack *stack, int64_t id, const char *user,
 	int64_t			 now = daemon_now_ms();
 
 	if ((alarm = alarmq_find(stack->queue, id)) == NULL)
-		return stack_not_open(id, text, textlen);
+		return stack_not_open(stack, id, text, textlen);
 	copy = *alarm;
 	status = alarm_resolve(&copy, user, supervisor, outcome, reason, action);
 	if (status == ALARM_ERR_CLAIMED)
@@ -669,7 +677,7 @@ stack_note(struct stack *stack, int64_t id, const char *user, const char *note,
 	int64_t		 now = daemon_now_ms();
 
 	if (alarmq_find(stack->queue, id) == NULL)
-		return stack_not_open(id, text, textlen);
+		return stack_not_open(stack, id, text, textlen);
 	if (store_begin(store) == -1 ||
 	    store_alarm_note(store, id, now, user, note) == -1 ||
 	    store_audit_append(store, now, user, id, "note", note) == -1 ||

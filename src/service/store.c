@@ -51,6 +51,7 @@ static const char *const store_sql[STMT_COUNT] = {
 	[STMT_ALARM_NOTE] =
 	    "INSERT INTO alarm_notes (alarm_id, time_ms, user, text) "
 	    "VALUES (?1, ?2, ?3, ?4)",
+	[STMT_ALARM_STATE] = "SELECT state FROM alarms WHERE id = ?1",
 	[STMT_ALARMS_OPEN] =
 	    "SELECT id, unit_id, site_id, type, priority, state, raised_ms, count, "
 	    "restored_ms IS NOT NULL, coalesce(claimed_by, ''), "

@@ -110,6 +110,24 @@ store_alarm_note(struct store *store, int64_t alarm_id, int64_t time_ms,
 }
 
 int
+store_alarm_state(struct store *store, int64_t alarm_id,
+    enum alarm_state *state)
+{
+	sqlite3_stmt	*stmt = store->stmt[STMT_ALARM_STATE];
+	int		 rc, found = 0;
+
+	if (sqlite3_bind_int64(stmt, 1, alarm_id))
+		return store_bind_failed(store, STMT_ALARM_STATE);
+	rc = sqlite3_step(stmt);
+	if (rc == SQLITE_ROW)
+		found = alarm_state_from_name(store_column_text(stmt, 0),
+		    state) == 0;
+	sqlite3_reset(stmt);
+	sqlite3_clear_bindings(stmt);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? found : -1;
+}
+
+int
 store_alarms_open_each(struct store *store,
     int (*fn)(const struct alarm *, void *), void *arg)
 {

@@ -119,8 +119,11 @@ class Unit:
         return line
 
     def expect_eof(self, timeout=5.0):
-        """Asserts the receiver closes the connection with no further line."""
+        """Asserts the receiver closes the connection with no further line
+        but the commands a BUTTON earns."""
         line = self.readline(timeout)
+        while line is not None and line.startswith("CMD "):
+            line = self.readline(timeout)
         assert line is None, "%s: expected the connection closed, got %r" % (self.cert, line)
 
     def hello(self, unit_id=None, version=1, fw=None, timeout=5.0):
@@ -134,11 +137,14 @@ class Unit:
         return int(words[1]), int(words[2])
 
     def event(self, event_id, type_, *attrs, timeout=5.0):
-        """Sends an EVENT and returns the reply line."""
+        """Sends an EVENT and returns the reply line; the activation commands
+        a BUTTON earns (CMD lines) are passed over."""
         self.send(" ".join(["EVENT", event_id, type_] + list(attrs)))
-        line = self.readline(timeout)
-        assert line is not None, "%s: EOF after EVENT %s (%r)" % (self.cert, event_id, self.error)
-        return line
+        while True:
+            line = self.readline(timeout)
+            assert line is not None, "%s: EOF after EVENT %s (%r)" % (self.cert, event_id, self.error)
+            if not line.startswith("CMD "):
+                return line
 
     def close(self):
         try:
