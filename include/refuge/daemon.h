@@ -46,7 +46,7 @@ struct daemon {
 	struct ingest		*ingest;
 	struct stack		*stack;
 	struct operator_link	*operators;
-	struct unit_record	*records;	/* parallel to registry->units */
+	struct unit_record	**records;	/* parallel to registry->units */
 	LIST_HEAD(, unit_session) unit_sessions;	/* every open unit session */
 	struct event		*signals[3];
 	uint64_t		 next_command;
@@ -62,7 +62,21 @@ struct unit_record	*daemon_unit_find(struct daemon *, const char *unit_id);
 int64_t			 daemon_unit_heartbeat_ms(const struct daemon *,
 			    const struct unit_record *);
 
+/* A record for a registered unit, and its end (timers, commands, alarm list). */
+struct unit_record	*unit_record_new(struct daemon *, const struct registry_unit *);
+void			 unit_record_free(struct unit_record *);
+
+/*
+ * SIGHUP: re-reads refuge.yaml's reloadable parts, the registry, the
+ * certificates and the CRL. All or nothing: on any error the running set-up
+ * stays in force. Returns 0 or -1.
+ */
+int			 daemon_reload(struct daemon *);
+/* The one-line summary for logs and systemd's STATUS=. */
+void			 daemon_status(struct daemon *, char *buf, size_t buflen);
+
 /* Start-up: everything that can fail does so here, with a message, before serving. */
+/* Takes config and registry, also when it fails; daemon_free frees them. */
 struct daemon	*daemon_new(struct refuge_config *, struct registry *,
 		    char *err, size_t errlen);
 int		 daemon_run(struct daemon *);

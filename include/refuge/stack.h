@@ -48,6 +48,9 @@ const char	*stack_note(struct stack *, int64_t id, const char *user,
 const char	*stack_testmode(struct stack *, struct unit_record *,
 		    int64_t duration_ms, const char *user, char *text,
 		    size_t textlen);
+/* A new test window for the unit from the registry (0: none); arms its end. */
+void		 stack_test_set(struct stack *, struct unit_record *,
+		    int64_t until_ms);
 /* The user's last session ended: their claims go back to the queue. */
 void		 stack_release_user(struct stack *, const char *user);
 /* An operator action outside the alarms (login, commands), for the audit chain. */

@@ -30,6 +30,13 @@ SSL_CTX		*tlsctx_client_new(const char *ca_file, const char *cert,
 int	tlsctx_peer_identity(SSL *, char *cn, size_t cnlen,
 	    unsigned char spki_sha256[32], char *err, size_t errlen);
 
+/*
+ * Verifies an established unit link's certificate again, against this
+ * context's CA and CRL (after a reload). Returns 0, or -1 with the reason.
+ */
+int	tlsctx_recheck_peer(struct tlsctx *, SSL *, char *reason,
+	    size_t reasonlen);
+
 /* Why a handshake failed, from the verify result and the OpenSSL error queue. */
 void	tlsctx_failure_reason(SSL *, unsigned long error, char *buf,
 	    size_t buflen);

@@ -37,6 +37,11 @@ void	unit_record_disconnect(struct unit_record *, const char *why);
  */
 int	unit_command_send(struct unit_record *, const struct uproto_cmd *,
 	    unit_command_fn *, void *arg, char *cmd_id, const char **reason);
+/*
+ * After a reload: closes the unit's link if its certificate no longer
+ * verifies (revoked) or its key no longer matches the registry.
+ */
+void	unit_record_recheck(struct unit_record *);
 /* Closes every unit session, greeted or not (shutdown). */
 void	unit_close_all(struct daemon *);
 /* Drops pending commands of a record (shutdown), without calling back. */

@@ -45,7 +45,7 @@ daemon_unit_find(struct daemon *daemon, const char *unit_id)
 
 	if ((unit = registry_unit_find(daemon->registry, unit_id)) == NULL)
 		return NULL;
-	return &daemon->records[unit - daemon->registry->units];
+	return daemon->records[unit - daemon->registry->units];
 }
 
 int64_t
@@ -70,6 +70,33 @@ daemon_load_unit(const char *unit_id, enum store_unit_state state,
 	return 0;
 }
 
+struct unit_record *
+unit_record_new(struct daemon *daemon, const struct registry_unit *reg)
+{
+	struct unit_record	*record;
+
+	if ((record = calloc(1, sizeof(*record))) == NULL)
+		return NULL;
+	record->daemon = daemon;
+	record->reg = reg;
+	record->state = STORE_UNIT_UNKNOWN;
+	record->last_seen_ms = -1;
+	return record;
+}
+
+void
+unit_record_free(struct unit_record *record)
+{
+	if (record == NULL)
+		return;
+	supervise_stop(record);
+	unit_record_commands_free(record);
+	if (record->test_end != NULL)
+		event_free(record->test_end);
+	free(record->alarms);
+	free(record);
+}
+
 static int
 daemon_records_new(struct daemon *daemon, char *err, size_t errlen)
 {
@@ -80,12 +107,12 @@ daemon_records_new(struct daemon *daemon, char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory for %zu units", count);
 		return -1;
 	}
-	for (i = 0; i < count; i++) {
-		daemon->records[i].daemon = daemon;
-		daemon->records[i].reg = &daemon->registry->units[i];
-		daemon->records[i].state = STORE_UNIT_UNKNOWN;
-		daemon->records[i].last_seen_ms = -1;
-	}
+	for (i = 0; i < count; i++)
+		if ((daemon->records[i] = unit_record_new(daemon,
+		    &daemon->registry->units[i])) == NULL) {
+			snprintf(err, errlen, "out of memory for %zu units", count);
+			return -1;
+		}
 	if (store_units_each(daemon->store, daemon_load_unit, daemon) == -1) {
 		snprintf(err, errlen, "reading units: %s",
 		    store_error(daemon->store));
@@ -127,7 +154,7 @@ daemon_stop(struct daemon *daemon)
 		log_error("shutdown: queued events were not stored; units "
 		    "will send them again");
 	for (i = 0; i < daemon->registry->unit_count; i++)
-		supervise_stop(&daemon->records[i]);
+		supervise_stop(daemon->records[i]);
 	unit_close_all(daemon);
 	for (i = 0; i < sizeof(daemon->signals) / sizeof(daemon->signals[0]); i++)
 		event_del(daemon->signals[i]);
@@ -147,7 +174,8 @@ daemon_signal(evutil_socket_t signo, short what, void *arg)
 			daemon_stop(daemon);
 		break;
 	case SIGHUP:
-		log_warnx("reload is not supported yet; restart to apply changes");
+		if (!daemon->stopping)
+			(void)daemon_reload(daemon);
 		break;
 	}
 }
@@ -162,6 +190,8 @@ daemon_new(struct refuge_config *config, struct registry *registry, char *err,
 
 	if ((daemon = calloc(1, sizeof(*daemon))) == NULL) {
 		snprintf(err, errlen, "out of memory");
+		registry_free(registry);
+		config_free(config);
 		return NULL;
 	}
 	daemon->config = config;
@@ -234,16 +264,16 @@ daemon_free(struct daemon *daemon)
 	for (i = 0; i < sizeof(daemon->signals) / sizeof(daemon->signals[0]); i++)
 		if (daemon->signals[i] != NULL)
 			event_free(daemon->signals[i]);
-	if (daemon->records != NULL)
-		for (i = 0; i < daemon->registry->unit_count; i++) {
-			supervise_stop(&daemon->records[i]);
-			unit_record_commands_free(&daemon->records[i]);
-		}
 	stack_free(daemon->stack);
+	if (daemon->records != NULL)
+		for (i = 0; i < daemon->registry->unit_count; i++)
+			unit_record_free(daemon->records[i]);
 	operator_free_all(daemon);
 	listener_free(daemon->unit_listener);
 	ingest_free(daemon->ingest);
 	free(daemon->records);
+	registry_free(daemon->registry);
+	config_free(daemon->config);
 	tlsctx_free(daemon->tls);
 	store_close(daemon->store);
 	if (daemon->base != NULL)

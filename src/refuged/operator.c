@@ -488,7 +488,7 @@ operator_units(struct operator_session *session,
 
 	(void)request;
 	for (i = 0; i < daemon->registry->unit_count; i++) {
-		record = &daemon->records[i];
+		record = daemon->records[i];
 		if (record->last_seen_ms >= 0)
 			timefmt_iso8601(record->last_seen_ms, seen);
 		else
@@ -872,6 +872,28 @@ operator_shutdown(struct daemon *daemon)
 	listener_disable(daemon->operators->listener);
 	while ((session = LIST_FIRST(&daemon->operators->sessions)) != NULL)
 		operator_close(session);
+}
+
+void
+operator_registry_changed(struct daemon *daemon)
+{
+	const struct registry_operator	*account;
+	struct operator_session		*session, *next;
+
+	for (session = LIST_FIRST(&daemon->operators->sessions); session != NULL;
+	    session = next) {
+		next = LIST_NEXT(session, entry);
+		if (session->state != OPERATOR_READY)
+			continue;
+		account = registry_operator_find(daemon->registry, session->user);
+		if (account != NULL) {
+			session->role = account->role;
+			continue;
+		}
+		log_warnx("operator=%s peer=%s closed reason=\"account removed\"",
+		    session->user, session->peer);
+		operator_close(session);
+	}
 }
 
 int

@@ -107,14 +107,10 @@ main(int argc, char *argv[])
 	signal(SIGPIPE, SIG_IGN);
 	if ((daemon = daemon_new(config, registry, err, sizeof(err))) == NULL) {
 		log_error("%s", err);
-		registry_free(registry);
-		config_free(config);
 		return 1;
 	}
 	rc = daemon_run(daemon) == -1 ? 1 : 0;
 	daemon_free(daemon);
-	registry_free(registry);
-	config_free(config);
 	log_info("stopped");
 	return rc;
 }

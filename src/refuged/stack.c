@@ -88,14 +88,6 @@ stack_free(struct stack *stack)
 	}
 	if (stack->escalation != NULL)
 		event_free(stack->escalation);
-	for (i = 0; stack->daemon->records != NULL &&
-	    i < stack->daemon->registry->unit_count; i++) {
-		free(stack->daemon->records[i].alarms);
-		stack->daemon->records[i].alarms = NULL;
-		if (stack->daemon->records[i].test_end != NULL)
-			event_free(stack->daemon->records[i].test_end);
-		stack->daemon->records[i].test_end = NULL;
-	}
 	free(stack->changes);
 	free(stack->sorted);
 	free(stack);
@@ -235,7 +227,7 @@ stack_load(struct stack *stack, char *err, size_t errlen)
 	size_t		 i;
 
 	for (i = 0; i < daemon->registry->unit_count; i++)
-		daemon->records[i].test_until_ms =
+		daemon->records[i]->test_until_ms =
 		    daemon->registry->units[i].on_test_until_ms;
 	if (store_alarms_open_each(daemon->store, stack_load_alarm, stack) == -1 ||
 	    store_tests_each(daemon->store, stack_load_test, stack) == -1) {
@@ -244,8 +236,8 @@ stack_load(struct stack *stack, char *err, size_t errlen)
 		return -1;
 	}
 	for (i = 0; i < daemon->registry->unit_count; i++)
-		if (daemon->records[i].test_until_ms > now)
-			stack_test_arm(stack, &daemon->records[i], now);
+		if (daemon->records[i]->test_until_ms > now)
+			stack_test_arm(stack, daemon->records[i], now);
 	if (event_add(stack->escalation, &tick) == -1) {
 		snprintf(err, errlen, "cannot start the escalation timer");
 		return -1;
@@ -727,6 +719,23 @@ stack_testmode(struct stack *stack, struct unit_record *record,
 	operator_push(stack->daemon, "TESTMODE %s %s%s", record->reg->id,
 	    until > 0 ? "until=" : "off", until > 0 ? iso : "");
 	return NULL;
+}
+
+void
+stack_test_set(struct stack *stack, struct unit_record *record,
+    int64_t until_ms)
+{
+	char	iso[TIMEFMT_ISO_LEN];
+	int64_t	now = daemon_now_ms();
+
+	record->test_until_ms = until_ms;
+	stack_test_arm(stack, record, now);
+	if (until_ms > now) {
+		timefmt_iso8601(until_ms, iso);
+		operator_push(stack->daemon, "TESTMODE %s until=%s",
+		    record->reg->id, iso);
+	} else
+		operator_push(stack->daemon, "TESTMODE %s off", record->reg->id);
 }
 
 static void

@@ -57,21 +57,25 @@ supervise_expired(evutil_socket_t fd, short what, void *arg)
 }
 
 int
+supervise_add(struct unit_record *record)
+{
+	if (record->deadline == NULL &&
+	    (record->deadline = evtimer_new(record->daemon->base,
+	    supervise_expired, record)) == NULL)
+		return -1;
+	record->last_heard_mono_ms = daemon_mono_ms();
+	supervise_arm(record, supervise_window_ms(record));
+	return 0;
+}
+
+int
 supervise_start(struct daemon *daemon)
 {
-	struct unit_record	*record;
-	int64_t			 now = daemon_mono_ms();
-	size_t			 i;
+	size_t	i;
 
-	for (i = 0; i < daemon->registry->unit_count; i++) {
-		record = &daemon->records[i];
-		record->deadline = evtimer_new(daemon->base, supervise_expired,
-		    record);
-		if (record->deadline == NULL)
+	for (i = 0; i < daemon->registry->unit_count; i++)
+		if (supervise_add(daemon->records[i]) == -1)
 			return -1;
-		record->last_heard_mono_ms = now;
-		supervise_arm(record, supervise_window_ms(record));
-	}
 	return 0;
 }
 

@@ -428,6 +428,27 @@ unit_record_disconnect(struct unit_record *record, const char *why)
 	unit_close(session);
 }
 
+void
+unit_record_recheck(struct unit_record *record)
+{
+	struct unit_session	*session = record->session;
+	unsigned char		 spki[32];
+	char			 cn[128], reason[160];
+
+	if (session == NULL)
+		return;
+	if (tlsctx_recheck_peer(session->daemon->tls, conn_ssl(session->conn),
+	    reason, sizeof(reason)) == -1) {
+		unit_record_disconnect(record, reason);
+		return;
+	}
+	if (record->reg->has_key_sha256 &&
+	    (tlsctx_peer_identity(conn_ssl(session->conn), cn, sizeof(cn), spki,
+	    reason, sizeof(reason)) == -1 ||
+	    memcmp(record->reg->key_sha256, spki, sizeof(spki)) != 0))
+		unit_record_disconnect(record, "key does not match registry");
+}
+
 static void
 unit_command_timeout(evutil_socket_t fd, short what, void *arg)
 {

@@ -225,6 +225,36 @@ done:
 	return result;
 }
 
+int
+tlsctx_recheck_peer(struct tlsctx *tls, SSL *ssl, char *reason,
+    size_t reasonlen)
+{
+	X509_STORE_CTX	*ctx;
+	X509		*cert;
+	int		 ok;
+
+	if ((cert = SSL_get0_peer_certificate(ssl)) == NULL) {
+		snprintf(reason, reasonlen, "no certificate");
+		return -1;
+	}
+	if ((ctx = X509_STORE_CTX_new()) == NULL ||
+	    X509_STORE_CTX_init(ctx, SSL_CTX_get_cert_store(tls->units), cert,
+	    SSL_get_peer_cert_chain(ssl)) != 1) {
+		X509_STORE_CTX_free(ctx);
+		ERR_clear_error();
+		snprintf(reason, reasonlen, "cannot verify: out of memory");
+		return -1;
+	}
+	X509_STORE_CTX_set_purpose(ctx, X509_PURPOSE_SSL_CLIENT);
+	ok = X509_verify_cert(ctx) == 1;
+	if (!ok)
+		snprintf(reason, reasonlen, "verify failed: %s",
+		    X509_verify_cert_error_string(X509_STORE_CTX_get_error(ctx)));
+	X509_STORE_CTX_free(ctx);
+	ERR_clear_error();
+	return ok ? 0 : -1;
+}
+
 void
 tlsctx_failure_reason(SSL *ssl, unsigned long error, char *buf, size_t buflen)
 {
