@@ -51,6 +51,7 @@ struct daemon {
 	struct event		*signals[3];
 	uint64_t		 next_command;
 	int64_t			 started_ms;
+	int64_t			 started_mono_ms;
 	uint64_t		 next_receiver_event;
 	int			 stopping;
 };

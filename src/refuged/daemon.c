@@ -197,6 +197,7 @@ daemon_new(struct refuge_config *config, struct registry *registry, char *err,
 	daemon->config = config;
 	daemon->registry = registry;
 	daemon->started_ms = daemon_now_ms();
+	daemon->started_mono_ms = daemon_mono_ms();
 	LIST_INIT(&daemon->unit_sessions);
 	if ((daemon->base = event_base_new()) == NULL) {
 		snprintf(err, errlen, "cannot create event loop");

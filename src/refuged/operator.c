@@ -156,7 +156,7 @@ operator_answer(struct operator_session *session, const char *code,
 		operator_err(session, code, text);
 }
 
-static int
+int
 operator_user_sessions(struct daemon *daemon, const char *user)
 {
 	struct operator_session	*session;
@@ -419,6 +419,7 @@ operator_logout(struct operator_session *session,
     const struct opproto_request *request)
 {
 	(void)request;
+	log_info("operator=%s peer=%s logged out", session->user, session->peer);
 	operator_ok(session, NULL);
 	operator_close(session);
 }
@@ -714,7 +715,7 @@ operator_stats_percentiles(struct operator_session *session, const char *name,
     const struct stats_percentiles *p)
 {
 	operator_printf(session, "STAT %s count=%zu median=%.3f p80=%.3f "
-	    "p98.5=%.3f max=%.3f within_30s=%.1f within_60s=%.1f", name,
+	    "p98_5=%.3f max=%.3f within_30s=%.1f within_60s=%.1f", name,
 	    p->count, p->p50_ms / 1000.0, p->p80_ms / 1000.0,
 	    p->p985_ms / 1000.0, p->max_ms / 1000.0, p->within_30s * 100.0,
 	    p->within_60s * 100.0);

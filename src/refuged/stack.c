@@ -22,6 +22,7 @@
 #include "refuge/unit.h"
 
 #define STACK_ESCALATION_TICK_MS	1000
+#define STACK_ORPHANS_PER_TICK		8
 
 enum stack_change_kind {
 	STACK_RAISED,
@@ -763,13 +764,25 @@ stack_escalation_tick(evutil_socket_t fd, short what, void *arg)
 	struct alarm	**all, *alarm;
 	int64_t		  now = daemon_now_ms();
 	int64_t		  after = stack->daemon->config->escalation_after_ms;
-	size_t		  i, count;
+	char		  orphaned[STACK_ORPHANS_PER_TICK][ALARM_USER_MAX + 1];
+	size_t		  i, count, orphans = 0;
 
 	(void)fd;
 	(void)what;
 	count = stack_sorted(stack, &all);
 	for (i = 0; i < count; i++) {
 		alarm = all[i];
+		/*
+		 * A claim that outlived its operator's link (a restart) goes back
+		 * to the queue if they do not return within one period.
+		 */
+		if (alarm->state == ALARM_CLAIMED && orphans < STACK_ORPHANS_PER_TICK &&
+		    daemon_mono_ms() - stack->daemon->started_mono_ms >= after &&
+		    operator_user_sessions(stack->daemon, alarm->claimed_by) == 0) {
+			snprintf(orphaned[orphans++], sizeof(orphaned[0]), "%s",
+			    alarm->claimed_by);
+			continue;
+		}
 		if (alarm->state != ALARM_QUEUED || now - alarm->raised_ms < after)
 			continue;
 		if (alarm->last_escalated_ms >= 0 &&
@@ -782,6 +795,9 @@ stack_escalation_tick(evutil_socket_t fd, short what, void *arg)
 		operator_push(stack->daemon, "ESCALATE %lld waited=%lld", (long long)alarm->id,
 		    (long long)((now - alarm->raised_ms) / 1000));
 	}
+	/* After the walk: releasing re-sorts the array it walked. */
+	for (i = 0; i < orphans; i++)
+		stack_release_user(stack, orphaned[i]);
 }
 
 struct alarm *
