@@ -126,3 +126,30 @@ def test_cmd_to_a_unit_not_connected_is_refused(daemon):
     wait_for(lambda: alice.call("CMD HP-003 LIGHT OFF").startswith("ERR offline"), timeout=5)
     final = alice.call("CMD HP-777 LIGHT ON")
     assert final.startswith("ERR "), final
+
+
+def test_command_ids_are_not_reused_after_a_restart(make_daemon):
+    d = make_daemon(config=QUIET)
+    alice = d.operator("alice")
+    u = d.commanded_unit("HP-001")
+    u.hello()
+    first = send_cmd(alice, "CMD HP-001 LIGHT ON")
+    assert u.wait_command("LIGHT", "ON") == first
+    u.send("DONE %s" % first)
+    alice.wait_push("CMD %s done" % first)
+    assert d.stop() == 0
+
+    again = make_daemon(directory=d.dir)
+    alice = again.operator("alice")
+    v = again.commanded_unit("HP-001")
+    v.hello()
+    second = send_cmd(alice, "CMD HP-001 LIGHT OFF")
+    assert second != first, "command id %s given out again after a restart" % first
+    assert v.wait_command("LIGHT", "OFF") == second
+    # Both are on record, each as sent.
+    assert "LIGHT OFF" in command_row(again, second)["command"]
+    assert "LIGHT ON" in command_row(again, first)["command"]
+    v.send("DONE %s" % second)
+    alice.wait_push("CMD %s done" % second)
+    wait_for(lambda: command_row(again, second)["result"] == "done")
+    assert again.find_log("not recorded") is None, again.find_log("not recorded")
