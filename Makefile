@@ -36,7 +36,7 @@ CORE_SRCS	= src/core/diag.c src/core/line.c src/core/evtype.c \
 # Layer 2: services, one owner per outside thing.
 SERVICE_SRCS	= src/service/log.c src/service/store.c src/service/store_alarms.c \
 		  src/service/store_audit.c src/service/tlsctx.c src/service/conn.c \
-		  src/service/listener.c
+		  src/service/listener.c src/service/notify.c src/service/metrics.c
 # Layer 3: the daemon and its sessions.
 REFUGED_SRCS	= src/refuged/refuged.c src/refuged/daemon.c src/refuged/ingest.c \
 		  src/refuged/unit.c src/refuged/supervise.c src/refuged/operator.c \
@@ -50,7 +50,8 @@ TOOL_PROGRAMS	=
 
 UNIT_TESTS	= check_line check_uproto check_evtype check_duration check_timefmt \
 		  check_config check_registry check_store \
-		  check_alarm check_alarmq check_audit check_opproto check_stats
+		  check_alarm check_alarmq check_audit check_opproto check_stats \
+		  check_notify check_metrics
 
 CORE_OBJS	= $(CORE_SRCS:%.c=$(BUILD)/%.o)
 SERVICE_OBJS	= $(SERVICE_SRCS:%.c=$(BUILD)/%.o) $(BUILD)/gen/schema.o
