@@ -43,10 +43,13 @@ REFUGED_SRCS	= src/refuged/refuged.c src/refuged/daemon.c src/refuged/ingest.c \
 		  src/refuged/stack.c src/refuged/reload.c
 
 # The tools reuse layers 1 and 2, never the daemon's sessions.
-REFUGECTL_SRCS	= src/tools/refugectl.c
+REFUGECTL_SRCS	= src/tools/refugectl.c src/tools/ctl_pki.c src/tools/ctl_setup.c \
+		  src/tools/ctl_enroll.c src/tools/ctl_yaml.c src/tools/ctl_views.c \
+		  src/tools/ctl_report.c
 CONSOLE_SRCS	= src/tools/console.c
 SIM_SRCS	= src/tools/sim.c
 TOOL_PROGRAMS	=
+TOOL_PROGRAMS	+= $(BUILD)/refugectl
 
 UNIT_TESTS	= check_line check_uproto check_evtype check_duration check_timefmt \
 		  check_config check_registry check_store \

@@ -1,8 +1,9 @@
 /*
  * refugectl's own modules: the command table (refugectl.c), the private CA
- * and its certificates and CRL (ctl_pki.c), init and enroll with the
- * textual editing of units.yaml (ctl_setup.c, ctl_yaml.c), the read-only
- * views (ctl_views.c) and the report (ctl_report.c). Never daemon code.
+ * and its certificates and CRL, revoke (ctl_pki.c), init and passwd
+ * (ctl_setup.c), enroll (ctl_enroll.c) with the textual editing of
+ * units.yaml (ctl_yaml.c), the read-only views, verify and backup
+ * (ctl_views.c) and the report (ctl_report.c). Never daemon code.
  */
 #ifndef REFUGE_CTL_H
 #define REFUGE_CTL_H
@@ -44,11 +45,16 @@ int	ctl_usage_error(const char *cmd, const char *fmt, ...)
 void	ctl_warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* strtol with bounds over the whole text; 0 or -1. */
 int	ctl_parse_int(const char *text, long min, long max, long *out);
+/* 1 for 1-64 of [A-Za-z0-9._:-] not starting with '.' (safe as a file name). */
+int	ctl_valid_unit_id(const char *);
 
 /* Loads the configuration, printing every problem; NULL on failure. */
 struct refuge_config	*ctl_config(const struct ctl *);
 /* Loads the registry the configuration names, printing every problem. */
 struct registry		*ctl_registry(const struct refuge_config *);
+struct store;
+/* Loads the configuration and opens its database read-only; NULL on failure. */
+struct store		*ctl_store(const struct ctl *, struct refuge_config **);
 
 /* The commands: each returns CTL_OK, CTL_FAIL or CTL_USAGE. */
 int	ctl_cmd_init(struct ctl *, int, char *[]);
@@ -100,6 +106,9 @@ int	ctl_ca_issue(struct ctl_ca *, enum ctl_cert_kind, const char *cn,
  */
 int	ctl_ca_write_crl(struct ctl_ca *, const char *crl_path,
 	    const char *revoke_cert, int *already, char *err, size_t errlen);
+
+/* The file units/ID.EXT in the registry's directory (malloc'd). */
+char	*ctl_unit_file(const char *registry, const char *id, const char *ext);
 
 /* ctl_setup.c: random passwords and crypt(3) hashes. */
 

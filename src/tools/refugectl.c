@@ -100,6 +100,16 @@ ctl_parse_int(const char *text, long min, long max, long *out)
 }
 
 int
+ctl_valid_unit_id(const char *id)
+{
+	size_t	len = strlen(id);
+
+	return len >= 1 && len <= 64 && id[0] != '.' &&
+	    strspn(id, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+	    "0123456789._:-") == len;
+}
+
+int
 ctl_args(const char *cmd, int argc, char *argv[], const struct ctl_opt *opts,
     const char **pos, int maxpos, int *npos)
 {
