@@ -98,7 +98,9 @@ struct sim {
 	double			 tokens;
 	int64_t			 ramp_last_us;
 	int64_t			 boot_ms;	/* wall clock at start, in event ids */
-	int			 stopping;	/* no new connections or events */
+	int			 draining;	/* no new events; waiting for ACKs */
+	int			 stopping;	/* no new connections either */
+	int64_t			 last_rx_us;	/* last line from the receiver */
 	int			 interactive;
 	struct sim_counters	 c;
 	struct sim_stats	 latency;	/* ACK latency in microseconds */
@@ -145,6 +147,8 @@ int64_t	sim_now_us(void);
 int64_t	sim_wall_ms(void);
 /* Uniform in [0, 1). */
 double	sim_random(struct sim *);
+/* Stops making events, waits for what is pending (up to --drain), then exits. */
+void	sim_finish(struct sim *);
 /* A line about one unit: on stdout in interactive mode, else a debug log. */
 void	sim_note(struct sim_unit *, const char *, ...)
 	    __attribute__((format(printf, 2, 3)));
@@ -165,7 +169,8 @@ void	sim_ramp_free(struct sim *);
 void	sim_unit_describe(const struct sim_unit *, char *, size_t);
 
 /* sim_tls.c */
-int	sim_tls_init(struct sim *, char *err, size_t errlen);
+int	sim_tls_init(struct sim *, const char *shared_id, char *err,
+	    size_t errlen);
 void	sim_tls_free(struct sim *);
 /* Binds a new connection's TLS object to its unit, for the certificate callback. */
 int	sim_tls_attach(struct sim *, SSL *, struct sim_unit *);

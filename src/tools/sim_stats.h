@@ -22,4 +22,7 @@ uint64_t	sim_stats_percentile(const struct sim_stats *, double p);
 /* Parses "R", "R/s", "R/m" or "R/h" (R a decimal number >= 0) as events per second. */
 int		sim_stats_rate_parse(const char *text, double *per_second);
 
+/* A gap between events of a Poisson process of rate r, from u uniform in [0, 1). */
+double		sim_stats_poisson_gap(double rate, double u);
+
 #endif

@@ -1,0 +1,726 @@
+/*
+ * One simulated Help Point's link to the receiver.
+ * States: IDLE (backing off, or stopped) -> QUEUED (waiting for the
+ * connection ramp) -> CONNECTING (TCP and TLS) -> GREETING (HELLO sent) ->
+ * ACTIVE (welcomed); any failure goes back to IDLE with a jittered
+ * exponential back-off of 1 s doubling to 60 s, reset by a WELCOME.
+ * Invariants: conn is set exactly in CONNECTING, GREETING and ACTIVE; an
+ * event stays on the pending list, across links, until its ACK or NAK and
+ * is sent again on every new link and after retry_ms without an answer;
+ * commands (cmds) live only as long as the link they came on.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/event.h>
+
+#include "refuge/conn.h"
+#include "refuge/line.h"
+#include "refuge/log.h"
+#include "sim.h"
+
+#define SIM_UNIT_MAX_PENDING	1024
+#define SIM_UNIT_BACKOFF_MIN	1000
+#define SIM_UNIT_BACKOFF_MAX	60000
+#define SIM_UNIT_HANDSHAKE_MS	20000
+#define SIM_UNIT_MAX_OUTPUT	65536
+#define SIM_UNIT_LOUD_FAILURES	10	/* then connection failures log at debug */
+#define SIM_RAMP_TICK_MS	10
+
+struct sim_event {
+	struct sim_event	*next;
+	int64_t			 sent_us;	/* last transmission; 0: not on this link */
+	int			 transmissions;
+	enum evtype		 type;
+	size_t			 id_len;
+	size_t			 len;
+	char			 line[];	/* "EVENT <id> <TYPE> at=<ms>\n" */
+};
+
+/* A command being carried out: answered when its timer fires. */
+struct sim_cmd {
+	struct sim_cmd		*next;
+	struct sim_unit		*unit;
+	struct event		*timer;
+	struct uproto_cmd	 cmd;
+	char			 id[LINE_MAX_BYTES + 1];
+};
+
+static void	sim_unit_connected(struct conn *, void *);
+static void	sim_unit_line(struct conn *, const char *, size_t, void *);
+static void	sim_unit_overlong(struct conn *, void *);
+static void	sim_unit_failed(struct conn *, const char *, void *);
+static void	sim_unit_timer(evutil_socket_t, short, void *);
+
+static const struct conn_callbacks sim_unit_callbacks = {
+	.connected = sim_unit_connected,
+	.line = sim_unit_line,
+	.overlong = sim_unit_overlong,
+	.failed = sim_unit_failed,
+};
+
+static void
+sim_unit_timer_in(struct sim_unit *unit, int64_t ms)
+{
+	struct timeval	tv;
+
+	if (ms < 0)
+		ms = 0;
+	tv.tv_sec = ms / 1000;
+	tv.tv_usec = (ms % 1000) * 1000;
+	evtimer_add(unit->timer, &tv);
+}
+
+int
+sim_unit_init(struct sim *sim, struct sim_unit *unit, uint32_t index,
+    const char *id)
+{
+	memset(unit, 0, sizeof(*unit));
+	unit->sim = sim;
+	unit->index = index;
+	unit->state = SIM_UNIT_IDLE;
+	unit->backoff_ms = SIM_UNIT_BACKOFF_MIN;
+	unit->pending_tail = &unit->pending;
+	unit->camera_preset = -1;
+	snprintf(unit->light, sizeof(unit->light), "OFF");
+	snprintf(unit->id, sizeof(unit->id), "%s", id);
+	if ((unit->timer = evtimer_new(sim->base, sim_unit_timer, unit)) == NULL)
+		return -1;
+	return 0;
+}
+
+static void
+sim_cmd_free(struct sim_cmd *cmd)
+{
+	struct sim_cmd	**slot;
+
+	for (slot = &cmd->unit->cmds; *slot != NULL; slot = &(*slot)->next)
+		if (*slot == cmd) {
+			*slot = cmd->next;
+			break;
+		}
+	event_free(cmd->timer);
+	free(cmd);
+}
+
+static void
+sim_unit_cmds_free(struct sim_unit *unit)
+{
+	while (unit->cmds != NULL)
+		sim_cmd_free(unit->cmds);
+}
+
+void
+sim_unit_free(struct sim_unit *unit)
+{
+	struct sim_event	*ev;
+
+	if (unit->timer == NULL)
+		return;
+	sim_unit_cmds_free(unit);
+	while ((ev = unit->pending) != NULL) {
+		unit->pending = ev->next;
+		free(ev);
+	}
+	event_free(unit->timer);
+	unit->timer = NULL;
+	free(unit->audio_uri);
+	unit->audio_uri = NULL;
+}
+
+void
+sim_unit_describe(const struct sim_unit *unit, char *buf, size_t len)
+{
+	char	camera[32];
+
+	if (unit->camera_preset >= 0)
+		snprintf(camera, sizeof(camera), "preset %d", unit->camera_preset);
+	else
+		snprintf(camera, sizeof(camera), "home");
+	snprintf(buf, len, "light: %s  camera: %s  audio: %s%s", unit->light,
+	    camera, unit->audio_uri != NULL ? "open " : "closed",
+	    unit->audio_uri != NULL ? unit->audio_uri : "");
+}
+
+/* ---- the connection ramp: at most connect_rate new connections a second */
+
+void
+sim_unit_start(struct sim_unit *unit)
+{
+	struct sim	*sim = unit->sim;
+
+	if (sim->stopping || unit->state != SIM_UNIT_IDLE)
+		return;
+	unit->state = SIM_UNIT_QUEUED;
+	unit->queue_next = NULL;
+	if (sim->queue_tail != NULL)
+		sim->queue_tail->queue_next = unit;
+	else
+		sim->queue_head = unit;
+	sim->queue_tail = unit;
+}
+
+static void	sim_unit_connect(struct sim_unit *);
+
+static void
+sim_ramp_tick(evutil_socket_t fd, short what, void *arg)
+{
+	struct sim	*sim = arg;
+	struct sim_unit	*unit;
+	int64_t		 now = sim_now_us();
+	double		 burst = sim->opt->connect_rate * 0.05;
+
+	(void)fd;
+	(void)what;
+	sim->tokens += sim->opt->connect_rate * (double)(now -
+	    sim->ramp_last_us) / 1e6;
+	sim->ramp_last_us = now;
+	if (sim->tokens > (burst > 1 ? burst : 1))
+		sim->tokens = burst > 1 ? burst : 1;
+	while (!sim->stopping && sim->tokens >= 1 &&
+	    (unit = sim->queue_head) != NULL) {
+		if ((sim->queue_head = unit->queue_next) == NULL)
+			sim->queue_tail = NULL;
+		unit->queue_next = NULL;
+		if (unit->state != SIM_UNIT_QUEUED)
+			continue;
+		sim->tokens -= 1;
+		sim_unit_connect(unit);
+	}
+}
+
+int
+sim_ramp_init(struct sim *sim)
+{
+	struct timeval	tv = { 0, SIM_RAMP_TICK_MS * 1000 };
+
+	sim->ramp_last_us = sim_now_us();
+	sim->tokens = 1;
+	if ((sim->ramp = event_new(sim->base, -1, EV_PERSIST, sim_ramp_tick,
+	    sim)) == NULL || event_add(sim->ramp, &tv) == -1)
+		return -1;
+	/* Start at once rather than a tick later. */
+	event_active(sim->ramp, EV_TIMEOUT, 0);
+	return 0;
+}
+
+void
+sim_ramp_free(struct sim *sim)
+{
+	if (sim->ramp != NULL)
+		event_free(sim->ramp);
+	sim->ramp = NULL;
+	sim->queue_head = sim->queue_tail = NULL;
+}
+
+/* ---- link life cycle */
+
+static void
+sim_unit_backoff(struct sim_unit *unit)
+{
+	struct sim	*sim = unit->sim;
+	int64_t		 delay;
+
+	unit->state = SIM_UNIT_IDLE;
+	if (sim->stopping)
+		return;
+	/* Full back-off half fixed, half random, so units that fell together spread out. */
+	delay = unit->backoff_ms / 2 +
+	    (int64_t)(sim_random(sim) * (double)(unit->backoff_ms / 2));
+	unit->backoff_ms = unit->backoff_ms * 2 > SIM_UNIT_BACKOFF_MAX ?
+	    SIM_UNIT_BACKOFF_MAX : unit->backoff_ms * 2;
+	sim_note(unit, "reconnecting in %.1f s", (double)delay / 1000);
+	sim_unit_timer_in(unit, delay);
+}
+
+/* The link is gone (conn already freed or closing): counters, commands, back-off. */
+static void
+sim_unit_lost(struct sim_unit *unit, const char *reason)
+{
+	struct sim		*sim = unit->sim;
+	struct sim_event	*ev;
+
+	evtimer_del(unit->timer);
+	if (unit->state == SIM_UNIT_ACTIVE) {
+		sim->c.connected--;
+		sim->c.disconnects++;
+		log_debug("unit=%s disconnected reason=\"%s\"", unit->id, reason);
+	} else {
+		sim->c.connecting--;
+		sim->c.connect_failures++;
+		if (sim->c.connect_failures <= SIM_UNIT_LOUD_FAILURES &&
+		    !sim->stopping)
+			log_warnx("unit=%s connection failed reason=\"%s\"%s",
+			    unit->id, reason,
+			    sim->c.connect_failures == SIM_UNIT_LOUD_FAILURES ?
+			    " (further failures at debug level)" : "");
+		else
+			log_debug("unit=%s connection failed reason=\"%s\"",
+			    unit->id, reason);
+	}
+	sim_note(unit, "link lost: %s", reason);
+	sim_unit_cmds_free(unit);
+	for (ev = unit->pending; ev != NULL; ev = ev->next)
+		ev->sent_us = 0;
+	unit->conn = NULL;
+	sim_unit_backoff(unit);
+}
+
+/* Ends the link from our side; no conn callback follows. */
+static void
+sim_unit_drop(struct sim_unit *unit, const char *reason)
+{
+	if (unit->conn == NULL)
+		return;
+	conn_close(unit->conn);
+	unit->conn = NULL;
+	sim_unit_lost(unit, reason);
+}
+
+static void
+sim_unit_connect(struct sim_unit *unit)
+{
+	struct sim		*sim = unit->sim;
+	struct conn_limits	 limits = { LINE_MAX_BYTES, SIM_UNIT_MAX_OUTPUT };
+	const struct sockaddr	*from = NULL;
+	socklen_t		 fromlen = 0;
+	char			 err[256];
+
+	if (sim->from_count > 0) {
+		from = (const struct sockaddr *)
+		    &sim->from[unit->index % sim->from_count];
+		fromlen = from->sa_family == AF_INET6 ?
+		    sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
+	}
+	if (unit->attempts++ > 0)
+		sim->c.reconnects++;
+	unit->conn = conn_connect(sim->base, sim->ctx,
+	    (const struct sockaddr *)&sim->to, sim->tolen, from, fromlen,
+	    sim->server_name, &limits, &sim_unit_callbacks, unit, err,
+	    sizeof(err));
+	if (unit->conn == NULL) {
+		sim->c.connecting++;	/* sim_unit_lost counts it down */
+		unit->state = SIM_UNIT_CONNECTING;
+		sim_unit_lost(unit, err);
+		return;
+	}
+	sim->c.connecting++;
+	unit->state = SIM_UNIT_CONNECTING;
+	if (sim_tls_attach(sim, conn_ssl(unit->conn), unit) == -1) {
+		sim_unit_drop(unit, "out of memory");
+		return;
+	}
+	sim_note(unit, "connecting to %s", conn_peer(unit->conn));
+	sim_unit_timer_in(unit, SIM_UNIT_HANDSHAKE_MS);
+}
+
+void
+sim_unit_stop(struct sim_unit *unit)
+{
+	struct sim	*sim = unit->sim;
+
+	if (unit->conn != NULL) {
+		conn_close(unit->conn);
+		unit->conn = NULL;
+		if (unit->state == SIM_UNIT_ACTIVE)
+			sim->c.connected--;
+		else
+			sim->c.connecting--;
+	}
+	sim_unit_cmds_free(unit);
+	if (unit->timer != NULL)
+		evtimer_del(unit->timer);
+	unit->state = SIM_UNIT_IDLE;
+}
+
+static void
+sim_unit_send(struct sim_unit *unit, const char *line, size_t len)
+{
+	/* On failure conn fails the link later ("output buffer full"). */
+	if (unit->conn != NULL)
+		(void)conn_send(unit->conn, line, len);
+}
+
+static void
+sim_unit_connected(struct conn *conn, void *arg)
+{
+	struct sim_unit	*unit = arg;
+	char		 line[LINE_MAX_BYTES + 2];
+	int		 len;
+
+	(void)conn;
+	unit->state = SIM_UNIT_GREETING;
+	len = snprintf(line, sizeof(line), "HELLO %s %d fw=refuge-sim/%s\n",
+	    unit->id, UPROTO_VERSION, REFUGE_VERSION);
+	sim_unit_send(unit, line, (size_t)len);
+}
+
+static void
+sim_unit_overlong(struct conn *conn, void *arg)
+{
+	struct sim_unit	*unit = arg;
+
+	(void)conn;
+	unit->sim->c.errors++;
+	log_warnx("unit=%s receiver sent a line that is too long", unit->id);
+	sim_unit_drop(unit, "line too long");
+}
+
+static void
+sim_unit_failed(struct conn *conn, const char *reason, void *arg)
+{
+	struct sim_unit	*unit = arg;
+
+	(void)conn;
+	unit->conn = NULL;	/* conn frees itself right after */
+	sim_unit_lost(unit, reason);
+}
+
+/* ---- events */
+
+static void
+sim_unit_transmit(struct sim_unit *unit, struct sim_event *ev, int64_t now)
+{
+	if (ev->transmissions++ == 0)
+		unit->sim->c.sent++;
+	else
+		unit->sim->c.retransmits++;
+	ev->sent_us = now;
+	sim_unit_send(unit, ev->line, ev->len);
+}
+
+/* Arms the timer for the next heartbeat or retransmission, whichever is first. */
+static void
+sim_unit_schedule(struct sim_unit *unit, int64_t now)
+{
+	struct sim_event	*ev;
+	int64_t			 wake = unit->next_hb_us, retry;
+
+	retry = unit->sim->opt->retry_ms * 1000;
+	for (ev = unit->pending; ev != NULL; ev = ev->next)
+		if (ev->sent_us != 0 && ev->sent_us + retry < wake)
+			wake = ev->sent_us + retry;
+	sim_unit_timer_in(unit, (wake - now + 999) / 1000);
+}
+
+int
+sim_unit_event(struct sim_unit *unit, enum evtype type)
+{
+	struct sim		*sim = unit->sim;
+	struct sim_event	*ev;
+	char			 id[65], line[LINE_MAX_BYTES + 2];
+	int			 idlen, len;
+
+	if (unit->pending_count >= SIM_UNIT_MAX_PENDING) {
+		sim->c.dropped++;
+		return -1;
+	}
+	unit->seq++;
+	idlen = snprintf(id, sizeof(id), "%s-%lld-%llu", unit->id,
+	    (long long)sim->boot_ms, (unsigned long long)unit->seq);
+	if (idlen < 0 || (size_t)idlen >= sizeof(id))
+		idlen = snprintf(id, sizeof(id), "u%u-%lld-%llu", unit->index,
+		    (long long)sim->boot_ms, (unsigned long long)unit->seq);
+	len = snprintf(line, sizeof(line), "EVENT %s %s at=%lld\n", id,
+	    evtype_name(type), (long long)sim_wall_ms());
+	if ((ev = malloc(sizeof(*ev) + (size_t)len + 1)) == NULL) {
+		sim->c.dropped++;
+		return -1;
+	}
+	memset(ev, 0, sizeof(*ev));
+	ev->type = type;
+	ev->id_len = (size_t)idlen;
+	ev->len = (size_t)len;
+	memcpy(ev->line, line, (size_t)len + 1);
+	*unit->pending_tail = ev;
+	unit->pending_tail = &ev->next;
+	unit->pending_count++;
+	sim->c.generated++;
+	sim->c.pending++;
+	if (unit->state == SIM_UNIT_ACTIVE) {
+		int64_t	now = sim_now_us();
+
+		sim_unit_transmit(unit, ev, now);
+		sim_unit_schedule(unit, now);
+		sim_note(unit, "%s sent as %s", evtype_name(type), id);
+	} else
+		sim_note(unit, "%s queued as %s (not connected)",
+		    evtype_name(type), id);
+	return 0;
+}
+
+/* Takes the event with this id off the pending list; NULL if none. */
+static struct sim_event *
+sim_unit_take(struct sim_unit *unit, const char *id)
+{
+	struct sim_event	**slot, *ev;
+	size_t			  len = strlen(id);
+
+	for (slot = &unit->pending; (ev = *slot) != NULL; slot = &ev->next)
+		if (ev->id_len == len && memcmp(ev->line + 6, id, len) == 0) {
+			if ((*slot = ev->next) == NULL)
+				unit->pending_tail = slot;
+			unit->pending_count--;
+			unit->sim->c.pending--;
+			return ev;
+		}
+	return NULL;
+}
+
+static void
+sim_unit_timer(evutil_socket_t fd, short what, void *arg)
+{
+	struct sim_unit		*unit = arg;
+	struct sim_event	*ev;
+	char			 line[64];
+	int64_t			 now = sim_now_us();
+	int			 len;
+
+	(void)fd;
+	(void)what;
+	switch (unit->state) {
+	case SIM_UNIT_IDLE:
+		sim_unit_start(unit);
+		return;
+	case SIM_UNIT_QUEUED:
+		return;
+	case SIM_UNIT_CONNECTING:
+	case SIM_UNIT_GREETING:
+		sim_unit_drop(unit, unit->state == SIM_UNIT_CONNECTING ?
+		    "handshake timeout" : "no WELCOME");
+		return;
+	case SIM_UNIT_ACTIVE:
+		break;
+	}
+	if (now >= unit->next_hb_us) {
+		len = snprintf(line, sizeof(line), "HB %llu\n",
+		    (unsigned long long)++unit->hb);
+		sim_unit_send(unit, line, (size_t)len);
+		unit->sim->c.heartbeats++;
+		unit->next_hb_us = now + unit->hb_ms * 1000;
+	}
+	for (ev = unit->pending; ev != NULL; ev = ev->next)
+		if (ev->sent_us == 0 || now - ev->sent_us >=
+		    unit->sim->opt->retry_ms * 1000)
+			sim_unit_transmit(unit, ev, now);
+	sim_unit_schedule(unit, now);
+}
+
+/* ---- commands from the receiver */
+
+/* "STATE light=flash camera_preset=2 audio=open": everything, as STATE replaces. */
+static void
+sim_unit_send_state(struct sim_unit *unit)
+{
+	char	line[LINE_MAX_BYTES + 2], light[8];
+	size_t	i;
+	int	len;
+
+	for (i = 0; unit->light[i] != '\0' && i < sizeof(light) - 1; i++)
+		light[i] = (char)(unit->light[i] | 0x20);
+	light[i] = '\0';
+	len = snprintf(line, sizeof(line), "STATE light=%s camera_preset=%d "
+	    "audio=%s\n", light, unit->camera_preset,
+	    unit->audio_uri != NULL ? "open" : "closed");
+	sim_unit_send(unit, line, (size_t)len);
+}
+
+static void
+sim_cmd_fire(evutil_socket_t fd, short what, void *arg)
+{
+	struct sim_cmd	*cmd = arg;
+	struct sim_unit	*unit = cmd->unit;
+	char		 line[LINE_MAX_BYTES + 16], state[LINE_MAX_BYTES];
+	int		 len, reset = 0;
+
+	(void)fd;
+	(void)what;
+	switch (cmd->cmd.kind) {
+	case UPROTO_CMD_LIGHT:
+		snprintf(unit->light, sizeof(unit->light), "%.7s", cmd->cmd.arg);
+		break;
+	case UPROTO_CMD_CAMERA:
+		unit->camera_preset = atoi(cmd->cmd.arg);
+		break;
+	case UPROTO_CMD_AUDIO_OPEN:
+		free(unit->audio_uri);
+		unit->audio_uri = strdup(cmd->cmd.arg);
+		break;
+	case UPROTO_CMD_AUDIO_CLOSE:
+		free(unit->audio_uri);
+		unit->audio_uri = NULL;
+		break;
+	case UPROTO_CMD_RESET:
+		reset = 1;
+		break;
+	}
+	if (!reset)
+		sim_unit_send_state(unit);
+	len = snprintf(line, sizeof(line), "DONE %s\n", cmd->id);
+	sim_unit_send(unit, line, (size_t)len);
+	sim_unit_describe(unit, state, sizeof(state));
+	sim_note(unit, "DONE %s  %s", cmd->id, state);
+	sim_cmd_free(cmd);
+	if (reset) {
+		snprintf(unit->light, sizeof(unit->light), "OFF");
+		unit->camera_preset = -1;
+		free(unit->audio_uri);
+		unit->audio_uri = NULL;
+		unit->backoff_ms = SIM_UNIT_BACKOFF_MIN;
+		sim_unit_drop(unit, "reset by the receiver");
+	}
+}
+
+static void
+sim_unit_command(struct sim_unit *unit, const struct line_parsed *p,
+    const char *raw)
+{
+	struct sim	*sim = unit->sim;
+	struct sim_cmd	*cmd;
+	const char	*words[LINE_MAX_TOKENS];
+	char		 err[128], line[LINE_MAX_BYTES + 160];
+	size_t		 i;
+	int		 len;
+
+	if (p->count < 3 || !line_is_ident(p->tokens[1].value)) {
+		sim->c.errors++;
+		log_warnx("unit=%s bad command line: %s", unit->id, raw);
+		return;
+	}
+	for (i = 2; i < p->count; i++)
+		words[i - 2] = p->tokens[i].key != NULL ? "" : p->tokens[i].value;
+	sim->c.commands++;
+	sim_note(unit, "CMD %s", raw + 4);
+	if ((cmd = calloc(1, sizeof(*cmd))) == NULL ||
+	    uproto_cmd_parse(&cmd->cmd, words, p->count - 2, err,
+	    sizeof(err)) == -1) {
+		if (cmd == NULL)
+			snprintf(err, sizeof(err), "out of memory");
+		free(cmd);
+		len = snprintf(line, sizeof(line), "FAIL %s %s\n",
+		    p->tokens[1].value, err);
+		sim_unit_send(unit, line, (size_t)len);
+		return;
+	}
+	cmd->unit = unit;
+	snprintf(cmd->id, sizeof(cmd->id), "%s", p->tokens[1].value);
+	if ((cmd->timer = evtimer_new(sim->base, sim_cmd_fire, cmd)) == NULL) {
+		free(cmd);
+		return;
+	}
+	cmd->next = unit->cmds;
+	unit->cmds = cmd;
+	{
+		/* A unit takes 100-300 ms to move its light, camera or audio. */
+		struct timeval	tv = { 0, 100000 +
+		    (long)(sim_random(sim) * 200000) };
+
+		evtimer_add(cmd->timer, &tv);
+	}
+}
+
+/* ---- lines from the receiver */
+
+static void
+sim_unit_welcome(struct sim_unit *unit, const struct line_parsed *p)
+{
+	struct sim		*sim = unit->sim;
+	struct sim_event	*ev;
+	int64_t			 now = sim_now_us();
+	long			 hb;
+	char			*end;
+
+	hb = p->count == 3 ? strtol(p->tokens[1].value, &end, 10) : 0;
+	if (p->count != 3 || *end != '\0' || hb < 1) {
+		sim->c.errors++;
+		sim_unit_drop(unit, "bad WELCOME");
+		return;
+	}
+	unit->state = SIM_UNIT_ACTIVE;
+	unit->backoff_ms = SIM_UNIT_BACKOFF_MIN;
+	sim->c.connecting--;
+	sim->c.connected++;
+	sim->c.handshakes++;
+	unit->hb_ms = sim->opt->hb_ms > 0 ? sim->opt->hb_ms : hb * 1000;
+	unit->next_hb_us = now + unit->hb_ms * 1000;
+	sim_note(unit, "connected, heartbeat every %.1f s, %u event(s) to send",
+	    (double)unit->hb_ms / 1000, unit->pending_count);
+	for (ev = unit->pending; ev != NULL; ev = ev->next)
+		sim_unit_transmit(unit, ev, now);
+	sim_unit_schedule(unit, now);
+}
+
+static void
+sim_unit_ack(struct sim_unit *unit, const char *id, const char *reason)
+{
+	struct sim		*sim = unit->sim;
+	struct sim_event	*ev;
+	int64_t			 latency;
+
+	if ((ev = sim_unit_take(unit, id)) == NULL)
+		return;	/* a second ACK after a retransmission */
+	if (reason != NULL) {
+		sim->c.naks++;
+		log_warnx("unit=%s event=%s NAK reason=\"%s\"", unit->id, id,
+		    reason);
+		sim_note(unit, "NAK %s %s", id, reason);
+	} else {
+		sim->c.acked++;
+		latency = ev->sent_us != 0 ? sim_now_us() - ev->sent_us : 0;
+		sim_stats_add(&sim->latency, (uint64_t)latency);
+		sim_note(unit, "ACK %s %s (%.1f ms)", evtype_name(ev->type), id,
+		    (double)latency / 1000);
+	}
+	free(ev);
+}
+
+static void
+sim_unit_line(struct conn *conn, const char *raw, size_t len, void *arg)
+{
+	struct sim_unit		*unit = arg;
+	struct sim		*sim = unit->sim;
+	struct line_parsed	 p;
+	const char		*word, *rest;
+	char			 err[64];
+
+	(void)conn;
+	sim->last_rx_us = sim_now_us();
+	if (line_parse(&p, raw, len, err, sizeof(err)) == -1 ||
+	    p.tokens[0].key != NULL) {
+		sim->c.errors++;
+		log_warnx("unit=%s unreadable line from the receiver: %s",
+		    unit->id, raw);
+		return;
+	}
+	word = p.tokens[0].value;
+	rest = strchr(raw, ' ') != NULL ? strchr(raw, ' ') + 1 : "";
+	if (strcmp(word, "ERR") == 0) {
+		sim->c.errors++;
+		log_warnx("unit=%s ERR %s", unit->id, rest);
+		sim_note(unit, "ERR %s", rest);
+	} else if (strcmp(word, "DENIED") == 0) {
+		sim->c.denied++;
+		log_warnx("unit=%s DENIED %s", unit->id, rest);
+		sim_unit_drop(unit, "denied");
+	} else if (unit->state == SIM_UNIT_GREETING) {
+		if (strcmp(word, "WELCOME") == 0)
+			sim_unit_welcome(unit, &p);
+		else {
+			sim->c.errors++;
+			log_warnx("unit=%s expected WELCOME: %s", unit->id, raw);
+		}
+	} else if (strcmp(word, "HBACK") == 0) {
+		/* Nothing to do: the link is alive. */
+	} else if (strcmp(word, "ACK") == 0 && p.count == 2) {
+		sim_unit_ack(unit, p.tokens[1].value, NULL);
+	} else if (strcmp(word, "NAK") == 0 && p.count >= 2) {
+		rest = strchr(rest, ' ') != NULL ? strchr(rest, ' ') + 1 : "";
+		sim_unit_ack(unit, p.tokens[1].value, rest);
+	} else if (strcmp(word, "CMD") == 0) {
+		sim_unit_command(unit, &p, raw);
+	} else {
+		sim->c.errors++;
+		log_warnx("unit=%s unexpected line: %s", unit->id, raw);
+	}
+}
