@@ -61,6 +61,34 @@ def test_burst_is_stacked_by_priority_then_arrival(daemon):
     assert alarms[0]["line"] == button["line"]
 
 
+DEFAULT_PRIORITIES = [("BUTTON", 1), ("TAMPER", 2), ("MAINS_FAIL", 4), ("BATTERY_LOW", 5),
+                      ("CAMERA_FAULT", 5), ("LIGHT_FAULT", 5), ("AUDIO_FAULT", 5)]
+RESTORES = {"TAMPER": "TAMPER_RESTORE", "MAINS_FAIL": "MAINS_RESTORE",
+            "BATTERY_LOW": "BATTERY_RESTORE", "CAMERA_FAULT": "CAMERA_RESTORE",
+            "LIGHT_FAULT": "LIGHT_RESTORE", "AUDIO_FAULT": "AUDIO_RESTORE"}
+
+
+def test_default_priorities_and_their_restores(daemon):
+    alice = daemon.operator("alice")
+    u, = connected(daemon, "HP-004")
+    raised = {}
+    for n, (type_, prio) in enumerate(reversed(DEFAULT_PRIORITIES)):
+        a = raise_alarm(alice, u, "y%d" % n, type_)
+        assert a["prio"] == prio, a["line"]
+        raised[type_] = a["id"]
+    # Priority first; equal priorities (the faults) in arrival order.
+    want = [raised[t] for t, _ in DEFAULT_PRIORITIES[:3]] + \
+        [raised[t] for t in ("AUDIO_FAULT", "LIGHT_FAULT", "CAMERA_FAULT", "BATTERY_LOW")]
+    assert [a["id"] for a in alice.alarms()] == want
+    # Each restore marks the alarm of the type it restores, and only that one.
+    for n, (type_, restore) in enumerate(RESTORES.items()):
+        assert u.event("z%d" % n, restore) == "ACK z%d" % n
+        r = parse_alarm(alice.wait_push("ALARM", "restored=1", "type=%s " % type_))
+        assert r["id"] == raised[type_]
+    restored = {a["type"]: a["restored"] for a in alice.alarms()}
+    assert restored == {t: t != "BUTTON" for t, _ in DEFAULT_PRIORITIES}
+
+
 @pytest.mark.refuge(config=QUIET, registry={"priorities": {"MAINS_FAIL": 1}})
 def test_registry_priorities_override_the_defaults(daemon):
     alice = daemon.operator("alice")

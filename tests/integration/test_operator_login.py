@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from helpers import tls_context
+from helpers import OPERATOR_PASSWORD, tls_context
 
 pytestmark = pytest.mark.refuge(config={"escalation": {"after": "1h"}})
 
@@ -104,6 +104,35 @@ def test_five_failures_lock_the_address(daemon):
     assert late.call("ALARMS").startswith("ERR login")
     assert held.call("PING") == "OK"
     assert held.alarms() == []
+
+
+def login_from(daemon, source, user, password=OPERATOR_PASSWORD):
+    """One LOGIN over a fresh link from another loopback address."""
+    raw = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    raw.settimeout(5)
+    raw.bind((source, 0))
+    raw.connect(("127.0.0.1", daemon.operators_port))
+    s = tls_context(daemon.pki, None).wrap_socket(raw, server_hostname="localhost")
+    s.sendall(("LOGIN %s %s\n" % (user, password)).encode())
+    data = b""
+    while not data.endswith(b"\n"):
+        chunk = s.recv(1000)
+        if not chunk:
+            break
+        data += chunk
+    s.close()
+    return data.decode().strip()
+
+
+def test_lockout_is_per_address(daemon):
+    clients = [daemon.operator(None) for _ in range(5)]
+    for c in clients:
+        c.send("LOGIN carol nope")
+    for c in clients:
+        c.reply(timeout=8)
+    assert daemon.operator(None).login("alice").startswith("ERR locked")
+    # Another address is not locked out.
+    assert login_from(daemon, "127.0.0.2", "alice") == "OK role=operator"
 
 
 def test_logout_closes_the_connection(daemon):
