@@ -46,17 +46,19 @@ REFUGED_SRCS	= src/refuged/refuged.c src/refuged/daemon.c src/refuged/ingest.c \
 REFUGECTL_SRCS	= src/tools/refugectl.c src/tools/ctl_pki.c src/tools/ctl_setup.c \
 		  src/tools/ctl_enroll.c src/tools/ctl_yaml.c src/tools/ctl_views.c \
 		  src/tools/ctl_report.c
-CONSOLE_SRCS	= src/tools/console.c
+CONSOLE_SRCS	= src/tools/console.c src/tools/console_model.c src/tools/console_ui.c
 SIM_SRCS	= src/tools/sim.c src/tools/sim_unit.c src/tools/sim_tls.c \
 		  src/tools/sim_tty.c src/tools/sim_stats.c
 TOOL_PROGRAMS	=
+TOOL_PROGRAMS	+= $(BUILD)/refuge-console
 TOOL_PROGRAMS	+= $(BUILD)/refuge-sim
 TOOL_PROGRAMS	+= $(BUILD)/refugectl
 
 UNIT_TESTS	= check_line check_uproto check_evtype check_duration check_timefmt \
 		  check_config check_registry check_store \
 		  check_alarm check_alarmq check_audit check_opproto check_stats \
-		  check_notify check_metrics
+		  check_notify check_metrics \
+		  check_console_model
 
 CORE_OBJS	= $(CORE_SRCS:%.c=$(BUILD)/%.o)
 SERVICE_OBJS	= $(SERVICE_SRCS:%.c=$(BUILD)/%.o) $(BUILD)/gen/schema.o
@@ -114,6 +116,14 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libservice.a $(BUILD)/libcore.a
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) $(CHECK_CFLAGS) -DTEST_SRCDIR='"$(CURDIR)/tests"' \
+		$(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(CHECK_LIBS)
+
+# The console's model is a tool's file, not in the libraries.
+$(BUILD)/tests/check_console_model: tests/unit/check_console_model.c \
+		$(BUILD)/src/tools/console_model.o $(BUILD)/libservice.a $(BUILD)/libcore.a
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(ALL_CPPFLAGS) -Isrc/tools $(ALL_CFLAGS) $(CHECK_CFLAGS) \
 		$(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(CHECK_LIBS)
 
 # Installs the Debian packages the build and tests need, if any are missing.

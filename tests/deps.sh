@@ -2,7 +2,7 @@
 # Installs the Debian packages refuge needs to build and test, when missing.
 set -e
 PKGS="gcc make pkg-config libc6-dev libevent-dev libssl-dev openssl libsqlite3-dev
-libyaml-dev check libcrypt-dev libncurses-dev python3 python3-pytest mandoc"
+libyaml-dev check libcrypt-dev libncurses-dev python3 python3-pytest mandoc tmux"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||

@@ -338,7 +338,7 @@ console_model_apply(struct console_model *m, const char *line, int64_t now_ms,
 	struct line_parsed	*p;
 	struct console_alarm	*a;
 	struct console_unit	*u;
-	const char		*cmd, *v;
+	const char		*cmd, *v, *by;
 	long long		 n;
 	int			 push = 0, rc = -1;
 
@@ -385,10 +385,11 @@ console_model_apply(struct console_model *m, const char *line, int64_t now_ms,
 	} else if (strcmp(cmd, "RESOLVED") == 0) {
 		if ((a = model_push_alarm(m, p)) != NULL)
 			model_alarm_remove(m, console_model_alarm_index(m, a->id));
+		v = model_attr(p, 2, "outcome");
+		by = model_attr(p, 2, "by");
 		console_model_message(m, "alarm %s resolved %s by %s",
-		    p->count > 1 ? p->tokens[1].value : "?",
-		    (v = model_attr(p, 2, "outcome")) ? v : "",
-		    (v = model_attr(p, 2, "by")) ? v : "?");
+		    p->count > 1 ? p->tokens[1].value : "?", v ? v : "",
+		    by ? by : "?");
 	} else if (strcmp(cmd, "ESCALATE") == 0) {
 		if ((a = model_push_alarm(m, p)) != NULL) {
 			a->escalated_ms = now_ms;

@@ -1,0 +1,991 @@
+/*
+ * refuge-console's screen: ncurses drawing and key handling, driven by the
+ * libevent loop (stdin readable, a one-second tick, SIGWINCH).
+ * Layout: status line, banner, the alarm stack, then the units pane beside
+ * the detail pane of the selected alarm, the newest message and a help bar.
+ * Prompts (note, resolve, camera preset) take over the message line; while
+ * one is open, keys go to it. The selection follows an alarm id, not a row.
+ */
+#include <sys/ioctl.h>
+
+#define NCURSES_WIDECHAR	1	/* get_wch */
+#include <curses.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <wchar.h>
+
+#include <event2/event.h>
+
+#include "refuge/alarm.h"
+#include "refuge/line.h"
+
+#include "console.h"
+
+#define UI_KEY_ESC	27
+#define UI_UNITS_WIDTH	46
+
+enum ui_prompt {
+	UI_PROMPT_NONE,
+	UI_PROMPT_NOTE,
+	UI_PROMPT_OUTCOME,	/* genuine or false */
+	UI_PROMPT_REASON,	/* a false alarm's reason, by number */
+	UI_PROMPT_ACTION,	/* a genuine alarm's action, by number */
+	UI_PROMPT_RESOLVE_NOTE,
+	UI_PROMPT_CAMERA
+};
+
+struct console_ui {
+	struct console		*console;
+	struct event		*input;
+	struct event		*tick;
+	struct event		*winch;
+	struct event		*redraw;
+	int64_t			 selected;	/* alarm id; 0: none */
+	long			 selected_row;
+	int			 phase;		/* flips each second: flashing */
+	int			 help;		/* the help screen is up */
+	int			 colours;
+	int			 genuine;	/* RESOLVE: the outcome chosen */
+	enum ui_prompt		 prompt;
+	int64_t			 prompt_alarm;
+	char			 prompt_unit[CONSOLE_ID_MAX];
+	const char		*choice;	/* RESOLVE: reason= or action= word */
+	char			 text[CONSOLE_TEXT_MAX];	/* what is typed */
+	size_t			 text_len;
+	char			 history_unit[CONSOLE_ID_MAX];	/* HISTORY asked for */
+};
+
+struct ui_key {
+	int		 key;
+	const char	*name;
+	const char	*help;
+	void		(*run)(struct console_ui *);
+};
+
+static void	ui_draw(struct console_ui *);
+
+static void
+ui_schedule(struct console_ui *ui)
+{
+	event_active(ui->redraw, 0, 0);
+}
+
+void
+console_ui_changed(struct console_ui *ui)
+{
+	if (ui != NULL)
+		ui_schedule(ui);
+}
+
+void
+console_ui_effect(struct console_ui *ui, enum console_effect effect,
+    int priority)
+{
+	if (effect == CONSOLE_EFFECT_NEW_ALARM) {
+		if (priority == 1)
+			beep();
+		ui->history_unit[0] = '\0';	/* the history grew */
+	}
+	ui_schedule(ui);
+}
+
+void
+console_ui_ready(struct console_ui *ui)
+{
+	ui->history_unit[0] = '\0';
+	ui_schedule(ui);
+}
+
+static struct console_alarm *
+ui_selected(struct console_ui *ui)
+{
+	struct console_model	*m = console_get_model(ui->console);
+	long			 i;
+
+	if (m->alarm_count == 0) {
+		ui->selected = 0;
+		return NULL;
+	}
+	if ((i = console_model_alarm_index(m, ui->selected)) < 0) {
+		/* Gone (resolved): keep the same row. */
+		i = ui->selected_row;
+		if (i >= (long)m->alarm_count)
+			i = (long)m->alarm_count - 1;
+		if (i < 0)
+			i = 0;
+	}
+	ui->selected_row = i;
+	ui->selected = m->alarms[i]->id;
+	return m->alarms[i];
+}
+
+static void
+ui_message(struct console_ui *ui, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void
+ui_message(struct console_ui *ui, const char *fmt, ...)
+{
+	char	buf[CONSOLE_TEXT_MAX];
+	va_list	ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	console_model_message(console_get_model(ui->console), "%s", buf);
+	ui_schedule(ui);
+}
+
+/* Writes value always double-quoted; -1 if it cannot go on a line. */
+static int
+ui_quote(char *dst, size_t len, const char *value)
+{
+	char	quoted[CONSOLE_TEXT_MAX + 4];
+	int	n;
+
+	if (line_quote(quoted, sizeof(quoted), value) < 0)
+		return -1;
+	if (quoted[0] == '"')
+		n = snprintf(dst, len, "%s", quoted);
+	else
+		n = snprintf(dst, len, "\"%s\"", quoted);
+	return n < 0 || (size_t)n >= len ? -1 : 0;
+}
+
+static void
+ui_request_failed(struct console_ui *ui, const char *what)
+{
+	ui_message(ui, "%s: not sent (%s)", what,
+	    console_get_state(ui->console) == CONSOLE_READY ?
+	    "the line does not fit" : "not connected");
+}
+
+static struct console_alarm *
+ui_need_alarm(struct console_ui *ui)
+{
+	struct console_alarm	*a = ui_selected(ui);
+
+	if (a == NULL)
+		ui_message(ui, "no alarm selected");
+	return a;
+}
+
+/* ---- key actions */
+
+static void
+ui_key_up(struct console_ui *ui)
+{
+	struct console_model	*m = console_get_model(ui->console);
+
+	if (ui_selected(ui) != NULL && ui->selected_row > 0) {
+		ui->selected_row--;
+		ui->selected = m->alarms[ui->selected_row]->id;
+	}
+}
+
+static void
+ui_key_down(struct console_ui *ui)
+{
+	struct console_model	*m = console_get_model(ui->console);
+
+	if (ui_selected(ui) != NULL &&
+	    ui->selected_row + 1 < (long)m->alarm_count) {
+		ui->selected_row++;
+		ui->selected = m->alarms[ui->selected_row]->id;
+	}
+}
+
+static void
+ui_key_claim(struct console_ui *ui)
+{
+	struct console_alarm	*a;
+	char			 what[64];
+
+	if ((a = ui_need_alarm(ui)) == NULL)
+		return;
+	snprintf(what, sizeof(what), "CLAIM %lld", (long long)a->id);
+	if (console_request(ui->console, CONSOLE_REQ_OTHER, a->id, a->unit,
+	    what, "%s", what) == -1)
+		ui_request_failed(ui, what);
+}
+
+static void
+ui_key_release(struct console_ui *ui)
+{
+	struct console_alarm	*a;
+	char			 what[64];
+
+	if ((a = ui_need_alarm(ui)) == NULL)
+		return;
+	snprintf(what, sizeof(what), "RELEASE %lld", (long long)a->id);
+	if (console_request(ui->console, CONSOLE_REQ_OTHER, a->id, a->unit,
+	    what, "%s", what) == -1)
+		ui_request_failed(ui, what);
+}
+
+static void
+ui_prompt_open(struct console_ui *ui, enum ui_prompt prompt,
+    const struct console_alarm *a)
+{
+	ui->prompt = prompt;
+	ui->prompt_alarm = a->id;
+	snprintf(ui->prompt_unit, sizeof(ui->prompt_unit), "%s", a->unit);
+	ui->text[0] = '\0';
+	ui->text_len = 0;
+}
+
+static void
+ui_key_note(struct console_ui *ui)
+{
+	struct console_alarm	*a;
+
+	if ((a = ui_need_alarm(ui)) != NULL)
+		ui_prompt_open(ui, UI_PROMPT_NOTE, a);
+}
+
+static void
+ui_key_resolve(struct console_ui *ui)
+{
+	struct console_alarm	*a;
+
+	if ((a = ui_need_alarm(ui)) != NULL)
+		ui_prompt_open(ui, UI_PROMPT_OUTCOME, a);
+}
+
+static void
+ui_key_plan(struct console_ui *ui)
+{
+	struct console_alarm	*a;
+	char			 what[64];
+
+	if ((a = ui_need_alarm(ui)) == NULL)
+		return;
+	snprintf(what, sizeof(what), "PLAN %lld", (long long)a->id);
+	if (console_request(ui->console, CONSOLE_REQ_PLAN, a->id, a->unit, what,
+	    "%s", what) == -1)
+		ui_request_failed(ui, what);
+}
+
+static void
+ui_command(struct console_ui *ui, const char *unit, const char *words)
+{
+	char	line[CONSOLE_TEXT_MAX];
+
+	snprintf(line, sizeof(line), "CMD %s %s", unit, words);
+	if (console_request(ui->console, CONSOLE_REQ_CMD, 0, unit, words, "%s",
+	    line) == -1)
+		ui_request_failed(ui, line);
+}
+
+static void
+ui_key_light(struct console_ui *ui)
+{
+	struct console_alarm	*a;
+
+	if ((a = ui_need_alarm(ui)) != NULL)
+		ui_command(ui, a->unit, "LIGHT FLASH");
+}
+
+static void
+ui_key_camera(struct console_ui *ui)
+{
+	struct console_alarm	*a;
+
+	if ((a = ui_need_alarm(ui)) != NULL)
+		ui_prompt_open(ui, UI_PROMPT_CAMERA, a);
+}
+
+static void
+ui_key_audio(struct console_ui *ui)
+{
+	struct console_alarm	*a;
+	struct console_unit	*u;
+
+	if ((a = ui_need_alarm(ui)) == NULL)
+		return;
+	u = console_model_unit(console_get_model(ui->console), a->unit);
+	ui_command(ui, a->unit, u != NULL && u->audio_open ? "AUDIO CLOSE" :
+	    "AUDIO OPEN");
+}
+
+static void
+ui_key_help(struct console_ui *ui)
+{
+	ui->help = 1;
+}
+
+static void
+ui_key_quit(struct console_ui *ui)
+{
+	console_quit(ui->console);
+}
+
+static const struct ui_key ui_keys[] = {
+	{ KEY_UP,	"Up/k",	"select the alarm above",	ui_key_up },
+	{ 'k',		NULL,	NULL,				ui_key_up },
+	{ KEY_DOWN,	"Down/j", "select the alarm below",	ui_key_down },
+	{ 'j',		NULL,	NULL,				ui_key_down },
+	{ 'c',		"c",	"claim the selected alarm",	ui_key_claim },
+	{ 'r',		"r",	"release your claim",		ui_key_release },
+	{ 'n',		"n",	"add a note (prompts for the text)", ui_key_note },
+	{ 'R',		"R",	"resolve: genuine/false, reason or action, note",
+	    ui_key_resolve },
+	{ 'p',		"p",	"show the site's trigger plan",	ui_key_plan },
+	{ 'l',		"l",	"flash the unit's blue light",	ui_key_light },
+	{ 'm',		"m",	"move the camera to a preset (prompts)",
+	    ui_key_camera },
+	{ 'a',		"a",	"open or close the unit's audio", ui_key_audio },
+	{ 'h',		"h/?",	"this help",			ui_key_help },
+	{ '?',		NULL,	NULL,				ui_key_help },
+	{ 'q',		"q",	"quit",				ui_key_quit },
+};
+
+/* ---- prompts */
+
+static void
+ui_resolve_send(struct console_ui *ui)
+{
+	char	note[CONSOLE_TEXT_MAX + 4], what[64];
+	int	genuine = ui->genuine;
+
+	note[0] = '\0';
+	if (ui->text_len > 0 && ui_quote(note + 1, sizeof(note) - 1,
+	    ui->text) == 0)
+		note[0] = ' ';
+	snprintf(what, sizeof(what), "RESOLVE %lld", (long long)ui->prompt_alarm);
+	if (console_request(ui->console, CONSOLE_REQ_OTHER, ui->prompt_alarm,
+	    ui->prompt_unit, what, "RESOLVE %lld %s %s=%s%s",
+	    (long long)ui->prompt_alarm, genuine ? "genuine" : "false",
+	    genuine ? "action" : "reason", ui->choice, note) == -1)
+		ui_request_failed(ui, what);
+}
+
+static void
+ui_prompt_submit(struct console_ui *ui)
+{
+	char	quoted[CONSOLE_TEXT_MAX + 4], what[64], words[64];
+	char	*end;
+	long	n;
+
+	switch (ui->prompt) {
+	case UI_PROMPT_NOTE:
+		if (ui->text_len == 0)
+			break;
+		if (ui_quote(quoted, sizeof(quoted), ui->text) == -1) {
+			ui_message(ui, "a note cannot hold control characters");
+			break;
+		}
+		snprintf(what, sizeof(what), "NOTE %lld", (long long)ui->prompt_alarm);
+		if (console_request(ui->console, CONSOLE_REQ_NOTE,
+		    ui->prompt_alarm, ui->prompt_unit, ui->text, "NOTE %lld %s",
+		    (long long)ui->prompt_alarm, quoted) == -1)
+			ui_request_failed(ui, what);
+		break;
+	case UI_PROMPT_RESOLVE_NOTE:
+		ui_resolve_send(ui);
+		break;
+	case UI_PROMPT_CAMERA:
+		n = strtol(ui->text, &end, 10);
+		if (ui->text_len == 0 || *end != '\0' || n < 0 || n > 999) {
+			ui_message(ui, "a camera preset is a number");
+			break;
+		}
+		snprintf(words, sizeof(words), "CAMERA PRESET %ld", n);
+		ui_command(ui, ui->prompt_unit, words);
+		break;
+	default:
+		break;
+	}
+	ui->prompt = UI_PROMPT_NONE;
+}
+
+/* Picks the n-th (1-based) word of a NULL-terminated list, or NULL. */
+static const char *
+ui_pick(const char *const *list, int n)
+{
+	int	i;
+
+	for (i = 0; list[i] != NULL; i++)
+		if (i + 1 == n)
+			return list[i];
+	return NULL;
+}
+
+static void
+ui_prompt_key(struct console_ui *ui, wint_t ch, int function)
+{
+	char	mb[MB_LEN_MAX];
+	size_t	n;
+	mbstate_t ps;
+
+	if (!function && ch == UI_KEY_ESC) {
+		ui->prompt = UI_PROMPT_NONE;
+		ui_message(ui, "cancelled");
+		return;
+	}
+	switch (ui->prompt) {
+	case UI_PROMPT_OUTCOME:
+		ui->genuine = !function && (ch == 'g' || ch == 'G');
+		if (ui->genuine)
+			ui->prompt = UI_PROMPT_ACTION;
+		else if (!function && (ch == 'f' || ch == 'F'))
+			ui->prompt = UI_PROMPT_REASON;
+		return;
+	case UI_PROMPT_REASON:
+	case UI_PROMPT_ACTION:
+		if (function || ch < '1' || ch > '9')
+			return;
+		ui->choice = ui_pick(ui->prompt == UI_PROMPT_REASON ?
+		    alarm_false_reasons : alarm_genuine_actions, (int)(ch - '0'));
+		if (ui->choice != NULL) {
+			ui->prompt = UI_PROMPT_RESOLVE_NOTE;
+			ui->text[0] = '\0';
+			ui->text_len = 0;
+		}
+		return;
+	default:
+		break;
+	}
+	/* A text prompt. */
+	if ((function && ch == KEY_ENTER) || (!function && (ch == '\n' ||
+	    ch == '\r'))) {
+		ui_prompt_submit(ui);
+		return;
+	}
+	if ((function && ch == KEY_BACKSPACE) || (!function && (ch == 127 ||
+	    ch == 8))) {
+		/* Drops one character, with its UTF-8 continuation bytes. */
+		while (ui->text_len > 0 &&
+		    ((unsigned char)ui->text[--ui->text_len] & 0xc0) == 0x80)
+			;
+		ui->text[ui->text_len] = '\0';
+		return;
+	}
+	if (function || ch < ' ' || ch == 127)
+		return;
+	memset(&ps, 0, sizeof(ps));
+	n = wcrtomb(mb, (wchar_t)ch, &ps);
+	if (n == (size_t)-1 || ui->text_len + n + 1 > 200)
+		return;
+	memcpy(ui->text + ui->text_len, mb, n);
+	ui->text_len += n;
+	ui->text[ui->text_len] = '\0';
+}
+
+static void
+ui_key(struct console_ui *ui, wint_t ch, int function)
+{
+	size_t	i;
+
+	if (ui->help) {
+		ui->help = 0;
+		return;
+	}
+	if (ui->prompt != UI_PROMPT_NONE) {
+		ui_prompt_key(ui, ch, function);
+		return;
+	}
+	if (function && ch == KEY_RESIZE)
+		return;
+	for (i = 0; i < sizeof(ui_keys) / sizeof(ui_keys[0]); i++) {
+		if ((ui_keys[i].key >= KEY_MIN) != (function != 0) ||
+		    (wint_t)ui_keys[i].key != ch)
+			continue;
+		ui_keys[i].run(ui);
+		return;
+	}
+}
+
+static void
+ui_input_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct console_ui	*ui = arg;
+	wint_t			 ch;
+	int			 r;
+
+	(void)fd;
+	(void)what;
+	while ((r = get_wch(&ch)) != ERR)
+		ui_key(ui, ch, r == KEY_CODE_YES);
+	ui_schedule(ui);
+}
+
+/* ---- drawing */
+
+static void
+ui_age(char *buf, size_t len, int64_t ms)
+{
+	int64_t	s = ms < 0 ? 0 : ms / 1000;
+
+	if (s >= 86400)
+		snprintf(buf, len, "%lldd%02lldh", (long long)(s / 86400),
+		    (long long)(s % 86400 / 3600));
+	else
+		snprintf(buf, len, "%02lld:%02lld:%02lld", (long long)(s / 3600),
+		    (long long)(s % 3600 / 60), (long long)(s % 60));
+}
+
+static void
+ui_ago(char *buf, size_t len, int64_t ms)
+{
+	int64_t	s = ms < 0 ? 0 : ms / 1000;
+
+	if (s < 60)
+		snprintf(buf, len, "%llds ago", (long long)s);
+	else if (s < 3600)
+		snprintf(buf, len, "%lldm ago", (long long)(s / 60));
+	else if (s < 86400)
+		snprintf(buf, len, "%lldh ago", (long long)(s / 3600));
+	else
+		snprintf(buf, len, "%lldd ago", (long long)(s / 86400));
+}
+
+/* Prints a formatted line at y, x, clipped to width columns (bytes). */
+static void
+ui_put(int y, int x, int width, attr_t attr, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+
+static void
+ui_put(int y, int x, int width, attr_t attr, const char *fmt, ...)
+{
+	char	buf[1024];
+	va_list	ap;
+
+	if (width <= 0 || y < 0 || y >= LINES)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	attron(attr);
+	mvaddnstr(y, x, buf, width);
+	attroff(attr);
+}
+
+/* A full-width bar: the text then spaces. */
+static void
+ui_bar(int y, attr_t attr, const char *text)
+{
+	attron(attr);
+	mvhline(y, 0, ' ', COLS);
+	mvaddnstr(y, 0, text, COLS);
+	attroff(attr);
+}
+
+static attr_t
+ui_priority_attr(struct console_ui *ui, int priority)
+{
+	int	pair = priority == 1 ? 1 : priority == 2 ? 2 : priority == 3 ? 3 :
+		    priority == 4 ? 4 : 0;
+
+	if (!ui->colours || pair == 0)
+		return priority <= 2 ? A_BOLD : A_NORMAL;
+	return COLOR_PAIR(pair) | (priority <= 2 ? A_BOLD : A_NORMAL);
+}
+
+static void
+ui_draw_status(struct console_ui *ui)
+{
+	struct console		*c = ui->console;
+	struct console_counts	 counts;
+	const char		*state;
+	char			 line[512], clock[16];
+	time_t			 now = time(NULL);
+	struct tm		 tm;
+
+	console_model_counts(console_get_model(c), &counts);
+	switch (console_get_state(c)) {
+	case CONSOLE_READY:
+		state = "CONNECTED";
+		break;
+	case CONSOLE_CONNECTING:
+		state = "CONNECTING";
+		break;
+	case CONSOLE_LOGGING_IN:
+		state = "LOGGING IN";
+		break;
+	default:
+		state = "DISCONNECTED";
+		break;
+	}
+	localtime_r(&now, &tm);
+	strftime(clock, sizeof(clock), "%H:%M:%S", &tm);
+	snprintf(line, sizeof(line), " refuge-console  %s %s@%s  |  open %zu  "
+	    "queued %zu  claimed %zu  |  units online %zu/%zu  |  %s",
+	    state, console_get_user(c), console_get_server(c), counts.open,
+	    counts.queued, counts.claimed, counts.units_online,
+	    counts.units_total, clock);
+	ui_bar(0, A_REVERSE, line);
+}
+
+static void
+ui_draw_banner(struct console_ui *ui)
+{
+	struct console	*c = ui->console;
+	char		 line[512];
+	int		 retry;
+
+	if (console_get_state(c) == CONSOLE_READY)
+		return;
+	retry = console_get_retry_in(c, 0);
+	if (console_get_state(c) == CONSOLE_DISCONNECTED && retry >= 0)
+		snprintf(line, sizeof(line), " *** DISCONNECTED from %s (%s): "
+		    "retrying in %d s; the stack shown may be out of date ***",
+		    console_get_server(c), console_get_down_reason(c), retry);
+	else
+		snprintf(line, sizeof(line), " *** DISCONNECTED: %s %s ... ***",
+		    console_get_state(c) == CONSOLE_LOGGING_IN ? "logging in to" :
+		    "connecting to", console_get_server(c));
+	ui_bar(1, ui->colours ? COLOR_PAIR(5) | A_BOLD : A_REVERSE | A_BOLD,
+	    line);
+}
+
+static void
+ui_draw_stack(struct console_ui *ui, int top, int height)
+{
+	struct console_model	*m = console_get_model(ui->console);
+	struct console_alarm	*a, *sel = ui_selected(ui);
+	char			 age[32], state[64], count[24];
+	int64_t			 now = console_now_ms();
+	long			 first = 0, i;
+	int			 y, rows = height - 1;
+	attr_t			 attr;
+
+	ui_put(top, 0, COLS, A_BOLD | A_UNDERLINE, "%-7s %-2s %-9s %-18s "
+	    "%-12s %-10s %-28s %s", "   ID", "P", "AGE", "STATE", "TYPE",
+	    "UNIT", "NAME", "SITE");
+	if (m->alarm_count == 0) {
+		ui_put(top + 1, 2, COLS - 2, A_NORMAL, "no open alarms");
+		return;
+	}
+	if (sel != NULL && ui->selected_row >= rows)
+		first = ui->selected_row - rows + 1;
+	for (i = first, y = top + 1; i < (long)m->alarm_count &&
+	    y < top + height; i++, y++) {
+		a = m->alarms[i];
+		ui_age(age, sizeof(age), a->at_ms < 0 ? 0 : now - a->at_ms);
+		if (a->by[0] != '\0')
+			snprintf(state, sizeof(state), "%s %s", a->state, a->by);
+		else
+			snprintf(state, sizeof(state), "%s", a->state);
+		attr = ui_priority_attr(ui, a->priority);
+		if (a->escalated_ms >= 0 && strcmp(a->state, "queued") == 0) {
+			attr |= A_BLINK;
+			if (ui->phase)
+				attr ^= A_REVERSE;
+		}
+		if (a == sel)
+			attr ^= A_REVERSE;
+		attron(attr);
+		mvhline(y, 0, ' ', COLS);
+		attroff(attr);
+		count[0] = '\0';
+		if (a->count > 1)
+			snprintf(count, sizeof(count), "  x%d", a->count);
+		ui_put(y, 0, COLS, attr, "%c%6lld %-2d %-9s %-18s %-12s %-10s "
+		    "%-28s %s%s%s", a == sel ? '>' : ' ', (long long)a->id,
+		    a->priority, age, state, a->type, a->unit, a->name, a->site,
+		    count, a->restored ? "  RESTORED" : "");
+	}
+}
+
+static void
+ui_draw_units(struct console_ui *ui, int top, int height, int width)
+{
+	struct console_model	*m = console_get_model(ui->console);
+	struct console_unit	*u;
+	char			 seen[24];
+	int64_t			 now = console_now_ms();
+	size_t			 i;
+	int			 y, online;
+
+	ui_put(top, 0, width, A_BOLD | A_UNDERLINE, "%-*s", width - 1,
+	    "UNITS");
+	for (i = 0, y = top + 1; i < m->unit_count && y < top + height; i++,
+	    y++) {
+		u = &m->units[i];
+		online = strcmp(u->state, "online") == 0;
+		if (u->last_seen_ms >= 0)
+			ui_ago(seen, sizeof(seen), now - u->last_seen_ms);
+		else
+			snprintf(seen, sizeof(seen), "never");
+		ui_put(y, 0, width - 1, online ? A_NORMAL : (ui->colours ?
+		    COLOR_PAIR(1) : A_BOLD), "%-8s %-7s %-9s %s%s", u->id,
+		    u->state, seen, u->test_until[0] ? "[TEST] " : "", u->name);
+	}
+}
+
+static void
+ui_draw_detail(struct console_ui *ui, int top, int height, int x, int width)
+{
+	struct console_model	*m = console_get_model(ui->console);
+	struct console_alarm	*a = ui_selected(ui);
+	struct console_unit	*u;
+	const struct console_cmd *cmd;
+	int			 y = top, bottom = top + height;
+	size_t			 i;
+
+	ui_put(y++, x, width, A_BOLD | A_UNDERLINE, "%-*s", width - 1,
+	    "DETAIL");
+	if (a == NULL) {
+		ui_put(y, x, width, A_NORMAL, "no alarm selected");
+		return;
+	}
+	u = console_model_unit(m, a->unit);
+	ui_put(y++, x, width, ui_priority_attr(ui, a->priority),
+	    "Alarm %lld  priority %d  %s  %s%s%s", (long long)a->id,
+	    a->priority, a->type, a->state, a->by[0] ? " by " : "", a->by);
+	ui_put(y++, x, width, A_NORMAL, "Unit %s \"%s\" at site %s%s", a->unit,
+	    a->name, a->site, u != NULL && u->audio_open ? "  [audio open]" : "");
+	ui_put(y++, x, width, A_NORMAL, "Raised %s  events %d%s", a->at,
+	    a->count, a->restored ? "  RESTORED (the condition cleared)" : "");
+	if (a->escalated_ms >= 0 && y < bottom)
+		ui_put(y++, x, width, A_BOLD, "ESCALATED: waited %lld s unclaimed",
+		    (long long)a->waited_s);
+	for (i = 0; i < a->note_count && y < bottom; i++)
+		ui_put(y++, x, width, A_NORMAL, "Note: %s", a->notes[i]);
+	if (a->plan_read && y < bottom) {
+		ui_put(y++, x, width, A_BOLD, "Trigger plan:");
+		for (i = 0; i < a->step_count && y < bottom; i++)
+			ui_put(y++, x, width, A_NORMAL, "  %zu. %s", i + 1,
+			    a->steps[i]);
+	}
+	for (i = 0; (cmd = console_model_cmd(m, i)) != NULL && y < bottom; i++)
+		if (strcmp(cmd->unit, a->unit) == 0)
+			ui_put(y++, x, width, A_NORMAL, "Command %s %s: %s%s%s",
+			    cmd->id, cmd->what, cmd->result, cmd->reason[0] ?
+			    " " : "", cmd->reason);
+	if (strcmp(m->history_unit, a->unit) == 0 && y < bottom) {
+		ui_put(y++, x, width, A_BOLD, "History of %s:", a->unit);
+		for (i = 0; i < m->history_count && y < bottom; i++)
+			ui_put(y++, x, width, A_NORMAL, "  %s", m->history[i]);
+	}
+}
+
+static void
+ui_draw_prompt(struct console_ui *ui, int y)
+{
+	char	list[256];
+	size_t	off = 0;
+	int	i;
+	const char *const *words;
+
+	switch (ui->prompt) {
+	case UI_PROMPT_NOTE:
+		ui_put(y, 0, COLS, A_BOLD, "Note for alarm %lld (Enter sends, "
+		    "Esc cancels): %s_", (long long)ui->prompt_alarm, ui->text);
+		break;
+	case UI_PROMPT_OUTCOME:
+		ui_put(y, 0, COLS, A_BOLD, "Resolve alarm %lld: g genuine, f false "
+		    "(Esc cancels)", (long long)ui->prompt_alarm);
+		break;
+	case UI_PROMPT_REASON:
+	case UI_PROMPT_ACTION:
+		words = ui->prompt == UI_PROMPT_REASON ? alarm_false_reasons :
+		    alarm_genuine_actions;
+		list[0] = '\0';
+		for (i = 0; words[i] != NULL && off < sizeof(list); i++)
+			off += (size_t)snprintf(list + off, sizeof(list) - off,
+			    "  %d %s", i + 1, words[i]);
+		ui_put(y, 0, COLS, A_BOLD, "%s for alarm %lld:%s (Esc cancels)",
+		    ui->prompt == UI_PROMPT_REASON ? "False: reason" :
+		    "Genuine: action", (long long)ui->prompt_alarm, list);
+		break;
+	case UI_PROMPT_RESOLVE_NOTE:
+		ui_put(y, 0, COLS, A_BOLD, "Resolve %lld %s: note (optional, "
+		    "Enter sends, Esc cancels): %s_", (long long)ui->prompt_alarm,
+		    ui->choice, ui->text);
+		break;
+	case UI_PROMPT_CAMERA:
+		ui_put(y, 0, COLS, A_BOLD, "Camera preset for %s (Enter sends, "
+		    "Esc cancels): %s_", ui->prompt_unit, ui->text);
+		break;
+	default:
+		break;
+	}
+}
+
+static void
+ui_draw_help(void)
+{
+	size_t	i;
+	int	y = 2;
+
+	ui_put(y++, 2, COLS - 4, A_BOLD, "refuge-console keys (any key closes "
+	    "this help)");
+	y++;
+	for (i = 0; i < sizeof(ui_keys) / sizeof(ui_keys[0]); i++)
+		if (ui_keys[i].name != NULL)
+			ui_put(y++, 4, COLS - 6, A_NORMAL, "%-8s %s",
+			    ui_keys[i].name, ui_keys[i].help);
+	y++;
+	ui_put(y++, 4, COLS - 6, A_NORMAL, "An escalated alarm flashes; a new "
+	    "priority 1 alarm rings the bell.");
+	ui_put(y, 4, COLS - 6, A_NORMAL, "Commands (l, m, a) go to the unit "
+	    "of the selected alarm.");
+}
+
+/* Asks for the selected unit's history when the selection moved to another unit. */
+static void
+ui_follow_history(struct console_ui *ui)
+{
+	struct console_alarm	*a = ui_selected(ui);
+	char			 what[96];
+
+	if (a == NULL || strcmp(ui->history_unit, a->unit) == 0 ||
+	    console_get_state(ui->console) != CONSOLE_READY)
+		return;
+	snprintf(what, sizeof(what), "HISTORY %s", a->unit);
+	if (console_request(ui->console, CONSOLE_REQ_HISTORY, a->id, a->unit,
+	    what, "HISTORY %s 10", a->unit) == 0)
+		snprintf(ui->history_unit, sizeof(ui->history_unit), "%s",
+		    a->unit);
+}
+
+static void
+ui_draw(struct console_ui *ui)
+{
+	struct console_model	*m = console_get_model(ui->console);
+	const char		*msg;
+	int			 stack_top = 2, stack_h, lower_top, lower_h;
+	int			 units_w;
+
+	erase();
+	if (LINES < 10 || COLS < 40) {
+		ui_put(0, 0, COLS, A_BOLD, "terminal too small");
+		refresh();
+		return;
+	}
+	ui_draw_status(ui);
+	ui_draw_banner(ui);
+	if (ui->help) {
+		ui_draw_help();
+		refresh();
+		return;
+	}
+	stack_h = (LINES - 4) * 45 / 100;
+	if (stack_h < 4)
+		stack_h = 4;
+	lower_top = stack_top + stack_h + 1;
+	lower_h = LINES - 2 - lower_top;
+	ui_draw_stack(ui, stack_top, stack_h);
+	units_w = COLS / 3 < UI_UNITS_WIDTH ? COLS / 3 : UI_UNITS_WIDTH;
+	ui_draw_units(ui, lower_top, lower_h, units_w);
+	ui_draw_detail(ui, lower_top, lower_h, units_w + 1, COLS - units_w - 1);
+	if (ui->prompt != UI_PROMPT_NONE)
+		ui_draw_prompt(ui, LINES - 2);
+	else if ((msg = console_model_message_get(m, 0)) != NULL)
+		ui_put(LINES - 2, 0, COLS, A_NORMAL, "%s", msg);
+	ui_bar(LINES - 1, A_REVERSE, " Up/Down j/k select  c claim  r release  "
+	    "n note  R resolve  p plan  l light  m camera  a audio  h/? help  "
+	    "q quit");
+	refresh();
+	ui_follow_history(ui);
+}
+
+static void
+ui_redraw_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	ui_draw(arg);
+}
+
+static void
+ui_tick_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct console_ui	*ui = arg;
+
+	(void)fd;
+	(void)what;
+	ui->phase = !ui->phase;
+	ui_draw(ui);
+}
+
+static void
+ui_winch_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct console_ui	*ui = arg;
+	struct winsize		 ws;
+
+	(void)fd;
+	(void)what;
+	if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_row > 0 &&
+	    ws.ws_col > 0)
+		resizeterm(ws.ws_row, ws.ws_col);
+	clear();
+	ui_draw(ui);
+}
+
+struct console_ui *
+console_ui_new(struct console *c, struct event_base *base, char *err,
+    size_t errlen)
+{
+	struct console_ui	*ui;
+	struct timeval		 second = { 1, 0 };
+
+	if ((ui = calloc(1, sizeof(*ui))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	ui->console = c;
+	if (initscr() == NULL) {
+		snprintf(err, errlen, "cannot start the screen");
+		free(ui);
+		return NULL;
+	}
+	cbreak();
+	noecho();
+	nonl();
+	keypad(stdscr, TRUE);
+	nodelay(stdscr, TRUE);
+	set_escdelay(25);
+	curs_set(0);
+	if (has_colors() && start_color() == OK) {
+		use_default_colors();
+		init_pair(1, COLOR_RED, -1);
+		init_pair(2, COLOR_MAGENTA, -1);
+		init_pair(3, COLOR_YELLOW, -1);
+		init_pair(4, COLOR_CYAN, -1);
+		init_pair(5, COLOR_WHITE, COLOR_RED);
+		ui->colours = 1;
+	}
+	if ((ui->input = event_new(base, STDIN_FILENO, EV_READ | EV_PERSIST,
+	    ui_input_cb, ui)) == NULL ||
+	    (ui->tick = event_new(base, -1, EV_PERSIST, ui_tick_cb, ui)) ==
+	    NULL ||
+	    (ui->winch = evsignal_new(base, SIGWINCH, ui_winch_cb, ui)) ==
+	    NULL ||
+	    (ui->redraw = event_new(base, -1, 0, ui_redraw_cb, ui)) == NULL ||
+	    event_add(ui->input, NULL) == -1 ||
+	    event_add(ui->tick, &second) == -1 ||
+	    evsignal_add(ui->winch, NULL) == -1) {
+		console_ui_free(ui);
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	ui_draw(ui);
+	return ui;
+}
+
+void
+console_ui_free(struct console_ui *ui)
+{
+	if (ui == NULL)
+		return;
+	if (ui->input != NULL)
+		event_free(ui->input);
+	if (ui->tick != NULL)
+		event_free(ui->tick);
+	if (ui->winch != NULL)
+		event_free(ui->winch);
+	if (ui->redraw != NULL)
+		event_free(ui->redraw);
+	endwin();
+	free(ui);
+}
