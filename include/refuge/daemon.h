@@ -6,6 +6,7 @@
 #include <sys/queue.h>
 
 #include "config.h"
+#include "metrics.h"
 #include "registry.h"
 #include "store.h"
 
@@ -13,6 +14,8 @@ struct event;
 struct event_base;
 struct ingest;
 struct listener;
+struct metrics_server;
+struct notify;
 struct stack;
 struct tlsctx;
 struct unit_session;
@@ -54,6 +57,12 @@ struct daemon {
 	int64_t			 started_mono_ms;
 	uint64_t		 next_receiver_event;
 	int			 stopping;
+	struct metrics		 metrics;
+	struct metrics_server	*metrics_server;	/* NULL unless listen.metrics */
+	struct notify		*notify;
+	struct event		*status_timer;	/* STATUS= and the watchdog */
+	uint64_t		 watchdog_usec;
+	char			 reload_error[160];	/* "" after a good reload */
 };
 
 int64_t			 daemon_now_ms(void);

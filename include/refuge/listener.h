@@ -3,6 +3,7 @@
 #define REFUGE_LISTENER_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/socket.h>
 
 struct event_base;
@@ -23,6 +24,8 @@ void		 listener_release(struct listener *, const struct sockaddr *);
 /* The bound address as "host:port" (port 0 in the configuration resolved). */
 void		 listener_address(struct listener *, char *buf, size_t buflen);
 int		 listener_open_count(const struct listener *);
+/* Connections refused for the per-address or total limit, since start. */
+uint64_t	 listener_refused_count(const struct listener *);
 void		 listener_disable(struct listener *);
 /* Formats a peer as "10.0.0.5:41822" or "[::1]:41822". */
 void		 listener_format_peer(const struct sockaddr *, char *buf,

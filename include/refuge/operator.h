@@ -12,6 +12,8 @@ void	operator_address(struct daemon *, char *buf, size_t buflen);
 /* Stops accepting and closes every operator session. */
 void	operator_shutdown(struct daemon *);
 void	operator_free_all(struct daemon *);
+/* Logged-in sessions, all users. */
+int	operator_session_count(struct daemon *);
 /* How many logged-in sessions the user has. */
 int	operator_user_sessions(struct daemon *, const char *user);
 /* After a reload: sessions of removed accounts end, roles follow the registry. */

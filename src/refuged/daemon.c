@@ -11,6 +11,7 @@
 #include "refuge/ingest.h"
 #include "refuge/listener.h"
 #include "refuge/log.h"
+#include "refuge/notify.h"
 #include "refuge/operator.h"
 #include "refuge/stack.h"
 #include "refuge/supervise.h"
@@ -18,6 +19,7 @@
 #include "refuge/unit.h"
 
 #define DAEMON_SHUTDOWN_POLL_MS		50
+#define DAEMON_STATUS_MS		5000
 #define DAEMON_SHUTDOWN_LIMIT_MS	3000
 
 int64_t
@@ -121,6 +123,78 @@ daemon_records_new(struct daemon *daemon, char *err, size_t errlen)
 	return 0;
 }
 
+void
+daemon_status(struct daemon *daemon, char *buf, size_t buflen)
+{
+	size_t	i, online = 0;
+
+	for (i = 0; i < daemon->registry->unit_count; i++)
+		if (daemon->records[i]->state == STORE_UNIT_ONLINE)
+			online++;
+	snprintf(buf, buflen, "units online %zu/%zu, open alarms %zu%s%s",
+	    online, daemon->registry->unit_count,
+	    stack_open_count(daemon->stack),
+	    daemon->reload_error[0] ? "; " : "", daemon->reload_error);
+}
+
+static void
+daemon_gauges(struct metrics_gauges *gauges, void *arg)
+{
+	struct daemon	 *daemon = arg;
+	struct alarm	**all;
+	size_t		  i, count;
+	int		  priority;
+
+	memset(gauges, 0, sizeof(*gauges));
+	gauges->units_registered = daemon->registry->unit_count;
+	for (i = 0; i < daemon->registry->unit_count; i++) {
+		if (daemon->records[i]->state == STORE_UNIT_ONLINE)
+			gauges->units_online++;
+		else if (daemon->records[i]->state == STORE_UNIT_OFFLINE)
+			gauges->units_offline++;
+	}
+	gauges->unit_connections = (size_t)listener_open_count(
+	    daemon->unit_listener);
+	gauges->operator_connections = (size_t)operator_open_count(daemon);
+	gauges->operator_sessions = (size_t)operator_session_count(daemon);
+	count = stack_sorted(daemon->stack, &all);
+	for (i = 0; i < count; i++) {
+		priority = all[i]->priority < 0 ? 0 : all[i]->priority > 9 ? 9 :
+		    all[i]->priority;
+		gauges->alarms_open[priority][all[i]->state == ALARM_CLAIMED]++;
+	}
+	daemon->metrics.refused[METRICS_REFUSED_LIMIT] =
+	    listener_refused_count(daemon->unit_listener);
+}
+
+static const char *
+daemon_health(void *arg)
+{
+	struct daemon	*daemon = arg;
+
+	if (daemon->stopping)
+		return "stopping";
+	if (ingest_failing(daemon->ingest))
+		return "database writes are failing";
+	return NULL;
+}
+
+/* Every few seconds: systemd's STATUS=, and WATCHDOG=1 at half its interval. */
+static void
+daemon_status_tick(evutil_socket_t fd, short what, void *arg)
+{
+	struct daemon	*daemon = arg;
+	char		 status[256];
+
+	(void)fd;
+	(void)what;
+	daemon_status(daemon, status, sizeof(status));
+	if (daemon->watchdog_usec > 0)
+		(void)notify_send(daemon->notify, "WATCHDOG=1\nSTATUS=%s", status);
+	else
+		(void)notify_send(daemon->notify, "STATUS=%s", status);
+}
+
 static void
 daemon_shutdown_poll(evutil_socket_t fd, short what, void *arg)
 {
@@ -147,6 +221,7 @@ daemon_stop(struct daemon *daemon)
 	size_t	i;
 
 	log_info("shutting down");
+	(void)notify_send(daemon->notify, "STOPPING=1");
 	daemon->stopping = 1;
 	listener_disable(daemon->unit_listener);
 	operator_shutdown(daemon);
@@ -158,6 +233,10 @@ daemon_stop(struct daemon *daemon)
 	unit_close_all(daemon);
 	for (i = 0; i < sizeof(daemon->signals) / sizeof(daemon->signals[0]); i++)
 		event_del(daemon->signals[i]);
+	if (daemon->status_timer != NULL)
+		event_del(daemon->status_timer);
+	metrics_server_free(daemon->metrics_server);
+	daemon->metrics_server = NULL;
 	daemon_shutdown_poll(-1, 0, daemon);
 }
 
@@ -165,6 +244,7 @@ static void
 daemon_signal(evutil_socket_t signo, short what, void *arg)
 {
 	struct daemon	*daemon = arg;
+	char		 status[256];
 
 	(void)what;
 	switch (signo) {
@@ -174,8 +254,20 @@ daemon_signal(evutil_socket_t signo, short what, void *arg)
 			daemon_stop(daemon);
 		break;
 	case SIGHUP:
-		if (!daemon->stopping)
-			(void)daemon_reload(daemon);
+		if (daemon->stopping)
+			break;
+		(void)notify_send(daemon->notify, "RELOADING=1\nMONOTONIC_USEC=%llu",
+		    (unsigned long long)notify_monotonic_usec());
+		if (daemon_reload(daemon) == 0) {
+			daemon->metrics.reloads_ok++;
+			daemon->reload_error[0] = '\0';
+		} else {
+			daemon->metrics.reloads_failed++;
+			snprintf(daemon->reload_error, sizeof(daemon->reload_error),
+			    "last reload failed, old set-up in force (see log)");
+		}
+		daemon_status(daemon, status, sizeof(status));
+		(void)notify_send(daemon->notify, "READY=1\nSTATUS=%s", status);
 		break;
 	}
 }
@@ -197,6 +289,7 @@ daemon_new(struct refuge_config *config, struct registry *registry, char *err,
 	daemon->config = config;
 	daemon->registry = registry;
 	daemon->started_ms = daemon_now_ms();
+	metrics_init(&daemon->metrics, daemon->started_ms);
 	daemon->started_mono_ms = daemon_mono_ms();
 	LIST_INIT(&daemon->unit_sessions);
 	if ((daemon->base = event_base_new()) == NULL) {
@@ -233,6 +326,19 @@ daemon_new(struct refuge_config *config, struct registry *registry, char *err,
 		snprintf(err, errlen, "out of memory for supervision timers");
 		goto fail;
 	}
+	if (config->listen_metrics != NULL &&
+	    (daemon->metrics_server = metrics_server_new(daemon->base,
+	    config->listen_metrics, &daemon->metrics, daemon_gauges,
+	    daemon_health, daemon, err, errlen)) == NULL)
+		goto fail;
+	if ((daemon->notify = notify_open(err, errlen)) == NULL && err[0] != '\0')
+		goto fail;
+	daemon->watchdog_usec = notify_watchdog_usec();
+	if ((daemon->status_timer = event_new(daemon->base, -1, EV_PERSIST,
+	    daemon_status_tick, daemon)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
 	return daemon;
 fail:
 	daemon_free(daemon);
@@ -242,12 +348,29 @@ fail:
 int
 daemon_run(struct daemon *daemon)
 {
-	char	units[LISTENER_PEER_LEN], operators[LISTENER_PEER_LEN];
+	char		units[LISTENER_PEER_LEN], operators[LISTENER_PEER_LEN];
+	char		metrics[LISTENER_PEER_LEN + 16], status[256];
+	uint64_t	period_usec = DAEMON_STATUS_MS * 1000ULL;
+	struct timeval	tv;
 
 	listener_address(daemon->unit_listener, units, sizeof(units));
 	operator_address(daemon, operators, sizeof(operators));
-	log_info("ready units=%s operators=%s registry=%zu units", units,
-	    operators, daemon->registry->unit_count);
+	metrics[0] = '\0';
+	if (daemon->metrics_server != NULL) {
+		memcpy(metrics, " metrics=", 10);
+		metrics_server_address(daemon->metrics_server, metrics + 9,
+		    sizeof(metrics) - 9);
+	}
+	log_info("ready units=%s operators=%s%s registry=%zu units", units,
+	    operators, metrics, daemon->registry->unit_count);
+	daemon_status(daemon, status, sizeof(status));
+	(void)notify_send(daemon->notify, "READY=1\nSTATUS=%s", status);
+	/* The watchdog is fed at half its interval, from the loop itself. */
+	if (daemon->watchdog_usec > 0 && daemon->watchdog_usec / 2 < period_usec)
+		period_usec = daemon->watchdog_usec / 2;
+	tv.tv_sec = (time_t)(period_usec / 1000000);
+	tv.tv_usec = (suseconds_t)(period_usec % 1000000);
+	event_add(daemon->status_timer, &tv);
 	if (event_base_dispatch(daemon->base) == -1) {
 		log_error("event loop failed");
 		return -1;
@@ -265,6 +388,10 @@ daemon_free(struct daemon *daemon)
 	for (i = 0; i < sizeof(daemon->signals) / sizeof(daemon->signals[0]); i++)
 		if (daemon->signals[i] != NULL)
 			event_free(daemon->signals[i]);
+	if (daemon->status_timer != NULL)
+		event_free(daemon->status_timer);
+	metrics_server_free(daemon->metrics_server);
+	notify_close(daemon->notify);
 	stack_free(daemon->stack);
 	if (daemon->records != NULL)
 		for (i = 0; i < daemon->registry->unit_count; i++)

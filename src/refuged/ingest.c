@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <event2/event.h>
 
@@ -40,6 +41,7 @@ struct ingest_item {
 	int64_t			 unit_time_ms;
 	int64_t			 received_ms;
 	int64_t			 seen_ms;
+	int64_t			 queued_us;	/* monotonic, for the ACK latency */
 	char			 event_id[72];
 	char			 text[LINE_MAX_BYTES + 1];
 };
@@ -54,6 +56,21 @@ struct ingest {
 };
 
 static void	ingest_commit_cb(evutil_socket_t, short, void *);
+
+static int64_t
+ingest_mono_us(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+int
+ingest_failing(const struct ingest *ingest)
+{
+	return evtimer_pending(ingest->retry, NULL);
+}
 
 struct ingest *
 ingest_new(struct daemon *daemon)
@@ -110,6 +127,7 @@ ingest_add(struct ingest *ingest, enum ingest_kind kind,
 	item->record = record;
 	item->unit_time_ms = -1;
 	item->received_ms = daemon_now_ms();
+	item->queued_us = ingest_mono_us();
 	if (!evtimer_pending(ingest->retry, NULL))
 		event_active(ingest->commit, 0, 0);
 	return item;
@@ -251,12 +269,15 @@ int
 ingest_flush(struct ingest *ingest)
 {
 	struct store		*store = ingest->daemon->store;
+	struct metrics		*metrics = &ingest->daemon->metrics;
 	struct ingest_item	*item;
+	int64_t			 began_us;
 	struct timeval		 retry = { INGEST_RETRY_MS / 1000, 0 };
 	size_t			 i, events = 0;
 
 	if (ingest->count == 0)
 		return 0;
+	began_us = ingest_mono_us();
 	if (store_begin(store) == -1)
 		goto fail;
 	for (i = 0; i < ingest->count; i++)
@@ -264,6 +285,9 @@ ingest_flush(struct ingest *ingest)
 			goto fail;
 	if (store_commit(store) == -1)
 		goto fail;
+	metrics->commits++;
+	metrics_observe(&metrics->commit_latency,
+	    (ingest_mono_us() - began_us) / 1e6);
 	/* Operators first: alarms, then units coming and going, then ACKs. */
 	stack_batch_commit(ingest->daemon->stack);
 	for (i = 0; i < ingest->count; i++) {
@@ -277,8 +301,15 @@ ingest_flush(struct ingest *ingest)
 		if (item->kind != INGEST_EVENT)
 			continue;
 		events++;
-		if (item->session != NULL)
+		if (item->inserted)
+			metrics->events[item->type]++;
+		else
+			metrics->duplicates++;
+		if (item->session != NULL) {
 			unit_session_ack(item->session, item->event_id);
+			metrics_observe(&metrics->ack_latency,
+			    (ingest_mono_us() - item->queued_us) / 1e6);
+		}
 		if (!item->inserted)
 			log_debug("unit=%s event=%s duplicate acknowledged",
 			    item->record->reg->id, item->event_id);
@@ -295,6 +326,7 @@ ingest_flush(struct ingest *ingest)
 fail:
 	log_error("store: write failed, nothing acknowledged, will retry: %s",
 	    store_error(store));
+	metrics->commit_errors++;
 	store_rollback(store);
 	stack_batch_abort(ingest->daemon->stack);
 	ingest_keep_receiver_items(ingest);

@@ -157,6 +157,18 @@ operator_answer(struct operator_session *session, const char *code,
 }
 
 int
+operator_session_count(struct daemon *daemon)
+{
+	struct operator_session	*session;
+	int			 count = 0;
+
+	LIST_FOREACH(session, &daemon->operators->sessions, entry)
+		if (session->state == OPERATOR_READY)
+			count++;
+	return count;
+}
+
+int
 operator_user_sessions(struct daemon *daemon, const char *user)
 {
 	struct operator_session	*session;
@@ -399,12 +411,14 @@ operator_login(struct operator_session *session,
 		log_warnx("operators: refused peer=%s user=%s reason=\"%s\"",
 		    session->peer, request->user, account == NULL ?
 		    "unknown user" : "bad password");
+		daemon->metrics.operator_login_failures++;
 		operator_delay_err(session, OPPROTO_ERR_AUTH,
 		    "bad user or password");
 		return;
 	}
 	session->state = OPERATOR_READY;
 	session->role = account->role;
+	daemon->metrics.operator_logins++;
 	snprintf(session->user, sizeof(session->user), "%s", account->user);
 	evtimer_del(session->timer);
 	log_info("operator=%s peer=%s logged in role=%s", session->user,

@@ -564,6 +564,7 @@ stack_claim(struct stack *stack, int64_t id, const char *user, char *text,
 	struct alarm		*alarm, copy;
 	enum alarm_status	 status;
 	const char		*code;
+	int			 first_claim;
 
 	if ((alarm = alarmq_find(stack->queue, id)) == NULL)
 		return stack_not_open(stack, id, text, textlen);
@@ -571,11 +572,15 @@ stack_claim(struct stack *stack, int64_t id, const char *user, char *text,
 	    strcmp(alarm->claimed_by, user) == 0)
 		return NULL;
 	copy = *alarm;
+	first_claim = alarm->first_claimed_ms < 0;
 	if ((status = alarm_claim(&copy, user, daemon_now_ms())) != ALARM_OK)
 		return stack_status_code(status, text, textlen);
 	if ((code = stack_save_claim(stack, alarm, &copy, user, "claim", text,
 	    textlen)) != NULL)
 		return code;
+	if (copy.first_claimed_ms >= 0 && first_claim)
+		metrics_observe(&stack->daemon->metrics.time_to_claim,
+		    (copy.first_claimed_ms - copy.raised_ms) / 1000.0);
 	log_info("alarm=%lld claimed by=%s", (long long)id, user);
 	operator_push_alarm(stack->daemon, alarm);
 	operator_push(stack->daemon, "CLAIMED %lld by=%s", (long long)id, user);
@@ -789,6 +794,7 @@ stack_escalation_tick(evutil_socket_t fd, short what, void *arg)
 		    now - alarm->last_escalated_ms < after)
 			continue;
 		alarm->last_escalated_ms = now;
+		stack->daemon->metrics.escalations++;
 		log_warnx("alarm=%lld escalated: queued for %lld s",
 		    (long long)alarm->id,
 		    (long long)((now - alarm->raised_ms) / 1000));

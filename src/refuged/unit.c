@@ -111,6 +111,7 @@ unit_timeout(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	log_warnx("units: refused peer=%s reason=\"handshake timeout\"",
 	    session->peer);
+	session->daemon->metrics.refused[METRICS_REFUSED_TIMEOUT]++;
 	unit_close(session);
 }
 
@@ -170,6 +171,7 @@ unit_connected(struct conn *conn, void *arg)
 
 	(void)conn;
 	session->state = UNIT_GREETING;
+	session->daemon->metrics.handshakes_ok++;
 }
 
 static void
@@ -178,9 +180,15 @@ unit_failed(struct conn *conn, const char *reason, void *arg)
 	struct unit_session	*session = arg;
 
 	(void)conn;
-	if (session->state == UNIT_HANDSHAKE)
+	if (session->state == UNIT_HANDSHAKE) {
 		log_warnx("units: refused peer=%s reason=\"%s\"", session->peer,
 		    reason);
+		session->daemon->metrics.refused[
+		    strcmp(reason, "no certificate") == 0 ?
+		    METRICS_REFUSED_NO_CERTIFICATE :
+		    strncmp(reason, "verify failed", 13) == 0 ?
+		    METRICS_REFUSED_VERIFY : METRICS_REFUSED_HANDSHAKE]++;
+	}
 	else if (session->state == UNIT_GREETING)
 		log_warnx("units: closed peer=%s reason=\"%s\" before HELLO",
 		    session->peer, reason);
@@ -212,6 +220,7 @@ unit_deny(struct unit_session *session, const char *unit_id,
 
 	log_warnx("units: denied unit=%s peer=%s reason=\"%s\"", unit_id,
 	    session->peer, reason);
+	session->daemon->metrics.refused[METRICS_REFUSED_DENIED]++;
 	unit_send(session, buf, uproto_format_denied(buf, sizeof(buf), reason));
 	unit_close(session);
 }
@@ -482,7 +491,9 @@ unit_command_send(struct unit_record *record, const struct uproto_cmd *cmd,
 		*reason = "out of memory";
 		return -1;
 	}
-	snprintf(command->id, sizeof(command->id), "c%llu",
+	/* Unique across restarts too: the store keeps every command id. */
+	snprintf(command->id, sizeof(command->id), "c%lld-%llu",
+	    (long long)daemon->started_ms,
 	    (unsigned long long)++daemon->next_command);
 	if ((len = uproto_format_cmd(buf, sizeof(buf), command->id, cmd)) < 0 ||
 	    conn_send(record->session->conn, buf, (size_t)len) == -1) {

@@ -37,6 +37,7 @@ struct listener {
 	int			 per_address;
 	int			 max_total;
 	int			 open;
+	uint64_t		 refused;
 	struct listener_peer	*buckets[LISTENER_BUCKETS];
 };
 
@@ -105,6 +106,7 @@ listener_accept(struct evconnlistener *evl, evutil_socket_t fd,
 	if (l->open >= l->max_total) {
 		log_warnx("%s: refused peer=%s reason=\"too many connections\"",
 		    l->name, text);
+		l->refused++;
 		close(fd);
 		return;
 	}
@@ -112,6 +114,7 @@ listener_accept(struct evconnlistener *evl, evutil_socket_t fd,
 	if (*slot != NULL && (*slot)->count >= l->per_address) {
 		log_warnx("%s: refused peer=%s reason=\"too many connections "
 		    "from address\"", l->name, text);
+		l->refused++;
 		close(fd);
 		return;
 	}
@@ -264,6 +267,12 @@ int
 listener_open_count(const struct listener *l)
 {
 	return l->open;
+}
+
+uint64_t
+listener_refused_count(const struct listener *l)
+{
+	return l->refused;
 }
 
 void
