@@ -32,6 +32,15 @@ def test_server_certificate_verifies_for_the_address(daemon, pki):
     s.close()
 
 
+def test_tls_below_1_3_is_refused(daemon, pki):
+    raw = socket.create_connection(("127.0.0.1", daemon.operators_port), timeout=5)
+    ctx = tls_context(pki, None, max_version=ssl.TLSVersion.TLSv1_2)
+    with pytest.raises((ssl.SSLError, ConnectionError)):
+        ctx.wrap_socket(raw, server_hostname="localhost")
+    raw.close()
+    assert daemon.operator("alice").call("PING") == "OK"
+
+
 def test_bad_password_is_refused_after_a_delay(daemon):
     carol = daemon.operator("carol")
     a = daemon.operator(None)

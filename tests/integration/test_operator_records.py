@@ -46,9 +46,12 @@ def test_stats_count_a_false_alarm_by_reason(daemon):
     u.hello()
     start = int(time.time() * 1000) - 1000
     a = raise_alarm(alice, u, "s1", "BUTTON")
-    raise_alarm(alice, u, "s2", "TAMPER")			# left open
+    g = raise_alarm(alice, u, "s2", "TAMPER")
+    raise_alarm(alice, u, "s3", "MAINS_FAIL")		# left open, never claimed
     assert alice.call("CLAIM %d" % a["id"]).startswith("OK")
     assert alice.call("RESOLVE %d false reason=accidental" % a["id"]) == "OK"
+    assert alice.call("CLAIM %d" % g["id"]).startswith("OK")
+    assert alice.call("RESOLVE %d genuine action=police" % g["id"]) == "OK"
 
     def stats(line):
         data, final = alice.request(line)
@@ -60,15 +63,15 @@ def test_stats_count_a_false_alarm_by_reason(daemon):
     totals = [f for w, f in lines if w[:2] == ["STAT", "alarms"]]
     assert len(totals) == 1, lines
     assert {k: totals[0].get(k) for k in ("total", "open", "genuine", "false")} == \
-        {"total": "2", "open": "1", "genuine": "0", "false": "1"}
+        {"total": "3", "open": "1", "genuine": "1", "false": "1"}
     reasons = {f["reason"]: f["count"] for w, f in lines if w[:2] == ["STAT", "false"]}
     assert reasons.get("accidental") == "1", lines
     assert all(v == "0" for r, v in reasons.items() if r != "accidental"), reasons
     to_claim = [f for w, f in lines if w[:2] == ["STAT", "to_claim"]]
-    assert len(to_claim) == 1 and to_claim[0]["count"] == "1", lines
+    assert len(to_claim) == 1 and to_claim[0]["count"] == "2", lines
 
     lines = stats("STATS since=%s" % iso(start))
-    assert [f["total"] for w, f in lines if w[:2] == ["STAT", "alarms"]] == ["2"]
+    assert [f["total"] for w, f in lines if w[:2] == ["STAT", "alarms"]] == ["3"]
     lines = stats("STATS since=%s" % iso(int(time.time() * 1000) + 3600 * 1000))
     assert [f["total"] for w, f in lines if w[:2] == ["STAT", "alarms"]] == ["0"]
 
