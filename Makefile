@@ -14,6 +14,14 @@ sysconfdir	?= /etc
 DESTDIR		?=
 BUILD		?= build
 PYTHON		?= /usr/bin/python3
+# Installation: DESTDIR is prepended to each of these.
+localstatedir	?= /var
+UNITDIR		?= $(PREFIX)/lib/systemd/system
+SYSUSERSDIR	?= $(PREFIX)/lib/sysusers.d
+DOCDIR		?= $(PREFIX)/share/doc/refuge
+DATADIR		?= $(PREFIX)/share/refuge
+INSTALL		?= install
+
 
 PKGS		= libevent libevent_openssl openssl sqlite3 yaml-0.1
 PKG_CFLAGS	= $(shell pkg-config --cflags $(PKGS))
@@ -172,6 +180,56 @@ fuzz:
 	@for f in tests/fuzz/fuzz_*.c; do n=$$(basename $$f .c); \
 		clang $(ALL_CPPFLAGS) -std=c11 -g -fsanitize=fuzzer,address,undefined $(PKG_CFLAGS) \
 		-o build-fuzz/$$n $$f build-fuzz/libcore.a $(PKG_LIBS) || exit 1; done
+
+# The unit gets the install paths; the example refuge.yaml keeps its database
+# in the state directory, since ProtectSystem=strict makes /etc read-only.
+UNIT_SED	= sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@SYSCONFDIR@|$(sysconfdir)|g'
+CONF_SED	= sed -e 's|^database: refuge\.db |database: $(localstatedir)/lib/refuge/refuge.db |'
+CONF_DIR	= $(DESTDIR)$(sysconfdir)/refuge
+TOOL_NAMES	= refugectl refuge-console refuge-sim
+
+# Installs what is built; an existing $(sysconfdir)/refuge/*.yaml is never replaced.
+install: all
+	$(INSTALL) -d -m 0755 $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) \
+		$(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSUSERSDIR) $(DESTDIR)$(DOCDIR)/examples \
+		$(DESTDIR)$(DATADIR)/schema $(CONF_DIR)
+	@for p in $(PROGRAMS); do n=$${p##*/}; [ -f $$p ] || continue; \
+		case $$n in refuged|refugectl) d='$(SBINDIR)';; *) d='$(BINDIR)';; esac; \
+		echo "$(INSTALL) -m 0755 $$p $(DESTDIR)$$d/$$n"; \
+		$(INSTALL) -m 0755 $$p $(DESTDIR)$$d/$$n || exit 1; done
+	@for m in man/*.[0-9]; do s=$${m##*.}; \
+		echo "$(INSTALL) -m 0644 $$m $(DESTDIR)$(MANDIR)/man$$s/"; \
+		$(INSTALL) -d -m 0755 $(DESTDIR)$(MANDIR)/man$$s || exit 1; \
+		$(INSTALL) -m 0644 $$m $(DESTDIR)$(MANDIR)/man$$s/ || exit 1; done
+	$(UNIT_SED) systemd/refuged.service.in > $(DESTDIR)$(UNITDIR)/refuged.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/refuged.service
+	$(INSTALL) -m 0644 systemd/refuged.sysusers $(DESTDIR)$(SYSUSERSDIR)/refuge.conf
+	$(INSTALL) -m 0644 README.md $(DESTDIR)$(DOCDIR)/README.md
+	$(INSTALL) -m 0644 conf/*.yaml $(DESTDIR)$(DOCDIR)/examples/
+	$(INSTALL) -m 0644 $(SCHEMA_SQL) $(DESTDIR)$(DATADIR)/schema/
+	@for f in conf/*.yaml; do n=$${f##*/}; t=$(CONF_DIR)/$$n; \
+		if [ -e $$t ]; then echo "kept $$t"; continue; fi; \
+		case $$n in refuge.yaml) m=0644;; *) m=0640;; esac; \
+		echo "$(CONF_SED) $$f > $$t"; $(CONF_SED) $$f > $$t.tmp && \
+		chmod $$m $$t.tmp && mv $$t.tmp $$t || exit 1; done
+	@if [ -z '$(DESTDIR)' ] && command -v systemd-sysusers >/dev/null; then \
+		echo "systemd-sysusers $(SYSUSERSDIR)/refuge.conf"; \
+		systemd-sysusers $(SYSUSERSDIR)/refuge.conf && \
+		chgrp refuge $(CONF_DIR)/units.yaml; fi
+
+# Removes what install put there; a configuration file is removed only if unchanged.
+uninstall:
+	@for n in refuged $(TOOL_NAMES) $(notdir $(PROGRAMS)); do \
+		rm -f $(DESTDIR)$(SBINDIR)/$$n $(DESTDIR)$(BINDIR)/$$n; done
+	@for m in man/*.[0-9]; do rm -f $(DESTDIR)$(MANDIR)/man$${m##*.}/$${m##*/}; done
+	rm -f $(DESTDIR)$(UNITDIR)/refuged.service $(DESTDIR)$(SYSUSERSDIR)/refuge.conf
+	rm -f $(DESTDIR)$(DOCDIR)/README.md $(addprefix $(DESTDIR)$(DOCDIR)/examples/,$(notdir $(wildcard conf/*.yaml)))
+	rm -f $(addprefix $(DESTDIR)$(DATADIR)/schema/,$(notdir $(SCHEMA_SQL)))
+	@for f in conf/*.yaml; do t=$(CONF_DIR)/$${f##*/}; [ -e $$t ] || continue; \
+		if $(CONF_SED) $$f | cmp -s - $$t; then echo "rm -f $$t"; rm -f $$t; \
+		else echo "kept $$t (changed)"; fi; done
+	@rmdir $(DESTDIR)$(DOCDIR)/examples $(DESTDIR)$(DOCDIR) $(DESTDIR)$(DATADIR)/schema \
+		$(DESTDIR)$(DATADIR) $(CONF_DIR) 2>/dev/null || true
 
 clean:
 	rm -rf build build-asan build-fuzz
