@@ -140,7 +140,7 @@ deps:
 
 run: deps
 	@$(MAKE) --no-print-directory all
-	@sh tests/certs/demo.sh demo
+	@test -f demo/refuge.yaml || $(BUILD)/refugectl init demo --units 3
 	exec $(BUILD)/refuged -c demo/refuge.yaml
 
 check: deps
