@@ -1,8 +1,8 @@
 /*
  * refuge-sim: the Help Point simulator and load generator.
- * sim.c (options, set-up, generators, reporting), sim_unit.c (one unit's
- * link state machine), sim_tls.c (unit identities), sim_tty.c (interactive
- * mode) and sim_stats.c (latency histogram; pure).
+ * sim.c (set-up, generators, reporting), sim_opts.c (command line),
+ * sim_unit.c (one unit's link state machine), sim_tls.c (unit identities),
+ * sim_tty.c (interactive mode) and sim_stats.c (latency histogram; pure).
  */
 #ifndef REFUGE_SIM_H
 #define REFUGE_SIM_H
@@ -50,6 +50,10 @@ struct sim_options {
 	int		 even;			/* even spacing instead of Poisson */
 	int		 json;
 	int		 verbose;
+	int		 count_given;
+	char		 host[256];		/* of -H: the server name */
+	struct sockaddr_storage *from;		/* --source-addrs */
+	size_t		 from_count;
 };
 
 struct sim_counters {
@@ -152,6 +156,11 @@ void	sim_finish(struct sim *);
 /* A line about one unit: on stdout in interactive mode, else a debug log. */
 void	sim_note(struct sim_unit *, const char *, ...)
 	    __attribute__((format(printf, 2, 3)));
+
+/* sim_opts.c: exits 2 on a usage error, 1 on another start-up failure. */
+void	sim_opts_parse(int argc, char **argv, struct sim_options *);
+/* The unit ids to run (strings the caller frees); for --insecure-shared-cert also the pair to use. */
+char	**sim_opts_units(struct sim *, struct sim_options *, char **shared_id);
 
 /* sim_unit.c */
 int	sim_unit_init(struct sim *, struct sim_unit *, uint32_t index,
