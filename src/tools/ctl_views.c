@@ -29,6 +29,11 @@ ctl_store(const struct ctl *ctl, struct refuge_config **config)
 
 	if ((*config = ctl_config(ctl)) == NULL)
 		return NULL;
+	if (access((*config)->database, F_OK) == -1 && errno == ENOENT) {
+		ctl_warnx("%s: no database yet (refuged makes it when it first "
+		    "starts)", (*config)->database);
+		return NULL;
+	}
 	if ((store = store_open_readonly((*config)->database, err,
 	    sizeof(err))) == NULL)
 		ctl_warnx("%s", err);
