@@ -15,6 +15,15 @@ struct event_base;
 struct listener;
 struct conn;
 
+/*
+ * With event_base_priority_init(base, CONN_PRIORITIES), links that finished
+ * their handshake run at CONN_PRIORITY_ESTABLISHED, before new connections'
+ * handshakes (CONN_PRIORITY_HANDSHAKE). Without it both are the default.
+ */
+#define CONN_PRIORITIES			2
+#define CONN_PRIORITY_ESTABLISHED	0
+#define CONN_PRIORITY_HANDSHAKE		1
+
 struct conn_callbacks {
 	/* The TLS handshake completed. */
 	void	(*connected)(struct conn *, void *arg);

@@ -7,6 +7,7 @@
 
 #include <event2/event.h>
 
+#include "refuge/conn.h"
 #include "refuge/daemon.h"
 #include "refuge/ingest.h"
 #include "refuge/listener.h"
@@ -292,7 +293,13 @@ daemon_new(struct refuge_config *config, struct registry *registry, char *err,
 	metrics_init(&daemon->metrics, daemon->started_ms);
 	daemon->started_mono_ms = daemon_mono_ms();
 	LIST_INIT(&daemon->unit_sessions);
-	if ((daemon->base = event_base_new()) == NULL) {
+	/*
+	 * Two priorities: established links and the commit run first (0);
+	 * accepts, TLS handshakes and timers after (1), so a flood of new
+	 * connections cannot hold back a button press on an open link.
+	 */
+	if ((daemon->base = event_base_new()) == NULL ||
+	    event_base_priority_init(daemon->base, CONN_PRIORITIES) == -1) {
 		snprintf(err, errlen, "cannot create event loop");
 		goto fail;
 	}

@@ -13,6 +13,7 @@
 
 #include <event2/event.h>
 
+#include "refuge/conn.h"
 #include "refuge/daemon.h"
 #include "refuge/ingest.h"
 #include "refuge/line.h"
@@ -82,7 +83,9 @@ ingest_new(struct daemon *daemon)
 	ingest->daemon = daemon;
 	ingest->commit = event_new(daemon->base, -1, 0, ingest_commit_cb, ingest);
 	ingest->retry = evtimer_new(daemon->base, ingest_commit_cb, ingest);
-	if (ingest->commit == NULL || ingest->retry == NULL) {
+	/* Same priority as the reads: it runs after those already active. */
+	if (ingest->commit == NULL || ingest->retry == NULL ||
+	    event_priority_set(ingest->commit, CONN_PRIORITY_ESTABLISHED) == -1) {
 		ingest_free(ingest);
 		return NULL;
 	}

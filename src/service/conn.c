@@ -176,6 +176,10 @@ conn_event(struct bufferevent *bev, short what, void *arg)
 
 	if (what & BEV_EVENT_CONNECTED) {
 		conn->established = 1;
+		if (event_base_get_npriorities(bufferevent_get_base(bev)) ==
+		    CONN_PRIORITIES)
+			(void)bufferevent_priority_set(bev,
+			    CONN_PRIORITY_ESTABLISHED);
 		if (conn->state == CONN_OPEN && conn->callbacks->connected != NULL)
 			conn->callbacks->connected(conn, conn->arg);
 		return;
@@ -270,6 +274,8 @@ conn_setup(struct event_base *base, SSL *ssl, int fd,
 	bufferevent_openssl_set_allow_dirty_shutdown(conn->bev, 1);
 	bufferevent_setcb(conn->bev, conn_read, conn_write, conn_event, conn);
 	bufferevent_setwatermark(conn->bev, EV_READ, 0, CONN_READ_HIGH_WATER);
+	if (event_base_get_npriorities(base) == CONN_PRIORITIES)
+		(void)bufferevent_priority_set(conn->bev, CONN_PRIORITY_HANDSHAKE);
 	return conn;
 fail:
 	SSL_free(ssl);
