@@ -229,6 +229,7 @@ class Daemon:
         self.units_port = None
         self.operators_port = None
         self.started_ms = None
+        self.env = None		# extra environment for refuged (make_daemon(env=))
 
     def write(self, config, registry):
         with open(self.config_path, "w") as f:
@@ -253,7 +254,8 @@ class Daemon:
         self.proc = subprocess.Popen(
             [refuged_path(), "-c", self.config_path],
             cwd="/", stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT)
+            stderr=subprocess.STDOUT,
+            env=dict(os.environ, **self.env) if self.env else None)
         self.reader = threading.Thread(target=self._read, args=(self.proc.stdout,),
                                        daemon=True)
         self.reader.start()
@@ -388,16 +390,17 @@ def db(path):
 
 @pytest.fixture
 def make_daemon(pki, password_hash, tmp_path, request):
-    """Factory: make_daemon(config=, units=, registry=, directory=, start=True).
+    """Factory: make_daemon(config=, units=, registry=, directory=, start=True, env=).
 
     units maps a unit id to keys merged into its registry entry (None removes
     the unit); registry replaces top-level registry keys. Passing the
-    directory of an earlier daemon reuses its files and database."""
+    directory of an earlier daemon reuses its files and database; env adds
+    to refuged's environment."""
     started = []
     count = [0]
     request.node.refuge_daemons = started	# for the log on failure
 
-    def make(config=None, units=None, registry=None, directory=None, start=True):
+    def make(config=None, units=None, registry=None, directory=None, start=True, env=None):
         if directory is None:
             count[0] += 1
             directory = str(tmp_path / ("d%d" % count[0]))
@@ -417,6 +420,7 @@ def make_daemon(pki, password_hash, tmp_path, request):
             d.write(merge(default_config(pki), config or {}), reg)
         else:
             d = Daemon(directory, pki)
+        d.env = env
         started.append(d)
         if start:
             d.start()
