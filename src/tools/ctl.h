@@ -1,8 +1,8 @@
 /*
  * refugectl's own modules: the command table (refugectl.c), the private CA
- * and its certificates and CRL, revoke (ctl_pki.c), init and passwd
- * (ctl_setup.c), enroll (ctl_enroll.c) with the textual editing of
- * units.yaml (ctl_yaml.c), the read-only views, verify and backup
+ * with its certificates and CRL (ctl_pki.c), revoke (ctl_revoke.c), init
+ * and passwd (ctl_setup.c), enroll (ctl_enroll.c) with the textual editing
+ * of units.yaml (ctl_yaml.c), the read-only views, verify and backup
  * (ctl_views.c) and the report (ctl_report.c). Never daemon code.
  */
 #ifndef REFUGE_CTL_H
