@@ -7,6 +7,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -323,13 +325,15 @@ conn_connect(struct event_base *base, SSL_CTX *ctx, const struct sockaddr *to,
 {
 	struct conn	*conn;
 	SSL		*ssl;
-	int		 fd;
+	char		 name[256];
+	int		 fd, one = 1;
 
 	if ((fd = socket(to->sa_family, SOCK_STREAM | SOCK_NONBLOCK |
 	    SOCK_CLOEXEC, 0)) == -1) {
 		snprintf(err, errlen, "socket: %s", strerror(errno));
 		return NULL;
 	}
+	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	if (from != NULL && bind(fd, from, fromlen) == -1) {
 		snprintf(err, errlen, "bind: %s", strerror(errno));
 		close(fd);
@@ -346,7 +350,9 @@ conn_connect(struct event_base *base, SSL_CTX *ctx, const struct sockaddr *to,
 		/* An address is checked against IP SANs, a name against DNS SANs. */
 		if (X509_VERIFY_PARAM_set1_ip_asc(param, server_name) != 1) {
 			ERR_clear_error();
-			if (SSL_set_tlsext_host_name(ssl, server_name) != 1 ||
+			/* The SNI macro casts away const; give it a copy. */
+			snprintf(name, sizeof(name), "%s", server_name);
+			if (SSL_set_tlsext_host_name(ssl, name) != 1 ||
 			    SSL_set1_host(ssl, server_name) != 1) {
 				snprintf(err, errlen, "bad server name %s",
 				    server_name);

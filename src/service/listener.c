@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <netdb.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -99,7 +100,7 @@ listener_accept(struct evconnlistener *evl, evutil_socket_t fd,
 	struct listener		 *l = arg;
 	struct listener_peer	**slot, *peer;
 	char			  text[LISTENER_PEER_LEN];
-	int			  family;
+	int			  family, one = 1;
 
 	(void)evl;
 	listener_format_peer(sa, text, sizeof(text));
@@ -131,6 +132,8 @@ listener_accept(struct evconnlistener *evl, evutil_socket_t fd,
 	}
 	(*slot)->count++;
 	l->open++;
+	/* Lines are small and latency matters: no Nagle delay on replies. */
+	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	l->accept_fn(l, fd, sa, (socklen_t)salen, text, l->arg);
 }
 
