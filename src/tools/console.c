@@ -55,7 +55,7 @@ struct console_req {
 	int64_t			 alarm_id;
 	char			 unit[CONSOLE_ID_MAX];
 	char			 what[CONSOLE_TEXT_MAX];
-	char			*line;		/* with its '\n' */
+	char			*line;		/* with its '\n', NUL-terminated */
 	size_t			 len;
 };
 
@@ -236,7 +236,7 @@ console_req_make(enum console_req_kind kind, int64_t alarm_id,
 	struct console_req	*req;
 
 	if ((req = calloc(1, sizeof(*req))) == NULL ||
-	    (req->line = malloc(len + 1)) == NULL) {
+	    (req->line = malloc(len + 2)) == NULL) {
 		free(req);
 		return NULL;
 	}
@@ -246,6 +246,7 @@ console_req_make(enum console_req_kind kind, int64_t alarm_id,
 	snprintf(req->what, sizeof(req->what), "%s", what ? what : "");
 	memcpy(req->line, text, len);
 	req->line[len] = '\n';
+	req->line[len + 1] = '\0';
 	req->len = len + 1;
 	return req;
 }

@@ -307,11 +307,6 @@ class Tmux:
                                  % (texts, absent, holder.get("pane")))
         return holder["pane"]
 
-    def dead_status(self):
-        out = self.run("list-panes", "-t", "console", "-F",
-                       "#{pane_dead} #{pane_dead_status}", check=False).stdout.split()
-        return int(out[1]) if out and out[0] == "1" and len(out) > 1 else None
-
     def kill(self):
         self.run("kill-server", check=False)
 
@@ -332,12 +327,13 @@ OPERATOR_PORT = free_port()
                                        "operators": "127.0.0.1:%d" % OPERATOR_PORT}})
 def test_screen_shows_claims_and_reconnects(daemon, make_daemon, tmux, tmp_path):
     errfile = tmp_path / "console.err"
-    command = "REFUGE_PASSWORD=%s exec %s %s -u alice 2>%s" % (
+    statusfile = tmp_path / "console.status"
+    command = "REFUGE_PASSWORD=%s %s %s -u alice 2>%s; echo $? >%s" % (
         shlex.quote(OPERATOR_PASSWORD), shlex.quote(console_path()),
-        " ".join(shlex.quote(a) for a in server_args(daemon)), shlex.quote(str(errfile)))
+        " ".join(shlex.quote(a) for a in server_args(daemon)), shlex.quote(str(errfile)),
+        shlex.quote(str(statusfile)))
     tmux.run("-f", "/dev/null", "new-session", "-d", "-s", "console", "-x", "150", "-y", "40",
              "sh", "-c", command)
-    tmux.run("set-option", "-t", "console", "remain-on-exit", "on")
     pane = tmux.wait("CONNECTED alice@", "units online 0/6")
     assert "c claim" in pane and "q quit" in pane, pane	# the help bar
 
@@ -369,8 +365,12 @@ def test_screen_shows_claims_and_reconnects(daemon, make_daemon, tmux, tmp_path)
               timeout=60)
 
     tmux.run("send-keys", "-t", "console", "q")
-    status = wait_for(lambda: tmux.dead_status() is not None and [tmux.dead_status()],
-                      timeout=SLOW)
+    try:
+        wait_for(lambda: statusfile.exists() and statusfile.read_text().strip(), timeout=SLOW)
+    except AssertionError:
+        raise AssertionError("still running after q; pane:\n%s\nstderr:\n%s"
+                             % (tmux.pane(), errfile.read_text()))
+    status = int(statusfile.read_text())
     err = errfile.read_text()
-    assert status == [0], err
+    assert status == 0, err
     assert not any(m in err for m in SANITIZER_MARKS), err
