@@ -559,7 +559,10 @@ console_req_done(struct console *c, struct console_req *req, const char *line)
 	default:
 		break;
 	}
-	if (c->mode == CONSOLE_MODE_UI && req->kind != CONSOLE_REQ_PING &&
+	if (req->kind == CONSOLE_REQ_NOTE)
+		console_model_message(c->model, "NOTE %lld: %s",
+		    (long long)req->alarm_id, line);
+	else if (c->mode == CONSOLE_MODE_UI && req->kind != CONSOLE_REQ_PING &&
 	    (!ok || req->kind != CONSOLE_REQ_ALARMS) &&
 	    (!ok || req->kind != CONSOLE_REQ_UNITS) &&
 	    (!ok || req->kind != CONSOLE_REQ_HISTORY))

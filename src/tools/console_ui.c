@@ -881,9 +881,8 @@ ui_draw(struct console_ui *ui)
 		ui_draw_prompt(ui, LINES - 2);
 	else if ((msg = console_model_message_get(m, 0)) != NULL)
 		ui_put(LINES - 2, 0, COLS, A_NORMAL, "%s", msg);
-	ui_bar(LINES - 1, A_REVERSE, " Up/Down j/k select  c claim  r release  "
-	    "n note  R resolve  p plan  l light  m camera  a audio  h/? help  "
-	    "q quit");
+	ui_bar(LINES - 1, A_REVERSE, " j/k/Up/Down:select c:claim r:release "
+	    "n:note R:resolve p:plan l:light m:camera a:audio h/?:help q:quit");
 	refresh();
 	ui_follow_history(ui);
 }

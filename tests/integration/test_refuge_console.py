@@ -335,7 +335,7 @@ def test_screen_shows_claims_and_reconnects(daemon, make_daemon, tmux, tmp_path)
     tmux.run("-f", "/dev/null", "new-session", "-d", "-s", "console", "-x", "150", "-y", "40",
              "sh", "-c", command)
     pane = tmux.wait("CONNECTED alice@", "units online 0/6")
-    assert "c claim" in pane and "q quit" in pane, pane	# the help bar
+    assert "c:claim" in pane and "q:quit" in pane, pane	# the help bar
 
     unit = press_button(daemon)
     pane = tmux.wait("Racecourse Park point 1", "BUTTON", "open 1", "queued 1")
@@ -374,3 +374,59 @@ def test_screen_shows_claims_and_reconnects(daemon, make_daemon, tmux, tmp_path)
     err = errfile.read_text()
     assert status == 0, err
     assert not any(m in err for m in SANITIZER_MARKS), err
+
+
+def test_screen_note_plan_resolve_and_resize(daemon, tmux, tmp_path):
+    errfile = tmp_path / "console.err"
+    statusfile = tmp_path / "console.status"
+    command = "REFUGE_PASSWORD=%s %s %s -u alice 2>%s; echo $? >%s" % (
+        shlex.quote(OPERATOR_PASSWORD), shlex.quote(console_path()),
+        " ".join(shlex.quote(a) for a in server_args(daemon)), shlex.quote(str(errfile)),
+        shlex.quote(str(statusfile)))
+    tmux.run("-f", "/dev/null", "new-session", "-d", "-s", "console", "-x", "150", "-y", "40",
+             "sh", "-c", command)
+    tmux.wait("CONNECTED alice@")
+    unit = press_button(daemon)
+    tmux.wait("Racecourse Park point 1", "open 1")
+
+    def keys(*k):
+        tmux.run("send-keys", "-t", "console", *k)
+
+    keys("p")
+    tmux.wait("Trigger plan:", "1. Look at the camera", "2. Speak to the caller")
+    keys("c")
+    tmux.wait("claimed alice")
+    keys("n")
+    tmux.wait("Note for alarm")
+    keys("-l", "caller is safe")
+    keys("Enter")
+    tmux.wait("Note: caller is safe")
+    with daemon.operator("carol") as carol:
+        aid = carol.alarms()[0]["id"]
+    notes = daemon.query("SELECT text FROM alarm_notes WHERE alarm_id = ?", (aid,))
+    assert [n[0] for n in notes] == ["caller is safe"], notes
+
+    # The screen follows the terminal's size.
+    tmux.run("resize-window", "-t", "console", "-x", "110", "-y", "30")
+    tmux.wait("q:quit", "Racecourse Park point 1")
+
+    keys("R")
+    tmux.wait("g genuine, f false")
+    keys("f")
+    tmux.wait("3 test")
+    keys("3")
+    tmux.wait("note (optional")
+    keys("-l", "a tester")
+    keys("Enter")
+    tmux.wait("open 0", "no open alarms")
+    with daemon.operator("carol") as carol:
+        assert carol.alarms() == []
+    row = daemon.query("SELECT outcome, reason FROM alarms WHERE id = ?", (aid,))[0]
+    assert (row["outcome"], row["reason"]) == ("false", "test"), tuple(row)
+
+    keys("q")
+    wait_for(lambda: statusfile.exists() and statusfile.read_text().strip(), timeout=SLOW)
+    err = errfile.read_text()
+    assert int(statusfile.read_text()) == 0, err
+    assert not any(m in err for m in SANITIZER_MARKS), err
+    unit.close()
