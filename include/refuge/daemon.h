@@ -30,6 +30,7 @@ struct unit_record {
 	enum store_unit_state		 state;
 	int64_t				 last_seen_ms;	/* wall clock, -1: never */
 	int64_t				 last_heard_mono_ms;
+	int64_t				 welcomed_heartbeat_ms;	/* told in WELCOME; 0: none */
 	struct event			*deadline;	/* supervision */
 	struct unit_command		*commands;	/* awaiting DONE/FAIL */
 	struct alarm			**alarms;	/* this unit's open alarms */
@@ -57,6 +58,7 @@ struct daemon {
 	int64_t			 started_mono_ms;
 	uint64_t		 next_receiver_event;
 	int			 stopping;
+	int			 verbose;	/* -v: debug logging whatever log.level says */
 	struct metrics		 metrics;
 	struct metrics_server	*metrics_server;	/* NULL unless listen.metrics */
 	struct notify		*notify;

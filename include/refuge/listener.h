@@ -24,6 +24,9 @@ void		 listener_release(struct listener *, const struct sockaddr *);
 /* The bound address as "host:port" (port 0 in the configuration resolved). */
 void		 listener_address(struct listener *, char *buf, size_t buflen);
 int		 listener_open_count(const struct listener *);
+/* New limits for connections accepted from now on. */
+void		 listener_set_limits(struct listener *, int per_address,
+		    int max_total);
 /* Connections refused for the per-address or total limit, since start. */
 uint64_t	 listener_refused_count(const struct listener *);
 void		 listener_disable(struct listener *);

@@ -51,6 +51,8 @@ const char	*stack_testmode(struct stack *, struct unit_record *,
 /* A new test window for the unit from the registry (0: none); arms its end. */
 void		 stack_test_set(struct stack *, struct unit_record *,
 		    int64_t until_ms);
+/* A unit added by a reload: its test window, and open alarms it had before. */
+void		 stack_unit_added(struct stack *, struct unit_record *);
 /* The user's last session ended: their claims go back to the queue. */
 void		 stack_release_user(struct stack *, const char *user);
 /* An operator action outside the alarms (login, commands), for the audit chain. */

@@ -44,6 +44,8 @@ int	unit_command_send(struct unit_record *, const struct uproto_cmd *,
 void	unit_record_recheck(struct unit_record *);
 /* Closes every unit session, greeted or not (shutdown). */
 void	unit_close_all(struct daemon *);
+/* Fails the record's pending commands with reason (the unit was removed). */
+void	unit_record_commands_fail(struct unit_record *, const char *reason);
 /* Drops pending commands of a record (shutdown), without calling back. */
 void	unit_record_commands_free(struct unit_record *);
 

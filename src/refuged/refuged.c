@@ -109,6 +109,7 @@ main(int argc, char *argv[])
 		log_error("%s", err);
 		return 1;
 	}
+	daemon->verbose = verbose;
 	rc = daemon_run(daemon) == -1 ? 1 : 0;
 	daemon_free(daemon);
 	log_info("stopped");

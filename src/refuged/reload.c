@@ -11,6 +11,7 @@
 #include "refuge/daemon.h"
 #include "refuge/diag.h"
 #include "refuge/ingest.h"
+#include "refuge/listener.h"
 #include "refuge/log.h"
 #include "refuge/operator.h"
 #include "refuge/stack.h"
@@ -119,6 +120,7 @@ daemon_reload(struct daemon *daemon)
 		if (registry_unit_find(registry, record->reg->id) != NULL)
 			continue;
 		unit_record_disconnect(record, "removed from the registry");
+		unit_record_commands_fail(record, "unit removed from the registry");
 		unit_record_free(record);
 		removed++;
 	}
@@ -126,6 +128,7 @@ daemon_reload(struct daemon *daemon)
 		record = records[i];
 		if (record->reg == &registry->units[i]) {
 			(void)supervise_add(record);
+			stack_unit_added(daemon->stack, record);
 			added++;
 			continue;
 		}
@@ -145,7 +148,9 @@ daemon_reload(struct daemon *daemon)
 	daemon->tls = tls;
 	config_free(daemon->config);
 	daemon->config = config;
-	log_set_level(config->log_level);
+	listener_set_limits(daemon->unit_listener, config->connections_per_address,
+	    config->max_connections);
+	log_set_level(daemon->verbose ? CONFIG_LOG_DEBUG : config->log_level);
 
 	/* Links whose certificate was revoked, or whose key no longer matches. */
 	for (i = 0; i < registry->unit_count; i++)

@@ -126,6 +126,15 @@ stack_unit_remove(struct unit_record *record, struct alarm *alarm)
 		}
 }
 
+static int
+stack_by_seq(const void *a, const void *b)
+{
+	const struct alarm	*x = *(struct alarm *const *)a;
+	const struct alarm	*y = *(struct alarm *const *)b;
+
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
 /* The unit's newest open alarm of a type, or NULL. */
 static struct alarm *
 stack_unit_newest(struct unit_record *record, enum evtype type)
@@ -742,6 +751,25 @@ stack_test_set(struct stack *stack, struct unit_record *record,
 		    record->reg->id, iso);
 	} else
 		operator_push(stack->daemon, "TESTMODE %s off", record->reg->id);
+}
+
+void
+stack_unit_added(struct stack *stack, struct unit_record *record)
+{
+	struct alarm	**all;
+	size_t		  i, count;
+
+	count = stack_sorted(stack, &all);
+	for (i = 0; i < count; i++)
+		if (strcmp(all[i]->unit_id, record->reg->id) == 0 &&
+		    stack_unit_add(record, all[i]) == -1)
+			log_warnx("unit=%s alarm=%lld not linked: out of memory",
+			    record->reg->id, (long long)all[i]->id);
+	/* Alarms were sorted by priority; the unit's list wants arrival order. */
+	qsort(record->alarms, record->alarm_count, sizeof(*record->alarms),
+	    stack_by_seq);
+	if (record->reg->on_test_until_ms > daemon_now_ms())
+		stack_test_set(stack, record, record->reg->on_test_until_ms);
 }
 
 static void

@@ -10,11 +10,18 @@
 #include "refuge/log.h"
 #include "refuge/supervise.h"
 
+/*
+ * A connected unit heartbeats at the interval its WELCOME gave; a reload that
+ * shortened it must not declare the unit offline before it is welcomed anew.
+ */
 static int64_t
 supervise_window_ms(const struct unit_record *record)
 {
-	return daemon_unit_heartbeat_ms(record->daemon, record) *
-	    record->daemon->config->missed;
+	int64_t	heartbeat = daemon_unit_heartbeat_ms(record->daemon, record);
+
+	if (record->session != NULL && record->welcomed_heartbeat_ms > heartbeat)
+		heartbeat = record->welcomed_heartbeat_ms;
+	return heartbeat * record->daemon->config->missed;
 }
 
 static void

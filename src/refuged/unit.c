@@ -273,8 +273,9 @@ unit_hello(struct unit_session *session, const struct uproto_msg *msg)
 	supervise_heard(record);
 	log_info("unit=%s peer=%s connected fw=%s", record->reg->id,
 	    session->peer, msg->firmware ? msg->firmware : "-");
+	record->welcomed_heartbeat_ms = daemon_unit_heartbeat_ms(daemon, record);
 	unit_send(session, buf, uproto_format_welcome(buf, sizeof(buf),
-	    (int)(daemon_unit_heartbeat_ms(daemon, record) / 1000),
+	    (int)(record->welcomed_heartbeat_ms / 1000),
 	    record->last_seen_ms / 1000));
 	if (msg->firmware != NULL)
 		(void)ingest_unit_firmware(daemon->ingest, record, msg->firmware);
@@ -514,6 +515,13 @@ unit_command_send(struct unit_record *record, const struct uproto_cmd *cmd,
 	log_info("unit=%s command=%s sent: %.*s", record->reg->id, command->id,
 	    len - 1, buf);
 	return 0;
+}
+
+void
+unit_record_commands_fail(struct unit_record *record, const char *reason)
+{
+	while (record->commands != NULL)
+		unit_command_finish(record->commands, UNIT_COMMAND_FAIL, reason);
 }
 
 void

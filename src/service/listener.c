@@ -272,6 +272,13 @@ listener_open_count(const struct listener *l)
 	return l->open;
 }
 
+void
+listener_set_limits(struct listener *l, int per_address, int max_total)
+{
+	l->per_address = per_address;
+	l->max_total = max_total;
+}
+
 uint64_t
 listener_refused_count(const struct listener *l)
 {

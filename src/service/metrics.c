@@ -171,9 +171,9 @@ metrics_render_gauges(const struct metrics_gauges *g, struct evbuffer *out)
 	if (metrics_single(out, "refuge_units_registered", "gauge",
 	    "Help Points in the registry.", g->units_registered) == -1 ||
 	    metrics_single(out, "refuge_units_online", "gauge",
-	    "Registered Help Points with a live session.", g->units_online) == -1 ||
+	    "Registered Help Points that supervision counts online.", g->units_online) == -1 ||
 	    metrics_single(out, "refuge_units_offline", "gauge",
-	    "Registered Help Points without a live session.", g->units_offline) == -1)
+	    "Registered Help Points that supervision counts offline (silent too long).", g->units_offline) == -1)
 		return -1;
 	if (metrics_head(out, "refuge_connections", "gauge",
 	    "Open connections by kind, authenticated or not.") == -1 ||
