@@ -98,3 +98,23 @@ def test_open_alarms_survive_kill9(make_daemon):
     n = raise_alarm(bob, v, "k8", "BUTTON")
     assert n["id"] > max(b["id"], t["id"], m["id"], x["id"])
     assert [a["id"] for a in bob.alarms()] == [n["id"], t["id"], m["id"]]
+
+
+def test_claim_restored_at_startup_goes_back_when_its_claimer_stays_away(make_daemon):
+    # refuge-protocol(7): once the receiver has run for escalation.after, a
+    # claim whose claimer is not logged in goes back to the queue.
+    d = make_daemon(config={"escalation": {"after": "1s"}})
+    alice = d.operator("alice")
+    u = d.commanded_unit("HP-001")
+    u.hello()
+    a = raise_alarm(alice, u, "o1", "BUTTON")
+    assert alice.call("CLAIM %d" % a["id"]).startswith("OK")
+    d.kill()
+    again = make_daemon(directory=d.dir)
+    bob = again.operator("bob")
+    assert bob.alarms()[0]["by"] == "alice"
+    assert bob.wait_push("RELEASED %d" % a["id"], timeout=5) == "* RELEASED %d" % a["id"]
+    row = again.query("SELECT state, claimed_by FROM alarms WHERE id = ?", (a["id"],))[0]
+    assert (row["state"], row["claimed_by"]) == ("queued", None)
+    bob.wait_push("ESCALATE %d" % a["id"], timeout=4)
+    assert bob.alarms()[0]["state"] == "queued"
