@@ -33,8 +33,8 @@ int	ingest_unit_attributes(struct ingest *, struct unit_record *,
 	    const char *attributes);
 /* The session is going away: nothing is to be sent to it any more. */
 void	ingest_forget_session(struct ingest *, struct unit_session *);
-/* 1 while the last commit failed and a retry is pending. */
-int	ingest_failing(const struct ingest *);
+/* 1 from a failed commit until a write succeeds (tried here when idle). */
+int	ingest_failing(struct ingest *);
 /* Commits what is queued now (shutdown). Returns 0, or -1 if the commit failed. */
 int	ingest_flush(struct ingest *);
 

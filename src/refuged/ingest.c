@@ -54,6 +54,7 @@ struct ingest {
 	struct ingest_item	*items;
 	size_t			 count;
 	size_t			 capacity;
+	int			 failing;	/* the last commit failed */
 };
 
 static void	ingest_commit_cb(evutil_socket_t, short, void *);
@@ -68,9 +69,18 @@ ingest_mono_us(void)
 }
 
 int
-ingest_failing(const struct ingest *ingest)
+ingest_failing(struct ingest *ingest)
 {
-	return evtimer_pending(ingest->retry, NULL);
+	struct store	*store = ingest->daemon->store;
+
+	/* Nothing to store may follow a failure for long: try an empty write. */
+	if (ingest->failing && ingest->count == 0) {
+		if (store_begin(store) == 0 && store_commit(store) == 0)
+			ingest->failing = 0;
+		else
+			store_rollback(store);
+	}
+	return ingest->failing;
 }
 
 struct ingest *
@@ -289,6 +299,7 @@ ingest_flush(struct ingest *ingest)
 	if (store_commit(store) == -1)
 		goto fail;
 	metrics->commits++;
+	ingest->failing = 0;
 	metrics_observe(&metrics->commit_latency,
 	    (ingest_mono_us() - began_us) / 1e6);
 	/* Operators first: alarms, then units coming and going, then ACKs. */
@@ -330,6 +341,7 @@ fail:
 	log_error("store: write failed, nothing acknowledged, will retry: %s",
 	    store_error(store));
 	metrics->commit_errors++;
+	ingest->failing = 1;
 	store_rollback(store);
 	stack_batch_abort(ingest->daemon->stack);
 	ingest_keep_receiver_items(ingest);

@@ -8,6 +8,9 @@
 #include "refuge/store.h"
 #include "store_internal.h"
 
+#define STORE_WRITER_BUSY_MS	200
+#define STORE_READER_BUSY_MS	5000
+
 extern const char *const	store_migrations[];
 extern const size_t		store_migration_count;
 
@@ -155,7 +158,12 @@ store_open_mode(const char *path, int readonly, char *err, size_t errlen)
 		goto fail;
 	}
 	sqlite3_extended_result_codes(store->db, 1);
-	sqlite3_busy_timeout(store->db, 5000);
+	/*
+	 * The daemon's loop must not stall behind another writer: it gives up
+	 * quickly, acknowledges nothing, and retries. A reader beside it may wait.
+	 */
+	sqlite3_busy_timeout(store->db, readonly ? STORE_READER_BUSY_MS :
+	    STORE_WRITER_BUSY_MS);
 	if (readonly) {
 		if (sqlite3_prepare_v2(store->db, "PRAGMA user_version", -1, &stmt,
 		    NULL) != SQLITE_OK || sqlite3_step(stmt) != SQLITE_ROW) {
