@@ -766,8 +766,9 @@ stack_unit_added(struct stack *stack, struct unit_record *record)
 			log_warnx("unit=%s alarm=%lld not linked: out of memory",
 			    record->reg->id, (long long)all[i]->id);
 	/* Alarms were sorted by priority; the unit's list wants arrival order. */
-	qsort(record->alarms, record->alarm_count, sizeof(*record->alarms),
-	    stack_by_seq);
+	if (record->alarm_count > 1)
+		qsort(record->alarms, record->alarm_count,
+		    sizeof(*record->alarms), stack_by_seq);
 	if (record->reg->on_test_until_ms > daemon_now_ms())
 		stack_test_set(stack, record, record->reg->on_test_until_ms);
 }
