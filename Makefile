@@ -22,7 +22,6 @@ DOCDIR		?= $(PREFIX)/share/doc/refuge
 DATADIR		?= $(PREFIX)/share/refuge
 INSTALL		?= install
 
-
 PKGS		= libevent libevent_openssl openssl sqlite3 yaml-0.1
 PKG_CFLAGS	= $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS	= $(shell pkg-config --libs $(PKGS)) -lcrypt
