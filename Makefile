@@ -43,7 +43,8 @@ CORE_SRCS	= src/core/diag.c src/core/line.c src/core/evtype.c \
 # Layer 2: services, one owner per outside thing.
 SERVICE_SRCS	= src/service/log.c src/service/store.c src/service/store_alarms.c \
 		  src/service/store_audit.c src/service/tlsctx.c src/service/conn.c \
-		  src/service/listener.c src/service/notify.c src/service/metrics.c
+		  src/service/listener.c src/service/notify.c src/service/metrics.c \
+		  src/service/timenow.c
 # Layer 3: the daemon and its sessions.
 REFUGED_SRCS	= src/refuged/refuged.c src/refuged/daemon.c src/refuged/ingest.c \
 		  src/refuged/unit.c src/refuged/supervise.c src/refuged/operator.c \

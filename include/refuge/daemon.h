@@ -9,6 +9,7 @@
 #include "metrics.h"
 #include "registry.h"
 #include "store.h"
+#include "timenow.h"
 
 struct event;
 struct event_base;
@@ -67,8 +68,6 @@ struct daemon {
 	char			 reload_error[160];	/* "" after a good reload */
 };
 
-int64_t			 daemon_now_ms(void);
-int64_t			 daemon_mono_ms(void);
 struct unit_record	*daemon_unit_find(struct daemon *, const char *unit_id);
 /* The unit's heartbeat interval: its own, or the configuration's. */
 int64_t			 daemon_unit_heartbeat_ms(const struct daemon *,

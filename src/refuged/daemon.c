@@ -15,6 +15,7 @@
 #include "refuge/notify.h"
 #include "refuge/operator.h"
 #include "refuge/stack.h"
+#include "refuge/timenow.h"
 #include "refuge/supervise.h"
 #include "refuge/tlsctx.h"
 #include "refuge/unit.h"
@@ -22,24 +23,6 @@
 #define DAEMON_SHUTDOWN_POLL_MS		50
 #define DAEMON_STATUS_MS		5000
 #define DAEMON_SHUTDOWN_LIMIT_MS	3000
-
-int64_t
-daemon_now_ms(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-int64_t
-daemon_mono_ms(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 struct unit_record *
 daemon_unit_find(struct daemon *daemon, const char *unit_id)
@@ -289,9 +272,9 @@ daemon_new(struct refuge_config *config, struct registry *registry, char *err,
 	}
 	daemon->config = config;
 	daemon->registry = registry;
-	daemon->started_ms = daemon_now_ms();
+	daemon->started_ms = timenow_wall_ms();
 	metrics_init(&daemon->metrics, daemon->started_ms);
-	daemon->started_mono_ms = daemon_mono_ms();
+	daemon->started_mono_ms = timenow_mono_ms();
 	LIST_INIT(&daemon->unit_sessions);
 	/*
 	 * Two priorities: established links and the commit run first (0);

@@ -59,15 +59,6 @@ struct ingest {
 
 static void	ingest_commit_cb(evutil_socket_t, short, void *);
 
-static int64_t
-ingest_mono_us(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
 int
 ingest_failing(struct ingest *ingest)
 {
@@ -139,8 +130,8 @@ ingest_add(struct ingest *ingest, enum ingest_kind kind,
 	item->kind = kind;
 	item->record = record;
 	item->unit_time_ms = -1;
-	item->received_ms = daemon_now_ms();
-	item->queued_us = ingest_mono_us();
+	item->received_ms = timenow_wall_ms();
+	item->queued_us = timenow_mono_us();
 	if (!evtimer_pending(ingest->retry, NULL))
 		event_active(ingest->commit, 0, 0);
 	return item;
@@ -290,7 +281,7 @@ ingest_flush(struct ingest *ingest)
 
 	if (ingest->count == 0)
 		return 0;
-	began_us = ingest_mono_us();
+	began_us = timenow_mono_us();
 	if (store_begin(store) == -1)
 		goto fail;
 	for (i = 0; i < ingest->count; i++)
@@ -301,7 +292,7 @@ ingest_flush(struct ingest *ingest)
 	metrics->commits++;
 	ingest->failing = 0;
 	metrics_observe(&metrics->commit_latency,
-	    (ingest_mono_us() - began_us) / 1e6);
+	    (timenow_mono_us() - began_us) / 1e6);
 	/* Operators first: alarms, then units coming and going, then ACKs. */
 	stack_batch_commit(ingest->daemon->stack);
 	for (i = 0; i < ingest->count; i++) {
@@ -322,7 +313,7 @@ ingest_flush(struct ingest *ingest)
 		if (item->session != NULL) {
 			unit_session_ack(item->session, item->event_id);
 			metrics_observe(&metrics->ack_latency,
-			    (ingest_mono_us() - item->queued_us) / 1e6);
+			    (timenow_mono_us() - item->queued_us) / 1e6);
 		}
 		if (!item->inserted)
 			log_debug("unit=%s event=%s duplicate acknowledged",

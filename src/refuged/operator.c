@@ -377,7 +377,7 @@ operator_login(struct operator_session *session,
 	struct daemon			*daemon = session->daemon;
 	const struct registry_operator	*account;
 	struct operator_failures	*failures;
-	int64_t				 now = daemon_mono_ms();
+	int64_t				 now = timenow_mono_ms();
 	char				 detail[96];
 	size_t				 i, recent = 0;
 
@@ -498,7 +498,7 @@ operator_units(struct operator_session *session,
 	struct unit_record	*record;
 	char			 seen[TIMEFMT_ISO_LEN], test[TIMEFMT_ISO_LEN + 16];
 	char			 name[LINE_MAX_BYTES + 8];
-	int64_t			 now = daemon_now_ms();
+	int64_t			 now = timenow_wall_ms();
 	size_t			 i;
 
 	(void)request;

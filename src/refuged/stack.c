@@ -233,7 +233,7 @@ stack_load(struct stack *stack, char *err, size_t errlen)
 {
 	struct daemon	*daemon = stack->daemon;
 	struct timeval	 tick = { STACK_ESCALATION_TICK_MS / 1000, 0 };
-	int64_t		 now = daemon_now_ms();
+	int64_t		 now = timenow_wall_ms();
 	size_t		 i;
 
 	for (i = 0; i < daemon->registry->unit_count; i++)
@@ -407,7 +407,7 @@ stack_command_result(const char *cmd_id, enum unit_command_result result,
 	    result == UNIT_COMMAND_FAIL ? "fail" : "timeout";
 	if (store_begin(daemon->store) == -1 ||
 	    store_command_result(daemon->store, cmd_id, name, reason,
-	    daemon_now_ms()) == -1 ||
+	    timenow_wall_ms()) == -1 ||
 	    store_commit(daemon->store) == -1) {
 		log_error("store: command %s result %s not recorded: %s", cmd_id,
 		    name, store_error(daemon->store));
@@ -423,7 +423,7 @@ stack_command_sent(struct stack *stack, const char *cmd_id,
     const char *command)
 {
 	struct store	*store = stack->daemon->store;
-	int64_t		 now = daemon_now_ms();
+	int64_t		 now = timenow_wall_ms();
 	char		 detail[LINE_MAX_BYTES + 96];
 
 	snprintf(detail, sizeof(detail), "unit=%s cmd=%s %s", unit_id, cmd_id,
@@ -559,7 +559,7 @@ stack_save_claim(struct stack *stack, struct alarm *alarm,
 	struct store	*store = stack->daemon->store;
 
 	if (store_begin(store) == -1 || store_alarm_save_claim(store, copy) == -1 ||
-	    store_audit_append(store, daemon_now_ms(), user, alarm->id, action,
+	    store_audit_append(store, timenow_wall_ms(), user, alarm->id, action,
 	    "") == -1 || store_commit(store) == -1)
 		return stack_store_failed(stack, text, textlen);
 	*alarm = *copy;
@@ -582,7 +582,7 @@ stack_claim(struct stack *stack, int64_t id, const char *user, char *text,
 		return NULL;
 	copy = *alarm;
 	first_claim = alarm->first_claimed_ms < 0;
-	if ((status = alarm_claim(&copy, user, daemon_now_ms())) != ALARM_OK)
+	if ((status = alarm_claim(&copy, user, timenow_wall_ms())) != ALARM_OK)
 		return stack_status_code(status, text, textlen);
 	if ((code = stack_save_claim(stack, alarm, &copy, user, "claim", text,
 	    textlen)) != NULL)
@@ -651,7 +651,7 @@ stack_resolve(struct stack *stack, int64_t id, const char *user,
 	struct alarm		*alarm, copy;
 	enum alarm_status	 status;
 	char			 detail[160];
-	int64_t			 now = daemon_now_ms();
+	int64_t			 now = timenow_wall_ms();
 
 	if ((alarm = alarmq_find(stack->queue, id)) == NULL)
 		return stack_not_open(stack, id, text, textlen);
@@ -681,7 +681,7 @@ stack_note(struct stack *stack, int64_t id, const char *user, const char *note,
     char *text, size_t textlen)
 {
 	struct store	*store = stack->daemon->store;
-	int64_t		 now = daemon_now_ms();
+	int64_t		 now = timenow_wall_ms();
 
 	if (alarmq_find(stack->queue, id) == NULL)
 		return stack_not_open(stack, id, text, textlen);
@@ -701,7 +701,7 @@ stack_audit(struct stack *stack, const char *user, int64_t alarm_id,
 	char		 text[64];
 
 	if (store_begin(store) == -1 ||
-	    store_audit_append(store, daemon_now_ms(), user, alarm_id, action,
+	    store_audit_append(store, timenow_wall_ms(), user, alarm_id, action,
 	    detail) == -1 || store_commit(store) == -1) {
 		stack_store_failed(stack, text, sizeof(text));
 		return -1;
@@ -714,7 +714,7 @@ stack_testmode(struct stack *stack, struct unit_record *record,
     int64_t duration_ms, const char *user, char *text, size_t textlen)
 {
 	struct store	*store = stack->daemon->store;
-	int64_t		 now = daemon_now_ms();
+	int64_t		 now = timenow_wall_ms();
 	int64_t		 until = duration_ms > 0 ? now + duration_ms : 0;
 	char		 detail[96], iso[TIMEFMT_ISO_LEN];
 
@@ -741,7 +741,7 @@ stack_test_set(struct stack *stack, struct unit_record *record,
     int64_t until_ms)
 {
 	char	iso[TIMEFMT_ISO_LEN];
-	int64_t	now = daemon_now_ms();
+	int64_t	now = timenow_wall_ms();
 
 	record->test_until_ms = until_ms;
 	stack_test_arm(stack, record, now);
@@ -769,7 +769,7 @@ stack_unit_added(struct stack *stack, struct unit_record *record)
 	if (record->alarm_count > 1)
 		qsort(record->alarms, record->alarm_count,
 		    sizeof(*record->alarms), stack_by_seq);
-	if (record->reg->on_test_until_ms > daemon_now_ms())
+	if (record->reg->on_test_until_ms > timenow_wall_ms())
 		stack_test_set(stack, record, record->reg->on_test_until_ms);
 }
 
@@ -796,7 +796,7 @@ stack_escalation_tick(evutil_socket_t fd, short what, void *arg)
 {
 	struct stack	 *stack = arg;
 	struct alarm	**all, *alarm;
-	int64_t		  now = daemon_now_ms();
+	int64_t		  now = timenow_wall_ms();
 	int64_t		  after = stack->daemon->config->escalation_after_ms;
 	char		  orphaned[STACK_ORPHANS_PER_TICK][ALARM_USER_MAX + 1];
 	size_t		  i, count, orphans = 0;
@@ -811,7 +811,7 @@ stack_escalation_tick(evutil_socket_t fd, short what, void *arg)
 		 * to the queue if they do not return within one period.
 		 */
 		if (alarm->state == ALARM_CLAIMED && orphans < STACK_ORPHANS_PER_TICK &&
-		    daemon_mono_ms() - stack->daemon->started_mono_ms >= after &&
+		    timenow_mono_ms() - stack->daemon->started_mono_ms >= after &&
 		    operator_user_sessions(stack->daemon, alarm->claimed_by) == 0) {
 			snprintf(orphaned[orphans++], sizeof(orphaned[0]), "%s",
 			    alarm->claimed_by);

@@ -46,7 +46,7 @@ supervise_expired(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	window = supervise_window_ms(record);
-	silent = daemon_mono_ms() - record->last_heard_mono_ms;
+	silent = timenow_mono_ms() - record->last_heard_mono_ms;
 	if (silent < window) {
 		supervise_arm(record, window - silent);
 		return;
@@ -70,7 +70,7 @@ supervise_add(struct unit_record *record)
 	    (record->deadline = evtimer_new(record->daemon->base,
 	    supervise_expired, record)) == NULL)
 		return -1;
-	record->last_heard_mono_ms = daemon_mono_ms();
+	record->last_heard_mono_ms = timenow_mono_ms();
 	supervise_arm(record, supervise_window_ms(record));
 	return 0;
 }
@@ -89,7 +89,7 @@ supervise_start(struct daemon *daemon)
 void
 supervise_heard(struct unit_record *record)
 {
-	record->last_heard_mono_ms = daemon_mono_ms();
+	record->last_heard_mono_ms = timenow_mono_ms();
 	if (!evtimer_pending(record->deadline, NULL))
 		supervise_arm(record, supervise_window_ms(record));
 }

@@ -269,7 +269,7 @@ unit_hello(struct unit_session *session, const struct uproto_msg *msg)
 	session->state = UNIT_ACTIVE;
 	session->record = record;
 	record->session = session;
-	record->last_seen_ms = daemon_now_ms();
+	record->last_seen_ms = timenow_wall_ms();
 	supervise_heard(record);
 	log_info("unit=%s peer=%s connected fw=%s", record->reg->id,
 	    session->peer, msg->firmware ? msg->firmware : "-");
@@ -402,7 +402,7 @@ unit_line(struct conn *conn, const char *line, size_t len, void *arg)
 		unit_hello(session, &msg);
 		return;
 	}
-	session->record->last_seen_ms = daemon_now_ms();
+	session->record->last_seen_ms = timenow_wall_ms();
 	supervise_heard(session->record);
 	if (status == UPROTO_BAD_EVENT) {
 		log_warnx("unit=%s peer=%s event=%s refused reason=\"%s\"",

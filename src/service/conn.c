@@ -193,7 +193,10 @@ conn_event(struct bufferevent *bev, short what, void *arg)
 	if (what & BEV_EVENT_ERROR) {
 		error = bufferevent_get_openssl_error(bev);
 		socket_error = EVUTIL_SOCKET_ERROR();
-		if (!conn->established)
+		if (!conn->established && error == 0 && socket_error != 0)
+			snprintf(reason, sizeof(reason), "connection error: %s",
+			    evutil_socket_error_to_string(socket_error));
+		else if (!conn->established)
 			tlsctx_failure_reason(conn_ssl(conn), error, reason,
 			    sizeof(reason));
 		/* Most embedded TLS stacks just close the socket when done. */
@@ -212,8 +215,18 @@ conn_event(struct bufferevent *bev, short what, void *arg)
 		conn_fail(conn, reason);
 		return;
 	}
-	if (what & BEV_EVENT_EOF)
-		conn_fail(conn, "closed by peer");
+	if (what & BEV_EVENT_EOF) {
+		/* A client's refused connect reaches the TLS filter as an EOF. */
+		socket_error = EVUTIL_SOCKET_ERROR();
+		if (!conn->established && conn->owner == NULL &&
+		    socket_error != 0 && socket_error != EAGAIN) {
+			snprintf(reason, sizeof(reason), "connection error: %s",
+			    evutil_socket_error_to_string(socket_error));
+			conn_fail(conn, reason);
+		} else
+			conn_fail(conn, conn->established ? "closed by peer" :
+			    "closed by peer during the TLS handshake");
+	}
 }
 
 static struct conn	*conn_setup(struct event_base *, SSL *, int,

@@ -30,6 +30,7 @@
 #include "refuge/config.h"
 #include "refuge/conn.h"
 #include "refuge/line.h"
+#include "refuge/timenow.h"
 #include "refuge/tlsctx.h"
 
 #include "console.h"
@@ -119,24 +120,6 @@ console_usage(int status)
 	exit(status);
 }
 
-int64_t
-console_now_ms(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static int64_t
-console_mono_ms(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 struct console_model *
 console_get_model(struct console *c)
 {
@@ -175,7 +158,7 @@ console_get_retry_in(const struct console *c, int64_t now_ms)
 	(void)now_ms;
 	if (c->state != CONSOLE_DISCONNECTED || c->retry_at_ms == 0)
 		return -1;
-	left = c->retry_at_ms - console_mono_ms();
+	left = c->retry_at_ms - timenow_mono_ms();
 	return left <= 0 ? 0 : (int)((left + 999) / 1000);
 }
 
@@ -374,7 +357,7 @@ console_link_down(struct console *c, const char *reason)
 	}
 	if (was_ready)
 		console_model_message(c->model, "link down: %s", reason);
-	c->retry_at_ms = console_mono_ms() + c->backoff_ms;
+	c->retry_at_ms = timenow_mono_ms() + c->backoff_ms;
 	console_arm(c->retry, (int)(c->backoff_ms / 1000));
 	c->backoff_ms *= 2;
 	if (c->backoff_ms > CONSOLE_BACKOFF_MAX_MS)
@@ -471,7 +454,7 @@ console_apply(struct console *c, const char *line)
 	int			priority;
 	char			err[128];
 
-	if (console_model_apply(c->model, line, console_now_ms(), &effect,
+	if (console_model_apply(c->model, line, timenow_wall_ms(), &effect,
 	    &priority, err, sizeof(err)) == -1) {
 		console_model_message(c->model, "not understood: %s", err);
 		return;

@@ -179,7 +179,6 @@ const char		*console_get_server(const struct console *);
 /* Why the link is down, and seconds until the next attempt (-1: none). */
 const char		*console_get_down_reason(const struct console *);
 int			 console_get_retry_in(const struct console *, int64_t now_ms);
-int64_t			 console_now_ms(void);
 /* Ends the program's loop (UI quit). */
 void			 console_quit(struct console *);
 

@@ -24,6 +24,7 @@
 
 #include "refuge/alarm.h"
 #include "refuge/line.h"
+#include "refuge/timenow.h"
 
 #include "console.h"
 
@@ -651,7 +652,7 @@ ui_draw_stack(struct console_ui *ui, int top, int height)
 	struct console_model	*m = console_get_model(ui->console);
 	struct console_alarm	*a, *sel = ui_selected(ui);
 	char			 age[32], state[64], count[24];
-	int64_t			 now = console_now_ms();
+	int64_t			 now = timenow_wall_ms();
 	long			 first = 0, i;
 	int			 y, rows = height - 1;
 	attr_t			 attr;
@@ -700,7 +701,7 @@ ui_draw_units(struct console_ui *ui, int top, int height, int width)
 	struct console_model	*m = console_get_model(ui->console);
 	struct console_unit	*u;
 	char			 seen[24];
-	int64_t			 now = console_now_ms();
+	int64_t			 now = timenow_wall_ms();
 	size_t			 i;
 	int			 y, online;
 

@@ -18,6 +18,7 @@
 
 #include "refuge/conn.h"
 #include "refuge/log.h"
+#include "refuge/timenow.h"
 #include "sim.h"
 
 #define SIM_DRAIN_TICK_MS	100
@@ -40,24 +41,6 @@ static int64_t			 start_us, drain_deadline_us, all_connected_us;
 static struct sim_counters	 final_counters;
 
 static void	sim_stop_all(struct sim *);
-
-int64_t
-sim_now_us(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
-int64_t
-sim_wall_ms(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 double
 sim_random(struct sim *sim)
@@ -143,7 +126,7 @@ gen_fire(evutil_socket_t fd, short what, void *arg)
 {
 	struct sim_gen	*gen = arg;
 	struct sim	*sim = gen->sim;
-	int64_t		 now = sim_now_us(), gap;
+	int64_t		 now = timenow_mono_us(), gap;
 	struct timeval	 tv;
 	size_t		 i;
 
@@ -176,7 +159,7 @@ gens_start(struct sim *sim)
 		gens[t].type = (enum evtype)t;
 		gens[t].rate = sim->opt->rates[t];
 		/* The first event comes after one gap, not at once. */
-		gens[t].next_us = sim_now_us() + (int64_t)(1e6 *
+		gens[t].next_us = timenow_mono_us() + (int64_t)(1e6 *
 		    (sim->opt->even ? 1 / gens[t].rate :
 		    sim_stats_poisson_gap(gens[t].rate, sim_random(sim))));
 		if ((gens[t].timer = evtimer_new(sim->base, gen_fire,
@@ -223,7 +206,7 @@ report_line(struct sim *sim, const struct sim_counters *c, FILE *out)
 	fprintf(out, "refuge-sim: %.0fs connected=%llu/%zu sent=%llu acked=%llu "
 	    "pending=%llu ack_ms p50=%.1f p99=%.1f max=%.1f reconnects=%llu "
 	    "naks=%llu errors=%llu denied=%llu\n",
-	    (double)(sim_now_us() - start_us) / 1e6,
+	    (double)(timenow_mono_us() - start_us) / 1e6,
 	    (unsigned long long)c->connected, sim->unit_count,
 	    (unsigned long long)c->sent, (unsigned long long)c->acked,
 	    (unsigned long long)c->pending,
@@ -251,14 +234,14 @@ static void
 watch_connected(struct sim *sim)
 {
 	if (all_connected_us == 0 && sim->c.connected == sim->unit_count)
-		all_connected_us = sim_now_us();
+		all_connected_us = timenow_mono_us();
 }
 
 static void
 final_report(struct sim *sim, const struct sim_counters *c)
 {
 	const struct sim_stats	*l = &sim->latency;
-	double			 elapsed = (double)(sim_now_us() - start_us) / 1e6;
+	double			 elapsed = (double)(timenow_mono_us() - start_us) / 1e6;
 	double			 ramp = all_connected_us ?
 				    (double)(all_connected_us - start_us) / 1e6 : 0;
 
@@ -306,7 +289,7 @@ static void
 drain_check(evutil_socket_t fd, short what, void *arg)
 {
 	struct sim	*sim = arg;
-	int64_t		 now = sim_now_us();
+	int64_t		 now = timenow_mono_us();
 	int		 done;
 
 	(void)fd;
@@ -331,7 +314,7 @@ sim_finish(struct sim *sim)
 		return;
 	}
 	sim->draining = 1;
-	drain_deadline_us = sim_now_us() + sim->opt->drain_ms * 1000;
+	drain_deadline_us = timenow_mono_us() + sim->opt->drain_ms * 1000;
 	if (!sim->interactive && sim->c.pending > 0)
 		log_info("waiting up to %.1f s for %llu pending event(s)",
 		    (double)sim->opt->drain_ms / 1000,
@@ -402,8 +385,8 @@ main(int argc, char **argv)
 
 	sim->opt = &opt;
 	sim->interactive = opt.interactive_unit != NULL;
-	sim->boot_ms = sim_wall_ms();
-	sim->rng = (uint64_t)sim_now_us() ^ ((uint64_t)getpid() << 32) ^
+	sim->boot_ms = timenow_wall_ms();
+	sim->rng = (uint64_t)timenow_mono_us() ^ ((uint64_t)getpid() << 32) ^
 	    (uint64_t)sim->boot_ms;
 	if (sim->rng == 0)
 		sim->rng = 1;
@@ -433,7 +416,7 @@ main(int argc, char **argv)
 	}
 	free(ids);
 
-	start_us = sim_now_us();
+	start_us = timenow_mono_us();
 	sim->last_rx_us = start_us;
 	if (sim_ramp_init(sim) == -1)
 		fatalx("out of memory");

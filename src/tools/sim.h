@@ -147,8 +147,6 @@ struct sim_unit {
 };
 
 /* sim.c */
-int64_t	sim_now_us(void);
-int64_t	sim_wall_ms(void);
 /* Uniform in [0, 1). */
 double	sim_random(struct sim *);
 /* Stops making events, waits for what is pending (up to --drain), then exits. */

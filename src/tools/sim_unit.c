@@ -18,6 +18,7 @@
 #include "refuge/conn.h"
 #include "refuge/line.h"
 #include "refuge/log.h"
+#include "refuge/timenow.h"
 #include "sim.h"
 
 #define SIM_UNIT_MAX_PENDING	1024
@@ -168,7 +169,7 @@ sim_ramp_tick(evutil_socket_t fd, short what, void *arg)
 {
 	struct sim	*sim = arg;
 	struct sim_unit	*unit;
-	int64_t		 now = sim_now_us();
+	int64_t		 now = timenow_mono_us();
 	double		 burst = sim->opt->connect_rate * 0.05;
 
 	(void)fd;
@@ -195,7 +196,7 @@ sim_ramp_init(struct sim *sim)
 {
 	struct timeval	tv = { 0, SIM_RAMP_TICK_MS * 1000 };
 
-	sim->ramp_last_us = sim_now_us();
+	sim->ramp_last_us = timenow_mono_us();
 	sim->tokens = 1;
 	if ((sim->ramp = event_new(sim->base, -1, EV_PERSIST, sim_ramp_tick,
 	    sim)) == NULL || event_add(sim->ramp, &tv) == -1)
@@ -423,7 +424,7 @@ sim_unit_event(struct sim_unit *unit, enum evtype type)
 		idlen = snprintf(id, sizeof(id), "u%u-%lld-%llu", unit->index,
 		    (long long)sim->boot_ms, (unsigned long long)unit->seq);
 	len = snprintf(line, sizeof(line), "EVENT %s %s at=%lld\n", id,
-	    evtype_name(type), (long long)sim_wall_ms());
+	    evtype_name(type), (long long)timenow_wall_ms());
 	if ((ev = malloc(sizeof(*ev) + (size_t)len + 1)) == NULL) {
 		sim->c.dropped++;
 		return -1;
@@ -439,7 +440,7 @@ sim_unit_event(struct sim_unit *unit, enum evtype type)
 	sim->c.generated++;
 	sim->c.pending++;
 	if (unit->state == SIM_UNIT_ACTIVE) {
-		int64_t	now = sim_now_us();
+		int64_t	now = timenow_mono_us();
 
 		sim_unit_transmit(unit, ev, now);
 		sim_unit_schedule(unit, now);
@@ -474,7 +475,7 @@ sim_unit_timer(evutil_socket_t fd, short what, void *arg)
 	struct sim_unit		*unit = arg;
 	struct sim_event	*ev;
 	char			 line[64];
-	int64_t			 now = sim_now_us();
+	int64_t			 now = timenow_mono_us();
 	int			 len;
 
 	(void)fd;
@@ -627,7 +628,7 @@ sim_unit_welcome(struct sim_unit *unit, const struct line_parsed *p)
 {
 	struct sim		*sim = unit->sim;
 	struct sim_event	*ev;
-	int64_t			 now = sim_now_us();
+	int64_t			 now = timenow_mono_us();
 	long			 hb;
 	char			*end;
 
@@ -667,7 +668,7 @@ sim_unit_ack(struct sim_unit *unit, const char *id, const char *reason)
 		sim_note(unit, "NAK %s %s", id, reason);
 	} else {
 		sim->c.acked++;
-		latency = ev->sent_us != 0 ? sim_now_us() - ev->sent_us : 0;
+		latency = ev->sent_us != 0 ? timenow_mono_us() - ev->sent_us : 0;
 		sim_stats_add(&sim->latency, (uint64_t)latency);
 		sim_note(unit, "ACK %s %s (%.1f ms)", evtype_name(ev->type), id,
 		    (double)latency / 1000);
@@ -685,7 +686,7 @@ sim_unit_line(struct conn *conn, const char *raw, size_t len, void *arg)
 	char			 err[64];
 
 	(void)conn;
-	sim->last_rx_us = sim_now_us();
+	sim->last_rx_us = timenow_mono_us();
 	if (line_parse(&p, raw, len, err, sizeof(err)) == -1 ||
 	    p.tokens[0].key != NULL) {
 		sim->c.errors++;

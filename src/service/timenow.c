@@ -1,0 +1,32 @@
+/* The clocks, read in one place. */
+#include <time.h>
+
+#include "refuge/timenow.h"
+
+static int64_t
+timenow_read(clockid_t id, int64_t per_second)
+{
+	struct timespec	ts;
+
+	clock_gettime(id, &ts);
+	return (int64_t)ts.tv_sec * per_second +
+	    ts.tv_nsec / (1000000000 / per_second);
+}
+
+int64_t
+timenow_wall_ms(void)
+{
+	return timenow_read(CLOCK_REALTIME, 1000);
+}
+
+int64_t
+timenow_mono_ms(void)
+{
+	return timenow_read(CLOCK_MONOTONIC, 1000);
+}
+
+int64_t
+timenow_mono_us(void)
+{
+	return timenow_read(CLOCK_MONOTONIC, 1000000);
+}
