@@ -48,7 +48,8 @@ SERVICE_SRCS	= src/service/log.c src/service/store.c src/service/store_alarms.c 
 # Layer 3: the daemon and its sessions.
 REFUGED_SRCS	= src/refuged/refuged.c src/refuged/daemon.c src/refuged/ingest.c \
 		  src/refuged/unit.c src/refuged/supervise.c src/refuged/operator.c \
-		  src/refuged/stack.c src/refuged/reload.c
+		  src/refuged/stack.c src/refuged/stack_actions.c \
+		  src/refuged/stack_timers.c src/refuged/stack_commands.c src/refuged/reload.c
 
 # The tools reuse layers 1 and 2, never the daemon's sessions.
 REFUGECTL_SRCS	= src/tools/refugectl.c src/tools/ctl_pki.c src/tools/ctl_setup.c \

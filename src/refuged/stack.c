@@ -13,47 +13,10 @@
 
 #include "refuge/alarmq.h"
 #include "refuge/daemon.h"
-#include "refuge/line.h"
 #include "refuge/log.h"
 #include "refuge/operator.h"
-#include "refuge/opproto.h"
 #include "refuge/stack.h"
-#include "refuge/timefmt.h"
-#include "refuge/unit.h"
-
-#define STACK_ESCALATION_TICK_MS	1000
-#define STACK_ORPHANS_PER_TICK		8
-
-enum stack_change_kind {
-	STACK_RAISED,
-	STACK_REPEATED,
-	STACK_RESTORED,
-	STACK_TESTSIGNAL
-};
-
-/* One thing a batch did: undone on abort, pushed on commit. */
-struct stack_change {
-	enum stack_change_kind	 kind;
-	struct alarm		*alarm;
-	struct unit_record	*record;
-	enum evtype		 type;
-	int			 old_value;
-};
-
-struct stack {
-	struct daemon		*daemon;
-	struct alarmq		*queue;
-	struct event		*escalation;
-	uint64_t		 next_seq;
-	struct stack_change	*changes;
-	size_t			 change_count;
-	size_t			 change_capacity;
-	struct alarm		**sorted;
-	size_t			 sorted_capacity;
-};
-
-static void	stack_escalation_tick(evutil_socket_t, short, void *);
-static void	stack_test_ended(evutil_socket_t, short, void *);
+#include "stack_internal.h"
 
 struct stack *
 stack_new(struct daemon *daemon)
@@ -94,7 +57,7 @@ stack_free(struct stack *stack)
 	free(stack);
 }
 
-static int
+int
 stack_unit_add(struct unit_record *record, struct alarm *alarm)
 {
 	struct alarm	**grown;
@@ -165,7 +128,7 @@ stack_insert(struct stack *stack, struct unit_record *record,
 	return 0;
 }
 
-static void
+void
 stack_delete(struct stack *stack, struct alarm *alarm)
 {
 	struct unit_record	*record;
@@ -174,28 +137,6 @@ stack_delete(struct stack *stack, struct alarm *alarm)
 	if ((record = daemon_unit_find(stack->daemon, alarm->unit_id)) != NULL)
 		stack_unit_remove(record, alarm);
 	free(alarm);
-}
-
-static void
-stack_test_arm(struct stack *stack, struct unit_record *record, int64_t now)
-{
-	struct timeval	tv;
-	int64_t		delay;
-
-	if (record->test_end == NULL &&
-	    (record->test_end = evtimer_new(stack->daemon->base,
-	    stack_test_ended, record)) == NULL) {
-		log_warnx("unit=%s cannot arm the end of its test window",
-		    record->reg->id);
-		return;
-	}
-	evtimer_del(record->test_end);
-	if (record->test_until_ms <= now)
-		return;
-	delay = record->test_until_ms - now;
-	tv.tv_sec = delay / 1000;
-	tv.tv_usec = (delay % 1000) * 1000;
-	evtimer_add(record->test_end, &tv);
 }
 
 static int
@@ -396,80 +337,6 @@ stack_batch_abort(struct stack *stack)
 }
 
 void
-stack_command_result(const char *cmd_id, enum unit_command_result result,
-    const char *reason,
-    void *arg)
-{
-	struct daemon	*daemon = arg;
-	const char	*name;
-
-	name = result == UNIT_COMMAND_DONE ? "done" :
-	    result == UNIT_COMMAND_FAIL ? "fail" : "timeout";
-	if (store_begin(daemon->store) == -1 ||
-	    store_command_result(daemon->store, cmd_id, name, reason,
-	    timenow_wall_ms()) == -1 ||
-	    store_commit(daemon->store) == -1) {
-		log_error("store: command %s result %s not recorded: %s", cmd_id,
-		    name, store_error(daemon->store));
-		store_rollback(daemon->store);
-	}
-	operator_push(daemon, "CMD %s %s%s%s", cmd_id, name, reason ? " " : "",
-	    reason ? reason : "");
-}
-
-void
-stack_command_sent(struct stack *stack, const char *cmd_id,
-    const char *unit_id, int64_t alarm_id, const char *user,
-    const char *command)
-{
-	struct store	*store = stack->daemon->store;
-	int64_t		 now = timenow_wall_ms();
-	char		 detail[LINE_MAX_BYTES + 96];
-
-	snprintf(detail, sizeof(detail), "unit=%s cmd=%s %s", unit_id, cmd_id,
-	    command);
-	if (store_begin(store) == -1 || store_command_insert(store, cmd_id,
-	    unit_id, alarm_id, user, command, now) == -1 ||
-	    store_audit_append(store, now, user, alarm_id, "command", detail) ==
-	    -1 || store_commit(store) == -1) {
-		log_error("store: command %s not recorded: %s", cmd_id,
-		    store_error(store));
-		store_rollback(store);
-	}
-}
-
-/* A new BUTTON alarm: flash the light and turn the camera to its preset. */
-static void
-stack_activate(struct stack *stack, struct unit_record *record,
-    struct alarm *alarm)
-{
-	struct uproto_cmd	 commands[2];
-	const char		*reason;
-	char			 cmd_id[32], text[300];
-	size_t			 i, count = 0;
-
-	commands[count].kind = UPROTO_CMD_LIGHT;
-	snprintf(commands[count++].arg, sizeof(commands[0].arg), "FLASH");
-	if (record->reg->camera_preset >= 0) {
-		commands[count].kind = UPROTO_CMD_CAMERA;
-		snprintf(commands[count++].arg, sizeof(commands[0].arg), "%d",
-		    record->reg->camera_preset);
-	}
-	for (i = 0; i < count; i++) {
-		if (unit_command_send(record, &commands[i], stack_command_result,
-		    stack->daemon, cmd_id, &reason) == -1) {
-			log_warnx("unit=%s alarm=%lld activation command not sent: "
-			    "%s", record->reg->id, (long long)alarm->id, reason);
-			continue;
-		}
-		snprintf(text, sizeof(text), "%s %s", i == 0 ? "LIGHT" : "CAMERA PRESET",
-		    commands[i].arg);
-		stack_command_sent(stack, cmd_id, record->reg->id, alarm->id, "",
-		    text);
-	}
-}
-
-void
 stack_batch_commit(struct stack *stack)
 {
 	struct stack_change	*change;
@@ -506,253 +373,6 @@ stack_batch_finish(struct stack *stack)
 	stack->change_count = 0;
 }
 
-/* An alarm that is not open: resolved, or never was. */
-static const char *
-stack_not_open(struct stack *stack, int64_t id, char *text, size_t textlen)
-{
-	enum alarm_state	state;
-
-	if (store_alarm_state(stack->daemon->store, id, &state) == 1 &&
-	    state == ALARM_RESOLVED) {
-		snprintf(text, textlen, "alarm %lld is already resolved",
-		    (long long)id);
-		return OPPROTO_ERR_STATE;
-	}
-	snprintf(text, textlen, "no alarm %lld", (long long)id);
-	return OPPROTO_ERR_NOTFOUND;
-}
-
-static const char *
-stack_status_code(enum alarm_status status, char *text, size_t textlen)
-{
-	snprintf(text, textlen, "%s", alarm_status_text(status));
-	switch (status) {
-	case ALARM_OK:
-		return NULL;
-	case ALARM_ERR_CLAIMED:
-		return OPPROTO_ERR_CLAIMED;
-	case ALARM_ERR_DENIED:
-		return OPPROTO_ERR_DENIED;
-	case ALARM_ERR_CLASSIFY:
-		return OPPROTO_ERR_SYNTAX;
-	default:
-		return OPPROTO_ERR_STATE;
-	}
-}
-
-static const char *
-stack_store_failed(struct stack *stack, char *text, size_t textlen)
-{
-	log_error("store: operator action not stored: %s",
-	    store_error(stack->daemon->store));
-	store_rollback(stack->daemon->store);
-	snprintf(text, textlen, "storage failed; nothing changed");
-	return OPPROTO_ERR_INTERNAL;
-}
-
-/* Stores a claim state change of copy, then makes it the alarm's. */
-static const char *
-stack_save_claim(struct stack *stack, struct alarm *alarm,
-    const struct alarm *copy, const char *user, const char *action,
-    char *text, size_t textlen)
-{
-	struct store	*store = stack->daemon->store;
-
-	if (store_begin(store) == -1 || store_alarm_save_claim(store, copy) == -1 ||
-	    store_audit_append(store, timenow_wall_ms(), user, alarm->id, action,
-	    "") == -1 || store_commit(store) == -1)
-		return stack_store_failed(stack, text, textlen);
-	*alarm = *copy;
-	return NULL;
-}
-
-const char *
-stack_claim(struct stack *stack, int64_t id, const char *user, char *text,
-    size_t textlen)
-{
-	struct alarm		*alarm, copy;
-	enum alarm_status	 status;
-	const char		*code;
-	int			 first_claim;
-
-	if ((alarm = alarmq_find(stack->queue, id)) == NULL)
-		return stack_not_open(stack, id, text, textlen);
-	if (alarm->state == ALARM_CLAIMED &&
-	    strcmp(alarm->claimed_by, user) == 0)
-		return NULL;
-	copy = *alarm;
-	first_claim = alarm->first_claimed_ms < 0;
-	if ((status = alarm_claim(&copy, user, timenow_wall_ms())) != ALARM_OK)
-		return stack_status_code(status, text, textlen);
-	if ((code = stack_save_claim(stack, alarm, &copy, user, "claim", text,
-	    textlen)) != NULL)
-		return code;
-	if (copy.first_claimed_ms >= 0 && first_claim)
-		metrics_observe(&stack->daemon->metrics.time_to_claim,
-		    (copy.first_claimed_ms - copy.raised_ms) / 1000.0);
-	log_info("alarm=%lld claimed by=%s", (long long)id, user);
-	operator_push_alarm(stack->daemon, alarm);
-	operator_push(stack->daemon, "CLAIMED %lld by=%s", (long long)id, user);
-	return NULL;
-}
-
-const char *
-stack_release(struct stack *stack, int64_t id, const char *user,
-    int supervisor, char *text, size_t textlen)
-{
-	struct alarm		*alarm, copy;
-	enum alarm_status	 status;
-	const char		*code;
-
-	if ((alarm = alarmq_find(stack->queue, id)) == NULL)
-		return stack_not_open(stack, id, text, textlen);
-	copy = *alarm;
-	/* Releasing someone else's claim is a state error, not a race lost. */
-	if ((status = alarm_release(&copy, user, supervisor)) == ALARM_ERR_CLAIMED)
-		status = ALARM_ERR_NOT_CLAIMED;
-	if (status != ALARM_OK)
-		return stack_status_code(status, text, textlen);
-	if ((code = stack_save_claim(stack, alarm, &copy, user, "release", text,
-	    textlen)) != NULL)
-		return code;
-	log_info("alarm=%lld released by=%s", (long long)id, user);
-	operator_push_alarm(stack->daemon, alarm);
-	operator_push(stack->daemon, "RELEASED %lld", (long long)id);
-	return NULL;
-}
-
-void
-stack_release_user(struct stack *stack, const char *user)
-{
-	struct alarm	**all, copy;
-	size_t		  i, count;
-
-	count = stack_sorted(stack, &all);
-	for (i = 0; i < count; i++) {
-		copy = *all[i];
-		if (!alarm_release_user(&copy, user))
-			continue;
-		if (stack_save_claim(stack, all[i], &copy, user,
-		    "release-on-disconnect", (char [64]){ 0 }, 64) != NULL)
-			continue;
-		log_info("alarm=%lld released: %s disconnected",
-		    (long long)copy.id, user);
-		operator_push_alarm(stack->daemon, all[i]);
-		operator_push(stack->daemon, "RELEASED %lld", (long long)copy.id);
-	}
-}
-
-const char *
-stack_resolve(struct stack *stack, int64_t id, const char *user,
-    int supervisor, enum alarm_outcome outcome, const char *reason,
-    const char *action, const char *note, char *text, size_t textlen)
-{
-	struct store		*store = stack->daemon->store;
-	struct alarm		*alarm, copy;
-	enum alarm_status	 status;
-	char			 detail[160];
-	int64_t			 now = timenow_wall_ms();
-
-	if ((alarm = alarmq_find(stack->queue, id)) == NULL)
-		return stack_not_open(stack, id, text, textlen);
-	copy = *alarm;
-	status = alarm_resolve(&copy, user, supervisor, outcome, reason, action);
-	if (status == ALARM_ERR_CLAIMED)
-		status = ALARM_ERR_NOT_CLAIMED;
-	if (status != ALARM_OK)
-		return stack_status_code(status, text, textlen);
-	snprintf(detail, sizeof(detail), "outcome=%s %s=%s",
-	    alarm_outcome_name(outcome), reason ? "reason" : "action",
-	    reason ? reason : action);
-	if (store_begin(store) == -1 || store_alarm_resolve(store, &copy, user,
-	    now, reason, action, note) == -1 ||
-	    store_audit_append(store, now, user, id, "resolve", detail) == -1 ||
-	    store_commit(store) == -1)
-		return stack_store_failed(stack, text, textlen);
-	log_info("alarm=%lld resolved by=%s %s", (long long)id, user, detail);
-	stack_delete(stack, alarm);
-	operator_push(stack->daemon, "RESOLVED %lld outcome=%s by=%s", (long long)id,
-	    alarm_outcome_name(outcome), user);
-	return NULL;
-}
-
-const char *
-stack_note(struct stack *stack, int64_t id, const char *user, const char *note,
-    char *text, size_t textlen)
-{
-	struct store	*store = stack->daemon->store;
-	int64_t		 now = timenow_wall_ms();
-
-	if (alarmq_find(stack->queue, id) == NULL)
-		return stack_not_open(stack, id, text, textlen);
-	if (store_begin(store) == -1 ||
-	    store_alarm_note(store, id, now, user, note) == -1 ||
-	    store_audit_append(store, now, user, id, "note", note) == -1 ||
-	    store_commit(store) == -1)
-		return stack_store_failed(stack, text, textlen);
-	return NULL;
-}
-
-int
-stack_audit(struct stack *stack, const char *user, int64_t alarm_id,
-    const char *action, const char *detail)
-{
-	struct store	*store = stack->daemon->store;
-	char		 text[64];
-
-	if (store_begin(store) == -1 ||
-	    store_audit_append(store, timenow_wall_ms(), user, alarm_id, action,
-	    detail) == -1 || store_commit(store) == -1) {
-		stack_store_failed(stack, text, sizeof(text));
-		return -1;
-	}
-	return 0;
-}
-
-const char *
-stack_testmode(struct stack *stack, struct unit_record *record,
-    int64_t duration_ms, const char *user, char *text, size_t textlen)
-{
-	struct store	*store = stack->daemon->store;
-	int64_t		 now = timenow_wall_ms();
-	int64_t		 until = duration_ms > 0 ? now + duration_ms : 0;
-	char		 detail[96], iso[TIMEFMT_ISO_LEN];
-
-	if (until > 0)
-		timefmt_iso8601(until, iso);
-	snprintf(detail, sizeof(detail), "unit=%s until=%s", record->reg->id,
-	    until > 0 ? iso : "off");
-	if (store_begin(store) == -1 ||
-	    store_test_set(store, record->reg->id, until, user, now) == -1 ||
-	    store_audit_append(store, now, user, 0, "testmode", detail) == -1 ||
-	    store_commit(store) == -1)
-		return stack_store_failed(stack, text, textlen);
-	record->test_until_ms = until;
-	stack_test_arm(stack, record, now);
-	log_info("unit=%s test mode %s by=%s", record->reg->id,
-	    until > 0 ? iso : "off", user);
-	operator_push(stack->daemon, "TESTMODE %s %s%s", record->reg->id,
-	    until > 0 ? "until=" : "off", until > 0 ? iso : "");
-	return NULL;
-}
-
-void
-stack_test_set(struct stack *stack, struct unit_record *record,
-    int64_t until_ms)
-{
-	char	iso[TIMEFMT_ISO_LEN];
-	int64_t	now = timenow_wall_ms();
-
-	record->test_until_ms = until_ms;
-	stack_test_arm(stack, record, now);
-	if (until_ms > now) {
-		timefmt_iso8601(until_ms, iso);
-		operator_push(stack->daemon, "TESTMODE %s until=%s",
-		    record->reg->id, iso);
-	} else
-		operator_push(stack->daemon, "TESTMODE %s off", record->reg->id);
-}
-
 void
 stack_unit_added(struct stack *stack, struct unit_record *record)
 {
@@ -771,68 +391,6 @@ stack_unit_added(struct stack *stack, struct unit_record *record)
 		    sizeof(*record->alarms), stack_by_seq);
 	if (record->reg->on_test_until_ms > timenow_wall_ms())
 		stack_test_set(stack, record, record->reg->on_test_until_ms);
-}
-
-static void
-stack_test_ended(evutil_socket_t fd, short what, void *arg)
-{
-	struct unit_record	*record = arg;
-
-	(void)fd;
-	(void)what;
-	log_info("unit=%s test window ended", record->reg->id);
-	operator_push(record->daemon, "TESTMODE %s off", record->reg->id);
-}
-
-int
-stack_unit_on_test(const struct unit_record *record, int64_t now_ms)
-{
-	return record->test_until_ms > now_ms;
-}
-
-/* Queued alarms older than escalation.after are pushed again each period. */
-static void
-stack_escalation_tick(evutil_socket_t fd, short what, void *arg)
-{
-	struct stack	 *stack = arg;
-	struct alarm	**all, *alarm;
-	int64_t		  now = timenow_wall_ms();
-	int64_t		  after = stack->daemon->config->escalation_after_ms;
-	char		  orphaned[STACK_ORPHANS_PER_TICK][ALARM_USER_MAX + 1];
-	size_t		  i, count, orphans = 0;
-
-	(void)fd;
-	(void)what;
-	count = stack_sorted(stack, &all);
-	for (i = 0; i < count; i++) {
-		alarm = all[i];
-		/*
-		 * A claim that outlived its operator's link (a restart) goes back
-		 * to the queue if they do not return within one period.
-		 */
-		if (alarm->state == ALARM_CLAIMED && orphans < STACK_ORPHANS_PER_TICK &&
-		    timenow_mono_ms() - stack->daemon->started_mono_ms >= after &&
-		    operator_user_sessions(stack->daemon, alarm->claimed_by) == 0) {
-			snprintf(orphaned[orphans++], sizeof(orphaned[0]), "%s",
-			    alarm->claimed_by);
-			continue;
-		}
-		if (alarm->state != ALARM_QUEUED || now - alarm->raised_ms < after)
-			continue;
-		if (alarm->last_escalated_ms >= 0 &&
-		    now - alarm->last_escalated_ms < after)
-			continue;
-		alarm->last_escalated_ms = now;
-		stack->daemon->metrics.escalations++;
-		log_warnx("alarm=%lld escalated: queued for %lld s",
-		    (long long)alarm->id,
-		    (long long)((now - alarm->raised_ms) / 1000));
-		operator_push(stack->daemon, "ESCALATE %lld waited=%lld", (long long)alarm->id,
-		    (long long)((now - alarm->raised_ms) / 1000));
-	}
-	/* After the walk: releasing re-sorts the array it walked. */
-	for (i = 0; i < orphans; i++)
-		stack_release_user(stack, orphaned[i]);
 }
 
 struct alarm *
