@@ -55,7 +55,8 @@ REFUGED_SRCS	= src/refuged/refuged.c src/refuged/daemon.c src/refuged/ingest.c \
 REFUGECTL_SRCS	= src/tools/refugectl.c src/tools/ctl_pki.c src/tools/ctl_setup.c \
 		  src/tools/ctl_enroll.c src/tools/ctl_yaml.c src/tools/ctl_views.c \
 		  src/tools/ctl_report.c src/tools/ctl_revoke.c
-CONSOLE_SRCS	= src/tools/console.c src/tools/console_model.c src/tools/console_ui.c
+CONSOLE_SRCS	= src/tools/console.c src/tools/console_link.c src/tools/console_batch.c \
+		  src/tools/console_model.c src/tools/console_ui.c src/tools/console_keys.c
 SIM_SRCS	= src/tools/sim.c src/tools/sim_opts.c src/tools/sim_unit.c \
 		  src/tools/sim_tls.c src/tools/sim_tty.c src/tools/sim_stats.c
 TOOL_PROGRAMS	=

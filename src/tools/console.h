@@ -1,14 +1,20 @@
 /*
  * refuge-console, the operator client: private interfaces.
  * console_model.c is pure (the client-side copy of the alarm stack and the
- * units, fed with protocol lines); console.c owns the link to refuged and the
- * batch and watch modes; console_ui.c draws with ncurses and reads keys.
+ * units, fed with protocol lines); console.c holds main, the options and
+ * start-up; console_link.c the link to refuged and its request queue;
+ * console_batch.c the --batch and --watch modes; console_ui.c draws with
+ * ncurses; console_keys.c handles the keys and the prompts they open.
  */
 #ifndef REFUGE_CONSOLE_H
 #define REFUGE_CONSOLE_H
 
+#include <sys/queue.h>
+#include <sys/socket.h>
+
 #include <stddef.h>
 #include <stdint.h>
+#include <wchar.h>
 
 #include "refuge/alarm.h"
 #include "refuge/line.h"
@@ -139,7 +145,13 @@ void	console_model_message(struct console_model *, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));
 const char *console_model_message_get(const struct console_model *, size_t i);
 
-/* ---- the link and the program (console.c) */
+/* ---- the program (console.c) and its link (console_link.c) */
+
+enum console_mode {
+	CONSOLE_MODE_UI,
+	CONSOLE_MODE_BATCH,
+	CONSOLE_MODE_WATCH
+};
 
 enum console_link_state {
 	CONSOLE_DISCONNECTED,	/* waiting to reconnect */
@@ -162,16 +174,51 @@ enum console_req_kind {
 	CONSOLE_REQ_OTHER	/* CLAIM, RELEASE, RESOLVE: the reply is a message */
 };
 
-struct console;
+#define CONSOLE_PASSWORD_MAX	256
 
-/*
- * Queues a request; it goes out when every earlier one has its OK/ERR.
- * alarm_id, unit and what say what the reply is about. Returns 0, or -1
- * (not logged in, or the line cannot be made).
- */
-int	console_request(struct console *, enum console_req_kind,
-	    int64_t alarm_id, const char *unit, const char *what,
-	    const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+struct conn;
+struct console_req;		/* console_link.c's */
+struct console_ui;
+struct event;
+struct event_base;
+struct ssl_ctx_st;		/* SSL_CTX */
+
+/* The program's state; the screen reads it only through the functions below. */
+struct console {
+	struct event_base		*base;
+	struct ssl_ctx_st		*ctx;
+	struct sockaddr_storage		 addr;
+	socklen_t			 addrlen;
+	char				 server[300];	/* host:port as given */
+	char				 host[256];	/* the server name to verify */
+	char				 user[ALARM_USER_MAX + 1];	/* "" : no login */
+	char				 password[CONSOLE_PASSWORD_MAX];
+	enum console_mode		 mode;
+	enum console_link_state		 state;
+	struct conn			*conn;
+	TAILQ_HEAD(, console_req)	 queue;
+	int				 in_flight;	/* the queue's head is sent */
+	struct event			*retry;
+	struct event			*deadline;
+	struct event			*ping;
+	struct event			*input;
+	struct event			*sigint;
+	struct event			*sigterm;
+	int64_t				 backoff_ms;
+	int64_t				 retry_at_ms;
+	char				 down_reason[256];
+	struct console_model		*model;
+	struct console_ui		*ui;
+	int				 exit_status;
+	int				 finished;
+	char				 fatal[512];	/* printed after the screen is gone */
+	/* batch: stdin, buffered */
+	char				*inbuf;
+	size_t				 inlen;
+	size_t				 incap;
+	int				 in_eof;
+};
+
 struct console_model	*console_get_model(struct console *);
 enum console_link_state	 console_get_state(const struct console *);
 const char		*console_get_user(const struct console *);
@@ -179,13 +226,73 @@ const char		*console_get_server(const struct console *);
 /* Why the link is down, and seconds until the next attempt (-1: none). */
 const char		*console_get_down_reason(const struct console *);
 int			 console_get_retry_in(const struct console *, int64_t now_ms);
+/* Ends the loop; main tears down. status is the exit status. */
+void			 console_finish(struct console *, int status);
 /* Ends the program's loop (UI quit). */
 void			 console_quit(struct console *);
 
-/* ---- the screen (console_ui.c) */
+/* Makes the link's timers (retry, reply deadline, ping). Returns 0 or -1. */
+int	console_link_init(struct console *);
+/* Starts a connection; a failure goes down and, in the UI, retries. */
+void	console_link_connect(struct console *);
+/*
+ * Queues a request; it goes out when every earlier one has its OK/ERR.
+ * alarm_id, unit and what say what the reply is about. Returns 0, or -1
+ * (not logged in, or the line cannot be made).
+ */
+int	console_link_request(struct console *, enum console_req_kind,
+	    int64_t alarm_id, const char *unit, const char *what,
+	    const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+/* Queues len bytes of text as one line, not sent yet. Returns 0 or -1. */
+int	console_link_queue(struct console *, enum console_req_kind,
+	    int64_t alarm_id, const char *unit, const char *what,
+	    const char *text, size_t len);
+/* Sends the queue's head if nothing is in flight. */
+void	console_link_send_next(struct console *);
+/* Drops every queued request (the link is gone). */
+void	console_link_drop_queue(struct console *);
 
-struct console_ui;
-struct event_base;
+/* ---- batch and watch modes (console_batch.c) */
+
+/* Starts reading requests from stdin. Returns 0 or -1 with errno. */
+int	console_batch_start(struct console *);
+/* Queues the next request from stdin once the previous one is answered. */
+void	console_batch_next(struct console *);
+/* A line printed as received. */
+void	console_batch_print(const char *line);
+
+/* ---- the screen (console_ui.c) and its keys (console_keys.c) */
+
+enum console_prompt {
+	CONSOLE_PROMPT_NONE,
+	CONSOLE_PROMPT_NOTE,
+	CONSOLE_PROMPT_OUTCOME,		/* genuine or false */
+	CONSOLE_PROMPT_REASON,		/* a false alarm's reason, by number */
+	CONSOLE_PROMPT_ACTION,		/* a genuine alarm's action, by number */
+	CONSOLE_PROMPT_RESOLVE_NOTE,
+	CONSOLE_PROMPT_CAMERA
+};
+
+struct console_ui {
+	struct console		*console;
+	struct event		*input;
+	struct event		*tick;
+	struct event		*winch;
+	struct event		*redraw;
+	int64_t			 selected;	/* alarm id; 0: none */
+	long			 selected_row;
+	int			 phase;		/* flips each second: flashing */
+	int			 help;		/* the help screen is up */
+	int			 colours;
+	int			 genuine;	/* RESOLVE: the outcome chosen */
+	enum console_prompt	 prompt;
+	int64_t			 prompt_alarm;
+	char			 prompt_unit[CONSOLE_ID_MAX];
+	const char		*choice;	/* RESOLVE: reason= or action= word */
+	char			 text[CONSOLE_TEXT_MAX];	/* what is typed */
+	size_t			 text_len;
+	char			 history_unit[CONSOLE_ID_MAX];	/* HISTORY asked for */
+};
 
 /* Takes the terminal; NULL with err set if it is not one. */
 struct console_ui	*console_ui_new(struct console *, struct event_base *,
@@ -198,5 +305,12 @@ void	console_ui_changed(struct console_ui *);
 void	console_ui_effect(struct console_ui *, enum console_effect, int priority);
 /* The link is up again with a fresh model: re-read what the pane shows. */
 void	console_ui_ready(struct console_ui *);
+/* The selected alarm, or NULL; the selection keeps its row when the alarm goes. */
+struct console_alarm	*console_ui_selected(struct console_ui *);
+
+/* A key read from the terminal; function is set for KEY_* codes. */
+void	console_keys_press(struct console_ui *, wint_t ch, int function);
+/* The i-th entry of the key help (0 first). Returns 0, or -1 past the end. */
+int	console_keys_help(size_t i, const char **keys, const char **help);
 
 #endif

@@ -1,16 +1,15 @@
 /*
- * refuge-console's screen: ncurses drawing and key handling, driven by the
- * libevent loop (stdin readable, a one-second tick, SIGWINCH).
+ * refuge-console's screen: ncurses drawing, driven by the libevent loop
+ * (stdin readable, a one-second tick, SIGWINCH); console_keys.c acts on
+ * what is typed.
  * Layout: status line, banner, the alarm stack, then the units pane beside
- * the detail pane of the selected alarm, the newest message and a help bar.
- * Prompts (note, resolve, camera preset) take over the message line; while
- * one is open, keys go to it. The selection follows an alarm id, not a row.
+ * the detail pane of the selected alarm, the newest message (or the open
+ * prompt) and a help bar. The selection follows an alarm id, not a row.
  */
 #include <sys/ioctl.h>
 
 #define NCURSES_WIDECHAR	1	/* get_wch */
 #include <curses.h>
-#include <limits.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -23,53 +22,11 @@
 #include <event2/event.h>
 
 #include "refuge/alarm.h"
-#include "refuge/line.h"
 #include "refuge/timenow.h"
 
 #include "console.h"
 
-#define UI_KEY_ESC	27
 #define UI_UNITS_WIDTH	46
-
-enum ui_prompt {
-	UI_PROMPT_NONE,
-	UI_PROMPT_NOTE,
-	UI_PROMPT_OUTCOME,	/* genuine or false */
-	UI_PROMPT_REASON,	/* a false alarm's reason, by number */
-	UI_PROMPT_ACTION,	/* a genuine alarm's action, by number */
-	UI_PROMPT_RESOLVE_NOTE,
-	UI_PROMPT_CAMERA
-};
-
-struct console_ui {
-	struct console		*console;
-	struct event		*input;
-	struct event		*tick;
-	struct event		*winch;
-	struct event		*redraw;
-	int64_t			 selected;	/* alarm id; 0: none */
-	long			 selected_row;
-	int			 phase;		/* flips each second: flashing */
-	int			 help;		/* the help screen is up */
-	int			 colours;
-	int			 genuine;	/* RESOLVE: the outcome chosen */
-	enum ui_prompt		 prompt;
-	int64_t			 prompt_alarm;
-	char			 prompt_unit[CONSOLE_ID_MAX];
-	const char		*choice;	/* RESOLVE: reason= or action= word */
-	char			 text[CONSOLE_TEXT_MAX];	/* what is typed */
-	size_t			 text_len;
-	char			 history_unit[CONSOLE_ID_MAX];	/* HISTORY asked for */
-};
-
-struct ui_key {
-	int		 key;
-	const char	*name;
-	const char	*help;
-	void		(*run)(struct console_ui *);
-};
-
-static void	ui_draw(struct console_ui *);
 
 static void
 ui_schedule(struct console_ui *ui)
@@ -103,8 +60,8 @@ console_ui_ready(struct console_ui *ui)
 	ui_schedule(ui);
 }
 
-static struct console_alarm *
-ui_selected(struct console_ui *ui)
+struct console_alarm *
+console_ui_selected(struct console_ui *ui)
 {
 	struct console_model	*m = console_get_model(ui->console);
 	long			 i;
@@ -124,397 +81,6 @@ ui_selected(struct console_ui *ui)
 	ui->selected_row = i;
 	ui->selected = m->alarms[i]->id;
 	return m->alarms[i];
-}
-
-static void
-ui_message(struct console_ui *ui, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-static void
-ui_message(struct console_ui *ui, const char *fmt, ...)
-{
-	char	buf[CONSOLE_TEXT_MAX];
-	va_list	ap;
-
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	console_model_message(console_get_model(ui->console), "%s", buf);
-	ui_schedule(ui);
-}
-
-/* Writes value always double-quoted; -1 if it cannot go on a line. */
-static int
-ui_quote(char *dst, size_t len, const char *value)
-{
-	char	quoted[CONSOLE_TEXT_MAX + 4];
-	int	n;
-
-	if (line_quote(quoted, sizeof(quoted), value) < 0)
-		return -1;
-	if (quoted[0] == '"')
-		n = snprintf(dst, len, "%s", quoted);
-	else
-		n = snprintf(dst, len, "\"%s\"", quoted);
-	return n < 0 || (size_t)n >= len ? -1 : 0;
-}
-
-static void
-ui_request_failed(struct console_ui *ui, const char *what)
-{
-	ui_message(ui, "%s: not sent (%s)", what,
-	    console_get_state(ui->console) == CONSOLE_READY ?
-	    "the line does not fit" : "not connected");
-}
-
-static struct console_alarm *
-ui_need_alarm(struct console_ui *ui)
-{
-	struct console_alarm	*a = ui_selected(ui);
-
-	if (a == NULL)
-		ui_message(ui, "no alarm selected");
-	return a;
-}
-
-/* ---- key actions */
-
-static void
-ui_key_up(struct console_ui *ui)
-{
-	struct console_model	*m = console_get_model(ui->console);
-
-	if (ui_selected(ui) != NULL && ui->selected_row > 0) {
-		ui->selected_row--;
-		ui->selected = m->alarms[ui->selected_row]->id;
-	}
-}
-
-static void
-ui_key_down(struct console_ui *ui)
-{
-	struct console_model	*m = console_get_model(ui->console);
-
-	if (ui_selected(ui) != NULL &&
-	    ui->selected_row + 1 < (long)m->alarm_count) {
-		ui->selected_row++;
-		ui->selected = m->alarms[ui->selected_row]->id;
-	}
-}
-
-static void
-ui_key_claim(struct console_ui *ui)
-{
-	struct console_alarm	*a;
-	char			 what[64];
-
-	if ((a = ui_need_alarm(ui)) == NULL)
-		return;
-	snprintf(what, sizeof(what), "CLAIM %lld", (long long)a->id);
-	if (console_request(ui->console, CONSOLE_REQ_OTHER, a->id, a->unit,
-	    what, "%s", what) == -1)
-		ui_request_failed(ui, what);
-}
-
-static void
-ui_key_release(struct console_ui *ui)
-{
-	struct console_alarm	*a;
-	char			 what[64];
-
-	if ((a = ui_need_alarm(ui)) == NULL)
-		return;
-	snprintf(what, sizeof(what), "RELEASE %lld", (long long)a->id);
-	if (console_request(ui->console, CONSOLE_REQ_OTHER, a->id, a->unit,
-	    what, "%s", what) == -1)
-		ui_request_failed(ui, what);
-}
-
-static void
-ui_prompt_open(struct console_ui *ui, enum ui_prompt prompt,
-    const struct console_alarm *a)
-{
-	ui->prompt = prompt;
-	ui->prompt_alarm = a->id;
-	snprintf(ui->prompt_unit, sizeof(ui->prompt_unit), "%s", a->unit);
-	ui->text[0] = '\0';
-	ui->text_len = 0;
-}
-
-static void
-ui_key_note(struct console_ui *ui)
-{
-	struct console_alarm	*a;
-
-	if ((a = ui_need_alarm(ui)) != NULL)
-		ui_prompt_open(ui, UI_PROMPT_NOTE, a);
-}
-
-static void
-ui_key_resolve(struct console_ui *ui)
-{
-	struct console_alarm	*a;
-
-	if ((a = ui_need_alarm(ui)) != NULL)
-		ui_prompt_open(ui, UI_PROMPT_OUTCOME, a);
-}
-
-static void
-ui_key_plan(struct console_ui *ui)
-{
-	struct console_alarm	*a;
-	char			 what[64];
-
-	if ((a = ui_need_alarm(ui)) == NULL)
-		return;
-	snprintf(what, sizeof(what), "PLAN %lld", (long long)a->id);
-	if (console_request(ui->console, CONSOLE_REQ_PLAN, a->id, a->unit, what,
-	    "%s", what) == -1)
-		ui_request_failed(ui, what);
-}
-
-static void
-ui_command(struct console_ui *ui, const char *unit, const char *words)
-{
-	char	line[CONSOLE_TEXT_MAX];
-
-	snprintf(line, sizeof(line), "CMD %s %s", unit, words);
-	if (console_request(ui->console, CONSOLE_REQ_CMD, 0, unit, words, "%s",
-	    line) == -1)
-		ui_request_failed(ui, line);
-}
-
-static void
-ui_key_light(struct console_ui *ui)
-{
-	struct console_alarm	*a;
-
-	if ((a = ui_need_alarm(ui)) != NULL)
-		ui_command(ui, a->unit, "LIGHT FLASH");
-}
-
-static void
-ui_key_camera(struct console_ui *ui)
-{
-	struct console_alarm	*a;
-
-	if ((a = ui_need_alarm(ui)) != NULL)
-		ui_prompt_open(ui, UI_PROMPT_CAMERA, a);
-}
-
-static void
-ui_key_audio(struct console_ui *ui)
-{
-	struct console_alarm	*a;
-	struct console_unit	*u;
-
-	if ((a = ui_need_alarm(ui)) == NULL)
-		return;
-	u = console_model_unit(console_get_model(ui->console), a->unit);
-	ui_command(ui, a->unit, u != NULL && u->audio_open ? "AUDIO CLOSE" :
-	    "AUDIO OPEN");
-}
-
-static void
-ui_key_help(struct console_ui *ui)
-{
-	ui->help = 1;
-}
-
-static void
-ui_key_quit(struct console_ui *ui)
-{
-	console_quit(ui->console);
-}
-
-static const struct ui_key ui_keys[] = {
-	{ KEY_UP,	"Up/k",	"select the alarm above",	ui_key_up },
-	{ 'k',		NULL,	NULL,				ui_key_up },
-	{ KEY_DOWN,	"Down/j", "select the alarm below",	ui_key_down },
-	{ 'j',		NULL,	NULL,				ui_key_down },
-	{ 'c',		"c",	"claim the selected alarm",	ui_key_claim },
-	{ 'r',		"r",	"release your claim",		ui_key_release },
-	{ 'n',		"n",	"add a note (prompts for the text)", ui_key_note },
-	{ 'R',		"R",	"resolve: genuine/false, reason or action, note",
-	    ui_key_resolve },
-	{ 'p',		"p",	"show the site's trigger plan",	ui_key_plan },
-	{ 'l',		"l",	"flash the unit's blue light",	ui_key_light },
-	{ 'm',		"m",	"move the camera to a preset (prompts)",
-	    ui_key_camera },
-	{ 'a',		"a",	"open or close the unit's audio", ui_key_audio },
-	{ 'h',		"h/?",	"this help",			ui_key_help },
-	{ '?',		NULL,	NULL,				ui_key_help },
-	{ 'q',		"q",	"quit",				ui_key_quit },
-};
-
-/* ---- prompts */
-
-static void
-ui_resolve_send(struct console_ui *ui)
-{
-	char	note[CONSOLE_TEXT_MAX + 4], what[64];
-	int	genuine = ui->genuine;
-
-	note[0] = '\0';
-	if (ui->text_len > 0 && ui_quote(note + 1, sizeof(note) - 1,
-	    ui->text) == 0)
-		note[0] = ' ';
-	snprintf(what, sizeof(what), "RESOLVE %lld", (long long)ui->prompt_alarm);
-	if (console_request(ui->console, CONSOLE_REQ_OTHER, ui->prompt_alarm,
-	    ui->prompt_unit, what, "RESOLVE %lld %s %s=%s%s",
-	    (long long)ui->prompt_alarm, genuine ? "genuine" : "false",
-	    genuine ? "action" : "reason", ui->choice, note) == -1)
-		ui_request_failed(ui, what);
-}
-
-static void
-ui_prompt_submit(struct console_ui *ui)
-{
-	char	quoted[CONSOLE_TEXT_MAX + 4], what[64], words[64];
-	char	*end;
-	long	n;
-
-	switch (ui->prompt) {
-	case UI_PROMPT_NOTE:
-		if (ui->text_len == 0)
-			break;
-		if (ui_quote(quoted, sizeof(quoted), ui->text) == -1) {
-			ui_message(ui, "a note cannot hold control characters");
-			break;
-		}
-		snprintf(what, sizeof(what), "NOTE %lld", (long long)ui->prompt_alarm);
-		if (console_request(ui->console, CONSOLE_REQ_NOTE,
-		    ui->prompt_alarm, ui->prompt_unit, ui->text, "NOTE %lld %s",
-		    (long long)ui->prompt_alarm, quoted) == -1)
-			ui_request_failed(ui, what);
-		break;
-	case UI_PROMPT_RESOLVE_NOTE:
-		ui_resolve_send(ui);
-		break;
-	case UI_PROMPT_CAMERA:
-		n = strtol(ui->text, &end, 10);
-		if (ui->text_len == 0 || *end != '\0' || n < 0 || n > 999) {
-			ui_message(ui, "a camera preset is a number");
-			break;
-		}
-		snprintf(words, sizeof(words), "CAMERA PRESET %ld", n);
-		ui_command(ui, ui->prompt_unit, words);
-		break;
-	default:
-		break;
-	}
-	ui->prompt = UI_PROMPT_NONE;
-}
-
-/* Picks the n-th (1-based) word of a NULL-terminated list, or NULL. */
-static const char *
-ui_pick(const char *const *list, int n)
-{
-	int	i;
-
-	for (i = 0; list[i] != NULL; i++)
-		if (i + 1 == n)
-			return list[i];
-	return NULL;
-}
-
-static void
-ui_prompt_key(struct console_ui *ui, wint_t ch, int function)
-{
-	char	mb[MB_LEN_MAX];
-	size_t	n;
-	mbstate_t ps;
-
-	if (!function && ch == UI_KEY_ESC) {
-		ui->prompt = UI_PROMPT_NONE;
-		ui_message(ui, "cancelled");
-		return;
-	}
-	switch (ui->prompt) {
-	case UI_PROMPT_OUTCOME:
-		ui->genuine = !function && (ch == 'g' || ch == 'G');
-		if (ui->genuine)
-			ui->prompt = UI_PROMPT_ACTION;
-		else if (!function && (ch == 'f' || ch == 'F'))
-			ui->prompt = UI_PROMPT_REASON;
-		return;
-	case UI_PROMPT_REASON:
-	case UI_PROMPT_ACTION:
-		if (function || ch < '1' || ch > '9')
-			return;
-		ui->choice = ui_pick(ui->prompt == UI_PROMPT_REASON ?
-		    alarm_false_reasons : alarm_genuine_actions, (int)(ch - '0'));
-		if (ui->choice != NULL) {
-			ui->prompt = UI_PROMPT_RESOLVE_NOTE;
-			ui->text[0] = '\0';
-			ui->text_len = 0;
-		}
-		return;
-	default:
-		break;
-	}
-	/* A text prompt. */
-	if ((function && ch == KEY_ENTER) || (!function && (ch == '\n' ||
-	    ch == '\r'))) {
-		ui_prompt_submit(ui);
-		return;
-	}
-	if ((function && ch == KEY_BACKSPACE) || (!function && (ch == 127 ||
-	    ch == 8))) {
-		/* Drops one character, with its UTF-8 continuation bytes. */
-		while (ui->text_len > 0 &&
-		    ((unsigned char)ui->text[--ui->text_len] & 0xc0) == 0x80)
-			;
-		ui->text[ui->text_len] = '\0';
-		return;
-	}
-	if (function || ch < ' ' || ch == 127)
-		return;
-	memset(&ps, 0, sizeof(ps));
-	n = wcrtomb(mb, (wchar_t)ch, &ps);
-	if (n == (size_t)-1 || ui->text_len + n + 1 > 200)
-		return;
-	memcpy(ui->text + ui->text_len, mb, n);
-	ui->text_len += n;
-	ui->text[ui->text_len] = '\0';
-}
-
-static void
-ui_key(struct console_ui *ui, wint_t ch, int function)
-{
-	size_t	i;
-
-	if (ui->help) {
-		ui->help = 0;
-		return;
-	}
-	if (ui->prompt != UI_PROMPT_NONE) {
-		ui_prompt_key(ui, ch, function);
-		return;
-	}
-	if (function && ch == KEY_RESIZE)
-		return;
-	for (i = 0; i < sizeof(ui_keys) / sizeof(ui_keys[0]); i++) {
-		if ((ui_keys[i].key >= KEY_MIN) != (function != 0) ||
-		    (wint_t)ui_keys[i].key != ch)
-			continue;
-		ui_keys[i].run(ui);
-		return;
-	}
-}
-
-static void
-ui_input_cb(evutil_socket_t fd, short what, void *arg)
-{
-	struct console_ui	*ui = arg;
-	wint_t			 ch;
-	int			 r;
-
-	(void)fd;
-	(void)what;
-	while ((r = get_wch(&ch)) != ERR)
-		ui_key(ui, ch, r == KEY_CODE_YES);
-	ui_schedule(ui);
 }
 
 /* ---- drawing */
@@ -650,7 +216,7 @@ static void
 ui_draw_stack(struct console_ui *ui, int top, int height)
 {
 	struct console_model	*m = console_get_model(ui->console);
-	struct console_alarm	*a, *sel = ui_selected(ui);
+	struct console_alarm	*a, *sel = console_ui_selected(ui);
 	char			 age[32], state[64], count[24];
 	int64_t			 now = timenow_wall_ms();
 	long			 first = 0, i;
@@ -725,7 +291,7 @@ static void
 ui_draw_detail(struct console_ui *ui, int top, int height, int x, int width)
 {
 	struct console_model	*m = console_get_model(ui->console);
-	struct console_alarm	*a = ui_selected(ui);
+	struct console_alarm	*a = console_ui_selected(ui);
 	struct console_unit	*u;
 	const struct console_cmd *cmd;
 	int			 y = top, bottom = top + height;
@@ -777,32 +343,32 @@ ui_draw_prompt(struct console_ui *ui, int y)
 	const char *const *words;
 
 	switch (ui->prompt) {
-	case UI_PROMPT_NOTE:
+	case CONSOLE_PROMPT_NOTE:
 		ui_put(y, 0, COLS, A_BOLD, "Note for alarm %lld (Enter sends, "
 		    "Esc cancels): %s_", (long long)ui->prompt_alarm, ui->text);
 		break;
-	case UI_PROMPT_OUTCOME:
+	case CONSOLE_PROMPT_OUTCOME:
 		ui_put(y, 0, COLS, A_BOLD, "Resolve alarm %lld: g genuine, f false "
 		    "(Esc cancels)", (long long)ui->prompt_alarm);
 		break;
-	case UI_PROMPT_REASON:
-	case UI_PROMPT_ACTION:
-		words = ui->prompt == UI_PROMPT_REASON ? alarm_false_reasons :
+	case CONSOLE_PROMPT_REASON:
+	case CONSOLE_PROMPT_ACTION:
+		words = ui->prompt == CONSOLE_PROMPT_REASON ? alarm_false_reasons :
 		    alarm_genuine_actions;
 		list[0] = '\0';
 		for (i = 0; words[i] != NULL && off < sizeof(list); i++)
 			off += (size_t)snprintf(list + off, sizeof(list) - off,
 			    "  %d %s", i + 1, words[i]);
 		ui_put(y, 0, COLS, A_BOLD, "%s for alarm %lld:%s (Esc cancels)",
-		    ui->prompt == UI_PROMPT_REASON ? "False: reason" :
+		    ui->prompt == CONSOLE_PROMPT_REASON ? "False: reason" :
 		    "Genuine: action", (long long)ui->prompt_alarm, list);
 		break;
-	case UI_PROMPT_RESOLVE_NOTE:
+	case CONSOLE_PROMPT_RESOLVE_NOTE:
 		ui_put(y, 0, COLS, A_BOLD, "Resolve %lld %s: note (optional, "
 		    "Enter sends, Esc cancels): %s_", (long long)ui->prompt_alarm,
 		    ui->choice, ui->text);
 		break;
-	case UI_PROMPT_CAMERA:
+	case CONSOLE_PROMPT_CAMERA:
 		ui_put(y, 0, COLS, A_BOLD, "Camera preset for %s (Enter sends, "
 		    "Esc cancels): %s_", ui->prompt_unit, ui->text);
 		break;
@@ -814,16 +380,15 @@ ui_draw_prompt(struct console_ui *ui, int y)
 static void
 ui_draw_help(void)
 {
-	size_t	i;
-	int	y = 2;
+	const char	*keys, *help;
+	size_t		 i;
+	int		 y = 2;
 
 	ui_put(y++, 2, COLS - 4, A_BOLD, "refuge-console keys (any key closes "
 	    "this help)");
 	y++;
-	for (i = 0; i < sizeof(ui_keys) / sizeof(ui_keys[0]); i++)
-		if (ui_keys[i].name != NULL)
-			ui_put(y++, 4, COLS - 6, A_NORMAL, "%-8s %s",
-			    ui_keys[i].name, ui_keys[i].help);
+	for (i = 0; console_keys_help(i, &keys, &help) == 0; i++)
+		ui_put(y++, 4, COLS - 6, A_NORMAL, "%-8s %s", keys, help);
 	y++;
 	ui_put(y++, 4, COLS - 6, A_NORMAL, "An escalated alarm flashes; a new "
 	    "priority 1 alarm rings the bell.");
@@ -835,15 +400,15 @@ ui_draw_help(void)
 static void
 ui_follow_history(struct console_ui *ui)
 {
-	struct console_alarm	*a = ui_selected(ui);
+	struct console_alarm	*a = console_ui_selected(ui);
 	char			 what[96];
 
 	if (a == NULL || strcmp(ui->history_unit, a->unit) == 0 ||
 	    console_get_state(ui->console) != CONSOLE_READY)
 		return;
 	snprintf(what, sizeof(what), "HISTORY %s", a->unit);
-	if (console_request(ui->console, CONSOLE_REQ_HISTORY, a->id, a->unit,
-	    what, "HISTORY %s 10", a->unit) == 0)
+	if (console_link_request(ui->console, CONSOLE_REQ_HISTORY, a->id,
+	    a->unit, what, "HISTORY %s 10", a->unit) == 0)
 		snprintf(ui->history_unit, sizeof(ui->history_unit), "%s",
 		    a->unit);
 }
@@ -878,7 +443,7 @@ ui_draw(struct console_ui *ui)
 	units_w = COLS / 3 < UI_UNITS_WIDTH ? COLS / 3 : UI_UNITS_WIDTH;
 	ui_draw_units(ui, lower_top, lower_h, units_w);
 	ui_draw_detail(ui, lower_top, lower_h, units_w + 1, COLS - units_w - 1);
-	if (ui->prompt != UI_PROMPT_NONE)
+	if (ui->prompt != CONSOLE_PROMPT_NONE)
 		ui_draw_prompt(ui, LINES - 2);
 	else if ((msg = console_model_message_get(m, 0)) != NULL)
 		ui_put(LINES - 2, 0, COLS, A_NORMAL, "%s", msg);
@@ -886,6 +451,20 @@ ui_draw(struct console_ui *ui)
 	    "n:note R:resolve p:plan l:light m:camera a:audio h/?:help q:quit");
 	refresh();
 	ui_follow_history(ui);
+}
+
+static void
+ui_input_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct console_ui	*ui = arg;
+	wint_t			 ch;
+	int			 r;
+
+	(void)fd;
+	(void)what;
+	while ((r = get_wch(&ch)) != ERR)
+		console_keys_press(ui, ch, r == KEY_CODE_YES);
+	ui_schedule(ui);
 }
 
 static void
