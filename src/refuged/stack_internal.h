@@ -15,6 +15,7 @@ struct unit_record;
 
 #define STACK_ESCALATION_TICK_MS	1000
 #define STACK_ORPHANS_PER_TICK		8
+#define STACK_ESCALATIONS_LOGGED	10
 
 enum stack_change_kind {
 	STACK_RAISED,

@@ -106,7 +106,7 @@ stack_escalation_tick(evutil_socket_t fd, short what, void *arg)
 	int64_t		  now = timenow_wall_ms();
 	int64_t		  after = stack->daemon->config->escalation_after_ms;
 	char		  orphaned[STACK_ORPHANS_PER_TICK][ALARM_USER_MAX + 1];
-	size_t		  i, count, orphans = 0;
+	size_t		  i, count, orphans = 0, escalated = 0;
 
 	(void)fd;
 	(void)what;
@@ -131,12 +131,18 @@ stack_escalation_tick(evutil_socket_t fd, short what, void *arg)
 			continue;
 		alarm->last_escalated_ms = now;
 		stack->daemon->metrics.escalations++;
-		log_warnx("alarm=%lld escalated: queued for %lld s",
+		/* A mass outage must not bury the log: name a few, count the rest. */
+		if (++escalated <= STACK_ESCALATIONS_LOGGED)
+			log_warnx("alarm=%lld escalated: queued for %lld s",
+			    (long long)alarm->id,
+			    (long long)((now - alarm->raised_ms) / 1000));
+		operator_push(stack->daemon, "ESCALATE %lld waited=%lld",
 		    (long long)alarm->id,
 		    (long long)((now - alarm->raised_ms) / 1000));
-		operator_push(stack->daemon, "ESCALATE %lld waited=%lld", (long long)alarm->id,
-		    (long long)((now - alarm->raised_ms) / 1000));
 	}
+	if (escalated > STACK_ESCALATIONS_LOGGED)
+		log_warnx("%zu alarms escalated in all, %zu not named above",
+		    escalated, escalated - STACK_ESCALATIONS_LOGGED);
 	/* After the walk: releasing re-sorts the array it walked. */
 	for (i = 0; i < orphans; i++)
 		stack_release_user(stack, orphaned[i]);
