@@ -2,8 +2,10 @@
  * Group commit. Items queue during a loop turn; the first item activates the
  * commit event, which libevent runs after the callbacks already active in
  * that turn. One BEGIN ... COMMIT stores them all; only then are ACKs sent.
- * When the commit fails nothing is acknowledged: units retransmit, and the
- * receiver's own items stay queued and are retried.
+ * A large batch commits its priority-1 events (button presses) first, in a
+ * transaction of their own, so a burst or a mass outage cannot hold them back.
+ * When a commit fails nothing of it is acknowledged: units retransmit, and
+ * the receiver's own items stay queued and are retried.
  */
 #include <stddef.h>
 #include <stdio.h>
@@ -23,6 +25,7 @@
 #include "refuge/unit.h"
 
 #define INGEST_RETRY_MS		1000
+#define INGEST_URGENT_SPLIT	32
 
 enum ingest_kind {
 	INGEST_EVENT,
@@ -37,6 +40,7 @@ struct ingest_item {
 	struct unit_record	*record;
 	int			 from_receiver;
 	int			 inserted;	/* a new row, not a retransmission */
+	int			 committed;
 	enum evtype		 type;
 	enum store_unit_state	 state;
 	int64_t			 unit_time_ms;
@@ -254,58 +258,51 @@ ingest_store_item(struct store *store, struct ingest_item *item)
 	return -1;
 }
 
-/* Keeps only what the receiver itself made, to try again. */
-static void
-ingest_keep_receiver_items(struct ingest *ingest)
-{
-	size_t	i, kept = 0;
+/* Which items a commit takes: all, or a large batch's priority-1 events first. */
+enum ingest_pass {
+	INGEST_ALL,
+	INGEST_URGENT,
+	INGEST_REST
+};
 
-	for (i = 0; i < ingest->count; i++) {
-		if (ingest->items[i].kind == INGEST_EVENT &&
-		    !ingest->items[i].from_receiver)
-			continue;
-		ingest->items[kept++] = ingest->items[i];
-	}
-	ingest->count = kept;
+static int
+ingest_urgent(const struct ingest *ingest, const struct ingest_item *item)
+{
+	return item->kind == INGEST_EVENT &&
+	    ingest->daemon->registry->priorities[item->type] == 1;
 }
 
-int
-ingest_flush(struct ingest *ingest)
+static int
+ingest_takes(const struct ingest *ingest, const struct ingest_item *item,
+    enum ingest_pass pass)
 {
-	struct store		*store = ingest->daemon->store;
+	return pass == INGEST_ALL || (pass == INGEST_URGENT) ==
+	    ingest_urgent(ingest, item);
+}
+
+/* After the commit of a pass: pushes to operators first, then the ACKs. */
+static void
+ingest_committed(struct ingest *ingest, enum ingest_pass pass)
+{
 	struct metrics		*metrics = &ingest->daemon->metrics;
 	struct ingest_item	*item;
-	int64_t			 began_us;
-	struct timeval		 retry = { INGEST_RETRY_MS / 1000, 0 };
-	size_t			 i, events = 0;
+	size_t			 i;
 
-	if (ingest->count == 0)
-		return 0;
-	began_us = timenow_mono_us();
-	if (store_begin(store) == -1)
-		goto fail;
-	for (i = 0; i < ingest->count; i++)
-		if (ingest_store_item(store, &ingest->items[i]) == -1)
-			goto fail;
-	if (store_commit(store) == -1)
-		goto fail;
-	metrics->commits++;
-	ingest->failing = 0;
-	metrics_observe(&metrics->commit_latency,
-	    (timenow_mono_us() - began_us) / 1e6);
-	/* Operators first: alarms, then units coming and going, then ACKs. */
 	stack_batch_commit(ingest->daemon->stack);
 	for (i = 0; i < ingest->count; i++) {
 		item = &ingest->items[i];
-		if (item->kind == INGEST_STATE)
-			operator_push(ingest->daemon, "UNIT %s %s", item->record->reg->id,
+		if (item->kind == INGEST_STATE && ingest_takes(ingest, item, pass))
+			operator_push(ingest->daemon, "UNIT %s %s",
+			    item->record->reg->id,
 			    store_unit_state_name(item->state));
 	}
 	for (i = 0; i < ingest->count; i++) {
 		item = &ingest->items[i];
+		if (!ingest_takes(ingest, item, pass))
+			continue;
+		item->committed = 1;
 		if (item->kind != INGEST_EVENT)
 			continue;
-		events++;
 		if (item->inserted)
 			metrics->events[item->type]++;
 		else
@@ -324,21 +321,90 @@ ingest_flush(struct ingest *ingest)
 			    evtype_name(item->type));
 	}
 	stack_batch_finish(ingest->daemon->stack);
-	log_debug("ingest: committed %zu items, %zu events", ingest->count,
-	    events);
-	ingest->count = 0;
+}
+
+static int
+ingest_commit(struct ingest *ingest, enum ingest_pass pass)
+{
+	struct store	*store = ingest->daemon->store;
+	struct metrics	*metrics = &ingest->daemon->metrics;
+	int64_t		 began_us = timenow_mono_us();
+	size_t		 i;
+
+	if (store_begin(store) == -1)
+		goto fail;
+	for (i = 0; i < ingest->count; i++)
+		if (ingest_takes(ingest, &ingest->items[i], pass) &&
+		    ingest_store_item(store, &ingest->items[i]) == -1)
+			goto fail;
+	if (store_commit(store) == -1)
+		goto fail;
+	metrics->commits++;
+	metrics_observe(&metrics->commit_latency,
+	    (timenow_mono_us() - began_us) / 1e6);
+	ingest_committed(ingest, pass);
 	return 0;
 fail:
 	log_error("store: write failed, nothing acknowledged, will retry: %s",
 	    store_error(store));
 	metrics->commit_errors++;
-	ingest->failing = 1;
 	store_rollback(store);
 	stack_batch_abort(ingest->daemon->stack);
-	ingest_keep_receiver_items(ingest);
-	if (ingest->count > 0 && !evtimer_pending(ingest->retry, NULL))
-		evtimer_add(ingest->retry, &retry);
 	return -1;
+}
+
+/*
+ * Drops what was committed; after a failure keeps only what the receiver
+ * itself made, to try again (units send theirs again).
+ */
+static void
+ingest_compact(struct ingest *ingest, int failed)
+{
+	struct ingest_item	*item;
+	size_t			 i, kept = 0;
+
+	for (i = 0; i < ingest->count; i++) {
+		item = &ingest->items[i];
+		if (item->committed || (failed && item->kind == INGEST_EVENT &&
+		    !item->from_receiver))
+			continue;
+		ingest->items[kept++] = *item;
+	}
+	ingest->count = kept;
+}
+
+int
+ingest_flush(struct ingest *ingest)
+{
+	struct timeval	retry = { INGEST_RETRY_MS / 1000, 0 };
+	size_t		i, urgent = 0, total = ingest->count;
+	int		rc;
+
+	if (ingest->count == 0)
+		return 0;
+	/*
+	 * A big batch (a burst, a mass outage) would hold a button press back
+	 * for its whole commit: store and push priority-1 events first.
+	 */
+	if (ingest->count >= INGEST_URGENT_SPLIT)
+		for (i = 0; i < ingest->count; i++)
+			urgent += ingest_urgent(ingest, &ingest->items[i]);
+	if (urgent > 0 && urgent < ingest->count) {
+		rc = ingest_commit(ingest, INGEST_URGENT);
+		if (rc == 0)
+			rc = ingest_commit(ingest, INGEST_REST);
+	} else
+		rc = ingest_commit(ingest, INGEST_ALL);
+	ingest_compact(ingest, rc == -1);
+	ingest->failing = rc == -1;
+	if (rc == -1) {
+		if (ingest->count > 0 && !evtimer_pending(ingest->retry, NULL))
+			evtimer_add(ingest->retry, &retry);
+		return -1;
+	}
+	log_debug("ingest: committed %zu items%s", total,
+	    urgent > 0 && urgent < total ? ", priority 1 first" : "");
+	return 0;
 }
 
 static void

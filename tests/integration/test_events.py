@@ -147,3 +147,23 @@ def test_events_from_many_units_at_once(daemon):
         assert got == {"ACK m%d" % n for n in range(20)}
     total = daemon.query("SELECT COUNT(*) FROM events WHERE source = 'unit'")[0][0]
     assert total == 100
+
+
+def test_button_in_a_big_burst_is_committed_and_acked_first(daemon):
+    """A burst's priority-1 event gets its own commit ahead of the rest."""
+    op = daemon.operator("alice")
+    u = daemon.unit("HP-001")
+    u.hello()
+    burst = b"".join(b"EVENT t%d TEST\n" % n for n in range(200)) + b"EVENT b1 BUTTON\n"
+    u.send(burst)
+    acks = []
+    while len(acks) < 201:
+        line = u.readline()
+        assert line is not None
+        if line.startswith("ACK "):
+            acks.append(line[4:])
+    assert acks[0] == "b1", acks[:5]
+    assert sorted(acks[1:], key=lambda x: int(x[1:])) == ["t%d" % n for n in range(200)]
+    op.wait_push("* ALARM", "type=BUTTON", "unit=HP-001")
+    daemon.wait_log("priority 1 first")
+    assert len(daemon.events("HP-001")) == 201
