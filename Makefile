@@ -68,7 +68,7 @@ UNIT_TESTS	= check_line check_uproto check_evtype check_duration check_timefmt \
 		  check_config check_registry check_store \
 		  check_alarm check_alarmq check_audit check_opproto check_stats \
 		  check_notify check_metrics \
-		  check_console_model
+		  check_console_model check_sim_stats
 
 CORE_OBJS	= $(CORE_SRCS:%.c=$(BUILD)/%.o)
 SERVICE_OBJS	= $(SERVICE_SRCS:%.c=$(BUILD)/%.o) $(BUILD)/gen/schema.o
@@ -135,6 +135,14 @@ $(BUILD)/tests/check_console_model: tests/unit/check_console_model.c \
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(ALL_CPPFLAGS) -Isrc/tools $(ALL_CFLAGS) $(CHECK_CFLAGS) \
 		$(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(CHECK_LIBS)
+
+# So is the simulator's latency histogram; its test checks against libm.
+$(BUILD)/tests/check_sim_stats: tests/unit/check_sim_stats.c \
+		$(BUILD)/src/tools/sim_stats.o $(BUILD)/libcore.a
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(ALL_CPPFLAGS) -Isrc/tools $(ALL_CFLAGS) $(CHECK_CFLAGS) \
+		$(LDFLAGS) -o $@ $^ $(CHECK_LIBS) -lm
 
 # Installs the Debian packages the build and tests need, if any are missing.
 deps:
