@@ -38,6 +38,7 @@
 #define OPERATOR_LOCK_WINDOW_MS		60000
 #define OPERATOR_LOCK_MS		60000
 #define OPERATOR_FAILURE_SLOTS		256
+#define OPERATOR_CHECKS_PER_SECOND	10
 
 enum operator_state {
 	OPERATOR_HANDSHAKE,
@@ -72,6 +73,8 @@ struct operator_link {
 	struct listener			*listener;
 	LIST_HEAD(, operator_session)	 sessions;
 	struct operator_failures	 failures[OPERATOR_FAILURE_SLOTS];
+	int64_t				 checks_since;	/* password checks in this second */
+	int				 checks;
 };
 
 struct operator_command {
@@ -375,6 +378,7 @@ operator_login(struct operator_session *session,
     const struct opproto_request *request)
 {
 	struct daemon			*daemon = session->daemon;
+	struct operator_link		*link = daemon->operators;
 	const struct registry_operator	*account;
 	struct operator_failures	*failures;
 	int64_t				 now = timenow_mono_ms();
@@ -385,7 +389,7 @@ operator_login(struct operator_session *session,
 		operator_err(session, OPPROTO_ERR_STATE, "already logged in");
 		return;
 	}
-	failures = operator_failures_find(daemon->operators, session->host, 0);
+	failures = operator_failures_find(link, session->host, 0);
 	if (failures != NULL && failures->locked_until > now) {
 		log_warnx("operators: refused peer=%s user=%s reason=\"address "
 		    "locked out\"", session->peer, request->user);
@@ -393,10 +397,24 @@ operator_login(struct operator_session *session,
 		    "too many failed logins from this address; try again later");
 		return;
 	}
+	/*
+	 * A password check costs the loop up to ~15 ms (yescrypt): cap them
+	 * across all addresses so a login flood cannot starve the units.
+	 */
+	if (now - link->checks_since >= 1000) {
+		link->checks_since = now;
+		link->checks = 0;
+	}
+	if (++link->checks > OPERATOR_CHECKS_PER_SECOND) {
+		log_warnx("operators: refused peer=%s user=%s reason=\"too many "
+		    "logins at once\"", session->peer, request->user);
+		operator_delay_err(session, OPPROTO_ERR_LOCKED,
+		    "too many logins at once; try again in a moment");
+		return;
+	}
 	account = registry_operator_find(daemon->registry, request->user);
 	if (account == NULL || !operator_password_ok(account, request->password)) {
-		failures = operator_failures_find(daemon->operators,
-		    session->host, 1);
+		failures = operator_failures_find(link, session->host, 1);
 		failures->times[failures->next++ % OPERATOR_LOCK_FAILURES] = now;
 		failures->last_ms = now;
 		for (i = 0; i < OPERATOR_LOCK_FAILURES; i++)

@@ -237,3 +237,15 @@ def test_operator_that_never_reads_is_dropped(daemon):
     flood.close()
     again = daemon.operator("alice")
     assert again.call("PING") == "OK"
+
+
+def test_login_flood_is_capped_across_addresses(daemon):
+    """Password checks are dear (yescrypt): at most 10 a second in all, so a
+    flood of logins cannot starve the units; the rest get ERR locked."""
+    links = [daemon.operator(None) for _ in range(12)]
+    for link in links:
+        link.send("LOGIN alice secret")
+    finals = [link.reply()[1] for link in links]
+    assert sum(f.startswith("OK role=") for f in finals) == 10, finals
+    assert sum(f.startswith("ERR locked ") for f in finals) == 2, finals
+    daemon.wait_log("too many logins at once")
