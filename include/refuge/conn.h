@@ -14,6 +14,7 @@
 struct event_base;
 struct listener;
 struct conn;
+struct conn_rate;
 
 /*
  * With event_base_priority_init(base, CONN_PRIORITIES), links that finished
@@ -71,6 +72,11 @@ int		 conn_resolve(const char *hostport, struct sockaddr_storage *,
 int		 conn_send(struct conn *, const char *buf, size_t len);
 /* Stops reading, flushes what is queued (for a bounded time), then frees. No callbacks follow. */
 void		 conn_close(struct conn *);
+/* A read cap, shared by many links: bytes per second and the burst allowed. */
+struct conn_rate	*conn_rate_new(size_t per_second, size_t burst);
+void			 conn_rate_free(struct conn_rate *);
+/* Caps how fast the peer is read, so one busy link cannot hold the loop. */
+int		 conn_rate_limit(struct conn *, struct conn_rate *);
 /* Stops delivering lines; conn_resume() delivers what arrived meanwhile. */
 void		 conn_pause(struct conn *);
 void		 conn_resume(struct conn *);

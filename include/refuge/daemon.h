@@ -11,6 +11,7 @@
 #include "store.h"
 #include "timenow.h"
 
+struct conn_rate;
 struct event;
 struct event_base;
 struct ingest;
@@ -64,6 +65,7 @@ struct daemon {
 	struct metrics_server	*metrics_server;	/* NULL unless listen.metrics */
 	struct notify		*notify;
 	struct event		*status_timer;	/* STATUS= and the watchdog */
+	struct conn_rate	*unit_rate;	/* read cap of each unit link */
 	uint64_t		 watchdog_usec;
 	char			 reload_error[160];	/* "" after a good reload */
 };
@@ -72,6 +74,15 @@ struct unit_record	*daemon_unit_find(struct daemon *, const char *unit_id);
 /* The unit's heartbeat interval: its own, or the configuration's. */
 int64_t			 daemon_unit_heartbeat_ms(const struct daemon *,
 			    const struct unit_record *);
+
+/*
+ * Events of the daemon's own (timers, signals, the commit) run at the first
+ * priority, beside established links, so that neither a flood on open links
+ * nor a storm of new handshakes (the second priority) can starve them.
+ */
+struct event		*daemon_event_new(struct daemon *, int fd, short what,
+			    void (*cb)(int, short, void *), void *arg);
+#define daemon_timer_new(daemon, cb, arg)	daemon_event_new((daemon), -1, 0, (cb), (arg))
 
 /* A record for a registered unit, and its end (timers, commands, alarm list). */
 struct unit_record	*unit_record_new(struct daemon *, const struct registry_unit *);

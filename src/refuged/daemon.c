@@ -22,7 +22,24 @@
 
 #define DAEMON_SHUTDOWN_POLL_MS		50
 #define DAEMON_STATUS_MS		5000
+#define DAEMON_UNIT_READ_RATE		32768	/* bytes per second */
+#define DAEMON_UNIT_READ_BURST		65536
 #define DAEMON_SHUTDOWN_LIMIT_MS	3000
+
+struct event *
+daemon_event_new(struct daemon *daemon, int fd, short what,
+    void (*cb)(int, short, void *), void *arg)
+{
+	struct event	*ev;
+
+	if ((ev = event_new(daemon->base, fd, what, cb, arg)) == NULL)
+		return NULL;
+	if (event_priority_set(ev, CONN_PRIORITY_ESTABLISHED) == -1) {
+		event_free(ev);
+		return NULL;
+	}
+	return ev;
+}
 
 struct unit_record *
 daemon_unit_find(struct daemon *daemon, const char *unit_id)
@@ -290,7 +307,11 @@ daemon_new(struct refuge_config *config, struct registry *registry, char *err,
 	    (daemon->tls = tlsctx_new(config, err, errlen)) == NULL ||
 	    daemon_records_new(daemon, err, errlen) == -1)
 		goto fail;
-	if ((daemon->ingest = ingest_new(daemon)) == NULL ||
+	/* A Help Point sends a few lines a minute; a link reading more is a fault. */
+	daemon->unit_rate = conn_rate_new(DAEMON_UNIT_READ_RATE,
+	    DAEMON_UNIT_READ_BURST);
+	if (daemon->unit_rate == NULL ||
+	    (daemon->ingest = ingest_new(daemon)) == NULL ||
 	    (daemon->stack = stack_new(daemon)) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		goto fail;
@@ -304,8 +325,8 @@ daemon_new(struct refuge_config *config, struct registry *registry, char *err,
 	    errlen) == -1)
 		goto fail;
 	for (i = 0; i < sizeof(signals) / sizeof(signals[0]); i++) {
-		daemon->signals[i] = evsignal_new(daemon->base, signals[i],
-		    daemon_signal, daemon);
+		daemon->signals[i] = daemon_event_new(daemon, signals[i],
+		    EV_SIGNAL | EV_PERSIST, daemon_signal, daemon);
 		if (daemon->signals[i] == NULL ||
 		    evsignal_add(daemon->signals[i], NULL) == -1) {
 			snprintf(err, errlen, "cannot install signal handlers");
@@ -324,7 +345,7 @@ daemon_new(struct refuge_config *config, struct registry *registry, char *err,
 	if ((daemon->notify = notify_open(err, errlen)) == NULL && err[0] != '\0')
 		goto fail;
 	daemon->watchdog_usec = notify_watchdog_usec();
-	if ((daemon->status_timer = event_new(daemon->base, -1, EV_PERSIST,
+	if ((daemon->status_timer = daemon_event_new(daemon, -1, EV_PERSIST,
 	    daemon_status_tick, daemon)) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		goto fail;
@@ -396,5 +417,6 @@ daemon_free(struct daemon *daemon)
 	store_close(daemon->store);
 	if (daemon->base != NULL)
 		event_base_free(daemon->base);
+	conn_rate_free(daemon->unit_rate);
 	free(daemon);
 }

@@ -86,11 +86,10 @@ ingest_new(struct daemon *daemon)
 	if ((ingest = calloc(1, sizeof(*ingest))) == NULL)
 		return NULL;
 	ingest->daemon = daemon;
-	ingest->commit = event_new(daemon->base, -1, 0, ingest_commit_cb, ingest);
-	ingest->retry = evtimer_new(daemon->base, ingest_commit_cb, ingest);
 	/* Same priority as the reads: it runs after those already active. */
-	if (ingest->commit == NULL || ingest->retry == NULL ||
-	    event_priority_set(ingest->commit, CONN_PRIORITY_ESTABLISHED) == -1) {
+	ingest->commit = daemon_event_new(daemon, -1, 0, ingest_commit_cb, ingest);
+	ingest->retry = daemon_timer_new(daemon, ingest_commit_cb, ingest);
+	if (ingest->commit == NULL || ingest->retry == NULL) {
 		ingest_free(ingest);
 		return NULL;
 	}

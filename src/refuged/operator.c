@@ -249,7 +249,7 @@ operator_accept(struct listener *listener, int fd, const struct sockaddr *sa,
 	char			*colon;
 
 	if ((session = calloc(1, sizeof(*session))) == NULL ||
-	    (session->timer = evtimer_new(daemon->base, operator_timer,
+	    (session->timer = daemon_timer_new(daemon, operator_timer,
 	    session)) == NULL) {
 		log_warnx("operators: refused peer=%s reason=\"out of memory\"",
 		    peer);

@@ -28,7 +28,7 @@ stack_new(struct daemon *daemon)
 	stack->daemon = daemon;
 	stack->next_seq = 1;
 	if ((stack->queue = alarmq_new()) == NULL ||
-	    (stack->escalation = event_new(daemon->base, -1, EV_PERSIST,
+	    (stack->escalation = daemon_event_new(daemon, -1, EV_PERSIST,
 	    stack_escalation_tick, stack)) == NULL) {
 		stack_free(stack);
 		return NULL;

@@ -21,7 +21,7 @@ stack_test_arm(struct stack *stack, struct unit_record *record, int64_t now)
 	int64_t		delay;
 
 	if (record->test_end == NULL &&
-	    (record->test_end = evtimer_new(stack->daemon->base,
+	    (record->test_end = daemon_timer_new(stack->daemon,
 	    stack_test_ended, record)) == NULL) {
 		log_warnx("unit=%s cannot arm the end of its test window",
 		    record->reg->id);

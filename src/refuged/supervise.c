@@ -67,7 +67,7 @@ int
 supervise_add(struct unit_record *record)
 {
 	if (record->deadline == NULL &&
-	    (record->deadline = evtimer_new(record->daemon->base,
+	    (record->deadline = daemon_timer_new(record->daemon,
 	    supervise_expired, record)) == NULL)
 		return -1;
 	record->last_heard_mono_ms = timenow_mono_ms();

@@ -126,7 +126,7 @@ unit_accept(struct listener *listener, int fd, const struct sockaddr *sa,
 	int64_t			 timeout = daemon->config->handshake_timeout_ms;
 
 	if ((session = calloc(1, sizeof(*session))) == NULL ||
-	    (session->timer = evtimer_new(daemon->base, unit_timeout,
+	    (session->timer = daemon_timer_new(daemon, unit_timeout,
 	    session)) == NULL) {
 		log_warnx("units: refused peer=%s reason=\"out of memory\"", peer);
 		free(session);
@@ -169,9 +169,10 @@ unit_connected(struct conn *conn, void *arg)
 {
 	struct unit_session	*session = arg;
 
-	(void)conn;
 	session->state = UNIT_GREETING;
 	session->daemon->metrics.handshakes_ok++;
+	if (conn_rate_limit(conn, session->daemon->unit_rate) == -1)
+		log_warnx("units: peer=%s read rate not capped", session->peer);
 }
 
 static void
@@ -486,7 +487,7 @@ unit_command_send(struct unit_record *record, const struct uproto_cmd *cmd,
 		return -1;
 	}
 	if ((command = calloc(1, sizeof(*command))) == NULL ||
-	    (command->timer = evtimer_new(daemon->base, unit_command_timeout,
+	    (command->timer = daemon_timer_new(daemon, unit_command_timeout,
 	    command)) == NULL) {
 		free(command);
 		*reason = "out of memory";

@@ -140,6 +140,41 @@ conn_resume_cb(evutil_socket_t fd, short what, void *arg)
 		conn_read(conn->bev, conn);
 }
 
+/* Only a name for libevent's token bucket configuration. */
+struct conn_rate {
+	struct ev_token_bucket_cfg	*cfg;
+};
+
+struct conn_rate *
+conn_rate_new(size_t per_second, size_t burst)
+{
+	struct conn_rate	*rate;
+
+	if ((rate = calloc(1, sizeof(*rate))) == NULL)
+		return NULL;
+	if ((rate->cfg = ev_token_bucket_cfg_new(per_second, burst,
+	    EV_RATE_LIMIT_MAX, EV_RATE_LIMIT_MAX, NULL)) == NULL) {
+		free(rate);
+		return NULL;
+	}
+	return rate;
+}
+
+void
+conn_rate_free(struct conn_rate *rate)
+{
+	if (rate == NULL)
+		return;
+	ev_token_bucket_cfg_free(rate->cfg);
+	free(rate);
+}
+
+int
+conn_rate_limit(struct conn *conn, struct conn_rate *rate)
+{
+	return bufferevent_set_rate_limit(conn->bev, rate->cfg);
+}
+
 void
 conn_pause(struct conn *conn)
 {
@@ -284,14 +319,28 @@ conn_setup(struct event_base *base, SSL *ssl, int fd,
 		goto fail;
 	conn->bev = bufferevent_openssl_socket_new(base, fd, ssl, role,
 	    BEV_OPT_CLOSE_ON_FREE);
-	if (conn->bev == NULL)
-		goto fail;
+	if (conn->bev == NULL) {
+		/*
+		 * libevent frees the SSL on this path itself; whether it closes
+		 * the socket is not promised, so it may leak (out of memory only)
+		 * rather than risk closing a descriptor reused meanwhile.
+		 */
+		conn_free(conn);
+		return NULL;
+	}
 	bufferevent_openssl_set_allow_dirty_shutdown(conn->bev, 1);
 	bufferevent_setcb(conn->bev, conn_read, conn_write, conn_event, conn);
 	bufferevent_setwatermark(conn->bev, EV_READ, 0, CONN_READ_HIGH_WATER);
-	if (event_base_get_npriorities(base) == CONN_PRIORITIES)
-		(void)bufferevent_priority_set(conn->bev, CONN_PRIORITY_HANDSHAKE);
+	if (event_base_get_npriorities(base) == CONN_PRIORITIES &&
+	    (bufferevent_priority_set(conn->bev, CONN_PRIORITY_HANDSHAKE) == -1 ||
+	    event_priority_set(conn->reap, CONN_PRIORITY_ESTABLISHED) == -1 ||
+	    event_priority_set(conn->resume, CONN_PRIORITY_ESTABLISHED) == -1))
+		goto fail_setup;
 	return conn;
+fail_setup:
+	/* The bufferevent owns the SSL and the socket now. */
+	conn_free(conn);
+	return NULL;
 fail:
 	SSL_free(ssl);
 	close(fd);
