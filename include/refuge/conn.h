@@ -42,6 +42,7 @@ struct conn_callbacks {
 struct conn_limits {
 	size_t	max_line;	/* bytes before the LF */
 	size_t	max_output;	/* queued bytes before the peer is dropped */
+	int	socket_sndbuf;	/* SO_SNDBUF of an accepted socket; 0: the kernel's */
 };
 
 /* Takes ownership of fd; on failure closes it, releases it from owner and returns NULL. */

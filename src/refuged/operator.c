@@ -245,7 +245,7 @@ operator_accept(struct listener *listener, int fd, const struct sockaddr *sa,
 {
 	struct daemon		*daemon = arg;
 	struct operator_session	*session;
-	struct conn_limits	 limits = { LINE_MAX_BYTES, OPERATOR_MAX_OUTPUT };
+	struct conn_limits	 limits = { LINE_MAX_BYTES, OPERATOR_MAX_OUTPUT, 0 };
 	char			*colon;
 
 	if ((session = calloc(1, sizeof(*session))) == NULL ||

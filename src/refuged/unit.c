@@ -23,6 +23,7 @@
 #include "refuge/unit.h"
 
 #define UNIT_MAX_OUTPUT		65536
+#define UNIT_SOCKET_SNDBUF	65536
 #define UNIT_MAX_ERRORS		16
 
 enum unit_state {
@@ -121,7 +122,8 @@ unit_accept(struct listener *listener, int fd, const struct sockaddr *sa,
 {
 	struct daemon		*daemon = arg;
 	struct unit_session	*session;
-	struct conn_limits	 limits = { LINE_MAX_BYTES, UNIT_MAX_OUTPUT };
+	struct conn_limits	 limits = { LINE_MAX_BYTES, UNIT_MAX_OUTPUT,
+				    UNIT_SOCKET_SNDBUF };
 	struct timeval		 tv;
 	int64_t			 timeout = daemon->config->handshake_timeout_ms;
 

@@ -277,6 +277,10 @@ conn_new(struct event_base *base, SSL_CTX *ctx, int fd,
 	struct conn	*conn;
 	SSL		*ssl;
 
+	/* A small send buffer keeps a peer that stops reading from hiding in the kernel. */
+	if (limits->socket_sndbuf > 0)
+		(void)setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &limits->socket_sndbuf,
+		    sizeof(limits->socket_sndbuf));
 	if ((ssl = SSL_new(ctx)) == NULL) {
 		ERR_clear_error();
 		close(fd);

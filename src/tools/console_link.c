@@ -191,7 +191,7 @@ console_link_drop_queue(struct console *c)
 void
 console_link_connect(struct console *c)
 {
-	struct conn_limits	limits = { 4096, CONSOLE_MAX_OUTPUT };
+	struct conn_limits	limits = { 4096, CONSOLE_MAX_OUTPUT, 0 };
 	char			err[256];
 
 	c->retry_at_ms = 0;

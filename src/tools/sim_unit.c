@@ -283,7 +283,7 @@ static void
 sim_unit_connect(struct sim_unit *unit)
 {
 	struct sim		*sim = unit->sim;
-	struct conn_limits	 limits = { LINE_MAX_BYTES, SIM_UNIT_MAX_OUTPUT };
+	struct conn_limits	 limits = { LINE_MAX_BYTES, SIM_UNIT_MAX_OUTPUT, 0 };
 	const struct sockaddr	*from = NULL;
 	socklen_t		 fromlen = 0;
 	char			 err[256];
