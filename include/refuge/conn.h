@@ -73,6 +73,8 @@ int		 conn_resolve(const char *hostport, struct sockaddr_storage *,
 int		 conn_send(struct conn *, const char *buf, size_t len);
 /* Stops reading, flushes what is queued (for a bounded time), then frees. No callbacks follow. */
 void		 conn_close(struct conn *);
+/* A new output bound, for what is queued from now on. */
+void		 conn_set_max_output(struct conn *, size_t);
 /* A read cap, shared by many links: bytes per second and the burst allowed. */
 struct conn_rate	*conn_rate_new(size_t per_second, size_t burst);
 void			 conn_rate_free(struct conn_rate *);

@@ -26,6 +26,7 @@
 
 #define INGEST_RETRY_MS		1000
 #define INGEST_URGENT_SPLIT	32
+#define INGEST_MAX_ITEMS	200000
 
 enum ingest_kind {
 	INGEST_EVENT,
@@ -59,6 +60,7 @@ struct ingest {
 	size_t			 count;
 	size_t			 capacity;
 	int			 failing;	/* the last commit failed */
+	int64_t			 probed_ms;	/* last empty write of ingest_failing */
 };
 
 static void	ingest_commit_cb(evutil_socket_t, short, void *);
@@ -68,8 +70,13 @@ ingest_failing(struct ingest *ingest)
 {
 	struct store	*store = ingest->daemon->store;
 
-	/* Nothing to store may follow a failure for long: try an empty write. */
-	if (ingest->failing && ingest->count == 0) {
+	/*
+	 * Nothing to store may follow a failure for long: try an empty write,
+	 * at most once a second (it may wait behind another writer).
+	 */
+	if (ingest->failing && ingest->count == 0 &&
+	    timenow_mono_ms() - ingest->probed_ms >= 1000) {
+		ingest->probed_ms = timenow_mono_ms();
 		if (store_begin(store) == 0 && store_commit(store) == 0)
 			ingest->failing = 0;
 		else
@@ -116,6 +123,12 @@ ingest_add(struct ingest *ingest, enum ingest_kind kind,
 	struct ingest_item	*item, *grown;
 	size_t			 capacity;
 
+	/* A database that keeps failing must not turn into memory that grows. */
+	if (ingest->count >= INGEST_MAX_ITEMS) {
+		log_warnx("ingest: %zu items waiting for the store, unit=%s item "
+		    "dropped", ingest->count, record->reg->id);
+		return NULL;
+	}
 	if (ingest->count == ingest->capacity) {
 		capacity = ingest->capacity ? ingest->capacity * 2 : 256;
 		grown = realloc(ingest->items, capacity * sizeof(*grown));
@@ -364,8 +377,9 @@ ingest_compact(struct ingest *ingest, int failed)
 
 	for (i = 0; i < ingest->count; i++) {
 		item = &ingest->items[i];
-		if (item->committed || (failed && item->kind == INGEST_EVENT &&
-		    !item->from_receiver))
+		/* Units send again what was not acknowledged, and STATE anew. */
+		if (item->committed || (failed && !item->from_receiver &&
+		    item->kind != INGEST_STATE))
 			continue;
 		ingest->items[kept++] = *item;
 	}
@@ -396,6 +410,8 @@ ingest_flush(struct ingest *ingest)
 		rc = ingest_commit(ingest, INGEST_ALL);
 	ingest_compact(ingest, rc == -1);
 	ingest->failing = rc == -1;
+	if (rc == 0)
+		evtimer_del(ingest->retry);
 	if (rc == -1) {
 		if (ingest->count > 0 && !evtimer_pending(ingest->retry, NULL))
 			evtimer_add(ingest->retry, &retry);

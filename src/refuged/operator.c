@@ -30,6 +30,7 @@
 #include "refuge/unit.h"
 
 #define OPERATOR_MAX_OUTPUT		(32 * 1024 * 1024)
+#define OPERATOR_MAX_OUTPUT_BEFORE_LOGIN	16384
 #define OPERATOR_PER_ADDRESS		16
 #define OPERATOR_MAX_SESSIONS		256
 #define OPERATOR_LOGIN_TIMEOUT_MS	120000
@@ -53,6 +54,7 @@ struct operator_session {
 	struct event		*timer;		/* handshake/login deadline, auth delay */
 	enum operator_state	 state;
 	enum registry_role	 role;
+	int64_t			 login_deadline_ms;	/* monotonic */
 	char			 user[ALARM_USER_MAX + 1];
 	char			 peer[LISTENER_PEER_LEN];
 	char			 host[LISTENER_PEER_LEN];	/* peer without port */
@@ -230,7 +232,15 @@ operator_timer(evutil_socket_t fd, short what, void *arg)
 		operator_err(session, session->delayed, session->delayed +
 		    strlen(session->delayed) + 1);
 		session->state = OPERATOR_LOGIN;
-		operator_arm(session, OPERATOR_LOGIN_TIMEOUT_MS);
+		/* Failed attempts do not buy time: the deadline stays where it was. */
+		if (session->login_deadline_ms <= timenow_mono_ms()) {
+			log_warnx("operators: closed peer=%s reason=\"login timeout\"",
+			    session->peer);
+			operator_close(session);
+			return;
+		}
+		operator_arm(session, session->login_deadline_ms -
+		    timenow_mono_ms());
 		conn_resume(session->conn);
 		return;
 	}
@@ -283,10 +293,12 @@ operator_connected(struct conn *conn, void *arg)
 {
 	struct operator_session	*session = arg;
 
-	(void)conn;
 	session->state = OPERATOR_LOGIN;
+	session->login_deadline_ms = timenow_mono_ms() + OPERATOR_LOGIN_TIMEOUT_MS;
 	evtimer_del(session->timer);
 	operator_arm(session, OPERATOR_LOGIN_TIMEOUT_MS);
+	/* Until login a link earns only short replies: keep its queue short too. */
+	conn_set_max_output(conn, OPERATOR_MAX_OUTPUT_BEFORE_LOGIN);
 }
 
 static void
@@ -413,6 +425,10 @@ operator_login(struct operator_session *session,
 		return;
 	}
 	account = registry_operator_find(daemon->registry, request->user);
+	/* An unknown user costs a hash too, so timing does not tell who exists. */
+	if (account == NULL && daemon->registry->operator_count > 0)
+		(void)operator_password_ok(&daemon->registry->operators[0],
+		    request->password);
 	if (account == NULL || !operator_password_ok(account, request->password)) {
 		failures = operator_failures_find(link, session->host, 1);
 		failures->times[failures->next++ % OPERATOR_LOCK_FAILURES] = now;
@@ -436,6 +452,7 @@ operator_login(struct operator_session *session,
 	}
 	session->state = OPERATOR_READY;
 	session->role = account->role;
+	conn_set_max_output(session->conn, OPERATOR_MAX_OUTPUT);
 	daemon->metrics.operator_logins++;
 	snprintf(session->user, sizeof(session->user), "%s", account->user);
 	evtimer_del(session->timer);

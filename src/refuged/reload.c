@@ -66,15 +66,16 @@ reload_records(struct daemon *daemon, const struct registry *registry)
 	for (i = 0; i < registry->unit_count; i++) {
 		if ((old = daemon_unit_find(daemon, registry->units[i].id)) != NULL)
 			records[i] = old;
+		/* A new unit's supervision timer is made (and armed) here, while failing is still allowed. */
 		else if ((records[i] = unit_record_new(daemon,
-		    &registry->units[i])) == NULL)
+		    &registry->units[i])) == NULL || supervise_add(records[i]) == -1)
 			goto fail;
 	}
 	return records;
 fail:
+	/* Free only the records made here, never the running ones. */
 	for (i = 0; i < registry->unit_count; i++)
-		if (records[i] != NULL && records[i]->reg != &registry->units[i] &&
-		    daemon_unit_find(daemon, registry->units[i].id) == NULL)
+		if (records[i] != NULL && records[i]->reg == &registry->units[i])
 			unit_record_free(records[i]);
 	free(records);
 	return NULL;
@@ -127,7 +128,6 @@ daemon_reload(struct daemon *daemon)
 	for (i = 0; i < registry->unit_count; i++) {
 		record = records[i];
 		if (record->reg == &registry->units[i]) {
-			(void)supervise_add(record);
 			stack_unit_added(daemon->stack, record);
 			added++;
 			continue;

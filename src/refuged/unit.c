@@ -208,8 +208,12 @@ unit_overlong(struct conn *conn, void *arg)
 	char			 buf[128];
 
 	(void)conn;
-	log_warnx("unit=%s peer=%s closed reason=\"line too long\"",
-	    unit_name(session), session->peer);
+	if (session->record == NULL)
+		log_warnx("units: closed peer=%s reason=\"line too long\"",
+		    session->peer);
+	else
+		log_warnx("unit=%s peer=%s closed reason=\"line too long\"",
+		    unit_name(session), session->peer);
 	unit_send(session, buf, uproto_format_err(buf, sizeof(buf),
 	    "line too long"));
 	unit_close(session);
@@ -226,6 +230,21 @@ unit_deny(struct unit_session *session, const char *unit_id,
 	session->daemon->metrics.refused[METRICS_REFUSED_DENIED]++;
 	unit_send(session, buf, uproto_format_denied(buf, sizeof(buf), reason));
 	unit_close(session);
+}
+
+/* Heard from again: a unit counted offline (or never seen) is online. */
+static void
+unit_record_online(struct unit_record *record)
+{
+	struct ingest	*ingest = record->daemon->ingest;
+
+	if (record->state == STORE_UNIT_ONLINE)
+		return;
+	if (record->state == STORE_UNIT_OFFLINE)
+		log_info("unit=%s online again", record->reg->id);
+	record->state = STORE_UNIT_ONLINE;
+	(void)ingest_receiver_event(ingest, record, EVTYPE_UNIT_ONLINE);
+	(void)ingest_unit_state(ingest, record, STORE_UNIT_ONLINE);
 }
 
 /* Checks HELLO against the certificate and the registry; attaches the session. */
@@ -282,13 +301,7 @@ unit_hello(struct unit_session *session, const struct uproto_msg *msg)
 	    record->last_seen_ms / 1000));
 	if (msg->firmware != NULL)
 		(void)ingest_unit_firmware(daemon->ingest, record, msg->firmware);
-	if (record->state != STORE_UNIT_ONLINE) {
-		record->state = STORE_UNIT_ONLINE;
-		(void)ingest_receiver_event(daemon->ingest, record,
-		    EVTYPE_UNIT_ONLINE);
-		(void)ingest_unit_state(daemon->ingest, record,
-		    STORE_UNIT_ONLINE);
-	}
+	unit_record_online(record);
 }
 
 static void
@@ -407,6 +420,8 @@ unit_line(struct conn *conn, const char *line, size_t len, void *arg)
 	}
 	session->record->last_seen_ms = timenow_wall_ms();
 	supervise_heard(session->record);
+	/* A link that fell silent and speaks again: the unit is back. */
+	unit_record_online(session->record);
 	if (status == UPROTO_BAD_EVENT) {
 		log_warnx("unit=%s peer=%s event=%s refused reason=\"%s\"",
 		    unit_name(session), session->peer, msg.event_id, err);

@@ -140,6 +140,12 @@ conn_resume_cb(evutil_socket_t fd, short what, void *arg)
 		conn_read(conn->bev, conn);
 }
 
+void
+conn_set_max_output(struct conn *conn, size_t max_output)
+{
+	conn->limits.max_output = max_output;
+}
+
 /* Only a name for libevent's token bucket configuration. */
 struct conn_rate {
 	struct ev_token_bucket_cfg	*cfg;

@@ -8,7 +8,7 @@
 #include "refuge/store.h"
 #include "store_internal.h"
 
-#define STORE_WRITER_BUSY_MS	200
+#define STORE_WRITER_BUSY_MS	50
 #define STORE_READER_BUSY_MS	5000
 
 extern const char *const	store_migrations[];

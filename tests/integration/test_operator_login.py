@@ -249,3 +249,26 @@ def test_login_flood_is_capped_across_addresses(daemon):
     assert sum(f.startswith("OK role=") for f in finals) == 10, finals
     assert sum(f.startswith("ERR locked ") for f in finals) == 2, finals
     daemon.wait_log("too many logins at once")
+
+
+def test_link_that_never_reads_before_login_is_dropped(daemon):
+    """Before login a link earns a short output queue only: one that sends
+    and never reads is dropped long before it can cost real memory."""
+    other = daemon.operator("alice")
+    idle = daemon.operator(None, rcvbuf=4096)
+    idle.sock.settimeout(0.5)
+    chunk = b"PING\n" * 2000
+    deadline = time.monotonic() + 30
+    sent = 0
+    while daemon.find_log("output buffer full") is None:
+        assert time.monotonic() < deadline, "a non-reading link before login was kept"
+        try:
+            sent += idle.sock.send(chunk)
+        except socket.timeout:
+            pass
+        except OSError:
+            break
+    daemon.wait_log("output buffer full")
+    # Kernel buffers hold a few MB of replies; a 32 MB queue would need 50+.
+    assert sent < 20 * 1000 * 1000, sent
+    assert other.call("PING") == "OK"

@@ -96,3 +96,21 @@ def test_registry_heartbeat_overrides_default(daemon):
         assert offline_rows(daemon, "HP-002") == []
     rows = wait_for(lambda: offline_rows(daemon, "HP-002"), timeout=10)
     assert rows[0]["received_ms"] - b_hello >= 3500, rows[0]["received_ms"] - b_hello
+
+
+@pytest.mark.refuge(config=FAST)
+def test_silent_link_that_speaks_again_brings_the_unit_back(daemon):
+    """A unit declared offline while its link stayed open is online again as
+    soon as anything arrives on that link, without a new HELLO."""
+    op = daemon.operator("alice")
+    u = daemon.unit("HP-001")
+    u.hello()
+    rows = wait_for(lambda: offline_rows(daemon, "HP-001"), timeout=8)
+    op.wait_push("* UNIT HP-001 offline")
+    u.send("HB 9")
+    assert u.readline() == "HBACK 9"
+    back = wait_for(lambda: online_rows(daemon, "HP-001", rows[0]["id"]), timeout=5)
+    assert len(back) == 1, back
+    op.wait_push("* UNIT HP-001 online")
+    assert daemon.unit_row("HP-001")["state"] == "online"
+    daemon.wait_log("unit=HP-001 online again")
