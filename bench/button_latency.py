@@ -33,8 +33,8 @@ def percentile(values, p):
     return ordered[min(len(ordered) - 1, int(round(p / 100.0 * (len(ordered) - 1))))]
 
 
-def flood_events(d, stop, counter):
-    u = d.unit("HP-003")
+def flood_events(d, uid, stop, counter):
+    u = d.unit(uid)
     u.hello()
     n = 0
     while not stop.is_set():
@@ -50,7 +50,7 @@ def flood_events(d, stop, counter):
 def flood_handshakes(d, stop, counter):
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     ctx.load_verify_locations(d.pki.ca)
-    ctx.load_cert_chain(d.pki.cert("HP-004"), d.pki.key("HP-004"))
+    ctx.load_cert_chain(d.pki.cert("HP-002"), d.pki.key("HP-002"))
     while not stop.is_set():
         try:
             raw = socket.create_connection(("127.0.0.1", d.units_port), timeout=5)
@@ -64,7 +64,8 @@ def flood_handshakes(d, stop, counter):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--presses", type=int, default=200)
-    ap.add_argument("--flood-events", type=int, default=0, help="flooding event senders")
+    ap.add_argument("--flood-events", type=int, default=0,
+                    help="flooding event senders, one unit each (at most 3)")
     ap.add_argument("--flood-handshakes", type=int, default=0, help="handshaking threads")
     args = ap.parse_args()
     os.environ.setdefault("REFUGE_BUILD", os.path.join(ROOT, "build"))
@@ -89,8 +90,10 @@ def main():
 
         stop = threading.Event()
         counters = {"events": [0], "handshakes": [0]}
-        threads = [threading.Thread(target=flood_events, args=(d, stop, counters["events"]), daemon=True)
-                   for _ in range(args.flood_events)]
+        # One unit each: a second link of a unit would replace the first.
+        flooders = (REGISTERED[2:] * args.flood_events)[:args.flood_events]
+        threads = [threading.Thread(target=flood_events, args=(d, uid, stop, counters["events"]), daemon=True)
+                   for uid in flooders]
         threads += [threading.Thread(target=flood_handshakes, args=(d, stop, counters["handshakes"]), daemon=True)
                     for _ in range(args.flood_handshakes)]
         for t in threads:

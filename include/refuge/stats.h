@@ -20,10 +20,18 @@ struct stats_alarm {
 	int64_t			 raised_ms;
 	int64_t			 first_claimed_ms;	/* -1: never */
 	int64_t			 resolved_ms;		/* -1: open */
+	/*
+	 * When the figures are taken (0: unknown). An alarm never claimed
+	 * counts as answered when resolved (a supervisor closing it), and one
+	 * still waiting after 60 s counts with its wait so far: leaving the
+	 * unanswered out would flatter the EN 50518 figures.
+	 */
+	int64_t			 as_of_ms;
 };
 
 struct stats_percentiles {
 	size_t	count;
+	size_t	waiting;	/* to_claim: never claimed, still waiting past 60 s */
 	int64_t	p50_ms, p80_ms, p985_ms, max_ms;
 	double	within_30s;	/* share 0..1 */
 	double	within_60s;

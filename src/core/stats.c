@@ -6,6 +6,8 @@
 #include "refuge/stats.h"
 
 #define STATS_HOUR_MS	(3600LL * 1000)
+#define STATS_TARGET_30S_MS	30000	/* EN 50518: 80% answered within */
+#define STATS_TARGET_60S_MS	60000	/* EN 50518: 98.5% answered within */
 #define STATS_OTHER	"(other)"
 #define STATS_NONE	"(none)"
 
@@ -98,8 +100,8 @@ stats_fill(struct stats_percentiles *sp, int64_t *v, size_t n)
 	sp->p985_ms = stats_percentile(v, n, 98.5);
 	sp->max_ms = v[n - 1];
 	for (i = 0; i < n; i++) {
-		w30 += v[i] <= 30000;
-		w60 += v[i] <= 60000;
+		w30 += v[i] <= STATS_TARGET_30S_MS;
+		w60 += v[i] <= STATS_TARGET_60S_MS;
 	}
 	sp->within_30s = (double)w30 / (double)n;
 	sp->within_60s = (double)w60 / (double)n;
@@ -118,7 +120,7 @@ stats_compute(const struct stats_alarm *alarms, size_t count,
 {
 	const struct stats_alarm	*a;
 	int64_t				*claim = NULL, *resolve = NULL, h;
-	size_t				 i, nc = 0, nr = 0;
+	size_t				 i, nc = 0, nr = 0, waiting = 0;
 
 	memset(s, 0, sizeof(*s));
 	if (count > 0) {
@@ -154,11 +156,19 @@ stats_compute(const struct stats_alarm *alarms, size_t count,
 		if (a->first_claimed_ms >= 0)
 			claim[nc++] = stats_span(a->raised_ms,
 			    a->first_claimed_ms);
+		else if (a->resolved_ms >= 0)
+			claim[nc++] = stats_span(a->raised_ms, a->resolved_ms);
+		else if (a->as_of_ms > 0 &&
+		    a->as_of_ms - a->raised_ms > STATS_TARGET_60S_MS) {
+			claim[nc++] = stats_span(a->raised_ms, a->as_of_ms);
+			waiting++;
+		}
 		if (a->outcome != ALARM_OUTCOME_NONE && a->resolved_ms >= 0)
 			resolve[nr++] = stats_span(a->raised_ms,
 			    a->resolved_ms);
 	}
 	stats_fill(&s->to_claim, claim, nc);
+	s->to_claim.waiting = waiting;
 	stats_fill(&s->to_resolve, resolve, nr);
 	qsort(s->reasons, s->reason_count, sizeof(s->reasons[0]),
 	    stats_counter_cmp);

@@ -768,6 +768,9 @@ operator_stats_percentiles(struct operator_session *session, const char *name,
 	    p->count, p->p50_ms / 1000.0, p->p80_ms / 1000.0,
 	    p->p985_ms / 1000.0, p->max_ms / 1000.0, p->within_30s * 100.0,
 	    p->within_60s * 100.0);
+	if (p->waiting > 0)
+		operator_printf(session, "STAT %s_waiting count=%zu", name,
+		    p->waiting);
 }
 
 static void

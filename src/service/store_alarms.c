@@ -5,6 +5,7 @@
 #include <sqlite3.h>
 
 #include "refuge/store.h"
+#include "refuge/timenow.h"
 #include "store_internal.h"
 
 static int
@@ -269,8 +270,11 @@ store_stats_each(struct store *store, int64_t since_ms, int64_t until_ms,
 	sqlite3_stmt		*stmt = store->stmt[STMT_STATS];
 	struct stats_alarm	 alarm;
 	const char		*outcome;
+	int64_t			 as_of = timenow_wall_ms();
 	int			 rc, result = 0;
 
+	if (until_ms >= 0 && until_ms < as_of)
+		as_of = until_ms;
 	if (sqlite3_bind_int64(stmt, 1, since_ms >= 0 ? since_ms : 0) ||
 	    sqlite3_bind_int64(stmt, 2, until_ms >= 0 ? until_ms : INT64_MAX))
 		return store_bind_failed(store, STMT_STATS);
@@ -287,6 +291,7 @@ store_stats_each(struct store *store, int64_t since_ms, int64_t until_ms,
 		alarm.raised_ms = sqlite3_column_int64(stmt, 5);
 		alarm.first_claimed_ms = sqlite3_column_int64(stmt, 6);
 		alarm.resolved_ms = sqlite3_column_int64(stmt, 7);
+		alarm.as_of_ms = as_of;
 		if (fn(&alarm, arg) == -1) {
 			result = -1;
 			break;

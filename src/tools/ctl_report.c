@@ -163,6 +163,9 @@ ctl_text_times(const char *title, const char *what,
 	    ctl_secs(p->max_ms));
 	if (!targets)
 		return;
+	if (p->waiting > 0)
+		printf("  never claimed and waiting over 60 s: %zu (counted with "
+		    "their wait so far)\n", p->waiting);
 	printf("  EN 50518 80%% within 30 s: %.1f%% within, %s\n",
 	    100.0 * p->within_30s, ctl_met(p->within_30s, 0.80) ? "met" :
 	    "NOT met");

@@ -276,6 +276,45 @@ START_TEST(long_key_truncated)
 }
 END_TEST
 
+/* Unanswered alarms must not flatter the EN 50518 figures. */
+START_TEST(unclaimed_alarms_count_against_the_targets)
+{
+	struct stats_alarm	a[11];
+	int64_t			t0 = 1700000000000;
+	size_t			i;
+
+	memset(a, 0, sizeof(a));
+	for (i = 0; i < 11; i++) {
+		a[i].site_id = "park";
+		a[i].unit_id = "HP-001";
+		a[i].type = EVTYPE_BUTTON;
+		a[i].reason = "";
+		a[i].raised_ms = t0;
+		a[i].first_claimed_ms = -1;
+		a[i].resolved_ms = -1;
+		a[i].as_of_ms = t0 + 3600 * 1000;
+	}
+	for (i = 0; i < 8; i++)
+		a[i].first_claimed_ms = t0 + 10000;
+	/* Never claimed, an hour waiting: past both targets. */
+	/* a[8], a[9] stay so. A supervisor resolved a[10] at 45 s unclaimed. */
+	a[10].resolved_ms = t0 + 45000;
+	a[10].outcome = ALARM_OUTCOME_FALSE;
+	a[10].reason = "test";
+	ck_assert_int_eq(stats_compute(a, 11, &sum), 0);
+	ck_assert_uint_eq(sum.to_claim.count, 11);
+	ck_assert_uint_eq(sum.to_claim.waiting, 2);
+	ck_assert_double_eq_tol(sum.to_claim.within_30s, 8.0 / 11, 1e-9);
+	ck_assert_double_eq_tol(sum.to_claim.within_60s, 9.0 / 11, 1e-9);
+	ck_assert_int_eq(sum.to_claim.max_ms, 3600 * 1000);
+	/* Still inside the window: not yet counted either way. */
+	a[8].as_of_ms = a[9].as_of_ms = t0 + 20000;
+	ck_assert_int_eq(stats_compute(a, 11, &sum), 0);
+	ck_assert_uint_eq(sum.to_claim.count, 9);
+	ck_assert_uint_eq(sum.to_claim.waiting, 0);
+}
+END_TEST
+
 static Suite *
 stats_suite(void)
 {
@@ -289,6 +328,7 @@ stats_suite(void)
 	tcase_add_test(tc, odd_times_and_keys);
 	tcase_add_test(tc, too_many_keys);
 	tcase_add_test(tc, long_key_truncated);
+	tcase_add_test(tc, unclaimed_alarms_count_against_the_targets);
 	suite_add_tcase(s, tc);
 	return s;
 }
