@@ -130,6 +130,7 @@ static int
 console_password_prompt(const char *user, char *buf, size_t len)
 {
 	struct termios	 old, quiet;
+	sigset_t	 stop, was;
 	char		 prompt[128];
 	size_t		 n = 0;
 	ssize_t		 r;
@@ -143,6 +144,14 @@ console_password_prompt(const char *user, char *buf, size_t len)
 		close(fd);
 		return -1;
 	}
+	/* A signal while echo is off would leave the terminal blind: hold it. */
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGINT);
+	sigaddset(&stop, SIGTERM);
+	sigaddset(&stop, SIGHUP);
+	sigaddset(&stop, SIGQUIT);
+	sigaddset(&stop, SIGTSTP);
+	(void)sigprocmask(SIG_BLOCK, &stop, &was);
 	restore = tcgetattr(fd, &old) == 0;
 	if (restore) {
 		quiet = old;
@@ -156,6 +165,7 @@ console_password_prompt(const char *user, char *buf, size_t len)
 	buf[n] = '\0';
 	if (restore)
 		(void)tcsetattr(fd, TCSAFLUSH, &old);
+	(void)sigprocmask(SIG_SETMASK, &was, NULL);
 	(void)write(fd, "\n", 1);
 	close(fd);
 	return r < 0 ? -1 : 0;

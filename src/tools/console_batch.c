@@ -33,9 +33,16 @@ console_batch_next(struct console *c)
 
 	while (c->state == CONSOLE_READY && !c->finished && !c->in_flight &&
 	    TAILQ_EMPTY(&c->queue)) {
-		nl = memchr(c->inbuf, '\n', c->inlen);
+		nl = c->inlen > 0 ? memchr(c->inbuf, '\n', c->inlen) : NULL;
 		if (nl == NULL && c->in_eof && c->inlen > 0)
 			nl = c->inbuf + c->inlen;	/* a last line without LF */
+		/* No protocol line is this long: refuse it rather than wait for ever. */
+		if (nl == NULL && c->inlen >= CONSOLE_INPUT_HIGH) {
+			fprintf(stderr, "refuge-console: an input line is longer "
+			    "than %d bytes\n", CONSOLE_INPUT_HIGH);
+			console_finish(c, 1);
+			return;
+		}
 		if (nl == NULL) {
 			if (c->in_eof)
 				console_finish(c, 0);

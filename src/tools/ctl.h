@@ -10,6 +10,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "refuge/config.h"
 #include "refuge/registry.h"
@@ -135,9 +136,14 @@ char	*ctl_yaml_unit_stanza(const struct ctl_unit_entry *, int indent);
  */
 char	*ctl_yaml_add_unit(const char *text, const struct ctl_unit_entry *,
 	    char *err, size_t errlen);
-/* Writes text to a temporary file beside path; returns its malloc'd name. */
+/*
+ * Writes text to a temporary file beside path, with mode and owner (uid and
+ * gid -1 keep ours); returns its malloc'd name.
+ */
 char	*ctl_write_temp(const char *path, const char *text, int mode,
-	    char *err, size_t errlen);
+	    uid_t uid, gid_t gid, char *err, size_t errlen);
+/* Makes a rename into path's directory durable. Returns 0 or -1. */
+int	ctl_sync_dir(const char *path);
 /* Reads a whole file (NUL-terminated, malloc'd); NULL with err. */
 char	*ctl_read_file(const char *path, char *err, size_t errlen);
 

@@ -93,6 +93,7 @@ ctl_cmd_enroll(struct ctl *ctl, int argc, char *argv[])
 	const struct registry_site	*site;
 	struct ctl_unit_entry		 u;
 	struct stat			 st;
+	char				*registry_path = NULL;
 	const char			*pos[1], *site_opt = NULL, *name_opt = NULL;
 	const char			*lat_opt = NULL, *lon_opt = NULL;
 	const struct ctl_opt		 opts[] = {
@@ -184,8 +185,13 @@ ctl_cmd_enroll(struct ctl *ctl, int argc, char *argv[])
 		ctl_warnx("%s", err);
 		goto done;
 	}
-	if ((text = ctl_read_file(config->registry, err, sizeof(err))) == NULL ||
-	    stat(config->registry, &st) == -1) {
+	/* Through a symlink to the file itself, which is what gets replaced. */
+	if ((registry_path = realpath(config->registry, NULL)) == NULL) {
+		ctl_warnx("%s: %s", config->registry, strerror(errno));
+		goto done;
+	}
+	if ((text = ctl_read_file(registry_path, err, sizeof(err))) == NULL ||
+	    stat(registry_path, &st) == -1) {
 		ctl_warnx("%s", text == NULL ? err : strerror(errno));
 		goto done;
 	}
@@ -204,8 +210,9 @@ ctl_cmd_enroll(struct ctl *ctl, int argc, char *argv[])
 		printf("%s", stanza);
 		goto done;
 	}
-	if ((tmp = ctl_write_temp(config->registry, edited,
-	    (int)(st.st_mode & 07777), err, sizeof(err))) == NULL) {
+	if ((tmp = ctl_write_temp(registry_path, edited,
+	    (int)(st.st_mode & 07777), st.st_uid, st.st_gid, err,
+	    sizeof(err))) == NULL) {
 		ctl_warnx("%s", err);
 		goto done;
 	}
@@ -219,12 +226,15 @@ ctl_cmd_enroll(struct ctl *ctl, int argc, char *argv[])
 		ctl_warnx("%s", err);
 		goto done;
 	}
-	if (rename(tmp, config->registry) == -1) {
-		ctl_warnx("replacing %s: %s", config->registry, strerror(errno));
+	if (rename(tmp, registry_path) == -1) {
+		ctl_warnx("replacing %s: %s", registry_path, strerror(errno));
 		unlink(key);
 		unlink(crt);
 		goto done;
 	}
+	if (ctl_sync_dir(registry_path) == -1)
+		ctl_warnx("syncing the directory of %s: %s", registry_path,
+		    strerror(errno));
 	free(tmp);
 	tmp = NULL;
 	printf("enrolled %s at site %s (%.6f, %.6f)\n"
@@ -245,6 +255,7 @@ done:
 	free(stanza);
 	free(edited);
 	free(text);
+	free(registry_path);
 	free(dir);
 	free(ca_key);
 	free(crt);

@@ -1,6 +1,7 @@
 /* init (a complete working set-up), enroll (one more unit) and passwd. */
 #include <crypt.h>
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -99,7 +100,8 @@ ctl_write_text(const char *path, const char *text, int mode)
 	char	 err[1024];
 	char	*tmp;
 
-	if ((tmp = ctl_write_temp(path, text, mode, err, sizeof(err))) == NULL) {
+	if ((tmp = ctl_write_temp(path, text, mode, (uid_t)-1, (gid_t)-1, err,
+	    sizeof(err))) == NULL) {
 		ctl_warnx("%s", err);
 		return -1;
 	}
@@ -257,7 +259,8 @@ ctl_cmd_init(struct ctl *ctl, int argc, char *argv[])
 		{ "units", 1, &units_opt },
 		{ NULL, 0, NULL }
 	};
-	char				 err[1024], host[256], id[16], name[64];
+	char				 err[1024], probe[1024], host[256], id[16];
+	char				 name[64];
 	char				 alice_pw[CTL_PASSWORD_LEN];
 	char				 bob_pw[CTL_PASSWORD_LEN];
 	char				 alice_hash[CRYPT_OUTPUT_SIZE];
@@ -282,6 +285,16 @@ ctl_cmd_init(struct ctl *ctl, int argc, char *argv[])
 		if (access(err, F_OK) == 0) {
 			ctl_warnx("%s exists: %s already holds a set-up; refusing "
 			    "to overwrite it", err, dir);
+			return CTL_FAIL;
+		}
+	}
+	/* Cleaning up after a failure removes what init made: nothing else. */
+	for (i = 1; i <= units; i++) {
+		snprintf(err, sizeof(err), "%s/units/HP-%03d.crt", dir, i);
+		snprintf(probe, sizeof(probe), "%s/units/HP-%03d.key", dir, i);
+		if (access(err, F_OK) == 0 || access(probe, F_OK) == 0) {
+			ctl_warnx("%s/units already holds HP-%03d's certificate or "
+			    "key; refusing to overwrite it", dir, i);
 			return CTL_FAIL;
 		}
 	}
@@ -397,23 +410,39 @@ static int
 ctl_read_secret(const char *prompt, char *buf, size_t len, int tty)
 {
 	struct termios	 saved, quiet;
+	sigset_t	 stop, was;
 	size_t		 n;
 	int		 ok;
 
+	/* A signal while echo is off would leave the terminal blind: hold it. */
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGINT);
+	sigaddset(&stop, SIGTERM);
+	sigaddset(&stop, SIGHUP);
+	sigaddset(&stop, SIGQUIT);
+	sigaddset(&stop, SIGTSTP);
+	if (tty && sigprocmask(SIG_BLOCK, &stop, &was) == -1)
+		return -1;
 	if (tty) {
 		fprintf(stderr, "%s", prompt);
 		fflush(stderr);
-		if (tcgetattr(0, &saved) == -1)
+		if (tcgetattr(0, &saved) == -1) {
+			(void)sigprocmask(SIG_SETMASK, &was, NULL);
 			return -1;
+		}
 		quiet = saved;
 		quiet.c_lflag &= ~(tcflag_t)ECHO;
 		quiet.c_lflag |= ECHONL;
-		if (tcsetattr(0, TCSAFLUSH, &quiet) == -1)
+		if (tcsetattr(0, TCSAFLUSH, &quiet) == -1) {
+			(void)sigprocmask(SIG_SETMASK, &was, NULL);
 			return -1;
+		}
 	}
 	ok = fgets(buf, (int)len, stdin) != NULL;
-	if (tty)
+	if (tty) {
 		(void)tcsetattr(0, TCSAFLUSH, &saved);
+		(void)sigprocmask(SIG_SETMASK, &was, NULL);
+	}
 	if (!ok)
 		return -1;
 	n = strlen(buf);

@@ -4,6 +4,7 @@
  * beside a running refuged.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -291,6 +292,7 @@ struct ctl_walk {
 	char	prev[AUDIT_HASH_HEX];
 	size_t	rows;
 	int64_t	broken_id;	/* 0: intact so far */
+	int64_t	last_id;
 	char	why[256];
 };
 
@@ -304,6 +306,7 @@ ctl_verify_row(const struct audit_row *row, void *arg)
 		return -1;
 	}
 	memcpy(w->prev, row->hash, sizeof(w->prev));
+	w->last_id = row->id;
 	w->rows++;
 	return 0;
 }
@@ -332,6 +335,12 @@ ctl_cmd_verify(struct ctl *ctl, int argc, char *argv[])
 		goto done;
 	}
 	printf("audit chain intact: %zu rows\n", w.rows);
+	/*
+	 * The chain shows edits, not a cut tail: the head printed here, kept
+	 * elsewhere and compared next time, shows that.
+	 */
+	if (w.rows > 0)
+		printf("last row %lld hash %s\n", (long long)w.last_id, w.prev);
 	rc = CTL_OK;
 done:
 	store_close(store);
@@ -346,18 +355,24 @@ ctl_cmd_backup(struct ctl *ctl, int argc, char *argv[])
 	struct store		*store = NULL;
 	const char		*pos[1];
 	char			 err[1024];
-	int			 npos, rc = CTL_FAIL;
+	int			 npos, fd, rc = CTL_FAIL;
 
 	if (ctl_args("backup", argc, argv, NULL, pos, 1, &npos) == -1)
 		return CTL_USAGE;
 	if (npos != 1)
 		return ctl_usage_error("backup", "where to? give a file name");
-	if (access(pos[0], F_OK) == 0) {
-		ctl_warnx("%s exists; refusing to overwrite it", pos[0]);
+	/* Made here, exclusively and private: a copy holds the whole history. */
+	if ((fd = open(pos[0], O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600)) ==
+	    -1) {
+		ctl_warnx("%s: %s", pos[0], errno == EEXIST ?
+		    "exists; refusing to overwrite it" : strerror(errno));
 		return CTL_FAIL;
 	}
-	if ((store = ctl_store(ctl, &config)) == NULL)
+	close(fd);
+	if ((store = ctl_store(ctl, &config)) == NULL) {
+		unlink(pos[0]);
 		goto done;
+	}
 	if (store_backup(store, pos[0], err, sizeof(err)) == -1) {
 		ctl_warnx("backup failed: %s", err);
 		unlink(pos[0]);

@@ -5,6 +5,7 @@
  * prints the stanza for the admin to add instead.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -315,8 +316,8 @@ ctl_read_file(const char *path, char *err, size_t errlen)
 }
 
 char *
-ctl_write_temp(const char *path, const char *text, int mode, char *err,
-    size_t errlen)
+ctl_write_temp(const char *path, const char *text, int mode, uid_t uid,
+    gid_t gid, char *err, size_t errlen)
 {
 	char	*tmp;
 	size_t	 len = strlen(text), off = 0;
@@ -332,7 +333,8 @@ ctl_write_temp(const char *path, const char *text, int mode, char *err,
 		free(tmp);
 		return NULL;
 	}
-	if (fchmod(fd, (mode_t)mode) == -1)
+	/* The service reads units.yaml through its group: keep the owner. */
+	if (fchmod(fd, (mode_t)mode) == -1 || fchown(fd, uid, gid) == -1)
 		goto fail;
 	while (off < len) {
 		if ((n = write(fd, text + off, len - off)) == -1) {
@@ -356,4 +358,27 @@ fail:
 	unlink(tmp);
 	free(tmp);
 	return NULL;
+}
+
+int
+ctl_sync_dir(const char *path)
+{
+	char	*copy, *slash;
+	int	 fd, rc;
+
+	if ((copy = strdup(path)) == NULL)
+		return -1;
+	if ((slash = strrchr(copy, '/')) == NULL)
+		snprintf(copy, strlen(copy) + 1, ".");
+	else if (slash == copy)
+		slash[1] = '\0';
+	else
+		*slash = '\0';
+	fd = open(copy, O_RDONLY | O_DIRECTORY);
+	free(copy);
+	if (fd == -1)
+		return -1;
+	rc = fsync(fd);
+	close(fd);
+	return rc;
 }

@@ -181,9 +181,14 @@ def test_enroll_and_revoke_round_trip(make_daemon, tmp_path):
         text = f.read().replace("units:\n", "units:\n  # the first gate was moved in 2025\n")
     with open(registry, "w") as f:
         f.write(text)
+    # As make install leaves it: the service reads it through its group.
+    os.chown(registry, 0, 65534)
+    os.chmod(registry, 0o640)
 
     r = ctl("enroll", "HP-010", "--name", 'Bandstand "north"', "--lat", "52.25",
             "--lon", "-0.885", config=config)
+    st = os.stat(registry)
+    assert (st.st_gid, st.st_mode & 0o777) == (65534, 0o640), (st.st_gid, oct(st.st_mode))
     assert r.returncode == 0, r
     assert os.path.isfile(os.path.join(directory, "units", "HP-010.crt"))
     with open(registry) as f:
@@ -326,11 +331,14 @@ def test_views_verify_and_backup_while_running(make_daemon, tmp_path):
     assert rows >= 2
     r = ctl("verify", config=config)
     assert r.returncode == 0, r
-    assert r.stdout.strip() == "audit chain intact: %d rows" % rows
+    last = d.query("SELECT id, hash FROM audit ORDER BY id DESC LIMIT 1")[0]
+    assert r.stdout.splitlines() == ["audit chain intact: %d rows" % rows,
+                                     "last row %d hash %s" % (last[0], last[1])]
 
     backup = str(tmp_path / "copy.db")
     r = ctl("backup", backup, config=config)
     assert r.returncode == 0, r
+    assert os.stat(backup).st_mode & 0o777 == 0o600
     conn = sqlite3.connect(backup)
     try:
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
@@ -451,3 +459,17 @@ def test_report_figures(make_daemon):
     r = ctl("report", "--format=csv", config=d.config_path)
     assert r.returncode == 0, r
     assert "total,alarms,8" in r.stdout.splitlines()
+
+
+def test_init_refuses_to_overwrite_a_units_file_and_removes_nothing(tmp_path):
+    directory = str(tmp_path / "site")
+    os.makedirs(os.path.join(directory, "units"))
+    mine = os.path.join(directory, "units", "HP-002.crt")
+    with open(mine, "w") as f:
+        f.write("an admin's own file\n")
+    r = ctl("init", directory, "--units", "3")
+    assert r.returncode == 1, r
+    assert "HP-002" in r.stderr
+    with open(mine) as f:
+        assert f.read() == "an admin's own file\n"
+    assert sorted(os.listdir(os.path.join(directory, "units"))) == ["HP-002.crt"]
