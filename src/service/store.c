@@ -319,6 +319,24 @@ store_bind_failed(struct store *store, enum store_statement which)
 	return -1;
 }
 
+int
+store_walk(struct store *store, enum store_statement which)
+{
+	int	rc = sqlite3_step(store->stmt[which]);
+
+	if (rc == SQLITE_ROW)
+		return 1;
+	store_walk_end(store, which);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+void
+store_walk_end(struct store *store, enum store_statement which)
+{
+	sqlite3_reset(store->stmt[which]);
+	sqlite3_clear_bindings(store->stmt[which]);
+}
+
 const char *
 store_column_text(sqlite3_stmt *stmt, int column)
 {
@@ -426,9 +444,9 @@ store_units_each(struct store *store, int (*fn)(const char *,
 	sqlite3_stmt		*stmt = store->stmt[STMT_UNITS_ALL];
 	const char		*state;
 	enum store_unit_state	 value;
-	int			 rc, result = 0;
+	int			 rc;
 
-	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+	while ((rc = store_walk(store, STMT_UNITS_ALL)) == 1) {
 		state = (const char *)sqlite3_column_text(stmt, 1);
 		if (state != NULL && strcmp(state, "online") == 0)
 			value = STORE_UNIT_ONLINE;
@@ -438,14 +456,11 @@ store_units_each(struct store *store, int (*fn)(const char *,
 			value = STORE_UNIT_UNKNOWN;
 		if (fn((const char *)sqlite3_column_text(stmt, 0), value,
 		    sqlite3_column_int64(stmt, 2), arg) == -1) {
-			result = -1;
-			break;
+			store_walk_end(store, STMT_UNITS_ALL);
+			return -1;
 		}
 	}
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		result = -1;
-	sqlite3_reset(stmt);
-	return result;
+	return rc;
 }
 
 const char *

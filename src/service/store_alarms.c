@@ -134,9 +134,9 @@ store_alarms_open_each(struct store *store,
 {
 	sqlite3_stmt	*stmt = store->stmt[STMT_ALARMS_OPEN];
 	struct alarm	 alarm;
-	int		 rc, result = 0;
+	int		 rc;
 
-	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+	while ((rc = store_walk(store, STMT_ALARMS_OPEN)) == 1) {
 		memset(&alarm, 0, sizeof(alarm));
 		alarm.id = sqlite3_column_int64(stmt, 0);
 		snprintf(alarm.unit_id, sizeof(alarm.unit_id), "%s",
@@ -158,14 +158,11 @@ store_alarms_open_each(struct store *store,
 		alarm.last_escalated_ms = -1;
 		alarm.outcome = ALARM_OUTCOME_NONE;
 		if (fn(&alarm, arg) == -1) {
-			result = -1;
-			break;
+			store_walk_end(store, STMT_ALARMS_OPEN);
+			return -1;
 		}
 	}
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		result = -1;
-	sqlite3_reset(stmt);
-	return result;
+	return rc;
 }
 
 int
@@ -219,18 +216,15 @@ store_tests_each(struct store *store,
     int (*fn)(const char *, int64_t, void *), void *arg)
 {
 	sqlite3_stmt	*stmt = store->stmt[STMT_TESTS_ALL];
-	int		 rc, result = 0;
+	int		 rc;
 
-	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW)
+	while ((rc = store_walk(store, STMT_TESTS_ALL)) == 1)
 		if (fn(store_column_text(stmt, 0), sqlite3_column_int64(stmt, 1),
 		    arg) == -1) {
-			result = -1;
-			break;
+			store_walk_end(store, STMT_TESTS_ALL);
+			return -1;
 		}
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		result = -1;
-	sqlite3_reset(stmt);
-	return result;
+	return rc;
 }
 
 int
@@ -239,12 +233,12 @@ store_history_each(struct store *store, const char *unit_id, int count,
 {
 	sqlite3_stmt			*stmt = store->stmt[STMT_HISTORY];
 	struct store_history_event	 event;
-	int				 rc, result = 0;
+	int				 rc;
 
 	if (sqlite3_bind_text(stmt, 1, unit_id, -1, SQLITE_STATIC) ||
 	    sqlite3_bind_int(stmt, 2, count))
 		return store_bind_failed(store, STMT_HISTORY);
-	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+	while ((rc = store_walk(store, STMT_HISTORY)) == 1) {
 		event.unit_event_id = store_column_text(stmt, 0);
 		event.type = store_column_text(stmt, 1);
 		event.source = store_column_text(stmt, 2);
@@ -252,15 +246,11 @@ store_history_each(struct store *store, const char *unit_id, int count,
 		event.unit_time_ms = sqlite3_column_int64(stmt, 4);
 		event.attributes = store_column_text(stmt, 5);
 		if (fn(&event, arg) == -1) {
-			result = -1;
-			break;
+			store_walk_end(store, STMT_HISTORY);
+			return -1;
 		}
 	}
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		result = -1;
-	sqlite3_reset(stmt);
-	sqlite3_clear_bindings(stmt);
-	return result;
+	return rc;
 }
 
 int
@@ -271,14 +261,14 @@ store_stats_each(struct store *store, int64_t since_ms, int64_t until_ms,
 	struct stats_alarm	 alarm;
 	const char		*outcome;
 	int64_t			 as_of = timenow_wall_ms();
-	int			 rc, result = 0;
+	int			 rc;
 
 	if (until_ms >= 0 && until_ms < as_of)
 		as_of = until_ms;
 	if (sqlite3_bind_int64(stmt, 1, since_ms >= 0 ? since_ms : 0) ||
 	    sqlite3_bind_int64(stmt, 2, until_ms >= 0 ? until_ms : INT64_MAX))
 		return store_bind_failed(store, STMT_STATS);
-	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+	while ((rc = store_walk(store, STMT_STATS)) == 1) {
 		memset(&alarm, 0, sizeof(alarm));
 		alarm.site_id = store_column_text(stmt, 0);
 		alarm.unit_id = store_column_text(stmt, 1);
@@ -293,13 +283,9 @@ store_stats_each(struct store *store, int64_t since_ms, int64_t until_ms,
 		alarm.resolved_ms = sqlite3_column_int64(stmt, 7);
 		alarm.as_of_ms = as_of;
 		if (fn(&alarm, arg) == -1) {
-			result = -1;
-			break;
+			store_walk_end(store, STMT_STATS);
+			return -1;
 		}
 	}
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		result = -1;
-	sqlite3_reset(stmt);
-	sqlite3_clear_bindings(stmt);
-	return result;
+	return rc;
 }

@@ -64,9 +64,9 @@ store_audit_each(struct store *store,
 {
 	sqlite3_stmt		*stmt = store->stmt[STMT_AUDIT_ALL];
 	struct audit_row	 row;
-	int			 rc, result = 0;
+	int			 rc;
 
-	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+	while ((rc = store_walk(store, STMT_AUDIT_ALL)) == 1) {
 		memset(&row, 0, sizeof(row));
 		row.id = sqlite3_column_int64(stmt, 0);
 		row.time_ms = sqlite3_column_int64(stmt, 1);
@@ -74,17 +74,20 @@ store_audit_each(struct store *store,
 		row.alarm_id = sqlite3_column_int64(stmt, 3);
 		row.action = store_column_text(stmt, 4);
 		row.detail = store_column_text(stmt, 5);
-		snprintf(row.prev_hash, sizeof(row.prev_hash), "%s",
-		    store_column_text(stmt, 6));
-		snprintf(row.hash, sizeof(row.hash), "%s",
-		    store_column_text(stmt, 7));
+		/* A hash edited longer must not verify by being cut to size. */
+		if (strlen(store_column_text(stmt, 6)) >= sizeof(row.prev_hash) ||
+		    strlen(store_column_text(stmt, 7)) >= sizeof(row.hash))
+			snprintf(row.hash, sizeof(row.hash), "(too long)");
+		else {
+			snprintf(row.prev_hash, sizeof(row.prev_hash), "%s",
+			    store_column_text(stmt, 6));
+			snprintf(row.hash, sizeof(row.hash), "%s",
+			    store_column_text(stmt, 7));
+		}
 		if (fn(&row, arg) == -1) {
-			result = -1;
-			break;
+			store_walk_end(store, STMT_AUDIT_ALL);
+			return -1;
 		}
 	}
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		result = -1;
-	sqlite3_reset(stmt);
-	return result;
+	return rc;
 }

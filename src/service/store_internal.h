@@ -47,6 +47,13 @@ struct store {
 int	store_step_done(struct store *, enum store_statement);
 /* Resets and clears a statement after a failed bind; returns -1. */
 int	store_bind_failed(struct store *, enum store_statement);
+/*
+ * Steps a statement that returns rows: 1 with a row, 0 at the end, -1 on an
+ * error; at 0 or -1 the statement is reset for its next use. A walk that stops
+ * early calls store_walk_end.
+ */
+int	store_walk(struct store *, enum store_statement);
+void	store_walk_end(struct store *, enum store_statement);
 /* Reloads the audit chain's tail after a rollback or at open. */
 int	store_audit_load_tail(struct store *);
 const char *store_column_text(sqlite3_stmt *, int column);
