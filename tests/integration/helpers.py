@@ -37,6 +37,33 @@ def tls_context(pki, cert, max_version=None):
     return ctx
 
 
+def read_line(conn, who, timeout):
+    """The next line of conn (its .sock, .buf, .eof, .error) without its LF
+    (and CR), or None on EOF or a connection error; raises AssertionError
+    when nothing comes in time."""
+    deadline = time.monotonic() + timeout
+    while b"\n" not in conn.buf:
+        if conn.eof:
+            return None
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise AssertionError("%s: no line within %ss (have %r)" % (who, timeout, conn.buf))
+        conn.sock.settimeout(left)
+        try:
+            data = conn.sock.recv(65536)
+        except socket.timeout:
+            continue
+        except (ssl.SSLError, OSError) as e:
+            conn.error = e
+            conn.eof = True
+            continue
+        if not data:
+            conn.eof = True
+        conn.buf += data
+    line, conn.buf = conn.buf.split(b"\n", 1)
+    return line.decode("utf-8", "replace").rstrip("\r")
+
+
 class Unit:
     """A Help Point's connection to the receiver's unit port.
 
@@ -88,28 +115,7 @@ class Unit:
     def readline(self, timeout=5.0):
         """The next line without its LF (and CR), or None on EOF or a
         connection error; raises AssertionError when nothing comes in time."""
-        deadline = time.monotonic() + timeout
-        while b"\n" not in self.buf:
-            if self.eof:
-                return None
-            left = deadline - time.monotonic()
-            if left <= 0:
-                raise AssertionError("%s: no line within %ss (have %r)"
-                                     % (self.cert, timeout, self.buf))
-            self.sock.settimeout(left)
-            try:
-                data = self.sock.recv(65536)
-            except socket.timeout:
-                continue
-            except (ssl.SSLError, OSError) as e:
-                self.error = e
-                self.eof = True
-                continue
-            if not data:
-                self.eof = True
-            self.buf += data
-        line, self.buf = self.buf.split(b"\n", 1)
-        return line.decode("utf-8", "replace").rstrip("\r")
+        return read_line(self, self.cert, timeout)
 
     def expect(self, prefix, timeout=5.0):
         """Reads a line, asserts it starts with prefix and returns it."""
@@ -264,29 +270,8 @@ class Operator:
         self.sock.sendall(data)
 
     def readline(self, timeout=5.0):
-        """The next raw line (pushes included), or None on EOF; raises
-        AssertionError when nothing comes in time."""
-        deadline = time.monotonic() + timeout
-        while b"\n" not in self.buf:
-            if self.eof:
-                return None
-            left = deadline - time.monotonic()
-            if left <= 0:
-                raise AssertionError("%r: no line within %ss (have %r)" % (self, timeout, self.buf))
-            self.sock.settimeout(left)
-            try:
-                data = self.sock.recv(65536)
-            except socket.timeout:
-                continue
-            except (ssl.SSLError, OSError) as e:
-                self.error = e
-                self.eof = True
-                continue
-            if not data:
-                self.eof = True
-            self.buf += data
-        line, self.buf = self.buf.split(b"\n", 1)
-        return line.decode("utf-8", "replace").rstrip("\r")
+        """The next line (see read_line)."""
+        return read_line(self, repr(self), timeout)
 
     def _push(self, line):
         self.pushes.append(line)
