@@ -6,7 +6,6 @@
  * Requests are answered synchronously: data lines and the final OK/ERR are
  * queued in one go, so a push ("* ...") never falls inside a reply.
  */
-#include <crypt.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -15,7 +14,6 @@
 #include <unistd.h>
 
 #include <event2/event.h>
-#include <openssl/crypto.h>
 
 #include "refuge/conn.h"
 #include "refuge/daemon.h"
@@ -23,6 +21,7 @@
 #include "refuge/log.h"
 #include "refuge/operator.h"
 #include "refuge/opproto.h"
+#include "refuge/pwcheck.h"
 #include "refuge/stack.h"
 #include "refuge/stats.h"
 #include "refuge/timefmt.h"
@@ -44,6 +43,7 @@
 enum operator_state {
 	OPERATOR_HANDSHAKE,
 	OPERATOR_LOGIN,
+	OPERATOR_CHECKING,	/* a LOGIN's password is with the worker */
 	OPERATOR_WAITING,
 	OPERATOR_READY
 };
@@ -55,6 +55,8 @@ struct operator_session {
 	enum operator_state	 state;
 	enum registry_role	 role;
 	int64_t			 login_deadline_ms;	/* monotonic */
+	uint64_t		 check;		/* pwcheck ticket while CHECKING */
+	int			 check_known;	/* the LOGIN named an account */
 	char			 user[ALARM_USER_MAX + 1];
 	char			 peer[LISTENER_PEER_LEN];
 	char			 host[LISTENER_PEER_LEN];	/* peer without port */
@@ -77,6 +79,7 @@ struct operator_link {
 	struct operator_failures	 failures[OPERATOR_FAILURE_SLOTS];
 	int64_t				 checks_since;	/* password checks in this second */
 	int				 checks;
+	struct pwcheck			*pwcheck;
 };
 
 struct operator_command {
@@ -194,6 +197,8 @@ operator_session_free(struct operator_session *session)
 	int		 was_ready = session->state == OPERATOR_READY;
 
 	snprintf(user, sizeof(user), "%s", session->user);
+	if (session->check != 0)
+		pwcheck_cancel(daemon->operators->pwcheck, session->check);
 	LIST_REMOVE(session, entry);
 	if (session->timer != NULL)
 		event_free(session->timer);
@@ -365,24 +370,63 @@ operator_delay_err(struct operator_session *session, const char *code,
 	operator_arm(session, OPERATOR_AUTH_DELAY_MS);
 }
 
-static int
-operator_password_ok(const struct registry_operator *account,
-    const char *password)
+/* A LOGIN whose password was checked and failed, or named no account. */
+static void
+operator_login_failed(struct operator_session *session, int known)
 {
-	struct crypt_data	*data;
-	const char		*hash;
-	int			 ok = 0;
+	struct daemon			*daemon = session->daemon;
+	struct operator_failures	*failures;
+	int64_t				 now = timenow_mono_ms();
+	size_t				 i, recent = 0;
 
-	if ((data = calloc(1, sizeof(*data))) == NULL)
-		return 0;
-	hash = crypt_r(password, account->password_hash, data);
-	if (hash != NULL && hash[0] != '*' &&
-	    strlen(hash) == strlen(account->password_hash))
-		ok = CRYPTO_memcmp(hash, account->password_hash,
-		    strlen(hash)) == 0;
-	OPENSSL_cleanse(data, sizeof(*data));
-	free(data);
-	return ok;
+	failures = operator_failures_find(daemon->operators, session->host, 1);
+	failures->times[failures->next++ % OPERATOR_LOCK_FAILURES] = now;
+	failures->last_ms = now;
+	for (i = 0; i < OPERATOR_LOCK_FAILURES; i++)
+		if (failures->times[i] > 0 &&
+		    now - failures->times[i] < OPERATOR_LOCK_WINDOW_MS)
+			recent++;
+	if (recent >= OPERATOR_LOCK_FAILURES) {
+		failures->locked_until = now + OPERATOR_LOCK_MS;
+		log_warnx("operators: lockout peer=%s reason=\"%zu failed "
+		    "logins within a minute\"", session->peer, recent);
+	}
+	log_warnx("operators: refused peer=%s user=%s reason=\"%s\"",
+	    session->peer, session->user, known ? "bad password" :
+	    "unknown user");
+	snprintf(session->user, sizeof(session->user), "-");
+	daemon->metrics.operator_login_failures++;
+	operator_delay_err(session, OPPROTO_ERR_AUTH, "bad user or password");
+}
+
+/* The worker's verdict on a LOGIN's password, back in the loop. */
+static void
+operator_login_checked(int ok, void *arg)
+{
+	struct operator_session		*session = arg;
+	struct daemon			*daemon = session->daemon;
+	const struct registry_operator	*account;
+	char				 detail[96];
+
+	session->check = 0;
+	session->state = OPERATOR_LOGIN;
+	conn_resume(session->conn);
+	/* The account may have gone with a reload while the hash ran. */
+	account = registry_operator_find(daemon->registry, session->user);
+	if (!ok || !session->check_known || account == NULL) {
+		operator_login_failed(session, session->check_known);
+		return;
+	}
+	session->state = OPERATOR_READY;
+	session->role = account->role;
+	conn_set_max_output(session->conn, OPERATOR_MAX_OUTPUT);
+	daemon->metrics.operator_logins++;
+	evtimer_del(session->timer);
+	log_info("operator=%s peer=%s logged in role=%s", session->user,
+	    session->peer, registry_role_name(session->role));
+	snprintf(detail, sizeof(detail), "peer=%s", session->peer);
+	(void)stack_audit(daemon->stack, session->user, 0, "login", detail);
+	operator_printf(session, "OK role=%s", registry_role_name(session->role));
 }
 
 static void
@@ -393,9 +437,8 @@ operator_login(struct operator_session *session,
 	struct operator_link		*link = daemon->operators;
 	const struct registry_operator	*account;
 	struct operator_failures	*failures;
+	const char			*hash;
 	int64_t				 now = timenow_mono_ms();
-	char				 detail[96];
-	size_t				 i, recent = 0;
 
 	if (session->state == OPERATOR_READY) {
 		operator_err(session, OPPROTO_ERR_STATE, "already logged in");
@@ -409,10 +452,7 @@ operator_login(struct operator_session *session,
 		    "too many failed logins from this address; try again later");
 		return;
 	}
-	/*
-	 * A password check costs the loop up to ~15 ms (yescrypt): cap them
-	 * across all addresses so a login flood cannot starve the units.
-	 */
+	/* Hashes run on a worker, but a flood of them would still queue up. */
 	if (now - link->checks_since >= 1000) {
 		link->checks_since = now;
 		link->checks = 0;
@@ -426,41 +466,20 @@ operator_login(struct operator_session *session,
 	}
 	account = registry_operator_find(daemon->registry, request->user);
 	/* An unknown user costs a hash too, so timing does not tell who exists. */
-	if (account == NULL && daemon->registry->operator_count > 0)
-		(void)operator_password_ok(&daemon->registry->operators[0],
-		    request->password);
-	if (account == NULL || !operator_password_ok(account, request->password)) {
-		failures = operator_failures_find(link, session->host, 1);
-		failures->times[failures->next++ % OPERATOR_LOCK_FAILURES] = now;
-		failures->last_ms = now;
-		for (i = 0; i < OPERATOR_LOCK_FAILURES; i++)
-			if (failures->times[i] > 0 &&
-			    now - failures->times[i] < OPERATOR_LOCK_WINDOW_MS)
-				recent++;
-		if (recent >= OPERATOR_LOCK_FAILURES) {
-			failures->locked_until = now + OPERATOR_LOCK_MS;
-			log_warnx("operators: lockout peer=%s reason=\"%zu failed "
-			    "logins within a minute\"", session->peer, recent);
-		}
-		log_warnx("operators: refused peer=%s user=%s reason=\"%s\"",
-		    session->peer, request->user, account == NULL ?
-		    "unknown user" : "bad password");
-		daemon->metrics.operator_login_failures++;
-		operator_delay_err(session, OPPROTO_ERR_AUTH,
-		    "bad user or password");
+	hash = account != NULL ? account->password_hash :
+	    daemon->registry->operator_count > 0 ?
+	    daemon->registry->operators[0].password_hash : "*";
+	snprintf(session->user, sizeof(session->user), "%s", request->user);
+	session->check_known = account != NULL;
+	session->check = pwcheck_submit(link->pwcheck, request->password, hash,
+	    operator_login_checked, session);
+	if (session->check == 0) {
+		operator_login_failed(session, session->check_known);
 		return;
 	}
-	session->state = OPERATOR_READY;
-	session->role = account->role;
-	conn_set_max_output(session->conn, OPERATOR_MAX_OUTPUT);
-	daemon->metrics.operator_logins++;
-	snprintf(session->user, sizeof(session->user), "%s", account->user);
-	evtimer_del(session->timer);
-	log_info("operator=%s peer=%s logged in role=%s", session->user,
-	    session->peer, registry_role_name(session->role));
-	snprintf(detail, sizeof(detail), "peer=%s", session->peer);
-	(void)stack_audit(daemon->stack, session->user, 0, "login", detail);
-	operator_printf(session, "OK role=%s", registry_role_name(session->role));
+	/* Nothing else is read until the verdict: replies stay in order. */
+	session->state = OPERATOR_CHECKING;
+	conn_pause(session->conn);
 }
 
 static void
@@ -905,6 +924,9 @@ operator_start(struct daemon *daemon, char *err, size_t errlen)
 		return -1;
 	}
 	LIST_INIT(&daemon->operators->sessions);
+	if ((daemon->operators->pwcheck = pwcheck_new(daemon->base, err,
+	    errlen)) == NULL)
+		return -1;
 	daemon->operators->listener = listener_new(daemon->base, "operators",
 	    daemon->config->listen_operators, OPERATOR_PER_ADDRESS,
 	    OPERATOR_MAX_SESSIONS, operator_accept, daemon, err, errlen);
@@ -960,6 +982,7 @@ operator_free_all(struct daemon *daemon)
 {
 	if (daemon->operators == NULL)
 		return;
+	pwcheck_free(daemon->operators->pwcheck);
 	listener_free(daemon->operators->listener);
 	free(daemon->operators);
 	daemon->operators = NULL;
