@@ -68,7 +68,7 @@ UNIT_TESTS	= check_line check_uproto check_evtype check_duration check_timefmt \
 		  check_config check_registry check_store \
 		  check_alarm check_alarmq check_audit check_opproto check_stats \
 		  check_notify check_metrics \
-		  check_console_model check_sim_stats
+		  check_console_model check_sim_stats check_pwcheck
 
 CORE_OBJS	= $(CORE_SRCS:%.c=$(BUILD)/%.o)
 SERVICE_OBJS	= $(SERVICE_SRCS:%.c=$(BUILD)/%.o) $(BUILD)/gen/schema.o
