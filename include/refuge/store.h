@@ -46,9 +46,18 @@ int		 store_backup(struct store *, const char *dest, char *err,
 /* The last SQLite error message, for logs. */
 const char	*store_error(struct store *);
 
-/* One write transaction (BEGIN IMMEDIATE ... COMMIT); commit is durable when it returns 0. */
+/*
+ * One write transaction (BEGIN IMMEDIATE ... COMMIT). A backend may finish
+ * a commit later (a network database): with done set, store_commit returns
+ * at once and done(status, arg) is called exactly once, status 0 when the
+ * transaction is durable, -1 when it failed (and was rolled back); SQLite
+ * calls it before returning, within the same loop turn. With done NULL it
+ * waits and returns the status (tools, tests), and the caller rolls back
+ * a failure; with done set the store rolls back before calling done.
+ */
+typedef void	store_done_fn(int status, void *arg);
 int	store_begin(struct store *);
-int	store_commit(struct store *);
+int	store_commit(struct store *, store_done_fn *done, void *arg);
 void	store_rollback(struct store *);
 
 /* INSERT OR IGNORE: *inserted is 1 for a new row, 0 for a duplicate (unit, event id). */

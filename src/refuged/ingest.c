@@ -77,7 +77,7 @@ ingest_failing(struct ingest *ingest)
 	if (ingest->failing && ingest->count == 0 &&
 	    timenow_mono_ms() - ingest->probed_ms >= 1000) {
 		ingest->probed_ms = timenow_mono_ms();
-		if (store_begin(store) == 0 && store_commit(store) == 0)
+		if (store_begin(store) == 0 && store_commit(store, NULL, NULL) == 0)
 			ingest->failing = 0;
 		else
 			store_rollback(store);
@@ -349,7 +349,7 @@ ingest_commit(struct ingest *ingest, enum ingest_pass pass)
 		if (ingest_takes(ingest, &ingest->items[i], pass) &&
 		    ingest_store_item(store, &ingest->items[i]) == -1)
 			goto fail;
-	if (store_commit(store) == -1)
+	if (store_commit(store, NULL, NULL) == -1)
 		goto fail;
 	metrics->commits++;
 	metrics_observe(&metrics->commit_latency,

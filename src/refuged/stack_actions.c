@@ -67,7 +67,7 @@ stack_save_claim(struct stack *stack, struct alarm *alarm,
 
 	if (store_begin(store) == -1 || store_alarm_save_claim(store, copy) == -1 ||
 	    store_audit_append(store, timenow_wall_ms(), user, alarm->id, action,
-	    "") == -1 || store_commit(store) == -1)
+	    "") == -1 || store_commit(store, NULL, NULL) == -1)
 		return stack_store_failed(stack, text, textlen);
 	*alarm = *copy;
 	return NULL;
@@ -174,7 +174,7 @@ stack_resolve(struct stack *stack, int64_t id, const char *user,
 	if (store_begin(store) == -1 || store_alarm_resolve(store, &copy, user,
 	    now, reason, action, note) == -1 ||
 	    store_audit_append(store, now, user, id, "resolve", detail) == -1 ||
-	    store_commit(store) == -1)
+	    store_commit(store, NULL, NULL) == -1)
 		return stack_store_failed(stack, text, textlen);
 	log_info("alarm=%lld resolved by=%s %s", (long long)id, user, detail);
 	stack_delete(stack, alarm);
@@ -195,7 +195,7 @@ stack_note(struct stack *stack, int64_t id, const char *user, const char *note,
 	if (store_begin(store) == -1 ||
 	    store_alarm_note(store, id, now, user, note) == -1 ||
 	    store_audit_append(store, now, user, id, "note", note) == -1 ||
-	    store_commit(store) == -1)
+	    store_commit(store, NULL, NULL) == -1)
 		return stack_store_failed(stack, text, textlen);
 	return NULL;
 }
@@ -209,7 +209,7 @@ stack_audit(struct stack *stack, const char *user, int64_t alarm_id,
 
 	if (store_begin(store) == -1 ||
 	    store_audit_append(store, timenow_wall_ms(), user, alarm_id, action,
-	    detail) == -1 || store_commit(store) == -1) {
+	    detail) == -1 || store_commit(store, NULL, NULL) == -1) {
 		stack_store_failed(stack, text, sizeof(text));
 		return -1;
 	}

@@ -22,7 +22,7 @@ stack_command_result(const char *cmd_id, enum unit_command_result result,
 	if (store_begin(daemon->store) == -1 ||
 	    store_command_result(daemon->store, cmd_id, name, reason,
 	    timenow_wall_ms()) == -1 ||
-	    store_commit(daemon->store) == -1) {
+	    store_commit(daemon->store, NULL, NULL) == -1) {
 		log_error("store: command %s result %s not recorded: %s", cmd_id,
 		    name, store_error(daemon->store));
 		store_rollback(daemon->store);
@@ -45,7 +45,7 @@ stack_command_sent(struct stack *stack, const char *cmd_id,
 	if (store_begin(store) == -1 || store_command_insert(store, cmd_id,
 	    unit_id, alarm_id, user, command, now) == -1 ||
 	    store_audit_append(store, now, user, alarm_id, "command", detail) ==
-	    -1 || store_commit(store) == -1) {
+	    -1 || store_commit(store, NULL, NULL) == -1) {
 		log_error("store: command %s not recorded: %s", cmd_id,
 		    store_error(store));
 		store_rollback(store);

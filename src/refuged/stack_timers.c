@@ -52,7 +52,7 @@ stack_testmode(struct stack *stack, struct unit_record *record,
 	if (store_begin(store) == -1 ||
 	    store_test_set(store, record->reg->id, until, user, now) == -1 ||
 	    store_audit_append(store, now, user, 0, "testmode", detail) == -1 ||
-	    store_commit(store) == -1)
+	    store_commit(store, NULL, NULL) == -1)
 		return stack_store_failed(stack, text, textlen);
 	record->test_until_ms = until;
 	stack_test_arm(stack, record, now);

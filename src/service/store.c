@@ -297,9 +297,17 @@ store_begin(struct store *store)
 }
 
 int
-store_commit(struct store *store)
+store_commit(struct store *store, store_done_fn *done, void *arg)
 {
-	return store_step_done(store, STMT_COMMIT);
+	int	rc = store_step_done(store, STMT_COMMIT);
+
+	if (done == NULL)
+		return rc;
+	/* TODO(store backends): keep the commit's error text across the rollback. */
+	if (rc == -1)
+		store_rollback(store);
+	done(rc, arg);
+	return 0;
 }
 
 void

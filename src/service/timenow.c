@@ -30,3 +30,15 @@ timenow_mono_us(void)
 {
 	return timenow_read(CLOCK_MONOTONIC, 1000000);
 }
+
+struct timeval
+timenow_tv(int64_t ms)
+{
+	struct timeval	tv;
+
+	if (ms < 0)
+		ms = 0;
+	tv.tv_sec = (time_t)(ms / 1000);
+	tv.tv_usec = (suseconds_t)((ms % 1000) * 1000);
+	return tv;
+}

@@ -115,7 +115,7 @@ START_TEST(duplicate_event_is_ignored)
 	e.unit_id = "HP-002";	/* same event id, other unit: a new event */
 	ck_assert_int_eq(store_event_insert(store, &e, &inserted, &row), 0);
 	ck_assert_int_eq(inserted, 1);
-	ck_assert_int_eq(store_commit(store), 0);
+	ck_assert_int_eq(store_commit(store, NULL, NULL), 0);
 	store_close(store);
 	remove_files();
 }
@@ -156,7 +156,7 @@ START_TEST(alarm_round_trip)
 	snprintf(alarm.claimed_by, sizeof(alarm.claimed_by), "alice");
 	alarm.claimed_ms = alarm.first_claimed_ms = 1700000001000;
 	ck_assert_int_eq(store_alarm_save_claim(store, &alarm), 0);
-	ck_assert_int_eq(store_commit(store), 0);
+	ck_assert_int_eq(store_commit(store, NULL, NULL), 0);
 
 	memset(&loaded, 0, sizeof(loaded));
 	ck_assert_int_eq(store_alarms_open_each(store, collect_alarm, &loaded), 0);
@@ -171,7 +171,7 @@ START_TEST(alarm_round_trip)
 	ck_assert_int_eq(store_begin(store), 0);
 	ck_assert_int_eq(store_alarm_resolve(store, &alarm, "alice",
 	    1700000002000, "accidental", NULL, NULL), 0);
-	ck_assert_int_eq(store_commit(store), 0);
+	ck_assert_int_eq(store_commit(store, NULL, NULL), 0);
 	loaded.id = 0;
 	ck_assert_int_eq(store_alarms_open_each(store, collect_alarm, &loaded), 0);
 	ck_assert_int_eq(loaded.id, 0);
@@ -207,7 +207,7 @@ START_TEST(audit_chain_survives_rollback_and_reopen)
 
 	ck_assert_int_eq(store_begin(store), 0);
 	ck_assert_int_eq(store_audit_append(store, 1, "alice", 7, "claim", ""), 0);
-	ck_assert_int_eq(store_commit(store), 0);
+	ck_assert_int_eq(store_commit(store, NULL, NULL), 0);
 	/* A rolled-back row must not leave the chain pointing at it. */
 	ck_assert_int_eq(store_begin(store), 0);
 	ck_assert_int_eq(store_audit_append(store, 2, "alice", 7, "note", "x"), 0);
@@ -215,13 +215,13 @@ START_TEST(audit_chain_survives_rollback_and_reopen)
 	ck_assert_int_eq(store_begin(store), 0);
 	ck_assert_int_eq(store_audit_append(store, 3, "bob", 7, "resolve",
 	    "outcome=false"), 0);
-	ck_assert_int_eq(store_commit(store), 0);
+	ck_assert_int_eq(store_commit(store, NULL, NULL), 0);
 	store_close(store);
 	store = store_open(db_path, err, sizeof(err));
 	ck_assert_ptr_nonnull(store);
 	ck_assert_int_eq(store_begin(store), 0);
 	ck_assert_int_eq(store_audit_append(store, 4, "", 0, "raise", "y"), 0);
-	ck_assert_int_eq(store_commit(store), 0);
+	ck_assert_int_eq(store_commit(store, NULL, NULL), 0);
 
 	memset(&w, 0, sizeof(w));
 	ck_assert_int_eq(store_audit_each(store, walk, &w), 0);
