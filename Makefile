@@ -39,7 +39,7 @@ CORE_SRCS	= src/core/diag.c src/core/line.c src/core/evtype.c \
 		  src/core/duration.c src/core/timefmt.c src/core/uproto.c \
 		  src/core/yamltree.c src/core/config.c src/core/registry.c \
 		  src/core/alarm.c src/core/alarmq.c src/core/audit.c \
-		  src/core/opproto.c src/core/stats.c
+		  src/core/opproto.c src/core/stats.c src/core/change.c
 # Layer 2: services, one owner per outside thing.
 SERVICE_SRCS	= src/service/log.c src/service/store.c src/service/store_alarms.c \
 		  src/service/store_audit.c src/service/tlsctx.c src/service/conn.c \
@@ -47,9 +47,12 @@ SERVICE_SRCS	= src/service/log.c src/service/store.c src/service/store_alarms.c 
 		  src/service/timenow.c src/service/pwcheck.c
 # Layer 3: the daemon and its sessions.
 REFUGED_SRCS	= src/refuged/refuged.c src/refuged/daemon.c src/refuged/ingest.c \
+		  src/refuged/link.c src/refuged/units.c src/refuged/loop.c \
+		  src/refuged/feed.c src/refuged/command.c src/refuged/activate.c \
+		  src/refuged/operator_requests.c \
 		  src/refuged/unit.c src/refuged/supervise.c src/refuged/operator.c \
 		  src/refuged/stack.c src/refuged/stack_actions.c \
-		  src/refuged/stack_timers.c src/refuged/stack_commands.c src/refuged/reload.c
+		  src/refuged/stack_timers.c src/refuged/reload.c
 
 # The tools reuse layers 1 and 2, never the daemon's sessions.
 REFUGECTL_SRCS	= src/tools/refugectl.c src/tools/ctl_pki.c src/tools/ctl_setup.c \

@@ -73,7 +73,9 @@ enum alarm_status {
 	ALARM_ERR_RESOLVED,	/* already resolved */
 	ALARM_ERR_NOT_CLAIMED,	/* release/resolve of an alarm the user has not claimed */
 	ALARM_ERR_DENIED,	/* the user's role does not allow it */
-	ALARM_ERR_CLASSIFY	/* reason/action missing or wrong for the outcome */
+	ALARM_ERR_CLASSIFY,	/* reason/action missing or wrong for the outcome */
+	ALARM_ERR_NOT_FOUND,	/* no open alarm of that id, nor a resolved one */
+	ALARM_ERR_STORE		/* the store failed; nothing changed */
 };
 
 enum alarm_status	alarm_claim(struct alarm *, const char *user, int64_t now_ms);

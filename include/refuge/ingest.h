@@ -1,6 +1,6 @@
 /*
  * Group commit: what arrives in one loop turn is stored in one transaction,
- * and only then acknowledged.
+ * and only then acknowledged, through the link it came by.
  */
 #ifndef REFUGE_INGEST_H
 #define REFUGE_INGEST_H
@@ -8,20 +8,37 @@
 #include <stdint.h>
 
 #include "evtype.h"
+#include "metrics.h"
 #include "store.h"
 
-struct daemon;
+struct event_base;
+struct feed;
 struct ingest;
+struct link;
+struct registry;
+struct stack;
 struct unit_record;
-struct unit_session;
 
-struct ingest	*ingest_new(struct daemon *);
+/* What ingest counts, for /metrics. */
+struct ingest_counters {
+	uint64_t			events[EVTYPE_COUNT];	/* stored, not duplicates */
+	uint64_t			duplicates;
+	uint64_t			commits;
+	uint64_t			commit_errors;
+	struct metrics_histogram	ack_latency;	/* line read -> ACK queued */
+	struct metrics_histogram	commit_latency;	/* BEGIN -> COMMIT returned */
+};
+
+struct ingest	*ingest_new(struct event_base *, struct store *, struct stack *,
+		    struct feed *, const struct registry *);
 void		 ingest_free(struct ingest *);
+void		 ingest_reconfigure(struct ingest *, const struct registry *);
+const struct ingest_counters	*ingest_counters(const struct ingest *);
 
-/* A unit's event; ACK goes to session after the commit if it still exists. */
-int	ingest_unit_event(struct ingest *, struct unit_session *,
-	    struct unit_record *, const char *event_id, enum evtype,
-	    int64_t unit_time_ms, const char *attributes);
+/* A unit's event; the ACK goes to link after the commit, if it still exists. */
+int	ingest_unit_event(struct ingest *, struct link *, struct unit_record *,
+	    const char *event_id, enum evtype, int64_t unit_time_ms,
+	    const char *attributes);
 /* An event the receiver makes itself (UNIT_OFFLINE, UNIT_ONLINE). */
 int	ingest_receiver_event(struct ingest *, struct unit_record *,
 	    enum evtype);
@@ -31,11 +48,11 @@ int	ingest_unit_firmware(struct ingest *, struct unit_record *,
 	    const char *firmware);
 int	ingest_unit_attributes(struct ingest *, struct unit_record *,
 	    const char *attributes);
-/* The session is going away: nothing is to be sent to it any more. */
-void	ingest_forget_session(struct ingest *, struct unit_session *);
+/* The link is going away: nothing is to be sent to it any more. */
+void	ingest_forget_link(struct ingest *, struct link *);
 /* 1 from a failed commit until a write succeeds (tried here when idle). */
 int	ingest_failing(struct ingest *);
-/* Commits what is queued now (shutdown). Returns 0, or -1 if the commit failed. */
+/* Commits what is queued now (shutdown, reload). Returns 0, or -1 if the commit failed. */
 int	ingest_flush(struct ingest *);
 
 #endif

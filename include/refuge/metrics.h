@@ -70,6 +70,9 @@ typedef const char	*metrics_health_fn(void *arg);
 
 void	metrics_init(struct metrics *, int64_t start_time_ms);
 void	metrics_observe(struct metrics_histogram *, double seconds);
+/* An empty histogram with the latency (ms to s) or time-to-claim (s to min) buckets. */
+void	metrics_histogram_latency(struct metrics_histogram *);
+void	metrics_histogram_claim(struct metrics_histogram *);
 /* Appends the Prometheus text exposition to out. Returns 0 or -1. */
 int	metrics_render(const struct metrics *, const struct metrics_gauges *,
 	    struct evbuffer *out);

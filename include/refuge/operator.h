@@ -1,30 +1,65 @@
-/* Operator sessions on the operator link, and the push fan-out. */
+/*
+ * The operator link: the listener, operator sessions and their requests,
+ * and the fan-out of stack changes (a feed subscriber) to logged-in
+ * operators.
+ */
 #ifndef REFUGE_OPERATOR_H
 #define REFUGE_OPERATOR_H
 
 #include <stddef.h>
+#include <stdint.h>
 
-struct alarm;
-struct daemon;
+struct command;
+struct event_base;
+struct feed;
+struct operator_link;
+struct refuge_config;
+struct registry;
+struct stack;
+struct store;
+struct tlsctx;
+struct units;
 
-int	operator_start(struct daemon *, char *err, size_t errlen);
-void	operator_address(struct daemon *, char *buf, size_t buflen);
-/* Stops accepting and closes every operator session. */
-void	operator_shutdown(struct daemon *);
-void	operator_free_all(struct daemon *);
-/* Logged-in sessions, all users. */
-int	operator_session_count(struct daemon *);
-/* How many logged-in sessions the user has. */
-int	operator_user_sessions(struct daemon *, const char *user);
+/* Everything an operator session works with, passed in at construction. */
+struct operator_deps {
+	struct event_base		*base;
+	const struct refuge_config	*config;
+	const struct registry		*registry;
+	struct tlsctx			*tls;
+	struct store			*store;
+	struct units			*units;
+	struct stack			*stack;
+	struct command			*command;
+	struct feed			*feed;
+};
+
+/* What the operator link counts, for /metrics. */
+struct operator_counters {
+	uint64_t	logins;
+	uint64_t	login_failures;
+};
+
+/* Listens on listen.operators and subscribes to the feed. NULL with err set. */
+struct operator_link	*operator_link_new(const struct operator_deps *,
+			    char *err, size_t errlen);
+void			 operator_link_free(struct operator_link *);
 /* After a reload: sessions of removed accounts end, roles follow the registry. */
-void	operator_registry_changed(struct daemon *);
+void			 operator_link_reconfigure(struct operator_link *,
+			    const struct refuge_config *,
+			    const struct registry *, struct tlsctx *,
+			    struct units *);
+void			 operator_link_address(struct operator_link *,
+			    char *buf, size_t buflen);
+/* Stops accepting and closes every operator session. */
+void			 operator_link_shutdown(struct operator_link *);
+/* Logged-in sessions, all users. */
+int			 operator_link_sessions(const struct operator_link *);
+/* How many logged-in sessions the user has. */
+int			 operator_link_user_sessions(const struct operator_link *,
+			    const char *user);
 /* Operator connections still open, logged in or not. */
-int	operator_open_count(struct daemon *);
-
-/* Sends "* <text>\n" to every logged-in operator. */
-void	operator_push(struct daemon *, const char *fmt, ...)
-	    __attribute__((format(printf, 2, 3)));
-/* Sends "* ALARM ..." for the alarm to every logged-in operator. */
-void	operator_push_alarm(struct daemon *, const struct alarm *);
+int			 operator_link_open_count(const struct operator_link *);
+const struct operator_counters	*operator_link_counters(
+				    const struct operator_link *);
 
 #endif

@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "alarm.h"
+#include "change.h"
 #include "line.h"
 
 enum opproto_command {
@@ -82,6 +83,12 @@ struct opproto_alarm_view {
  */
 int	opproto_format_alarm(char *buf, size_t len, int push,
 	    const struct opproto_alarm_view *);
+/*
+ * The push lines ("* ...") that tell operators of a change, one or more,
+ * each with its '\n'. Returns their length, 0 when operators are not told
+ * of this kind (a note), or -1 if they do not fit.
+ */
+int	opproto_format_change(char *buf, size_t len, const struct change *);
 int	opproto_format_ok(char *buf, size_t len, const char *detail);
 int	opproto_format_err(char *buf, size_t len, const char *code,
 	    const char *text);

@@ -1,52 +1,51 @@
-/* A Help Point's session on the unit link. */
+/*
+ * Help Points on our TLS line protocol: the first kind of unit link. Owns
+ * the unit listener and every session on it; a session becomes its unit's
+ * link once HELLO checks out.
+ */
 #ifndef REFUGE_UNIT_H
 #define REFUGE_UNIT_H
 
-#include <sys/socket.h>
+#include <stddef.h>
+#include <stdint.h>
 
-#include "uproto.h"
+#include "metrics.h"
 
-struct daemon;
-struct listener;
-struct unit_record;
-struct unit_session;
+struct command;
+struct event_base;
+struct ingest;
+struct refuge_config;
+struct supervise;
+struct tlsctx;
+struct unit_links;
+struct units;
 
-enum unit_command_result {
-	UNIT_COMMAND_DONE,
-	UNIT_COMMAND_FAIL,
-	UNIT_COMMAND_TIMEOUT
+/* What the unit links count, for /metrics. */
+struct unit_counters {
+	uint64_t	handshakes_ok;
+	uint64_t	refused[METRICS_REFUSAL_COUNT];
 };
 
-typedef void	unit_command_fn(const char *cmd_id, enum unit_command_result,
-		    const char *reason, void *arg);
-
-/* The listener's accept callback for the unit port. */
-void	unit_accept(struct listener *, int fd, const struct sockaddr *,
-	    socklen_t, const char *peer, void *arg);
-
-/* Sends "ACK <event_id>"; called by ingest after the commit. */
-void	unit_session_ack(struct unit_session *, const char *event_id);
-/* Closes the unit's connection, if any (shutdown, removal, revocation). */
-void	unit_record_disconnect(struct unit_record *, const char *why);
-
-/*
- * Sends a command to a connected unit. On success returns 0 with the id in
- * cmd_id (at least 32 bytes) and fn is called exactly once later with
- * DONE, FAIL or TIMEOUT. Returns -1 with reason set if the unit is not
- * connected.
- */
-int	unit_command_send(struct unit_record *, const struct uproto_cmd *,
-	    unit_command_fn *, void *arg, char *cmd_id, const char **reason);
-/*
- * After a reload: closes the unit's link if its certificate no longer
- * verifies (revoked) or its key no longer matches the registry.
- */
-void	unit_record_recheck(struct unit_record *);
-/* Closes every unit session, greeted or not (shutdown). */
-void	unit_close_all(struct daemon *);
-/* Fails the record's pending commands with reason (the unit was removed). */
-void	unit_record_commands_fail(struct unit_record *, const char *reason);
-/* Drops pending commands of a record (shutdown), without calling back. */
-void	unit_record_commands_free(struct unit_record *);
+/* Listens on listen.units. NULL with err set. */
+struct unit_links	*unit_links_new(struct event_base *,
+			    const struct refuge_config *, struct tlsctx *,
+			    struct units *, struct ingest *,
+			    struct supervise *, struct command *,
+			    char *err, size_t errlen);
+void			 unit_links_free(struct unit_links *);
+/* After a reload: new settings, certificates and unit table. */
+void			 unit_links_reconfigure(struct unit_links *,
+			    const struct refuge_config *, struct tlsctx *,
+			    struct units *);
+/* Stops accepting (shutdown). */
+void			 unit_links_disable(struct unit_links *);
+/* Closes every session, greeted or not (shutdown). */
+void			 unit_links_close_all(struct unit_links *);
+void			 unit_links_address(struct unit_links *, char *buf,
+			    size_t buflen);
+int			 unit_links_open_count(const struct unit_links *);
+/* Counters, with the listener's limit refusals folded in. */
+void			 unit_links_counters(const struct unit_links *,
+			    struct unit_counters *);
 
 #endif

@@ -184,6 +184,10 @@ alarm_status_text(enum alarm_status st)
 		return "false needs reason= one of accidental misuse test "
 		    "no-one-there fault other; genuine needs action= one of "
 		    "police fire ambulance advice other";
+	case ALARM_ERR_NOT_FOUND:
+		return "no such alarm";
+	case ALARM_ERR_STORE:
+		return "storage failed; nothing changed";
 	}
 	return "unknown status";
 }

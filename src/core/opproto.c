@@ -584,6 +584,85 @@ opproto_format_alarm(char *buf, size_t len, int push,
 	return (int)(off + (size_t)n);
 }
 
+/* Appends one push line for the change's alarm and kind after the ALARM line. */
+static int
+opproto_format_alarm_change(char *buf, size_t len, const struct change *c)
+{
+	struct opproto_alarm_view	view = { c->alarm, c->unit_name };
+	int				n, m;
+
+	if ((n = opproto_format_alarm(buf, len, 1, &view)) < 0)
+		return -1;
+	switch (c->kind) {
+	case CHANGE_CLAIMED:
+		m = opproto_printf(buf + n, len - (size_t)n, "* CLAIMED %" PRId64
+		    " by=%s\n", c->alarm->id, c->user);
+		break;
+	case CHANGE_RELEASED:
+		m = opproto_printf(buf + n, len - (size_t)n, "* RELEASED %" PRId64
+		    "\n", c->alarm->id);
+		break;
+	default:
+		return n;
+	}
+	return m < 0 ? opproto_refuse(buf, len) : n + m;
+}
+
+int
+opproto_format_change(char *buf, size_t len, const struct change *c)
+{
+	char	iso[TIMEFMT_ISO_LEN];
+	int	n = -1;
+
+	switch (c->kind) {
+	case CHANGE_RAISED:
+	case CHANGE_REPEATED:
+	case CHANGE_RESTORED:
+	case CHANGE_CLAIMED:
+	case CHANGE_RELEASED:
+		return opproto_format_alarm_change(buf, len, c);
+	case CHANGE_NOTED:
+		if (len > 0)
+			buf[0] = '\0';
+		return 0;
+	case CHANGE_RESOLVED:
+		n = opproto_printf(buf, len, "* RESOLVED %" PRId64 " outcome=%s "
+		    "by=%s\n", c->alarm->id, alarm_outcome_name(c->alarm->outcome),
+		    c->user);
+		break;
+	case CHANGE_ESCALATED:
+		n = opproto_printf(buf, len, "* ESCALATE %" PRId64 " waited=%"
+		    PRId64 "\n", c->alarm->id, c->waited_s);
+		break;
+	case CHANGE_TESTSIGNAL:
+		n = opproto_printf(buf, len, "* TESTSIGNAL %s %s\n", c->unit_id,
+		    evtype_name(c->type));
+		break;
+	case CHANGE_TESTMODE:
+		if (c->until_ms > 0) {
+			timefmt_iso8601(c->until_ms, iso);
+			n = opproto_printf(buf, len, "* TESTMODE %s until=%s\n",
+			    c->unit_id, iso);
+		} else
+			n = opproto_printf(buf, len, "* TESTMODE %s off\n",
+			    c->unit_id);
+		break;
+	case CHANGE_UNIT_STATE:
+		n = opproto_printf(buf, len, "* UNIT %s %s\n", c->unit_id,
+		    c->state);
+		break;
+	case CHANGE_COMMAND:
+		n = opproto_printf(buf, len, "* CMD %s %s%s%s\n", c->cmd_id,
+		    c->result, c->reason != NULL ? " " : "",
+		    c->reason != NULL ? c->reason : "");
+		break;
+	case CHANGE_RELOADED:
+		n = opproto_printf(buf, len, "* RELOADED units=%zu\n", c->units);
+		break;
+	}
+	return n < 0 ? opproto_refuse(buf, len) : n;
+}
+
 int
 opproto_format_ok(char *buf, size_t len, const char *detail)
 {

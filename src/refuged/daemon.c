@@ -7,135 +7,75 @@
 
 #include <event2/event.h>
 
+#include "refuge/activate.h"
+#include "refuge/command.h"
 #include "refuge/conn.h"
 #include "refuge/daemon.h"
+#include "refuge/feed.h"
 #include "refuge/ingest.h"
 #include "refuge/listener.h"
 #include "refuge/log.h"
+#include "refuge/loop.h"
 #include "refuge/notify.h"
 #include "refuge/operator.h"
 #include "refuge/stack.h"
-#include "refuge/timenow.h"
+#include "refuge/store.h"
 #include "refuge/supervise.h"
+#include "refuge/timenow.h"
 #include "refuge/tlsctx.h"
 #include "refuge/unit.h"
+#include "refuge/units.h"
 
 #define DAEMON_SHUTDOWN_POLL_MS		50
 #define DAEMON_STATUS_MS		5000
-#define DAEMON_UNIT_READ_RATE		32768	/* bytes per second */
-#define DAEMON_UNIT_READ_BURST		65536
 #define DAEMON_SHUTDOWN_LIMIT_MS	3000
 
-struct event *
-daemon_event_new(struct daemon *daemon, int fd, short what,
-    void (*cb)(int, short, void *), void *arg)
-{
-	struct event	*ev;
-
-	if ((ev = event_new(daemon->base, fd, what, cb, arg)) == NULL)
-		return NULL;
-	if (event_priority_set(ev, CONN_PRIORITY_ESTABLISHED) == -1) {
-		event_free(ev);
-		return NULL;
-	}
-	return ev;
-}
-
-struct unit_record *
-daemon_unit_find(struct daemon *daemon, const char *unit_id)
-{
-	const struct registry_unit	*unit;
-
-	if ((unit = registry_unit_find(daemon->registry, unit_id)) == NULL)
-		return NULL;
-	return daemon->records[unit - daemon->registry->units];
-}
-
-int64_t
-daemon_unit_heartbeat_ms(const struct daemon *daemon,
-    const struct unit_record *record)
-{
-	return record->reg->heartbeat_ms > 0 ? record->reg->heartbeat_ms :
-	    daemon->config->heartbeat_ms;
-}
-
-static int
-daemon_load_unit(const char *unit_id, enum store_unit_state state,
-    int64_t last_seen_ms, void *arg)
-{
-	struct daemon		*daemon = arg;
-	struct unit_record	*record;
-
-	if ((record = daemon_unit_find(daemon, unit_id)) != NULL) {
-		record->state = state;
-		record->last_seen_ms = last_seen_ms;
-	}
-	return 0;
-}
-
-struct unit_record *
-unit_record_new(struct daemon *daemon, const struct registry_unit *reg)
-{
-	struct unit_record	*record;
-
-	if ((record = calloc(1, sizeof(*record))) == NULL)
-		return NULL;
-	record->daemon = daemon;
-	record->reg = reg;
-	record->state = STORE_UNIT_UNKNOWN;
-	record->last_seen_ms = -1;
-	return record;
-}
-
 void
-unit_record_free(struct unit_record *record)
+daemon_record_free(struct unit_record *record)
 {
 	if (record == NULL)
 		return;
 	supervise_stop(record);
-	unit_record_commands_free(record);
-	if (record->test_end != NULL)
-		event_free(record->test_end);
-	free(record->alarms);
-	free(record);
-}
-
-static int
-daemon_records_new(struct daemon *daemon, char *err, size_t errlen)
-{
-	size_t	i, count = daemon->registry->unit_count;
-
-	if ((daemon->records = calloc(count ? count : 1,
-	    sizeof(*daemon->records))) == NULL) {
-		snprintf(err, errlen, "out of memory for %zu units", count);
-		return -1;
-	}
-	for (i = 0; i < count; i++)
-		if ((daemon->records[i] = unit_record_new(daemon,
-		    &daemon->registry->units[i])) == NULL) {
-			snprintf(err, errlen, "out of memory for %zu units", count);
-			return -1;
-		}
-	if (store_units_each(daemon->store, daemon_load_unit, daemon) == -1) {
-		snprintf(err, errlen, "reading units: %s",
-		    store_error(daemon->store));
-		return -1;
-	}
-	return 0;
+	command_unit_free(record);
+	stack_unit_free(record);
+	units_record_free(record);
 }
 
 void
 daemon_status(struct daemon *daemon, char *buf, size_t buflen)
 {
-	size_t	i, online = 0;
-
-	for (i = 0; i < daemon->registry->unit_count; i++)
-		if (daemon->records[i]->state == STORE_UNIT_ONLINE)
-			online++;
 	snprintf(buf, buflen, "units online %zu/%zu, open alarms %zu%s%s",
-	    online, daemon->registry->unit_count,
+	    units_online(daemon->units), units_count(daemon->units),
 	    stack_open_count(daemon->stack),
 	    daemon->reload_error[0] ? "; " : "", daemon->reload_error);
+}
+
+/* The counters live in the modules that count them: gather them for a scrape. */
+static void
+daemon_counters(struct daemon *daemon)
+{
+	struct metrics			*m = &daemon->metrics;
+	const struct ingest_counters	*ingest = ingest_counters(daemon->ingest);
+	const struct stack_counters	*stack = stack_counters(daemon->stack);
+	const struct operator_counters	*ops =
+					    operator_link_counters(daemon->operators);
+	struct unit_counters		 units;
+
+	unit_links_counters(daemon->unit_links, &units);
+	m->handshakes_ok = units.handshakes_ok;
+	memcpy(m->refused, units.refused, sizeof(m->refused));
+	memcpy(m->events, ingest->events, sizeof(m->events));
+	m->duplicates = ingest->duplicates;
+	m->commits = ingest->commits;
+	m->commit_errors = ingest->commit_errors;
+	m->ack_latency = ingest->ack_latency;
+	m->commit_latency = ingest->commit_latency;
+	m->escalations = stack->escalations;
+	m->time_to_claim = stack->time_to_claim;
+	m->reloads_ok = daemon->reloads_ok;
+	m->reloads_failed = daemon->reloads_failed;
+	m->operator_logins = ops->logins;
+	m->operator_login_failures = ops->login_failures;
 }
 
 static void
@@ -147,25 +87,22 @@ daemon_gauges(struct metrics_gauges *gauges, void *arg)
 	int		  priority;
 
 	memset(gauges, 0, sizeof(*gauges));
-	gauges->units_registered = daemon->registry->unit_count;
-	for (i = 0; i < daemon->registry->unit_count; i++) {
-		if (daemon->records[i]->state == STORE_UNIT_ONLINE)
-			gauges->units_online++;
-		else if (daemon->records[i]->state == STORE_UNIT_OFFLINE)
-			gauges->units_offline++;
-	}
-	gauges->unit_connections = (size_t)listener_open_count(
-	    daemon->unit_listener);
-	gauges->operator_connections = (size_t)operator_open_count(daemon);
-	gauges->operator_sessions = (size_t)operator_session_count(daemon);
+	gauges->units_registered = units_count(daemon->units);
+	gauges->units_online = units_online(daemon->units);
+	gauges->units_offline = units_offline(daemon->units);
+	gauges->unit_connections = (size_t)unit_links_open_count(
+	    daemon->unit_links);
+	gauges->operator_connections = (size_t)operator_link_open_count(
+	    daemon->operators);
+	gauges->operator_sessions = (size_t)operator_link_sessions(
+	    daemon->operators);
 	count = stack_sorted(daemon->stack, &all);
 	for (i = 0; i < count; i++) {
 		priority = all[i]->priority < 0 ? 0 : all[i]->priority > 9 ? 9 :
 		    all[i]->priority;
 		gauges->alarms_open[priority][all[i]->state == ALARM_CLAIMED]++;
 	}
-	daemon->metrics.refused[METRICS_REFUSED_LIMIT] =
-	    listener_refused_count(daemon->unit_listener);
+	daemon_counters(daemon);
 }
 
 static const char *
@@ -200,13 +137,13 @@ static void
 daemon_shutdown_poll(evutil_socket_t fd, short what, void *arg)
 {
 	struct daemon	*daemon = arg;
-	struct timeval	 tv = { 0, DAEMON_SHUTDOWN_POLL_MS * 1000 };
+	struct timeval	 tv = timenow_tv(DAEMON_SHUTDOWN_POLL_MS);
 
 	(void)fd;
 	(void)what;
 	daemon->stopping += DAEMON_SHUTDOWN_POLL_MS;
-	if ((listener_open_count(daemon->unit_listener) == 0 &&
-	    operator_open_count(daemon) == 0) ||
+	if ((unit_links_open_count(daemon->unit_links) == 0 &&
+	    operator_link_open_count(daemon->operators) == 0) ||
 	    daemon->stopping >= DAEMON_SHUTDOWN_LIMIT_MS) {
 		event_base_loopbreak(daemon->base);
 		return;
@@ -224,14 +161,14 @@ daemon_stop(struct daemon *daemon)
 	log_info("shutting down");
 	(void)notify_send(daemon->notify, "STOPPING=1");
 	daemon->stopping = 1;
-	listener_disable(daemon->unit_listener);
-	operator_shutdown(daemon);
+	unit_links_disable(daemon->unit_links);
+	operator_link_shutdown(daemon->operators);
 	if (ingest_flush(daemon->ingest) == -1)
 		log_error("shutdown: queued events were not stored; units "
 		    "will send them again");
-	for (i = 0; i < daemon->registry->unit_count; i++)
-		supervise_stop(daemon->records[i]);
-	unit_close_all(daemon);
+	for (i = 0; i < units_count(daemon->units); i++)
+		supervise_stop(units_at(daemon->units, i));
+	unit_links_close_all(daemon->unit_links);
 	for (i = 0; i < sizeof(daemon->signals) / sizeof(daemon->signals[0]); i++)
 		event_del(daemon->signals[i]);
 	if (daemon->status_timer != NULL)
@@ -260,10 +197,10 @@ daemon_signal(evutil_socket_t signo, short what, void *arg)
 		(void)notify_send(daemon->notify, "RELOADING=1\nMONOTONIC_USEC=%llu",
 		    (unsigned long long)notify_monotonic_usec());
 		if (daemon_reload(daemon) == 0) {
-			daemon->metrics.reloads_ok++;
+			daemon->reloads_ok++;
 			daemon->reload_error[0] = '\0';
 		} else {
-			daemon->metrics.reloads_failed++;
+			daemon->reloads_failed++;
 			snprintf(daemon->reload_error, sizeof(daemon->reload_error),
 			    "last reload failed, old set-up in force (see log)");
 		}
@@ -271,6 +208,54 @@ daemon_signal(evutil_socket_t signo, short what, void *arg)
 		(void)notify_send(daemon->notify, "READY=1\nSTATUS=%s", status);
 		break;
 	}
+}
+
+/* Stack presence: does the user have a logged-in operator session? */
+static int
+daemon_user_present(const char *user, void *arg)
+{
+	return operator_link_user_sessions(arg, user) > 0;
+}
+
+/* The modules, each given what it uses. */
+static int
+daemon_wire(struct daemon *daemon, char *err, size_t errlen)
+{
+	struct refuge_config	*config = daemon->config;
+	struct operator_deps	 deps;
+
+	if ((daemon->feed = feed_new()) == NULL ||
+	    (daemon->command = command_new(daemon->base, daemon->store,
+	    daemon->feed, config->command_timeout_ms, daemon->started_ms)) ==
+	    NULL ||
+	    (daemon->stack = stack_new(daemon->base, daemon->store,
+	    daemon->units, daemon->feed, config, daemon->registry)) == NULL ||
+	    (daemon->ingest = ingest_new(daemon->base, daemon->store,
+	    daemon->stack, daemon->feed, daemon->registry)) == NULL ||
+	    (daemon->supervise = supervise_new(daemon->base, daemon->units,
+	    daemon->ingest, config)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	if (stack_load(daemon->stack, err, errlen) == -1)
+		return -1;
+	if ((daemon->unit_links = unit_links_new(daemon->base, config,
+	    daemon->tls, daemon->units, daemon->ingest, daemon->supervise,
+	    daemon->command, err, errlen)) == NULL)
+		return -1;
+	/* Operators are told of a change before activation acts on it. */
+	deps = (struct operator_deps){ daemon->base, config, daemon->registry,
+	    daemon->tls, daemon->store, daemon->units, daemon->stack,
+	    daemon->command, daemon->feed };
+	if ((daemon->operators = operator_link_new(&deps, err, errlen)) == NULL)
+		return -1;
+	stack_set_presence(daemon->stack, daemon_user_present, daemon->operators);
+	if ((daemon->activate = activate_new(daemon->feed, daemon->units,
+	    daemon->command)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	return 0;
 }
 
 struct daemon *
@@ -291,11 +276,9 @@ daemon_new(struct refuge_config *config, struct registry *registry, char *err,
 	daemon->registry = registry;
 	daemon->started_ms = timenow_wall_ms();
 	metrics_init(&daemon->metrics, daemon->started_ms);
-	daemon->started_mono_ms = timenow_mono_ms();
-	LIST_INIT(&daemon->unit_sessions);
 	/*
-	 * Two priorities: established links and the commit run first (0);
-	 * accepts, TLS handshakes and timers after (1), so a flood of new
+	 * Two priorities: established links, timers and the commit run first
+	 * (0); accepts and TLS handshakes after (1), so a flood of new
 	 * connections cannot hold back a button press on an open link.
 	 */
 	if ((daemon->base = event_base_new()) == NULL ||
@@ -305,27 +288,11 @@ daemon_new(struct refuge_config *config, struct registry *registry, char *err,
 	}
 	if ((daemon->store = store_open(config->database, err, errlen)) == NULL ||
 	    (daemon->tls = tlsctx_new(config, err, errlen)) == NULL ||
-	    daemon_records_new(daemon, err, errlen) == -1)
-		goto fail;
-	/* A Help Point sends a few lines a minute; a link reading more is a fault. */
-	daemon->unit_rate = conn_rate_new(DAEMON_UNIT_READ_RATE,
-	    DAEMON_UNIT_READ_BURST);
-	if (daemon->unit_rate == NULL ||
-	    (daemon->ingest = ingest_new(daemon)) == NULL ||
-	    (daemon->stack = stack_new(daemon)) == NULL) {
-		snprintf(err, errlen, "out of memory");
-		goto fail;
-	}
-	if (stack_load(daemon->stack, err, errlen) == -1)
-		goto fail;
-	daemon->unit_listener = listener_new(daemon->base, "units",
-	    config->listen_units, config->connections_per_address,
-	    config->max_connections, unit_accept, daemon, err, errlen);
-	if (daemon->unit_listener == NULL || operator_start(daemon, err,
-	    errlen) == -1)
+	    (daemon->units = units_new(registry, daemon->store, err,
+	    errlen)) == NULL || daemon_wire(daemon, err, errlen) == -1)
 		goto fail;
 	for (i = 0; i < sizeof(signals) / sizeof(signals[0]); i++) {
-		daemon->signals[i] = daemon_event_new(daemon, signals[i],
+		daemon->signals[i] = loop_event_new(daemon->base, signals[i],
 		    EV_SIGNAL | EV_PERSIST, daemon_signal, daemon);
 		if (daemon->signals[i] == NULL ||
 		    evsignal_add(daemon->signals[i], NULL) == -1) {
@@ -333,7 +300,7 @@ daemon_new(struct refuge_config *config, struct registry *registry, char *err,
 			goto fail;
 		}
 	}
-	if (supervise_start(daemon) == -1) {
+	if (supervise_start(daemon->supervise) == -1) {
 		snprintf(err, errlen, "out of memory for supervision timers");
 		goto fail;
 	}
@@ -345,7 +312,7 @@ daemon_new(struct refuge_config *config, struct registry *registry, char *err,
 	if ((daemon->notify = notify_open(err, errlen)) == NULL && err[0] != '\0')
 		goto fail;
 	daemon->watchdog_usec = notify_watchdog_usec();
-	if ((daemon->status_timer = daemon_event_new(daemon, -1, EV_PERSIST,
+	if ((daemon->status_timer = loop_event_new(daemon->base, -1, EV_PERSIST,
 	    daemon_status_tick, daemon)) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		goto fail;
@@ -364,8 +331,8 @@ daemon_run(struct daemon *daemon)
 	uint64_t	period_usec = DAEMON_STATUS_MS * 1000ULL;
 	struct timeval	tv;
 
-	listener_address(daemon->unit_listener, units, sizeof(units));
-	operator_address(daemon, operators, sizeof(operators));
+	unit_links_address(daemon->unit_links, units, sizeof(units));
+	operator_link_address(daemon->operators, operators, sizeof(operators));
 	metrics[0] = '\0';
 	if (daemon->metrics_server != NULL) {
 		memcpy(metrics, " metrics=", 10);
@@ -373,14 +340,13 @@ daemon_run(struct daemon *daemon)
 		    sizeof(metrics) - 9);
 	}
 	log_info("ready units=%s operators=%s%s registry=%zu units", units,
-	    operators, metrics, daemon->registry->unit_count);
+	    operators, metrics, units_count(daemon->units));
 	daemon_status(daemon, status, sizeof(status));
 	(void)notify_send(daemon->notify, "READY=1\nSTATUS=%s", status);
 	/* The watchdog is fed at half its interval, from the loop itself. */
 	if (daemon->watchdog_usec > 0 && daemon->watchdog_usec / 2 < period_usec)
 		period_usec = daemon->watchdog_usec / 2;
-	tv.tv_sec = (time_t)(period_usec / 1000000);
-	tv.tv_usec = (suseconds_t)(period_usec % 1000000);
+	tv = timenow_tv((int64_t)(period_usec / 1000));
 	event_add(daemon->status_timer, &tv);
 	if (event_base_dispatch(daemon->base) == -1) {
 		log_error("event loop failed");
@@ -392,7 +358,8 @@ daemon_run(struct daemon *daemon)
 void
 daemon_free(struct daemon *daemon)
 {
-	size_t	i;
+	struct unit_record	*record;
+	size_t			 i;
 
 	if (daemon == NULL)
 		return;
@@ -403,20 +370,27 @@ daemon_free(struct daemon *daemon)
 		event_free(daemon->status_timer);
 	metrics_server_free(daemon->metrics_server);
 	notify_close(daemon->notify);
+	operator_link_free(daemon->operators);
+	unit_links_free(daemon->unit_links);
+	activate_free(daemon->activate);
+	if (daemon->units != NULL)
+		for (i = 0; i < units_count(daemon->units); i++) {
+			record = units_at(daemon->units, i);
+			supervise_stop(record);
+			command_unit_free(record);
+			stack_unit_free(record);
+		}
+	supervise_free(daemon->supervise);
 	stack_free(daemon->stack);
-	if (daemon->records != NULL)
-		for (i = 0; i < daemon->registry->unit_count; i++)
-			unit_record_free(daemon->records[i]);
-	operator_free_all(daemon);
-	listener_free(daemon->unit_listener);
 	ingest_free(daemon->ingest);
-	free(daemon->records);
+	command_free(daemon->command);
+	feed_free(daemon->feed);
+	units_free(daemon->units);
 	registry_free(daemon->registry);
 	config_free(daemon->config);
 	tlsctx_free(daemon->tls);
 	store_close(daemon->store);
 	if (daemon->base != NULL)
 		event_base_free(daemon->base);
-	conn_rate_free(daemon->unit_rate);
 	free(daemon);
 }

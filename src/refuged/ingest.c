@@ -15,14 +15,16 @@
 
 #include <event2/event.h>
 
-#include "refuge/conn.h"
-#include "refuge/daemon.h"
+#include "refuge/feed.h"
 #include "refuge/ingest.h"
 #include "refuge/line.h"
+#include "refuge/link.h"
 #include "refuge/log.h"
-#include "refuge/operator.h"
+#include "refuge/loop.h"
+#include "refuge/registry.h"
 #include "refuge/stack.h"
-#include "refuge/unit.h"
+#include "refuge/timenow.h"
+#include "refuge/units.h"
 
 #define INGEST_RETRY_MS		1000
 #define INGEST_URGENT_SPLIT	32
@@ -37,7 +39,7 @@ enum ingest_kind {
 
 struct ingest_item {
 	enum ingest_kind	 kind;
-	struct unit_session	*session;	/* EVENT from a unit; NULL once gone */
+	struct link		*link;		/* EVENT from a unit; NULL once gone */
 	struct unit_record	*record;
 	int			 from_receiver;
 	int			 inserted;	/* a new row, not a retransmission */
@@ -53,7 +55,12 @@ struct ingest_item {
 };
 
 struct ingest {
-	struct daemon		*daemon;
+	struct store		*store;
+	struct stack		*stack;
+	struct feed		*feed;
+	const struct registry	*registry;
+	struct ingest_counters	 counters;
+	uint64_t		 next_receiver_event;
 	struct event		*commit;
 	struct event		*retry;
 	struct ingest_item	*items;
@@ -68,7 +75,7 @@ static void	ingest_commit_cb(evutil_socket_t, short, void *);
 int
 ingest_failing(struct ingest *ingest)
 {
-	struct store	*store = ingest->daemon->store;
+	struct store	*store = ingest->store;
 
 	/*
 	 * Nothing to store may follow a failure for long: try an empty write,
@@ -86,21 +93,39 @@ ingest_failing(struct ingest *ingest)
 }
 
 struct ingest *
-ingest_new(struct daemon *daemon)
+ingest_new(struct event_base *base, struct store *store, struct stack *stack,
+    struct feed *feed, const struct registry *registry)
 {
 	struct ingest	*ingest;
 
 	if ((ingest = calloc(1, sizeof(*ingest))) == NULL)
 		return NULL;
-	ingest->daemon = daemon;
+	ingest->store = store;
+	ingest->stack = stack;
+	ingest->feed = feed;
+	ingest->registry = registry;
+	metrics_histogram_latency(&ingest->counters.ack_latency);
+	metrics_histogram_latency(&ingest->counters.commit_latency);
 	/* Same priority as the reads: it runs after those already active. */
-	ingest->commit = daemon_event_new(daemon, -1, 0, ingest_commit_cb, ingest);
-	ingest->retry = daemon_timer_new(daemon, ingest_commit_cb, ingest);
+	ingest->commit = loop_event_new(base, -1, 0, ingest_commit_cb, ingest);
+	ingest->retry = loop_timer_new(base, ingest_commit_cb, ingest);
 	if (ingest->commit == NULL || ingest->retry == NULL) {
 		ingest_free(ingest);
 		return NULL;
 	}
 	return ingest;
+}
+
+void
+ingest_reconfigure(struct ingest *ingest, const struct registry *registry)
+{
+	ingest->registry = registry;
+}
+
+const struct ingest_counters *
+ingest_counters(const struct ingest *ingest)
+{
+	return &ingest->counters;
 }
 
 void
@@ -154,7 +179,7 @@ ingest_add(struct ingest *ingest, enum ingest_kind kind,
 }
 
 int
-ingest_unit_event(struct ingest *ingest, struct unit_session *session,
+ingest_unit_event(struct ingest *ingest, struct link *link,
     struct unit_record *record, const char *event_id, enum evtype type,
     int64_t unit_time_ms, const char *attributes)
 {
@@ -162,7 +187,7 @@ ingest_unit_event(struct ingest *ingest, struct unit_session *session,
 
 	if ((item = ingest_add(ingest, INGEST_EVENT, record)) == NULL)
 		return -1;
-	item->session = session;
+	item->link = link;
 	item->type = type;
 	item->unit_time_ms = unit_time_ms;
 	snprintf(item->event_id, sizeof(item->event_id), "%s", event_id);
@@ -183,7 +208,7 @@ ingest_receiver_event(struct ingest *ingest, struct unit_record *record,
 	/* Unique per unit for ever: receiver time plus a per-process counter. */
 	snprintf(item->event_id, sizeof(item->event_id), "rx-%lld-%llu",
 	    (long long)item->received_ms,
-	    (unsigned long long)ingest->daemon->next_receiver_event++);
+	    (unsigned long long)ingest->next_receiver_event++);
 	return 0;
 }
 
@@ -225,18 +250,19 @@ ingest_unit_attributes(struct ingest *ingest, struct unit_record *record,
 }
 
 void
-ingest_forget_session(struct ingest *ingest, struct unit_session *session)
+ingest_forget_link(struct ingest *ingest, struct link *link)
 {
 	size_t	i;
 
 	for (i = 0; i < ingest->count; i++)
-		if (ingest->items[i].session == session)
-			ingest->items[i].session = NULL;
+		if (ingest->items[i].link == link)
+			ingest->items[i].link = NULL;
 }
 
 static int
-ingest_store_item(struct store *store, struct ingest_item *item)
+ingest_store_item(struct ingest *ingest, struct ingest_item *item)
 {
+	struct store		*store = ingest->store;
 	struct store_event	 event;
 	const char		*unit_id = item->record->reg->id;
 	int64_t			 row_id;
@@ -247,7 +273,7 @@ ingest_store_item(struct store *store, struct ingest_item *item)
 		event.unit_id = unit_id;
 		event.unit_event_id = item->event_id;
 		event.type = item->type;
-		event.priority = item->record->daemon->registry->priorities[item->type];
+		event.priority = ingest->registry->priorities[item->type];
 		event.from_receiver = item->from_receiver;
 		event.unit_time_ms = item->unit_time_ms;
 		event.received_ms = item->received_ms;
@@ -255,8 +281,7 @@ ingest_store_item(struct store *store, struct ingest_item *item)
 		if (store_event_insert(store, &event, &inserted, &row_id) == -1)
 			return -1;
 		item->inserted = inserted;
-		if (inserted && stack_event(item->record->daemon->stack,
-		    item->record, item->type, row_id, item->received_ms) == -1)
+		if (inserted && stack_event(ingest->stack, item->record, item->type, row_id, item->received_ms) == -1)
 			return -1;
 		return store_unit_set_seen(store, unit_id, item->received_ms);
 	case INGEST_STATE:
@@ -281,7 +306,7 @@ static int
 ingest_urgent(const struct ingest *ingest, const struct ingest_item *item)
 {
 	return item->kind == INGEST_EVENT &&
-	    ingest->daemon->registry->priorities[item->type] == 1;
+	    ingest->registry->priorities[item->type] == 1;
 }
 
 static int
@@ -296,17 +321,21 @@ ingest_takes(const struct ingest *ingest, const struct ingest_item *item,
 static void
 ingest_committed(struct ingest *ingest, enum ingest_pass pass)
 {
-	struct metrics		*metrics = &ingest->daemon->metrics;
+	struct ingest_counters	*counters = &ingest->counters;
 	struct ingest_item	*item;
+	struct change		 change;
 	size_t			 i;
 
-	stack_batch_commit(ingest->daemon->stack);
+	stack_batch_commit(ingest->stack);
 	for (i = 0; i < ingest->count; i++) {
 		item = &ingest->items[i];
-		if (item->kind == INGEST_STATE && ingest_takes(ingest, item, pass))
-			operator_push(ingest->daemon, "UNIT %s %s",
-			    item->record->reg->id,
-			    store_unit_state_name(item->state));
+		if (item->kind != INGEST_STATE || !ingest_takes(ingest, item, pass))
+			continue;
+		memset(&change, 0, sizeof(change));
+		change.kind = CHANGE_UNIT_STATE;
+		change.unit_id = item->record->reg->id;
+		change.state = store_unit_state_name(item->state);
+		feed_publish(ingest->feed, &change);
 	}
 	for (i = 0; i < ingest->count; i++) {
 		item = &ingest->items[i];
@@ -316,12 +345,12 @@ ingest_committed(struct ingest *ingest, enum ingest_pass pass)
 		if (item->kind != INGEST_EVENT)
 			continue;
 		if (item->inserted)
-			metrics->events[item->type]++;
+			counters->events[item->type]++;
 		else
-			metrics->duplicates++;
-		if (item->session != NULL) {
-			unit_session_ack(item->session, item->event_id);
-			metrics_observe(&metrics->ack_latency,
+			counters->duplicates++;
+		if (item->link != NULL) {
+			link_ack(item->link, item->event_id);
+			metrics_observe(&counters->ack_latency,
 			    (timenow_mono_us() - item->queued_us) / 1e6);
 		}
 		if (!item->inserted)
@@ -332,36 +361,36 @@ ingest_committed(struct ingest *ingest, enum ingest_pass pass)
 			    item->record->reg->id, item->event_id,
 			    evtype_name(item->type));
 	}
-	stack_batch_finish(ingest->daemon->stack);
+	stack_batch_finish(ingest->stack);
 }
 
 static int
 ingest_commit(struct ingest *ingest, enum ingest_pass pass)
 {
-	struct store	*store = ingest->daemon->store;
-	struct metrics	*metrics = &ingest->daemon->metrics;
-	int64_t		 began_us = timenow_mono_us();
+	struct store		*store = ingest->store;
+	struct ingest_counters	*counters = &ingest->counters;
+	int64_t			 began_us = timenow_mono_us();
 	size_t		 i;
 
 	if (store_begin(store) == -1)
 		goto fail;
 	for (i = 0; i < ingest->count; i++)
 		if (ingest_takes(ingest, &ingest->items[i], pass) &&
-		    ingest_store_item(store, &ingest->items[i]) == -1)
+		    ingest_store_item(ingest, &ingest->items[i]) == -1)
 			goto fail;
 	if (store_commit(store, NULL, NULL) == -1)
 		goto fail;
-	metrics->commits++;
-	metrics_observe(&metrics->commit_latency,
+	counters->commits++;
+	metrics_observe(&counters->commit_latency,
 	    (timenow_mono_us() - began_us) / 1e6);
 	ingest_committed(ingest, pass);
 	return 0;
 fail:
 	log_error("store: write failed, nothing acknowledged, will retry: %s",
 	    store_error(store));
-	metrics->commit_errors++;
+	counters->commit_errors++;
 	store_rollback(store);
-	stack_batch_abort(ingest->daemon->stack);
+	stack_batch_abort(ingest->stack);
 	return -1;
 }
 
@@ -389,7 +418,6 @@ ingest_compact(struct ingest *ingest, int failed)
 int
 ingest_flush(struct ingest *ingest)
 {
-	struct timeval	retry = { INGEST_RETRY_MS / 1000, 0 };
 	size_t		i, urgent = 0, total = ingest->count;
 	int		rc;
 
@@ -414,7 +442,7 @@ ingest_flush(struct ingest *ingest)
 		evtimer_del(ingest->retry);
 	if (rc == -1) {
 		if (ingest->count > 0 && !evtimer_pending(ingest->retry, NULL))
-			evtimer_add(ingest->retry, &retry);
+			loop_timer_add(ingest->retry, INGEST_RETRY_MS);
 		return -1;
 	}
 	log_debug("ingest: committed %zu items%s", total,

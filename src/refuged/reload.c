@@ -8,16 +8,20 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "refuge/activate.h"
+#include "refuge/command.h"
 #include "refuge/daemon.h"
 #include "refuge/diag.h"
+#include "refuge/feed.h"
 #include "refuge/ingest.h"
-#include "refuge/listener.h"
+#include "refuge/link.h"
 #include "refuge/log.h"
 #include "refuge/operator.h"
 #include "refuge/stack.h"
 #include "refuge/supervise.h"
 #include "refuge/tlsctx.h"
 #include "refuge/unit.h"
+#include "refuge/units.h"
 
 static int
 reload_same(const char *a, const char *b)
@@ -53,32 +57,61 @@ reload_log_diag(const struct diag *d)
 		log_error("reload: (more errors not shown)");
 }
 
-/* Matches the new registry's units to the running records; NULL on no memory. */
+/*
+ * Matches the new registry's units to the running records; NULL on no
+ * memory. A new unit's supervision timer is made (and armed) here, while
+ * failing is still allowed.
+ */
 static struct unit_record **
 reload_records(struct daemon *daemon, const struct registry *registry)
 {
-	struct unit_record	**records, *old;
+	struct unit_record	**records;
 	size_t			  i;
 
-	if ((records = calloc(registry->unit_count ? registry->unit_count : 1,
-	    sizeof(*records))) == NULL)
+	if ((records = units_match(daemon->units, registry)) == NULL)
 		return NULL;
-	for (i = 0; i < registry->unit_count; i++) {
-		if ((old = daemon_unit_find(daemon, registry->units[i].id)) != NULL)
-			records[i] = old;
-		/* A new unit's supervision timer is made (and armed) here, while failing is still allowed. */
-		else if ((records[i] = unit_record_new(daemon,
-		    &registry->units[i])) == NULL || supervise_add(records[i]) == -1)
+	for (i = 0; i < registry->unit_count; i++)
+		if (units_is_new(records[i], registry, i) &&
+		    supervise_add(daemon->supervise, records[i]) == -1)
 			goto fail;
-	}
 	return records;
 fail:
 	/* Free only the records made here, never the running ones. */
 	for (i = 0; i < registry->unit_count; i++)
-		if (records[i] != NULL && records[i]->reg == &registry->units[i])
-			unit_record_free(records[i]);
+		if (units_is_new(records[i], registry, i))
+			daemon_record_free(records[i]);
 	free(records);
 	return NULL;
+}
+
+/* After the registry changed: links whose credentials no longer hold end. */
+static void
+reload_recheck(struct unit_record *record)
+{
+	size_t	i;
+
+	/* A recheck may close the link: walk from the end. */
+	for (i = record->link_count; i > 0; i--)
+		if (i - 1 < record->link_count)
+			link_recheck(record->links[i - 1]);
+}
+
+/* Every module that holds the configuration, the registry or the units. */
+static void
+reload_reconfigure(struct daemon *daemon)
+{
+	struct refuge_config	*config = daemon->config;
+
+	ingest_reconfigure(daemon->ingest, daemon->registry);
+	stack_reconfigure(daemon->stack, daemon->units, config,
+	    daemon->registry);
+	supervise_reconfigure(daemon->supervise, daemon->units, config);
+	command_reconfigure(daemon->command, config->command_timeout_ms);
+	activate_reconfigure(daemon->activate, daemon->units);
+	unit_links_reconfigure(daemon->unit_links, config, daemon->tls,
+	    daemon->units);
+	operator_link_reconfigure(daemon->operators, config, daemon->registry,
+	    daemon->tls, daemon->units);
 }
 
 int
@@ -87,7 +120,8 @@ daemon_reload(struct daemon *daemon)
 	struct refuge_config	 *config = NULL;
 	struct registry		 *registry = NULL, *old_registry;
 	struct tlsctx		 *tls = NULL;
-	struct unit_record	**records = NULL, **old_records, *record;
+	struct unit_record	**records = NULL, *record;
+	struct change		  change;
 	struct diag		  d;
 	char			  err[512];
 	size_t			  i, added = 0, removed = 0;
@@ -116,18 +150,20 @@ daemon_reload(struct daemon *daemon)
 
 	/* From here on nothing fails. */
 	reload_warn_fixed(daemon->config, config);
-	for (i = 0; i < daemon->registry->unit_count; i++) {
-		record = daemon->records[i];
+	for (i = 0; i < units_count(daemon->units); i++) {
+		record = units_at(daemon->units, i);
 		if (registry_unit_find(registry, record->reg->id) != NULL)
 			continue;
-		unit_record_disconnect(record, "removed from the registry");
-		unit_record_commands_fail(record, "unit removed from the registry");
-		unit_record_free(record);
+		units_disconnect(record, "removed from the registry");
+		command_unit_fail(daemon->command, record,
+		    "unit removed from the registry");
+		daemon_record_free(record);
 		removed++;
 	}
+	old_registry = daemon->registry;
 	for (i = 0; i < registry->unit_count; i++) {
 		record = records[i];
-		if (record->reg == &registry->units[i]) {
+		if (units_is_new(record, registry, i)) {
 			stack_unit_added(daemon->stack, record);
 			added++;
 			continue;
@@ -138,27 +174,25 @@ daemon_reload(struct daemon *daemon)
 			stack_test_set(daemon->stack, record,
 			    record->reg->on_test_until_ms);
 	}
-	old_records = daemon->records;
-	old_registry = daemon->registry;
-	daemon->records = records;
+	units_install(daemon->units, registry, records);
 	daemon->registry = registry;
-	free(old_records);
 	registry_free(old_registry);
 	tlsctx_free(daemon->tls);
 	daemon->tls = tls;
 	config_free(daemon->config);
 	daemon->config = config;
-	listener_set_limits(daemon->unit_listener, config->connections_per_address,
-	    config->max_connections);
+	reload_reconfigure(daemon);
 	log_set_level(daemon->verbose ? CONFIG_LOG_DEBUG : config->log_level);
 
 	/* Links whose certificate was revoked, or whose key no longer matches. */
 	for (i = 0; i < registry->unit_count; i++)
-		unit_record_recheck(records[i]);
-	operator_registry_changed(daemon);
+		reload_recheck(records[i]);
 	log_info("reload: %zu units (%zu added, %zu removed)",
 	    registry->unit_count, added, removed);
-	operator_push(daemon, "RELOADED units=%zu", registry->unit_count);
+	memset(&change, 0, sizeof(change));
+	change.kind = CHANGE_RELOADED;
+	change.units = registry->unit_count;
+	feed_publish(daemon->feed, &change);
 	diag_clear(&d);
 	return 0;
 fail:

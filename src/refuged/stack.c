@@ -2,8 +2,8 @@
  * The alarm stack. Alarms live in an alarmq (priority order, id index) and
  * in their unit's open list; both point at the same heap-allocated struct,
  * freed when the alarm is resolved. A batch from ingest keeps a journal of
- * what it changed in memory and the pushes it owes: commit sends the pushes,
- * abort walks the journal backwards.
+ * what it changed in memory and the changes it owes the feed: commit
+ * publishes them, abort walks the journal backwards.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,28 +12,88 @@
 #include <event2/event.h>
 
 #include "refuge/alarmq.h"
-#include "refuge/daemon.h"
+#include "refuge/config.h"
+#include "refuge/feed.h"
 #include "refuge/log.h"
-#include "refuge/operator.h"
+#include "refuge/loop.h"
+#include "refuge/registry.h"
 #include "refuge/stack.h"
+#include "refuge/store.h"
+#include "refuge/timenow.h"
+#include "refuge/units.h"
 #include "stack_internal.h"
 
 struct stack *
-stack_new(struct daemon *daemon)
+stack_new(struct event_base *base, struct store *store, struct units *units,
+    struct feed *feed, const struct refuge_config *config,
+    const struct registry *registry)
 {
 	struct stack	*stack;
 
 	if ((stack = calloc(1, sizeof(*stack))) == NULL)
 		return NULL;
-	stack->daemon = daemon;
+	stack->base = base;
+	stack->store = store;
+	stack->units = units;
+	stack->feed = feed;
+	stack->config = config;
+	stack->registry = registry;
+	stack->started_mono_ms = timenow_mono_ms();
+	metrics_histogram_claim(&stack->counters.time_to_claim);
 	stack->next_seq = 1;
 	if ((stack->queue = alarmq_new()) == NULL ||
-	    (stack->escalation = daemon_event_new(daemon, -1, EV_PERSIST,
+	    (stack->escalation = loop_event_new(base, -1, EV_PERSIST,
 	    stack_escalation_tick, stack)) == NULL) {
 		stack_free(stack);
 		return NULL;
 	}
 	return stack;
+}
+
+void
+stack_set_presence(struct stack *stack, stack_presence_fn *present, void *arg)
+{
+	stack->present = present;
+	stack->present_arg = arg;
+}
+
+void
+stack_reconfigure(struct stack *stack, struct units *units,
+    const struct refuge_config *config, const struct registry *registry)
+{
+	stack->units = units;
+	stack->config = config;
+	stack->registry = registry;
+}
+
+const struct stack_counters *
+stack_counters(const struct stack *stack)
+{
+	return &stack->counters;
+}
+
+const char *
+stack_unit_name(struct stack *stack, const char *unit_id)
+{
+	struct unit_record	*record;
+
+	record = units_find(stack->units, unit_id);
+	return record != NULL ? record->reg->name : "";
+}
+
+void
+stack_publish(struct stack *stack, enum change_kind kind,
+    const struct alarm *alarm, const char *user)
+{
+	struct change	change;
+
+	memset(&change, 0, sizeof(change));
+	change.kind = kind;
+	change.alarm = alarm;
+	change.unit_id = alarm->unit_id;
+	change.unit_name = stack_unit_name(stack, alarm->unit_id);
+	change.user = user;
+	feed_publish(stack->feed, &change);
 }
 
 void
@@ -134,7 +194,7 @@ stack_delete(struct stack *stack, struct alarm *alarm)
 	struct unit_record	*record;
 
 	alarmq_remove(stack->queue, alarm);
-	if ((record = daemon_unit_find(stack->daemon, alarm->unit_id)) != NULL)
+	if ((record = units_find(stack->units, alarm->unit_id)) != NULL)
 		stack_unit_remove(record, alarm);
 	free(alarm);
 }
@@ -146,7 +206,7 @@ stack_load_alarm(const struct alarm *stored, void *arg)
 	struct unit_record	*record;
 	struct alarm		*alarm;
 
-	if ((record = daemon_unit_find(stack->daemon, stored->unit_id)) == NULL) {
+	if ((record = units_find(stack->units, stored->unit_id)) == NULL) {
 		log_warnx("alarm %lld of unit %s, which is no longer registered, "
 		    "stays in the store only", (long long)stored->id,
 		    stored->unit_id);
@@ -164,7 +224,7 @@ stack_load_test(const char *unit_id, int64_t until_ms, void *arg)
 	struct stack		*stack = arg;
 	struct unit_record	*record;
 
-	if ((record = daemon_unit_find(stack->daemon, unit_id)) != NULL)
+	if ((record = units_find(stack->units, unit_id)) != NULL)
 		record->test_until_ms = until_ms;
 	return 0;
 }
@@ -172,23 +232,24 @@ stack_load_test(const char *unit_id, int64_t until_ms, void *arg)
 int
 stack_load(struct stack *stack, char *err, size_t errlen)
 {
-	struct daemon	*daemon = stack->daemon;
-	struct timeval	 tick = { STACK_ESCALATION_TICK_MS / 1000, 0 };
-	int64_t		 now = timenow_wall_ms();
-	size_t		 i;
+	struct timeval		 tick = timenow_tv(STACK_ESCALATION_TICK_MS);
+	struct unit_record	*record;
+	int64_t			 now = timenow_wall_ms();
+	size_t			 i;
 
-	for (i = 0; i < daemon->registry->unit_count; i++)
-		daemon->records[i]->test_until_ms =
-		    daemon->registry->units[i].on_test_until_ms;
-	if (store_alarms_open_each(daemon->store, stack_load_alarm, stack) == -1 ||
-	    store_tests_each(daemon->store, stack_load_test, stack) == -1) {
+	for (i = 0; i < units_count(stack->units); i++) {
+		record = units_at(stack->units, i);
+		record->test_until_ms = record->reg->on_test_until_ms;
+	}
+	if (store_alarms_open_each(stack->store, stack_load_alarm, stack) == -1 ||
+	    store_tests_each(stack->store, stack_load_test, stack) == -1) {
 		snprintf(err, errlen, "loading open alarms: %s",
-		    store_error(daemon->store));
+		    store_error(stack->store));
 		return -1;
 	}
-	for (i = 0; i < daemon->registry->unit_count; i++)
-		if (daemon->records[i]->test_until_ms > now)
-			stack_test_arm(stack, daemon->records[i], now);
+	for (i = 0; i < units_count(stack->units); i++)
+		if (units_at(stack->units, i)->test_until_ms > now)
+			stack_test_arm(stack, units_at(stack->units, i), now);
 	if (event_add(stack->escalation, &tick) == -1) {
 		snprintf(err, errlen, "cannot start the escalation timer");
 		return -1;
@@ -226,13 +287,12 @@ static int
 stack_raise(struct stack *stack, struct unit_record *record, enum evtype type,
     int64_t event_row_id, int64_t received_ms)
 {
-	struct daemon	*daemon = stack->daemon;
 	struct alarm	*alarm;
 	char		 detail[160];
 
 	if ((alarm = calloc(1, sizeof(*alarm))) == NULL)
 		return -1;
-	alarm->priority = daemon->registry->priorities[type];
+	alarm->priority = stack->registry->priorities[type];
 	alarm->state = ALARM_QUEUED;
 	alarm->type = type;
 	snprintf(alarm->unit_id, sizeof(alarm->unit_id), "%s", record->reg->id);
@@ -243,8 +303,8 @@ stack_raise(struct stack *stack, struct unit_record *record, enum evtype type,
 	alarm->last_escalated_ms = -1;
 	snprintf(detail, sizeof(detail), "type=%s unit=%s prio=%d",
 	    evtype_name(type), alarm->unit_id, alarm->priority);
-	if (store_alarm_insert(daemon->store, alarm, event_row_id) == -1 ||
-	    store_audit_append(daemon->store, received_ms, "", alarm->id, "raise",
+	if (store_alarm_insert(stack->store, alarm, event_row_id) == -1 ||
+	    store_audit_append(stack->store, received_ms, "", alarm->id, "raise",
 	    detail) == -1) {
 		free(alarm);
 		return -1;
@@ -262,8 +322,8 @@ int
 stack_event(struct stack *stack, struct unit_record *record, enum evtype type,
     int64_t event_row_id, int64_t received_ms)
 {
-	struct daemon		*daemon = stack->daemon;
-	const int		*priorities = daemon->registry->priorities;
+	struct store		*store = stack->store;
+	const int		*priorities = stack->registry->priorities;
 	struct alarm		*open = NULL;
 	enum alarm_effect	 effect;
 	char			 detail[96];
@@ -284,8 +344,8 @@ stack_event(struct stack *stack, struct unit_record *record, enum evtype type,
 		old = open->count++;
 		snprintf(detail, sizeof(detail), "type=%s count=%d",
 		    evtype_name(type), open->count);
-		if (store_alarm_attach(daemon->store, open, event_row_id, -1) == -1 ||
-		    store_audit_append(daemon->store, received_ms, "", open->id,
+		if (store_alarm_attach(store, open, event_row_id, -1) == -1 ||
+		    store_audit_append(store, received_ms, "", open->id,
 		    "repeat", detail) == -1 ||
 		    stack_journal(stack, STACK_REPEATED, open, record, type,
 		    old) == -1) {
@@ -297,9 +357,9 @@ stack_event(struct stack *stack, struct unit_record *record, enum evtype type,
 		old = open->restored;
 		open->restored = 1;
 		snprintf(detail, sizeof(detail), "type=%s", evtype_name(type));
-		if (store_alarm_attach(daemon->store, open, event_row_id,
+		if (store_alarm_attach(store, open, event_row_id,
 		    received_ms) == -1 ||
-		    store_audit_append(daemon->store, received_ms, "", open->id,
+		    store_audit_append(store, received_ms, "", open->id,
 		    "restore", detail) == -1 ||
 		    stack_journal(stack, STACK_RESTORED, open, record, type,
 		    old) == -1) {
@@ -339,9 +399,16 @@ stack_batch_abort(struct stack *stack)
 void
 stack_batch_commit(struct stack *stack)
 {
-	struct stack_change	*change;
-	size_t			 i;
-	int			 pass;
+	static const enum change_kind	 kinds[] = {
+		[STACK_RAISED] = CHANGE_RAISED,
+		[STACK_REPEATED] = CHANGE_REPEATED,
+		[STACK_RESTORED] = CHANGE_RESTORED,
+		[STACK_TESTSIGNAL] = CHANGE_TESTSIGNAL
+	};
+	struct stack_change		*change;
+	struct change			 testsignal;
+	size_t				 i;
+	int				 pass;
 
 	/* Priority-1 alarms go out before anything else of the batch. */
 	for (pass = 0; pass < 2; pass++)
@@ -350,27 +417,25 @@ stack_batch_commit(struct stack *stack)
 			if ((change->alarm != NULL &&
 			    change->alarm->priority == 1) != (pass == 0))
 				continue;
-			if (change->kind == STACK_TESTSIGNAL)
-				operator_push(stack->daemon, "TESTSIGNAL %s %s",
-				    change->record->reg->id,
-				    evtype_name(change->type));
-			else
-				operator_push_alarm(stack->daemon, change->alarm);
+			if (change->kind != STACK_TESTSIGNAL) {
+				stack_publish(stack, kinds[change->kind],
+				    change->alarm, NULL);
+				continue;
+			}
+			memset(&testsignal, 0, sizeof(testsignal));
+			testsignal.kind = CHANGE_TESTSIGNAL;
+			testsignal.unit_id = change->record->reg->id;
+			testsignal.unit_name = change->record->reg->name;
+			testsignal.type = change->type;
+			feed_publish(stack->feed, &testsignal);
 		}
 }
 
 void
 stack_batch_finish(struct stack *stack)
 {
-	struct stack_change	*change;
-	size_t			 i;
-
-	for (i = 0; i < stack->change_count; i++) {
-		change = &stack->changes[i];
-		if (change->kind == STACK_RAISED && change->type == EVTYPE_BUTTON)
-			stack_activate(stack, change->record, change->alarm);
-	}
 	stack->change_count = 0;
+	feed_settle(stack->feed);
 }
 
 void

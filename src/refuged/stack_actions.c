@@ -1,131 +1,108 @@
 /*
  * What operators do to alarms: claim, release, resolve, note. Each change is
- * its own transaction with its audit row, committed before it is pushed.
+ * its own transaction with its audit row, committed before it is published.
  */
 #include <stdio.h>
 #include <string.h>
 
 #include "refuge/alarmq.h"
-#include "refuge/daemon.h"
+#include "refuge/feed.h"
 #include "refuge/log.h"
-#include "refuge/operator.h"
-#include "refuge/opproto.h"
 #include "refuge/stack.h"
+#include "refuge/store.h"
+#include "refuge/timenow.h"
 #include "stack_internal.h"
 
 /* An alarm that is not open: resolved, or never was. */
-static const char *
-stack_not_open(struct stack *stack, int64_t id, char *text, size_t textlen)
+static enum alarm_status
+stack_not_open(struct stack *stack, int64_t id)
 {
 	enum alarm_state	state;
 
-	if (store_alarm_state(stack->daemon->store, id, &state) == 1 &&
-	    state == ALARM_RESOLVED) {
-		snprintf(text, textlen, "alarm %lld is already resolved",
-		    (long long)id);
-		return OPPROTO_ERR_STATE;
-	}
-	snprintf(text, textlen, "no alarm %lld", (long long)id);
-	return OPPROTO_ERR_NOTFOUND;
+	if (store_alarm_state(stack->store, id, &state) == 1 &&
+	    state == ALARM_RESOLVED)
+		return ALARM_ERR_RESOLVED;
+	return ALARM_ERR_NOT_FOUND;
 }
 
-static const char *
-stack_status_code(enum alarm_status status, char *text, size_t textlen)
-{
-	snprintf(text, textlen, "%s", alarm_status_text(status));
-	switch (status) {
-	case ALARM_OK:
-		return NULL;
-	case ALARM_ERR_CLAIMED:
-		return OPPROTO_ERR_CLAIMED;
-	case ALARM_ERR_DENIED:
-		return OPPROTO_ERR_DENIED;
-	case ALARM_ERR_CLASSIFY:
-		return OPPROTO_ERR_SYNTAX;
-	default:
-		return OPPROTO_ERR_STATE;
-	}
-}
-
-const char *
-stack_store_failed(struct stack *stack, char *text, size_t textlen)
+enum alarm_status
+stack_store_failed(struct stack *stack)
 {
 	log_error("store: operator action not stored: %s",
-	    store_error(stack->daemon->store));
-	store_rollback(stack->daemon->store);
-	snprintf(text, textlen, "storage failed; nothing changed");
-	return OPPROTO_ERR_INTERNAL;
+	    store_error(stack->store));
+	store_rollback(stack->store);
+	return ALARM_ERR_STORE;
 }
 
 /* Stores a claim state change of copy, then makes it the alarm's. */
-static const char *
+static enum alarm_status
 stack_save_claim(struct stack *stack, struct alarm *alarm,
-    const struct alarm *copy, const char *user, const char *action,
-    char *text, size_t textlen)
+    const struct alarm *copy, const char *user, const char *action)
 {
-	struct store	*store = stack->daemon->store;
+	struct store	*store = stack->store;
 
 	if (store_begin(store) == -1 || store_alarm_save_claim(store, copy) == -1 ||
 	    store_audit_append(store, timenow_wall_ms(), user, alarm->id, action,
 	    "") == -1 || store_commit(store, NULL, NULL) == -1)
-		return stack_store_failed(stack, text, textlen);
+		return stack_store_failed(stack);
 	*alarm = *copy;
-	return NULL;
+	return ALARM_OK;
 }
 
-const char *
-stack_claim(struct stack *stack, int64_t id, const char *user, char *text,
-    size_t textlen)
+enum alarm_status
+stack_claim(struct stack *stack, int64_t id, const char *user)
 {
 	struct alarm		*alarm, copy;
 	enum alarm_status	 status;
-	const char		*code;
+	struct change		 change;
 	int			 first_claim;
 
 	if ((alarm = alarmq_find(stack->queue, id)) == NULL)
-		return stack_not_open(stack, id, text, textlen);
+		return stack_not_open(stack, id);
 	if (alarm->state == ALARM_CLAIMED &&
 	    strcmp(alarm->claimed_by, user) == 0)
-		return NULL;
+		return ALARM_OK;
 	copy = *alarm;
 	first_claim = alarm->first_claimed_ms < 0;
-	if ((status = alarm_claim(&copy, user, timenow_wall_ms())) != ALARM_OK)
-		return stack_status_code(status, text, textlen);
-	if ((code = stack_save_claim(stack, alarm, &copy, user, "claim", text,
-	    textlen)) != NULL)
-		return code;
+	if ((status = alarm_claim(&copy, user, timenow_wall_ms())) != ALARM_OK ||
+	    (status = stack_save_claim(stack, alarm, &copy, user, "claim")) !=
+	    ALARM_OK)
+		return status;
 	if (copy.first_claimed_ms >= 0 && first_claim)
-		metrics_observe(&stack->daemon->metrics.time_to_claim,
+		metrics_observe(&stack->counters.time_to_claim,
 		    (copy.first_claimed_ms - copy.raised_ms) / 1000.0);
 	log_info("alarm=%lld claimed by=%s", (long long)id, user);
-	operator_push_alarm(stack->daemon, alarm);
-	operator_push(stack->daemon, "CLAIMED %lld by=%s", (long long)id, user);
-	return NULL;
+	memset(&change, 0, sizeof(change));
+	change.kind = CHANGE_CLAIMED;
+	change.alarm = alarm;
+	change.unit_id = alarm->unit_id;
+	change.unit_name = stack_unit_name(stack, alarm->unit_id);
+	change.user = user;
+	change.first_claim = first_claim;
+	feed_publish(stack->feed, &change);
+	return ALARM_OK;
 }
 
-const char *
+enum alarm_status
 stack_release(struct stack *stack, int64_t id, const char *user,
-    int supervisor, char *text, size_t textlen)
+    int supervisor)
 {
 	struct alarm		*alarm, copy;
 	enum alarm_status	 status;
-	const char		*code;
 
 	if ((alarm = alarmq_find(stack->queue, id)) == NULL)
-		return stack_not_open(stack, id, text, textlen);
+		return stack_not_open(stack, id);
 	copy = *alarm;
 	/* Releasing someone else's claim is a state error, not a race lost. */
 	if ((status = alarm_release(&copy, user, supervisor)) == ALARM_ERR_CLAIMED)
 		status = ALARM_ERR_NOT_CLAIMED;
-	if (status != ALARM_OK)
-		return stack_status_code(status, text, textlen);
-	if ((code = stack_save_claim(stack, alarm, &copy, user, "release", text,
-	    textlen)) != NULL)
-		return code;
+	if (status != ALARM_OK ||
+	    (status = stack_save_claim(stack, alarm, &copy, user, "release")) !=
+	    ALARM_OK)
+		return status;
 	log_info("alarm=%lld released by=%s", (long long)id, user);
-	operator_push_alarm(stack->daemon, alarm);
-	operator_push(stack->daemon, "RELEASED %lld", (long long)id);
-	return NULL;
+	stack_publish(stack, CHANGE_RELEASED, alarm, user);
+	return ALARM_OK;
 }
 
 void
@@ -140,34 +117,33 @@ stack_release_user(struct stack *stack, const char *user)
 		if (!alarm_release_user(&copy, user))
 			continue;
 		if (stack_save_claim(stack, all[i], &copy, user,
-		    "release-on-disconnect", (char [64]){ 0 }, 64) != NULL)
+		    "release-on-disconnect") != ALARM_OK)
 			continue;
 		log_info("alarm=%lld released: %s disconnected",
 		    (long long)copy.id, user);
-		operator_push_alarm(stack->daemon, all[i]);
-		operator_push(stack->daemon, "RELEASED %lld", (long long)copy.id);
+		stack_publish(stack, CHANGE_RELEASED, all[i], user);
 	}
 }
 
-const char *
+enum alarm_status
 stack_resolve(struct stack *stack, int64_t id, const char *user,
     int supervisor, enum alarm_outcome outcome, const char *reason,
-    const char *action, const char *note, char *text, size_t textlen)
+    const char *action, const char *note)
 {
-	struct store		*store = stack->daemon->store;
+	struct store		*store = stack->store;
 	struct alarm		*alarm, copy;
 	enum alarm_status	 status;
 	char			 detail[160];
 	int64_t			 now = timenow_wall_ms();
 
 	if ((alarm = alarmq_find(stack->queue, id)) == NULL)
-		return stack_not_open(stack, id, text, textlen);
+		return stack_not_open(stack, id);
 	copy = *alarm;
 	status = alarm_resolve(&copy, user, supervisor, outcome, reason, action);
 	if (status == ALARM_ERR_CLAIMED)
 		status = ALARM_ERR_NOT_CLAIMED;
 	if (status != ALARM_OK)
-		return stack_status_code(status, text, textlen);
+		return status;
 	snprintf(detail, sizeof(detail), "outcome=%s %s=%s",
 	    alarm_outcome_name(outcome), reason ? "reason" : "action",
 	    reason ? reason : action);
@@ -175,42 +151,50 @@ stack_resolve(struct stack *stack, int64_t id, const char *user,
 	    now, reason, action, note) == -1 ||
 	    store_audit_append(store, now, user, id, "resolve", detail) == -1 ||
 	    store_commit(store, NULL, NULL) == -1)
-		return stack_store_failed(stack, text, textlen);
+		return stack_store_failed(stack);
 	log_info("alarm=%lld resolved by=%s %s", (long long)id, user, detail);
 	stack_delete(stack, alarm);
-	operator_push(stack->daemon, "RESOLVED %lld outcome=%s by=%s", (long long)id,
-	    alarm_outcome_name(outcome), user);
-	return NULL;
+	copy.state = ALARM_RESOLVED;
+	copy.outcome = outcome;
+	stack_publish(stack, CHANGE_RESOLVED, &copy, user);
+	return ALARM_OK;
 }
 
-const char *
-stack_note(struct stack *stack, int64_t id, const char *user, const char *note,
-    char *text, size_t textlen)
+enum alarm_status
+stack_note(struct stack *stack, int64_t id, const char *user, const char *note)
 {
-	struct store	*store = stack->daemon->store;
+	struct store	*store = stack->store;
+	struct alarm	*alarm;
+	struct change	 change;
 	int64_t		 now = timenow_wall_ms();
 
-	if (alarmq_find(stack->queue, id) == NULL)
-		return stack_not_open(stack, id, text, textlen);
+	if ((alarm = alarmq_find(stack->queue, id)) == NULL)
+		return stack_not_open(stack, id);
 	if (store_begin(store) == -1 ||
 	    store_alarm_note(store, id, now, user, note) == -1 ||
 	    store_audit_append(store, now, user, id, "note", note) == -1 ||
 	    store_commit(store, NULL, NULL) == -1)
-		return stack_store_failed(stack, text, textlen);
-	return NULL;
+		return stack_store_failed(stack);
+	memset(&change, 0, sizeof(change));
+	change.kind = CHANGE_NOTED;
+	change.alarm = alarm;
+	change.unit_id = alarm->unit_id;
+	change.user = user;
+	change.text = note;
+	feed_publish(stack->feed, &change);
+	return ALARM_OK;
 }
 
 int
 stack_audit(struct stack *stack, const char *user, int64_t alarm_id,
     const char *action, const char *detail)
 {
-	struct store	*store = stack->daemon->store;
-	char		 text[64];
+	struct store	*store = stack->store;
 
 	if (store_begin(store) == -1 ||
 	    store_audit_append(store, timenow_wall_ms(), user, alarm_id, action,
 	    detail) == -1 || store_commit(store, NULL, NULL) == -1) {
-		stack_store_failed(stack, text, sizeof(text));
+		(void)stack_store_failed(stack);
 		return -1;
 	}
 	return 0;

@@ -3,44 +3,91 @@
  * by a restart, and units' test windows opening and closing.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <event2/event.h>
 
-#include "refuge/daemon.h"
+#include "refuge/config.h"
+#include "refuge/feed.h"
 #include "refuge/log.h"
-#include "refuge/operator.h"
+#include "refuge/loop.h"
 #include "refuge/stack.h"
+#include "refuge/store.h"
 #include "refuge/timefmt.h"
+#include "refuge/timenow.h"
+#include "refuge/units.h"
 #include "stack_internal.h"
+
+/* A test window's end timer: the record, and whose stack it is. */
+struct stack_test_timer {
+	struct stack		*stack;
+	struct unit_record	*record;
+};
+
+static void
+stack_publish_testmode(struct stack *stack, struct unit_record *record,
+    int64_t until_ms)
+{
+	struct change	change;
+
+	memset(&change, 0, sizeof(change));
+	change.kind = CHANGE_TESTMODE;
+	change.unit_id = record->reg->id;
+	change.unit_name = record->reg->name;
+	change.until_ms = until_ms;
+	feed_publish(stack->feed, &change);
+}
+
+static void
+stack_test_ended(evutil_socket_t fd, short what, void *arg)
+{
+	struct stack_test_timer	*timer = arg;
+
+	(void)fd;
+	(void)what;
+	log_info("unit=%s test window ended", timer->record->reg->id);
+	stack_publish_testmode(timer->stack, timer->record, 0);
+}
 
 void
 stack_test_arm(struct stack *stack, struct unit_record *record, int64_t now)
 {
-	struct timeval	tv;
-	int64_t		delay;
+	struct stack_test_timer	*timer;
 
-	if (record->test_end == NULL &&
-	    (record->test_end = daemon_timer_new(stack->daemon,
-	    stack_test_ended, record)) == NULL) {
-		log_warnx("unit=%s cannot arm the end of its test window",
-		    record->reg->id);
-		return;
+	if (record->test_end == NULL) {
+		if ((timer = malloc(sizeof(*timer))) == NULL ||
+		    (record->test_end = loop_timer_new(stack->base,
+		    stack_test_ended, timer)) == NULL) {
+			free(timer);
+			log_warnx("unit=%s cannot arm the end of its test window",
+			    record->reg->id);
+			return;
+		}
+		timer->stack = stack;
+		timer->record = record;
 	}
 	evtimer_del(record->test_end);
 	if (record->test_until_ms <= now)
 		return;
-	delay = record->test_until_ms - now;
-	tv.tv_sec = delay / 1000;
-	tv.tv_usec = (delay % 1000) * 1000;
-	evtimer_add(record->test_end, &tv);
+	loop_timer_add(record->test_end, record->test_until_ms - now);
 }
 
-const char *
-stack_testmode(struct stack *stack, struct unit_record *record,
-    int64_t duration_ms, const char *user, char *text, size_t textlen)
+void
+stack_unit_free(struct unit_record *record)
 {
-	struct store	*store = stack->daemon->store;
+	if (record->test_end == NULL)
+		return;
+	free(event_get_callback_arg(record->test_end));
+	event_free(record->test_end);
+	record->test_end = NULL;
+}
+
+enum alarm_status
+stack_testmode(struct stack *stack, struct unit_record *record,
+    int64_t duration_ms, const char *user)
+{
+	struct store	*store = stack->store;
 	int64_t		 now = timenow_wall_ms();
 	int64_t		 until = duration_ms > 0 ? now + duration_ms : 0;
 	char		 detail[96], iso[TIMEFMT_ISO_LEN];
@@ -53,42 +100,24 @@ stack_testmode(struct stack *stack, struct unit_record *record,
 	    store_test_set(store, record->reg->id, until, user, now) == -1 ||
 	    store_audit_append(store, now, user, 0, "testmode", detail) == -1 ||
 	    store_commit(store, NULL, NULL) == -1)
-		return stack_store_failed(stack, text, textlen);
+		return stack_store_failed(stack);
 	record->test_until_ms = until;
 	stack_test_arm(stack, record, now);
 	log_info("unit=%s test mode %s by=%s", record->reg->id,
 	    until > 0 ? iso : "off", user);
-	operator_push(stack->daemon, "TESTMODE %s %s%s", record->reg->id,
-	    until > 0 ? "until=" : "off", until > 0 ? iso : "");
-	return NULL;
+	stack_publish_testmode(stack, record, until);
+	return ALARM_OK;
 }
 
 void
 stack_test_set(struct stack *stack, struct unit_record *record,
     int64_t until_ms)
 {
-	char	iso[TIMEFMT_ISO_LEN];
 	int64_t	now = timenow_wall_ms();
 
 	record->test_until_ms = until_ms;
 	stack_test_arm(stack, record, now);
-	if (until_ms > now) {
-		timefmt_iso8601(until_ms, iso);
-		operator_push(stack->daemon, "TESTMODE %s until=%s",
-		    record->reg->id, iso);
-	} else
-		operator_push(stack->daemon, "TESTMODE %s off", record->reg->id);
-}
-
-void
-stack_test_ended(evutil_socket_t fd, short what, void *arg)
-{
-	struct unit_record	*record = arg;
-
-	(void)fd;
-	(void)what;
-	log_info("unit=%s test window ended", record->reg->id);
-	operator_push(record->daemon, "TESTMODE %s off", record->reg->id);
+	stack_publish_testmode(stack, record, until_ms > now ? until_ms : 0);
 }
 
 int
@@ -97,14 +126,25 @@ stack_unit_on_test(const struct unit_record *record, int64_t now_ms)
 	return record->test_until_ms > now_ms;
 }
 
-/* Queued alarms older than escalation.after are pushed again each period. */
+/* A claim that outlived its operator's link (a restart), past one period. */
+static int
+stack_orphaned(struct stack *stack, const struct alarm *alarm, int64_t after)
+{
+	return alarm->state == ALARM_CLAIMED &&
+	    timenow_mono_ms() - stack->started_mono_ms >= after &&
+	    (stack->present == NULL ||
+	    !stack->present(alarm->claimed_by, stack->present_arg));
+}
+
+/* Queued alarms older than escalation.after are published again each period. */
 void
 stack_escalation_tick(evutil_socket_t fd, short what, void *arg)
 {
 	struct stack	 *stack = arg;
 	struct alarm	**all, *alarm;
+	struct change	  change;
 	int64_t		  now = timenow_wall_ms();
-	int64_t		  after = stack->daemon->config->escalation_after_ms;
+	int64_t		  after = stack->config->escalation_after_ms;
 	char		  orphaned[STACK_ORPHANS_PER_TICK][ALARM_USER_MAX + 1];
 	size_t		  i, count, orphans = 0, escalated = 0;
 
@@ -113,13 +153,9 @@ stack_escalation_tick(evutil_socket_t fd, short what, void *arg)
 	count = stack_sorted(stack, &all);
 	for (i = 0; i < count; i++) {
 		alarm = all[i];
-		/*
-		 * A claim that outlived its operator's link (a restart) goes back
-		 * to the queue if they do not return within one period.
-		 */
-		if (alarm->state == ALARM_CLAIMED && orphans < STACK_ORPHANS_PER_TICK &&
-		    timenow_mono_ms() - stack->daemon->started_mono_ms >= after &&
-		    operator_user_sessions(stack->daemon, alarm->claimed_by) == 0) {
+		/* Such a claim goes back to the queue. */
+		if (orphans < STACK_ORPHANS_PER_TICK &&
+		    stack_orphaned(stack, alarm, after)) {
 			snprintf(orphaned[orphans++], sizeof(orphaned[0]), "%s",
 			    alarm->claimed_by);
 			continue;
@@ -130,15 +166,18 @@ stack_escalation_tick(evutil_socket_t fd, short what, void *arg)
 		    now - alarm->last_escalated_ms < after)
 			continue;
 		alarm->last_escalated_ms = now;
-		stack->daemon->metrics.escalations++;
+		stack->counters.escalations++;
 		/* A mass outage must not bury the log: name a few, count the rest. */
 		if (++escalated <= STACK_ESCALATIONS_LOGGED)
 			log_warnx("alarm=%lld escalated: queued for %lld s",
 			    (long long)alarm->id,
 			    (long long)((now - alarm->raised_ms) / 1000));
-		operator_push(stack->daemon, "ESCALATE %lld waited=%lld",
-		    (long long)alarm->id,
-		    (long long)((now - alarm->raised_ms) / 1000));
+		memset(&change, 0, sizeof(change));
+		change.kind = CHANGE_ESCALATED;
+		change.alarm = alarm;
+		change.unit_id = alarm->unit_id;
+		change.waited_s = (now - alarm->raised_ms) / 1000;
+		feed_publish(stack->feed, &change);
 	}
 	if (escalated > STACK_ESCALATIONS_LOGGED)
 		log_warnx("%zu alarms escalated in all, %zu not named above",

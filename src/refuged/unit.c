@@ -1,30 +1,57 @@
 /*
- * A Help Point's session.
+ * A Help Point's session on our TLS line protocol: the first kind of unit
+ * link (link.h).
  * States: HANDSHAKE (TLS) -> GREETING (waiting for HELLO) -> ACTIVE.
  * The handshake timer covers both first states. A session is attached to its
  * unit_record only in ACTIVE; a newer session of the same unit replaces it.
  * Sessions are freed only from conn's failed callback or after conn_close(),
- * never while ingest still points at them (ingest_forget_session).
+ * never while ingest still points at them (ingest_forget_link).
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/queue.h>
 #include <unistd.h>
 
 #include <event2/event.h>
 
+#include "refuge/command.h"
+#include "refuge/config.h"
 #include "refuge/conn.h"
-#include "refuge/daemon.h"
 #include "refuge/ingest.h"
+#include "refuge/link.h"
 #include "refuge/listener.h"
 #include "refuge/log.h"
+#include "refuge/loop.h"
 #include "refuge/supervise.h"
+#include "refuge/timenow.h"
 #include "refuge/tlsctx.h"
 #include "refuge/unit.h"
+#include "refuge/units.h"
+#include "refuge/uproto.h"
 
 #define UNIT_MAX_OUTPUT		65536
 #define UNIT_SOCKET_SNDBUF	65536
 #define UNIT_MAX_ERRORS		16
+#define UNIT_READ_RATE		32768	/* bytes per second */
+#define UNIT_READ_BURST		65536
+#define UNIT_KIND		"tls"
+
+struct unit_session;
+
+struct unit_links {
+	struct event_base		*base;
+	const struct refuge_config	*config;
+	struct tlsctx			*tls;
+	struct units			*units;
+	struct ingest			*ingest;
+	struct supervise		*supervise;
+	struct command			*command;
+	struct listener			*listener;
+	struct conn_rate		*rate;	/* read cap of each unit link */
+	struct unit_counters		 counters;
+	LIST_HEAD(, unit_session)	 sessions;
+};
 
 enum unit_state {
 	UNIT_HANDSHAKE,
@@ -33,24 +60,15 @@ enum unit_state {
 };
 
 struct unit_session {
-	struct daemon		*daemon;
+	struct link		 link;		/* first: link.unit set in ACTIVE */
+	struct unit_links	*owner;
 	struct conn		*conn;
-	struct unit_record	*record;	/* set in ACTIVE */
 	struct event		*timer;		/* handshake + HELLO deadline */
 	enum unit_state		 state;
 	int			 errors;
+	int64_t			 heard_mono_ms;
 	LIST_ENTRY(unit_session) entry;
 	char			 peer[LISTENER_PEER_LEN];
-};
-
-/* A command sent to a unit, awaiting DONE or FAIL. */
-struct unit_command {
-	struct unit_command	*next;
-	struct unit_record	*record;
-	struct event		*timer;
-	unit_command_fn		*fn;
-	void			*arg;
-	char			 id[32];
 };
 
 static void	unit_connected(struct conn *, void *);
@@ -65,18 +83,38 @@ static const struct conn_callbacks unit_callbacks = {
 	.failed = unit_failed,
 };
 
+static void	unit_link_ack(struct link *, const char *);
+static void	unit_link_refuse(struct link *, const char *, const char *);
+static int	unit_link_command(struct link *, const char *,
+		    const struct uproto_cmd *, const char **);
+static void	unit_link_close(struct link *, const char *);
+static int64_t	unit_link_last_heard(const struct link *);
+static void	unit_link_recheck(struct link *);
+static const char *unit_link_peer(const struct link *);
+
+static const struct link_ops unit_link_ops = {
+	.kind = UNIT_KIND,
+	.ack = unit_link_ack,
+	.refuse = unit_link_refuse,
+	.command = unit_link_command,
+	.close = unit_link_close,
+	.last_heard = unit_link_last_heard,
+	.recheck = unit_link_recheck,
+	.peer = unit_link_peer,
+};
+
 static const char *
 unit_name(const struct unit_session *session)
 {
-	return session->record != NULL ? session->record->reg->id : "-";
+	return session->link.unit != NULL ? session->link.unit->reg->id : "-";
 }
 
 static void
 unit_session_free(struct unit_session *session)
 {
-	if (session->record != NULL && session->record->session == session)
-		session->record->session = NULL;
-	ingest_forget_session(session->daemon->ingest, session);
+	if (session->link.unit != NULL)
+		units_detach(session->link.unit, &session->link);
+	ingest_forget_link(session->owner->ingest, &session->link);
 	LIST_REMOVE(session, entry);
 	if (session->timer != NULL)
 		event_free(session->timer);
@@ -112,23 +150,21 @@ unit_timeout(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	log_warnx("units: refused peer=%s reason=\"handshake timeout\"",
 	    session->peer);
-	session->daemon->metrics.refused[METRICS_REFUSED_TIMEOUT]++;
+	session->owner->counters.refused[METRICS_REFUSED_TIMEOUT]++;
 	unit_close(session);
 }
 
-void
+static void
 unit_accept(struct listener *listener, int fd, const struct sockaddr *sa,
     socklen_t salen, const char *peer, void *arg)
 {
-	struct daemon		*daemon = arg;
+	struct unit_links	*links = arg;
 	struct unit_session	*session;
 	struct conn_limits	 limits = { LINE_MAX_BYTES, UNIT_MAX_OUTPUT,
 				    UNIT_SOCKET_SNDBUF };
-	struct timeval		 tv;
-	int64_t			 timeout = daemon->config->handshake_timeout_ms;
 
 	if ((session = calloc(1, sizeof(*session))) == NULL ||
-	    (session->timer = daemon_timer_new(daemon, unit_timeout,
+	    (session->timer = loop_timer_new(links->base, unit_timeout,
 	    session)) == NULL) {
 		log_warnx("units: refused peer=%s reason=\"out of memory\"", peer);
 		free(session);
@@ -136,10 +172,11 @@ unit_accept(struct listener *listener, int fd, const struct sockaddr *sa,
 		listener_release(listener, sa);
 		return;
 	}
-	session->daemon = daemon;
+	session->link.ops = &unit_link_ops;
+	session->owner = links;
 	session->state = UNIT_HANDSHAKE;
 	snprintf(session->peer, sizeof(session->peer), "%s", peer);
-	session->conn = conn_new(daemon->base, tlsctx_units(daemon->tls), fd, sa,
+	session->conn = conn_new(links->base, tlsctx_units(links->tls), fd, sa,
 	    salen, peer, listener, &limits, &unit_callbacks, session);
 	if (session->conn == NULL) {
 		log_warnx("units: refused peer=%s reason=\"out of memory\"", peer);
@@ -147,21 +184,19 @@ unit_accept(struct listener *listener, int fd, const struct sockaddr *sa,
 		free(session);
 		return;
 	}
-	LIST_INSERT_HEAD(&daemon->unit_sessions, session, entry);
-	tv.tv_sec = timeout / 1000;
-	tv.tv_usec = (timeout % 1000) * 1000;
-	evtimer_add(session->timer, &tv);
+	LIST_INSERT_HEAD(&links->sessions, session, entry);
+	loop_timer_add(session->timer, links->config->handshake_timeout_ms);
 }
 
 void
-unit_close_all(struct daemon *daemon)
+unit_links_close_all(struct unit_links *links)
 {
 	struct unit_session	*session;
 
-	while ((session = LIST_FIRST(&daemon->unit_sessions)) != NULL) {
-		if (session->record != NULL)
+	while ((session = LIST_FIRST(&links->sessions)) != NULL) {
+		if (session->link.unit != NULL)
 			log_info("unit=%s peer=%s disconnected reason=\"receiver "
-			    "stopping\"", session->record->reg->id, session->peer);
+			    "stopping\"", unit_name(session), session->peer);
 		unit_close(session);
 	}
 }
@@ -172,8 +207,8 @@ unit_connected(struct conn *conn, void *arg)
 	struct unit_session	*session = arg;
 
 	session->state = UNIT_GREETING;
-	session->daemon->metrics.handshakes_ok++;
-	if (conn_rate_limit(conn, session->daemon->unit_rate) == -1)
+	session->owner->counters.handshakes_ok++;
+	if (conn_rate_limit(conn, session->owner->rate) == -1)
 		log_warnx("units: peer=%s read rate not capped", session->peer);
 }
 
@@ -186,7 +221,7 @@ unit_failed(struct conn *conn, const char *reason, void *arg)
 	if (session->state == UNIT_HANDSHAKE) {
 		log_warnx("units: refused peer=%s reason=\"%s\"", session->peer,
 		    reason);
-		session->daemon->metrics.refused[
+		session->owner->counters.refused[
 		    strcmp(reason, "no certificate") == 0 ?
 		    METRICS_REFUSED_NO_CERTIFICATE :
 		    strncmp(reason, "verify failed", 13) == 0 ?
@@ -208,7 +243,7 @@ unit_overlong(struct conn *conn, void *arg)
 	char			 buf[128];
 
 	(void)conn;
-	if (session->record == NULL)
+	if (session->link.unit == NULL)
 		log_warnx("units: closed peer=%s reason=\"line too long\"",
 		    session->peer);
 	else
@@ -227,33 +262,18 @@ unit_deny(struct unit_session *session, const char *unit_id,
 
 	log_warnx("units: denied unit=%s peer=%s reason=\"%s\"", unit_id,
 	    session->peer, reason);
-	session->daemon->metrics.refused[METRICS_REFUSED_DENIED]++;
+	session->owner->counters.refused[METRICS_REFUSED_DENIED]++;
 	unit_send(session, buf, uproto_format_denied(buf, sizeof(buf), reason));
 	unit_close(session);
-}
-
-/* Heard from again: a unit counted offline (or never seen) is online. */
-static void
-unit_record_online(struct unit_record *record)
-{
-	struct ingest	*ingest = record->daemon->ingest;
-
-	if (record->state == STORE_UNIT_ONLINE)
-		return;
-	if (record->state == STORE_UNIT_OFFLINE)
-		log_info("unit=%s online again", record->reg->id);
-	record->state = STORE_UNIT_ONLINE;
-	(void)ingest_receiver_event(ingest, record, EVTYPE_UNIT_ONLINE);
-	(void)ingest_unit_state(ingest, record, STORE_UNIT_ONLINE);
 }
 
 /* Checks HELLO against the certificate and the registry; attaches the session. */
 static void
 unit_hello(struct unit_session *session, const struct uproto_msg *msg)
 {
-	struct daemon		*daemon = session->daemon;
+	struct unit_links	*links = session->owner;
 	struct unit_record	*record;
-	struct unit_session	*old;
+	struct link		*old;
 	unsigned char		 spki[32];
 	char			 cn[128], err[128], buf[128];
 
@@ -271,7 +291,7 @@ unit_hello(struct unit_session *session, const struct uproto_msg *msg)
 		    "unit id does not match certificate");
 		return;
 	}
-	if ((record = daemon_unit_find(daemon, msg->unit_id)) == NULL) {
+	if ((record = units_find(links->units, msg->unit_id)) == NULL) {
 		unit_deny(session, msg->unit_id, "unknown unit");
 		return;
 	}
@@ -280,68 +300,29 @@ unit_hello(struct unit_session *session, const struct uproto_msg *msg)
 		unit_deny(session, msg->unit_id, "key does not match registry");
 		return;
 	}
-	if ((old = record->session) != NULL) {
+	if ((old = units_link(record, UNIT_KIND)) != NULL) {
 		log_info("unit=%s peer=%s replaced by peer=%s", record->reg->id,
-		    old->peer, session->peer);
-		old->record = NULL;
-		record->session = NULL;
-		unit_close(old);
+		    link_peer(old), session->peer);
+		units_detach(record, old);
+		unit_close((struct unit_session *)old);
+	}
+	if (units_attach(record, &session->link) == -1) {
+		unit_deny(session, msg->unit_id, "too many links for this unit");
+		return;
 	}
 	evtimer_del(session->timer);
 	session->state = UNIT_ACTIVE;
-	session->record = record;
-	record->session = session;
-	record->last_seen_ms = timenow_wall_ms();
-	supervise_heard(record);
+	session->heard_mono_ms = timenow_mono_ms();
 	log_info("unit=%s peer=%s connected fw=%s", record->reg->id,
 	    session->peer, msg->firmware ? msg->firmware : "-");
-	record->welcomed_heartbeat_ms = daemon_unit_heartbeat_ms(daemon, record);
+	record->welcomed_heartbeat_ms = supervise_heartbeat_ms(links->supervise,
+	    record);
 	unit_send(session, buf, uproto_format_welcome(buf, sizeof(buf),
 	    (int)(record->welcomed_heartbeat_ms / 1000),
-	    record->last_seen_ms / 1000));
+	    timenow_wall_ms() / 1000));
 	if (msg->firmware != NULL)
-		(void)ingest_unit_firmware(daemon->ingest, record, msg->firmware);
-	unit_record_online(record);
-}
-
-static void
-unit_command_finish(struct unit_command *command,
-    enum unit_command_result result, const char *reason)
-{
-	struct unit_command	**slot;
-
-	for (slot = &command->record->commands; *slot != NULL;
-	    slot = &(*slot)->next)
-		if (*slot == command) {
-			*slot = command->next;
-			break;
-		}
-	event_free(command->timer);
-	command->fn(command->id, result, reason, command->arg);
-	free(command);
-}
-
-static void
-unit_command_answer(struct unit_session *session, const struct uproto_msg *msg)
-{
-	struct unit_command	*command;
-
-	for (command = session->record->commands; command != NULL;
-	    command = command->next)
-		if (strcmp(command->id, msg->cmd_id) == 0)
-			break;
-	if (command == NULL) {
-		log_debug("unit=%s peer=%s answer for unknown command %s",
-		    unit_name(session), session->peer, msg->cmd_id);
-		return;
-	}
-	log_info("unit=%s command=%s %s%s%s", unit_name(session), command->id,
-	    msg->kind == UPROTO_DONE ? "done" : "fail",
-	    msg->kind == UPROTO_FAIL ? " reason=" : "",
-	    msg->kind == UPROTO_FAIL ? msg->reason : "");
-	unit_command_finish(command, msg->kind == UPROTO_DONE ?
-	    UNIT_COMMAND_DONE : UNIT_COMMAND_FAIL,
-	    msg->kind == UPROTO_FAIL ? msg->reason : NULL);
+		(void)ingest_unit_firmware(links->ingest, record, msg->firmware);
+	supervise_heard(links->supervise, record);
 }
 
 static void
@@ -362,8 +343,9 @@ unit_protocol_error(struct unit_session *session, const char *reason)
 static void
 unit_active_line(struct unit_session *session, struct uproto_msg *msg)
 {
-	struct daemon	*daemon = session->daemon;
-	char		 buf[LINE_MAX_BYTES + 64], attrs[LINE_MAX_BYTES + 1];
+	struct unit_links	*links = session->owner;
+	struct unit_record	*record = session->link.unit;
+	char			 buf[LINE_MAX_BYTES + 64], attrs[LINE_MAX_BYTES + 1];
 
 	switch (msg->kind) {
 	case UPROTO_HELLO:
@@ -375,7 +357,7 @@ unit_active_line(struct unit_session *session, struct uproto_msg *msg)
 		break;
 	case UPROTO_EVENT:
 		if (uproto_attrs_format(msg, attrs, sizeof(attrs)) == -1 ||
-		    ingest_unit_event(daemon->ingest, session, session->record,
+		    ingest_unit_event(links->ingest, &session->link, record,
 		    msg->event_id, msg->type, msg->at_ms, attrs) == -1)
 			/* Not stored, not acknowledged: the unit sends it again. */
 			log_warnx("unit=%s event=%s not queued", unit_name(session),
@@ -383,12 +365,12 @@ unit_active_line(struct unit_session *session, struct uproto_msg *msg)
 		break;
 	case UPROTO_STATE:
 		if (uproto_attrs_format(msg, attrs, sizeof(attrs)) != -1)
-			(void)ingest_unit_attributes(daemon->ingest,
-			    session->record, attrs);
+			(void)ingest_unit_attributes(links->ingest, record, attrs);
 		break;
 	case UPROTO_DONE:
 	case UPROTO_FAIL:
-		unit_command_answer(session, msg);
+		command_answer(links->command, record, msg->cmd_id,
+		    msg->kind == UPROTO_DONE, msg->reason);
 		break;
 	}
 }
@@ -418,15 +400,11 @@ unit_line(struct conn *conn, const char *line, size_t len, void *arg)
 		unit_hello(session, &msg);
 		return;
 	}
-	session->record->last_seen_ms = timenow_wall_ms();
-	supervise_heard(session->record);
+	session->heard_mono_ms = timenow_mono_ms();
 	/* A link that fell silent and speaks again: the unit is back. */
-	unit_record_online(session->record);
+	supervise_heard(session->owner->supervise, session->link.unit);
 	if (status == UPROTO_BAD_EVENT) {
-		log_warnx("unit=%s peer=%s event=%s refused reason=\"%s\"",
-		    unit_name(session), session->peer, msg.event_id, err);
-		unit_send(session, buf, uproto_format_nak(buf, sizeof(buf),
-		    msg.event_id, err));
+		unit_link_refuse(&session->link, msg.event_id, err);
 		return;
 	}
 	if (status != UPROTO_OK) {
@@ -436,120 +414,169 @@ unit_line(struct conn *conn, const char *line, size_t len, void *arg)
 	unit_active_line(session, &msg);
 }
 
-void
-unit_session_ack(struct unit_session *session, const char *event_id)
+static void
+unit_link_ack(struct link *link, const char *event_id)
 {
-	char	buf[128];
+	struct unit_session	*session = (struct unit_session *)link;
+	char			 buf[128];
 
 	unit_send(session, buf, uproto_format_ack(buf, sizeof(buf), event_id));
 }
 
-void
-unit_record_disconnect(struct unit_record *record, const char *why)
+static void
+unit_link_refuse(struct link *link, const char *event_id, const char *reason)
 {
-	struct unit_session	*session;
+	struct unit_session	*session = (struct unit_session *)link;
+	char			 buf[LINE_MAX_BYTES + 64];
 
-	if ((session = record->session) == NULL)
-		return;
-	log_info("unit=%s peer=%s disconnected reason=\"%s\"", record->reg->id,
+	log_warnx("unit=%s peer=%s event=%s refused reason=\"%s\"",
+	    unit_name(session), session->peer, event_id, reason);
+	unit_send(session, buf, uproto_format_nak(buf, sizeof(buf), event_id,
+	    reason));
+}
+
+static int
+unit_link_command(struct link *link, const char *cmd_id,
+    const struct uproto_cmd *cmd, const char **reason)
+{
+	struct unit_session	*session = (struct unit_session *)link;
+	char			 buf[LINE_MAX_BYTES + 64];
+	int			 len;
+
+	if ((len = uproto_format_cmd(buf, sizeof(buf), cmd_id, cmd)) < 0 ||
+	    conn_send(session->conn, buf, (size_t)len) == -1) {
+		*reason = len < 0 ? "command does not fit" : "unit link busy";
+		return -1;
+	}
+	log_info("unit=%s command=%s sent: %.*s", unit_name(session), cmd_id,
+	    len - 1, buf);
+	return 0;
+}
+
+static void
+unit_link_close(struct link *link, const char *why)
+{
+	struct unit_session	*session = (struct unit_session *)link;
+
+	log_info("unit=%s peer=%s disconnected reason=\"%s\"", unit_name(session),
 	    session->peer, why);
 	unit_close(session);
 }
 
-void
-unit_record_recheck(struct unit_record *record)
+static int64_t
+unit_link_last_heard(const struct link *link)
 {
-	struct unit_session	*session = record->session;
+	return ((const struct unit_session *)link)->heard_mono_ms;
+}
+
+static const char *
+unit_link_peer(const struct link *link)
+{
+	return ((const struct unit_session *)link)->peer;
+}
+
+static void
+unit_link_recheck(struct link *link)
+{
+	struct unit_session	*session = (struct unit_session *)link;
+	struct unit_record	*record = link->unit;
 	unsigned char		 spki[32];
 	char			 cn[128], reason[160];
 
-	if (session == NULL)
-		return;
-	if (tlsctx_recheck_peer(session->daemon->tls, conn_ssl(session->conn),
+	if (tlsctx_recheck_peer(session->owner->tls, conn_ssl(session->conn),
 	    reason, sizeof(reason)) == -1) {
-		unit_record_disconnect(record, reason);
+		unit_link_close(link, reason);
 		return;
 	}
 	if (record->reg->has_key_sha256 &&
 	    (tlsctx_peer_identity(conn_ssl(session->conn), cn, sizeof(cn), spki,
 	    reason, sizeof(reason)) == -1 ||
 	    memcmp(record->reg->key_sha256, spki, sizeof(spki)) != 0))
-		unit_record_disconnect(record, "key does not match registry");
+		unit_link_close(link, "key does not match registry");
 }
 
-static void
-unit_command_timeout(evutil_socket_t fd, short what, void *arg)
+struct unit_links *
+unit_links_new(struct event_base *base, const struct refuge_config *config,
+    struct tlsctx *tls, struct units *units, struct ingest *ingest,
+    struct supervise *supervise, struct command *command, char *err,
+    size_t errlen)
 {
-	struct unit_command	*command = arg;
+	struct unit_links	*links;
 
-	(void)fd;
-	(void)what;
-	log_warnx("unit=%s command=%s timeout", command->record->reg->id,
-	    command->id);
-	unit_command_finish(command, UNIT_COMMAND_TIMEOUT, NULL);
+	if ((links = calloc(1, sizeof(*links))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	links->base = base;
+	links->config = config;
+	links->tls = tls;
+	links->units = units;
+	links->ingest = ingest;
+	links->supervise = supervise;
+	links->command = command;
+	LIST_INIT(&links->sessions);
+	/* A Help Point sends a few lines a minute; a link reading more is a fault. */
+	if ((links->rate = conn_rate_new(UNIT_READ_RATE, UNIT_READ_BURST)) ==
+	    NULL) {
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
+	links->listener = listener_new(base, "units", config->listen_units,
+	    config->connections_per_address, config->max_connections,
+	    unit_accept, links, err, errlen);
+	if (links->listener == NULL)
+		goto fail;
+	return links;
+fail:
+	unit_links_free(links);
+	return NULL;
+}
+
+void
+unit_links_free(struct unit_links *links)
+{
+	if (links == NULL)
+		return;
+	listener_free(links->listener);
+	conn_rate_free(links->rate);
+	free(links);
+}
+
+void
+unit_links_reconfigure(struct unit_links *links,
+    const struct refuge_config *config, struct tlsctx *tls,
+    struct units *units)
+{
+	links->config = config;
+	links->tls = tls;
+	links->units = units;
+	listener_set_limits(links->listener, config->connections_per_address,
+	    config->max_connections);
+}
+
+void
+unit_links_disable(struct unit_links *links)
+{
+	listener_disable(links->listener);
+}
+
+void
+unit_links_address(struct unit_links *links, char *buf, size_t buflen)
+{
+	listener_address(links->listener, buf, buflen);
 }
 
 int
-unit_command_send(struct unit_record *record, const struct uproto_cmd *cmd,
-    unit_command_fn *fn, void *arg, char *cmd_id, const char **reason)
+unit_links_open_count(const struct unit_links *links)
 {
-	struct daemon		*daemon = record->daemon;
-	struct unit_command	*command;
-	struct timeval		 tv;
-	char			 buf[LINE_MAX_BYTES + 64];
-	int			 len;
-
-	if (record->session == NULL) {
-		*reason = "unit not connected";
-		return -1;
-	}
-	if ((command = calloc(1, sizeof(*command))) == NULL ||
-	    (command->timer = daemon_timer_new(daemon, unit_command_timeout,
-	    command)) == NULL) {
-		free(command);
-		*reason = "out of memory";
-		return -1;
-	}
-	/* Unique across restarts too: the store keeps every command id. */
-	snprintf(command->id, sizeof(command->id), "c%lld-%llu",
-	    (long long)daemon->started_ms,
-	    (unsigned long long)++daemon->next_command);
-	if ((len = uproto_format_cmd(buf, sizeof(buf), command->id, cmd)) < 0 ||
-	    conn_send(record->session->conn, buf, (size_t)len) == -1) {
-		event_free(command->timer);
-		free(command);
-		*reason = len < 0 ? "command does not fit" : "unit link busy";
-		return -1;
-	}
-	command->record = record;
-	command->fn = fn;
-	command->arg = arg;
-	command->next = record->commands;
-	record->commands = command;
-	tv.tv_sec = daemon->config->command_timeout_ms / 1000;
-	tv.tv_usec = (daemon->config->command_timeout_ms % 1000) * 1000;
-	evtimer_add(command->timer, &tv);
-	snprintf(cmd_id, 32, "%s", command->id);
-	log_info("unit=%s command=%s sent: %.*s", record->reg->id, command->id,
-	    len - 1, buf);
-	return 0;
+	return listener_open_count(links->listener);
 }
 
 void
-unit_record_commands_fail(struct unit_record *record, const char *reason)
+unit_links_counters(const struct unit_links *links,
+    struct unit_counters *out)
 {
-	while (record->commands != NULL)
-		unit_command_finish(record->commands, UNIT_COMMAND_FAIL, reason);
-}
-
-void
-unit_record_commands_free(struct unit_record *record)
-{
-	struct unit_command	*command;
-
-	while ((command = record->commands) != NULL) {
-		record->commands = command->next;
-		event_free(command->timer);
-		free(command);
-	}
+	*out = links->counters;
+	out->refused[METRICS_REFUSED_LIMIT] =
+	    listener_refused_count(links->listener);
 }

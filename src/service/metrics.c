@@ -52,6 +52,20 @@ metrics_init(struct metrics *m, int64_t start_time_ms)
 }
 
 void
+metrics_histogram_latency(struct metrics_histogram *h)
+{
+	memset(h, 0, sizeof(*h));
+	h->bounds = metrics_latency_bounds;
+}
+
+void
+metrics_histogram_claim(struct metrics_histogram *h)
+{
+	memset(h, 0, sizeof(*h));
+	h->bounds = metrics_claim_bounds;
+}
+
+void
 metrics_observe(struct metrics_histogram *h, double seconds)
 {
 	size_t	i;

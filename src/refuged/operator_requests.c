@@ -1,0 +1,432 @@
+/*
+ * Operator requests once logged in: the stack's views and actions, unit
+ * commands, history, figures. Each handler answers in one go: data lines
+ * and the final OK/ERR are queued together, so no push falls inside.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "refuge/command.h"
+#include "refuge/line.h"
+#include "refuge/operator.h"
+#include "refuge/opproto.h"
+#include "refuge/stack.h"
+#include "refuge/stats.h"
+#include "refuge/store.h"
+#include "refuge/timefmt.h"
+#include "refuge/timenow.h"
+#include "refuge/units.h"
+#include "refuge/uproto.h"
+#include "operator_internal.h"
+
+/* A stack action's answer: the domain status as an ERR code and text. */
+static void
+operator_answer(struct operator_session *session, enum alarm_status status,
+    int64_t alarm_id)
+{
+	char	text[256];
+
+	switch (status) {
+	case ALARM_OK:
+		operator_ok(session, NULL);
+		return;
+	case ALARM_ERR_NOT_FOUND:
+		snprintf(text, sizeof(text), "no alarm %lld", (long long)alarm_id);
+		operator_err(session, OPPROTO_ERR_NOTFOUND, text);
+		return;
+	case ALARM_ERR_RESOLVED:
+		snprintf(text, sizeof(text), "alarm %lld is already resolved",
+		    (long long)alarm_id);
+		operator_err(session, OPPROTO_ERR_STATE, text);
+		return;
+	case ALARM_ERR_STORE:
+		operator_err(session, OPPROTO_ERR_INTERNAL,
+		    alarm_status_text(status));
+		return;
+	case ALARM_ERR_CLAIMED:
+		operator_err(session, OPPROTO_ERR_CLAIMED,
+		    alarm_status_text(status));
+		return;
+	case ALARM_ERR_DENIED:
+		operator_err(session, OPPROTO_ERR_DENIED,
+		    alarm_status_text(status));
+		return;
+	case ALARM_ERR_CLASSIFY:
+		operator_err(session, OPPROTO_ERR_SYNTAX,
+		    alarm_status_text(status));
+		return;
+	case ALARM_ERR_NOT_CLAIMED:
+		break;
+	}
+	operator_err(session, OPPROTO_ERR_STATE, alarm_status_text(status));
+}
+
+static void
+operator_ping(struct operator_session *session,
+    const struct opproto_request *request)
+{
+	(void)request;
+	operator_ok(session, NULL);
+}
+
+static void
+operator_alarms(struct operator_session *session,
+    const struct opproto_request *request)
+{
+	struct opproto_alarm_view	  view;
+	struct alarm			**all;
+	char				  buf[LINE_MAX_BYTES + 256];
+	size_t				  i, count;
+
+	(void)request;
+	count = stack_sorted(session->link->deps.stack, &all);
+	for (i = 0; i < count; i++) {
+		view.alarm = all[i];
+		view.unit_name = stack_unit_name(session->link->deps.stack,
+		    all[i]->unit_id);
+		operator_send(session, buf, opproto_format_alarm(buf, sizeof(buf),
+		    0, &view));
+	}
+	operator_printf(session, "OK %zu", count);
+}
+
+/* Writes value double-quoted with escapes, always. */
+static void
+operator_quote(char *dst, size_t len, const char *value)
+{
+	char	quoted[LINE_MAX_BYTES + 4];
+
+	if (line_quote(quoted, sizeof(quoted), value) < 0)
+		snprintf(dst, len, "\"\"");
+	else if (quoted[0] == '"')
+		snprintf(dst, len, "%s", quoted);
+	else
+		snprintf(dst, len, "\"%s\"", quoted);
+}
+
+static void
+operator_units(struct operator_session *session,
+    const struct opproto_request *request)
+{
+	struct units		*units = session->link->deps.units;
+	struct unit_record	*record;
+	char			 seen[TIMEFMT_ISO_LEN], test[TIMEFMT_ISO_LEN + 16];
+	char			 name[LINE_MAX_BYTES + 8];
+	int64_t			 now = timenow_wall_ms();
+	size_t			 i;
+
+	(void)request;
+	for (i = 0; i < units_count(units); i++) {
+		record = units_at(units, i);
+		if (record->last_seen_ms >= 0)
+			timefmt_iso8601(record->last_seen_ms, seen);
+		else
+			snprintf(seen, sizeof(seen), "-");
+		test[0] = '\0';
+		if (stack_unit_on_test(record, now)) {
+			memcpy(test, " test_until=", 12);
+			timefmt_iso8601(record->test_until_ms, test + 12);
+		}
+		operator_quote(name, sizeof(name), record->reg->name);
+		operator_printf(session, "UNIT %s state=%s last_seen=%s site=%s "
+		    "name=%s%s", record->reg->id,
+		    store_unit_state_name(record->state), seen, record->reg->site,
+		    name, test);
+	}
+	operator_printf(session, "OK %zu", units_count(units));
+}
+
+static void
+operator_claim(struct operator_session *session,
+    const struct opproto_request *request)
+{
+	operator_answer(session, stack_claim(session->link->deps.stack,
+	    request->alarm_id, session->user), request->alarm_id);
+}
+
+static void
+operator_release(struct operator_session *session,
+    const struct opproto_request *request)
+{
+	operator_answer(session, stack_release(session->link->deps.stack,
+	    request->alarm_id, session->user,
+	    session->role == REGISTRY_ROLE_SUPERVISOR), request->alarm_id);
+}
+
+static void
+operator_note(struct operator_session *session,
+    const struct opproto_request *request)
+{
+	operator_answer(session, stack_note(session->link->deps.stack,
+	    request->alarm_id, session->user, request->text), request->alarm_id);
+}
+
+static void
+operator_resolve(struct operator_session *session,
+    const struct opproto_request *request)
+{
+	operator_answer(session, stack_resolve(session->link->deps.stack,
+	    request->alarm_id, session->user,
+	    session->role == REGISTRY_ROLE_SUPERVISOR, request->outcome,
+	    request->reason, request->action, request->text), request->alarm_id);
+}
+
+static void
+operator_plan(struct operator_session *session,
+    const struct opproto_request *request)
+{
+	const struct registry		*registry = session->link->deps.registry;
+	const struct registry_site	*site;
+	const struct registry_plan	*plan = NULL;
+	struct alarm			*alarm;
+	char				 text[LINE_MAX_BYTES + 8];
+	size_t				 i;
+
+	if ((alarm = stack_find(session->link->deps.stack,
+	    request->alarm_id)) == NULL) {
+		operator_printf(session, "ERR %s no open alarm %lld",
+		    OPPROTO_ERR_NOTFOUND, (long long)request->alarm_id);
+		return;
+	}
+	site = registry_site_find(registry, alarm->site_id);
+	if (site != NULL && site->plan != NULL)
+		plan = registry_plan_find(registry, site->plan);
+	if (plan == NULL) {
+		operator_printf(session, "ERR %s site %s has no trigger plan",
+		    OPPROTO_ERR_NOTFOUND, alarm->site_id);
+		return;
+	}
+	for (i = 0; i < plan->step_count; i++) {
+		operator_quote(text, sizeof(text), plan->steps[i]);
+		operator_printf(session, "STEP %zu %s", i + 1, text);
+	}
+	operator_ok(session, NULL);
+}
+
+static void
+operator_cmd(struct operator_session *session,
+    const struct opproto_request *request)
+{
+	struct unit_record	*record;
+	struct uproto_cmd	 cmd;
+	const char		*reason;
+	char			 err[128], cmd_id[COMMAND_ID_LEN];
+	char			 text[LINE_MAX_BYTES];
+	size_t			 i, off = 0;
+
+	if ((record = units_find(session->link->deps.units,
+	    request->unit_id)) == NULL) {
+		operator_printf(session, "ERR %s unknown unit %s",
+		    OPPROTO_ERR_NOTFOUND, request->unit_id);
+		return;
+	}
+	if (uproto_cmd_parse(&cmd, request->words, request->word_count, err,
+	    sizeof(err)) == -1) {
+		operator_err(session, OPPROTO_ERR_SYNTAX, err);
+		return;
+	}
+	if (cmd.kind == UPROTO_CMD_AUDIO_OPEN && cmd.arg[0] == '\0') {
+		if (record->reg->audio_uri == NULL) {
+			operator_err(session, OPPROTO_ERR_SYNTAX,
+			    "unit has no audio_uri; give one");
+			return;
+		}
+		snprintf(cmd.arg, sizeof(cmd.arg), "%s", record->reg->audio_uri);
+	}
+	text[0] = '\0';
+	for (i = 0; i < request->word_count && off < sizeof(text); i++)
+		off += (size_t)snprintf(text + off, sizeof(text) - off, "%s%s",
+		    i ? " " : "", request->words[i]);
+	if (command_send(session->link->deps.command, record, &cmd, 0,
+	    session->user, text, cmd_id, &reason) == -1) {
+		operator_err(session, OPPROTO_ERR_OFFLINE, reason);
+		return;
+	}
+	operator_printf(session, "OK cmd=%s", cmd_id);
+}
+
+struct operator_history {
+	struct operator_session	*session;
+	size_t			 count;
+};
+
+static int
+operator_history_line(const struct store_history_event *event, void *arg)
+{
+	struct operator_history	*history = arg;
+	char			 at[TIMEFMT_ISO_LEN], unit_at[TIMEFMT_ISO_LEN + 16];
+	int			 receiver = strcmp(event->source, "receiver") == 0;
+
+	timefmt_iso8601(event->received_ms, at);
+	unit_at[0] = '\0';
+	if (event->unit_time_ms >= 0) {
+		memcpy(unit_at, " unit_at=", 9);
+		timefmt_iso8601(event->unit_time_ms, unit_at + 9);
+	}
+	operator_printf(history->session, "EVENT %s %s at=%s%s%s%s%s",
+	    event->unit_event_id, event->type, at,
+	    receiver ? " source=receiver" : "", unit_at,
+	    event->attributes[0] ? " " : "", event->attributes);
+	history->count++;
+	return 0;
+}
+
+static void
+operator_history(struct operator_session *session,
+    const struct opproto_request *request)
+{
+	struct store		*store = session->link->deps.store;
+	struct operator_history	 history = { session, 0 };
+
+	if (units_find(session->link->deps.units, request->unit_id) == NULL) {
+		operator_printf(session, "ERR %s unknown unit %s",
+		    OPPROTO_ERR_NOTFOUND, request->unit_id);
+		return;
+	}
+	if (store_history_each(store, request->unit_id,
+	    request->history_count, operator_history_line, &history) == -1) {
+		operator_err(session, OPPROTO_ERR_INTERNAL, "cannot read history");
+		return;
+	}
+	operator_printf(session, "OK %zu", history.count);
+}
+
+/* Resolved and open alarms copied out of the store for stats_compute. */
+struct operator_stats_rows {
+	struct stats_alarm	*rows;
+	size_t			 count;
+	size_t			 capacity;
+};
+
+static int
+operator_stats_row(const struct stats_alarm *alarm, void *arg)
+{
+	struct operator_stats_rows	*rows = arg;
+	struct stats_alarm		*grown, *row;
+	size_t				 capacity;
+
+	if (rows->count == rows->capacity) {
+		capacity = rows->capacity ? rows->capacity * 2 : 256;
+		if ((grown = realloc(rows->rows, capacity * sizeof(*grown))) ==
+		    NULL)
+			return -1;
+		rows->rows = grown;
+		rows->capacity = capacity;
+	}
+	row = &rows->rows[rows->count];
+	*row = *alarm;
+	row->site_id = strdup(alarm->site_id);
+	row->unit_id = strdup(alarm->unit_id);
+	row->reason = strdup(alarm->reason);
+	if (row->site_id == NULL || row->unit_id == NULL || row->reason == NULL) {
+		free((char *)(uintptr_t)row->site_id);
+		free((char *)(uintptr_t)row->unit_id);
+		free((char *)(uintptr_t)row->reason);
+		return -1;
+	}
+	rows->count++;
+	return 0;
+}
+
+static void
+operator_stats_percentiles(struct operator_session *session, const char *name,
+    const struct stats_percentiles *p)
+{
+	operator_printf(session, "STAT %s count=%zu median=%.3f p80=%.3f "
+	    "p98_5=%.3f max=%.3f within_30s=%.1f within_60s=%.1f", name,
+	    p->count, p->p50_ms / 1000.0, p->p80_ms / 1000.0,
+	    p->p985_ms / 1000.0, p->max_ms / 1000.0, p->within_30s * 100.0,
+	    p->within_60s * 100.0);
+	if (p->waiting > 0)
+		operator_printf(session, "STAT %s_waiting count=%zu", name,
+		    p->waiting);
+}
+
+static void
+operator_stats(struct operator_session *session,
+    const struct opproto_request *request)
+{
+	struct operator_stats_rows	 rows = { NULL, 0, 0 };
+	struct stats_summary		*summary;
+	size_t				 i, classified;
+
+	if ((summary = calloc(1, sizeof(*summary))) == NULL ||
+	    store_stats_each(session->link->deps.store, request->since_ms, -1,
+	    operator_stats_row, &rows) == -1 ||
+	    stats_compute(rows.rows, rows.count, summary) == -1) {
+		operator_err(session, OPPROTO_ERR_INTERNAL, "cannot compute figures");
+		goto done;
+	}
+	classified = summary->genuine + summary->false_alarms;
+	operator_printf(session, "STAT alarms total=%zu open=%zu genuine=%zu "
+	    "false=%zu genuine_share=%.1f", summary->total, summary->open,
+	    summary->genuine, summary->false_alarms, classified ?
+	    100.0 * summary->genuine / classified : 0.0);
+	for (i = 0; i < summary->reason_count; i++)
+		operator_printf(session, "STAT false reason=%s count=%zu",
+		    summary->reasons[i].key, summary->reasons[i].count);
+	for (i = 0; i < summary->action_count; i++)
+		operator_printf(session, "STAT genuine action=%s count=%zu",
+		    summary->actions[i].key, summary->actions[i].count);
+	operator_stats_percentiles(session, "to_claim", &summary->to_claim);
+	operator_stats_percentiles(session, "to_resolve", &summary->to_resolve);
+	for (i = 0; i < summary->site_count; i++)
+		operator_printf(session, "STAT site id=%s count=%zu",
+		    summary->sites[i].key, summary->sites[i].count);
+	operator_ok(session, NULL);
+done:
+	for (i = 0; i < rows.count; i++) {
+		free((char *)(uintptr_t)rows.rows[i].site_id);
+		free((char *)(uintptr_t)rows.rows[i].unit_id);
+		free((char *)(uintptr_t)rows.rows[i].reason);
+	}
+	free(rows.rows);
+	free(summary);
+}
+
+static void
+operator_testmode(struct operator_session *session,
+    const struct opproto_request *request)
+{
+	struct unit_record	*record;
+
+	if ((record = units_find(session->link->deps.units,
+	    request->unit_id)) == NULL) {
+		operator_printf(session, "ERR %s unknown unit %s",
+		    OPPROTO_ERR_NOTFOUND, request->unit_id);
+		return;
+	}
+	operator_answer(session, stack_testmode(session->link->deps.stack, record,
+	    request->duration_ms, session->user), 0);
+}
+
+static const struct operator_command operator_commands[] = {
+	{ OPPROTO_LOGIN,	0, 0, operator_login },
+	{ OPPROTO_PING,		0, 0, operator_ping },
+	{ OPPROTO_LOGOUT,	1, 0, operator_logout },
+	{ OPPROTO_ALARMS,	1, 0, operator_alarms },
+	{ OPPROTO_UNITS,	1, 0, operator_units },
+	{ OPPROTO_CLAIM,	1, 0, operator_claim },
+	{ OPPROTO_RELEASE,	1, 0, operator_release },
+	{ OPPROTO_NOTE,		1, 0, operator_note },
+	{ OPPROTO_RESOLVE,	1, 0, operator_resolve },
+	{ OPPROTO_PLAN,		1, 0, operator_plan },
+	{ OPPROTO_CMD,		1, 0, operator_cmd },
+	{ OPPROTO_HISTORY,	1, 0, operator_history },
+	{ OPPROTO_STATS,	1, 0, operator_stats },
+	{ OPPROTO_TESTMODE,	1, 1, operator_testmode },
+};
+
+const struct operator_command *
+operator_command_find(enum opproto_command command)
+{
+	size_t	i;
+
+	for (i = 0; i < sizeof(operator_commands) / sizeof(operator_commands[0]);
+	    i++)
+		if (operator_commands[i].command == command)
+			return &operator_commands[i];
+	return NULL;
+}
