@@ -25,6 +25,7 @@ struct operator_link;
 struct stack;
 struct store;
 struct supervise;
+struct tally;
 struct tlsctx;
 struct unit_links;
 struct unit_record;
@@ -43,6 +44,7 @@ struct daemon {
 	struct supervise	*supervise;
 	struct command		*command;
 	struct activate		*activate;
+	struct tally		*tally;
 	struct unit_links	*unit_links;
 	struct operator_link	*operators;
 	struct event		*signals[3];

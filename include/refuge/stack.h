@@ -11,7 +11,6 @@
 #include <stdint.h>
 
 #include "alarm.h"
-#include "metrics.h"
 
 struct event_base;
 struct feed;
@@ -21,12 +20,6 @@ struct stack;
 struct store;
 struct unit_record;
 struct units;
-
-/* What the stack counts, for /metrics. */
-struct stack_counters {
-	uint64_t			escalations;
-	struct metrics_histogram	time_to_claim;
-};
 
 /* Whether a user has a logged-in session (their claims are being handled). */
 typedef int	stack_presence_fn(const char *user, void *arg);
@@ -41,7 +34,6 @@ void		 stack_reconfigure(struct stack *, struct units *,
 /* Rebuilds the stack and the test windows from the store. */
 int		 stack_load(struct stack *, char *err, size_t errlen);
 void		 stack_free(struct stack *);
-const struct stack_counters	*stack_counters(const struct stack *);
 
 /* Inside ingest's transaction: a newly stored event. Returns 0, or -1 (store failed). */
 int	stack_event(struct stack *, struct unit_record *, enum evtype,

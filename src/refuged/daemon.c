@@ -21,6 +21,7 @@
 #include "refuge/stack.h"
 #include "refuge/store.h"
 #include "refuge/supervise.h"
+#include "refuge/tally.h"
 #include "refuge/timenow.h"
 #include "refuge/tlsctx.h"
 #include "refuge/unit.h"
@@ -56,7 +57,7 @@ daemon_counters(struct daemon *daemon)
 {
 	struct metrics			*m = &daemon->metrics;
 	const struct ingest_counters	*ingest = ingest_counters(daemon->ingest);
-	const struct stack_counters	*stack = stack_counters(daemon->stack);
+	const struct tally_counters	*tally = tally_counters(daemon->tally);
 	const struct operator_counters	*ops =
 					    operator_link_counters(daemon->operators);
 	struct unit_counters		 units;
@@ -70,8 +71,8 @@ daemon_counters(struct daemon *daemon)
 	m->commit_errors = ingest->commit_errors;
 	m->ack_latency = ingest->ack_latency;
 	m->commit_latency = ingest->commit_latency;
-	m->escalations = stack->escalations;
-	m->time_to_claim = stack->time_to_claim;
+	m->escalations = tally->escalations;
+	m->time_to_claim = tally->time_to_claim;
 	m->reloads_ok = daemon->reloads_ok;
 	m->reloads_failed = daemon->reloads_failed;
 	m->operator_logins = ops->logins;
@@ -251,7 +252,8 @@ daemon_wire(struct daemon *daemon, char *err, size_t errlen)
 		return -1;
 	stack_set_presence(daemon->stack, daemon_user_present, daemon->operators);
 	if ((daemon->activate = activate_new(daemon->feed, daemon->units,
-	    daemon->command)) == NULL) {
+	    daemon->command)) == NULL ||
+	    (daemon->tally = tally_new(daemon->feed)) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
@@ -373,6 +375,7 @@ daemon_free(struct daemon *daemon)
 	operator_link_free(daemon->operators);
 	unit_links_free(daemon->unit_links);
 	activate_free(daemon->activate);
+	tally_free(daemon->tally);
 	if (daemon->units != NULL)
 		for (i = 0; i < units_count(daemon->units); i++) {
 			record = units_at(daemon->units, i);

@@ -39,7 +39,6 @@ stack_new(struct event_base *base, struct store *store, struct units *units,
 	stack->config = config;
 	stack->registry = registry;
 	stack->started_mono_ms = timenow_mono_ms();
-	metrics_histogram_claim(&stack->counters.time_to_claim);
 	stack->next_seq = 1;
 	if ((stack->queue = alarmq_new()) == NULL ||
 	    (stack->escalation = loop_event_new(base, -1, EV_PERSIST,
@@ -64,12 +63,6 @@ stack_reconfigure(struct stack *stack, struct units *units,
 	stack->units = units;
 	stack->config = config;
 	stack->registry = registry;
-}
-
-const struct stack_counters *
-stack_counters(const struct stack *stack)
-{
-	return &stack->counters;
 }
 
 const char *

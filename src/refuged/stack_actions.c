@@ -68,9 +68,6 @@ stack_claim(struct stack *stack, int64_t id, const char *user)
 	    (status = stack_save_claim(stack, alarm, &copy, user, "claim")) !=
 	    ALARM_OK)
 		return status;
-	if (copy.first_claimed_ms >= 0 && first_claim)
-		metrics_observe(&stack->counters.time_to_claim,
-		    (copy.first_claimed_ms - copy.raised_ms) / 1000.0);
 	log_info("alarm=%lld claimed by=%s", (long long)id, user);
 	memset(&change, 0, sizeof(change));
 	change.kind = CHANGE_CLAIMED;

@@ -43,7 +43,6 @@ struct stack {
 	const struct registry		*registry;
 	stack_presence_fn		*present;
 	void				*present_arg;
-	struct stack_counters		 counters;
 	int64_t				 started_mono_ms;
 	struct alarmq			*queue;
 	struct event			*escalation;

@@ -166,7 +166,6 @@ stack_escalation_tick(evutil_socket_t fd, short what, void *arg)
 		    now - alarm->last_escalated_ms < after)
 			continue;
 		alarm->last_escalated_ms = now;
-		stack->counters.escalations++;
 		/* A mass outage must not bury the log: name a few, count the rest. */
 		if (++escalated <= STACK_ESCALATIONS_LOGGED)
 			log_warnx("alarm=%lld escalated: queued for %lld s",
