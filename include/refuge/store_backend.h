@@ -52,6 +52,7 @@ struct store_backend {
 	/* Opens (creating if needed) and migrates; NULL with err set. */
 	void		*(*open)(const char *database, char *err,
 			    size_t errlen);
+	/* Frees be; a commit under way is abandoned, its done never called. */
 	void		 (*close)(void *be);
 	/* The text of the last failed operation. */
 	const char	*(*error)(void *be);
