@@ -41,10 +41,14 @@ CORE_SRCS	= src/core/diag.c src/core/line.c src/core/evtype.c \
 		  src/core/alarm.c src/core/alarmq.c src/core/audit.c \
 		  src/core/opproto.c src/core/stats.c src/core/change.c
 # Layer 2: services, one owner per outside thing.
-SERVICE_SRCS	= src/service/log.c src/service/store.c src/service/store_alarms.c \
-		  src/service/store_audit.c src/service/tlsctx.c src/service/conn.c \
+SERVICE_SRCS	= src/service/log.c src/service/store.c src/service/store_backend.c \
+		  $(STORE_SQLITE_SRCS) src/service/tlsctx.c src/service/conn.c \
 		  src/service/listener.c src/service/notify.c src/service/metrics.c \
 		  src/service/timenow.c src/service/pwcheck.c
+# The store's backends: each has its sources and its schema in schema/<name>/.
+STORE_SQLITE_SRCS = src/service/store_sqlite.c src/service/store_sqlite_alarms.c \
+		  src/service/store_sqlite_audit.c
+SCHEMA_BACKENDS	= sqlite
 # Layer 3: the daemon and its sessions.
 REFUGED_SRCS	= src/refuged/refuged.c src/refuged/daemon.c src/refuged/ingest.c \
 		  src/refuged/link.c src/refuged/units.c src/refuged/loop.c \
@@ -75,8 +79,9 @@ UNIT_TESTS	= check_line check_uproto check_evtype check_duration check_timefmt \
 		  check_console_model check_sim_stats check_pwcheck
 
 CORE_OBJS	= $(CORE_SRCS:%.c=$(BUILD)/%.o)
-SERVICE_OBJS	= $(SERVICE_SRCS:%.c=$(BUILD)/%.o) $(BUILD)/gen/schema.o
-SCHEMA_SQL	= $(sort $(wildcard schema/*.sql))
+SCHEMA_OBJS	= $(SCHEMA_BACKENDS:%=$(BUILD)/gen/schema_%.o)
+SERVICE_OBJS	= $(SERVICE_SRCS:%.c=$(BUILD)/%.o) $(SCHEMA_OBJS)
+SCHEMA_SQL	= $(sort $(wildcard $(SCHEMA_BACKENDS:%=schema/%/*.sql)))
 REFUGED_OBJS	= $(REFUGED_SRCS:%.c=$(BUILD)/%.o)
 TEST_BINS	= $(UNIT_TESTS:%=$(BUILD)/tests/%)
 PROGRAMS	= $(BUILD)/refuged $(TOOL_PROGRAMS)
@@ -97,11 +102,14 @@ $(BUILD)/%.o: %.c
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
 
-$(BUILD)/gen/schema.c: schema/embed.sh $(SCHEMA_SQL)
+# One C array of migrations per backend, from schema/<backend>/NNN-name.sql.
+.SECONDEXPANSION:
+$(SCHEMA_OBJS:.o=.c): $(BUILD)/gen/schema_%.c: schema/embed.sh \
+		$$(sort $$(wildcard schema/$$*/*.sql))
 	@mkdir -p $(dir $@)
-	$(Q)sh schema/embed.sh $(SCHEMA_SQL) > $@
+	$(Q)sh schema/embed.sh $* $(sort $(wildcard schema/$*/*.sql)) > $@
 
-$(BUILD)/gen/schema.o: $(BUILD)/gen/schema.c
+$(SCHEMA_OBJS): $(BUILD)/gen/schema_%.o: $(BUILD)/gen/schema_%.c
 	$(Q)$(CC) $(ALL_CFLAGS) -c -o $@ $<
 
 $(BUILD)/libcore.a: $(CORE_OBJS)
@@ -206,7 +214,8 @@ TOOL_NAMES	= refugectl refuge-console refuge-sim
 install: all
 	$(INSTALL) -d -m 0755 $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) \
 		$(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSUSERSDIR) $(DESTDIR)$(DOCDIR)/examples \
-		$(DESTDIR)$(DATADIR)/schema $(CONF_DIR)
+		$(DESTDIR)$(DATADIR)/schema $(SCHEMA_BACKENDS:%=$(DESTDIR)$(DATADIR)/schema/%) \
+		$(CONF_DIR)
 	@for p in $(PROGRAMS); do n=$${p##*/}; [ -f $$p ] || continue; \
 		case $$n in refuged|refugectl) d='$(SBINDIR)';; *) d='$(BINDIR)';; esac; \
 		echo "$(INSTALL) -m 0755 $$p $(DESTDIR)$$d/$$n"; \
@@ -220,7 +229,9 @@ install: all
 	$(INSTALL) -m 0644 systemd/refuged.sysusers $(DESTDIR)$(SYSUSERSDIR)/refuge.conf
 	$(INSTALL) -m 0644 README.md $(DESTDIR)$(DOCDIR)/README.md
 	$(INSTALL) -m 0644 conf/*.yaml $(DESTDIR)$(DOCDIR)/examples/
-	$(INSTALL) -m 0644 $(SCHEMA_SQL) $(DESTDIR)$(DATADIR)/schema/
+	@for b in $(SCHEMA_BACKENDS); do \
+		echo "$(INSTALL) -m 0644 schema/$$b/*.sql $(DESTDIR)$(DATADIR)/schema/$$b/"; \
+		$(INSTALL) -m 0644 schema/$$b/*.sql $(DESTDIR)$(DATADIR)/schema/$$b/ || exit 1; done
 	@for f in conf/*.yaml; do n=$${f##*/}; t=$(CONF_DIR)/$$n; \
 		if [ -e $$t ]; then echo "kept $$t"; continue; fi; \
 		case $$n in refuge.yaml) m=0644;; *) m=0640;; esac; \
@@ -238,16 +249,17 @@ uninstall:
 	@for m in man/*.[0-9]; do rm -f $(DESTDIR)$(MANDIR)/man$${m##*.}/$${m##*/}; done
 	rm -f $(DESTDIR)$(UNITDIR)/refuged.service $(DESTDIR)$(SYSUSERSDIR)/refuge.conf
 	rm -f $(DESTDIR)$(DOCDIR)/README.md $(addprefix $(DESTDIR)$(DOCDIR)/examples/,$(notdir $(wildcard conf/*.yaml)))
-	rm -f $(addprefix $(DESTDIR)$(DATADIR)/schema/,$(notdir $(SCHEMA_SQL)))
+	rm -f $(addprefix $(DESTDIR)$(DATADIR)/,$(SCHEMA_SQL))
 	@for f in conf/*.yaml; do t=$(CONF_DIR)/$${f##*/}; [ -e $$t ] || continue; \
 		if $(CONF_SED) $$f | cmp -s - $$t; then echo "rm -f $$t"; rm -f $$t; \
 		else echo "kept $$t (changed)"; fi; done
-	@rmdir $(DESTDIR)$(DOCDIR)/examples $(DESTDIR)$(DOCDIR) $(DESTDIR)$(DATADIR)/schema \
+	@rmdir $(DESTDIR)$(DOCDIR)/examples $(DESTDIR)$(DOCDIR) \
+		$(SCHEMA_BACKENDS:%=$(DESTDIR)$(DATADIR)/schema/%) $(DESTDIR)$(DATADIR)/schema \
 		$(DESTDIR)$(DATADIR) $(CONF_DIR) 2>/dev/null || true
 
 clean:
 	rm -rf build build-asan build-fuzz
 
--include $(CORE_OBJS:.o=.d) $(SERVICE_OBJS:.o=.d) $(REFUGED_OBJS:.o=.d) \
+-include $(CORE_OBJS:.o=.d) $(SERVICE_SRCS:%.c=$(BUILD)/%.d) $(REFUGED_OBJS:.o=.d) \
 	$(REFUGECTL_SRCS:%.c=$(BUILD)/%.d) $(CONSOLE_SRCS:%.c=$(BUILD)/%.d) \
 	$(SIM_SRCS:%.c=$(BUILD)/%.d)

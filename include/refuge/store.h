@@ -1,4 +1,8 @@
-/* The SQLite store: the only owner of SQL and of every sqlite3_stmt. */
+/*
+ * The store: events, units, alarms and the audit chain, behind one facade
+ * (store.c) over a backend chosen by the database string (store_backend.h;
+ * today SQLite, which owns all SQL and every sqlite3_stmt).
+ */
 #ifndef REFUGE_STORE_H
 #define REFUGE_STORE_H
 
@@ -30,20 +34,25 @@ enum store_unit_state {
 };
 
 /*
- * Opens (creating if needed) the database in WAL mode with synchronous=FULL
- * and applies pending migrations. Returns NULL with err set on failure.
+ * Opens (creating if needed) the database and applies pending migrations;
+ * SQLite runs in WAL mode with synchronous=FULL. A postgresql:// URL names a
+ * backend not built in yet. Returns NULL with err set on failure.
  */
 struct store	*store_open(const char *path, char *err, size_t errlen);
 /*
  * Opens an existing database read-only (a WAL reader beside a running
- * refuged); its schema must be this refuge's. NULL with err set.
+ * refuged); its schema must be this refuge's. NULL with err set, also when
+ * the backend cannot ("not supported by the <name> backend").
  */
 struct store	*store_open_readonly(const char *path, char *err, size_t errlen);
 void		 store_close(struct store *);
-/* An online, consistent copy to dest (SQLite backup API). Returns 0 or -1 with err. */
+/*
+ * An online, consistent copy to dest (SQLite backup API). Returns 0 or -1
+ * with err, also when the backend cannot.
+ */
 int		 store_backup(struct store *, const char *dest, char *err,
 		    size_t errlen);
-/* The last SQLite error message, for logs. */
+/* Why the last failed operation failed, for logs; a rollback keeps it. */
 const char	*store_error(struct store *);
 
 /*
@@ -80,7 +89,7 @@ int	store_units_each(struct store *,
 
 const char	*store_unit_state_name(enum store_unit_state);
 
-/* Alarms (store_alarms.c). Every write runs inside store_begin/store_commit. */
+/* Alarms. Every write runs inside store_begin/store_commit. */
 
 /* Inserts a new alarm raised by event row event_id; sets alarm->id. */
 int	store_alarm_insert(struct store *, struct alarm *, int64_t event_id);
@@ -131,7 +140,7 @@ int	store_history_each(struct store *, const char *unit_id, int count,
 int	store_stats_each(struct store *, int64_t since_ms, int64_t until_ms,
 	    int (*fn)(const struct stats_alarm *, void *arg), void *arg);
 
-/* The audit chain (store_audit.c). */
+/* The audit chain: the facade chains, the backend stores. */
 
 /* Appends a row chained to the last one. */
 int	store_audit_append(struct store *, int64_t time_ms, const char *user,

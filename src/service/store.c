@@ -1,474 +1,278 @@
-/* The SQLite store: every statement is prepared once at open. */
+/*
+ * The store facade: what the daemon and the tools call. It chooses a backend
+ * from the database string (store_backend.c), dispatches to its table of
+ * operations, keeps the audit hash chain (a backend only stores the rows),
+ * and copies the text of each failure, so that store_error() still names a
+ * failed commit after the rollback that followed it.
+ */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <sqlite3.h>
-
 #include "refuge/store.h"
-#include "store_internal.h"
+#include "refuge/store_backend.h"
 
-#define STORE_WRITER_BUSY_MS	50
-#define STORE_READER_BUSY_MS	5000
+#define STORE_ERROR_MAX	512
 
-extern const char *const	store_migrations[];
-extern const size_t		store_migration_count;
-
-static const char *const store_sql[STMT_COUNT] = {
-	[STMT_BEGIN] = "BEGIN IMMEDIATE",
-	[STMT_COMMIT] = "COMMIT",
-	[STMT_ROLLBACK] = "ROLLBACK",
-	[STMT_EVENT_INSERT] =
-	    "INSERT OR IGNORE INTO events (unit_id, unit_event_id, type, "
-	    "priority, source, unit_time_ms, received_ms, attributes) "
-	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-	[STMT_UNIT_STATE] =
-	    "INSERT INTO units (id, state, last_seen_ms) VALUES (?1, ?2, ?3) "
-	    "ON CONFLICT (id) DO UPDATE SET state = ?2, "
-	    "last_seen_ms = coalesce(?3, last_seen_ms)",
-	[STMT_UNIT_SEEN] =
-	    "INSERT INTO units (id, last_seen_ms) VALUES (?1, ?2) "
-	    "ON CONFLICT (id) DO UPDATE SET last_seen_ms = ?2",
-	[STMT_UNIT_FIRMWARE] =
-	    "INSERT INTO units (id, firmware) VALUES (?1, ?2) "
-	    "ON CONFLICT (id) DO UPDATE SET firmware = ?2",
-	[STMT_UNIT_ATTRIBUTES] =
-	    "INSERT INTO units (id, attributes) VALUES (?1, ?2) "
-	    "ON CONFLICT (id) DO UPDATE SET attributes = ?2",
-	[STMT_UNITS_ALL] = "SELECT id, state, coalesce(last_seen_ms, -1) FROM units",
-	[STMT_ALARM_INSERT] =
-	    "INSERT INTO alarms (event_id, unit_id, site_id, type, priority, "
-	    "state, raised_ms, count) VALUES (?1, ?2, ?3, ?4, ?5, 'queued', ?6, ?7)",
-	[STMT_ALARM_ATTACH] =
-	    "UPDATE alarms SET count = ?2, "
-	    "restored_ms = coalesce(?3, restored_ms) WHERE id = ?1",
-	[STMT_ALARM_ATTACH_EVENT] =
-	    "INSERT OR IGNORE INTO alarm_events (alarm_id, event_id) VALUES (?1, ?2)",
-	[STMT_ALARM_CLAIM] =
-	    "UPDATE alarms SET state = ?2, claimed_by = ?3, claimed_ms = ?4, "
-	    "first_claimed_ms = ?5 WHERE id = ?1",
-	[STMT_ALARM_RESOLVE] =
-	    "UPDATE alarms SET state = 'resolved', resolved_by = ?2, "
-	    "resolved_ms = ?3, outcome = ?4, reason = ?5, action = ?6, note = ?7, "
-	    "claimed_by = NULL WHERE id = ?1",
-	[STMT_ALARM_NOTE] =
-	    "INSERT INTO alarm_notes (alarm_id, time_ms, user, text) "
-	    "VALUES (?1, ?2, ?3, ?4)",
-	[STMT_ALARM_STATE] = "SELECT state FROM alarms WHERE id = ?1",
-	[STMT_ALARMS_OPEN] =
-	    "SELECT id, unit_id, site_id, type, priority, state, raised_ms, count, "
-	    "restored_ms IS NOT NULL, coalesce(claimed_by, ''), "
-	    "coalesce(claimed_ms, -1), coalesce(first_claimed_ms, -1) "
-	    "FROM alarms WHERE state <> 'resolved' ORDER BY id",
-	[STMT_COMMAND_INSERT] =
-	    "INSERT INTO unit_commands (cmd_id, unit_id, alarm_id, user, command, "
-	    "sent_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-	[STMT_COMMAND_RESULT] =
-	    "UPDATE unit_commands SET result = ?2, reason = ?3, done_ms = ?4 "
-	    "WHERE cmd_id = ?1",
-	[STMT_TEST_SET] =
-	    "INSERT INTO unit_tests (unit_id, until_ms, set_by, set_ms) "
-	    "VALUES (?1, ?2, ?3, ?4) ON CONFLICT (unit_id) DO UPDATE SET "
-	    "until_ms = ?2, set_by = ?3, set_ms = ?4",
-	[STMT_TESTS_ALL] = "SELECT unit_id, until_ms FROM unit_tests",
-	[STMT_HISTORY] =
-	    "SELECT unit_event_id, type, source, received_ms, "
-	    "coalesce(unit_time_ms, -1), attributes FROM events "
-	    "WHERE unit_id = ?1 ORDER BY received_ms DESC, id DESC LIMIT ?2",
-	[STMT_STATS] =
-	    "SELECT site_id, unit_id, type, coalesce(outcome, ''), "
-	    "coalesce(reason, action, ''), raised_ms, "
-	    "coalesce(first_claimed_ms, -1), coalesce(resolved_ms, -1) "
-	    "FROM alarms WHERE raised_ms >= ?1 AND raised_ms < ?2 ORDER BY id",
-	[STMT_AUDIT_LAST] = "SELECT id, hash FROM audit ORDER BY id DESC LIMIT 1",
-	[STMT_AUDIT_INSERT] =
-	    "INSERT INTO audit (id, time_ms, user, alarm_id, action, detail, "
-	    "prev_hash, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-	[STMT_AUDIT_ALL] =
-	    "SELECT id, time_ms, user, alarm_id, action, detail, prev_hash, hash "
-	    "FROM audit ORDER BY id",
+/* Where the chain ends: the last row's id and hash (0 and "" when empty). */
+struct store_audit_tail {
+	int64_t		id;
+	char		hash[AUDIT_HASH_HEX];
 };
 
-static int
-store_exec(sqlite3 *db, const char *sql, char *err, size_t errlen)
-{
-	char	*message = NULL;
+struct store {
+	const struct store_backend	*backend;
+	void				*be;
+	struct store_audit_tail		 audit_tail;
+	struct store_audit_tail		 audit_at_begin;
+	/* The caller's completion while a commit is under way. */
+	store_done_fn			*commit_done;
+	void				*commit_arg;
+	char				 error[STORE_ERROR_MAX];
+};
 
-	if (sqlite3_exec(db, sql, NULL, NULL, &message) != SQLITE_OK) {
-		snprintf(err, errlen, "%s", message ? message : sqlite3_errmsg(db));
-		sqlite3_free(message);
-		return -1;
-	}
-	return 0;
+/* Keeps the backend's text for the operation that just failed; returns -1. */
+static int
+store_fail(struct store *store)
+{
+	snprintf(store->error, sizeof(store->error), "%s",
+	    store->backend->error(store->be));
+	return -1;
 }
 
 static int
-store_migrate(sqlite3 *db, char *err, size_t errlen)
+store_checked(struct store *store, int rc)
 {
-	sqlite3_stmt	*stmt;
-	char		 sql[64];
-	int		 version;
-	size_t		 i;
+	return rc == -1 ? store_fail(store) : rc;
+}
 
-	if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &stmt, NULL) !=
-	    SQLITE_OK || sqlite3_step(stmt) != SQLITE_ROW) {
-		snprintf(err, errlen, "reading schema version: %s",
-		    sqlite3_errmsg(db));
-		sqlite3_finalize(stmt);
-		return -1;
+/* The database string for a message, without a URL's user and password. */
+static void
+store_display(const char *database, char *buf, size_t len)
+{
+	const char	*host, *at = NULL, *p;
+
+	if ((host = strstr(database, "://")) == NULL) {
+		snprintf(buf, len, "%s", database);
+		return;
 	}
-	version = sqlite3_column_int(stmt, 0);
-	sqlite3_finalize(stmt);
-	if (version < 0 || (size_t)version > store_migration_count) {
-		snprintf(err, errlen, "database schema version %d is newer than "
-		    "this refuge (%zu)", version, store_migration_count);
-		return -1;
-	}
-	for (i = (size_t)version; i < store_migration_count; i++) {
-		if (store_exec(db, "BEGIN IMMEDIATE", err, errlen) == -1)
-			return -1;
-		snprintf(sql, sizeof(sql), "PRAGMA user_version = %zu", i + 1);
-		if (store_exec(db, store_migrations[i], err, errlen) == -1 ||
-		    store_exec(db, sql, err, errlen) == -1 ||
-		    store_exec(db, "COMMIT", err, errlen) == -1) {
-			store_exec(db, "ROLLBACK", sql, sizeof(sql));
-			return -1;
-		}
-	}
+	host += 3;
+	for (p = host; *p != '\0' && *p != '/' && *p != '?'; p++)
+		if (*p == '@')
+			at = p;
+	snprintf(buf, len, "%.*s%s", (int)(host - database), database,
+	    at != NULL ? at + 1 : host);
+}
+
+static int
+store_audit_tail_row(const struct store_audit_record *row, void *arg)
+{
+	struct store_audit_tail	*tail = arg;
+
+	tail->id = row->id;
+	snprintf(tail->hash, sizeof(tail->hash), "%s", row->hash);
 	return 0;
 }
 
-static struct store *
-store_open_mode(const char *path, int readonly, char *err, size_t errlen)
+/* Reads the chain's tail from the backend; unchanged on failure. */
+static int
+store_audit_load_tail(struct store *store)
+{
+	struct store_audit_tail	tail;
+
+	memset(&tail, 0, sizeof(tail));
+	if (store->backend->audit_last(store->be, store_audit_tail_row,
+	    &tail) == -1)
+		return -1;
+	store->audit_tail = tail;
+	return 0;
+}
+
+struct store *
+store_open_backend(const struct store_backend *backend, const char *database,
+    int readonly, char *err, size_t errlen)
 {
 	struct store	*store;
-	sqlite3_stmt	*stmt = NULL;
-	char		 reason[512];
-	int		 i, version;
+	char		 name[256];
 
+	if (readonly && backend->open_readonly == NULL) {
+		snprintf(err, errlen, "read-only access is not supported by "
+		    "the %s backend", backend->name);
+		return NULL;
+	}
 	if ((store = calloc(1, sizeof(*store))) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
-	if (sqlite3_open_v2(path, &store->db, (readonly ? SQLITE_OPEN_READONLY :
-	    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) | SQLITE_OPEN_NOMUTEX,
-	    NULL) != SQLITE_OK) {
-		snprintf(err, errlen, "%s: %s", path, store->db ?
-		    sqlite3_errmsg(store->db) : "out of memory");
-		goto fail;
-	}
-	sqlite3_extended_result_codes(store->db, 1);
-	/*
-	 * The daemon's loop must not stall behind another writer: it gives up
-	 * quickly, acknowledges nothing, and retries. A reader beside it may wait.
-	 */
-	sqlite3_busy_timeout(store->db, readonly ? STORE_READER_BUSY_MS :
-	    STORE_WRITER_BUSY_MS);
-	if (readonly) {
-		if (sqlite3_prepare_v2(store->db, "PRAGMA user_version", -1, &stmt,
-		    NULL) != SQLITE_OK || sqlite3_step(stmt) != SQLITE_ROW) {
-			snprintf(err, errlen, "%s: %s", path,
-			    sqlite3_errmsg(store->db));
-			goto fail;
-		}
-		version = sqlite3_column_int(stmt, 0);
-		sqlite3_finalize(stmt);
-		stmt = NULL;
-		if (version != (int)store_migration_count) {
-			snprintf(err, errlen, "%s: schema version %d, this refuge "
-			    "reads %zu", path, version, store_migration_count);
-			goto fail;
-		}
-	/* WAL with synchronous=FULL: a commit that returned is on disk. */
-	} else if (store_exec(store->db, "PRAGMA journal_mode = WAL", reason,
-	    sizeof(reason)) == -1 ||
-	    store_exec(store->db, "PRAGMA synchronous = FULL", reason,
-	    sizeof(reason)) == -1 ||
-	    store_exec(store->db, "PRAGMA foreign_keys = ON", reason,
-	    sizeof(reason)) == -1 ||
-	    store_migrate(store->db, reason, sizeof(reason)) == -1) {
-		snprintf(err, errlen, "%s: %s", path, reason);
-		goto fail;
-	}
-	for (i = 0; i < STMT_COUNT; i++) {
-		if (sqlite3_prepare_v3(store->db, store_sql[i], -1,
-		    SQLITE_PREPARE_PERSISTENT, &store->stmt[i], NULL) != SQLITE_OK) {
-			snprintf(err, errlen, "%s: preparing statement %d: %s",
-			    path, i, sqlite3_errmsg(store->db));
-			goto fail;
-		}
+	store->backend = backend;
+	store->be = readonly ? backend->open_readonly(database, err, errlen) :
+	    backend->open(database, err, errlen);
+	if (store->be == NULL) {
+		free(store);
+		return NULL;
 	}
 	if (store_audit_load_tail(store) == -1) {
-		snprintf(err, errlen, "%s: reading audit chain: %s", path,
-		    sqlite3_errmsg(store->db));
-		goto fail;
+		store_display(database, name, sizeof(name));
+		snprintf(err, errlen, "%s: reading audit chain: %s", name,
+		    backend->error(store->be));
+		store_close(store);
+		return NULL;
 	}
+	store->audit_at_begin = store->audit_tail;
 	return store;
-fail:
-	sqlite3_finalize(stmt);
-	store_close(store);
-	return NULL;
 }
 
 struct store *
-store_open(const char *path, char *err, size_t errlen)
+store_open(const char *database, char *err, size_t errlen)
 {
-	return store_open_mode(path, 0, err, errlen);
+	const struct store_backend	*backend;
+
+	if ((backend = store_backend_choose(database, err, errlen)) == NULL)
+		return NULL;
+	return store_open_backend(backend, database, 0, err, errlen);
 }
 
 struct store *
-store_open_readonly(const char *path, char *err, size_t errlen)
+store_open_readonly(const char *database, char *err, size_t errlen)
 {
-	return store_open_mode(path, 1, err, errlen);
+	const struct store_backend	*backend;
+
+	if ((backend = store_backend_choose(database, err, errlen)) == NULL)
+		return NULL;
+	return store_open_backend(backend, database, 1, err, errlen);
 }
 
 int
 store_backup(struct store *store, const char *dest, char *err, size_t errlen)
 {
-	sqlite3_backup	*backup;
-	sqlite3		*copy;
-	int		 rc;
-
-	if (sqlite3_open_v2(dest, &copy, SQLITE_OPEN_READWRITE |
-	    SQLITE_OPEN_CREATE, NULL) != SQLITE_OK) {
-		snprintf(err, errlen, "%s: %s", dest, copy ? sqlite3_errmsg(copy) :
-		    "out of memory");
-		sqlite3_close(copy);
+	if (store->backend->backup == NULL) {
+		snprintf(err, errlen, "backup is not supported by the %s backend",
+		    store->backend->name);
 		return -1;
 	}
-	if ((backup = sqlite3_backup_init(copy, "main", store->db, "main")) ==
-	    NULL) {
-		snprintf(err, errlen, "%s: %s", dest, sqlite3_errmsg(copy));
-		sqlite3_close(copy);
-		return -1;
-	}
-	/* Small steps let refuged keep writing; a step restarts if it did. */
-	while ((rc = sqlite3_backup_step(backup, 256)) == SQLITE_OK ||
-	    rc == SQLITE_BUSY || rc == SQLITE_LOCKED)
-		sqlite3_sleep(5);
-	sqlite3_backup_finish(backup);
-	if (rc != SQLITE_DONE) {
-		snprintf(err, errlen, "%s: %s", dest, sqlite3_errstr(rc));
-		sqlite3_close(copy);
-		return -1;
-	}
-	if (sqlite3_close(copy) != SQLITE_OK) {
-		snprintf(err, errlen, "%s: closing failed", dest);
-		return -1;
-	}
-	return 0;
+	return store->backend->backup(store->be, dest, err, errlen);
 }
 
 void
 store_close(struct store *store)
 {
-	int	i;
-
 	if (store == NULL)
 		return;
-	for (i = 0; i < STMT_COUNT; i++)
-		sqlite3_finalize(store->stmt[i]);
-	sqlite3_close(store->db);
+	store->backend->close(store->be);
 	free(store);
 }
 
 const char *
 store_error(struct store *store)
 {
-	return sqlite3_errmsg(store->db);
-}
-
-int
-store_step_done(struct store *store, enum store_statement which)
-{
-	sqlite3_stmt	*stmt = store->stmt[which];
-	int		 rc;
-
-	rc = sqlite3_step(stmt);
-	sqlite3_reset(stmt);
-	sqlite3_clear_bindings(stmt);
-	return rc == SQLITE_DONE ? 0 : -1;
+	if (store->error[0] != '\0')
+		return store->error;
+	return store->backend->error(store->be);
 }
 
 int
 store_begin(struct store *store)
 {
-	return store_step_done(store, STMT_BEGIN);
+	store->audit_at_begin = store->audit_tail;
+	return store_checked(store, store->backend->begin(store->be));
+}
+
+/* The backend's completion: a failure is rolled back before the caller hears. */
+static void
+store_commit_finished(int status, void *arg)
+{
+	struct store	*store = arg;
+	store_done_fn	*done = store->commit_done;
+	void		*done_arg = store->commit_arg;
+
+	store->commit_done = NULL;
+	store->commit_arg = NULL;
+	if (status != 0) {
+		status = -1;
+		store_fail(store);
+		store_rollback(store);
+	}
+	done(status, done_arg);
 }
 
 int
 store_commit(struct store *store, store_done_fn *done, void *arg)
 {
-	int	rc = store_step_done(store, STMT_COMMIT);
-
 	if (done == NULL)
-		return rc;
-	/* TODO(store backends): keep the commit's error text across the rollback. */
-	if (rc == -1)
-		store_rollback(store);
-	done(rc, arg);
+		return store_checked(store,
+		    store->backend->commit(store->be, NULL, NULL));
+	/* One transaction at a time: a second commit is a caller's mistake. */
+	if (store->commit_done != NULL) {
+		snprintf(store->error, sizeof(store->error),
+		    "a commit is already under way");
+		done(-1, arg);
+		return 0;
+	}
+	store->commit_done = done;
+	store->commit_arg = arg;
+	if (store->backend->commit(store->be, store_commit_finished, store) ==
+	    -1 && store->commit_done == done)
+		store_commit_finished(-1, store);
 	return 0;
 }
 
 void
 store_rollback(struct store *store)
 {
-	if (!sqlite3_get_autocommit(store->db))
-		(void)store_step_done(store, STMT_ROLLBACK);
-	/* The chain's tail in memory may name a row that was rolled back. */
-	(void)store_audit_load_tail(store);
-}
-
-int
-store_bind_failed(struct store *store, enum store_statement which)
-{
-	sqlite3_reset(store->stmt[which]);
-	sqlite3_clear_bindings(store->stmt[which]);
-	return -1;
-}
-
-int
-store_walk(struct store *store, enum store_statement which)
-{
-	int	rc = sqlite3_step(store->stmt[which]);
-
-	if (rc == SQLITE_ROW)
-		return 1;
-	store_walk_end(store, which);
-	return rc == SQLITE_DONE ? 0 : -1;
-}
-
-void
-store_walk_end(struct store *store, enum store_statement which)
-{
-	sqlite3_reset(store->stmt[which]);
-	sqlite3_clear_bindings(store->stmt[which]);
-}
-
-const char *
-store_column_text(sqlite3_stmt *stmt, int column)
-{
-	const char	*text = (const char *)sqlite3_column_text(stmt, column);
-
-	return text != NULL ? text : "";
+	store->backend->rollback(store->be);
+	/*
+	 * The chain's tail in memory may name a row that was rolled back: ask
+	 * the backend, or else go back to where the transaction began.
+	 */
+	if (store_audit_load_tail(store) == -1)
+		store->audit_tail = store->audit_at_begin;
 }
 
 int
 store_event_insert(struct store *store, const struct store_event *event,
     int *inserted, int64_t *row_id)
 {
-	sqlite3_stmt	*stmt = store->stmt[STMT_EVENT_INSERT];
-
-	if (sqlite3_bind_text(stmt, 1, event->unit_id, -1, SQLITE_STATIC) ||
-	    sqlite3_bind_text(stmt, 2, event->unit_event_id, -1, SQLITE_STATIC) ||
-	    sqlite3_bind_text(stmt, 3, evtype_name(event->type), -1,
-	    SQLITE_STATIC) ||
-	    sqlite3_bind_int(stmt, 4, event->priority) ||
-	    sqlite3_bind_text(stmt, 5, event->from_receiver ? "receiver" : "unit",
-	    -1, SQLITE_STATIC) ||
-	    (event->unit_time_ms >= 0 ?
-	    sqlite3_bind_int64(stmt, 6, event->unit_time_ms) :
-	    sqlite3_bind_null(stmt, 6)) ||
-	    sqlite3_bind_int64(stmt, 7, event->received_ms) ||
-	    sqlite3_bind_text(stmt, 8, event->attributes ? event->attributes : "",
-	    -1, SQLITE_STATIC)) {
-		sqlite3_reset(stmt);
-		sqlite3_clear_bindings(stmt);
-		return -1;
-	}
-	if (store_step_done(store, STMT_EVENT_INSERT) == -1)
-		return -1;
-	*inserted = sqlite3_changes(store->db) > 0;
-	if (row_id != NULL)
-		*row_id = *inserted ? sqlite3_last_insert_rowid(store->db) : 0;
-	return 0;
+	return store_checked(store, store->backend->event_insert(store->be,
+	    event, inserted, row_id));
 }
 
 int
 store_unit_set_state(struct store *store, const char *unit_id,
     enum store_unit_state state, int64_t last_seen_ms)
 {
-	sqlite3_stmt	*stmt = store->stmt[STMT_UNIT_STATE];
-
-	if (sqlite3_bind_text(stmt, 1, unit_id, -1, SQLITE_STATIC) ||
-	    sqlite3_bind_text(stmt, 2, store_unit_state_name(state), -1,
-	    SQLITE_STATIC) ||
-	    (last_seen_ms >= 0 ? sqlite3_bind_int64(stmt, 3, last_seen_ms) :
-	    sqlite3_bind_null(stmt, 3))) {
-		sqlite3_reset(stmt);
-		return -1;
-	}
-	return store_step_done(store, STMT_UNIT_STATE);
-}
-
-static int
-store_unit_set_text(struct store *store, enum store_statement which,
-    const char *unit_id, const char *text)
-{
-	sqlite3_stmt	*stmt = store->stmt[which];
-
-	if (sqlite3_bind_text(stmt, 1, unit_id, -1, SQLITE_STATIC) ||
-	    (text != NULL ? sqlite3_bind_text(stmt, 2, text, -1, SQLITE_STATIC) :
-	    sqlite3_bind_null(stmt, 2))) {
-		sqlite3_reset(stmt);
-		return -1;
-	}
-	return store_step_done(store, which);
+	return store_checked(store, store->backend->unit_set_state(store->be,
+	    unit_id, state, last_seen_ms));
 }
 
 int
 store_unit_set_seen(struct store *store, const char *unit_id,
     int64_t last_seen_ms)
 {
-	sqlite3_stmt	*stmt = store->stmt[STMT_UNIT_SEEN];
-
-	if (sqlite3_bind_text(stmt, 1, unit_id, -1, SQLITE_STATIC) ||
-	    sqlite3_bind_int64(stmt, 2, last_seen_ms)) {
-		sqlite3_reset(stmt);
-		return -1;
-	}
-	return store_step_done(store, STMT_UNIT_SEEN);
+	return store_checked(store, store->backend->unit_set_seen(store->be,
+	    unit_id, last_seen_ms));
 }
 
 int
 store_unit_set_firmware(struct store *store, const char *unit_id,
     const char *firmware)
 {
-	return store_unit_set_text(store, STMT_UNIT_FIRMWARE, unit_id, firmware);
+	return store_checked(store, store->backend->unit_set_firmware(store->be,
+	    unit_id, firmware));
 }
 
 int
 store_unit_set_attributes(struct store *store, const char *unit_id,
     const char *attributes)
 {
-	return store_unit_set_text(store, STMT_UNIT_ATTRIBUTES, unit_id,
-	    attributes);
+	return store_checked(store,
+	    store->backend->unit_set_attributes(store->be, unit_id, attributes));
 }
 
 int
-store_units_each(struct store *store, int (*fn)(const char *,
-    enum store_unit_state, int64_t, void *), void *arg)
+store_units_each(struct store *store, store_unit_fn *fn, void *arg)
 {
-	sqlite3_stmt		*stmt = store->stmt[STMT_UNITS_ALL];
-	const char		*state;
-	enum store_unit_state	 value;
-	int			 rc;
-
-	while ((rc = store_walk(store, STMT_UNITS_ALL)) == 1) {
-		state = (const char *)sqlite3_column_text(stmt, 1);
-		if (state != NULL && strcmp(state, "online") == 0)
-			value = STORE_UNIT_ONLINE;
-		else if (state != NULL && strcmp(state, "offline") == 0)
-			value = STORE_UNIT_OFFLINE;
-		else
-			value = STORE_UNIT_UNKNOWN;
-		if (fn((const char *)sqlite3_column_text(stmt, 0), value,
-		    sqlite3_column_int64(stmt, 2), arg) == -1) {
-			store_walk_end(store, STMT_UNITS_ALL);
-			return -1;
-		}
-	}
-	return rc;
+	return store_checked(store, store->backend->units_each(store->be, fn,
+	    arg));
 }
 
 const char *
@@ -482,4 +286,182 @@ store_unit_state_name(enum store_unit_state state)
 	default:
 		return "unknown";
 	}
+}
+
+int
+store_alarm_insert(struct store *store, struct alarm *alarm, int64_t event_id)
+{
+	return store_checked(store, store->backend->alarm_insert(store->be,
+	    alarm, event_id));
+}
+
+int
+store_alarm_attach(struct store *store, const struct alarm *alarm,
+    int64_t event_id, int64_t restored_ms)
+{
+	return store_checked(store, store->backend->alarm_attach(store->be,
+	    alarm, event_id, restored_ms));
+}
+
+int
+store_alarm_save_claim(struct store *store, const struct alarm *alarm)
+{
+	return store_checked(store, store->backend->alarm_save_claim(store->be,
+	    alarm));
+}
+
+int
+store_alarm_resolve(struct store *store, const struct alarm *alarm,
+    const char *user, int64_t resolved_ms, const char *reason,
+    const char *action, const char *note)
+{
+	return store_checked(store, store->backend->alarm_resolve(store->be,
+	    alarm, user, resolved_ms, reason, action, note));
+}
+
+int
+store_alarm_note(struct store *store, int64_t alarm_id, int64_t time_ms,
+    const char *user, const char *text)
+{
+	return store_checked(store, store->backend->alarm_note(store->be,
+	    alarm_id, time_ms, user, text));
+}
+
+int
+store_alarm_state(struct store *store, int64_t alarm_id,
+    enum alarm_state *state)
+{
+	return store_checked(store, store->backend->alarm_state(store->be,
+	    alarm_id, state));
+}
+
+int
+store_alarms_open_each(struct store *store, store_alarm_fn *fn, void *arg)
+{
+	return store_checked(store, store->backend->alarms_open_each(store->be,
+	    fn, arg));
+}
+
+int
+store_command_insert(struct store *store, const char *cmd_id,
+    const char *unit_id, int64_t alarm_id, const char *user,
+    const char *command, int64_t sent_ms)
+{
+	return store_checked(store, store->backend->command_insert(store->be,
+	    cmd_id, unit_id, alarm_id, user, command, sent_ms));
+}
+
+int
+store_command_result(struct store *store, const char *cmd_id,
+    const char *result, const char *reason, int64_t done_ms)
+{
+	return store_checked(store, store->backend->command_result(store->be,
+	    cmd_id, result, reason, done_ms));
+}
+
+int
+store_test_set(struct store *store, const char *unit_id, int64_t until_ms,
+    const char *user, int64_t now_ms)
+{
+	return store_checked(store, store->backend->test_set(store->be,
+	    unit_id, until_ms, user, now_ms));
+}
+
+int
+store_tests_each(struct store *store, store_test_fn *fn, void *arg)
+{
+	return store_checked(store, store->backend->tests_each(store->be, fn,
+	    arg));
+}
+
+int
+store_history_each(struct store *store, const char *unit_id, int count,
+    store_history_fn *fn, void *arg)
+{
+	return store_checked(store, store->backend->history_each(store->be,
+	    unit_id, count, fn, arg));
+}
+
+int
+store_stats_each(struct store *store, int64_t since_ms, int64_t until_ms,
+    store_stats_fn *fn, void *arg)
+{
+	return store_checked(store, store->backend->stats_each(store->be,
+	    since_ms, until_ms, fn, arg));
+}
+
+/* Appends a row chained to the tail; the backend stores it as given. */
+int
+store_audit_append(struct store *store, int64_t time_ms, const char *user,
+    int64_t alarm_id, const char *action, const char *detail)
+{
+	struct audit_row		row;
+	struct store_audit_record	record;
+
+	memset(&row, 0, sizeof(row));
+	row.id = store->audit_tail.id + 1;
+	row.time_ms = time_ms;
+	row.user = user;
+	row.alarm_id = alarm_id;
+	row.action = action;
+	row.detail = detail;
+	memcpy(row.prev_hash, store->audit_tail.hash, sizeof(row.prev_hash));
+	if (audit_hash(&row) == -1) {
+		snprintf(store->error, sizeof(store->error),
+		    "computing the audit hash failed");
+		return -1;
+	}
+	record.id = row.id;
+	record.time_ms = row.time_ms;
+	record.user = user;
+	record.alarm_id = alarm_id;
+	record.action = action;
+	record.detail = detail;
+	record.prev_hash = row.prev_hash;
+	record.hash = row.hash;
+	if (store->backend->audit_insert(store->be, &record) == -1)
+		return store_fail(store);
+	store->audit_tail.id = row.id;
+	memcpy(store->audit_tail.hash, row.hash, sizeof(row.hash));
+	return 0;
+}
+
+struct store_audit_walk {
+	int	(*fn)(const struct audit_row *, void *);
+	void	*arg;
+};
+
+static int
+store_audit_row(const struct store_audit_record *record, void *arg)
+{
+	struct store_audit_walk	*walk = arg;
+	struct audit_row	 row;
+
+	memset(&row, 0, sizeof(row));
+	row.id = record->id;
+	row.time_ms = record->time_ms;
+	row.user = record->user;
+	row.alarm_id = record->alarm_id;
+	row.action = record->action;
+	row.detail = record->detail;
+	/* A hash edited longer must not verify by being cut to size. */
+	if (strlen(record->prev_hash) >= sizeof(row.prev_hash) ||
+	    strlen(record->hash) >= sizeof(row.hash))
+		snprintf(row.hash, sizeof(row.hash), "(too long)");
+	else {
+		snprintf(row.prev_hash, sizeof(row.prev_hash), "%s",
+		    record->prev_hash);
+		snprintf(row.hash, sizeof(row.hash), "%s", record->hash);
+	}
+	return walk->fn(&row, walk->arg);
+}
+
+int
+store_audit_each(struct store *store,
+    int (*fn)(const struct audit_row *, void *), void *arg)
+{
+	struct store_audit_walk	walk = { fn, arg };
+
+	return store_checked(store, store->backend->audit_each(store->be,
+	    store_audit_row, &walk));
 }

@@ -80,9 +80,17 @@ def test_install_tree_and_uninstall(destdir):
                    ("etc/refuge/units.yaml", 0o640)):
         assert rel in tree, (rel, sorted(tree))
         assert mode(p(rel)) == m, (rel, oct(mode(p(rel))))
-    for sql in os.listdir(os.path.join(ROOT, "schema")):
-        if sql.endswith(".sql"):
-            assert "usr/local/share/refuge/schema/" + sql in tree
+    schemas = 0
+    for backend in os.listdir(os.path.join(ROOT, "schema")):
+        if not os.path.isdir(os.path.join(ROOT, "schema", backend)):
+            continue
+        for sql in os.listdir(os.path.join(ROOT, "schema", backend)):
+            if sql.endswith(".sql"):
+                rel = "usr/local/share/refuge/schema/%s/%s" % (backend, sql)
+                assert rel in tree, (rel, sorted(tree))
+                assert mode(p(rel)) == 0o644
+                schemas += 1
+    assert schemas > 0
 
     text = open(p(unit)).read()
     assert "ExecStart=/usr/local/sbin/refuged -c /etc/refuge/refuge.yaml\n" in text

@@ -1,4 +1,7 @@
-/* Unit tests for the store: migrations, duplicate events, alarms, the audit chain. */
+/*
+ * Unit tests for the store: migrations, duplicate events, alarms, the audit
+ * chain, the backend chooser, commit completions and optional operations.
+ */
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,6 +11,7 @@
 #include <sqlite3.h>
 
 #include "refuge/store.h"
+#include "refuge/store_backend.h"
 
 static char	db_path[64];
 
@@ -232,6 +236,424 @@ START_TEST(audit_chain_survives_rollback_and_reopen)
 }
 END_TEST
 
+START_TEST(postgresql_url_is_not_built_in)
+{
+	char	err[256];
+
+	snprintf(db_path, sizeof(db_path), "/tmp/check_store.%ld.db",
+	    (long)getpid());
+	ck_assert_ptr_null(store_open("postgresql://refuge:s3cret@db/refuge",
+	    err, sizeof(err)));
+	ck_assert_msg(strstr(err, "PostgreSQL is not built in") != NULL, "%s",
+	    err);
+	ck_assert_msg(strstr(err, "s3cret") == NULL, "%s", err);
+	ck_assert_ptr_null(store_open_readonly("postgres://db/refuge", err,
+	    sizeof(err)));
+	ck_assert_msg(strstr(err, "PostgreSQL is not built in") != NULL, "%s",
+	    err);
+	ck_assert_ptr_null(store_backend_choose("postgres://db", err,
+	    sizeof(err)));
+	ck_assert_ptr_eq(store_backend_choose(db_path, err, sizeof(err)),
+	    &store_backend_sqlite);
+	ck_assert_str_eq(store_backend_choose("refuge.db", err,
+	    sizeof(err))->name, "sqlite");
+}
+END_TEST
+
+struct completion {
+	int	calls;
+	int	status;
+	int	returned;	/* store_commit had returned when done ran */
+	int	*returned_flag;
+};
+
+static void
+completed(int status, void *arg)
+{
+	struct completion	*c = arg;
+
+	c->calls++;
+	c->status = status;
+	c->returned = *c->returned_flag;
+}
+
+START_TEST(commit_done_is_called_once_in_the_same_turn)
+{
+	struct store		*store = open_fresh();
+	struct store_event	 e = event("HP-001", "e1", EVTYPE_BUTTON);
+	struct completion	 c;
+	char			 err[256];
+	int			 inserted, returned = 0;
+
+	memset(&c, 0, sizeof(c));
+	c.status = -2;
+	c.returned_flag = &returned;
+	ck_assert_int_eq(store_begin(store), 0);
+	ck_assert_int_eq(store_event_insert(store, &e, &inserted, NULL), 0);
+	ck_assert_int_eq(store_commit(store, completed, &c), 0);
+	returned = 1;
+	ck_assert_int_eq(c.calls, 1);
+	ck_assert_int_eq(c.status, 0);
+	ck_assert_int_eq(c.returned, 0);
+	/* It is durable: a second store sees it. */
+	store_close(store);
+	store = store_open(db_path, err, sizeof(err));
+	ck_assert_msg(store != NULL, "reopen: %s", err);
+	ck_assert_int_eq(store_begin(store), 0);
+	ck_assert_int_eq(store_event_insert(store, &e, &inserted, NULL), 0);
+	ck_assert_int_eq(inserted, 0);
+	store_rollback(store);
+	store_close(store);
+	remove_files();
+}
+END_TEST
+
+/*
+ * Makes COMMIT itself fail: an event named "doomed" adds a row breaking a
+ * deferred foreign key, which SQLite checks only at COMMIT.
+ */
+static struct store *
+open_doomed(void)
+{
+	struct store	*store = open_fresh();
+	sqlite3		*db;
+	char		 err[256];
+
+	store_close(store);
+	ck_assert_int_eq(sqlite3_open(db_path, &db), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_exec(db,
+	    "CREATE TABLE nowhere (id INTEGER PRIMARY KEY);"
+	    "CREATE TABLE doomed (event_id INTEGER REFERENCES nowhere (id) "
+	    "DEFERRABLE INITIALLY DEFERRED);"
+	    "CREATE TRIGGER doom AFTER INSERT ON events "
+	    "WHEN NEW.unit_event_id = 'doomed' "
+	    "BEGIN INSERT INTO doomed VALUES (NEW.id); END;",
+	    NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	store = store_open(db_path, err, sizeof(err));
+	ck_assert_msg(store != NULL, "store_open: %s", err);
+	return store;
+}
+
+static int
+count_event(const struct store_history_event *event, void *arg)
+{
+	(void)event;
+	(*(int *)arg)++;
+	return 0;
+}
+
+START_TEST(failed_commit_done_gets_minus_one_and_keeps_the_error)
+{
+	struct store		*store = open_doomed();
+	struct store_event	 e = event("HP-001", "doomed", EVTYPE_BUTTON);
+	struct completion	 c;
+	struct chain_walk	 w;
+	int			 inserted, returned = 0, events = 0;
+
+	ck_assert_int_eq(store_begin(store), 0);
+	ck_assert_int_eq(store_audit_append(store, 1, "alice", 0, "note", "a"),
+	    0);
+	ck_assert_int_eq(store_commit(store, NULL, NULL), 0);
+
+	memset(&c, 0, sizeof(c));
+	c.returned_flag = &returned;
+	ck_assert_int_eq(store_begin(store), 0);
+	ck_assert_int_eq(store_event_insert(store, &e, &inserted, NULL), 0);
+	ck_assert_int_eq(store_audit_append(store, 2, "", 0, "raise", "b"), 0);
+	ck_assert_int_eq(store_commit(store, completed, &c), 0);
+	returned = 1;
+	ck_assert_int_eq(c.calls, 1);
+	ck_assert_int_eq(c.status, -1);
+	ck_assert_int_eq(c.returned, 0);
+	/* The store rolled back, and the commit's reason outlived it. */
+	ck_assert_msg(strstr(store_error(store), "FOREIGN KEY") != NULL, "%s",
+	    store_error(store));
+	ck_assert_int_eq(store_history_each(store, "HP-001", 10, count_event,
+	    &events), 0);
+	ck_assert_int_eq(events, 0);
+
+	/* Waiting for the status: the caller rolls back, the reason stays. */
+	ck_assert_int_eq(store_begin(store), 0);
+	ck_assert_int_eq(store_event_insert(store, &e, &inserted, NULL), 0);
+	ck_assert_int_eq(store_commit(store, NULL, NULL), -1);
+	store_rollback(store);
+	ck_assert_msg(strstr(store_error(store), "FOREIGN KEY") != NULL, "%s",
+	    store_error(store));
+
+	/* The chain goes on from the committed row. */
+	ck_assert_int_eq(store_begin(store), 0);
+	ck_assert_int_eq(store_audit_append(store, 3, "bob", 0, "note", "c"), 0);
+	ck_assert_int_eq(store_commit(store, NULL, NULL), 0);
+	memset(&w, 0, sizeof(w));
+	ck_assert_int_eq(store_audit_each(store, walk, &w), 0);
+	ck_assert_int_eq(w.rows, 2);
+	ck_assert_int_eq(w.broken, 0);
+	store_close(store);
+	remove_files();
+}
+END_TEST
+
+START_TEST(readonly_write_error_survives_rollback)
+{
+	struct store		*store = open_fresh();
+	struct store_event	 e = event("HP-001", "e1", EVTYPE_BUTTON);
+	char			 err[256];
+	int			 inserted;
+
+	store_close(store);
+	store = store_open_readonly(db_path, err, sizeof(err));
+	ck_assert_msg(store != NULL, "store_open_readonly: %s", err);
+	ck_assert_int_eq(store_begin(store), 0);
+	ck_assert_int_eq(store_event_insert(store, &e, &inserted, NULL), -1);
+	store_rollback(store);
+	ck_assert_msg(strstr(store_error(store), "readonly") != NULL, "%s",
+	    store_error(store));
+	store_close(store);
+	remove_files();
+}
+END_TEST
+
+/*
+ * A fake backend keeping audit rows in memory, whose commit finishes when
+ * the test says (as a network database would), with no backup and no
+ * read-only open.
+ */
+struct fake_row {
+	struct audit_row	 row;
+	char			 user[16];
+	char			 action[16];
+	char			 detail[16];
+};
+
+struct fake {
+	struct fake_row		 rows[8];
+	int			 committed, count;
+	int			 in_transaction, rollbacks;
+	int			 fail_last;
+	store_done_fn		*done;
+	void			*done_arg;
+	const char		*error;
+};
+
+static struct fake	fake_db;
+
+static void *
+fake_open(const char *database, char *err, size_t errlen)
+{
+	(void)database, (void)err, (void)errlen;
+	memset(&fake_db, 0, sizeof(fake_db));
+	fake_db.error = "no error";
+	return &fake_db;
+}
+
+static void
+fake_close(void *be)
+{
+	(void)be;
+}
+
+static const char *
+fake_error(void *be)
+{
+	return ((struct fake *)be)->error;
+}
+
+static int
+fake_begin(void *be)
+{
+	((struct fake *)be)->in_transaction = 1;
+	return 0;
+}
+
+static int
+fake_commit(void *be, store_done_fn *done, void *arg)
+{
+	struct fake	*f = be;
+
+	ck_assert_ptr_nonnull(done);
+	f->done = done;
+	f->done_arg = arg;
+	return 0;
+}
+
+/* The network answers: the commit of fake_db is durable, or it is not. */
+static void
+fake_finish_commit(int status)
+{
+	store_done_fn	*done = fake_db.done;
+
+	fake_db.done = NULL;
+	if (status == 0) {
+		fake_db.committed = fake_db.count;
+		fake_db.in_transaction = 0;
+	} else
+		fake_db.error = "connection lost during COMMIT";
+	done(status, fake_db.done_arg);
+}
+
+static void
+fake_rollback(void *be)
+{
+	struct fake	*f = be;
+
+	f->count = f->committed;
+	f->in_transaction = 0;
+	f->rollbacks++;
+	f->error = "ROLLBACK done";	/* a backend may forget the reason */
+}
+
+static int
+fake_audit_insert(void *be, const struct store_audit_record *record)
+{
+	struct fake		*f = be;
+	struct fake_row		*kept;
+	struct audit_row	*row;
+
+	ck_assert_int_lt(f->count, 8);
+	kept = &f->rows[f->count++];
+	row = &kept->row;
+	memset(kept, 0, sizeof(*kept));
+	row->id = record->id;
+	row->time_ms = record->time_ms;
+	row->alarm_id = record->alarm_id;
+	snprintf(kept->user, sizeof(kept->user), "%s", record->user);
+	snprintf(kept->action, sizeof(kept->action), "%s", record->action);
+	snprintf(kept->detail, sizeof(kept->detail), "%s", record->detail);
+	row->user = kept->user;
+	row->action = kept->action;
+	row->detail = kept->detail;
+	snprintf(row->prev_hash, sizeof(row->prev_hash), "%s",
+	    record->prev_hash);
+	snprintf(row->hash, sizeof(row->hash), "%s", record->hash);
+	return 0;
+}
+
+static int
+fake_record(const struct audit_row *row, store_audit_record_fn *fn,
+    void *arg)
+{
+	struct store_audit_record	record = {
+		.id = row->id, .time_ms = row->time_ms, .user = row->user,
+		.alarm_id = row->alarm_id, .action = row->action,
+		.detail = row->detail, .prev_hash = row->prev_hash,
+		.hash = row->hash
+	};
+
+	return fn(&record, arg);
+}
+
+static int
+fake_audit_each(void *be, store_audit_record_fn *fn, void *arg)
+{
+	struct fake	*f = be;
+	int		 i;
+
+	for (i = 0; i < f->count; i++)
+		if (fake_record(&f->rows[i].row, fn, arg) == -1)
+			return -1;
+	return 0;
+}
+
+static int
+fake_audit_last(void *be, store_audit_record_fn *fn, void *arg)
+{
+	struct fake	*f = be;
+
+	if (f->fail_last) {
+		f->error = "cannot read the audit tail";
+		return -1;
+	}
+	return f->count > 0 ? fake_record(&f->rows[f->count - 1].row, fn,
+	    arg) : 0;
+}
+
+static const struct store_backend fake_backend = {
+	.name = "fake",
+	.open = fake_open,
+	.close = fake_close,
+	.error = fake_error,
+	.begin = fake_begin,
+	.commit = fake_commit,
+	.rollback = fake_rollback,
+	.audit_insert = fake_audit_insert,
+	.audit_each = fake_audit_each,
+	.audit_last = fake_audit_last,
+};
+
+START_TEST(missing_optional_operations_are_refused)
+{
+	struct store	*store;
+	char		 err[256];
+
+	ck_assert_ptr_null(store_open_backend(&fake_backend, "fake", 1, err,
+	    sizeof(err)));
+	ck_assert_msg(strstr(err, "not supported by the fake backend") != NULL,
+	    "%s", err);
+	store = store_open_backend(&fake_backend, "fake", 0, err, sizeof(err));
+	ck_assert_msg(store != NULL, "%s", err);
+	err[0] = '\0';
+	ck_assert_int_eq(store_backup(store, "/tmp/never", err, sizeof(err)),
+	    -1);
+	ck_assert_msg(strstr(err, "backup is not supported by the fake "
+	    "backend") != NULL, "%s", err);
+	ck_assert_int_eq(access("/tmp/never", F_OK), -1);
+	store_close(store);
+}
+END_TEST
+
+START_TEST(later_commit_failure_rolls_back_before_done)
+{
+	struct store		*store;
+	struct completion	 c;
+	struct chain_walk	 w;
+	char			 err[256];
+	int			 returned = 1;
+
+	store = store_open_backend(&fake_backend, "fake", 0, err, sizeof(err));
+	ck_assert_msg(store != NULL, "%s", err);
+	memset(&c, 0, sizeof(c));
+	c.returned_flag = &returned;
+	ck_assert_int_eq(store_begin(store), 0);
+	ck_assert_int_eq(store_audit_append(store, 1, "alice", 0, "note", ""),
+	    0);
+	ck_assert_int_eq(store_commit(store, completed, &c), 0);
+	ck_assert_int_eq(c.calls, 0);	/* still on the wire */
+	fake_finish_commit(0);
+	ck_assert_int_eq(c.calls, 1);
+	ck_assert_int_eq(c.status, 0);
+
+	/* A commit that fails later: rolled back first, then done(-1) once. */
+	ck_assert_int_eq(store_begin(store), 0);
+	ck_assert_int_eq(store_audit_append(store, 2, "bob", 0, "note", ""), 0);
+	ck_assert_int_eq(store_commit(store, completed, &c), 0);
+	ck_assert_int_eq(fake_db.rollbacks, 0);
+	/* The backend cannot say where the chain ends after the rollback. */
+	fake_db.fail_last = 1;
+	fake_finish_commit(-1);
+	fake_db.fail_last = 0;
+	ck_assert_int_eq(c.calls, 2);
+	ck_assert_int_eq(c.status, -1);
+	ck_assert_int_eq(fake_db.rollbacks, 1);
+	ck_assert_str_eq(store_error(store), "connection lost during COMMIT");
+
+	/* The chain goes on from the committed row, not the lost one. */
+	ck_assert_int_eq(store_begin(store), 0);
+	ck_assert_int_eq(store_audit_append(store, 3, "carol", 0, "note", ""),
+	    0);
+	ck_assert_int_eq(store_commit(store, completed, &c), 0);
+	fake_finish_commit(0);
+	ck_assert_int_eq(c.calls, 3);
+	memset(&w, 0, sizeof(w));
+	ck_assert_int_eq(store_audit_each(store, walk, &w), 0);
+	ck_assert_int_eq(w.rows, 2);
+	ck_assert_int_eq(w.broken, 0);
+	ck_assert_int_eq(fake_db.rows[1].row.id, 2);
+	ck_assert_str_eq(fake_db.rows[1].user, "carol");
+	store_close(store);
+}
+END_TEST
+
 static Suite *
 store_suite(void)
 {
@@ -243,6 +665,12 @@ store_suite(void)
 	tcase_add_test(tc, duplicate_event_is_ignored);
 	tcase_add_test(tc, alarm_round_trip);
 	tcase_add_test(tc, audit_chain_survives_rollback_and_reopen);
+	tcase_add_test(tc, postgresql_url_is_not_built_in);
+	tcase_add_test(tc, commit_done_is_called_once_in_the_same_turn);
+	tcase_add_test(tc, failed_commit_done_gets_minus_one_and_keeps_the_error);
+	tcase_add_test(tc, readonly_write_error_survives_rollback);
+	tcase_add_test(tc, missing_optional_operations_are_refused);
+	tcase_add_test(tc, later_commit_failure_rolls_back_before_done);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -1,0 +1,150 @@
+/*
+ * A store backend: the table of operations the store facade (store.c)
+ * dispatches to, and the opaque pointer "be" to one open database. Only the
+ * facade, the backends and their tests include this header; the daemon and
+ * the tools see store.h.
+ *
+ * Adding a backend is adding files: src/service/store_<name>*.c defining
+ * "const struct store_backend store_backend_<name>" (added to SERVICE_SRCS),
+ * its migrations in schema/<name>/NNN-name.sql (embedded by schema/embed.sh as
+ * store_<name>_migrations, installed through SCHEMA_BACKENDS), and one line
+ * in the chooser's table in store_backend.c naming the database string's
+ * prefix that selects it.
+ *
+ * Every int operation returns -1 on failure, and then error(be) names the
+ * failure until the backend's next call (the facade copies it at once, so a
+ * rollback may overwrite it). Row pointers handed to a walk's fn are valid
+ * only during that call. The audit hash chain is the facade's: a backend
+ * stores audit rows as given and reads them back as stored.
+ */
+#ifndef REFUGE_STORE_BACKEND_H
+#define REFUGE_STORE_BACKEND_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "store.h"
+
+/* An audit row as a backend keeps it; the facade checks the hashes. */
+struct store_audit_record {
+	int64_t		 id;
+	int64_t		 time_ms;
+	const char	*user;
+	int64_t		 alarm_id;
+	const char	*action;
+	const char	*detail;
+	const char	*prev_hash;
+	const char	*hash;
+};
+
+typedef int	store_unit_fn(const char *unit_id, enum store_unit_state,
+		    int64_t last_seen_ms, void *arg);
+typedef int	store_alarm_fn(const struct alarm *, void *arg);
+typedef int	store_test_fn(const char *unit_id, int64_t until_ms, void *arg);
+typedef int	store_history_fn(const struct store_history_event *, void *arg);
+typedef int	store_stats_fn(const struct stats_alarm *, void *arg);
+typedef int	store_audit_record_fn(const struct store_audit_record *,
+		    void *arg);
+
+struct store_backend {
+	const char	*name;		/* "sqlite": in messages */
+
+	/* Opens (creating if needed) and migrates; NULL with err set. */
+	void		*(*open)(const char *database, char *err,
+			    size_t errlen);
+	/* Frees be; a commit under way is abandoned, its done never called. */
+	void		 (*close)(void *be);
+	/* The text of the last failed operation. */
+	const char	*(*error)(void *be);
+
+	int		 (*begin)(void *be);
+	/*
+	 * Ends the transaction. With done NULL waits and returns 0 or -1;
+	 * with done set returns 0 and calls done(status, arg) exactly once,
+	 * before returning or from the event loop later. Never rolls back:
+	 * the facade does.
+	 */
+	int		 (*commit)(void *be, store_done_fn *done, void *arg);
+	/* Abandons the open transaction, if any; keeps error(be) or not. */
+	void		 (*rollback)(void *be);
+
+	int		 (*event_insert)(void *be, const struct store_event *,
+			    int *inserted, int64_t *row_id);
+	int		 (*unit_set_state)(void *be, const char *unit_id,
+			    enum store_unit_state, int64_t last_seen_ms);
+	int		 (*unit_set_seen)(void *be, const char *unit_id,
+			    int64_t last_seen_ms);
+	int		 (*unit_set_firmware)(void *be, const char *unit_id,
+			    const char *firmware);
+	int		 (*unit_set_attributes)(void *be, const char *unit_id,
+			    const char *attributes);
+	int		 (*units_each)(void *be, store_unit_fn *, void *arg);
+
+	int		 (*alarm_insert)(void *be, struct alarm *,
+			    int64_t event_id);
+	int		 (*alarm_attach)(void *be, const struct alarm *,
+			    int64_t event_id, int64_t restored_ms);
+	int		 (*alarm_save_claim)(void *be, const struct alarm *);
+	int		 (*alarm_resolve)(void *be, const struct alarm *,
+			    const char *user, int64_t resolved_ms,
+			    const char *reason, const char *action,
+			    const char *note);
+	int		 (*alarm_note)(void *be, int64_t alarm_id,
+			    int64_t time_ms, const char *user,
+			    const char *text);
+	/* 1 found, 0 no such alarm, -1 error. */
+	int		 (*alarm_state)(void *be, int64_t alarm_id,
+			    enum alarm_state *);
+	int		 (*alarms_open_each)(void *be, store_alarm_fn *,
+			    void *arg);
+
+	int		 (*command_insert)(void *be, const char *cmd_id,
+			    const char *unit_id, int64_t alarm_id,
+			    const char *user, const char *command,
+			    int64_t sent_ms);
+	int		 (*command_result)(void *be, const char *cmd_id,
+			    const char *result, const char *reason,
+			    int64_t done_ms);
+	int		 (*test_set)(void *be, const char *unit_id,
+			    int64_t until_ms, const char *user, int64_t now_ms);
+	int		 (*tests_each)(void *be, store_test_fn *, void *arg);
+	int		 (*history_each)(void *be, const char *unit_id,
+			    int count, store_history_fn *, void *arg);
+	int		 (*stats_each)(void *be, int64_t since_ms,
+			    int64_t until_ms, store_stats_fn *, void *arg);
+
+	int		 (*audit_insert)(void *be,
+			    const struct store_audit_record *);
+	/* Every audit row in id order. */
+	int		 (*audit_each)(void *be, store_audit_record_fn *,
+			    void *arg);
+	/* The row with the highest id, if any: fn is called at most once. */
+	int		 (*audit_last)(void *be, store_audit_record_fn *,
+			    void *arg);
+
+	/* Optional (NULL: the facade answers "not supported"). */
+	void		*(*open_readonly)(const char *database, char *err,
+			    size_t errlen);
+	int		 (*backup)(void *be, const char *dest, char *err,
+			    size_t errlen);
+};
+
+/* The backends built in. */
+extern const struct store_backend	store_backend_sqlite;
+
+/*
+ * The backend a database string names (store_backend.c): a postgresql://
+ * or postgres:// URL a PostgreSQL backend, anything else an SQLite path.
+ * NULL with err set when that backend is not built in.
+ */
+const struct store_backend *store_backend_choose(const char *database,
+	    char *err, size_t errlen);
+/*
+ * Opens a store on the given backend (store.c): what store_open and
+ * store_open_readonly do after choosing; tests pass a fake backend.
+ */
+struct store	*store_open_backend(const struct store_backend *,
+		    const char *database, int readonly, char *err,
+		    size_t errlen);
+
+#endif

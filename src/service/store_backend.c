@@ -1,0 +1,38 @@
+/* Which store backend a database string names: where backends are registered. */
+#include <stdio.h>
+#include <string.h>
+
+#include "refuge/store_backend.h"
+
+/*
+ * A database string starting with prefix selects backend; a NULL backend
+ * is one this refuge knows of but was built without. Strings matching no
+ * prefix are SQLite paths.
+ */
+static const struct store_kind {
+	const char			*prefix;
+	const char			*label;
+	const struct store_backend	*backend;
+} store_kinds[] = {
+	{ "postgresql://",	"PostgreSQL",	NULL },
+	{ "postgres://",	"PostgreSQL",	NULL },
+};
+
+const struct store_backend *
+store_backend_choose(const char *database, char *err, size_t errlen)
+{
+	size_t	i;
+
+	for (i = 0; i < sizeof(store_kinds) / sizeof(store_kinds[0]); i++) {
+		if (strncmp(database, store_kinds[i].prefix,
+		    strlen(store_kinds[i].prefix)) != 0)
+			continue;
+		if (store_kinds[i].backend == NULL) {
+			snprintf(err, errlen, "%s is not built in",
+			    store_kinds[i].label);
+			return NULL;
+		}
+		return store_kinds[i].backend;
+	}
+	return &store_backend_sqlite;
+}

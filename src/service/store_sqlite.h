@@ -1,0 +1,91 @@
+/* The SQLite backend's files only: the connection and its prepared statements. */
+#ifndef REFUGE_STORE_SQLITE_H
+#define REFUGE_STORE_SQLITE_H
+
+#include <sqlite3.h>
+
+#include "refuge/store_backend.h"
+
+enum store_sqlite_statement {
+	STMT_BEGIN,
+	STMT_COMMIT,
+	STMT_ROLLBACK,
+	STMT_EVENT_INSERT,
+	STMT_UNIT_STATE,
+	STMT_UNIT_SEEN,
+	STMT_UNIT_FIRMWARE,
+	STMT_UNIT_ATTRIBUTES,
+	STMT_UNITS_ALL,
+	STMT_ALARM_INSERT,
+	STMT_ALARM_ATTACH,
+	STMT_ALARM_ATTACH_EVENT,
+	STMT_ALARM_CLAIM,
+	STMT_ALARM_RESOLVE,
+	STMT_ALARM_NOTE,
+	STMT_ALARMS_OPEN,
+	STMT_ALARM_STATE,
+	STMT_COMMAND_INSERT,
+	STMT_COMMAND_RESULT,
+	STMT_TEST_SET,
+	STMT_TESTS_ALL,
+	STMT_HISTORY,
+	STMT_STATS,
+	STMT_AUDIT_LAST,
+	STMT_AUDIT_INSERT,
+	STMT_AUDIT_ALL,
+	STMT_COUNT
+};
+
+/* The backend's "be": one connection. */
+struct store_sqlite {
+	sqlite3		*db;
+	sqlite3_stmt	*stmt[STMT_COUNT];
+};
+
+/* Steps a statement that returns no rows, then resets it. Returns 0 or -1. */
+int	store_sqlite_step_done(struct store_sqlite *,
+	    enum store_sqlite_statement);
+/* Resets and clears a statement after a failed bind; returns -1. */
+int	store_sqlite_bind_failed(struct store_sqlite *,
+	    enum store_sqlite_statement);
+/*
+ * Steps a statement that returns rows: 1 with a row, 0 at the end, -1 on an
+ * error; at 0 or -1 the statement is reset for its next use. A walk that stops
+ * early calls store_sqlite_walk_end.
+ */
+int	store_sqlite_walk(struct store_sqlite *, enum store_sqlite_statement);
+void	store_sqlite_walk_end(struct store_sqlite *,
+	    enum store_sqlite_statement);
+const char *store_sqlite_text(sqlite3_stmt *, int column);
+
+/* store_sqlite_alarms.c */
+int	store_sqlite_alarm_insert(void *, struct alarm *, int64_t event_id);
+int	store_sqlite_alarm_attach(void *, const struct alarm *,
+	    int64_t event_id, int64_t restored_ms);
+int	store_sqlite_alarm_save_claim(void *, const struct alarm *);
+int	store_sqlite_alarm_resolve(void *, const struct alarm *,
+	    const char *user, int64_t resolved_ms, const char *reason,
+	    const char *action, const char *note);
+int	store_sqlite_alarm_note(void *, int64_t alarm_id, int64_t time_ms,
+	    const char *user, const char *text);
+int	store_sqlite_alarm_state(void *, int64_t alarm_id, enum alarm_state *);
+int	store_sqlite_alarms_open_each(void *, store_alarm_fn *, void *arg);
+int	store_sqlite_command_insert(void *, const char *cmd_id,
+	    const char *unit_id, int64_t alarm_id, const char *user,
+	    const char *command, int64_t sent_ms);
+int	store_sqlite_command_result(void *, const char *cmd_id,
+	    const char *result, const char *reason, int64_t done_ms);
+int	store_sqlite_test_set(void *, const char *unit_id, int64_t until_ms,
+	    const char *user, int64_t now_ms);
+int	store_sqlite_tests_each(void *, store_test_fn *, void *arg);
+int	store_sqlite_history_each(void *, const char *unit_id, int count,
+	    store_history_fn *, void *arg);
+int	store_sqlite_stats_each(void *, int64_t since_ms, int64_t until_ms,
+	    store_stats_fn *, void *arg);
+
+/* store_sqlite_audit.c */
+int	store_sqlite_audit_insert(void *, const struct store_audit_record *);
+int	store_sqlite_audit_each(void *, store_audit_record_fn *, void *arg);
+int	store_sqlite_audit_last(void *, store_audit_record_fn *, void *arg);
+
+#endif
