@@ -44,7 +44,7 @@ CORE_SRCS	= src/core/diag.c src/core/line.c src/core/evtype.c \
 SERVICE_SRCS	= src/service/log.c src/service/store.c src/service/store_backend.c \
 		  $(STORE_SQLITE_SRCS) src/service/tlsctx.c src/service/conn.c \
 		  src/service/listener.c src/service/notify.c src/service/metrics.c \
-		  src/service/timenow.c src/service/pwcheck.c
+		  src/service/timenow.c src/service/pwcheck.c src/service/confload.c
 # The store's backends: each has its sources and its schema in schema/<name>/.
 STORE_SQLITE_SRCS = src/service/store_sqlite.c src/service/store_sqlite_alarms.c \
 		  src/service/store_sqlite_audit.c
@@ -93,7 +93,7 @@ Q = @
 endif
 
 .PHONY: all deps run check check-unit check-integration check-asan \
-	lint-headers lint-man fuzz clean install uninstall
+	lint-structure check-lint lint-headers lint-man fuzz clean install uninstall
 
 all: $(PROGRAMS)
 
@@ -167,7 +167,7 @@ run: deps
 
 check: deps
 	@$(MAKE) --no-print-directory all tests
-	@$(MAKE) --no-print-directory check-unit check-integration lint-headers lint-man
+	@$(MAKE) --no-print-directory check-unit check-integration lint-structure check-lint lint-man
 	@$(MAKE) --no-print-directory check-asan
 
 tests: $(TEST_BINS)
@@ -184,13 +184,18 @@ check-asan:
 	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
 		$(MAKE) --no-print-directory BUILD=build-asan check-unit check-integration
 
-# Pure cores' headers must not reach for the event loop, TLS or the database,
-# nor may their sources use the event loop or the database.
-lint-headers:
-	@! grep -nE '#include <(event2|openssl|sqlite3)' $(wildcard $(CORE_SRCS:src/core/%.c=include/refuge/%.h)) \
-		|| { echo "a pure core header includes a service library"; exit 1; }
-	@! grep -nE '#include <(event2|sqlite3)' $(CORE_SRCS) \
-		|| { echo "a pure core includes a service library"; exit 1; }
+# The house rule (STYLE.md), in tests/lint/structure.py: each folder's
+# .may_include, no event loop, SQLite, logging or files in libcore (nm -u),
+# and the size limits with tests/lint/structure-exceptions.
+lint-structure: $(BUILD)/libcore.a
+	@$(PYTHON) tests/lint/structure.py --libcore $(BUILD)/libcore.a
+
+# The lint's own test: each kind of violation planted in a copy of the tree.
+check-lint: $(BUILD)/libcore.a
+	@PYTHON=$(PYTHON) CC="$(CC)" sh tests/lint/test_structure.sh $(BUILD)/libcore.a
+
+# The old name: its header greps are part of lint-structure now.
+lint-headers: lint-structure
 
 lint-man:
 	@command -v mandoc >/dev/null || { echo "mandoc missing"; exit 1; }

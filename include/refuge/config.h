@@ -1,7 +1,8 @@
-/* refuge.yaml: the daemon's configuration, read with libyaml and validated. Pure. */
+/* refuge.yaml: the daemon's configuration, parsed and validated. Pure. */
 #ifndef REFUGE_CONFIG_H
 #define REFUGE_CONFIG_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "diag.h"
@@ -13,7 +14,7 @@ enum config_log_level {
 	CONFIG_LOG_DEBUG
 };
 
-/* Every path is already resolved against the directory of the file that named it. */
+/* Every path as config_files resolved it (confload: against the file's directory). */
 struct refuge_config {
 	char			*path;			/* this file */
 	char			*listen_units;		/* "host:port", default "0.0.0.0:7400" */
@@ -37,11 +38,29 @@ struct refuge_config {
 };
 
 /*
- * Reads and validates path. On success returns 0 and *out; on failure -1,
- * *out NULL, and every problem found in d as "file:line:column: what".
- * Checks that each named certificate/key/CA/CRL file is readable.
+ * What config_parse asks about a value that names a file. resolve returns the
+ * path to keep for name (malloc'ed; NULL when out of memory); readable returns
+ * 0 when path can be read, or -1 with the reason in why (reported as "cannot
+ * read PATH: WHY"). Either may be NULL: a name is then kept as written, or not
+ * checked. confload.h resolves against the file's directory and asks the disk.
  */
-int	config_load(const char *path, struct refuge_config **out, struct diag *d);
+struct config_files {
+	char	*(*resolve)(void *arg, const char *name);
+	int	 (*readable)(void *arg, const char *path, char *why,
+		    size_t whylen);
+	void	 *arg;
+};
+
+/*
+ * Parses and validates len bytes of buf as the file called name (kept as
+ * ->path and put in messages). On success returns 0 and *out; on failure -1,
+ * *out NULL, and every problem found in d as "file:line:column: what".
+ * files NULL keeps file names as written and checks none. Reading refuge.yaml
+ * from disk is confload_config() (confload.h).
+ */
+int	config_parse(const char *name, const char *buf, size_t len,
+	    const struct config_files *files, struct refuge_config **out,
+	    struct diag *d);
 void	config_free(struct refuge_config *);
 
 /* Splits "host:port" or "[v6]:port". Returns 0, or -1 on a bad form. */

@@ -58,10 +58,13 @@ struct registry {
 };
 
 /*
- * Reads and validates path. All or nothing: on failure returns -1, *out NULL
- * and every problem in d as "file:line:column: what".
+ * Parses and validates len bytes of buf as the file called name (kept as
+ * ->path and put in messages). All or nothing: on failure returns -1, *out
+ * NULL and every problem in d as "file:line:column: what". Reading units.yaml
+ * from disk is confload_registry() (confload.h).
  */
-int	registry_load(const char *path, struct registry **out, struct diag *d);
+int	registry_parse(const char *name, const char *buf, size_t len,
+	    struct registry **out, struct diag *d);
 void	registry_free(struct registry *);
 
 const struct registry_unit	*registry_unit_find(const struct registry *,

@@ -1,4 +1,4 @@
-/* A YAML file read with libyaml into a small tree, and typed getters. Pure. */
+/* YAML text parsed with libyaml into a small tree, and typed getters. Pure. */
 #ifndef REFUGE_YAMLTREE_H
 #define REFUGE_YAMLTREE_H
 
@@ -36,7 +36,7 @@ struct yamltree_msg {
 
 /* One parsed file; errors end in diag as "file:line:column: what". */
 struct yamltree_doc {
-	const char		*file;		/* the path as given; not owned */
+	const char		*file;		/* the name as given; not owned */
 	struct diag		*diag;
 	size_t			 errors;	/* reported through this doc */
 	struct yamltree_node	*root;		/* NULL for an empty file */
@@ -63,12 +63,15 @@ typedef void	(*yamltree_field_fn)(void *arg, const struct yamltree_field *,
 		    const struct yamltree_node *value, const char *path);
 
 /*
- * Parses path. Returns 0 with doc->root set (NULL for an empty file; errors
- * in the tree, such as aliases or non-scalar keys, are held and counted in
- * doc->errors), or -1 when the file cannot be read or is not valid YAML (the
- * reason held). Either way, yamltree_flush() then yamltree_free().
+ * Parses len bytes of buf (no NUL needed; not kept) as the file called name,
+ * which messages carry and which must outlive doc. Returns 0 with doc->root
+ * set (NULL for an empty file; errors in the tree, such as aliases or
+ * non-scalar keys, are held and counted in doc->errors), or -1 when buf is
+ * not valid YAML (the reason held). Either way, yamltree_flush() then
+ * yamltree_free(). Reading the file is confload's (confload.h).
  */
-int	yamltree_load(const char *path, struct yamltree_doc *doc, struct diag *d);
+int	yamltree_parse(const char *name, const char *buf, size_t len,
+	    struct yamltree_doc *doc, struct diag *d);
 /* Sorts the held errors by line and column and adds them to diag. */
 void	yamltree_flush(struct yamltree_doc *);
 /* Frees the tree and any errors not flushed. */

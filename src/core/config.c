@@ -1,10 +1,8 @@
 /* refuge.yaml to struct refuge_config, through a table of keys. */
-#include <errno.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "refuge/config.h"
 #include "refuge/yamltree.h"
@@ -15,8 +13,8 @@
 enum config_kind {
 	CONFIG_SECTION,		/* a nested mapping: sub */
 	CONFIG_HOSTPORT,	/* char *, "host:port" */
-	CONFIG_PATH,		/* char *, resolved against the file's directory */
-	CONFIG_READABLE,	/* CONFIG_PATH that must be a readable file */
+	CONFIG_PATH,		/* char *, a file's name, resolved by files */
+	CONFIG_READABLE,	/* CONFIG_PATH that files says can be read */
 	CONFIG_TLSVER,		/* int, "1.2" or "1.3" */
 	CONFIG_DURATION,	/* int64_t milliseconds in min..max */
 	CONFIG_INT,		/* int in min..max */
@@ -26,7 +24,7 @@ enum config_kind {
 struct config_ctx {
 	struct yamltree_doc	*doc;
 	struct refuge_config	*cf;
-	char			*dir;	/* of the file; NULL for the current one */
+	const struct config_files *files;	/* NULL: names kept as written */
 };
 
 #define OFF(member)	offsetof(struct refuge_config, member)
@@ -149,35 +147,13 @@ config_split_hostport(const char *text, char *host, int hostlen, int *port)
 	return 0;
 }
 
-/* The directory part of path, or NULL when it has none. */
-static int
-config_dirname(const char *path, char **dir)
-{
-	const char	*slash;
-	size_t		 len;
-
-	*dir = NULL;
-	if ((slash = strrchr(path, '/')) == NULL)
-		return 0;
-	len = slash == path ? 1 : (size_t)(slash - path);
-	if ((*dir = strndup(path, len)) == NULL)
-		return -1;
-	return 0;
-}
-
+/* The path to keep for a value naming a file, as files resolves it. */
 static char *
-config_resolve(const char *dir, const char *name)
+config_resolve(const struct config_files *files, const char *name)
 {
-	char	*out;
-	size_t	 len;
-
-	if (dir == NULL || name[0] == '/')
+	if (files == NULL || files->resolve == NULL)
 		return strdup(name);
-	len = strlen(dir);
-	if (asprintf(&out, "%s%s%s", dir, dir[len - 1] == '/' ? "" : "/",
-	    name) == -1)
-		return NULL;
-	return out;
+	return files->resolve(files->arg, name);
 }
 
 static void
@@ -216,8 +192,9 @@ static void
 config_path(struct config_ctx *ctx, const struct yamltree_field *f,
     const struct yamltree_node *n, const char *path)
 {
-	const char	*s;
-	char		*full;
+	const struct config_files	*files = ctx->files;
+	const char			*s;
+	char				*full, why[128];
 
 	if (yamltree_string(ctx->doc, n, path, &s) == -1)
 		return;
@@ -225,13 +202,15 @@ config_path(struct config_ctx *ctx, const struct yamltree_field *f,
 		yamltree_error(ctx->doc, n, path, "must not be empty");
 		return;
 	}
-	if ((full = config_resolve(ctx->dir, s)) == NULL) {
+	if ((full = config_resolve(files, s)) == NULL) {
 		yamltree_error(ctx->doc, n, path, "out of memory");
 		return;
 	}
-	if (f->kind == CONFIG_READABLE && access(full, R_OK) == -1) {
+	if (f->kind == CONFIG_READABLE && files != NULL &&
+	    files->readable != NULL &&
+	    files->readable(files->arg, full, why, sizeof(why)) == -1) {
 		yamltree_error(ctx->doc, n, path, "cannot read %s: %s", full,
-		    strerror(errno));
+		    why);
 		free(full);
 		return;
 	}
@@ -314,7 +293,7 @@ config_field(void *arg, const struct yamltree_field *f,
 
 /* Fills the string defaults that the file left out. */
 static int
-config_defaults(struct refuge_config *cf, const char *dir)
+config_defaults(struct refuge_config *cf, const struct config_files *files)
 {
 	if (cf->listen_units == NULL &&
 	    (cf->listen_units = strdup("0.0.0.0:7400")) == NULL)
@@ -323,10 +302,10 @@ config_defaults(struct refuge_config *cf, const char *dir)
 	    (cf->listen_operators = strdup("127.0.0.1:7401")) == NULL)
 		return -1;
 	if (cf->database == NULL &&
-	    (cf->database = config_resolve(dir, "refuge.db")) == NULL)
+	    (cf->database = config_resolve(files, "refuge.db")) == NULL)
 		return -1;
 	if (cf->registry == NULL &&
-	    (cf->registry = config_resolve(dir, "units.yaml")) == NULL)
+	    (cf->registry = config_resolve(files, "units.yaml")) == NULL)
 		return -1;
 	return 0;
 }
@@ -355,7 +334,9 @@ config_new(const char *path)
 }
 
 int
-config_load(const char *path, struct refuge_config **out, struct diag *d)
+config_parse(const char *name, const char *buf, size_t len,
+    const struct config_files *files, struct refuge_config **out,
+    struct diag *d)
 {
 	struct yamltree_doc	 doc;
 	struct config_ctx	 ctx;
@@ -363,12 +344,12 @@ config_load(const char *path, struct refuge_config **out, struct diag *d)
 	*out = NULL;
 	memset(&doc, 0, sizeof(doc));
 	memset(&ctx, 0, sizeof(ctx));
-	if ((ctx.cf = config_new(path)) == NULL ||
-	    config_dirname(path, &ctx.dir) == -1) {
-		diag_add(d, path, 0, 0, "out of memory");
+	ctx.files = files;
+	if ((ctx.cf = config_new(name)) == NULL) {
+		diag_add(d, name, 0, 0, "out of memory");
 		goto fail;
 	}
-	if (yamltree_load(path, &doc, d) == -1)
+	if (yamltree_parse(name, buf, len, &doc, d) == -1)
 		goto fail;
 	ctx.doc = &doc;
 	if (doc.root == NULL)
@@ -378,18 +359,16 @@ config_load(const char *path, struct refuge_config **out, struct diag *d)
 		    &ctx);
 	if (doc.errors > 0)
 		goto fail;
-	if (config_defaults(ctx.cf, ctx.dir) == -1) {
-		diag_add(d, path, 0, 0, "out of memory");
+	if (config_defaults(ctx.cf, files) == -1) {
+		diag_add(d, name, 0, 0, "out of memory");
 		goto fail;
 	}
 	yamltree_free(&doc);
-	free(ctx.dir);
 	*out = ctx.cf;
 	return 0;
 fail:
 	yamltree_flush(&doc);
 	yamltree_free(&doc);
-	free(ctx.dir);
 	config_free(ctx.cf);
 	return -1;
 }

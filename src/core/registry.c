@@ -553,7 +553,8 @@ registry_finish(struct registry_ctx *ctx)
 }
 
 int
-registry_load(const char *path, struct registry **out, struct diag *d)
+registry_parse(const char *name, const char *buf, size_t len,
+    struct registry **out, struct diag *d)
 {
 	struct yamltree_doc	 doc;
 	struct registry_ctx	 ctx;
@@ -563,13 +564,13 @@ registry_load(const char *path, struct registry **out, struct diag *d)
 	memset(&doc, 0, sizeof(doc));
 	memset(&ctx, 0, sizeof(ctx));
 	if ((ctx.reg = calloc(1, sizeof(*ctx.reg))) == NULL ||
-	    (ctx.reg->path = strdup(path)) == NULL) {
-		diag_add(d, path, 0, 0, "out of memory");
+	    (ctx.reg->path = strdup(name)) == NULL) {
+		diag_add(d, name, 0, 0, "out of memory");
 		goto done;
 	}
 	for (i = 0; i < EVTYPE_COUNT; i++)
 		ctx.reg->priorities[i] = evtype_default_priority(i);
-	if (yamltree_load(path, &doc, d) == -1)
+	if (yamltree_parse(name, buf, len, &doc, d) == -1)
 		goto done;
 	ctx.doc = &doc;
 	if (doc.root == NULL)

@@ -1,4 +1,4 @@
-/* A YAML file read with libyaml's event parser into a small tree. */
+/* YAML text parsed with libyaml's event parser into a small tree. */
 #include <errno.h>
 #include <inttypes.h>
 #include <math.h>
@@ -6,7 +6,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include <yaml.h>
 
@@ -15,14 +14,14 @@
 
 #define YAMLTREE_MAX_FIELDS	32
 
-struct yamltree_parse {
+struct yamltree_parser {
 	yaml_parser_t		 parser;
 	struct yamltree_doc	*doc;
 	const unsigned char	*buf;
 	size_t			 len;
 };
 
-static struct yamltree_node	*yamltree_build(struct yamltree_parse *,
+static struct yamltree_node	*yamltree_build(struct yamltree_parser *,
 				    yaml_event_t *, int);
 static void			 yamltree_report(struct yamltree_doc *, size_t,
 				    size_t, const char *, ...)
@@ -153,7 +152,7 @@ yamltree_error(struct yamltree_doc *doc, const struct yamltree_node *node,
 
 /* Reports libyaml's problem at its mark (a reader error has only an offset). */
 static void
-yamltree_syntax(struct yamltree_parse *p)
+yamltree_syntax(struct yamltree_parser *p)
 {
 	yaml_parser_t	*y = &p->parser;
 	size_t		 line = y->problem_mark.line + 1;
@@ -181,7 +180,7 @@ yamltree_syntax(struct yamltree_parse *p)
 }
 
 static int
-yamltree_next(struct yamltree_parse *p, yaml_event_t *ev)
+yamltree_next(struct yamltree_parser *p, yaml_event_t *ev)
 {
 	if (!yaml_parser_parse(&p->parser, ev)) {
 		yamltree_syntax(p);
@@ -191,7 +190,7 @@ yamltree_next(struct yamltree_parse *p, yaml_event_t *ev)
 }
 
 static struct yamltree_node *
-yamltree_node_new(struct yamltree_parse *p, enum yamltree_kind kind,
+yamltree_node_new(struct yamltree_parser *p, enum yamltree_kind kind,
     const yaml_mark_t *mark)
 {
 	struct yamltree_node	*n;
@@ -208,7 +207,7 @@ yamltree_node_new(struct yamltree_parse *p, enum yamltree_kind kind,
 
 /* Appends to items (and keys for a mapping), doubling at powers of two. */
 static int
-yamltree_append(struct yamltree_parse *p, struct yamltree_node *n,
+yamltree_append(struct yamltree_parser *p, struct yamltree_node *n,
     struct yamltree_node *key, struct yamltree_node *value)
 {
 	struct yamltree_node	**grown;
@@ -237,7 +236,7 @@ oom:
 }
 
 static struct yamltree_node *
-yamltree_scalar(struct yamltree_parse *p, const yaml_event_t *ev)
+yamltree_scalar(struct yamltree_parser *p, const yaml_event_t *ev)
 {
 	struct yamltree_node	*n;
 	size_t			 len = ev->data.scalar.length;
@@ -257,7 +256,7 @@ yamltree_scalar(struct yamltree_parse *p, const yaml_event_t *ev)
 }
 
 static struct yamltree_node *
-yamltree_sequence(struct yamltree_parse *p, struct yamltree_node *n, int depth)
+yamltree_sequence(struct yamltree_parser *p, struct yamltree_node *n, int depth)
 {
 	struct yamltree_node	*child;
 	yaml_event_t		 ev;
@@ -282,7 +281,7 @@ fail:
 }
 
 static struct yamltree_node *
-yamltree_mapping(struct yamltree_parse *p, struct yamltree_node *n, int depth)
+yamltree_mapping(struct yamltree_parser *p, struct yamltree_node *n, int depth)
 {
 	struct yamltree_node	*key = NULL, *value = NULL;
 	yaml_event_t		 ev;
@@ -318,7 +317,7 @@ fail:
 
 /* Builds the node that ev starts; always deletes ev. */
 static struct yamltree_node *
-yamltree_build(struct yamltree_parse *p, yaml_event_t *ev, int depth)
+yamltree_build(struct yamltree_parser *p, yaml_event_t *ev, int depth)
 {
 	struct yamltree_node	*n = NULL, at;
 	yaml_event_type_t	 type = ev->type;
@@ -369,7 +368,7 @@ yamltree_build(struct yamltree_parse *p, yaml_event_t *ev, int depth)
 
 /* Walks stream-start, at most one document, stream-end. */
 static int
-yamltree_stream(struct yamltree_parse *p)
+yamltree_stream(struct yamltree_parser *p)
 {
 	yaml_event_t	ev;
 
@@ -403,70 +402,31 @@ yamltree_stream(struct yamltree_parse *p)
 	return 0;
 }
 
-static int
-yamltree_read(struct yamltree_doc *doc, unsigned char **bufp, size_t *lenp)
-{
-	struct stat	 st;
-	unsigned char	*buf = NULL;
-	size_t		 len = 0;
-	FILE		*f;
-
-	if ((f = fopen(doc->file, "rb")) == NULL || fstat(fileno(f), &st) == -1) {
-		yamltree_report(doc, 0, 0, "cannot open: %s", strerror(errno));
-		goto fail;
-	}
-	if (st.st_size > YAMLTREE_MAX_FILE) {
-		yamltree_report(doc, 0, 0, "file too large");
-		goto fail;
-	}
-	/* One byte more than its size, to see if it grew. */
-	if ((buf = malloc((size_t)st.st_size + 1)) == NULL) {
-		yamltree_report(doc, 0, 0, "out of memory");
-		goto fail;
-	}
-	len = fread(buf, 1, (size_t)st.st_size + 1, f);
-	if (ferror(f) || len > (size_t)st.st_size) {
-		yamltree_report(doc, 0, 0, "cannot read: %s",
-		    ferror(f) ? strerror(errno) : "file changed while read");
-		goto fail;
-	}
-	fclose(f);
-	*bufp = buf;
-	*lenp = len;
-	return 0;
-fail:
-	if (f != NULL)
-		fclose(f);
-	free(buf);
-	return -1;
-}
-
 int
-yamltree_load(const char *path, struct yamltree_doc *doc, struct diag *d)
+yamltree_parse(const char *name, const char *buf, size_t len,
+    struct yamltree_doc *doc, struct diag *d)
 {
-	struct yamltree_parse	 p;
-	unsigned char		*buf = NULL;
-	size_t			 len = 0;
-	int			 rc;
+	struct yamltree_parser	p;
+	int			rc;
 
 	memset(doc, 0, sizeof(*doc));
-	doc->file = path;
+	doc->file = name;
 	doc->diag = d;
-	if (yamltree_read(doc, &buf, &len) == -1)
+	if (len > YAMLTREE_MAX_FILE) {
+		yamltree_report(doc, 0, 0, "file too large");
 		return -1;
+	}
 	memset(&p, 0, sizeof(p));
 	p.doc = doc;
-	p.buf = buf;
-	p.len = len;
+	p.buf = (const unsigned char *)(buf != NULL ? buf : "");
+	p.len = buf != NULL ? len : 0;
 	if (!yaml_parser_initialize(&p.parser)) {
-		free(buf);
 		yamltree_error(doc, NULL, NULL, "out of memory");
 		return -1;
 	}
-	yaml_parser_set_input_string(&p.parser, buf, len);
+	yaml_parser_set_input_string(&p.parser, p.buf, p.len);
 	rc = yamltree_stream(&p);
 	yaml_parser_delete(&p.parser);
-	free(buf);
 	if (rc == -1) {
 		yamltree_node_free(doc->root);
 		doc->root = NULL;

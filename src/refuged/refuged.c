@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "refuge/config.h"
+#include "refuge/confload.h"
 #include "refuge/daemon.h"
 #include "refuge/diag.h"
 #include "refuge/log.h"
@@ -42,9 +43,9 @@ load(const char *path, struct refuge_config **config,
 
 	diag_init(&d);
 	*registry = NULL;
-	if (config_load(path, config, &d) == -1)
+	if (confload_config(path, config, &d) == -1)
 		rc = -1;
-	else if (registry_load((*config)->registry, registry, &d) == -1)
+	else if (confload_registry((*config)->registry, registry, &d) == -1)
 		rc = -1;
 	print_diag(&d);
 	diag_clear(&d);

@@ -10,6 +10,7 @@
 
 #include "refuge/activate.h"
 #include "refuge/command.h"
+#include "refuge/confload.h"
 #include "refuge/daemon.h"
 #include "refuge/diag.h"
 #include "refuge/feed.h"
@@ -129,8 +130,8 @@ daemon_reload(struct daemon *daemon)
 
 	log_info("reload: reading %s", daemon->config->path);
 	diag_init(&d);
-	if (config_load(daemon->config->path, &config, &d) == -1 ||
-	    registry_load(config->registry, &registry, &d) == -1) {
+	if (confload_config(daemon->config->path, &config, &d) == -1 ||
+	    confload_registry(config->registry, &registry, &d) == -1) {
 		reload_log_diag(&d);
 		goto fail;
 	}

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "refuge/config.h"
+#include "refuge/confload.h"
 #include "refuge/diag.h"
 #include "refuge/registry.h"
 
@@ -65,7 +66,7 @@ ctl_enroll_validate(const char *tmp, const struct registry *old,
 	int				 rc = -1;
 
 	diag_init(&d);
-	if (registry_load(tmp, &r, &d) == -1) {
+	if (confload_registry(tmp, &r, &d) == -1) {
 		for (i = 0; i < d.count; i++)
 			fprintf(stderr, "%s\n", d.messages[i]);
 		goto done;

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "refuge/config.h"
+#include "refuge/confload.h"
 #include "refuge/diag.h"
 #include "refuge/yamltree.h"
 
@@ -13,7 +14,7 @@
 
 /*
  * Peeks at tls.KEY in refuge.yaml, resolved against its directory, for
- * before config_load can succeed (it wants the CRL to exist already).
+ * before confload_config can succeed (it wants the CRL to exist already).
  */
 static char *
 ctl_config_peek(const char *config_path, const char *key)
@@ -26,7 +27,7 @@ ctl_config_peek(const char *config_path, const char *key)
 
 	diag_init(&d);
 	memset(&doc, 0, sizeof(doc));
-	if (yamltree_load(config_path, &doc, &d) == 0 && doc.root != NULL &&
+	if (confload_yaml(config_path, &doc, &d) == 0 && doc.root != NULL &&
 	    doc.root->kind == YAMLTREE_MAPPING &&
 	    (tls = yamltree_get(doc.root, "tls")) != NULL &&
 	    tls->kind == YAMLTREE_MAPPING &&
@@ -60,7 +61,7 @@ ctl_crl_create_named(const struct ctl *ctl)
 		return 0;
 	}
 	if ((unit_ca = ctl_config_peek(ctl->config_path, "unit_ca")) == NULL) {
-		rc = 0;		/* config_load will say what is wrong */
+		rc = 0;		/* confload_config will say what is wrong */
 		goto done;
 	}
 	if ((ca_key = ctl_ca_key_path(unit_ca)) == NULL ||

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "refuge/config.h"
+#include "refuge/confload.h"
 #include "refuge/diag.h"
 #include "refuge/registry.h"
 #include "refuge/tlsctx.h"
@@ -189,7 +190,7 @@ ctl_config(const struct ctl *ctl)
 	struct diag		 d;
 
 	diag_init(&d);
-	if (config_load(ctl->config_path, &config, &d) == -1)
+	if (confload_config(ctl->config_path, &config, &d) == -1)
 		config = NULL;
 	ctl_print_diag(&d);
 	diag_clear(&d);
@@ -203,7 +204,7 @@ ctl_registry(const struct refuge_config *config)
 	struct diag	 d;
 
 	diag_init(&d);
-	if (registry_load(config->registry, &registry, &d) == -1)
+	if (confload_registry(config->registry, &registry, &d) == -1)
 		registry = NULL;
 	ctl_print_diag(&d);
 	diag_clear(&d);

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "refuge/config.h"
+#include "refuge/confload.h"
 #include "golden.h"
 
 #define CASES	TEST_SRCDIR "/conf"
@@ -16,7 +17,7 @@ load_config(const char *path, struct diag *d)
 	struct refuge_config	*cf = (struct refuge_config *)1;
 	int			 rc;
 
-	rc = config_load(path, &cf, d);
+	rc = confload_config(path, &cf, d);
 	ck_assert(rc == 0 ? cf != NULL : cf == NULL);
 	config_free(cf);
 	return rc;
@@ -34,7 +35,8 @@ START_TEST(test_every_value)
 	struct diag		 d;
 
 	diag_init(&d);
-	ck_assert_int_eq(config_load(CASES "/config-ok/refuge.yaml", &cf, &d), 0);
+	ck_assert_int_eq(confload_config(CASES "/config-ok/refuge.yaml", &cf,
+	    &d), 0);
 	ck_assert_uint_eq(d.count, 0);
 	ck_assert_str_eq(cf->path, CASES "/config-ok/refuge.yaml");
 	ck_assert_str_eq(cf->listen_units, "[::]:7500");
@@ -65,7 +67,7 @@ START_TEST(test_defaults)
 	struct diag		 d;
 
 	diag_init(&d);
-	ck_assert_int_eq(config_load(CASES "/config-minimal/refuge.yaml", &cf,
+	ck_assert_int_eq(confload_config(CASES "/config-minimal/refuge.yaml", &cf,
 	    &d), 0);
 	ck_assert_str_eq(cf->listen_units, "0.0.0.0:7400");
 	ck_assert_str_eq(cf->listen_operators, "127.0.0.1:7401");
@@ -116,7 +118,7 @@ START_TEST(test_example)
 	}
 	free(example);
 	diag_init(&d);
-	ck_assert_int_eq(config_load(path, &cf, &d), 0);
+	ck_assert_int_eq(confload_config(path, &cf, &d), 0);
 	ck_assert_str_eq(cf->listen_metrics, "127.0.0.1:9740");
 	ck_assert_int_eq(cf->tls_min_version, 0x0304);
 	config_free(cf);
@@ -134,7 +136,8 @@ START_TEST(test_missing_file)
 	struct diag		 d;
 
 	diag_init(&d);
-	ck_assert_int_eq(config_load("/nonexistent/refuge.yaml", &cf, &d), -1);
+	ck_assert_int_eq(confload_config("/nonexistent/refuge.yaml", &cf, &d),
+	    -1);
 	ck_assert_ptr_null(cf);
 	ck_assert_uint_eq(d.count, 1);
 	ck_assert_str_eq(d.messages[0], "/nonexistent/refuge.yaml: "
@@ -159,12 +162,113 @@ START_TEST(test_many_errors)
 		fprintf(f, "key%d: 1\n", i);
 	fclose(f);
 	diag_init(&d);
-	ck_assert_int_eq(config_load(path, &cf, &d), -1);
+	ck_assert_int_eq(confload_config(path, &cf, &d), -1);
 	unlink(path);
 	ck_assert_ptr_null(cf);
 	ck_assert_uint_eq(d.count, DIAG_MAX_MESSAGES);
 	ck_assert_int_eq(d.truncated, 1);
 	ck_assert_ptr_nonnull(strstr(d.messages[0], ":1:1: key0: unknown key"));
+	diag_clear(&d);
+}
+END_TEST
+
+/* The pure parser: bytes in, names kept as written without files. */
+START_TEST(test_parse_buffer)
+{
+	static const char	 text[] = "tls:\n  cert: a.crt\n  key: /k\n"
+				    "  unit_ca: ca.crt\nregistry: u.yaml\n"
+				    "junk past the length";
+	struct refuge_config	*cf;
+	struct diag		 d;
+
+	diag_init(&d);
+	ck_assert_int_eq(config_parse("mem.yaml", text,
+	    strstr(text, "junk") - text, NULL, &cf, &d), 0);
+	ck_assert_uint_eq(d.count, 0);
+	ck_assert_str_eq(cf->path, "mem.yaml");
+	ck_assert_str_eq(cf->tls_cert, "a.crt");
+	ck_assert_str_eq(cf->tls_key, "/k");
+	ck_assert_str_eq(cf->registry, "u.yaml");
+	ck_assert_str_eq(cf->database, "refuge.db");
+	config_free(cf);
+
+	ck_assert_int_eq(config_parse("mem.yaml", text, sizeof(text) - 1,
+	    NULL, &cf, &d), -1);
+	ck_assert_ptr_null(cf);
+	ck_assert_uint_eq(d.count, 1);
+	ck_assert_ptr_nonnull(strstr(d.messages[0], "mem.yaml:7:1: syntax error: "));
+	diag_clear(&d);
+
+	ck_assert_int_eq(config_parse("empty.yaml", NULL, 0, NULL, &cf, &d),
+	    -1);
+	ck_assert_uint_eq(d.count, 1);
+	ck_assert_str_eq(d.messages[0],
+	    "empty.yaml:1:1: empty file, expected a mapping");
+	diag_clear(&d);
+}
+END_TEST
+
+static char *
+fake_resolve(void *arg, const char *name)
+{
+	char	*out;
+
+	if (asprintf(&out, "%s/%s", (const char *)arg, name) == -1)
+		return NULL;
+	return out;
+}
+
+static int
+fake_readable(void *arg, const char *path, char *why, size_t whylen)
+{
+	(void)arg;
+	if (strstr(path, "bad") == NULL)
+		return 0;
+	snprintf(why, whylen, "not today");
+	return -1;
+}
+
+/* The hooks for files decide what is kept and what is readable. */
+START_TEST(test_parse_files)
+{
+	static const char	 text[] = "tls:\n  cert: bad.crt\n  key: k\n"
+				    "  unit_ca: ca.crt\n  crl: bad.crl\n";
+	struct config_files	 files = { fake_resolve, fake_readable,
+				    (void *)"/etc/x" };
+	struct refuge_config	*cf;
+	struct diag		 d;
+
+	diag_init(&d);
+	ck_assert_int_eq(config_parse("f.yaml", text, sizeof(text) - 1,
+	    &files, &cf, &d), -1);
+	ck_assert_uint_eq(d.count, 2);
+	ck_assert_str_eq(d.messages[0], "f.yaml:2:9: tls.cert: "
+	    "cannot read /etc/x/bad.crt: not today");
+	ck_assert_str_eq(d.messages[1], "f.yaml:5:8: tls.crl: "
+	    "cannot read /etc/x/bad.crl: not today");
+	diag_clear(&d);
+
+	files.readable = NULL;
+	ck_assert_int_eq(config_parse("f.yaml", text, sizeof(text) - 1,
+	    &files, &cf, &d), 0);
+	ck_assert_str_eq(cf->tls_key, "/etc/x/k");
+	ck_assert_str_eq(cf->tls_crl, "/etc/x/bad.crl");
+	ck_assert_str_eq(cf->database, "/etc/x/refuge.db");
+	ck_assert_str_eq(cf->registry, "/etc/x/units.yaml");
+	config_free(cf);
+}
+END_TEST
+
+/* A directory opens but does not read. */
+START_TEST(test_directory)
+{
+	struct refuge_config	*cf;
+	struct diag		 d;
+
+	diag_init(&d);
+	ck_assert_int_eq(confload_config("/", &cf, &d), -1);
+	ck_assert_uint_eq(d.count, 1);
+	ck_assert_str_eq(d.messages[0], "/: cannot read: Is a directory");
 	diag_clear(&d);
 }
 END_TEST
@@ -218,6 +322,9 @@ config_suite(void)
 	tcase_add_test(tc, test_example);
 	tcase_add_test(tc, test_missing_file);
 	tcase_add_test(tc, test_many_errors);
+	tcase_add_test(tc, test_parse_buffer);
+	tcase_add_test(tc, test_parse_files);
+	tcase_add_test(tc, test_directory);
 	tcase_add_test(tc, test_split_hostport);
 	suite_add_tcase(s, tc);
 	return s;

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "refuge/confload.h"
 #include "refuge/registry.h"
 #include "golden.h"
 
@@ -17,7 +18,7 @@ load_registry(const char *path, struct diag *d)
 	struct registry	*r = (struct registry *)1;
 	int		 rc;
 
-	rc = registry_load(path, &r, d);
+	rc = confload_registry(path, &r, d);
 	ck_assert(rc == 0 ? r != NULL : r == NULL);
 	registry_free(r);
 	return rc;
@@ -45,7 +46,7 @@ START_TEST(test_every_value)
 	struct diag			 d;
 
 	diag_init(&d);
-	ck_assert_int_eq(registry_load(CASES "/registry-ok/units.yaml", &r,
+	ck_assert_int_eq(confload_registry(CASES "/registry-ok/units.yaml", &r,
 	    &d), 0);
 	ck_assert_str_eq(r->path, CASES "/registry-ok/units.yaml");
 	ck_assert_uint_eq(r->unit_count, 3);
@@ -123,8 +124,8 @@ START_TEST(test_empty_lists)
 	int		 i;
 
 	diag_init(&d);
-	ck_assert_int_eq(registry_load(CASES "/registry-lists-empty/units.yaml",
-	    &r, &d), 0);
+	ck_assert_int_eq(confload_registry(CASES
+	    "/registry-lists-empty/units.yaml", &r, &d), 0);
 	ck_assert_uint_eq(r->unit_count + r->site_count + r->plan_count +
 	    r->operator_count, 0);
 	ck_assert_ptr_null(registry_unit_find(r, "HP-001"));
@@ -144,7 +145,7 @@ START_TEST(test_example)
 	struct diag	 d;
 
 	diag_init(&d);
-	ck_assert_int_eq(registry_load(TEST_SRCDIR "/../conf/units.yaml", &r,
+	ck_assert_int_eq(confload_registry(TEST_SRCDIR "/../conf/units.yaml", &r,
 	    &d), 0);
 	ck_assert_uint_eq(r->unit_count, 3);
 	ck_assert_uint_eq(r->site_count, 1);
@@ -188,7 +189,7 @@ START_TEST(test_big)
 	close(fd);
 	write_big(path, 0);
 	diag_init(&d);
-	ck_assert_int_eq(registry_load(path, &r, &d), 0);
+	ck_assert_int_eq(confload_registry(path, &r, &d), 0);
 	ck_assert_uint_eq(r->unit_count, BIG_UNITS);
 	for (i = 0; i < BIG_UNITS; i++) {
 		snprintf(id, sizeof(id), "HP-%06ld", i);
@@ -198,7 +199,7 @@ START_TEST(test_big)
 	registry_free(r);
 
 	write_big(path, 1);
-	ck_assert_int_eq(registry_load(path, &r, &d), -1);
+	ck_assert_int_eq(confload_registry(path, &r, &d), -1);
 	unlink(path);
 	ck_assert_ptr_null(r);
 	ck_assert_uint_eq(d.count, 1);
@@ -223,7 +224,7 @@ load_text(const char *text)
 	fputs(text, f);
 	fclose(f);
 	diag_init(&d);
-	rc = registry_load(path, &r, &d);
+	rc = confload_registry(path, &r, &d);
 	unlink(path);
 	registry_free(r);
 	out = golden_output(rc, &d);
@@ -271,11 +272,38 @@ START_TEST(test_missing_file)
 	struct diag	 d;
 
 	diag_init(&d);
-	ck_assert_int_eq(registry_load("/nonexistent/units.yaml", &r, &d), -1);
+	ck_assert_int_eq(confload_registry("/nonexistent/units.yaml", &r, &d),
+	    -1);
 	ck_assert_ptr_null(r);
 	ck_assert_uint_eq(d.count, 1);
 	ck_assert_str_eq(d.messages[0], "/nonexistent/units.yaml: "
 	    "cannot open: No such file or directory");
+	diag_clear(&d);
+}
+END_TEST
+
+/* The pure parser: bytes in, the name given in messages and ->path. */
+START_TEST(test_parse_buffer)
+{
+	static const char	 text[] = "sites:\n  - {id: s, name: S}\n"
+				    "units:\n  - {id: HP-1, name: U, site: s, "
+				    "lat: 1, lon: 2}\n  - {id: HP-2}\n";
+	struct registry		*r;
+	struct diag		 d;
+
+	diag_init(&d);
+	ck_assert_int_eq(registry_parse("mem.yaml", text,
+	    strstr(text, "  - {id: HP-2}") - text, &r, &d), 0);
+	ck_assert_str_eq(r->path, "mem.yaml");
+	ck_assert_uint_eq(r->unit_count, 1);
+	ck_assert_ptr_nonnull(registry_unit_find(r, "HP-1"));
+	registry_free(r);
+	ck_assert_int_eq(registry_parse("mem.yaml", text, sizeof(text) - 1,
+	    &r, &d), -1);
+	ck_assert_ptr_null(r);
+	ck_assert_uint_gt(d.count, 0);
+	ck_assert_str_eq(d.messages[0],
+	    "mem.yaml:5:5: units[1]: missing key 'name'");
 	diag_clear(&d);
 }
 END_TEST
@@ -295,6 +323,7 @@ registry_suite(void)
 	tcase_add_test(tc, test_nesting_too_deep);
 	tcase_add_test(tc, test_hostile_scalars);
 	tcase_add_test(tc, test_missing_file);
+	tcase_add_test(tc, test_parse_buffer);
 	suite_add_tcase(s, tc);
 	return s;
 }
