@@ -39,7 +39,8 @@ CORE_SRCS	= src/core/diag.c src/core/line.c src/core/evtype.c \
 		  src/core/duration.c src/core/timefmt.c src/core/uproto.c \
 		  src/core/yamltree.c src/core/config.c src/core/registry.c \
 		  src/core/alarm.c src/core/alarmq.c src/core/audit.c \
-		  src/core/opproto.c src/core/stats.c
+		  src/core/opproto.c src/core/stats.c src/core/opproto_client.c \
+		  src/core/uproto_client.c
 # Layer 2: services, one owner per outside thing.
 SERVICE_SRCS	= src/service/log.c src/service/store.c src/service/store_alarms.c \
 		  src/service/store_audit.c src/service/tlsctx.c src/service/conn.c \
@@ -74,7 +75,8 @@ UNIT_TESTS	= check_line check_uproto check_evtype check_duration check_timefmt \
 		  check_config check_registry check_store \
 		  check_alarm check_alarmq check_audit check_opproto check_stats \
 		  check_notify check_metrics \
-		  check_console_model check_sim_stats check_pwcheck
+		  check_console_model check_sim_stats check_pwcheck \
+		  check_opproto_client check_uproto_client
 
 CORE_OBJS	= $(CORE_SRCS:%.c=$(BUILD)/%.o)
 SERVICE_OBJS	= $(SERVICE_SRCS:%.c=$(BUILD)/%.o) $(BUILD)/gen/schema.o
