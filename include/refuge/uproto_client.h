@@ -58,7 +58,8 @@ enum uproto_client_kind {
 	UPROTO_CLIENT_NAK,	/* NAK <event-id> <reason> */
 	UPROTO_CLIENT_DENIED,	/* DENIED <reason> */
 	UPROTO_CLIENT_ERR,	/* ERR <reason> */
-	UPROTO_CLIENT_CMD	/* CMD <cmd-id> <command ...> */
+	UPROTO_CLIENT_CMD,	/* CMD <cmd-id> <command ...> */
+	UPROTO_CLIENT_UNKNOWN	/* a keyword this version does not know */
 };
 
 /* Strings point into the message itself: do not copy it by assignment. */
@@ -86,7 +87,9 @@ enum uproto_client_status {
  * Parses one line from the receiver (without its LF or CR). WELCOME's
  * key=value tokens after the time are ignored (a later version adds some),
  * and so are those among a command's words. The reasons are free text, taken
- * as they came. A CMD's words go through uproto_cmd_parse.
+ * as they came. A CMD's words go through uproto_cmd_parse. kind is set from
+ * the keyword even when the rest of the line is bad (UNKNOWN for a keyword
+ * not known here, which is a bad line too).
  */
 enum uproto_client_status	uproto_client_parse(struct uproto_client_msg *,
 				    const char *line, size_t len, char *err,

@@ -338,6 +338,7 @@ uproto_client_parse(struct uproto_client_msg *msg, const char *line,
 	const char	*rest = "", *v;
 	size_t		 i, wordlen;
 
+	msg->kind = UPROTO_CLIENT_UNKNOWN;
 	msg->heartbeat_s = 0;
 	msg->receiver_time = 0;
 	msg->counter = msg->event_id = msg->reason = msg->cmd_id = NULL;
@@ -397,6 +398,8 @@ uproto_client_parse(struct uproto_client_msg *msg, const char *line,
 		break;
 	case UPROTO_CLIENT_CMD:
 		return uproto_client_cmd(msg, err, errlen);
+	case UPROTO_CLIENT_UNKNOWN:
+		break;
 	}
 	return UPROTO_CLIENT_OK;
 }

@@ -269,6 +269,8 @@ START_TEST(welcome)
 	bad("WELCOME 30", "missing time");
 	bad("WELCOME 30 soon", "bad time");
 	bad("WELCOME 30 1795642490 extra", "too many arguments");
+	/* What the line was meant to be is known even when it is bad. */
+	ck_assert_int_eq(in->kind, UPROTO_CLIENT_WELCOME);
 }
 END_TEST
 
@@ -378,6 +380,7 @@ START_TEST(malformed)
 	bad("", "empty line");
 	bad("HELLO HP-001 1", "unknown command");
 	bad("hback 1", "unknown command");
+	ck_assert_int_eq(in->kind, UPROTO_CLIENT_UNKNOWN);
 	bad("ACK\te1", "control character");
 	bad("CMD c1 AUDIO OPEN \"sip:x", "unterminated quote");
 	memset(line, 'A', sizeof(line) - 1);
