@@ -54,7 +54,7 @@ REFUGED_SRCS	= src/refuged/refuged.c src/refuged/daemon.c src/refuged/ingest.c \
 
 # The tools reuse layers 1 and 2, never the daemon's sessions: a folder per
 # program, and beside them in src/tools/ what more than one program shares.
-TOOLS_SHARED_SRCS =
+TOOLS_SHARED_SRCS = src/tools/pwprompt.c
 REFUGECTL_SRCS	= src/tools/refugectl/refugectl.c src/tools/refugectl/ctl_pki.c \
 		  src/tools/refugectl/ctl_setup.c src/tools/refugectl/ctl_enroll.c \
 		  src/tools/refugectl/ctl_yaml.c src/tools/refugectl/ctl_views.c \

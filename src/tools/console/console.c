@@ -12,7 +12,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <termios.h>
 #include <unistd.h>
 
 #include <event2/event.h>
@@ -25,6 +24,7 @@
 #include "refuge/tlsctx.h"
 
 #include "console.h"
+#include "pwprompt.h"
 
 #define CONSOLE_DEFAULT_SERVER	"127.0.0.1:7401"
 
@@ -125,50 +125,20 @@ console_password_file(const char *path, char *buf, size_t len)
 	return 0;
 }
 
-/* Asks on the terminal with echo off. */
+/* Asks on the controlling terminal, whatever stdin and stdout are. */
 static int
 console_password_prompt(const char *user, char *buf, size_t len)
 {
-	struct termios	 old, quiet;
-	sigset_t	 stop, was;
-	char		 prompt[128];
-	size_t		 n = 0;
-	ssize_t		 r;
-	char		 ch;
-	int		 fd, restore;
+	char	prompt[128];
+	int	fd, st;
 
 	if ((fd = open("/dev/tty", O_RDWR | O_CLOEXEC)) == -1)
 		return -1;
 	snprintf(prompt, sizeof(prompt), "Password for %.64s: ", user);
-	if (write(fd, prompt, strlen(prompt)) < 0) {
-		close(fd);
-		return -1;
-	}
-	/* A signal while echo is off would leave the terminal blind: hold it. */
-	sigemptyset(&stop);
-	sigaddset(&stop, SIGINT);
-	sigaddset(&stop, SIGTERM);
-	sigaddset(&stop, SIGHUP);
-	sigaddset(&stop, SIGQUIT);
-	sigaddset(&stop, SIGTSTP);
-	(void)sigprocmask(SIG_BLOCK, &stop, &was);
-	restore = tcgetattr(fd, &old) == 0;
-	if (restore) {
-		quiet = old;
-		quiet.c_lflag &= ~(tcflag_t)(ECHO | ECHONL);
-		quiet.c_lflag |= ICANON;
-		(void)tcsetattr(fd, TCSAFLUSH, &quiet);
-	}
-	while ((r = read(fd, &ch, 1)) == 1 && ch != '\n' && ch != '\r')
-		if (n + 1 < len)
-			buf[n++] = ch;
-	buf[n] = '\0';
-	if (restore)
-		(void)tcsetattr(fd, TCSAFLUSH, &old);
-	(void)sigprocmask(SIG_SETMASK, &was, NULL);
-	(void)write(fd, "\n", 1);
+	/* An overlong password is cut, as it always was, and fails LOGIN. */
+	st = pwprompt_read(fd, fd, prompt, buf, len);
 	close(fd);
-	return r < 0 ? -1 : 0;
+	return st == PWPROMPT_FAIL ? -1 : 0;
 }
 
 static void
