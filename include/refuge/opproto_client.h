@@ -14,6 +14,14 @@
 
 #include "line.h"
 
+/*
+ * The longest line taken. The receiver's lines may pass LINE_MAX_BYTES (an
+ * ERR quoting a long request, an ALARM with a long unit name); such a line
+ * is still told apart as a reply or a push, and OK, ERR and a CMD push's
+ * reason are read, but what has to be tokenised stops at LINE_MAX_BYTES.
+ */
+#define OPPROTO_CLIENT_MAX_BYTES	4096
+
 enum opproto_client_kind {
 	OPPROTO_CLIENT_OK,		/* OK [detail] */
 	OPPROTO_CLIENT_ERR,		/* ERR <code> <text> */
@@ -131,7 +139,7 @@ struct opproto_client_reloaded {
 
 struct opproto_client_msg {
 	enum opproto_client_kind	 kind;
-	int				 push;	/* the line began with "* " */
+	int				 push;	/* the line began with "* " (set even when it is bad) */
 	const char			*word;	/* its first word after any "* " */
 	/* The text after that word as sent (leading spaces dropped); may be "". */
 	const char			*args;
@@ -152,13 +160,14 @@ struct opproto_client_msg {
 	const struct line_token		*other[LINE_MAX_TOKENS];
 	size_t				 other_count;
 	struct line_parsed		 line;	/* the tokens, "* " not among them */
-	char				 raw[LINE_MAX_BYTES + 1];
+	char				 raw[OPPROTO_CLIENT_MAX_BYTES + 1];
 };
 
 /*
  * Parses one line from the receiver (without its LF or CR). Returns 0, or -1
  * with a short reason in err (the tokeniser's, or what is wrong: "no
- * keyword", "bad alarm id", "no state", ...). A reply and a push of a known
+ * keyword", "bad alarm id", "no state", ...); kind is then OTHER, but
+ * push tells whether the line was a push. A reply and a push of a known
  * kind must carry their required words; OK and ERR take the rest of the line
  * as it came, and so does a CMD push's reason, since the receiver does not
  * quote them. A known attribute given twice counts the first time.

@@ -494,7 +494,8 @@ opproto_client_parse(struct opproto_client_msg *m, const char *line,
 	m->raw[0] = '\0';
 	m->kind = OPPROTO_CLIENT_OTHER;
 	m->word = m->args = "";
-	if (len > LINE_MAX_BYTES)
+	m->push = len >= 2 && line[0] == '*' && line[1] == ' ';
+	if (len > OPPROTO_CLIENT_MAX_BYTES)
 		return opproto_client_fail(err, errlen, "line too long");
 	for (i = 0; i < len; i++)
 		if ((unsigned char)line[i] < 0x20 || line[i] == 0x7f)
@@ -504,8 +505,7 @@ opproto_client_parse(struct opproto_client_msg *m, const char *line,
 	m->raw[len] = '\0';
 
 	p = m->raw;
-	if (p[0] == '*' && p[1] == ' ') {
-		m->push = 1;
+	if (m->push) {
 		p = opproto_client_skip(p + 1, 0);
 		if (*p == '\0')
 			return opproto_client_fail(err, errlen, "empty push");

@@ -402,7 +402,7 @@ END_TEST
 
 START_TEST(malformed_lines)
 {
-	char	 line[LINE_MAX_BYTES + 2];
+	char	 line[OPPROTO_CLIENT_MAX_BYTES + 2];
 
 	bad("", "empty line");
 	bad("   ", "empty line");
@@ -417,9 +417,42 @@ START_TEST(malformed_lines)
 	memset(line, 'A', sizeof(line) - 1);
 	line[sizeof(line) - 1] = '\0';
 	bad(line, "line too long");
-	/* One byte less is the longest line there is. */
-	line[LINE_MAX_BYTES] = '\0';
-	good(line, OPPROTO_CLIENT_OTHER, 0);
+	/* A bad push is still known as one. */
+	ck_assert_int_eq(parse("* CLAIMED x"), -1);
+	ck_assert_int_eq(msg->push, 1);
+	ck_assert_int_eq(msg->kind, OPPROTO_CLIENT_OTHER);
+	memcpy(line, "* ", 2);
+	ck_assert_int_eq(parse(line), -1);
+	ck_assert_int_eq(msg->push, 1);
+}
+END_TEST
+
+/* Past LINE_MAX_BYTES a line is still a reply or a push, but not tokens. */
+START_TEST(long_lines)
+{
+	char	 line[LINE_MAX_BYTES + 200];
+	size_t	 n;
+
+	n = (size_t)snprintf(line, sizeof(line), "ERR unknown unknown command '");
+	memset(line + n, 'X', sizeof(line) - n - 3);
+	memcpy(line + sizeof(line) - 3, "'", 2);
+	good(line, OPPROTO_CLIENT_ERR, 0);
+	ck_assert_str_eq(msg->err.code, "unknown");
+	ck_assert_uint_eq(strlen(msg->err.text), strlen(line) - 12);
+	memcpy(line, "OK  ", 4);
+	good(line, OPPROTO_CLIENT_OK, 0);
+	ck_assert_int_eq(msg->ok.detail[0], 'u');
+	n = (size_t)snprintf(line, sizeof(line), "* CMD c1 fail ");
+	memset(line + n, 'y', sizeof(line) - n - 1);
+	line[sizeof(line) - 1] = '\0';
+	good(line, OPPROTO_CLIENT_CMD, 1);
+	ck_assert_uint_eq(strlen(msg->cmd.reason), sizeof(line) - n - 1);
+	n = (size_t)snprintf(line, sizeof(line), "* " MAN_ALARM " note=\"");
+	memset(line + n, 'z', sizeof(line) - n - 2);
+	memcpy(line + sizeof(line) - 2, "\"", 2);
+	ck_assert_int_eq(parse(line), -1);
+	ck_assert_str_eq(err, "line too long");
+	ck_assert_int_eq(msg->push, 1);
 }
 END_TEST
 
@@ -495,6 +528,7 @@ opproto_client_suite(void)
 	tcase_add_test(tc, cmd_pushes);
 	tcase_add_test(tc, unknown_kinds);
 	tcase_add_test(tc, malformed_lines);
+	tcase_add_test(tc, long_lines);
 	tcase_add_test(tc, receiver_formats_round_trip);
 	suite_add_tcase(s, tc);
 	return s;

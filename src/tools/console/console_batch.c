@@ -1,7 +1,7 @@
 /*
  * refuge-console's --batch and --watch modes: batch sends the requests read
  * from stdin one at a time and prints every reply line as received; watch
- * prints the pushes.
+ * prints the pushes (console.c hands them to console_batch_print).
  */
 #include <sys/stat.h>
 
@@ -13,9 +13,22 @@
 
 #include <event2/event.h>
 
-#include "console.h"
+#include "console_batch.h"
+#include "console_link.h"
 
-#define CONSOLE_INPUT_HIGH	(64 * 1024)
+#define CONSOLE_BATCH_INPUT_HIGH	(64 * 1024)
+
+struct console_batch {
+	struct console_link	*link;
+	struct event		*input;		/* NULL: stdin was read whole */
+	void			(*done)(int, void *);
+	void			*arg;
+	int			 finished;
+	char			*inbuf;
+	size_t			 inlen;
+	size_t			 incap;
+	int			 in_eof;
+};
 
 void
 console_batch_print(const char *line)
@@ -25,109 +38,147 @@ console_batch_print(const char *line)
 	fflush(stdout);
 }
 
+static void
+console_batch_finish(struct console_batch *b, int status)
+{
+	if (b->finished)
+		return;
+	b->finished = 1;
+	if (b->input != NULL)
+		event_del(b->input);
+	b->done(status, b->arg);
+}
+
 void
-console_batch_next(struct console *c)
+console_batch_next(struct console_batch *b)
 {
 	char	*nl, *start;
 	size_t	 len;
 
-	while (c->state == CONSOLE_READY && !c->finished && !c->in_flight &&
-	    TAILQ_EMPTY(&c->queue)) {
-		nl = c->inlen > 0 ? memchr(c->inbuf, '\n', c->inlen) : NULL;
-		if (nl == NULL && c->in_eof && c->inlen > 0)
-			nl = c->inbuf + c->inlen;	/* a last line without LF */
+	while (!b->finished && console_link_idle(b->link)) {
+		nl = b->inlen > 0 ? memchr(b->inbuf, '\n', b->inlen) : NULL;
+		if (nl == NULL && b->in_eof && b->inlen > 0)
+			nl = b->inbuf + b->inlen;	/* a last line without LF */
 		/* No protocol line is this long: refuse it rather than wait for ever. */
-		if (nl == NULL && c->inlen >= CONSOLE_INPUT_HIGH) {
+		if (nl == NULL && b->inlen >= CONSOLE_BATCH_INPUT_HIGH) {
 			fprintf(stderr, "refuge-console: an input line is longer "
-			    "than %d bytes\n", CONSOLE_INPUT_HIGH);
-			console_finish(c, 1);
+			    "than %d bytes\n", CONSOLE_BATCH_INPUT_HIGH);
+			console_batch_finish(b, 1);
 			return;
 		}
 		if (nl == NULL) {
-			if (c->in_eof)
-				console_finish(c, 0);
-			else if (c->input != NULL && c->inlen < CONSOLE_INPUT_HIGH)
-				event_add(c->input, NULL);
+			if (b->in_eof)
+				console_batch_finish(b, 0);
+			else if (b->input != NULL &&
+			    b->inlen < CONSOLE_BATCH_INPUT_HIGH)
+				event_add(b->input, NULL);
 			return;
 		}
-		start = c->inbuf;
+		start = b->inbuf;
 		len = (size_t)(nl - start);
 		if (len > 0 && start[len - 1] == '\r')
 			len--;
-		if (len > 0 && console_link_queue(c, CONSOLE_REQ_RAW, 0, NULL,
-		    NULL, start, len) == -1) {
+		if (len > 0 && console_link_queue(b->link, CONSOLE_REQ_RAW, 0,
+		    NULL, NULL, start, len) == -1) {
 			fprintf(stderr, "refuge-console: out of memory\n");
-			console_finish(c, 1);
+			console_batch_finish(b, 1);
 			return;
 		}
-		len = nl < c->inbuf + c->inlen ? (size_t)(nl - c->inbuf) + 1 :
-		    c->inlen;
-		memmove(c->inbuf, c->inbuf + len, c->inlen - len);
-		c->inlen -= len;
-		console_link_send_next(c);
+		len = nl < b->inbuf + b->inlen ? (size_t)(nl - b->inbuf) + 1 :
+		    b->inlen;
+		memmove(b->inbuf, b->inbuf + len, b->inlen - len);
+		b->inlen -= len;
+		console_link_send_next(b->link);
 	}
 }
 
 /* Appends what read() gives; returns bytes read, 0 at EOF, -1 on error. */
 static ssize_t
-console_input_read(struct console *c)
+console_batch_read(struct console_batch *b)
 {
 	char	*grown;
 	size_t	 cap;
 	ssize_t	 n;
 
-	if (c->incap - c->inlen < 4096) {
-		cap = c->incap ? c->incap * 2 : 8192;
-		if ((grown = realloc(c->inbuf, cap)) == NULL)
+	if (b->incap - b->inlen < 4096) {
+		cap = b->incap ? b->incap * 2 : 8192;
+		if ((grown = realloc(b->inbuf, cap)) == NULL)
 			return -1;
-		c->inbuf = grown;
-		c->incap = cap;
+		b->inbuf = grown;
+		b->incap = cap;
 	}
 	do
-		n = read(STDIN_FILENO, c->inbuf + c->inlen, c->incap - c->inlen);
+		n = read(STDIN_FILENO, b->inbuf + b->inlen, b->incap - b->inlen);
 	while (n == -1 && errno == EINTR);
 	if (n > 0)
-		c->inlen += (size_t)n;
+		b->inlen += (size_t)n;
 	return n;
 }
 
 static void
-console_input_cb(evutil_socket_t fd, short what, void *arg)
+console_batch_input_cb(evutil_socket_t fd, short what, void *arg)
 {
-	struct console	*c = arg;
-	ssize_t		 n;
+	struct console_batch	*b = arg;
+	ssize_t			 n;
 
 	(void)fd;
 	(void)what;
-	n = console_input_read(c);
+	n = console_batch_read(b);
 	if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK))
 		return;
 	if (n <= 0) {
-		c->in_eof = 1;
-		event_del(c->input);
-	} else if (c->inlen >= CONSOLE_INPUT_HIGH)
-		event_del(c->input);
-	console_batch_next(c);
+		b->in_eof = 1;
+		event_del(b->input);
+	} else if (b->inlen >= CONSOLE_BATCH_INPUT_HIGH)
+		event_del(b->input);
+	console_batch_next(b);
 }
 
 /* Regular files and /dev/null cannot be polled: read them whole at once. */
-int
-console_batch_start(struct console *c)
+struct console_batch *
+console_batch_new(struct event_base *base, struct console_link *link,
+    void (*done)(int, void *), void *arg)
 {
-	struct stat	st;
-	ssize_t		n;
+	struct console_batch	*b;
+	struct stat		 st;
+	ssize_t			 n;
+	int			 saved_errno;
 
+	if ((b = calloc(1, sizeof(*b))) == NULL)
+		return NULL;
+	b->link = link;
+	b->done = done;
+	b->arg = arg;
 	if (fstat(STDIN_FILENO, &st) == -1)
-		return -1;
+		goto fail;
 	if (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode) ||
 	    isatty(STDIN_FILENO)) {
-		if ((c->input = event_new(c->base, STDIN_FILENO, EV_READ |
-		    EV_PERSIST, console_input_cb, c)) == NULL)
-			return -1;
-		return event_add(c->input, NULL);
+		if ((b->input = event_new(base, STDIN_FILENO, EV_READ |
+		    EV_PERSIST, console_batch_input_cb, b)) == NULL ||
+		    event_add(b->input, NULL) == -1)
+			goto fail;
+		return b;
 	}
-	while ((n = console_input_read(c)) > 0)
+	while ((n = console_batch_read(b)) > 0)
 		;
-	c->in_eof = 1;
-	return n == -1 ? -1 : 0;
+	if (n == -1)
+		goto fail;
+	b->in_eof = 1;
+	return b;
+fail:
+	saved_errno = errno;
+	console_batch_free(b);
+	errno = saved_errno;
+	return NULL;
+}
+
+void
+console_batch_free(struct console_batch *b)
+{
+	if (b == NULL)
+		return;
+	if (b->input != NULL)
+		event_free(b->input);
+	free(b->inbuf);
+	free(b);
 }

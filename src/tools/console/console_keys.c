@@ -1,7 +1,8 @@
 /*
  * refuge-console's keys: the table of key bindings, their actions on the
  * selected alarm, and the prompts some open (note, resolve, camera preset).
- * While a prompt is open it takes every key; Esc cancels it.
+ * While a prompt is open it takes every key; Esc cancels it. The prompt's
+ * state lives here; the screen only shows the line this file makes of it.
  */
 #define NCURSES_WIDECHAR	1	/* KEY_* codes */
 #include <curses.h>
@@ -15,23 +16,53 @@
 #include "refuge/alarm.h"
 #include "refuge/line.h"
 
-#include "console.h"
+#include "console_keys.h"
+#include "console_link.h"
+#include "console_model.h"
+#include "console_ui.h"
 
-#define UI_KEY_ESC	27
+#define CONSOLE_KEYS_ESC	27
+#define CONSOLE_KEYS_TEXT_MAX	200	/* bytes typed into a prompt */
 
-struct ui_key {
+enum console_keys_prompt {
+	CONSOLE_KEYS_PROMPT_NONE,
+	CONSOLE_KEYS_PROMPT_NOTE,
+	CONSOLE_KEYS_PROMPT_OUTCOME,		/* genuine or false */
+	CONSOLE_KEYS_PROMPT_REASON,		/* a false alarm's reason, by number */
+	CONSOLE_KEYS_PROMPT_ACTION,		/* a genuine alarm's action, by number */
+	CONSOLE_KEYS_PROMPT_RESOLVE_NOTE,
+	CONSOLE_KEYS_PROMPT_CAMERA
+};
+
+struct console_keys {
+	struct console_ui		*ui;
+	struct console_link		*link;
+	struct console_model		*model;
+	void				(*quit)(void *);
+	void				*arg;
+	int				 help;		/* the help screen is up */
+	int				 genuine;	/* RESOLVE: the outcome chosen */
+	enum console_keys_prompt	 prompt;
+	int64_t				 prompt_alarm;
+	char				 prompt_unit[CONSOLE_ID_MAX];
+	const char			*choice;	/* RESOLVE: reason= or action= word */
+	char				 text[CONSOLE_TEXT_MAX];	/* what is typed */
+	size_t				 text_len;
+};
+
+struct console_keys_binding {
 	int		 key;
 	const char	*name;
 	const char	*help;
-	void		(*run)(struct console_ui *);
+	void		(*run)(struct console_keys *);
 };
 
 static void
-ui_message(struct console_ui *ui, const char *fmt, ...)
+console_keys_message(struct console_keys *k, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
 static void
-ui_message(struct console_ui *ui, const char *fmt, ...)
+console_keys_message(struct console_keys *k, const char *fmt, ...)
 {
 	char	buf[CONSOLE_TEXT_MAX];
 	va_list	ap;
@@ -39,13 +70,13 @@ ui_message(struct console_ui *ui, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
-	console_model_message(console_get_model(ui->console), "%s", buf);
-	console_ui_changed(ui);
+	console_model_message(k->model, "%s", buf);
+	console_ui_changed(k->ui);
 }
 
 /* Writes value always double-quoted; -1 if it cannot go on a line. */
 static int
-ui_quote(char *dst, size_t len, const char *value)
+console_keys_quote(char *dst, size_t len, const char *value)
 {
 	char	quoted[CONSOLE_TEXT_MAX + 4];
 	int	n;
@@ -60,242 +91,286 @@ ui_quote(char *dst, size_t len, const char *value)
 }
 
 static void
-ui_request_failed(struct console_ui *ui, const char *what)
+console_keys_request_failed(struct console_keys *k, const char *what)
 {
-	ui_message(ui, "%s: not sent (%s)", what,
-	    console_get_state(ui->console) == CONSOLE_READY ?
+	console_keys_message(k, "%s: not sent (%s)", what,
+	    console_link_state(k->link) == CONSOLE_READY ?
 	    "the line does not fit" : "not connected");
 }
 
 static struct console_alarm *
-ui_need_alarm(struct console_ui *ui)
+console_keys_need_alarm(struct console_keys *k)
 {
-	struct console_alarm	*a = console_ui_selected(ui);
+	struct console_alarm	*a = console_ui_selected(k->ui);
 
 	if (a == NULL)
-		ui_message(ui, "no alarm selected");
+		console_keys_message(k, "no alarm selected");
 	return a;
+}
+
+/* ---- the prompt line */
+
+/* Shows the open prompt on the screen, or takes it away. */
+static void
+console_keys_prompt_show(struct console_keys *k)
+{
+	char		 line[1024], list[256];
+	size_t		 off = 0;
+	int		 i;
+	const char *const *words;
+
+	switch (k->prompt) {
+	case CONSOLE_KEYS_PROMPT_NOTE:
+		snprintf(line, sizeof(line), "Note for alarm %lld (Enter sends, "
+		    "Esc cancels): %s_", (long long)k->prompt_alarm, k->text);
+		break;
+	case CONSOLE_KEYS_PROMPT_OUTCOME:
+		snprintf(line, sizeof(line), "Resolve alarm %lld: g genuine, "
+		    "f false (Esc cancels)", (long long)k->prompt_alarm);
+		break;
+	case CONSOLE_KEYS_PROMPT_REASON:
+	case CONSOLE_KEYS_PROMPT_ACTION:
+		words = k->prompt == CONSOLE_KEYS_PROMPT_REASON ?
+		    alarm_false_reasons : alarm_genuine_actions;
+		list[0] = '\0';
+		for (i = 0; words[i] != NULL && off < sizeof(list); i++)
+			off += (size_t)snprintf(list + off, sizeof(list) - off,
+			    "  %d %s", i + 1, words[i]);
+		snprintf(line, sizeof(line), "%s for alarm %lld:%s (Esc cancels)",
+		    k->prompt == CONSOLE_KEYS_PROMPT_REASON ? "False: reason" :
+		    "Genuine: action", (long long)k->prompt_alarm, list);
+		break;
+	case CONSOLE_KEYS_PROMPT_RESOLVE_NOTE:
+		snprintf(line, sizeof(line), "Resolve %lld %s: note (optional, "
+		    "Enter sends, Esc cancels): %s_", (long long)k->prompt_alarm,
+		    k->choice, k->text);
+		break;
+	case CONSOLE_KEYS_PROMPT_CAMERA:
+		snprintf(line, sizeof(line), "Camera preset for %s (Enter sends, "
+		    "Esc cancels): %s_", k->prompt_unit, k->text);
+		break;
+	default:
+		console_ui_prompt(k->ui, NULL);
+		return;
+	}
+	console_ui_prompt(k->ui, line);
 }
 
 /* ---- key actions */
 
 static void
-ui_key_up(struct console_ui *ui)
+console_keys_up(struct console_keys *k)
 {
-	struct console_model	*m = console_get_model(ui->console);
-
-	if (console_ui_selected(ui) != NULL && ui->selected_row > 0) {
-		ui->selected_row--;
-		ui->selected = m->alarms[ui->selected_row]->id;
-	}
+	console_ui_select_move(k->ui, -1);
 }
 
 static void
-ui_key_down(struct console_ui *ui)
+console_keys_down(struct console_keys *k)
 {
-	struct console_model	*m = console_get_model(ui->console);
-
-	if (console_ui_selected(ui) != NULL &&
-	    ui->selected_row + 1 < (long)m->alarm_count) {
-		ui->selected_row++;
-		ui->selected = m->alarms[ui->selected_row]->id;
-	}
+	console_ui_select_move(k->ui, 1);
 }
 
 /* Sends "<verb> <id>" about the selected alarm. */
 static void
-ui_alarm_request(struct console_ui *ui, enum console_req_kind kind,
+console_keys_alarm_request(struct console_keys *k, enum console_req_kind kind,
     const char *verb)
 {
 	struct console_alarm	*a;
 	char			 what[64];
 
-	if ((a = ui_need_alarm(ui)) == NULL)
+	if ((a = console_keys_need_alarm(k)) == NULL)
 		return;
 	snprintf(what, sizeof(what), "%s %lld", verb, (long long)a->id);
-	if (console_link_request(ui->console, kind, a->id, a->unit, what, "%s",
+	if (console_link_request(k->link, kind, a->id, a->unit, what, "%s",
 	    what) == -1)
-		ui_request_failed(ui, what);
+		console_keys_request_failed(k, what);
 }
 
 static void
-ui_key_claim(struct console_ui *ui)
+console_keys_claim(struct console_keys *k)
 {
-	ui_alarm_request(ui, CONSOLE_REQ_OTHER, "CLAIM");
+	console_keys_alarm_request(k, CONSOLE_REQ_OTHER, "CLAIM");
 }
 
 static void
-ui_key_release(struct console_ui *ui)
+console_keys_release(struct console_keys *k)
 {
-	ui_alarm_request(ui, CONSOLE_REQ_OTHER, "RELEASE");
+	console_keys_alarm_request(k, CONSOLE_REQ_OTHER, "RELEASE");
 }
 
 /* Opens a prompt about the selected alarm. */
 static void
-ui_prompt_open(struct console_ui *ui, enum console_prompt prompt)
+console_keys_prompt_open(struct console_keys *k,
+    enum console_keys_prompt prompt)
 {
 	struct console_alarm	*a;
 
-	if ((a = ui_need_alarm(ui)) == NULL)
+	if ((a = console_keys_need_alarm(k)) == NULL)
 		return;
-	ui->prompt = prompt;
-	ui->prompt_alarm = a->id;
-	snprintf(ui->prompt_unit, sizeof(ui->prompt_unit), "%s", a->unit);
-	ui->text[0] = '\0';
-	ui->text_len = 0;
+	k->prompt = prompt;
+	k->prompt_alarm = a->id;
+	snprintf(k->prompt_unit, sizeof(k->prompt_unit), "%s", a->unit);
+	k->text[0] = '\0';
+	k->text_len = 0;
 }
 
 static void
-ui_key_note(struct console_ui *ui)
+console_keys_note(struct console_keys *k)
 {
-	ui_prompt_open(ui, CONSOLE_PROMPT_NOTE);
+	console_keys_prompt_open(k, CONSOLE_KEYS_PROMPT_NOTE);
 }
 
 static void
-ui_key_resolve(struct console_ui *ui)
+console_keys_resolve(struct console_keys *k)
 {
-	ui_prompt_open(ui, CONSOLE_PROMPT_OUTCOME);
+	console_keys_prompt_open(k, CONSOLE_KEYS_PROMPT_OUTCOME);
 }
 
 static void
-ui_key_plan(struct console_ui *ui)
+console_keys_plan(struct console_keys *k)
 {
-	ui_alarm_request(ui, CONSOLE_REQ_PLAN, "PLAN");
+	console_keys_alarm_request(k, CONSOLE_REQ_PLAN, "PLAN");
 }
 
 static void
-ui_command(struct console_ui *ui, const char *unit, const char *words)
+console_keys_command(struct console_keys *k, const char *unit,
+    const char *words)
 {
 	char	line[CONSOLE_TEXT_MAX];
 
 	snprintf(line, sizeof(line), "CMD %s %s", unit, words);
-	if (console_link_request(ui->console, CONSOLE_REQ_CMD, 0, unit, words,
+	if (console_link_request(k->link, CONSOLE_REQ_CMD, 0, unit, words,
 	    "%s", line) == -1)
-		ui_request_failed(ui, line);
+		console_keys_request_failed(k, line);
 }
 
 static void
-ui_key_light(struct console_ui *ui)
+console_keys_light(struct console_keys *k)
 {
 	struct console_alarm	*a;
 
-	if ((a = ui_need_alarm(ui)) != NULL)
-		ui_command(ui, a->unit, "LIGHT FLASH");
+	if ((a = console_keys_need_alarm(k)) != NULL)
+		console_keys_command(k, a->unit, "LIGHT FLASH");
 }
 
 static void
-ui_key_camera(struct console_ui *ui)
+console_keys_camera(struct console_keys *k)
 {
-	ui_prompt_open(ui, CONSOLE_PROMPT_CAMERA);
+	console_keys_prompt_open(k, CONSOLE_KEYS_PROMPT_CAMERA);
 }
 
 static void
-ui_key_audio(struct console_ui *ui)
+console_keys_audio(struct console_keys *k)
 {
 	struct console_alarm	*a;
 	struct console_unit	*u;
 
-	if ((a = ui_need_alarm(ui)) == NULL)
+	if ((a = console_keys_need_alarm(k)) == NULL)
 		return;
-	u = console_model_unit(console_get_model(ui->console), a->unit);
-	ui_command(ui, a->unit, u != NULL && u->audio_open ? "AUDIO CLOSE" :
-	    "AUDIO OPEN");
+	u = console_model_unit(k->model, a->unit);
+	console_keys_command(k, a->unit, u != NULL && u->audio_open ?
+	    "AUDIO CLOSE" : "AUDIO OPEN");
 }
 
 static void
-ui_key_help(struct console_ui *ui)
+console_keys_show_help(struct console_keys *k)
 {
-	ui->help = 1;
+	k->help = 1;
+	console_ui_help(k->ui, 1);
 }
 
 static void
-ui_key_quit(struct console_ui *ui)
+console_keys_quit(struct console_keys *k)
 {
-	console_quit(ui->console);
+	k->quit(k->arg);
 }
 
-static const struct ui_key ui_keys[] = {
-	{ KEY_UP,	"Up/k",	"select the alarm above",	ui_key_up },
-	{ 'k',		NULL,	NULL,				ui_key_up },
-	{ KEY_DOWN,	"Down/j", "select the alarm below",	ui_key_down },
-	{ 'j',		NULL,	NULL,				ui_key_down },
-	{ 'c',		"c",	"claim the selected alarm",	ui_key_claim },
-	{ 'r',		"r",	"release your claim",		ui_key_release },
-	{ 'n',		"n",	"add a note (prompts for the text)", ui_key_note },
+static const struct console_keys_binding console_keys_bindings[] = {
+	{ KEY_UP,	"Up/k",	"select the alarm above",	console_keys_up },
+	{ 'k',		NULL,	NULL,				console_keys_up },
+	{ KEY_DOWN,	"Down/j", "select the alarm below",	console_keys_down },
+	{ 'j',		NULL,	NULL,				console_keys_down },
+	{ 'c',		"c",	"claim the selected alarm",	console_keys_claim },
+	{ 'r',		"r",	"release your claim",		console_keys_release },
+	{ 'n',		"n",	"add a note (prompts for the text)",
+	    console_keys_note },
 	{ 'R',		"R",	"resolve: genuine/false, reason or action, note",
-	    ui_key_resolve },
-	{ 'p',		"p",	"show the site's trigger plan",	ui_key_plan },
-	{ 'l',		"l",	"flash the unit's blue light",	ui_key_light },
+	    console_keys_resolve },
+	{ 'p',		"p",	"show the site's trigger plan",	console_keys_plan },
+	{ 'l',		"l",	"flash the unit's blue light",	console_keys_light },
 	{ 'm',		"m",	"move the camera to a preset (prompts)",
-	    ui_key_camera },
-	{ 'a',		"a",	"open or close the unit's audio", ui_key_audio },
-	{ 'h',		"h/?",	"this help",			ui_key_help },
-	{ '?',		NULL,	NULL,				ui_key_help },
-	{ 'q',		"q",	"quit",				ui_key_quit },
+	    console_keys_camera },
+	{ 'a',		"a",	"open or close the unit's audio",
+	    console_keys_audio },
+	{ 'h',		"h/?",	"this help",			console_keys_show_help },
+	{ '?',		NULL,	NULL,				console_keys_show_help },
+	{ 'q',		"q",	"quit",				console_keys_quit },
 };
 
 /* ---- prompts */
 
 static void
-ui_resolve_send(struct console_ui *ui)
+console_keys_resolve_send(struct console_keys *k)
 {
 	char	note[CONSOLE_TEXT_MAX + 4], what[64];
-	int	genuine = ui->genuine;
+	int	genuine = k->genuine;
 
 	note[0] = '\0';
-	if (ui->text_len > 0 && ui_quote(note + 1, sizeof(note) - 1,
-	    ui->text) == 0)
+	if (k->text_len > 0 && console_keys_quote(note + 1, sizeof(note) - 1,
+	    k->text) == 0)
 		note[0] = ' ';
-	snprintf(what, sizeof(what), "RESOLVE %lld", (long long)ui->prompt_alarm);
-	if (console_link_request(ui->console, CONSOLE_REQ_OTHER,
-	    ui->prompt_alarm, ui->prompt_unit, what, "RESOLVE %lld %s %s=%s%s",
-	    (long long)ui->prompt_alarm, genuine ? "genuine" : "false",
-	    genuine ? "action" : "reason", ui->choice, note) == -1)
-		ui_request_failed(ui, what);
+	snprintf(what, sizeof(what), "RESOLVE %lld", (long long)k->prompt_alarm);
+	if (console_link_request(k->link, CONSOLE_REQ_OTHER, k->prompt_alarm,
+	    k->prompt_unit, what, "RESOLVE %lld %s %s=%s%s",
+	    (long long)k->prompt_alarm, genuine ? "genuine" : "false",
+	    genuine ? "action" : "reason", k->choice, note) == -1)
+		console_keys_request_failed(k, what);
 }
 
 static void
-ui_prompt_submit(struct console_ui *ui)
+console_keys_prompt_submit(struct console_keys *k)
 {
 	char	quoted[CONSOLE_TEXT_MAX + 4], what[64], words[64];
 	char	*end;
 	long	n;
 
-	switch (ui->prompt) {
-	case CONSOLE_PROMPT_NOTE:
-		if (ui->text_len == 0)
+	switch (k->prompt) {
+	case CONSOLE_KEYS_PROMPT_NOTE:
+		if (k->text_len == 0)
 			break;
-		if (ui_quote(quoted, sizeof(quoted), ui->text) == -1) {
-			ui_message(ui, "a note cannot hold control characters");
+		if (console_keys_quote(quoted, sizeof(quoted), k->text) == -1) {
+			console_keys_message(k, "a note cannot hold control "
+			    "characters");
 			break;
 		}
-		snprintf(what, sizeof(what), "NOTE %lld", (long long)ui->prompt_alarm);
-		if (console_link_request(ui->console, CONSOLE_REQ_NOTE,
-		    ui->prompt_alarm, ui->prompt_unit, ui->text, "NOTE %lld %s",
-		    (long long)ui->prompt_alarm, quoted) == -1)
-			ui_request_failed(ui, what);
+		snprintf(what, sizeof(what), "NOTE %lld",
+		    (long long)k->prompt_alarm);
+		if (console_link_request(k->link, CONSOLE_REQ_NOTE,
+		    k->prompt_alarm, k->prompt_unit, k->text, "NOTE %lld %s",
+		    (long long)k->prompt_alarm, quoted) == -1)
+			console_keys_request_failed(k, what);
 		break;
-	case CONSOLE_PROMPT_RESOLVE_NOTE:
-		ui_resolve_send(ui);
+	case CONSOLE_KEYS_PROMPT_RESOLVE_NOTE:
+		console_keys_resolve_send(k);
 		break;
-	case CONSOLE_PROMPT_CAMERA:
-		n = strtol(ui->text, &end, 10);
-		if (ui->text_len == 0 || *end != '\0' || n < 0 || n > 999) {
-			ui_message(ui, "a camera preset is a number");
+	case CONSOLE_KEYS_PROMPT_CAMERA:
+		n = strtol(k->text, &end, 10);
+		if (k->text_len == 0 || *end != '\0' || n < 0 || n > 999) {
+			console_keys_message(k, "a camera preset is a number");
 			break;
 		}
 		snprintf(words, sizeof(words), "CAMERA PRESET %ld", n);
-		ui_command(ui, ui->prompt_unit, words);
+		console_keys_command(k, k->prompt_unit, words);
 		break;
 	default:
 		break;
 	}
-	ui->prompt = CONSOLE_PROMPT_NONE;
+	k->prompt = CONSOLE_KEYS_PROMPT_NONE;
 }
 
 /* Picks the n-th (1-based) word of a NULL-terminated list, or NULL. */
 static const char *
-ui_pick(const char *const *list, int n)
+console_keys_pick(const char *const *list, int n)
 {
 	int	i;
 
@@ -306,35 +381,36 @@ ui_pick(const char *const *list, int n)
 }
 
 static void
-ui_prompt_key(struct console_ui *ui, wint_t ch, int function)
+console_keys_prompt_key(struct console_keys *k, wint_t ch, int function)
 {
 	char	mb[MB_LEN_MAX];
 	size_t	n;
 	mbstate_t ps;
 
-	if (!function && ch == UI_KEY_ESC) {
-		ui->prompt = CONSOLE_PROMPT_NONE;
-		ui_message(ui, "cancelled");
+	if (!function && ch == CONSOLE_KEYS_ESC) {
+		k->prompt = CONSOLE_KEYS_PROMPT_NONE;
+		console_keys_message(k, "cancelled");
 		return;
 	}
-	switch (ui->prompt) {
-	case CONSOLE_PROMPT_OUTCOME:
-		ui->genuine = !function && (ch == 'g' || ch == 'G');
-		if (ui->genuine)
-			ui->prompt = CONSOLE_PROMPT_ACTION;
+	switch (k->prompt) {
+	case CONSOLE_KEYS_PROMPT_OUTCOME:
+		k->genuine = !function && (ch == 'g' || ch == 'G');
+		if (k->genuine)
+			k->prompt = CONSOLE_KEYS_PROMPT_ACTION;
 		else if (!function && (ch == 'f' || ch == 'F'))
-			ui->prompt = CONSOLE_PROMPT_REASON;
+			k->prompt = CONSOLE_KEYS_PROMPT_REASON;
 		return;
-	case CONSOLE_PROMPT_REASON:
-	case CONSOLE_PROMPT_ACTION:
+	case CONSOLE_KEYS_PROMPT_REASON:
+	case CONSOLE_KEYS_PROMPT_ACTION:
 		if (function || ch < '1' || ch > '9')
 			return;
-		ui->choice = ui_pick(ui->prompt == CONSOLE_PROMPT_REASON ?
-		    alarm_false_reasons : alarm_genuine_actions, (int)(ch - '0'));
-		if (ui->choice != NULL) {
-			ui->prompt = CONSOLE_PROMPT_RESOLVE_NOTE;
-			ui->text[0] = '\0';
-			ui->text_len = 0;
+		k->choice = console_keys_pick(k->prompt ==
+		    CONSOLE_KEYS_PROMPT_REASON ? alarm_false_reasons :
+		    alarm_genuine_actions, (int)(ch - '0'));
+		if (k->choice != NULL) {
+			k->prompt = CONSOLE_KEYS_PROMPT_RESOLVE_NOTE;
+			k->text[0] = '\0';
+			k->text_len = 0;
 		}
 		return;
 	default:
@@ -343,49 +419,53 @@ ui_prompt_key(struct console_ui *ui, wint_t ch, int function)
 	/* A text prompt. */
 	if ((function && ch == KEY_ENTER) || (!function && (ch == '\n' ||
 	    ch == '\r'))) {
-		ui_prompt_submit(ui);
+		console_keys_prompt_submit(k);
 		return;
 	}
 	if ((function && ch == KEY_BACKSPACE) || (!function && (ch == 127 ||
 	    ch == 8))) {
 		/* Drops one character, with its UTF-8 continuation bytes. */
-		while (ui->text_len > 0 &&
-		    ((unsigned char)ui->text[--ui->text_len] & 0xc0) == 0x80)
+		while (k->text_len > 0 &&
+		    ((unsigned char)k->text[--k->text_len] & 0xc0) == 0x80)
 			;
-		ui->text[ui->text_len] = '\0';
+		k->text[k->text_len] = '\0';
 		return;
 	}
 	if (function || ch < ' ' || ch == 127)
 		return;
 	memset(&ps, 0, sizeof(ps));
 	n = wcrtomb(mb, (wchar_t)ch, &ps);
-	if (n == (size_t)-1 || ui->text_len + n + 1 > 200)
+	if (n == (size_t)-1 || k->text_len + n + 1 > CONSOLE_KEYS_TEXT_MAX)
 		return;
-	memcpy(ui->text + ui->text_len, mb, n);
-	ui->text_len += n;
-	ui->text[ui->text_len] = '\0';
+	memcpy(k->text + k->text_len, mb, n);
+	k->text_len += n;
+	k->text[k->text_len] = '\0';
 }
 
 void
-console_keys_press(struct console_ui *ui, wint_t ch, int function)
+console_keys_press(struct console_keys *k, wint_t ch, int function)
 {
 	size_t	i;
 
-	if (ui->help) {
-		ui->help = 0;
+	if (k->help) {
+		k->help = 0;
+		console_ui_help(k->ui, 0);
 		return;
 	}
-	if (ui->prompt != CONSOLE_PROMPT_NONE) {
-		ui_prompt_key(ui, ch, function);
+	if (k->prompt != CONSOLE_KEYS_PROMPT_NONE) {
+		console_keys_prompt_key(k, ch, function);
+		console_keys_prompt_show(k);
 		return;
 	}
 	if (function && ch == KEY_RESIZE)
 		return;
-	for (i = 0; i < sizeof(ui_keys) / sizeof(ui_keys[0]); i++) {
-		if ((ui_keys[i].key >= KEY_MIN) != (function != 0) ||
-		    (wint_t)ui_keys[i].key != ch)
+	for (i = 0; i < sizeof(console_keys_bindings) /
+	    sizeof(console_keys_bindings[0]); i++) {
+		if ((console_keys_bindings[i].key >= KEY_MIN) !=
+		    (function != 0) || (wint_t)console_keys_bindings[i].key != ch)
 			continue;
-		ui_keys[i].run(ui);
+		console_keys_bindings[i].run(k);
+		console_keys_prompt_show(k);
 		return;
 	}
 }
@@ -393,16 +473,39 @@ console_keys_press(struct console_ui *ui, wint_t ch, int function)
 int
 console_keys_help(size_t i, const char **keys, const char **help)
 {
-	size_t	k;
+	size_t	b;
 
-	for (k = 0; k < sizeof(ui_keys) / sizeof(ui_keys[0]); k++) {
-		if (ui_keys[k].name == NULL)
+	for (b = 0; b < sizeof(console_keys_bindings) /
+	    sizeof(console_keys_bindings[0]); b++) {
+		if (console_keys_bindings[b].name == NULL)
 			continue;
 		if (i-- == 0) {
-			*keys = ui_keys[k].name;
-			*help = ui_keys[k].help;
+			*keys = console_keys_bindings[b].name;
+			*help = console_keys_bindings[b].help;
 			return 0;
 		}
 	}
 	return -1;
+}
+
+struct console_keys *
+console_keys_new(struct console_ui *ui, struct console_link *link,
+    struct console_model *model, void (*quit)(void *), void *arg)
+{
+	struct console_keys	*k;
+
+	if ((k = calloc(1, sizeof(*k))) == NULL)
+		return NULL;
+	k->ui = ui;
+	k->link = link;
+	k->model = model;
+	k->quit = quit;
+	k->arg = arg;
+	return k;
+}
+
+void
+console_keys_free(struct console_keys *k)
+{
+	free(k);
 }

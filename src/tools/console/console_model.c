@@ -1,6 +1,7 @@
 /*
  * The console's copy of the alarm stack and the units, fed with the lines
- * refuged sends. Pure: no sockets, no terminal; the caller hands in the time.
+ * refuged sends as opproto_client parses them. Pure: no sockets, no
+ * terminal; the caller hands in the time.
  * Invariant: alarms[] holds open alarms only, in stack order (priority, then
  * id, which grows with arrival); a resolved alarm leaves at once.
  */
@@ -10,48 +11,22 @@
 #include <string.h>
 
 #include "refuge/line.h"
+#include "refuge/opproto_client.h"
 #include "refuge/timefmt.h"
 
-#include "console.h"
+#include "console_model.h"
 
 static int
-model_fail(char *err, size_t errlen, const char *fmt, const char *what)
+console_model_fail(char *err, size_t errlen, const char *fmt, const char *what)
 {
 	snprintf(err, errlen, fmt, what);
 	return -1;
 }
 
 static void
-model_copy(char *dst, size_t len, const char *src)
+console_model_copy(char *dst, size_t len, const char *src)
 {
 	snprintf(dst, len, "%s", src == NULL ? "" : src);
-}
-
-static int
-model_number(const char *s, long long min, long long max, long long *out)
-{
-	char		*end;
-	long long	 v;
-
-	if (s == NULL || *s < '0' || *s > '9')
-		return -1;
-	v = strtoll(s, &end, 10);
-	if (*end != '\0' || v < min || v > max)
-		return -1;
-	*out = v;
-	return 0;
-}
-
-/* The value of key=value among tokens from first on, or NULL. */
-static const char *
-model_attr(const struct line_parsed *p, size_t first, const char *key)
-{
-	size_t	i;
-
-	for (i = first; i < p->count; i++)
-		if (p->tokens[i].key != NULL && strcmp(p->tokens[i].key, key) == 0)
-			return p->tokens[i].value;
-	return NULL;
 }
 
 struct console_model *
@@ -79,7 +54,7 @@ console_model_free(struct console_model *m)
 }
 
 static int
-model_before(const struct console_alarm *a, const struct console_alarm *b)
+console_model_before(const struct console_alarm *a, const struct console_alarm *b)
 {
 	if (a->priority != b->priority)
 		return a->priority < b->priority;
@@ -106,7 +81,7 @@ console_model_alarm(struct console_model *m, int64_t id)
 }
 
 static void
-model_alarm_remove(struct console_model *m, long i)
+console_model_alarm_remove(struct console_model *m, long i)
 {
 	free(m->alarms[i]);
 	memmove(&m->alarms[i], &m->alarms[i + 1],
@@ -116,63 +91,49 @@ model_alarm_remove(struct console_model *m, long i)
 
 /* Moves alarm i to its place in stack order after its priority changed. */
 static void
-model_alarm_place(struct console_model *m, size_t i)
+console_model_alarm_place(struct console_model *m, size_t i)
 {
 	struct console_alarm	*a = m->alarms[i];
 
-	while (i > 0 && model_before(a, m->alarms[i - 1])) {
+	while (i > 0 && console_model_before(a, m->alarms[i - 1])) {
 		m->alarms[i] = m->alarms[i - 1];
 		m->alarms[--i] = a;
 	}
-	while (i + 1 < m->alarm_count && model_before(m->alarms[i + 1], a)) {
+	while (i + 1 < m->alarm_count && console_model_before(m->alarms[i + 1], a)) {
 		m->alarms[i] = m->alarms[i + 1];
 		m->alarms[++i] = a;
 	}
 }
 
-/* ALARM <id> prio= state= type= unit= site= at= name= [count=] [restored=1] [by=] */
+/* An ALARM line, a reply's or a push's. */
 static int
-model_alarm_line(struct console_model *m, const struct line_parsed *p,
-    enum console_effect *effect, int *priority, char *err, size_t errlen)
+console_model_alarm_line(struct console_model *m,
+    const struct opproto_client_alarm *line, enum console_effect *effect,
+    int *priority, char *err, size_t errlen)
 {
 	struct console_alarm	 fresh, *a;
-	const char		*v;
-	long long		 n;
 	long			 i;
 	struct console_alarm	**grown;
 	size_t			 cap;
 
 	memset(&fresh, 0, sizeof(fresh));
-	if (p->count < 2 || p->tokens[1].key != NULL ||
-	    model_number(p->tokens[1].value, 1, INT64_MAX, &n) == -1)
-		return model_fail(err, errlen, "%s: bad alarm id", "ALARM");
-	fresh.id = n;
-	if (model_number(model_attr(p, 2, "prio"), 1, 9, &n) == -1)
-		return model_fail(err, errlen, "%s: bad prio", "ALARM");
-	fresh.priority = (int)n;
-	if ((v = model_attr(p, 2, "state")) == NULL)
-		return model_fail(err, errlen, "%s: no state", "ALARM");
-	model_copy(fresh.state, sizeof(fresh.state), v);
-	if ((v = model_attr(p, 2, "unit")) == NULL)
-		return model_fail(err, errlen, "%s: no unit", "ALARM");
-	model_copy(fresh.unit, sizeof(fresh.unit), v);
-	model_copy(fresh.type, sizeof(fresh.type), model_attr(p, 2, "type"));
-	model_copy(fresh.site, sizeof(fresh.site), model_attr(p, 2, "site"));
-	model_copy(fresh.at, sizeof(fresh.at), model_attr(p, 2, "at"));
-	if (timefmt_parse_iso8601(fresh.at, &fresh.at_ms) == -1)
-		fresh.at_ms = -1;
-	model_copy(fresh.name, sizeof(fresh.name), model_attr(p, 2, "name"));
-	fresh.count = 1;
-	if (model_number(model_attr(p, 2, "count"), 1, 1000000000, &n) == 0)
-		fresh.count = (int)n;
-	fresh.restored = (v = model_attr(p, 2, "restored")) != NULL &&
-	    strcmp(v, "1") == 0;
-	model_copy(fresh.by, sizeof(fresh.by), model_attr(p, 2, "by"));
+	fresh.id = line->id;
+	fresh.priority = line->priority;
+	console_model_copy(fresh.state, sizeof(fresh.state), line->state);
+	console_model_copy(fresh.unit, sizeof(fresh.unit), line->unit);
+	console_model_copy(fresh.type, sizeof(fresh.type), line->type);
+	console_model_copy(fresh.site, sizeof(fresh.site), line->site);
+	console_model_copy(fresh.at, sizeof(fresh.at), line->at);
+	fresh.at_ms = line->at_ms;
+	console_model_copy(fresh.name, sizeof(fresh.name), line->name);
+	fresh.count = line->count;
+	fresh.restored = line->restored;
+	console_model_copy(fresh.by, sizeof(fresh.by), line->by);
 
 	i = console_model_alarm_index(m, fresh.id);
 	if (strcmp(fresh.state, "resolved") == 0) {
 		if (i >= 0)
-			model_alarm_remove(m, i);
+			console_model_alarm_remove(m, i);
 		*effect = CONSOLE_EFFECT_CHANGED;
 		return 0;
 	}
@@ -193,24 +154,26 @@ model_alarm_line(struct console_model *m, const struct line_parsed *p,
 		if (strcmp(a->state, "queued") != 0)
 			a->escalated_ms = -1;
 		a->seen = 1;
-		model_alarm_place(m, (size_t)i);
+		console_model_alarm_place(m, (size_t)i);
 		*effect = CONSOLE_EFFECT_CHANGED;
 		return 0;
 	}
 	if (m->alarm_count == m->alarm_cap) {
 		cap = m->alarm_cap ? m->alarm_cap * 2 : 16;
 		if ((grown = realloc(m->alarms, cap * sizeof(*grown))) == NULL)
-			return model_fail(err, errlen, "%s: out of memory", "ALARM");
+			return console_model_fail(err, errlen, "%s: out of memory",
+			    "ALARM");
 		m->alarms = grown;
 		m->alarm_cap = cap;
 	}
 	if ((a = malloc(sizeof(*a))) == NULL)
-		return model_fail(err, errlen, "%s: out of memory", "ALARM");
+		return console_model_fail(err, errlen, "%s: out of memory",
+		    "ALARM");
 	*a = fresh;
 	a->escalated_ms = -1;
 	a->seen = 1;
 	m->alarms[m->alarm_count++] = a;
-	model_alarm_place(m, m->alarm_count - 1);
+	console_model_alarm_place(m, m->alarm_count - 1);
 	*effect = CONSOLE_EFFECT_NEW_ALARM;
 	*priority = a->priority;
 	return 0;
@@ -228,7 +191,7 @@ console_model_unit(struct console_model *m, const char *id)
 }
 
 static struct console_unit *
-model_unit_add(struct console_model *m, const char *id)
+console_model_unit_add(struct console_model *m, const char *id)
 {
 	struct console_unit	*u, *grown;
 	size_t			 cap;
@@ -244,179 +207,184 @@ model_unit_add(struct console_model *m, const char *id)
 	}
 	u = &m->units[m->unit_count++];
 	memset(u, 0, sizeof(*u));
-	model_copy(u->id, sizeof(u->id), id);
-	model_copy(u->state, sizeof(u->state), "unknown");
-	model_copy(u->last_seen, sizeof(u->last_seen), "-");
+	console_model_copy(u->id, sizeof(u->id), id);
+	console_model_copy(u->state, sizeof(u->state), "unknown");
+	console_model_copy(u->last_seen, sizeof(u->last_seen), "-");
 	u->last_seen_ms = -1;
 	return u;
 }
 
-/* UNIT <id> state= last_seen= site= name= [test_until=], or the push UNIT <id> online|offline. */
+/* A UNIT line of UNITS' reply, or the push UNIT <id> online|offline. */
 static int
-model_unit_line(struct console_model *m, const struct line_parsed *p,
-    int push, int64_t now_ms, char *err, size_t errlen)
+console_model_unit_line(struct console_model *m,
+    const struct opproto_client_msg *msg, int64_t now_ms, char *err,
+    size_t errlen)
 {
-	struct console_unit	*u;
-	const char		*v;
+	const struct opproto_client_unit	*line = &msg->unit;
+	struct console_unit			*u;
 
-	if (p->count < 3 || p->tokens[1].key != NULL ||
-	    !line_is_ident(p->tokens[1].value))
-		return model_fail(err, errlen, "%s: bad unit id", "UNIT");
-	if (push) {
-		if (p->tokens[2].key != NULL)
-			return model_fail(err, errlen, "%s: bad state", "UNIT");
-		if ((u = model_unit_add(m, p->tokens[1].value)) == NULL)
-			return model_fail(err, errlen, "%s: out of memory", "UNIT");
-		model_copy(u->state, sizeof(u->state), p->tokens[2].value);
+	if ((u = console_model_unit_add(m, line->id)) == NULL)
+		return console_model_fail(err, errlen, "%s: out of memory",
+		    "UNIT");
+	console_model_copy(u->state, sizeof(u->state), line->state);
+	if (msg->push) {
+		/* Heard of just now. */
 		u->last_seen_ms = now_ms;
 		timefmt_iso8601(now_ms, u->last_seen);
 		return 0;
 	}
-	if ((v = model_attr(p, 2, "state")) == NULL)
-		return model_fail(err, errlen, "%s: no state", "UNIT");
-	if ((u = model_unit_add(m, p->tokens[1].value)) == NULL)
-		return model_fail(err, errlen, "%s: out of memory", "UNIT");
-	model_copy(u->state, sizeof(u->state), v);
-	model_copy(u->last_seen, sizeof(u->last_seen), model_attr(p, 2,
-	    "last_seen"));
-	if (timefmt_parse_iso8601(u->last_seen, &u->last_seen_ms) == -1) {
+	if (line->last_seen_ms >= 0) {
+		console_model_copy(u->last_seen, sizeof(u->last_seen),
+		    line->last_seen);
+		u->last_seen_ms = line->last_seen_ms;
+	} else {
+		console_model_copy(u->last_seen, sizeof(u->last_seen), "-");
 		u->last_seen_ms = -1;
-		model_copy(u->last_seen, sizeof(u->last_seen), "-");
 	}
-	model_copy(u->site, sizeof(u->site), model_attr(p, 2, "site"));
-	model_copy(u->name, sizeof(u->name), model_attr(p, 2, "name"));
-	model_copy(u->test_until, sizeof(u->test_until), model_attr(p, 2,
-	    "test_until"));
+	console_model_copy(u->site, sizeof(u->site), line->site);
+	console_model_copy(u->name, sizeof(u->name), line->name);
+	console_model_copy(u->test_until, sizeof(u->test_until),
+	    line->test_until);
 	u->seen = 1;
 	return 0;
 }
 
-/* An alarm id as the first argument of a push. */
-static struct console_alarm *
-model_push_alarm(struct console_model *m, const struct line_parsed *p)
-{
-	long long	n;
-
-	if (p->count < 2 || p->tokens[1].key != NULL ||
-	    model_number(p->tokens[1].value, 1, INT64_MAX, &n) == -1)
-		return NULL;
-	return console_model_alarm(m, n);
-}
-
 static void
-model_cmd_result(struct console_model *m, const struct line_parsed *p,
-    const char *line)
+console_model_cmd_result(struct console_model *m,
+    const struct opproto_client_cmd *line)
 {
 	struct console_cmd	*c;
-	const char		*reason;
 	size_t			 i;
 
 	for (i = 0; i < CONSOLE_MAX_CMDS; i++) {
 		c = &m->cmds[i];
-		if (c->id[0] == '\0' || strcmp(c->id, p->tokens[1].value) != 0)
+		if (c->id[0] == '\0' || strcmp(c->id, line->cmd_id) != 0)
 			continue;
-		model_copy(c->result, sizeof(c->result), p->tokens[2].value);
-		/* The reason is the rest of the line after three words, as it came. */
-		reason = line;
-		for (i = 0; i < 3; i++) {
-			while (*reason == ' ')
-				reason++;
-			while (*reason != ' ' && *reason != '\0')
-				reason++;
-		}
-		while (*reason == ' ')
-			reason++;
-		model_copy(c->reason, sizeof(c->reason), reason);
+		console_model_copy(c->result, sizeof(c->result), line->result);
+		console_model_copy(c->reason, sizeof(c->reason), line->reason);
 		return;
 	}
+}
+
+/* A push about what happened to an alarm or a unit. */
+static void
+console_model_push(struct console_model *m,
+    const struct opproto_client_msg *msg, int64_t now_ms,
+    enum console_effect *effect)
+{
+	struct console_alarm	*a = NULL;
+	struct console_unit	*u;
+
+	*effect = CONSOLE_EFFECT_CHANGED;
+	switch (msg->kind) {
+	case OPPROTO_CLIENT_CLAIMED:
+	case OPPROTO_CLIENT_RELEASED:
+	case OPPROTO_CLIENT_RESOLVED:
+	case OPPROTO_CLIENT_ESCALATE:
+		a = console_model_alarm(m, msg->change.alarm_id);
+		break;
+	default:
+		break;
+	}
+	switch (msg->kind) {
+	case OPPROTO_CLIENT_CLAIMED:
+		if (a != NULL) {
+			console_model_copy(a->state, sizeof(a->state),
+			    "claimed");
+			console_model_copy(a->by, sizeof(a->by),
+			    msg->change.by);
+			a->escalated_ms = -1;
+		}
+		break;
+	case OPPROTO_CLIENT_RELEASED:
+		if (a != NULL) {
+			console_model_copy(a->state, sizeof(a->state), "queued");
+			a->by[0] = '\0';
+		}
+		break;
+	case OPPROTO_CLIENT_RESOLVED:
+		if (a != NULL)
+			console_model_alarm_remove(m,
+			    console_model_alarm_index(m, a->id));
+		console_model_message(m, "alarm %lld resolved %s by %s",
+		    (long long)msg->change.alarm_id, msg->change.outcome,
+		    msg->change.by[0] != '\0' ? msg->change.by : "?");
+		break;
+	case OPPROTO_CLIENT_ESCALATE:
+		if (a != NULL) {
+			a->escalated_ms = now_ms;
+			if (msg->change.waited_s >= 0)
+				a->waited_s = msg->change.waited_s;
+		}
+		break;
+	case OPPROTO_CLIENT_TESTSIGNAL:
+		console_model_message(m, "test signal from %s: %s",
+		    msg->test.unit, msg->test.type);
+		break;
+	case OPPROTO_CLIENT_TESTMODE:
+		if ((u = console_model_unit(m, msg->test.unit)) != NULL) {
+			console_model_copy(u->test_until, sizeof(u->test_until),
+			    msg->test.until);
+			console_model_message(m, "unit %s test mode %s%s", u->id,
+			    msg->test.until[0] != '\0' ? "until " : "off",
+			    msg->test.until);
+		}
+		break;
+	case OPPROTO_CLIENT_CMD:
+		console_model_cmd_result(m, &msg->cmd);
+		break;
+	default:
+		*effect = CONSOLE_EFFECT_NONE;	/* a push this console does not know */
+		break;
+	}
+}
+
+int
+console_model_apply_msg(struct console_model *m,
+    const struct opproto_client_msg *msg, int64_t now_ms,
+    enum console_effect *effect, int *priority, char *err, size_t errlen)
+{
+	int	rc;
+
+	*effect = CONSOLE_EFFECT_NONE;
+	*priority = 0;
+	switch (msg->kind) {
+	case OPPROTO_CLIENT_ALARM:
+		rc = console_model_alarm_line(m, &msg->alarm, effect, priority,
+		    err, errlen);
+		if (rc == 0 && !msg->push && *effect == CONSOLE_EFFECT_NEW_ALARM)
+			*effect = CONSOLE_EFFECT_CHANGED;	/* a re-read, not news */
+		return rc;
+	case OPPROTO_CLIENT_UNIT:
+		rc = console_model_unit_line(m, msg, now_ms, err, errlen);
+		if (rc == 0)
+			*effect = CONSOLE_EFFECT_CHANGED;
+		return rc;
+	default:
+		break;
+	}
+	if (!msg->push)
+		return console_model_fail(err, errlen, "unexpected line %.40s",
+		    msg->raw);
+	console_model_push(m, msg, now_ms, effect);
+	return 0;
 }
 
 int
 console_model_apply(struct console_model *m, const char *line, int64_t now_ms,
     enum console_effect *effect, int *priority, char *err, size_t errlen)
 {
-	struct line_parsed	*p;
-	struct console_alarm	*a;
-	struct console_unit	*u;
-	const char		*cmd, *v, *by;
-	long long		 n;
-	int			 push = 0, rc = -1;
+	struct opproto_client_msg	*msg;
+	int				 rc = -1;
 
 	*effect = CONSOLE_EFFECT_NONE;
 	*priority = 0;
-	if (strncmp(line, "* ", 2) == 0) {
-		push = 1;
-		line += 2;
-	}
-	if ((p = malloc(sizeof(*p))) == NULL)
-		return model_fail(err, errlen, "%s", "out of memory");
-	if (line_parse(p, line, strlen(line), err, errlen) == -1)
-		goto done;
-	cmd = p->tokens[0].key == NULL ? p->tokens[0].value : "";
-	if (strcmp(cmd, "ALARM") == 0) {
-		rc = model_alarm_line(m, p, effect, priority, err, errlen);
-		if (rc == 0 && !push && *effect == CONSOLE_EFFECT_NEW_ALARM)
-			*effect = CONSOLE_EFFECT_CHANGED;	/* a re-read, not news */
-		goto done;
-	}
-	if (strcmp(cmd, "UNIT") == 0) {
-		rc = model_unit_line(m, p, push, now_ms, err, errlen);
-		if (rc == 0)
-			*effect = CONSOLE_EFFECT_CHANGED;
-		goto done;
-	}
-	if (!push) {
-		model_fail(err, errlen, "unexpected line %.40s", line);
-		goto done;
-	}
-	rc = 0;
-	*effect = CONSOLE_EFFECT_CHANGED;
-	if (strcmp(cmd, "CLAIMED") == 0) {
-		if ((a = model_push_alarm(m, p)) != NULL) {
-			model_copy(a->state, sizeof(a->state), "claimed");
-			model_copy(a->by, sizeof(a->by), model_attr(p, 2, "by"));
-			a->escalated_ms = -1;
-		}
-	} else if (strcmp(cmd, "RELEASED") == 0) {
-		if ((a = model_push_alarm(m, p)) != NULL) {
-			model_copy(a->state, sizeof(a->state), "queued");
-			a->by[0] = '\0';
-		}
-	} else if (strcmp(cmd, "RESOLVED") == 0) {
-		if ((a = model_push_alarm(m, p)) != NULL)
-			model_alarm_remove(m, console_model_alarm_index(m, a->id));
-		v = model_attr(p, 2, "outcome");
-		by = model_attr(p, 2, "by");
-		console_model_message(m, "alarm %s resolved %s by %s",
-		    p->count > 1 ? p->tokens[1].value : "?", v ? v : "",
-		    by ? by : "?");
-	} else if (strcmp(cmd, "ESCALATE") == 0) {
-		if ((a = model_push_alarm(m, p)) != NULL) {
-			a->escalated_ms = now_ms;
-			if (model_number(model_attr(p, 2, "waited"), 0, INT64_MAX,
-			    &n) == 0)
-				a->waited_s = n;
-		}
-	} else if (strcmp(cmd, "TESTSIGNAL") == 0) {
-		if (p->count >= 3)
-			console_model_message(m, "test signal from %s: %s",
-			    p->tokens[1].value, p->tokens[2].value);
-	} else if (strcmp(cmd, "TESTMODE") == 0) {
-		if (p->count >= 3 && (u = console_model_unit(m,
-		    p->tokens[1].value)) != NULL) {
-			v = model_attr(p, 2, "until");
-			model_copy(u->test_until, sizeof(u->test_until), v);
-			console_model_message(m, "unit %s test mode %s%s", u->id,
-			    v ? "until " : "off", v ? v : "");
-		}
-	} else if (strcmp(cmd, "CMD") == 0) {
-		if (p->count >= 3 && p->tokens[1].key == NULL &&
-		    p->tokens[2].key == NULL)
-			model_cmd_result(m, p, line);
-	} else
-		*effect = CONSOLE_EFFECT_NONE;	/* a push this console does not know */
-done:
-	free(p);
+	if ((msg = malloc(sizeof(*msg))) == NULL)
+		return console_model_fail(err, errlen, "%s", "out of memory");
+	if (opproto_client_parse(msg, line, strlen(line), err, errlen) == 0)
+		rc = console_model_apply_msg(m, msg, now_ms, effect, priority,
+		    err, errlen);
+	free(msg);
 	return rc;
 }
 
@@ -436,7 +404,7 @@ console_model_sweep_alarms(struct console_model *m)
 
 	while (i < m->alarm_count) {
 		if (!m->alarms[i]->seen)
-			model_alarm_remove(m, (long)i);
+			console_model_alarm_remove(m, (long)i);
 		else
 			i++;
 	}
@@ -497,7 +465,7 @@ console_model_note(struct console_model *m, int64_t id, const char *text)
 		    (CONSOLE_MAX_NOTES - 1));
 		a->note_count--;
 	}
-	model_copy(a->notes[a->note_count++], sizeof(a->notes[0]), text);
+	console_model_copy(a->notes[a->note_count++], sizeof(a->notes[0]), text);
 	return 0;
 }
 
@@ -513,50 +481,62 @@ console_model_plan_clear(struct console_model *m, int64_t id)
 	return 0;
 }
 
-/* STEP <n> "<text>" */
+int
+console_model_plan_step_msg(struct console_model *m, int64_t id,
+    const struct opproto_client_msg *msg, char *err, size_t errlen)
+{
+	struct console_alarm	*a;
+
+	if ((a = console_model_alarm(m, id)) == NULL)
+		return console_model_fail(err, errlen, "%s", "no such alarm");
+	if (msg->kind != OPPROTO_CLIENT_STEP || msg->push)
+		return console_model_fail(err, errlen, "%s", "not a STEP line");
+	if (a->step_count < CONSOLE_MAX_STEPS)
+		console_model_copy(a->steps[a->step_count++],
+		    sizeof(a->steps[0]), msg->step.text);
+	return 0;
+}
+
 int
 console_model_plan_step(struct console_model *m, int64_t id, const char *line,
     char *err, size_t errlen)
 {
-	struct line_parsed	*p;
-	struct console_alarm	*a;
-	int			 rc = -1;
+	struct opproto_client_msg	*msg;
+	int				 rc = -1;
 
-	if ((a = console_model_alarm(m, id)) == NULL)
-		return model_fail(err, errlen, "%s", "no such alarm");
-	if ((p = malloc(sizeof(*p))) == NULL)
-		return model_fail(err, errlen, "%s", "out of memory");
-	if (line_parse(p, line, strlen(line), err, errlen) == -1)
-		goto done;
-	if (p->count != 3 || p->tokens[0].key != NULL ||
-	    strcmp(p->tokens[0].value, "STEP") != 0 || p->tokens[2].key != NULL) {
-		model_fail(err, errlen, "%s", "not a STEP line");
-		goto done;
-	}
-	if (a->step_count < CONSOLE_MAX_STEPS)
-		model_copy(a->steps[a->step_count++], sizeof(a->steps[0]),
-		    p->tokens[2].value);
-	rc = 0;
-done:
-	free(p);
+	if (console_model_alarm(m, id) == NULL)
+		return console_model_fail(err, errlen, "%s", "no such alarm");
+	if ((msg = malloc(sizeof(*msg))) == NULL)
+		return console_model_fail(err, errlen, "%s", "out of memory");
+	if (opproto_client_parse(msg, line, strlen(line), err, errlen) == 0)
+		rc = console_model_plan_step_msg(m, id, msg, err, errlen);
+	free(msg);
 	return rc;
 }
 
 void
 console_model_history_clear(struct console_model *m, const char *unit)
 {
-	model_copy(m->history_unit, sizeof(m->history_unit), unit);
+	console_model_copy(m->history_unit, sizeof(m->history_unit), unit);
 	m->history_count = 0;
 }
 
 void
 console_model_history_line(struct console_model *m, const char *line)
 {
-	if (strncmp(line, "EVENT ", 6) == 0)
-		line += 6;
-	if (m->history_count < CONSOLE_MAX_HISTORY)
-		model_copy(m->history[m->history_count++], sizeof(m->history[0]),
-		    line);
+	struct opproto_client_msg	*msg;
+	const char			*text = line;
+
+	if (m->history_count == CONSOLE_MAX_HISTORY)
+		return;
+	/* Without memory or an EVENT, the line is shown as it came. */
+	if ((msg = malloc(sizeof(*msg))) != NULL &&
+	    opproto_client_parse(msg, line, strlen(line), NULL, 0) == 0 &&
+	    msg->kind == OPPROTO_CLIENT_EVENT && !msg->push)
+		text = msg->args;
+	console_model_copy(m->history[m->history_count++],
+	    sizeof(m->history[0]), text);
+	free(msg);
 }
 
 void
@@ -564,12 +544,19 @@ console_model_cmd_sent(struct console_model *m, const char *cmd_id,
     const char *unit, const char *what)
 {
 	struct console_cmd	*c = &m->cmds[m->cmd_next++ % CONSOLE_MAX_CMDS];
+	struct console_unit	*u;
 
 	memset(c, 0, sizeof(*c));
-	model_copy(c->id, sizeof(c->id), cmd_id);
-	model_copy(c->unit, sizeof(c->unit), unit);
-	model_copy(c->what, sizeof(c->what), what);
-	model_copy(c->result, sizeof(c->result), "sent");
+	console_model_copy(c->id, sizeof(c->id), cmd_id);
+	console_model_copy(c->unit, sizeof(c->unit), unit);
+	console_model_copy(c->what, sizeof(c->what), what);
+	console_model_copy(c->result, sizeof(c->result), "sent");
+	if ((u = console_model_unit(m, unit)) == NULL)
+		return;
+	if (strncmp(what, "AUDIO OPEN", 10) == 0)
+		u->audio_open = 1;
+	else if (strcmp(what, "AUDIO CLOSE") == 0)
+		u->audio_open = 0;
 }
 
 const struct console_cmd *
