@@ -43,9 +43,10 @@ enum opproto_client_kind {
 
 /*
  * Every string below points into the message itself (its tokens or its copy
- * of the line), so a message must not be copied by assignment and lives as
- * long as it is not parsed into again. An optional attribute that is absent
- * reads as "" (strings), -1 (times and counts) or as its stated default.
+ * of the line), or is a constant "", so a message must not be copied by
+ * assignment and its strings live as long as it is not parsed into again.
+ * An optional attribute that is absent reads as "" (strings), -1 (times and
+ * counts) or as its stated default.
  */
 struct opproto_client_ok {
 	const char	*detail;	/* what follows "OK ", as sent; "" if none */
