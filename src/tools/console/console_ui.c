@@ -21,7 +21,6 @@
 
 #include <event2/event.h>
 
-#include "refuge/alarm.h"
 #include "refuge/timenow.h"
 
 #include "console_link.h"
