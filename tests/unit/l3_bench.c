@@ -140,6 +140,9 @@ l3_change_cb(const struct change *change, void *arg)
 	}
 	snprintf(c->unit_id, sizeof(c->unit_id), "%s",
 	    change->unit_id ? change->unit_id : "");
+	c->has_unit_name = change->unit_name != NULL;
+	snprintf(c->unit_name, sizeof(c->unit_name), "%s",
+	    change->unit_name ? change->unit_name : "");
 	snprintf(c->user, sizeof(c->user), "%s", change->user ? change->user : "");
 	snprintf(c->text, sizeof(c->text), "%s", change->text ? change->text : "");
 	c->type = change->type;

@@ -47,6 +47,8 @@ struct l3_change {
 	enum alarm_outcome	outcome;
 	char			claimed_by[ALARM_USER_MAX + 1];
 	char			unit_id[72];
+	char			unit_name[128];
+	int			has_unit_name;
 	char			user[ALARM_USER_MAX + 1];
 	char			text[512];
 	enum evtype		type;
