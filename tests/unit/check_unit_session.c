@@ -38,38 +38,6 @@ teardown(void)
 	t = NULL;
 }
 
-static void
-expect_line(struct conn *conn, const char *want)
-{
-	char	got[1024];
-
-	ck_assert_msg(fake_conn_next(conn, got, sizeof(got)), "no line, wanted "
-	    "\"%s\"", want);
-	ck_assert_str_eq(got, want);
-}
-
-/* The next line starts with want; returns what follows it. */
-static const char *
-expect_prefix(struct conn *conn, const char *want)
-{
-	static char	got[1024];
-
-	ck_assert_msg(fake_conn_next(conn, got, sizeof(got)), "no line, wanted "
-	    "\"%s...\"", want);
-	ck_assert_msg(strncmp(got, want, strlen(want)) == 0, "got \"%s\", "
-	    "wanted \"%s...\"", got, want);
-	return got + strlen(want);
-}
-
-static void
-expect_nothing(struct conn *conn)
-{
-	char	got[1024];
-
-	ck_assert_msg(!fake_conn_next(conn, got, sizeof(got)), "unexpected "
-	    "\"%s\"", got);
-}
-
 /* A connection whose TLS handshake is done, its certificate for cn. */
 static struct conn *
 connect_as(const char *cn)
@@ -93,7 +61,7 @@ greeted(const char *unit_id)
 
 	snprintf(hello, sizeof(hello), "HELLO %s 1 fw=2.4.1", unit_id);
 	ck_assert_int_eq(fake_conn_line(conn, hello), 0);
-	expect_prefix(conn, "WELCOME ");
+	l3_expect_prefix(conn, "WELCOME ");
 	ck_assert(!fake_conn_closed(conn));
 	return conn;
 }
@@ -110,14 +78,14 @@ START_TEST(hello_required_first)
 
 	ck_assert_int_eq(open_links(), 1);
 	fake_conn_line(conn, "HB 1");
-	expect_line(conn, "ERR hello required");
-	expect_nothing(conn);
+	l3_expect_line(conn, "ERR hello required");
+	l3_expect_nothing(conn);
 	ck_assert(fake_conn_closed_by_session(conn));
 	ck_assert_int_eq(open_links(), 0);
 
 	conn = connect_as("HP-001");
 	fake_conn_line(conn, "EVENT e1 BUTTON");
-	expect_line(conn, "ERR hello required");
+	l3_expect_line(conn, "ERR hello required");
 	ck_assert(fake_conn_closed(conn));
 	l3_turn(t);
 	ck_assert_int_eq(l3_sql_int(t, "SELECT count(*) FROM events"), 0);
@@ -129,15 +97,15 @@ START_TEST(malformed_hello_says_what_is_wrong)
 	struct conn	*conn = connect_as("HP-001");
 
 	fake_conn_line(conn, "HELLO HP-001 x");
-	expect_line(conn, "ERR bad protocol version");
+	l3_expect_line(conn, "ERR bad protocol version");
 	ck_assert(fake_conn_closed(conn));
 	conn = connect_as("HP-001");
 	fake_conn_line(conn, "HELLO HP-001");
-	expect_line(conn, "ERR missing protocol version");
+	l3_expect_line(conn, "ERR missing protocol version");
 	ck_assert(fake_conn_closed(conn));
 	conn = connect_as("HP-001");
 	fake_conn_line(conn, "HELLO HP-001 1 colour=blue");
-	expect_line(conn, "ERR unknown attribute");
+	l3_expect_line(conn, "ERR unknown attribute");
 	ck_assert(fake_conn_closed(conn));
 }
 END_TEST
@@ -149,17 +117,17 @@ START_TEST(hello_checks_version_certificate_registry_and_pin)
 
 	conn = connect_as("HP-001");
 	fake_conn_line(conn, "HELLO HP-001 2");
-	expect_line(conn, "DENIED unsupported protocol version");
+	l3_expect_line(conn, "DENIED unsupported protocol version");
 	ck_assert(fake_conn_closed(conn));
 
 	conn = connect_as("HP-002");
 	fake_conn_line(conn, "HELLO HP-001 1");
-	expect_line(conn, "DENIED unit id does not match certificate");
+	l3_expect_line(conn, "DENIED unit id does not match certificate");
 	ck_assert(fake_conn_closed(conn));
 
 	conn = connect_as("HP-009");
 	fake_conn_line(conn, "HELLO HP-009 1");
-	expect_line(conn, "DENIED unknown unit");
+	l3_expect_line(conn, "DENIED unknown unit");
 	ck_assert(fake_conn_closed(conn));
 
 	/* HP-002's registry entry pins a key this certificate does not hold. */
@@ -167,13 +135,13 @@ START_TEST(hello_checks_version_certificate_registry_and_pin)
 	conn = fake_listener_accept(fake_listener_find("units"), "10.0.0.6:1");
 	fake_conn_connected(conn);
 	fake_conn_line(conn, "HELLO HP-002 1");
-	expect_line(conn, "DENIED key does not match registry");
+	l3_expect_line(conn, "DENIED key does not match registry");
 	ck_assert(fake_conn_closed(conn));
 
 	conn = connect_as("HP-001");
 	fake_tls_identity_error("certificate has no usable common name");
 	fake_conn_line(conn, "HELLO HP-001 1");
-	expect_line(conn, "DENIED certificate has no usable common name");
+	l3_expect_line(conn, "DENIED certificate has no usable common name");
 	ck_assert(fake_conn_closed(conn));
 
 	unit_links_counters(t->unit_links, &counters);
@@ -198,7 +166,7 @@ START_TEST(welcome_attaches_link_and_unit_is_online)
 
 	conn = connect_as("HP-001");
 	fake_conn_line(conn, "HELLO HP-001 1 fw=2.4.1");
-	rest = expect_prefix(conn, "WELCOME 30 ");
+	rest = l3_expect_prefix(conn, "WELCOME 30 ");
 	then = strtoll(rest, NULL, 10);
 	ck_assert_msg(then >= now && then <= now + 2, "time %s", rest);
 	ck_assert(fake_conn_rate_limited(conn));
@@ -220,7 +188,7 @@ START_TEST(welcome_attaches_link_and_unit_is_online)
 	/* HP-003's own heartbeat is what its WELCOME gives. */
 	conn = connect_as("HP-003");
 	fake_conn_line(conn, "HELLO HP-003 1");
-	expect_prefix(conn, "WELCOME 2 ");
+	l3_expect_prefix(conn, "WELCOME 2 ");
 }
 END_TEST
 
@@ -241,7 +209,7 @@ START_TEST(handshake_timer_ends_at_welcome)
 	active = greeted("HP-001");
 	ck_assert(l3_wait(t, closed, silent, 3000));
 	ck_assert(l3_wait(t, closed, waiting, 3000));
-	expect_nothing(silent);
+	l3_expect_nothing(silent);
 	/* The welcomed link outlives the deadline. */
 	l3_wait(t, closed, active, 300);
 	ck_assert(!fake_conn_closed(active));
@@ -255,10 +223,10 @@ START_TEST(heartbeat_answered)
 	struct conn	*conn = greeted("HP-001");
 
 	fake_conn_line(conn, "HB 17");
-	expect_line(conn, "HBACK 17");
+	l3_expect_line(conn, "HBACK 17");
 	fake_conn_line(conn, "HB 00000000000000000001");
-	expect_line(conn, "HBACK 00000000000000000001");
-	expect_nothing(conn);
+	l3_expect_line(conn, "HBACK 00000000000000000001");
+	l3_expect_nothing(conn);
 }
 END_TEST
 
@@ -268,17 +236,17 @@ START_TEST(event_acked_after_commit_and_again_when_resent)
 
 	l3_turn(t);	/* the greeting's own items */
 	fake_conn_line(conn, "EVENT e1 TAMPER zone=3 at=1795642491120");
-	expect_nothing(conn);
+	l3_expect_nothing(conn);
 	ck_assert_int_eq(l3_sql_int(t, "SELECT count(*) FROM events WHERE "
 	    "unit_event_id = 'e1'"), 0);
 	l3_turn(t);
-	expect_line(conn, "ACK e1");
+	l3_expect_line(conn, "ACK e1");
 	ck_assert_int_eq(l3_sql_int(t, "SELECT count(*) FROM events WHERE "
 	    "unit_id = 'HP-001' AND unit_event_id = 'e1' AND type = 'TAMPER' "
 	    "AND unit_time_ms = 1795642491120 AND attributes = 'zone=3'"), 1);
 	fake_conn_line(conn, "EVENT e1 TAMPER zone=3 at=1795642491120");
 	l3_turn(t);
-	expect_line(conn, "ACK e1");
+	l3_expect_line(conn, "ACK e1");
 	ck_assert_int_eq(l3_sql_int(t, "SELECT count(*) FROM events WHERE "
 	    "unit_event_id = 'e1'"), 1);
 	ck_assert_uint_eq(stack_open_count(t->stack), 1);
@@ -290,21 +258,21 @@ START_TEST(bad_event_naked_link_stays)
 	struct conn	*conn = greeted("HP-001");
 
 	fake_conn_line(conn, "EVENT e2 DOOR_OPEN");
-	expect_line(conn, "NAK e2 unknown event type");
+	l3_expect_line(conn, "NAK e2 unknown event type");
 	fake_conn_line(conn, "EVENT e3 UNIT_OFFLINE");
-	expect_line(conn, "NAK e3 event type not allowed");
+	l3_expect_line(conn, "NAK e3 event type not allowed");
 	fake_conn_line(conn, "EVENT e4 BUTTON at=soon");
-	expect_line(conn, "NAK e4 bad at");
+	l3_expect_line(conn, "NAK e4 bad at");
 	fake_conn_line(conn, "EVENT");
-	expect_line(conn, "ERR missing event id");
+	l3_expect_line(conn, "ERR missing event id");
 	l3_turn(t);
-	expect_nothing(conn);
+	l3_expect_nothing(conn);
 	ck_assert(!fake_conn_closed(conn));
 	ck_assert_int_eq(l3_sql_int(t, "SELECT count(*) FROM events WHERE "
 	    "source = 'unit'"), 0);
 	fake_conn_line(conn, "EVENT e5 BUTTON");
 	l3_turn(t);
-	expect_line(conn, "ACK e5");
+	l3_expect_line(conn, "ACK e5");
 }
 END_TEST
 
@@ -314,17 +282,17 @@ START_TEST(sixteenth_protocol_error_closes)
 	int		 i;
 
 	fake_conn_line(conn, "HELLO HP-001 1");
-	expect_line(conn, "ERR already greeted");
+	l3_expect_line(conn, "ERR already greeted");
 	for (i = 2; i < 16; i++) {
 		fake_conn_line(conn, "FROB");
-		expect_line(conn, "ERR unknown command");
+		l3_expect_line(conn, "ERR unknown command");
 	}
 	/* NAKs are answers, not protocol errors. */
 	fake_conn_line(conn, "EVENT e9 DOOR_OPEN");
-	expect_line(conn, "NAK e9 unknown event type");
+	l3_expect_line(conn, "NAK e9 unknown event type");
 	ck_assert(!fake_conn_closed(conn));
 	fake_conn_line(conn, "FROB");
-	expect_line(conn, "ERR unknown command");
+	l3_expect_line(conn, "ERR unknown command");
 	ck_assert(fake_conn_closed_by_session(conn));
 	ck_assert_ptr_null(units_link(l3_record(t, "HP-001"), "tls"));
 }
@@ -335,7 +303,7 @@ START_TEST(overlong_line_answered_and_closed)
 	struct conn	*conn = greeted("HP-001");
 
 	fake_conn_overlong(conn);
-	expect_line(conn, "ERR line too long");
+	l3_expect_line(conn, "ERR line too long");
 	ck_assert(fake_conn_closed_by_session(conn));
 	ck_assert_uint_eq(l3_record(t, "HP-001")->link_count, 0);
 }
@@ -347,7 +315,7 @@ START_TEST(state_stored_without_reply)
 
 	fake_conn_line(conn, "STATE mains=ok battery=13.1");
 	l3_turn(t);
-	expect_nothing(conn);
+	l3_expect_nothing(conn);
 	ck_assert_int_eq(l3_sql_int(t, "SELECT count(*) FROM units WHERE "
 	    "id = 'HP-001' AND attributes = 'mains=ok battery=13.1'"), 1);
 }
@@ -372,13 +340,13 @@ START_TEST(done_and_fail_reach_commands)
 	ck_assert_int_eq(command_send(t->command, r, &cmd, 0, "alice",
 	    "LIGHT FLASH", id1, &reason), 0);
 	snprintf(line, sizeof(line), "CMD %s LIGHT FLASH", id1);
-	expect_line(conn, line);
+	l3_expect_line(conn, line);
 	cmd.kind = UPROTO_CMD_CAMERA;
 	snprintf(cmd.arg, sizeof(cmd.arg), "3");
 	ck_assert_int_eq(command_send(t->command, r, &cmd, 0, "alice",
 	    "CAMERA PRESET 3", id2, &reason), 0);
 	snprintf(line, sizeof(line), "CMD %s CAMERA PRESET 3", id2);
-	expect_line(conn, line);
+	l3_expect_line(conn, line);
 	ck_assert_str_ne(id1, id2);
 
 	fake_conn_line(conn, "DONE c0-999");	/* not ours: ignored */
@@ -400,7 +368,7 @@ START_TEST(done_and_fail_reach_commands)
 	/* Answered once: a second DONE is for a command no longer waited for. */
 	fake_conn_line(conn, line);
 	ck_assert_uint_eq(l3_changes_of(t, CHANGE_COMMAND), 2);
-	expect_nothing(conn);
+	l3_expect_nothing(conn);
 	ck_assert_int_eq(l3_sql_int(t, "SELECT count(*) FROM unit_commands WHERE "
 	    "cmd_id = %Q AND result = 'done' AND user = 'alice'", id1), 1);
 	ck_assert_int_eq(l3_sql_int(t, "SELECT count(*) FROM unit_commands WHERE "
@@ -444,18 +412,18 @@ START_TEST(button_activates_light_and_camera_after_ack)
 	l3_activate(t);
 	conn = greeted("HP-001");
 	fake_conn_line(conn, "EVENT p1 BUTTON");
-	expect_nothing(conn);
+	l3_expect_nothing(conn);
 	l3_turn(t);
-	expect_line(conn, "ACK p1");
-	id = expect_prefix(conn, "CMD ");
+	l3_expect_line(conn, "ACK p1");
+	id = l3_expect_prefix(conn, "CMD ");
 	ck_assert_msg(strstr(id, " LIGHT FLASH") != NULL, "%s", id);
-	id = expect_prefix(conn, "CMD ");
+	id = l3_expect_prefix(conn, "CMD ");
 	ck_assert_msg(strstr(id, " CAMERA PRESET 7") != NULL, "%s", id);
-	expect_nothing(conn);
+	l3_expect_nothing(conn);
 	/* A repeated press attaches to the open alarm and sends nothing more. */
 	fake_conn_line(conn, "EVENT p2 BUTTON");
 	l3_turn(t);
-	expect_line(conn, "ACK p2");
+	l3_expect_line(conn, "ACK p2");
 	ck_assert(!fake_conn_next(conn, got, sizeof(got)));
 	ck_assert_int_eq(l3_sql_int(t, "SELECT count(*) FROM unit_commands WHERE "
 	    "unit_id = 'HP-001' AND user = '' AND alarm_id = 1"), 2);
@@ -463,10 +431,10 @@ START_TEST(button_activates_light_and_camera_after_ack)
 	conn = greeted("HP-004");
 	fake_conn_line(conn, "EVENT q1 BUTTON");
 	l3_turn(t);
-	expect_line(conn, "ACK q1");
-	id = expect_prefix(conn, "CMD ");
+	l3_expect_line(conn, "ACK q1");
+	id = l3_expect_prefix(conn, "CMD ");
 	ck_assert_msg(strstr(id, " LIGHT FLASH") != NULL, "%s", id);
-	expect_nothing(conn);
+	l3_expect_nothing(conn);
 }
 END_TEST
 
@@ -482,13 +450,13 @@ START_TEST(second_link_replaces_first_whose_acks_are_lost)
 	ck_assert(fake_conn_closed_by_session(first));
 	ck_assert_uint_eq(r->link_count, 1);
 	l3_turn(t);
-	expect_nothing(first);
+	l3_expect_nothing(first);
 	ck_assert_int_eq(l3_sql_int(t, "SELECT count(*) FROM events WHERE "
 	    "unit_event_id = 'a1'"), 1);
 	/* Sent again on the new link: acknowledged, not stored twice. */
 	fake_conn_line(second, "EVENT a1 TAMPER");
 	l3_turn(t);
-	expect_line(second, "ACK a1");
+	l3_expect_line(second, "ACK a1");
 	ck_assert_int_eq(l3_sql_int(t, "SELECT count(*) FROM events WHERE "
 	    "unit_event_id = 'a1'"), 1);
 	ck_assert_int_eq(open_links(), 1);
@@ -508,7 +476,7 @@ START_TEST(link_lost_before_commit_is_never_acknowledged)
 	l3_turn(t);
 	ck_assert_int_eq(l3_sql_int(t, "SELECT count(*) FROM events WHERE "
 	    "unit_event_id = 'e1'"), 1);
-	expect_nothing(conn);
+	l3_expect_nothing(conn);
 	/* Its last word still counts for supervision. */
 	ck_assert_int_ge(r->last_heard_mono_ms, timenow_mono_ms() - 1000);
 }
@@ -523,7 +491,7 @@ START_TEST(recheck_closes_a_link_that_no_longer_verifies)
 	fake_tls_recheck("certificate revoked");
 	link_recheck(units_link(l3_record(t, "HP-002"), "tls"));
 	ck_assert(fake_conn_closed_by_session(two));
-	expect_nothing(two);
+	l3_expect_nothing(two);
 	ck_assert_ptr_null(units_link(l3_record(t, "HP-002"), "tls"));
 	fake_tls_recheck(NULL);
 }
@@ -548,7 +516,7 @@ START_TEST(silent_open_link_offline_then_any_line_brings_it_back)
 	ck_assert(!fake_conn_closed(conn));
 	/* Even a line answered with ERR counts; no new HELLO is needed. */
 	fake_conn_line(conn, "FROB");
-	expect_line(conn, "ERR unknown command");
+	l3_expect_line(conn, "ERR unknown command");
 	ck_assert_int_eq(r->state, STORE_UNIT_ONLINE);
 	l3_turn(t);
 	ck_assert_int_eq(l3_sql_int(t, "SELECT count(*) FROM events WHERE "
@@ -570,7 +538,7 @@ START_TEST(bare_hello_is_missing_unit_id)
 	struct conn	*conn = connect_as("HP-001");
 
 	fake_conn_line(conn, "HELLO");
-	expect_line(conn, "ERR missing unit id");
+	l3_expect_line(conn, "ERR missing unit id");
 	ck_assert(fake_conn_closed(conn));
 }
 END_TEST

@@ -314,6 +314,13 @@ fake_conn_next(struct conn *conn, char *buf, size_t buflen)
 	return 1;
 }
 
+int
+fake_conn_pending(const struct conn *conn)
+{
+	return conn->out != NULL && conn->read_off < conn->out_len &&
+	    strchr(conn->out + conn->read_off, '\n') != NULL;
+}
+
 void
 fake_conn_skip(struct conn *conn)
 {

@@ -38,6 +38,8 @@ size_t		 fake_conn_held(const struct conn *);
 const char	*fake_conn_output(const struct conn *);
 /* The next line sent and not yet read by the test, without its LF. 1, or 0: none. */
 int		 fake_conn_next(struct conn *, char *buf, size_t buflen);
+/* 1 if a whole line was sent that the test has not read yet. */
+int		 fake_conn_pending(const struct conn *);
 /* Skips what was sent so far. */
 void		 fake_conn_skip(struct conn *);
 /* 1 once conn_rate_limit() was applied. */

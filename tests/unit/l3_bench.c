@@ -527,6 +527,37 @@ l3_event(struct l3 *t, struct l3_link *l, const char *id, enum evtype type)
 	    id, type, -1, ""), 0);
 }
 
+void
+l3_expect_line(struct conn *conn, const char *want)
+{
+	char	got[2048];
+
+	ck_assert_msg(fake_conn_next(conn, got, sizeof(got)), "no line, wanted "
+	    "\"%s\"", want);
+	ck_assert_str_eq(got, want);
+}
+
+const char *
+l3_expect_prefix(struct conn *conn, const char *want)
+{
+	static char	got[2048];
+
+	ck_assert_msg(fake_conn_next(conn, got, sizeof(got)), "no line, wanted "
+	    "\"%s...\"", want);
+	ck_assert_msg(strncmp(got, want, strlen(want)) == 0, "got \"%s\", "
+	    "wanted \"%s...\"", got, want);
+	return got + strlen(want);
+}
+
+void
+l3_expect_nothing(struct conn *conn)
+{
+	char	got[2048];
+
+	ck_assert_msg(!fake_conn_next(conn, got, sizeof(got)), "unexpected "
+	    "\"%s\"", got);
+}
+
 int64_t
 l3_sql_int(struct l3 *t, const char *fmt, ...)
 {

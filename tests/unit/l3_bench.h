@@ -148,6 +148,13 @@ int64_t			 l3_sql_int(struct l3 *, const char *fmt, ...);
 /* Runs SQL on the test's own connection; returns the SQLite code. */
 int			 l3_sql(struct l3 *, const char *sql);
 
+/* What a session sent through a fake conn, line by line (fakes.h). */
+struct conn;
+void			 l3_expect_line(struct conn *, const char *want);
+/* The next line starts with want; returns what follows it (until the next call). */
+const char		*l3_expect_prefix(struct conn *, const char *want);
+void			 l3_expect_nothing(struct conn *);
+
 /* The log. */
 void			 l3_logf(struct l3 *, const char *fmt, ...)
 			    __attribute__((format(printf, 2, 3)));
