@@ -36,7 +36,7 @@ int		 fake_conn_paused(const struct conn *);
 size_t		 fake_conn_held(const struct conn *);
 /* Everything sent so far, NUL-terminated. */
 const char	*fake_conn_output(const struct conn *);
-/* The next line sent and not yet read by the test, without its LF. 1, or 0: none. */
+/* The next line sent that the test has not read, without LF. 1, or 0: none. */
 int		 fake_conn_next(struct conn *, char *buf, size_t buflen);
 /* 1 if a whole line was sent that the test has not read yet. */
 int		 fake_conn_pending(const struct conn *);
@@ -47,9 +47,9 @@ int		 fake_conn_rate_limited(const struct conn *);
 size_t		 fake_conn_max_output(const struct conn *);
 void		 fake_conn_free_all(void);
 
-/* fake_listener.c: listener_new records the accept function; nothing listens. */
+/* fake_listener.c: listener_new records the accept function; no socket. */
 struct listener	*fake_listener_find(const char *name);
-/* Accepts a connection from peer ("10.0.0.5:41822"): returns the conn the session made. */
+/* Accepts a connection from peer ("10.0.0.5:41822"); the conn made, or NULL. */
 struct conn	*fake_listener_accept(struct listener *, const char *peer);
 int		 fake_listener_disabled(const struct listener *);
 

@@ -222,7 +222,7 @@ l3_new(void)
 	struct feed_subscriber	 sub;
 	char			 err[512] = "";
 
-	log_init("check", getenv("L3_VERBOSE") ? CONFIG_LOG_DEBUG :
+	log_init("l3-bench", getenv("L3_VERBOSE") ? CONFIG_LOG_DEBUG :
 	    CONFIG_LOG_ERROR, 0);
 	t = calloc(1, sizeof(*t));
 	ck_assert_ptr_nonnull(t);

@@ -151,14 +151,14 @@ int			 l3_sql(struct l3 *, const char *sql);
 /* What a session sent through a fake conn, line by line (fakes.h). */
 struct conn;
 void			 l3_expect_line(struct conn *, const char *want);
-/* The next line starts with want; returns what follows it (until the next call). */
+/* The next line starts with want; the rest (valid until the next call). */
 const char		*l3_expect_prefix(struct conn *, const char *want);
 void			 l3_expect_nothing(struct conn *);
 
 /* The log. */
 void			 l3_logf(struct l3 *, const char *fmt, ...)
 			    __attribute__((format(printf, 2, 3)));
-/* Index of the first entry equal to line (or starting with it when prefix), -1: none. */
+/* The first entry equal to line (starting with it, if prefix); -1: none. */
 long			 l3_log_index(const struct l3 *, const char *line,
 			    int prefix);
 void			 l3_log_dump(const struct l3 *);
