@@ -95,7 +95,7 @@ START_TEST(large_batch_commits_acks_and_pushes_button_first)
 {
 	static const char *const units[] = { "HP-001", "HP-002", "HP-003" };
 	struct l3_link	*links[3], *d = l3_link(t, "HP-004");
-	char		 id[16], line[L3_LINE];
+	char		 id[32], line[L3_LINE];
 	long		 button_ack, i, j;
 
 	for (i = 0; i < 3; i++)
@@ -235,7 +235,7 @@ END_TEST
 START_TEST(failed_rest_of_large_batch_keeps_button_acknowledged)
 {
 	struct l3_link	*a = l3_link(t, "HP-001"), *b = l3_link(t, "HP-002");
-	char		 id[16];
+	char		 id[32];
 	int		 i;
 
 	ck_assert_int_eq(l3_sql(t, FAIL_TRIGGER("NEW.type = 'TAMPER'")),
