@@ -38,13 +38,6 @@ teardown(void)
 	t = NULL;
 }
 
-static int
-never(void *arg)
-{
-	(void)arg;
-	return 0;
-}
-
 struct offline_wait {
 	struct l3	*t;
 	const char	*unit_id;
@@ -94,7 +87,7 @@ START_TEST(silent_unit_goes_offline_after_window_not_before)
 	    l3_log_index(t, "change unit-state HP-001 offline", 0));
 	ck_assert_int_eq(l3_last_change(t, CHANGE_RAISED)->priority, 3);
 	/* Offline once: the timer does not queue it again while still silent. */
-	l3_wait(t, never, NULL, 3 * WINDOW_MS);
+	l3_run_for(t, 3 * WINDOW_MS);
 	ck_assert_int_eq(l3_sql_int(t, "SELECT count(*) FROM events WHERE "
 	    "unit_id = 'HP-001' AND type = 'UNIT_OFFLINE'"), 1);
 }
@@ -130,7 +123,7 @@ START_TEST(heard_link_keeps_unit_online)
 	until = timenow_mono_ms() + 5 * WINDOW_MS;
 	while (timenow_mono_ms() < until) {
 		l->heard_mono_ms = timenow_mono_ms();
-		l3_wait(t, never, NULL, HEARTBEAT_MS / 4);
+		l3_run_for(t, HEARTBEAT_MS / 4);
 	}
 	ck_assert_int_eq(l3_record(t, "HP-001")->state, STORE_UNIT_ONLINE);
 	ck_assert_int_eq(l3_record(t, "HP-004")->state, STORE_UNIT_OFFLINE);
@@ -209,7 +202,7 @@ START_TEST(welcomed_interval_counts_while_connected)
 	l->link.unit->welcomed_heartbeat_ms = 1000;
 	l3_supervise(t);
 	ck_assert(l3_wait(t, offline_stored, &w, 3000));
-	l3_wait(t, never, NULL, 2 * WINDOW_MS);
+	l3_run_for(t, 2 * WINDOW_MS);
 	ck_assert_int_ne(l3_record(t, "HP-001")->state, STORE_UNIT_OFFLINE);
 }
 END_TEST

@@ -410,6 +410,19 @@ l3_wait(struct l3 *t, int (*done)(void *), void *arg, int64_t ms)
 	return 1;
 }
 
+static int
+l3_never(void *arg)
+{
+	(void)arg;
+	return 0;
+}
+
+void
+l3_run_for(struct l3 *t, int64_t ms)
+{
+	(void)l3_wait(t, l3_never, NULL, ms);
+}
+
 struct unit_record *
 l3_record(struct l3 *t, const char *unit_id)
 {

@@ -135,6 +135,8 @@ void			 l3_turn(struct l3 *);
 /* Runs the loop until done(arg) holds; 0 if ms passed first. */
 int			 l3_wait(struct l3 *, int (*done)(void *), void *arg,
 			    int64_t ms);
+/* Runs the loop for ms, to show that something does not happen meanwhile. */
+void			 l3_run_for(struct l3 *, int64_t ms);
 
 struct unit_record	*l3_record(struct l3 *, const char *unit_id);
 /* A link of the fake kind attached to the unit, heard now. */
