@@ -341,7 +341,14 @@ START_TEST(resolve_statuses)
 	ck_assert_int_eq(stack_resolve(t->stack, id, "sam", 1,
 	    ALARM_OUTCOME_GENUINE, NULL, "police", NULL), ALARM_ERR_RESOLVED);
 
-	/* A supervisor resolves an alarm nobody claimed. */
+	/* A supervisor resolves another's claim, and an alarm nobody claimed. */
+	one_event("HP-003", EVTYPE_TAMPER);
+	ck_assert_int_eq(stack_claim(t->stack,
+	    l3_last_change(t, CHANGE_RAISED)->alarm_id, "bob"), ALARM_OK);
+	ck_assert_int_eq(stack_resolve(t->stack,
+	    l3_last_change(t, CHANGE_RAISED)->alarm_id, "sam", 1,
+	    ALARM_OUTCOME_FALSE, "test", NULL, NULL), ALARM_OK);
+	ck_assert_str_eq(l3_last_change(t, CHANGE_RESOLVED)->user, "sam");
 	ck_assert_int_eq(stack_resolve(t->stack, other, "sam", 1,
 	    ALARM_OUTCOME_GENUINE, NULL, "fire", NULL), ALARM_OK);
 	ck_assert_int_eq(l3_last_change(t, CHANGE_RESOLVED)->outcome,

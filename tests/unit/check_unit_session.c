@@ -467,6 +467,7 @@ START_TEST(link_lost_before_commit_is_never_acknowledged)
 	struct unit_record	*r = l3_record(t, "HP-001");
 	struct conn		*conn = greeted("HP-001");
 
+	r->last_heard_mono_ms = 0;	/* as if supervision had started long ago */
 	fake_conn_line(conn, "EVENT e1 BUTTON");
 	/* The session is freed here; ingest must not write to it (ASan). */
 	fake_conn_fail(conn, "closed by peer");
