@@ -84,7 +84,11 @@ UNIT_TESTS	= check_line check_uproto check_evtype check_duration check_timefmt \
 		  check_alarm check_alarmq check_audit check_opproto check_stats \
 		  check_notify check_metrics \
 		  check_console_model check_sim_stats check_pwcheck \
-		  check_opproto_client check_uproto_client
+		  check_opproto_client check_uproto_client \
+		  check_change $(L3_TESTS)
+# Layer 3 in-process: its modules with test doubles of conn, listener and tlsctx.
+L3_TESTS	= check_feed check_ingest check_stack check_supervise \
+		  check_unit_session check_operator_session
 
 CORE_OBJS	= $(CORE_SRCS:%.c=$(BUILD)/%.o)
 SCHEMA_OBJS	= $(SCHEMA_BACKENDS:%=$(BUILD)/gen/schema_%.o)
@@ -166,6 +170,32 @@ $(BUILD)/tests/check_sim_stats: tests/unit/check_sim_stats.c \
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(ALL_CPPFLAGS) -Isrc/tools/sim $(ALL_CFLAGS) $(CHECK_CFLAGS) \
 		$(LDFLAGS) -o $@ $^ $(CHECK_LIBS) -lm
+
+# Layer 3's suites link its objects (not refuged.c, daemon.c, reload.c) with
+# the bench and test doubles of conn, listener and tlsctx in place of the real
+# ones (no sockets, no TLS), and every other service object but those three:
+# libservice.a is not used, so the real conn.o can never be pulled in.
+L3_UNDER_TEST	= $(filter-out src/refuged/refuged.c src/refuged/daemon.c \
+		  src/refuged/reload.c,$(REFUGED_SRCS))
+L3_SERVICE	= $(filter-out src/service/conn.c src/service/listener.c \
+		  src/service/tlsctx.c,$(SERVICE_SRCS))
+L3_BENCH_SRCS	= tests/unit/l3_bench.c tests/unit/fake_conn.c \
+		  tests/unit/fake_listener.c tests/unit/fake_tlsctx.c
+L3_TEST_OBJS	= $(L3_BENCH_SRCS:%.c=$(BUILD)/%.o) \
+		  $(L3_UNDER_TEST:%.c=$(BUILD)/%.o) \
+		  $(L3_SERVICE:%.c=$(BUILD)/%.o) $(SCHEMA_OBJS) \
+		  $(BUILD)/libcore.a
+
+$(BUILD)/tests/unit/%.o: tests/unit/%.c
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) $(CHECK_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(L3_TESTS:%=$(BUILD)/tests/%): $(BUILD)/tests/%: tests/unit/%.c $(L3_TEST_OBJS)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) $(CHECK_CFLAGS) \
+		$(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(CHECK_LIBS)
 
 # Installs the Debian packages the build and tests need, if any are missing.
 deps:
@@ -278,4 +308,4 @@ clean:
 
 -include $(CORE_OBJS:.o=.d) $(SERVICE_SRCS:%.c=$(BUILD)/%.d) $(REFUGED_OBJS:.o=.d) \
 	$(REFUGECTL_SRCS:%.c=$(BUILD)/%.d) $(CONSOLE_SRCS:%.c=$(BUILD)/%.d) \
-	$(SIM_SRCS:%.c=$(BUILD)/%.d)
+	$(SIM_SRCS:%.c=$(BUILD)/%.d) $(L3_BENCH_SRCS:%.c=$(BUILD)/%.d)
