@@ -214,7 +214,7 @@ check: deps
 tests: $(TEST_BINS)
 
 check-unit: $(TEST_BINS)
-	@for t in $(TEST_BINS); do echo "== $$t"; CK_FORK=yes $$t || exit 1; done
+	@for t in $(TEST_BINS); do echo "== $$t"; CK_FORK=yes CK_DEFAULT_TIMEOUT=60 $$t || exit 1; done
 
 check-integration: $(PROGRAMS)
 	REFUGE_BUILD=$(CURDIR)/$(BUILD) $(PYTHON) -m pytest -q -p no:cacheprovider tests/integration

@@ -281,8 +281,12 @@ ingest_store_item(struct ingest *ingest, struct ingest_item *item)
 		if (store_event_insert(store, &event, &inserted, &row_id) == -1)
 			return -1;
 		item->inserted = inserted;
-		if (inserted && stack_event(ingest->stack, item->record, item->type, row_id, item->received_ms) == -1)
+		if (inserted && stack_event(ingest->stack, item->record,
+		    item->type, row_id, item->received_ms) == -1)
 			return -1;
+		/* The receiver's own events (offline, online) are no word from the unit. */
+		if (item->from_receiver)
+			return 0;
 		return store_unit_set_seen(store, unit_id, item->received_ms);
 	case INGEST_STATE:
 		return store_unit_set_state(store, unit_id, item->state,

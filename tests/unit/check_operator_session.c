@@ -452,7 +452,7 @@ END_TEST
  * through any line starting "PING" (strncmp with length 4), so before login
  * "PINGPONG" is parsed and answered "ERR unknown ..." where
  * refuge-protocol(7) says anything but LOGIN and PING gets
- * "ERR login log in first". Run with REFUGE_KNOWN_BUGS=1.
+ * "ERR login log in first".
  */
 START_TEST(only_ping_itself_passes_before_login)
 {
@@ -490,7 +490,7 @@ static Suite *
 operator_session_suite(void)
 {
 	Suite	*s = suite_create("operator_session");
-	TCase	*tc = tcase_create("session"), *bugs;
+	TCase	*tc = tcase_create("session");
 
 	tcase_add_unchecked_fixture(tc, l3_dir_create, l3_dir_remove);
 	tcase_add_checked_fixture(tc, setup, teardown);
@@ -507,15 +507,9 @@ operator_session_suite(void)
 	tcase_add_test(tc, handshake_deadline_and_overlong_line_close);
 	tcase_add_test(tc, failed_logins_lock_the_address_out);
 	tcase_add_test(tc, more_than_ten_checks_a_second_are_refused);
+	tcase_add_test(tc, only_ping_itself_passes_before_login);
 	suite_add_tcase(s, tc);
 	/* Tests of documented behaviour that layer 3 does not have yet. */
-	if (getenv("REFUGE_KNOWN_BUGS") != NULL) {
-		bugs = tcase_create("known bugs");
-		tcase_add_unchecked_fixture(bugs, l3_dir_create, l3_dir_remove);
-		tcase_add_checked_fixture(bugs, setup, teardown);
-		tcase_add_test(bugs, only_ping_itself_passes_before_login);
-		suite_add_tcase(s, bugs);
-	}
 	return s;
 }
 

@@ -212,8 +212,7 @@ END_TEST
  * store_unit_set_seen() runs for the receiver's own events too, so a unit
  * that was never heard from gets last_seen_ms = the time of its UNIT_OFFLINE
  * in the store (the STATE item that follows keeps it: coalesce(NULL, ...)).
- * After a restart UNITS shows it as seen when it went offline. Run with
- * REFUGE_KNOWN_BUGS=1.
+ * After a restart UNITS shows it as seen when it went offline.
  */
 START_TEST(never_seen_unit_keeps_no_last_seen)
 {
@@ -237,7 +236,7 @@ static Suite *
 supervise_suite(void)
 {
 	Suite	*s = suite_create("supervise");
-	TCase	*tc = tcase_create("supervision"), *bugs;
+	TCase	*tc = tcase_create("supervision");
 
 	tcase_add_unchecked_fixture(tc, l3_dir_create, l3_dir_remove);
 	tcase_add_checked_fixture(tc, setup, teardown);
@@ -248,15 +247,9 @@ supervise_suite(void)
 	tcase_add_test(tc, heard_again_is_online_and_restores_offline_alarm);
 	tcase_add_test(tc, unknown_unit_heard_is_online);
 	tcase_add_test(tc, welcomed_interval_counts_while_connected);
+	tcase_add_test(tc, never_seen_unit_keeps_no_last_seen);
 	suite_add_tcase(s, tc);
 	/* Tests of documented behaviour that layer 3 does not have yet. */
-	if (getenv("REFUGE_KNOWN_BUGS") != NULL) {
-		bugs = tcase_create("known bugs");
-		tcase_add_unchecked_fixture(bugs, l3_dir_create, l3_dir_remove);
-		tcase_add_checked_fixture(bugs, setup, teardown);
-		tcase_add_test(bugs, never_seen_unit_keeps_no_last_seen);
-		suite_add_tcase(s, bugs);
-	}
 	return s;
 }
 

@@ -531,7 +531,7 @@ END_TEST
  * "HELLO" (no unit id) is a malformed HELLO, which refuge-protocol(7) says
  * is answered "ERR missing unit id"; unit_line only keeps the parser's
  * reason for lines starting "HELLO " (with a space) and answers
- * "ERR hello required". Run with REFUGE_KNOWN_BUGS=1.
+ * "ERR hello required".
  */
 START_TEST(bare_hello_is_missing_unit_id)
 {
@@ -547,7 +547,7 @@ static Suite *
 unit_session_suite(void)
 {
 	Suite	*s = suite_create("unit_session");
-	TCase	*tc = tcase_create("session"), *bugs;
+	TCase	*tc = tcase_create("session");
 
 	tcase_add_unchecked_fixture(tc, l3_dir_create, l3_dir_remove);
 	tcase_add_checked_fixture(tc, setup, teardown);
@@ -570,15 +570,9 @@ unit_session_suite(void)
 	tcase_add_test(tc, link_lost_before_commit_is_never_acknowledged);
 	tcase_add_test(tc, recheck_closes_a_link_that_no_longer_verifies);
 	tcase_add_test(tc, silent_open_link_offline_then_any_line_brings_it_back);
+	tcase_add_test(tc, bare_hello_is_missing_unit_id);
 	suite_add_tcase(s, tc);
 	/* Tests of documented behaviour that layer 3 does not have yet. */
-	if (getenv("REFUGE_KNOWN_BUGS") != NULL) {
-		bugs = tcase_create("known bugs");
-		tcase_add_unchecked_fixture(bugs, l3_dir_create, l3_dir_remove);
-		tcase_add_checked_fixture(bugs, setup, teardown);
-		tcase_add_test(bugs, bare_hello_is_missing_unit_id);
-		suite_add_tcase(s, bugs);
-	}
 	return s;
 }
 
