@@ -12,17 +12,22 @@
 #include <sys/socket.h>
 
 #include <event2/buffer.h>
+#include <event2/bufferevent.h>
 #include <event2/event.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
+#include <event2/listener.h>
+#include <event2/util.h>
 
-#include "refuge/config.h"
 #include "refuge/listener.h"
 #include "refuge/metrics.h"
 
 #define METRICS_MAX_HEADERS	8192
 #define METRICS_MAX_BODY	1024
 #define METRICS_TIMEOUT_S	10
+/* Scrapers and health checks need a few; connections beyond wait in the backlog. */
+#define METRICS_MAX_CONNECTIONS	64
+#define METRICS_BACKLOG		128
 
 static const double metrics_latency_bounds[METRICS_BUCKETS] = {
 	0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5
@@ -31,15 +36,35 @@ static const double metrics_claim_bounds[METRICS_BUCKETS] = {
 	1, 2, 5, 10, 15, 20, 30, 45, 60, 120, 300, 600
 };
 
+/*
+ * The open connections' count, shared by the server and the connections'
+ * bufferevents. libevent finalizes a freed bufferevent later, from the loop,
+ * possibly after metrics_server_free(): the last of them frees this.
+ */
+struct metrics_slots {
+	struct metrics_server	*server;	/* NULL once freed */
+	int			 open;
+	int			 refs;		/* the server's and one per connection */
+};
+
 struct metrics_server {
+	struct metrics_server		*next;
 	struct evhttp			*http;
-	struct evhttp_bound_socket	*bound;
+	struct evconnlistener		*evl;		/* owned by http */
+	struct listener_backoff		*backoff;
+	struct metrics_slots		*slots;
 	const struct metrics		*metrics;
 	metrics_gauges_fn		*gauges_fn;
 	metrics_health_fn		*health_fn;
 	void				*arg;
 	char				 address[LISTENER_PEER_LEN];
 };
+
+/*
+ * evhttp_bind_listener() makes the evhttp the listener's callback argument,
+ * so the error callback finds its server here.
+ */
+static struct metrics_server	*metrics_servers;
 
 void
 metrics_init(struct metrics *m, int64_t start_time_ms)
@@ -359,25 +384,83 @@ metrics_request(struct evhttp_request *req, void *arg)
 	evbuffer_free(body);
 }
 
+static void
+metrics_accept_error(struct evconnlistener *evl, void *arg)
+{
+	struct metrics_server	*s;
+	int			 error = EVUTIL_SOCKET_ERROR();
+
+	(void)arg;
+	for (s = metrics_servers; s != NULL; s = s->next)
+		if (s->evl == evl) {
+			(void)listener_backoff_failed(s->backoff, error);
+			return;
+		}
+	evconnlistener_disable(evl);	/* not ours: never spin on it */
+}
+
+/* A connection's bufferevent is finalized: its place is free. */
+static void
+metrics_connection_gone(void *arg)
+{
+	struct metrics_slots	*slots = arg;
+
+	slots->open--;
+	if (slots->server != NULL && slots->open < METRICS_MAX_CONNECTIONS)
+		listener_backoff_hold(slots->server->backoff, 0);
+	if (--slots->refs == 0)
+		free(slots);
+}
+
+/*
+ * evhttp asks for each accepted connection's bufferevent here. evhttp 2.1
+ * has no connection limit and tells of no connection's end, so the socket
+ * is wrapped in a pass-through filter whose free callback says when a
+ * connection is gone. At the limit the listener is disabled, so further
+ * connections wait in the kernel's backlog and cost no descriptor.
+ */
+static struct bufferevent *
+metrics_connection_new(struct event_base *base, void *arg)
+{
+	struct metrics_server	*s = arg;
+	struct bufferevent	*sock, *bev;
+
+	(void)listener_backoff_accepted(s->backoff);
+	/* On NULL evhttp makes a plain one: uncounted, but still timed out. */
+	if ((sock = bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE)) ==
+	    NULL)
+		return NULL;
+	if ((bev = bufferevent_filter_new(sock, NULL, NULL,
+	    BEV_OPT_CLOSE_ON_FREE, metrics_connection_gone, s->slots)) == NULL) {
+		bufferevent_free(sock);
+		return NULL;
+	}
+	s->slots->refs++;
+	if (++s->slots->open >= METRICS_MAX_CONNECTIONS)
+		listener_backoff_hold(s->backoff, 1);
+	return bev;
+}
+
 struct metrics_server *
 metrics_server_new(struct event_base *base, const char *hostport,
     const struct metrics *m, metrics_gauges_fn *gauges_fn,
     metrics_health_fn *health_fn, void *arg, char *err, size_t errlen)
 {
 	struct metrics_server	*s;
+	struct evconnlistener	*evl;
 	struct sockaddr_storage	 ss;
 	socklen_t		 sslen = sizeof(ss);
-	char			 host[256];
-	int			 port;
 
-	if (config_split_hostport(hostport, host, sizeof(host), &port) == -1) {
-		snprintf(err, errlen, "metrics: %s: expected host:port", hostport);
-		return NULL;
-	}
-	if ((s = calloc(1, sizeof(*s))) == NULL) {
+	if ((s = calloc(1, sizeof(*s))) == NULL ||
+	    (s->slots = calloc(1, sizeof(*s->slots))) == NULL) {
+		free(s);
 		snprintf(err, errlen, "metrics: out of memory");
 		return NULL;
 	}
+	s->slots->server = s;
+	s->slots->refs = 1;
+	s->next = metrics_servers;
+	metrics_servers = s;
 	s->metrics = m;
 	s->gauges_fn = gauges_fn;
 	s->health_fn = health_fn;
@@ -395,14 +478,24 @@ metrics_server_new(struct event_base *base, const char *hostport,
 	evhttp_set_max_body_size(s->http, METRICS_MAX_BODY);
 	evhttp_set_timeout(s->http, METRICS_TIMEOUT_S);
 	evhttp_set_gencb(s->http, metrics_request, s);
-	if ((s->bound = evhttp_bind_socket_with_handle(s->http, host,
-	    (ev_uint16_t)port)) == NULL) {
-		snprintf(err, errlen, "metrics: cannot listen on %s: %s", hostport,
-		    strerror(errno));
+	evhttp_set_bevcb(s->http, metrics_connection_new, s);
+	if ((evl = listener_bind(base, "metrics", hostport, METRICS_BACKLOG,
+	    err, errlen)) == NULL)
+		goto fail;
+	if (evhttp_bind_listener(s->http, evl) == NULL) {
+		evconnlistener_free(evl);
+		snprintf(err, errlen, "metrics: out of memory");
 		goto fail;
 	}
-	if (getsockname(evhttp_bound_socket_get_fd(s->bound),
-	    (struct sockaddr *)&ss, &sslen) == 0)
+	s->evl = evl;
+	if ((s->backoff = listener_backoff_new(base, evl, "metrics")) == NULL) {
+		snprintf(err, errlen, "metrics: out of memory");
+		goto fail;
+	}
+	evconnlistener_set_error_cb(evl, metrics_accept_error);
+	evconnlistener_enable(evl);
+	if (getsockname(evconnlistener_get_fd(evl), (struct sockaddr *)&ss,
+	    &sslen) == 0)
 		listener_format_peer((struct sockaddr *)&ss, s->address,
 		    sizeof(s->address));
 	else
@@ -422,9 +515,21 @@ metrics_server_address(struct metrics_server *s, char *buf, size_t buflen)
 void
 metrics_server_free(struct metrics_server *s)
 {
+	struct metrics_server	**p;
+
 	if (s == NULL)
 		return;
+	for (p = &metrics_servers; *p != NULL; p = &(*p)->next)
+		if (*p == s) {
+			*p = s->next;
+			break;
+		}
+	/* Connections freed from here on must not reach the server. */
+	s->slots->server = NULL;
+	listener_backoff_free(s->backoff);
 	if (s->http != NULL)
 		evhttp_free(s->http);
+	if (--s->slots->refs == 0)
+		free(s->slots);
 	free(s);
 }
