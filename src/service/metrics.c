@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
@@ -20,7 +21,9 @@
 #include <event2/util.h>
 
 #include "refuge/listener.h"
+#include "refuge/log.h"
 #include "refuge/metrics.h"
+#include "refuge/timenow.h"
 
 #define METRICS_MAX_HEADERS	8192
 #define METRICS_MAX_BODY	1024
@@ -28,6 +31,8 @@
 /* Scrapers and health checks need a few; connections beyond wait in the backlog. */
 #define METRICS_MAX_CONNECTIONS	64
 #define METRICS_BACKLOG		128
+/* While at the limit, how often to look for connections evhttp has closed. */
+#define METRICS_RECHECK_MS	100
 
 static const double metrics_latency_bounds[METRICS_BUCKETS] = {
 	0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5
@@ -37,14 +42,13 @@ static const double metrics_claim_bounds[METRICS_BUCKETS] = {
 };
 
 /*
- * The open connections' count, shared by the server and the connections'
- * bufferevents. libevent finalizes a freed bufferevent later, from the loop,
- * possibly after metrics_server_free(): the last of them frees this.
+ * A connection's socket, known by its inode as well as its number: once
+ * evhttp has closed it, the number may be reused by another socket.
  */
-struct metrics_slots {
-	struct metrics_server	*server;	/* NULL once freed */
-	int			 open;
-	int			 refs;		/* the server's and one per connection */
+struct metrics_socket {
+	int	fd;
+	dev_t	dev;
+	ino_t	ino;
 };
 
 struct metrics_server {
@@ -52,7 +56,14 @@ struct metrics_server {
 	struct evhttp			*http;
 	struct evconnlistener		*evl;		/* owned by http */
 	struct listener_backoff		*backoff;
-	struct metrics_slots		*slots;
+	struct event			*adopt;
+	struct event			*recheck;
+	struct log_limit		 full_log;
+	/* Accepted this turn: held (incref) until their socket is known. */
+	struct bufferevent		*pending[METRICS_MAX_CONNECTIONS];
+	size_t				 npending;
+	struct metrics_socket		 open[METRICS_MAX_CONNECTIONS];
+	size_t				 nopen;
 	const struct metrics		*metrics;
 	metrics_gauges_fn		*gauges_fn;
 	metrics_health_fn		*health_fn;
@@ -399,45 +410,106 @@ metrics_accept_error(struct evconnlistener *evl, void *arg)
 	evconnlistener_disable(evl);	/* not ours: never spin on it */
 }
 
-/* A connection's bufferevent is finalized: its place is free. */
+/* Forgets the sockets that evhttp has closed. */
 static void
-metrics_connection_gone(void *arg)
+metrics_sweep(struct metrics_server *s)
 {
-	struct metrics_slots	*slots = arg;
+	struct stat	st;
+	size_t		i, kept = 0;
 
-	slots->open--;
-	if (slots->server != NULL && slots->open < METRICS_MAX_CONNECTIONS)
-		listener_backoff_hold(slots->server->backoff, 0);
-	if (--slots->refs == 0)
-		free(slots);
+	for (i = 0; i < s->nopen; i++)
+		if (fstat(s->open[i].fd, &st) == 0 &&
+		    st.st_dev == s->open[i].dev && st.st_ino == s->open[i].ino)
+			s->open[kept++] = s->open[i];
+	s->nopen = kept;
+}
+
+/* Holds the listener while METRICS_MAX_CONNECTIONS are open, else lets it run. */
+static void
+metrics_limit(struct metrics_server *s)
+{
+	struct timeval	tv;
+
+	if (s->nopen + s->npending >= METRICS_MAX_CONNECTIONS)
+		metrics_sweep(s);
+	if (s->nopen + s->npending < METRICS_MAX_CONNECTIONS) {
+		listener_backoff_hold(s->backoff, 0);
+		return;
+	}
+	if (!evtimer_pending(s->recheck, NULL)) {
+		log_ratelimited(&s->full_log, CONFIG_LOG_WARNING,
+		    "metrics: %d connections open; new ones wait",
+		    METRICS_MAX_CONNECTIONS);
+		tv = timenow_tv(METRICS_RECHECK_MS);
+		evtimer_add(s->recheck, &tv);
+	}
+	listener_backoff_hold(s->backoff, 1);
+}
+
+static void
+metrics_recheck(evutil_socket_t fd, short what, void *arg)
+{
+	struct metrics_server	*s = arg;
+
+	(void)fd;
+	(void)what;
+	metrics_limit(s);
+}
+
+/* After the accepts of one turn: evhttp has given each bufferevent its socket. */
+static void
+metrics_adopt(evutil_socket_t fd, short what, void *arg)
+{
+	struct metrics_server	*s = arg;
+	struct stat		 st;
+	size_t			 i;
+	int			 sock;
+
+	(void)fd;
+	(void)what;
+	for (i = 0; i < s->npending; i++) {
+		sock = bufferevent_getfd(s->pending[i]);
+		if (s->nopen == METRICS_MAX_CONNECTIONS)
+			metrics_sweep(s);
+		if (sock >= 0 && fstat(sock, &st) == 0 &&
+		    s->nopen < METRICS_MAX_CONNECTIONS) {
+			s->open[s->nopen].fd = sock;
+			s->open[s->nopen].dev = st.st_dev;
+			s->open[s->nopen].ino = st.st_ino;
+			s->nopen++;
+		}
+		bufferevent_decref(s->pending[i]);
+	}
+	s->npending = 0;
+	metrics_limit(s);
 }
 
 /*
- * evhttp asks for each accepted connection's bufferevent here. evhttp 2.1
- * has no connection limit and tells of no connection's end, so the socket
- * is wrapped in a pass-through filter whose free callback says when a
- * connection is gone. At the limit the listener is disabled, so further
- * connections wait in the kernel's backlog and cost no descriptor.
+ * evhttp asks here for each accepted connection's bufferevent. evhttp 2.1
+ * has no connection limit and tells of no connection's end, so the server
+ * counts the sockets itself: it keeps the bufferevent alive until the end of
+ * the loop turn, when evhttp has set its socket, and notes that socket. At
+ * the limit the listener is disabled, so further connections wait in the
+ * kernel's backlog and cost no descriptor here.
  */
 static struct bufferevent *
 metrics_connection_new(struct event_base *base, void *arg)
 {
 	struct metrics_server	*s = arg;
-	struct bufferevent	*sock, *bev;
+	struct bufferevent	*bev;
 
 	(void)listener_backoff_accepted(s->backoff);
-	/* On NULL evhttp makes a plain one: uncounted, but still timed out. */
-	if ((sock = bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE)) ==
+	/* On NULL evhttp tries a bufferevent of its own. */
+	if ((bev = bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE)) ==
 	    NULL)
 		return NULL;
-	if ((bev = bufferevent_filter_new(sock, NULL, NULL,
-	    BEV_OPT_CLOSE_ON_FREE, metrics_connection_gone, s->slots)) == NULL) {
-		bufferevent_free(sock);
-		return NULL;
+	if (s->npending < METRICS_MAX_CONNECTIONS) {
+		bufferevent_incref(bev);
+		s->pending[s->npending++] = bev;
+		event_active(s->adopt, EV_TIMEOUT, 0);
 	}
-	s->slots->refs++;
-	if (++s->slots->open >= METRICS_MAX_CONNECTIONS)
-		listener_backoff_hold(s->backoff, 1);
+	if (s->nopen + s->npending >= METRICS_MAX_CONNECTIONS)
+		metrics_limit(s);
 	return bev;
 }
 
@@ -451,21 +523,21 @@ metrics_server_new(struct event_base *base, const char *hostport,
 	struct sockaddr_storage	 ss;
 	socklen_t		 sslen = sizeof(ss);
 
-	if ((s = calloc(1, sizeof(*s))) == NULL ||
-	    (s->slots = calloc(1, sizeof(*s->slots))) == NULL) {
-		free(s);
+	if ((s = calloc(1, sizeof(*s))) == NULL) {
 		snprintf(err, errlen, "metrics: out of memory");
 		return NULL;
 	}
-	s->slots->server = s;
-	s->slots->refs = 1;
+	s->full_log = (struct log_limit)LOG_LIMIT_INIT("metrics: connections open",
+	    1, 60000);
 	s->next = metrics_servers;
 	metrics_servers = s;
 	s->metrics = m;
 	s->gauges_fn = gauges_fn;
 	s->health_fn = health_fn;
 	s->arg = arg;
-	if ((s->http = evhttp_new(base)) == NULL) {
+	if ((s->http = evhttp_new(base)) == NULL ||
+	    (s->adopt = event_new(base, -1, 0, metrics_adopt, s)) == NULL ||
+	    (s->recheck = evtimer_new(base, metrics_recheck, s)) == NULL) {
 		snprintf(err, errlen, "metrics: out of memory");
 		goto fail;
 	}
@@ -516,6 +588,7 @@ void
 metrics_server_free(struct metrics_server *s)
 {
 	struct metrics_server	**p;
+	size_t			  i;
 
 	if (s == NULL)
 		return;
@@ -524,12 +597,15 @@ metrics_server_free(struct metrics_server *s)
 			*p = s->next;
 			break;
 		}
-	/* Connections freed from here on must not reach the server. */
-	s->slots->server = NULL;
 	listener_backoff_free(s->backoff);
 	if (s->http != NULL)
 		evhttp_free(s->http);
-	if (--s->slots->refs == 0)
-		free(s->slots);
+	for (i = 0; i < s->npending; i++)
+		bufferevent_decref(s->pending[i]);
+	if (s->adopt != NULL)
+		event_free(s->adopt);
+	if (s->recheck != NULL)
+		event_free(s->recheck);
+	log_limit_flush(&s->full_log);
 	free(s);
 }
