@@ -71,7 +71,7 @@ TOOL_PROGRAMS	+= $(BUILD)/refugectl
 UNIT_TESTS	= check_line check_uproto check_evtype check_duration check_timefmt \
 		  check_config check_registry check_store \
 		  check_alarm check_alarmq check_audit check_opproto check_stats \
-		  check_notify check_metrics \
+		  check_notify check_metrics check_log check_listener \
 		  check_console_model check_sim_stats check_pwcheck
 
 CORE_OBJS	= $(CORE_SRCS:%.c=$(BUILD)/%.o)
