@@ -15,6 +15,8 @@ struct listener_backoff;
 /* The accept back-off: the first pause, doubled while errors go on, to a cap. */
 #define LISTENER_BACKOFF_FIRST_MS	100
 #define LISTENER_BACKOFF_MAX_MS		1000
+/* An episode of accept errors ends after this long without one. */
+#define LISTENER_BACKOFF_QUIET_MS	1000
 
 /* Called with a new socket that counts against the limits until listener_release(). */
 typedef void	listener_accept_fn(struct listener *, int fd,
@@ -49,12 +51,12 @@ struct evconnlistener	*listener_bind(struct event_base *, const char *name,
 
 /*
  * Accept back-off for an evconnlistener. On an accept error (EMFILE, ENFILE,
- * ENOBUFS, ...) the listener pauses, 100 ms at first and twice as long at
- * each failure while they go on, up to 1 s, rather than spin on a socket
- * that stays readable. An episode is logged twice: at its first failure
- * ("NAME: accept: REASON; pausing") and at the next accepted connection,
- * with the number of failures. The listener is enabled only while neither
- * paused nor held.
+ * ENOBUFS, ...) the listener pauses rather than spin on a socket that stays
+ * readable: 100 ms, then twice as long at each failure that follows without
+ * an accepted connection in between, up to 1 s. An episode of failures is
+ * logged twice: at its first ("NAME: accept: REASON; pausing") and when a
+ * second has passed without one ("NAME: accept: recovered; N accepts failed
+ * meanwhile"). The listener is enabled only while neither paused nor held.
  */
 struct listener_backoff	*listener_backoff_new(struct event_base *,
 			    struct evconnlistener *, const char *name);
@@ -62,8 +64,8 @@ void			 listener_backoff_free(struct listener_backoff *);
 /* From the listener's error callback, with the socket error. Returns the pause in ms. */
 int			 listener_backoff_failed(struct listener_backoff *,
 			    int error);
-/* After each accepted connection. Returns the failures of the episode it ends, or 0. */
-uint64_t		 listener_backoff_accepted(struct listener_backoff *);
+/* After each accepted connection. */
+void			 listener_backoff_accepted(struct listener_backoff *);
 /* Keeps the listener disabled (hold 1: a connection limit reached, stopping) or lets it run. */
 void			 listener_backoff_hold(struct listener_backoff *,
 			    int hold);

@@ -30,13 +30,19 @@ struct listener_peer {
 	int			 count;
 };
 
+/*
+ * An episode begins at an accept failure and ends after a quiet second
+ * without one. Within it the listener is paused after each failure, for
+ * twice as long as the last time unless an accept succeeded meanwhile.
+ */
 struct listener_backoff {
 	char			 name[16];
 	struct evconnlistener	*evl;
-	struct event		*timer;
+	struct event		*timer;		/* ends a pause, then the episode */
 	int			 delay_ms;	/* 0: no episode */
 	int			 paused;
 	int			 held;
+	int			 accepted;	/* since the last failure */
 	uint64_t		 failures;	/* in this episode */
 };
 
@@ -143,7 +149,7 @@ listener_accept(struct evconnlistener *evl, evutil_socket_t fd,
 	int			  family, one = 1;
 
 	(void)evl;
-	(void)listener_backoff_accepted(l->backoff);
+	listener_backoff_accepted(l->backoff);
 	listener_format_peer(sa, text, sizeof(text));
 	if (l->open >= l->max_total) {
 		listener_refuse(l, fd, text, "too many connections");
@@ -197,14 +203,24 @@ listener_backoff_update(struct listener_backoff *b)
 }
 
 static void
-listener_backoff_resume(evutil_socket_t fd, short what, void *arg)
+listener_backoff_timer(evutil_socket_t fd, short what, void *arg)
 {
 	struct listener_backoff	*b = arg;
+	struct timeval		 tv;
 
 	(void)fd;
 	(void)what;
-	b->paused = 0;
-	listener_backoff_update(b);
+	if (b->paused) {
+		b->paused = 0;
+		listener_backoff_update(b);
+		tv = timenow_tv(LISTENER_BACKOFF_QUIET_MS);
+		evtimer_add(b->timer, &tv);
+		return;
+	}
+	log_warnx("%s: accept: recovered; %llu accepts failed meanwhile",
+	    b->name, (unsigned long long)b->failures);
+	b->delay_ms = 0;
+	b->failures = 0;
 }
 
 struct listener_backoff *
@@ -215,7 +231,7 @@ listener_backoff_new(struct event_base *base, struct evconnlistener *evl,
 
 	if ((b = calloc(1, sizeof(*b))) == NULL)
 		return NULL;
-	if ((b->timer = evtimer_new(base, listener_backoff_resume, b)) == NULL) {
+	if ((b->timer = evtimer_new(base, listener_backoff_timer, b)) == NULL) {
 		free(b);
 		return NULL;
 	}
@@ -247,8 +263,11 @@ listener_backoff_failed(struct listener_backoff *b, int error)
 		log_warnx("%s: accept: %s; pausing", b->name,
 		    evutil_socket_error_to_string(error));
 		b->delay_ms = LISTENER_BACKOFF_FIRST_MS;
-	} else if ((b->delay_ms *= 2) > LISTENER_BACKOFF_MAX_MS)
+	} else if (b->accepted)
+		b->delay_ms = LISTENER_BACKOFF_FIRST_MS;
+	else if ((b->delay_ms *= 2) > LISTENER_BACKOFF_MAX_MS)
 		b->delay_ms = LISTENER_BACKOFF_MAX_MS;
+	b->accepted = 0;
 	b->paused = 1;
 	listener_backoff_update(b);
 	tv = timenow_tv(b->delay_ms);
@@ -256,18 +275,10 @@ listener_backoff_failed(struct listener_backoff *b, int error)
 	return b->delay_ms;
 }
 
-uint64_t
+void
 listener_backoff_accepted(struct listener_backoff *b)
 {
-	uint64_t	failures = b->failures;
-
-	if (b->delay_ms == 0)
-		return 0;
-	log_warnx("%s: accept: accepting again; %llu accepts failed meanwhile",
-	    b->name, (unsigned long long)failures);
-	b->delay_ms = 0;
-	b->failures = 0;
-	return failures;
+	b->accepted = 1;
 }
 
 void

@@ -498,7 +498,7 @@ metrics_connection_new(struct event_base *base, void *arg)
 	struct metrics_server	*s = arg;
 	struct bufferevent	*bev;
 
-	(void)listener_backoff_accepted(s->backoff);
+	listener_backoff_accepted(s->backoff);
 	/* On NULL evhttp tries a bufferevent of its own. */
 	if ((bev = bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE)) ==
 	    NULL)
