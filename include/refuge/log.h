@@ -16,7 +16,7 @@
  * struct) and sets the first three fields; the rest start at zero. At most
  * burst lines are written per window; the others are counted and reported
  * as one line, '<N> more "<name>" lines suppressed', before the next line
- * written or by log_limit_flush().
+ * written or by log_limit_tick() or log_limit_flush().
  */
 struct log_limit {
 	const char		*name;		/* in the summary, e.g. "units: refused" */
@@ -48,8 +48,14 @@ void	log_debug(const char *, ...) __attribute__((format(printf, 1, 2)));
 /* Like the above at the given level, within the limiter's rate. */
 void	log_ratelimited(struct log_limit *, enum config_log_level,
 	    const char *, ...) __attribute__((format(printf, 3, 4)));
-/* Writes the pending summary, if any: call it from a periodic timer. */
+/* Writes the pending summary, if any (at shutdown, say). */
 void	log_limit_flush(struct log_limit *);
+/*
+ * Writes the pending summary once the window it belongs to has passed, so
+ * a summary comes even when no more lines do: call it from a timer while
+ * it returns 1 (a summary still pending).
+ */
+int	log_limit_tick(struct log_limit *);
 /* NULL restores CLOCK_MONOTONIC. */
 void	log_set_clock(log_clock_fn *);
 /* Start-up only: logs and exits 1. */

@@ -117,10 +117,14 @@ static void
 listener_flush(evutil_socket_t fd, short what, void *arg)
 {
 	struct listener	*l = arg;
+	struct timeval	 tv;
 
 	(void)fd;
 	(void)what;
-	log_limit_flush(&l->refusals);
+	if (log_limit_tick(&l->refusals)) {
+		tv = timenow_tv(l->refusals.window_ms);
+		evtimer_add(l->flush, &tv);
+	}
 }
 
 /* Closes a refused connection; a flood of them is logged as a count. */

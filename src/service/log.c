@@ -140,6 +140,28 @@ log_limit_flush(struct log_limit *l)
 	errno = saved;
 }
 
+static int64_t
+log_now(void)
+{
+	return log_clock != NULL ? log_clock() : log_mono_ms();
+}
+
+int
+log_limit_tick(struct log_limit *l)
+{
+	int64_t	now;
+
+	if (l->suppressed == 0)
+		return 0;
+	now = log_now();
+	if (now < l->window_start ||
+	    now - l->window_start >= (int64_t)l->window_ms) {
+		log_limit_flush(l);
+		return 0;
+	}
+	return 1;
+}
+
 /*
  * A fixed window per limiter: cheap, and its summary says exactly how many
  * lines a window lost. The summary of a window that has passed comes before
@@ -155,7 +177,7 @@ log_ratelimited(struct log_limit *l, enum config_log_level level,
 
 	if (level > log_level)
 		return;
-	now = log_clock != NULL ? log_clock() : log_mono_ms();
+	now = log_now();
 	if (!l->started || now < l->window_start ||
 	    now - l->window_start >= (int64_t)l->window_ms) {
 		log_limit_flush(l);

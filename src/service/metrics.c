@@ -33,6 +33,8 @@
 #define METRICS_BACKLOG		128
 /* While at the limit, how often to look for connections evhttp has closed. */
 #define METRICS_RECHECK_MS	100
+/* "metrics: 64 connections open" at most this often, then counted. */
+#define METRICS_FULL_LOG_MS	60000
 
 static const double metrics_latency_bounds[METRICS_BUCKETS] = {
 	0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5
@@ -57,8 +59,9 @@ struct metrics_server {
 	struct evconnlistener		*evl;		/* owned by http */
 	struct listener_backoff		*backoff;
 	struct event			*adopt;
-	struct event			*recheck;
+	struct event			*recheck;	/* while full, or a summary pending */
 	struct log_limit		 full_log;
+	int				 full;
 	/* Accepted this turn: held (incref) until their socket is known. */
 	struct bufferevent		*pending[METRICS_MAX_CONNECTIONS];
 	size_t				 npending;
@@ -433,27 +436,36 @@ metrics_limit(struct metrics_server *s)
 	if (s->nopen + s->npending >= METRICS_MAX_CONNECTIONS)
 		metrics_sweep(s);
 	if (s->nopen + s->npending < METRICS_MAX_CONNECTIONS) {
+		s->full = 0;
 		listener_backoff_hold(s->backoff, 0);
 		return;
 	}
-	if (!evtimer_pending(s->recheck, NULL)) {
+	if (!s->full)
 		log_ratelimited(&s->full_log, CONFIG_LOG_WARNING,
 		    "metrics: %d connections open; new ones wait",
 		    METRICS_MAX_CONNECTIONS);
+	s->full = 1;
+	listener_backoff_hold(s->backoff, 1);
+	if (!evtimer_pending(s->recheck, NULL)) {
 		tv = timenow_tv(METRICS_RECHECK_MS);
 		evtimer_add(s->recheck, &tv);
 	}
-	listener_backoff_hold(s->backoff, 1);
 }
 
 static void
 metrics_recheck(evutil_socket_t fd, short what, void *arg)
 {
 	struct metrics_server	*s = arg;
+	struct timeval		 tv;
 
 	(void)fd;
 	(void)what;
 	metrics_limit(s);
+	/* The summary of suppressed lines is due a window after the first. */
+	if (log_limit_tick(&s->full_log) && !evtimer_pending(s->recheck, NULL)) {
+		tv = timenow_tv(METRICS_FULL_LOG_MS / 10);
+		evtimer_add(s->recheck, &tv);
+	}
 }
 
 /* After the accepts of one turn: evhttp has given each bufferevent its socket. */
@@ -528,7 +540,7 @@ metrics_server_new(struct event_base *base, const char *hostport,
 		return NULL;
 	}
 	s->full_log = (struct log_limit)LOG_LIMIT_INIT("metrics: connections open",
-	    1, 60000);
+	    1, METRICS_FULL_LOG_MS);
 	s->next = metrics_servers;
 	metrics_servers = s;
 	s->metrics = m;

@@ -141,6 +141,31 @@ START_TEST(flush_reports_at_the_level_of_the_lines)
 }
 END_TEST
 
+START_TEST(tick_reports_once_the_window_has_passed)
+{
+	struct log_limit	l = LOG_LIMIT_INIT("units: closed", 1, 1000);
+	char			buf[4096];
+
+	ck_assert_int_eq(log_limit_tick(&l), 0);
+	log_ratelimited(&l, CONFIG_LOG_WARNING, "units: closed a");
+	log_ratelimited(&l, CONFIG_LOG_WARNING, "units: closed b");
+	log_ratelimited(&l, CONFIG_LOG_WARNING, "units: closed c");
+	fake_now += 500;
+	ck_assert_int_eq(log_limit_tick(&l), 1);
+	ck_assert_str_eq(logged(buf, sizeof(buf)),
+	    "refuged: warning: units: closed a\n");
+	fake_now += 500;
+	ck_assert_int_eq(log_limit_tick(&l), 0);
+	ck_assert_int_eq(log_limit_tick(&l), 0);
+	ck_assert_str_eq(logged(buf, sizeof(buf)),
+	    "refuged: warning: 2 more \"units: closed\" lines suppressed\n");
+	/* The next line starts a window of its own, with no second summary. */
+	log_ratelimited(&l, CONFIG_LOG_WARNING, "units: closed d");
+	ck_assert_str_eq(logged(buf, sizeof(buf)),
+	    "refuged: warning: units: closed d\n");
+}
+END_TEST
+
 START_TEST(journald_summary)
 {
 	struct log_limit	l = LOG_LIMIT_INIT("operators: refused", 1, 1000);
@@ -221,6 +246,7 @@ log_suite(void)
 	tcase_add_test(tc, summary_comes_before_the_next_window);
 	tcase_add_test(tc, no_summary_when_nothing_was_suppressed);
 	tcase_add_test(tc, flush_reports_at_the_level_of_the_lines);
+	tcase_add_test(tc, tick_reports_once_the_window_has_passed);
 	tcase_add_test(tc, journald_summary);
 	tcase_add_test(tc, lines_below_the_level_are_not_counted);
 	tcase_add_test(tc, a_flood_is_bounded);
