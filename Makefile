@@ -44,6 +44,7 @@ CORE_SRCS	= src/core/diag.c src/core/line.c src/core/evtype.c \
 SERVICE_SRCS	= src/service/log.c src/service/store.c src/service/store_alarms.c \
 		  src/service/store_audit.c src/service/tlsctx.c src/service/conn.c \
 		  src/service/listener.c src/service/notify.c src/service/metrics.c \
+		  src/service/metrics_server.c \
 		  src/service/timenow.c src/service/pwcheck.c
 # Layer 3: the daemon and its sessions.
 REFUGED_SRCS	= src/refuged/refuged.c src/refuged/daemon.c src/refuged/ingest.c \
