@@ -32,6 +32,7 @@ BUTTON_EVERY = 17	# every 17th event is a press (an alarm), the rest TEST
 REPLY_TIMEOUT = 15.0	# a live link answers an EVENT within this
 PHASE_TIMEOUT = 20.0	# each wait of the controller
 RUN_LIMIT = 60.0 + 3.0 * CYCLES	# the whole test, a bound and not a goal
+MAX_EVENTS = 1000 * (CYCLES + 1)	# per unit; about 80 a cycle are made
 
 
 class Lost(Exception):
@@ -157,6 +158,8 @@ class LoadUnit(threading.Thread):
     # ---- the unit
 
     def _new_event(self):
+        if self.seq >= MAX_EVENTS:
+            raise AssertionError("%s: %d events made, the bound" % (self.cert, self.seq))
         self.seq += 1
         event_id = "%s-b1-%06d" % (self.cert.lower(), self.seq)
         kind = "BUTTON" if self.seq % BUTTON_EVERY == 0 else "TEST"
