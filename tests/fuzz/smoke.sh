@@ -58,7 +58,10 @@ run() {
 	rc=$?
 	took=$(($(date +%s) - start))
 	execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$tmp/log" | tail -1)
-	found=$(cd "$tmp" && ls | grep -E '^(crash|leak|timeout|oom)-')
+	found=
+	for f in "$tmp"/crash-* "$tmp"/leak-* "$tmp"/timeout-* "$tmp"/oom-*; do
+		[ -e "$f" ] && found="$found ${f##*/}"
+	done
 	corpus=$(find "$tmp/corpus" -type f | wc -l)
 	if [ "$rc" -eq 0 ] && [ -z "$found" ] && [ -n "$execs" ]; then
 		echo "fuzz-smoke $name: ok, ${execs} executions in ${took} s" \
