@@ -105,8 +105,8 @@ else
 Q = @
 endif
 
-.PHONY: all deps run check check-unit check-integration check-asan \
-	lint-structure check-lint lint-headers lint-man fuzz clean install uninstall
+.PHONY: all deps run check check-unit check-integration check-asan soak \
+	lint-structure check-lint lint-headers lint-man fuzz fuzz-smoke clean install uninstall
 
 all: $(PROGRAMS)
 
@@ -208,24 +208,44 @@ run: deps
 	@test -f demo/refuge.yaml || $(BUILD)/refugectl init demo --units 3
 	exec $(BUILD)/refuged -c demo/refuge.yaml
 
+# Each phase prints its wall time (tests/phase.sh: "== NAME: N s"), then the total.
+PHASE		= sh tests/phase.sh
 check: deps
-	@$(MAKE) --no-print-directory all tests
-	@$(MAKE) --no-print-directory check-unit check-integration lint-structure check-lint lint-man
-	@$(MAKE) --no-print-directory check-asan
+	@t0=$$(date +%s); \
+	$(PHASE) build $(MAKE) --no-print-directory all tests && \
+	$(PHASE) unit $(MAKE) --no-print-directory check-unit && \
+	$(PHASE) integration $(MAKE) --no-print-directory check-integration && \
+	$(PHASE) lint $(MAKE) --no-print-directory lint-structure check-lint lint-man && \
+	$(PHASE) fuzz-smoke $(MAKE) --no-print-directory fuzz-smoke && \
+	$(MAKE) --no-print-directory check-asan; \
+	$(PHASE) --total $$t0 $$?
 
 tests: $(TEST_BINS)
 
 check-unit: $(TEST_BINS)
 	@for t in $(TEST_BINS); do echo "== $$t"; CK_FORK=yes CK_DEFAULT_TIMEOUT=60 $$t || exit 1; done
 
+# PYTEST_MARKS selects by pytest marker: the ASan pass gives "not slow".
+PYTEST_MARKS	?=
 check-integration: $(PROGRAMS)
-	REFUGE_BUILD=$(CURDIR)/$(BUILD) $(PYTHON) -m pytest -q -p no:cacheprovider tests/integration
+	REFUGE_BUILD=$(CURDIR)/$(BUILD) $(PYTHON) -m pytest -q -p no:cacheprovider \
+		$(if $(PYTEST_MARKS),-m "$(PYTEST_MARKS)") tests/integration
 
+# The ASan pass leaves out the tests marked slow (soak, failover).
 SAN_FLAGS = -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+SAN_ENV	= ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1
 check-asan:
-	@$(MAKE) --no-print-directory BUILD=build-asan CFLAGS="$(SAN_FLAGS)" LDFLAGS="$(SAN_FLAGS)" all tests
-	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
-		$(MAKE) --no-print-directory BUILD=build-asan check-unit check-integration
+	@$(PHASE) "ASan build" $(MAKE) --no-print-directory BUILD=build-asan \
+		CFLAGS="$(SAN_FLAGS)" LDFLAGS="$(SAN_FLAGS)" all tests
+	@$(SAN_ENV) $(PHASE) "ASan unit" $(MAKE) --no-print-directory BUILD=build-asan check-unit
+	@$(SAN_ENV) $(PHASE) "ASan integration" $(MAKE) --no-print-directory BUILD=build-asan \
+		PYTEST_MARKS="not slow" check-integration
+
+# The slow tests alone, longer: the kill -9 loop with SOAK_CYCLES kills.
+SOAK_CYCLES	?= 200
+soak: $(PROGRAMS)
+	REFUGE_BUILD=$(CURDIR)/$(BUILD) REFUGE_KILL9_CYCLES=$(SOAK_CYCLES) \
+		$(PYTHON) -m pytest -q -s -p no:cacheprovider -m slow tests/integration
 
 # The house rule (STYLE.md), in tests/lint/structure.py: each folder's
 # .may_include, no event loop, SQLite, logging or files in libcore (nm -u),
@@ -244,12 +264,30 @@ lint-man:
 	@command -v mandoc >/dev/null || { echo "mandoc missing"; exit 1; }
 	mandoc -T lint -W warning man/*.[0-9]
 
+# The harnesses fuzz the pure cores: only libcore.a is built with clang.
 fuzz:
 	@$(MAKE) --no-print-directory -C . BUILD=build-fuzz CC=clang \
-		CFLAGS="-O1 -g -fsanitize=fuzzer-no-link,address,undefined" all
+		CFLAGS="-O1 -g -fsanitize=fuzzer-no-link,address,undefined" build-fuzz/libcore.a
 	@for f in tests/fuzz/fuzz_*.c; do n=$$(basename $$f .c); \
 		clang $(ALL_CPPFLAGS) -std=c11 -g -fsanitize=fuzzer,address,undefined $(PKG_CFLAGS) \
 		-o build-fuzz/$$n $$f build-fuzz/libcore.a $(PKG_LIBS) || exit 1; done
+
+# Each harness for FUZZ_SECONDS from its seeds in tests/fuzz/corpus/<harness>/,
+# FUZZ_JOBS at a time; a crash, leak or hang fails (tests/fuzz/smoke.sh).
+# Without clang it is skipped, unless CI is set.
+FUZZ_SECONDS	?= 60
+FUZZ_JOBS	?= 2
+FUZZ_HARNESSES	= $(basename $(notdir $(wildcard tests/fuzz/fuzz_*.c)))
+fuzz-smoke:
+	@if sh tests/fuzz/smoke.sh probe; then \
+		$(MAKE) --no-print-directory fuzz && \
+		$(MAKE) --no-print-directory -k -j$(FUZZ_JOBS) -O \
+			$(FUZZ_HARNESSES:%=fuzz-smoke-%); \
+	elif [ -n "$$CI" ]; then echo "fuzz-smoke: FAILED: no libFuzzer, and CI is set"; exit 1; \
+	else echo "fuzz-smoke: SKIPPED: no libFuzzer (CI unset)"; fi
+
+fuzz-smoke-%:
+	@sh tests/fuzz/smoke.sh run build-fuzz/$* $(FUZZ_SECONDS)
 
 # The unit gets the install paths; the example refuge.yaml keeps its database
 # in the state directory, since ProtectSystem=strict makes /etc read-only.

@@ -1,8 +1,13 @@
 #!/bin/sh
 # Installs the Debian packages refuge needs to build and test, when missing.
 set -e
+# clang is clang-14 on Debian 12; its libFuzzer and sanitizer runtimes come
+# with libclang-rt-dev, only a recommendation of clang (make fuzz-smoke).
+# systemd gives systemd-analyze, which test_install.py needs; with CI set a
+# test skipped for want of a tool fails.
 PKGS="gcc make pkg-config libc6-dev libevent-dev libssl-dev openssl libsqlite3-dev
-libyaml-dev check libcrypt-dev libncurses-dev python3 python3-pytest mandoc tmux"
+libyaml-dev check libcrypt-dev libncurses-dev python3 python3-pytest mandoc tmux
+clang libclang-rt-dev systemd"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||

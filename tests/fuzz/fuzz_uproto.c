@@ -1,8 +1,9 @@
 /*
  * libFuzzer harness for the unit protocol. Whatever a unit sends, the reply
  * the receiver builds from the result must format, and accepted attributes
- * must round-trip through uproto_attrs_format. The tokens also drive
- * uproto_cmd_parse, whose commands must format into parseable lines.
+ * must round-trip through uproto_attrs_format. The tokens after the verb
+ * and id also drive uproto_cmd_parse ("FAIL c1 CAMERA PRESET 2" as "CMD c1
+ * CAMERA PRESET 2"), whose commands must format into parseable lines.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -47,12 +48,14 @@ fuzz_uproto_cmd(const struct uproto_msg *msg)
 	const char			*words[LINE_MAX_TOKENS];
 	struct uproto_cmd		 cmd;
 	char				 buf[1024], err[128];
-	size_t				 i;
+	size_t				 i, first;
 	int				 n;
 
-	for (i = 0; i < msg->line.count; i++)
-		words[i] = msg->line.tokens[i].value;
-	if (uproto_cmd_parse(&cmd, words, msg->line.count, err,
+	/* Past "<verb> <id>": a line's own verb is never a command's name. */
+	first = msg->line.count < 2 ? msg->line.count : 2;
+	for (i = first; i < msg->line.count; i++)
+		words[i - first] = msg->line.tokens[i].value;
+	if (uproto_cmd_parse(&cmd, words, msg->line.count - first, err,
 	    sizeof(err)) == -1) {
 		if (err[0] == '\0')
 			abort();
