@@ -211,6 +211,19 @@ daemon_signal(evutil_socket_t signo, short what, void *arg)
 	}
 }
 
+/* The receiver's state for operators: one receiver, always active, for now. */
+static void
+daemon_receiver_state(struct change *change, void *arg)
+{
+	struct daemon	*daemon = arg;
+
+	change->kind = CHANGE_RECEIVER;
+	change->role = "active";
+	change->store_failing = ingest_failing(daemon->ingest);
+	change->reason = change->store_failing ? "database writes are failing" :
+	    NULL;
+}
+
 /* Stack presence: does the user have a logged-in operator session? */
 static int
 daemon_user_present(const char *user, void *arg)
@@ -247,7 +260,7 @@ daemon_wire(struct daemon *daemon, char *err, size_t errlen)
 	/* Operators are told of a change before activation acts on it. */
 	deps = (struct operator_deps){ daemon->base, config, daemon->registry,
 	    daemon->tls, daemon->store, daemon->units, daemon->stack,
-	    daemon->command, daemon->feed };
+	    daemon->command, daemon->feed, daemon_receiver_state, daemon };
 	if ((daemon->operators = operator_link_new(&deps, err, errlen)) == NULL)
 		return -1;
 	stack_set_presence(daemon->stack, daemon_user_present, daemon->operators);
