@@ -14,7 +14,8 @@
 #include "evtype.h"
 
 enum change_kind {
-	CHANGE_RAISED,		/* a new alarm */
+	CHANGE_RAISED,		/* a new alarm (alarm->unstored: not stored yet) */
+	CHANGE_STORED,		/* an alarm shown before its commit is stored now */
 	CHANGE_REPEATED,	/* another event of the alarm's type attached */
 	CHANGE_RESTORED,	/* its restore arrived */
 	CHANGE_CLAIMED,

@@ -579,6 +579,8 @@ opproto_format_alarm(char *buf, size_t len, int push,
 	if (a->state == ALARM_CLAIMED && a->claimed_by[0] != '\0' &&
 	    opproto_put_attr(buf, len, &off, "by", a->claimed_by) == -1)
 		return opproto_refuse(buf, len);
+	if (a->unstored && opproto_put_attr(buf, len, &off, "stored", "no") == -1)
+		return opproto_refuse(buf, len);
 	if ((n = opproto_printf(buf + off, len - off, "\n")) < 0)
 		return opproto_refuse(buf, len);
 	return (int)(off + (size_t)n);
@@ -644,6 +646,7 @@ opproto_format_change(char *buf, size_t len, const struct change *c)
 
 	switch (c->kind) {
 	case CHANGE_RAISED:
+	case CHANGE_STORED:
 	case CHANGE_REPEATED:
 	case CHANGE_RESTORED:
 	case CHANGE_CLAIMED:

@@ -196,7 +196,13 @@ metrics_render_gauges(const struct metrics_gauges *g, struct evbuffer *out)
 	    g->operator_connections) < 0)
 		return -1;
 	if (metrics_single(out, "refuge_operator_sessions", "gauge",
-	    "Operators logged in.", g->operator_sessions) == -1)
+	    "Operators logged in.", g->operator_sessions) == -1 ||
+	    metrics_single(out, "refuge_store_ok", "gauge",
+	    "1 while database writes succeed, 0 from a failed write until one "
+	    "succeeds.", g->store_ok) == -1 ||
+	    metrics_single(out, "refuge_clock_synced", "gauge",
+	    "1 when the system clock is NTP-synchronised (adjtimex).",
+	    g->clock_synced) == -1)
 		return -1;
 	if (metrics_head(out, "refuge_alarms_open", "gauge",
 	    "Open alarms by priority (1 highest) and state.") == -1)
@@ -317,6 +323,7 @@ metrics_request(struct evhttp_request *req, void *arg)
 	struct metrics_gauges	 g;
 	struct evbuffer		*body;
 	const char		*path, *why;
+	int			 ok;
 	enum evhttp_cmd_type	 cmd = evhttp_request_get_command(req);
 
 	if ((body = evbuffer_new()) == NULL) {
@@ -332,14 +339,13 @@ metrics_request(struct evhttp_request *req, void *arg)
 		evbuffer_add_printf(body, "method not allowed\n");
 		metrics_reply(req, 405, "Method Not Allowed", "text/plain", body);
 	} else if (strcmp(path, "/healthz") == 0) {
-		why = s->health_fn != NULL ? s->health_fn(s->arg) : NULL;
-		if (why == NULL) {
-			evbuffer_add_printf(body, "ok\n");
+		ok = 1;
+		why = s->health_fn != NULL ? s->health_fn(s->arg, &ok) : "ok\n";
+		evbuffer_add_printf(body, "%s", why);
+		if (ok)
 			metrics_reply(req, HTTP_OK, "OK", "text/plain", body);
-		} else {
-			evbuffer_add_printf(body, "%s\n", why);
+		else
 			metrics_reply(req, 503, "Service Unavailable", "text/plain", body);
-		}
 	} else if (strcmp(path, "/metrics") == 0) {
 		memset(&g, 0, sizeof(g));
 		if (s->gauges_fn != NULL)
