@@ -39,7 +39,8 @@ CORE_SRCS	= src/core/diag.c src/core/line.c src/core/evtype.c \
 		  src/core/duration.c src/core/timefmt.c src/core/uproto.c \
 		  src/core/yamltree.c src/core/config.c src/core/registry.c \
 		  src/core/alarm.c src/core/alarmq.c src/core/audit.c \
-		  src/core/opproto.c src/core/stats.c src/core/change.c
+		  src/core/opproto.c src/core/stats.c src/core/change.c \
+		  src/core/opproto_client.c src/core/uproto_client.c
 # Layer 2: services, one owner per outside thing.
 SERVICE_SRCS	= src/service/log.c src/service/store.c src/service/store_backend.c \
 		  $(STORE_SQLITE_SRCS) src/service/tlsctx.c src/service/conn.c \
@@ -60,14 +61,20 @@ REFUGED_SRCS	= src/refuged/refuged.c src/refuged/daemon.c src/refuged/ingest.c \
 		  src/refuged/stack_timers.c src/refuged/stack_held.c \
 		  src/refuged/reload.c
 
-# The tools reuse layers 1 and 2, never the daemon's sessions.
-REFUGECTL_SRCS	= src/tools/refugectl.c src/tools/ctl_pki.c src/tools/ctl_setup.c \
-		  src/tools/ctl_enroll.c src/tools/ctl_yaml.c src/tools/ctl_views.c \
-		  src/tools/ctl_report.c src/tools/ctl_revoke.c
-CONSOLE_SRCS	= src/tools/console.c src/tools/console_link.c src/tools/console_batch.c \
-		  src/tools/console_model.c src/tools/console_ui.c src/tools/console_keys.c
-SIM_SRCS	= src/tools/sim.c src/tools/sim_opts.c src/tools/sim_unit.c \
-		  src/tools/sim_tls.c src/tools/sim_tty.c src/tools/sim_stats.c
+# The tools reuse layers 1 and 2, never the daemon's sessions: a folder per
+# program, and beside them in src/tools/ what more than one program shares.
+TOOLS_SHARED_SRCS = src/tools/pwprompt.c
+REFUGECTL_SRCS	= src/tools/refugectl/refugectl.c src/tools/refugectl/ctl_pki.c \
+		  src/tools/refugectl/ctl_setup.c src/tools/refugectl/ctl_enroll.c \
+		  src/tools/refugectl/ctl_yaml.c src/tools/refugectl/ctl_views.c \
+		  src/tools/refugectl/ctl_report.c src/tools/refugectl/ctl_revoke.c \
+		  $(TOOLS_SHARED_SRCS)
+CONSOLE_SRCS	= src/tools/console/console.c src/tools/console/console_link.c \
+		  src/tools/console/console_batch.c src/tools/console/console_model.c \
+		  src/tools/console/console_ui.c src/tools/console/console_keys.c \
+		  $(TOOLS_SHARED_SRCS)
+SIM_SRCS	= src/tools/sim/sim.c src/tools/sim/sim_opts.c src/tools/sim/sim_unit.c \
+		  src/tools/sim/sim_tls.c src/tools/sim/sim_tty.c src/tools/sim/sim_stats.c
 TOOL_PROGRAMS	=
 TOOL_PROGRAMS	+= $(BUILD)/refuge-console
 TOOL_PROGRAMS	+= $(BUILD)/refuge-sim
@@ -77,7 +84,12 @@ UNIT_TESTS	= check_line check_uproto check_evtype check_duration check_timefmt \
 		  check_config check_registry check_store \
 		  check_alarm check_alarmq check_audit check_opproto check_stats \
 		  check_notify check_metrics \
-		  check_console_model check_sim_stats check_pwcheck
+		  check_console_model check_sim_stats check_pwcheck \
+		  check_opproto_client check_uproto_client \
+		  check_change $(L3_TESTS)
+# Layer 3 in-process: its modules with test doubles of conn, listener and tlsctx.
+L3_TESTS	= check_feed check_ingest check_stack check_supervise \
+		  check_unit_session check_operator_session
 
 CORE_OBJS	= $(CORE_SRCS:%.c=$(BUILD)/%.o)
 SCHEMA_OBJS	= $(SCHEMA_BACKENDS:%=$(BUILD)/gen/schema_%.o)
@@ -102,6 +114,9 @@ $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+
+# A tool's file finds its own folder's headers by "" and the shared ones here.
+$(BUILD)/src/tools/%.o: ALL_CPPFLAGS += -Isrc/tools
 
 # One C array of migrations per backend, from schema/<backend>/NNN-name.sql.
 .SECONDEXPANSION:
@@ -143,19 +158,45 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libservice.a $(BUILD)/libcore.a
 
 # The console's model is a tool's file, not in the libraries.
 $(BUILD)/tests/check_console_model: tests/unit/check_console_model.c \
-		$(BUILD)/src/tools/console_model.o $(BUILD)/libservice.a $(BUILD)/libcore.a
+		$(BUILD)/src/tools/console/console_model.o $(BUILD)/libservice.a $(BUILD)/libcore.a
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC      $<")
-	$(Q)$(CC) $(ALL_CPPFLAGS) -Isrc/tools $(ALL_CFLAGS) $(CHECK_CFLAGS) \
+	$(Q)$(CC) $(ALL_CPPFLAGS) -Isrc/tools/console $(ALL_CFLAGS) $(CHECK_CFLAGS) \
 		$(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(CHECK_LIBS)
 
 # So is the simulator's latency histogram; its test checks against libm.
 $(BUILD)/tests/check_sim_stats: tests/unit/check_sim_stats.c \
-		$(BUILD)/src/tools/sim_stats.o $(BUILD)/libcore.a
+		$(BUILD)/src/tools/sim/sim_stats.o $(BUILD)/libcore.a
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC      $<")
-	$(Q)$(CC) $(ALL_CPPFLAGS) -Isrc/tools $(ALL_CFLAGS) $(CHECK_CFLAGS) \
+	$(Q)$(CC) $(ALL_CPPFLAGS) -Isrc/tools/sim $(ALL_CFLAGS) $(CHECK_CFLAGS) \
 		$(LDFLAGS) -o $@ $^ $(CHECK_LIBS) -lm
+
+# Layer 3's suites link its objects (not refuged.c, daemon.c, reload.c) with
+# the bench and test doubles of conn, listener and tlsctx in place of the real
+# ones (no sockets, no TLS), and every other service object but those three:
+# libservice.a is not used, so the real conn.o can never be pulled in.
+L3_UNDER_TEST	= $(filter-out src/refuged/refuged.c src/refuged/daemon.c \
+		  src/refuged/reload.c,$(REFUGED_SRCS))
+L3_SERVICE	= $(filter-out src/service/conn.c src/service/listener.c \
+		  src/service/tlsctx.c,$(SERVICE_SRCS))
+L3_BENCH_SRCS	= tests/unit/l3_bench.c tests/unit/fake_conn.c \
+		  tests/unit/fake_listener.c tests/unit/fake_tlsctx.c
+L3_TEST_OBJS	= $(L3_BENCH_SRCS:%.c=$(BUILD)/%.o) \
+		  $(L3_UNDER_TEST:%.c=$(BUILD)/%.o) \
+		  $(L3_SERVICE:%.c=$(BUILD)/%.o) $(SCHEMA_OBJS) \
+		  $(BUILD)/libcore.a
+
+$(BUILD)/tests/unit/%.o: tests/unit/%.c
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) $(CHECK_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(L3_TESTS:%=$(BUILD)/tests/%): $(BUILD)/tests/%: tests/unit/%.c $(L3_TEST_OBJS)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) $(CHECK_CFLAGS) \
+		$(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(CHECK_LIBS)
 
 # Installs the Debian packages the build and tests need, if any are missing.
 deps:
@@ -174,7 +215,7 @@ check: deps
 tests: $(TEST_BINS)
 
 check-unit: $(TEST_BINS)
-	@for t in $(TEST_BINS); do echo "== $$t"; CK_FORK=yes $$t || exit 1; done
+	@for t in $(TEST_BINS); do echo "== $$t"; CK_FORK=yes CK_DEFAULT_TIMEOUT=60 $$t || exit 1; done
 
 check-integration: $(PROGRAMS)
 	REFUGE_BUILD=$(CURDIR)/$(BUILD) $(PYTHON) -m pytest -q -p no:cacheprovider tests/integration
@@ -268,4 +309,4 @@ clean:
 
 -include $(CORE_OBJS:.o=.d) $(SERVICE_SRCS:%.c=$(BUILD)/%.d) $(REFUGED_OBJS:.o=.d) \
 	$(REFUGECTL_SRCS:%.c=$(BUILD)/%.d) $(CONSOLE_SRCS:%.c=$(BUILD)/%.d) \
-	$(SIM_SRCS:%.c=$(BUILD)/%.d)
+	$(SIM_SRCS:%.c=$(BUILD)/%.d) $(L3_BENCH_SRCS:%.c=$(BUILD)/%.d)

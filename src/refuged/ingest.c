@@ -351,6 +351,9 @@ ingest_store_item(struct ingest *ingest, struct ingest_item *item)
 			stack_drop_held(ingest->stack, item->held);
 			item->held = 0;
 		}
+		/* The receiver's own events (offline, online) are no word from the unit. */
+		if (item->from_receiver)
+			return 0;
 		return store_unit_set_seen(store, unit_id, item->received_ms);
 	case INGEST_STATE:
 		return store_unit_set_state(store, unit_id, item->state,

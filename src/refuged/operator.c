@@ -460,7 +460,8 @@ operator_line(struct conn *conn, const char *line, size_t len, void *arg)
 	}
 	/* Before login, anything but LOGIN and PING is refused unread. */
 	if (session->state != OPERATOR_READY && strncmp(line, "LOGIN ", 6) != 0 &&
-	    strcmp(line, "LOGIN") != 0 && strncmp(line, "PING", 4) != 0) {
+	    strcmp(line, "LOGIN") != 0 && strcmp(line, "PING") != 0 &&
+	    strncmp(line, "PING ", 5) != 0) {
 		operator_err(session, OPPROTO_ERR_LOGIN, "log in first");
 		goto done;
 	}

@@ -412,6 +412,9 @@ stack_batch_abort(struct stack *stack)
 		change = &stack->changes[i - 1];
 		switch (change->kind) {
 		case STACK_RAISED:
+			/* The batch's ids were the last given: give them again. */
+			if (change->alarm->id < stack->next_alarm_id)
+				stack->next_alarm_id = change->alarm->id;
 			stack_delete(stack, change->alarm);
 			break;
 		case STACK_STORED:

@@ -388,7 +388,8 @@ unit_line(struct conn *conn, const char *line, size_t len, void *arg)
 	if (session->state != UNIT_ACTIVE) {
 		if (status != UPROTO_OK || msg.kind != UPROTO_HELLO) {
 			/* A malformed HELLO says what is wrong; anything else asks for HELLO. */
-			if (status == UPROTO_OK || strncmp(line, "HELLO ", 6) != 0)
+			if (status == UPROTO_OK || (strncmp(line, "HELLO ", 6) != 0 &&
+			    strcmp(line, "HELLO") != 0))
 				snprintf(err, sizeof(err), "hello required");
 			log_warnx("units: closed peer=%s reason=\"%s\"",
 			    session->peer, err);

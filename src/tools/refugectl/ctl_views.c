@@ -42,7 +42,7 @@ ctl_store(const struct ctl *ctl, struct refuge_config **config)
 }
 
 static void
-ctl_time(int64_t ms, char buf[TIMEFMT_ISO_LEN])
+ctl_views_time(int64_t ms, char buf[TIMEFMT_ISO_LEN])
 {
 	if (ms < 0)
 		snprintf(buf, TIMEFMT_ISO_LEN, "-");
@@ -62,7 +62,7 @@ struct ctl_unit_rows {
 };
 
 static int
-ctl_units_add(struct ctl_unit_rows *u, const char *id,
+ctl_views_units_add(struct ctl_unit_rows *u, const char *id,
     enum store_unit_state state, int64_t last_seen_ms)
 {
 	struct ctl_unit_row	*p;
@@ -81,14 +81,14 @@ ctl_units_add(struct ctl_unit_rows *u, const char *id,
 }
 
 static int
-ctl_units_row(const char *id, enum store_unit_state state, int64_t seen,
+ctl_views_units_row(const char *id, enum store_unit_state state, int64_t seen,
     void *arg)
 {
-	return ctl_units_add(arg, id, state, seen);
+	return ctl_views_units_add(arg, id, state, seen);
 }
 
 static int
-ctl_unit_row_cmp(const void *a, const void *b)
+ctl_views_unit_row_cmp(const void *a, const void *b)
 {
 	const struct ctl_unit_row	*x = a, *y = b;
 
@@ -116,23 +116,23 @@ ctl_cmd_units(struct ctl *ctl, int argc, char *argv[])
 	/* Names are a help, not a need: a broken registry is only a warning. */
 	if ((registry = ctl_registry(config)) == NULL)
 		ctl_warnx("showing units without names");
-	if (store_units_each(store, ctl_units_row, &u) == -1) {
+	if (store_units_each(store, ctl_views_units_row, &u) == -1) {
 		ctl_warnx("reading units: %s", store_error(store));
 		goto done;
 	}
 	known = u.count;
-	qsort(u.rows, known, sizeof(*u.rows), ctl_unit_row_cmp);
+	qsort(u.rows, known, sizeof(*u.rows), ctl_views_unit_row_cmp);
 	for (i = 0; registry != NULL && i < registry->unit_count; i++) {
 		ru = &registry->units[i];
 		if (bsearch(&(struct ctl_unit_row){ .id = ru->id }, u.rows, known,
-		    sizeof(*u.rows), ctl_unit_row_cmp) != NULL)
+		    sizeof(*u.rows), ctl_views_unit_row_cmp) != NULL)
 			continue;
-		if (ctl_units_add(&u, ru->id, STORE_UNIT_UNKNOWN, -1) == -1) {
+		if (ctl_views_units_add(&u, ru->id, STORE_UNIT_UNKNOWN, -1) == -1) {
 			ctl_warnx("out of memory");
 			goto done;
 		}
 	}
-	qsort(u.rows, u.count, sizeof(*u.rows), ctl_unit_row_cmp);
+	qsort(u.rows, u.count, sizeof(*u.rows), ctl_views_unit_row_cmp);
 	for (i = 0; i < u.count; i++)
 		if ((int)strlen(u.rows[i].id) > width)
 			width = (int)strlen(u.rows[i].id);
@@ -142,7 +142,7 @@ ctl_cmd_units(struct ctl *ctl, int argc, char *argv[])
 		row = &u.rows[i];
 		ru = registry != NULL ? registry_unit_find(registry, row->id) :
 		    NULL;
-		ctl_time(row->last_seen_ms, seen);
+		ctl_views_time(row->last_seen_ms, seen);
 		printf("%-*s  %-7s  %-24s  %-16s  %s\n", width, row->id,
 		    store_unit_state_name(row->state), seen,
 		    ru != NULL ? ru->site : "-", ru != NULL ? ru->name :
@@ -165,7 +165,7 @@ struct ctl_alarm_rows {
 };
 
 static int
-ctl_alarms_row(const struct alarm *a, void *arg)
+ctl_views_alarms_row(const struct alarm *a, void *arg)
 {
 	struct ctl_alarm_rows	*r = arg;
 	struct alarm		*p;
@@ -184,7 +184,7 @@ ctl_alarms_row(const struct alarm *a, void *arg)
 }
 
 static int
-ctl_alarm_cmp(const void *a, const void *b)
+ctl_views_alarm_cmp(const void *a, const void *b)
 {
 	return alarm_compare(a, b);
 }
@@ -209,11 +209,11 @@ ctl_cmd_alarms(struct ctl *ctl, int argc, char *argv[])
 		goto done;
 	if ((registry = ctl_registry(config)) == NULL)
 		ctl_warnx("showing alarms without unit names");
-	if (store_alarms_open_each(store, ctl_alarms_row, &r) == -1) {
+	if (store_alarms_open_each(store, ctl_views_alarms_row, &r) == -1) {
 		ctl_warnx("reading alarms: %s", store_error(store));
 		goto done;
 	}
-	qsort(r.rows, r.count, sizeof(*r.rows), ctl_alarm_cmp);
+	qsort(r.rows, r.count, sizeof(*r.rows), ctl_views_alarm_cmp);
 	if (r.count == 0)
 		printf("no open alarms\n");
 	else
@@ -224,7 +224,7 @@ ctl_cmd_alarms(struct ctl *ctl, int argc, char *argv[])
 		a = &r.rows[i];
 		ru = registry != NULL ? registry_unit_find(registry, a->unit_id) :
 		    NULL;
-		ctl_time(a->raised_ms, raised);
+		ctl_views_time(a->raised_ms, raised);
 		printf("%-6lld %-4d %-8s %-15s %-10s %-12s %-24s %-5d %-10s %s\n",
 		    (long long)a->id, a->priority, alarm_state_name(a->state),
 		    evtype_name(a->type), a->unit_id, a->site_id, raised,
@@ -241,12 +241,12 @@ done:
 }
 
 static int
-ctl_history_row(const struct store_history_event *e, void *arg)
+ctl_views_history_row(const struct store_history_event *e, void *arg)
 {
 	char	received[TIMEFMT_ISO_LEN], unit_time[TIMEFMT_ISO_LEN];
 
-	ctl_time(e->received_ms, received);
-	ctl_time(e->unit_time_ms, unit_time);
+	ctl_views_time(e->received_ms, received);
+	ctl_views_time(e->unit_time_ms, unit_time);
 	printf("%-24s  %-16s  %-15s  %-8s  %-24s  %s\n", received,
 	    e->unit_event_id, e->type, e->source, unit_time, e->attributes);
 	(*(size_t *)arg)++;
@@ -274,7 +274,7 @@ ctl_cmd_history(struct ctl *ctl, int argc, char *argv[])
 		goto done;
 	printf("%-24s  %-16s  %-15s  %-8s  %-24s  %s\n", "RECEIVED", "EVENT",
 	    "TYPE", "SOURCE", "UNIT TIME", "ATTRIBUTES");
-	if (store_history_each(store, pos[0], (int)n, ctl_history_row,
+	if (store_history_each(store, pos[0], (int)n, ctl_views_history_row,
 	    &shown) == -1) {
 		ctl_warnx("reading history: %s", store_error(store));
 		goto done;
@@ -297,7 +297,7 @@ struct ctl_walk {
 };
 
 static int
-ctl_verify_row(const struct audit_row *row, void *arg)
+ctl_views_verify_row(const struct audit_row *row, void *arg)
 {
 	struct ctl_walk	*w = arg;
 
@@ -325,7 +325,7 @@ ctl_cmd_verify(struct ctl *ctl, int argc, char *argv[])
 	if ((store = ctl_store(ctl, &config)) == NULL)
 		goto done;
 	memset(&w, 0, sizeof(w));
-	if (store_audit_each(store, ctl_verify_row, &w) == -1) {
+	if (store_audit_each(store, ctl_views_verify_row, &w) == -1) {
 		if (w.broken_id != 0)
 			printf("audit chain broken at row %lld: %s\n",
 			    (long long)w.broken_id, w.why);

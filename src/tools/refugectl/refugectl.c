@@ -37,7 +37,7 @@ static const struct ctl_command ctl_commands[] = {
 };
 
 static void
-ctl_usage(FILE *fp)
+refugectl_usage(FILE *fp)
 {
 	const struct ctl_command	*c;
 
@@ -47,7 +47,7 @@ ctl_usage(FILE *fp)
 }
 
 static const struct ctl_command *
-ctl_command_find(const char *name)
+refugectl_command_find(const char *name)
 {
 	const struct ctl_command	*c;
 
@@ -72,7 +72,7 @@ ctl_warnx(const char *fmt, ...)
 int
 ctl_usage_error(const char *cmd, const char *fmt, ...)
 {
-	const struct ctl_command	*c = ctl_command_find(cmd);
+	const struct ctl_command	*c = refugectl_command_find(cmd);
 	va_list				 ap;
 
 	fprintf(stderr, "refugectl %s: ", cmd);
@@ -173,7 +173,7 @@ ctl_args(const char *cmd, int argc, char *argv[], const struct ctl_opt *opts,
 }
 
 static void
-ctl_print_diag(const struct diag *d)
+refugectl_print_diag(const struct diag *d)
 {
 	size_t	i;
 
@@ -192,7 +192,7 @@ ctl_config(const struct ctl *ctl)
 	diag_init(&d);
 	if (confload_config(ctl->config_path, &config, &d) == -1)
 		config = NULL;
-	ctl_print_diag(&d);
+	refugectl_print_diag(&d);
 	diag_clear(&d);
 	return config;
 }
@@ -206,7 +206,7 @@ ctl_registry(const struct refuge_config *config)
 	diag_init(&d);
 	if (confload_registry(config->registry, &registry, &d) == -1)
 		registry = NULL;
-	ctl_print_diag(&d);
+	refugectl_print_diag(&d);
 	diag_clear(&d);
 	return registry;
 }
@@ -257,29 +257,29 @@ main(int argc, char *argv[])
 			ctl.config_path = optarg;
 			break;
 		case 'h':
-			ctl_usage(stdout);
+			refugectl_usage(stdout);
 			return CTL_OK;
 		case 'V':
 			printf("refugectl %s\n", REFUGE_VERSION);
 			return CTL_OK;
 		case ':':
 			ctl_warnx("option -%c needs a value", optopt);
-			ctl_usage(stderr);
+			refugectl_usage(stderr);
 			return CTL_USAGE;
 		default:
 			ctl_warnx("unknown option '-%c'", optopt);
-			ctl_usage(stderr);
+			refugectl_usage(stderr);
 			return CTL_USAGE;
 		}
 	}
 	if (optind >= argc) {
 		ctl_warnx("no command given");
-		ctl_usage(stderr);
+		refugectl_usage(stderr);
 		return CTL_USAGE;
 	}
-	if ((c = ctl_command_find(argv[optind])) == NULL) {
+	if ((c = refugectl_command_find(argv[optind])) == NULL) {
 		ctl_warnx("unknown command '%s'", argv[optind]);
-		ctl_usage(stderr);
+		refugectl_usage(stderr);
 		return CTL_USAGE;
 	}
 	if (ctl.config_path[0] == '\0') {

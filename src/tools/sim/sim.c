@@ -78,7 +78,7 @@ sim_note(struct sim_unit *unit, const char *fmt, ...)
 /* ---- limits */
 
 static void
-raise_nofile(size_t need)
+sim_raise_nofile(size_t need)
 {
 	struct rlimit	rl;
 
@@ -103,7 +103,7 @@ raise_nofile(size_t need)
 }
 
 static void
-check_ports(size_t units, size_t sources)
+sim_check_ports(size_t units, size_t sources)
 {
 	FILE		*f;
 	unsigned	 lo, hi;
@@ -122,7 +122,7 @@ check_ports(size_t units, size_t sources)
 /* ---- generators */
 
 static void
-gen_fire(evutil_socket_t fd, short what, void *arg)
+sim_gen_fire(evutil_socket_t fd, short what, void *arg)
 {
 	struct sim_gen	*gen = arg;
 	struct sim	*sim = gen->sim;
@@ -142,13 +142,13 @@ gen_fire(evutil_socket_t fd, short what, void *arg)
 		    sim_stats_poisson_gap(gen->rate, sim_random(sim))));
 		gen->next_us += gap > 0 ? gap : 1;
 	}
-	tv.tv_sec = (gen->next_us - now) / 1000000;
-	tv.tv_usec = (gen->next_us - now) % 1000000;
+	/* Whole milliseconds, rounded up: libevent waits in those anyway. */
+	tv = timenow_tv((gen->next_us - now + 999) / 1000);
 	evtimer_add(gen->timer, &tv);
 }
 
 static void
-gens_start(struct sim *sim)
+sim_gens_start(struct sim *sim)
 {
 	int	t;
 
@@ -162,7 +162,7 @@ gens_start(struct sim *sim)
 		gens[t].next_us = timenow_mono_us() + (int64_t)(1e6 *
 		    (sim->opt->even ? 1 / gens[t].rate :
 		    sim_stats_poisson_gap(gens[t].rate, sim_random(sim))));
-		if ((gens[t].timer = evtimer_new(sim->base, gen_fire,
+		if ((gens[t].timer = evtimer_new(sim->base, sim_gen_fire,
 		    &gens[t])) == NULL)
 			fatalx("out of memory");
 		event_active(gens[t].timer, EV_TIMEOUT, 0);
@@ -170,7 +170,7 @@ gens_start(struct sim *sim)
 }
 
 static void
-gens_free(void)
+sim_gens_free(void)
 {
 	int	t;
 
@@ -184,7 +184,7 @@ gens_free(void)
 /* ---- reports */
 
 static long
-rss_kb(pid_t pid)
+sim_rss_kb(pid_t pid)
 {
 	char	path[64], line[256];
 	FILE	*f;
@@ -201,7 +201,7 @@ rss_kb(pid_t pid)
 }
 
 static void
-report_line(struct sim *sim, const struct sim_counters *c, FILE *out)
+sim_report_line(struct sim *sim, const struct sim_counters *c, FILE *out)
 {
 	fprintf(out, "refuge-sim: %.0fs connected=%llu/%zu sent=%llu acked=%llu "
 	    "pending=%llu ack_ms p50=%.1f p99=%.1f max=%.1f reconnects=%llu "
@@ -219,26 +219,26 @@ report_line(struct sim *sim, const struct sim_counters *c, FILE *out)
 }
 
 static void
-report_fire(evutil_socket_t fd, short what, void *arg)
+sim_report_fire(evutil_socket_t fd, short what, void *arg)
 {
 	struct sim	*sim = arg;
 
 	(void)fd;
 	(void)what;
 	if (!sim->interactive)
-		report_line(sim, &sim->c, stderr);
+		sim_report_line(sim, &sim->c, stderr);
 }
 
 /* Called on every loop turn's worth of change cheaply: notes when all are connected. */
 static void
-watch_connected(struct sim *sim)
+sim_watch_connected(struct sim *sim)
 {
 	if (all_connected_us == 0 && sim->c.connected == sim->unit_count)
 		all_connected_us = timenow_mono_us();
 }
 
 static void
-final_report(struct sim *sim, const struct sim_counters *c)
+sim_final_report(struct sim *sim, const struct sim_counters *c)
 {
 	const struct sim_stats	*l = &sim->latency;
 	double			 elapsed = (double)(timenow_mono_us() - start_us) / 1e6;
@@ -246,7 +246,7 @@ final_report(struct sim *sim, const struct sim_counters *c)
 				    (double)(all_connected_us - start_us) / 1e6 : 0;
 
 	if (!sim->opt->json) {
-		report_line(sim, c, stdout);
+		sim_report_line(sim, c, stdout);
 		printf("refuge-sim: %zu units, %llu handshakes, %llu "
 		    "retransmits, %llu dropped, %llu commands, %llu heartbeats, "
 		    "all connected after %.1f s, RSS %ld kB\n", sim->unit_count,
@@ -254,7 +254,7 @@ final_report(struct sim *sim, const struct sim_counters *c)
 		    (unsigned long long)c->retransmits,
 		    (unsigned long long)c->dropped,
 		    (unsigned long long)c->commands,
-		    (unsigned long long)c->heartbeats, ramp, rss_kb(getpid()));
+		    (unsigned long long)c->heartbeats, ramp, sim_rss_kb(getpid()));
 		return;
 	}
 	printf("{\"units\": %zu, \"elapsed_s\": %.3f, \"connected\": %llu, "
@@ -266,7 +266,7 @@ final_report(struct sim *sim, const struct sim_counters *c)
 	    "\"dropped\": %llu, \"naks\": %llu, \"errors\": %llu, "
 	    "\"denied\": %llu, \"commands\": %llu, \"heartbeats\": %llu, "
 	    "\"ack_latency_ms\": {\"count\": %llu, \"p50\": %.3f, "
-	    "\"p99\": %.3f, \"max\": %.3f}, \"rss_kb\": %ld}\n",
+	    "\"p99\": %.3f, \"max\": %.3f}, \"sim_rss_kb\": %ld}\n",
 	    sim->unit_count, elapsed, (unsigned long long)c->connected, ramp,
 	    ramp > 0 ? (double)sim->unit_count / ramp : 0,
 	    (unsigned long long)c->handshakes, (unsigned long long)c->reconnects,
@@ -280,13 +280,13 @@ final_report(struct sim *sim, const struct sim_counters *c)
 	    (unsigned long long)c->heartbeats, (unsigned long long)l->count,
 	    (double)sim_stats_percentile(l, 50) / 1000,
 	    (double)sim_stats_percentile(l, 99) / 1000,
-	    (double)l->max / 1000, rss_kb(getpid()));
+	    (double)l->max / 1000, sim_rss_kb(getpid()));
 }
 
 /* ---- the end */
 
 static void
-drain_check(evutil_socket_t fd, short what, void *arg)
+sim_drain_check(evutil_socket_t fd, short what, void *arg)
 {
 	struct sim	*sim = arg;
 	int64_t		 now = timenow_mono_us();
@@ -294,7 +294,7 @@ drain_check(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
-	watch_connected(sim);
+	sim_watch_connected(sim);
 	if (!sim->draining)
 		return;
 	done = sim->c.pending == 0;
@@ -333,7 +333,7 @@ sim_stop_all(struct sim *sim)
 	sim->draining = 1;
 	for (i = 0; i < sim->unit_count; i++)
 		sim_unit_stop(&sim->units[i]);
-	gens_free();
+	sim_gens_free();
 	sim_ramp_free(sim);
 	sim_tty_stop();
 	if (report_ev != NULL)
@@ -349,7 +349,7 @@ sim_stop_all(struct sim *sim)
 }
 
 static void
-end_fire(evutil_socket_t fd, short what, void *arg)
+sim_end_fire(evutil_socket_t fd, short what, void *arg)
 {
 	(void)fd;
 	(void)what;
@@ -357,7 +357,7 @@ end_fire(evutil_socket_t fd, short what, void *arg)
 }
 
 static void
-signal_fire(evutil_socket_t fd, short what, void *arg)
+sim_signal_fire(evutil_socket_t fd, short what, void *arg)
 {
 	(void)what;
 	log_info("%s: finishing", fd == SIGINT ? "SIGINT" : "SIGTERM");
@@ -398,8 +398,8 @@ main(int argc, char **argv)
 	ids = sim_opts_units(sim, &opt, &shared_id);
 	sim->from = opt.from;
 	sim->from_count = opt.from_count;
-	raise_nofile(opt.count + 32);
-	check_ports(opt.count, sim->from_count);
+	sim_raise_nofile(opt.count + 32);
+	sim_check_ports(opt.count, sim->from_count);
 
 	if ((sim->base = event_base_new()) == NULL)
 		fatalx("event_base_new failed");
@@ -422,26 +422,23 @@ main(int argc, char **argv)
 		fatalx("out of memory");
 	for (i = 0; i < sim->unit_count; i++)
 		sim_unit_start(&sim->units[i]);
-	gens_start(sim);
-	if ((sig_int = evsignal_new(sim->base, SIGINT, signal_fire, sim)) == NULL ||
-	    (sig_term = evsignal_new(sim->base, SIGTERM, signal_fire,
+	sim_gens_start(sim);
+	if ((sig_int = evsignal_new(sim->base, SIGINT, sim_signal_fire, sim)) == NULL ||
+	    (sig_term = evsignal_new(sim->base, SIGTERM, sim_signal_fire,
 	    sim)) == NULL || evsignal_add(sig_int, NULL) == -1 ||
 	    evsignal_add(sig_term, NULL) == -1)
 		fatalx("cannot catch signals");
-	tv.tv_sec = opt.report_ms / 1000;
-	tv.tv_usec = (opt.report_ms % 1000) * 1000;
-	if ((report_ev = event_new(sim->base, -1, EV_PERSIST, report_fire,
+	tv = timenow_tv(opt.report_ms);
+	if ((report_ev = event_new(sim->base, -1, EV_PERSIST, sim_report_fire,
 	    sim)) == NULL || event_add(report_ev, &tv) == -1)
 		fatalx("out of memory");
-	tv.tv_sec = 0;
-	tv.tv_usec = SIM_DRAIN_TICK_MS * 1000;
-	if ((drain_ev = event_new(sim->base, -1, EV_PERSIST, drain_check,
+	tv = timenow_tv(SIM_DRAIN_TICK_MS);
+	if ((drain_ev = event_new(sim->base, -1, EV_PERSIST, sim_drain_check,
 	    sim)) == NULL || event_add(drain_ev, &tv) == -1)
 		fatalx("out of memory");
 	if (opt.duration_ms > 0) {
-		tv.tv_sec = opt.duration_ms / 1000;
-		tv.tv_usec = (opt.duration_ms % 1000) * 1000;
-		if ((end_ev = evtimer_new(sim->base, end_fire, sim)) == NULL ||
+		tv = timenow_tv(opt.duration_ms);
+		if ((end_ev = evtimer_new(sim->base, sim_end_fire, sim)) == NULL ||
 		    evtimer_add(end_ev, &tv) == -1)
 			fatalx("out of memory");
 	}
@@ -453,7 +450,7 @@ main(int argc, char **argv)
 
 	event_base_dispatch(sim->base);
 	sim_tty_stop();
-	final_report(sim, &final_counters);
+	sim_final_report(sim, &final_counters);
 
 	for (i = 0; i < sim->unit_count; i++)
 		sim_unit_free(&sim->units[i]);

@@ -40,7 +40,7 @@ sim_opts_usage(void)
 }
 
 static __attribute__((noreturn, format(printf, 1, 2))) void
-bad_usage(const char *fmt, ...)
+sim_opts_bad_usage(const char *fmt, ...)
 {
 	va_list	ap;
 
@@ -55,28 +55,28 @@ bad_usage(const char *fmt, ...)
 /* ---- option helpers */
 
 static int64_t
-parse_duration_opt(const char *name, const char *text, int zero_ok)
+sim_opts_duration(const char *name, const char *text, int zero_ok)
 {
 	int64_t	ms;
 
 	if (duration_parse(text, &ms) == -1 || (ms == 0 && !zero_ok))
-		bad_usage("%s: bad duration '%s' (e.g. 500ms, 30s, 5m)", name,
+		sim_opts_bad_usage("%s: bad duration '%s' (e.g. 500ms, 30s, 5m)", name,
 		    text);
 	return ms;
 }
 
 static double
-parse_rate_opt(const char *name, const char *text)
+sim_opts_rate(const char *name, const char *text)
 {
 	double	rate;
 
 	if (sim_stats_rate_parse(text, &rate) == -1)
-		bad_usage("%s: bad rate '%s' (e.g. 5/s, 30/m, 2/h)", name, text);
+		sim_opts_bad_usage("%s: bad rate '%s' (e.g. 5/s, 30/m, 2/h)", name, text);
 	return rate;
 }
 
 static void
-parse_events_opt(struct sim_options *opt, const char *text)
+sim_opts_events(struct sim_options *opt, const char *text)
 {
 	char		*copy, *item, *save = NULL, *eq;
 	enum evtype	 type;
@@ -86,12 +86,12 @@ parse_events_opt(struct sim_options *opt, const char *text)
 	for (item = strtok_r(copy, ",", &save); item != NULL;
 	    item = strtok_r(NULL, ",", &save)) {
 		if ((eq = strchr(item, '=')) == NULL)
-			bad_usage("--events: '%s' is not TYPE=rate", item);
+			sim_opts_bad_usage("--events: '%s' is not TYPE=rate", item);
 		*eq = '\0';
 		if (evtype_from_name(item, &type) == -1 ||
 		    !evtype_unit_may_send(type))
-			bad_usage("--events: unknown event type '%s'", item);
-		opt->rates[type] += parse_rate_opt("--events", eq + 1);
+			sim_opts_bad_usage("--events: unknown event type '%s'", item);
+		opt->rates[type] += sim_opts_rate("--events", eq + 1);
 	}
 	free(copy);
 }
@@ -110,7 +110,7 @@ struct id_format {
 static struct id_format	id_format;
 
 static int
-id_format_parse(const char *text, struct id_format *f)
+sim_opts_id_format_parse(const char *text, struct id_format *f)
 {
 	const char	*pct = strchr(text, '%'), *p;
 	size_t		 plen;
@@ -136,7 +136,7 @@ id_format_parse(const char *text, struct id_format *f)
 }
 
 static void
-id_format_make(const struct id_format *f, unsigned n, char *buf, size_t len)
+sim_opts_id_format_make(const struct id_format *f, unsigned n, char *buf, size_t len)
 {
 	if (f->zero)
 		snprintf(buf, len, "%s%0*u%s", f->prefix, f->width, n, f->suffix);
@@ -146,7 +146,7 @@ id_format_make(const struct id_format *f, unsigned n, char *buf, size_t len)
 
 /* "127.0.0.1-127.0.0.8,10.0.0.5,::1": ranges of IPv4, single addresses of either family. */
 static size_t
-parse_sources(const char *text, struct sockaddr_storage **out)
+sim_opts_sources(const char *text, struct sockaddr_storage **out)
 {
 	struct sockaddr_storage	*list = NULL;
 	size_t			 count = 0;
@@ -165,7 +165,7 @@ parse_sources(const char *text, struct sockaddr_storage **out)
 			if (inet_pton(AF_INET, item, &a) != 1 ||
 			    inet_pton(AF_INET, dash + 1, &b) != 1 ||
 			    ntohl(a.s_addr) > ntohl(b.s_addr))
-				bad_usage("--source-addrs: bad range %s-%s", item,
+				sim_opts_bad_usage("--source-addrs: bad range %s-%s", item,
 				    dash + 1);
 			first = ntohl(a.s_addr);
 			last = ntohl(b.s_addr);
@@ -175,19 +175,19 @@ parse_sources(const char *text, struct sockaddr_storage **out)
 			struct sockaddr_in6	*s6;
 
 			if (count >= SIM_MAX_SOURCES)
-				bad_usage("--source-addrs: more than %d addresses",
+				sim_opts_bad_usage("--source-addrs: more than %d addresses",
 				    SIM_MAX_SOURCES);
 			s6 = (struct sockaddr_in6 *)&list[count++];
 			s6->sin6_family = AF_INET6;
 			s6->sin6_addr = a6;
 			continue;
 		} else
-			bad_usage("--source-addrs: bad address %s", item);
+			sim_opts_bad_usage("--source-addrs: bad address %s", item);
 		for (i = first;; i++) {
 			struct sockaddr_in	*s4;
 
 			if (count >= SIM_MAX_SOURCES)
-				bad_usage("--source-addrs: more than %d addresses",
+				sim_opts_bad_usage("--source-addrs: more than %d addresses",
 				    SIM_MAX_SOURCES);
 			s4 = (struct sockaddr_in *)&list[count++];
 			s4->sin_family = AF_INET;
@@ -198,20 +198,20 @@ parse_sources(const char *text, struct sockaddr_storage **out)
 	}
 	free(copy);
 	if (count == 0)
-		bad_usage("--source-addrs: no address");
+		sim_opts_bad_usage("--source-addrs: no address");
 	*out = list;
 	return count;
 }
 
 static int
-pair_cmp(const void *a, const void *b)
+sim_opts_pair_cmp(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
 /* Unit ids of DIR: every <id>.crt with a <id>.key beside it, in name order. */
 static char **
-list_pairs(const char *dir, size_t *count)
+sim_opts_list_pairs(const char *dir, size_t *count)
 {
 	DIR		*d;
 	struct dirent	*de;
@@ -245,7 +245,7 @@ list_pairs(const char *dir, size_t *count)
 	}
 	closedir(d);
 	if (n > 0)
-		qsort(ids, n, sizeof(*ids), pair_cmp);
+		qsort(ids, n, sizeof(*ids), sim_opts_pair_cmp);
 	*count = n;
 	return ids;
 }
@@ -253,7 +253,7 @@ list_pairs(const char *dir, size_t *count)
 /* ---- units.yaml for a load test */
 
 static void
-print_registry(unsigned n, const struct id_format *f)
+sim_opts_print_registry(unsigned n, const struct id_format *f)
 {
 	char		id[128];
 	unsigned	i;
@@ -271,7 +271,7 @@ print_registry(unsigned n, const struct id_format *f)
 	    "    plan: simulated\n"
 	    "units:\n", n, n);
 	for (i = 1; i <= n; i++) {
-		id_format_make(f, i, id, sizeof(id));
+		sim_opts_id_format_make(f, i, id, sizeof(id));
 		printf("  - id: %s\n"
 		    "    name: \"Simulated Help Point %u\"\n"
 		    "    site: simulated\n"
@@ -318,7 +318,7 @@ static const struct option long_options[] = {
 };
 
 static unsigned long
-parse_count(const char *name, const char *text, unsigned long max)
+sim_opts_count(const char *name, const char *text, unsigned long max)
 {
 	char		*end;
 	unsigned long	 n;
@@ -327,7 +327,7 @@ parse_count(const char *name, const char *text, unsigned long max)
 	n = strtoul(text, &end, 10);
 	if (*text < '0' || *text > '9' || *end != '\0' || errno != 0 || n < 1 ||
 	    n > max)
-		bad_usage("%s: '%s' is not a number from 1 to %lu", name, text,
+		sim_opts_bad_usage("%s: '%s' is not a number from 1 to %lu", name, text,
 		    max);
 	return n;
 }
@@ -350,34 +350,34 @@ sim_opts_parse(int argc, char **argv, struct sim_options *opt)
 		case OPT_UNITS: opt->units_dir = optarg; break;
 		case OPT_CA: opt->ca = optarg; break;
 		case OPT_COUNT:
-			opt->count = parse_count("--count", optarg, 10000000);
+			opt->count = sim_opts_count("--count", optarg, 10000000);
 			opt->count_given = 1;
 			break;
-		case OPT_HB: opt->hb_ms = parse_duration_opt("--hb", optarg, 0);
+		case OPT_HB: opt->hb_ms = sim_opts_duration("--hb", optarg, 0);
 			break;
 		case OPT_PRESS:
-			opt->rates[EVTYPE_BUTTON] += parse_rate_opt("--press-rate",
+			opt->rates[EVTYPE_BUTTON] += sim_opts_rate("--press-rate",
 			    optarg);
 			any_rate = 1;
 			break;
-		case OPT_EVENTS: parse_events_opt(opt, optarg); any_rate = 1;
+		case OPT_EVENTS: sim_opts_events(opt, optarg); any_rate = 1;
 			break;
 		case OPT_DURATION:
-			opt->duration_ms = parse_duration_opt("--duration", optarg, 0);
+			opt->duration_ms = sim_opts_duration("--duration", optarg, 0);
 			break;
 		case OPT_DRAIN:
-			opt->drain_ms = parse_duration_opt("--drain", optarg, 1);
+			opt->drain_ms = sim_opts_duration("--drain", optarg, 1);
 			break;
 		case OPT_RETRY:
-			opt->retry_ms = parse_duration_opt("--retry", optarg, 0);
+			opt->retry_ms = sim_opts_duration("--retry", optarg, 0);
 			break;
 		case OPT_REPORT:
-			opt->report_ms = parse_duration_opt("--report", optarg, 1);
+			opt->report_ms = sim_opts_duration("--report", optarg, 1);
 			break;
 		case OPT_CONNECT_RATE:
-			opt->connect_rate = parse_rate_opt("--connect-rate", optarg);
+			opt->connect_rate = sim_opts_rate("--connect-rate", optarg);
 			if (opt->connect_rate <= 0)
-				bad_usage("--connect-rate must be above 0");
+				sim_opts_bad_usage("--connect-rate must be above 0");
 			break;
 		case OPT_EVEN: opt->even = 1; break;
 		case OPT_JSON: opt->json = 1; break;
@@ -387,7 +387,7 @@ sim_opts_parse(int argc, char **argv, struct sim_options *opt)
 		case OPT_ID_FORMAT: opt->id_format = optarg; break;
 		case OPT_SOURCES: opt->source_addrs = optarg; break;
 		case OPT_PRINT_REGISTRY:
-			print_n = parse_count("--print-registry", optarg,
+			print_n = sim_opts_count("--print-registry", optarg,
 			    10000000);
 			break;
 		case OPT_UNIT: opt->interactive_unit = optarg; break;
@@ -400,35 +400,35 @@ sim_opts_parse(int argc, char **argv, struct sim_options *opt)
 		}
 	}
 	if (optind != argc)
-		bad_usage("unexpected argument '%s'", argv[optind]);
+		sim_opts_bad_usage("unexpected argument '%s'", argv[optind]);
 	if ((opt->issuer_cert != NULL) != (opt->issuer_key != NULL))
-		bad_usage("--issuer-cert and --issuer-key go together");
+		sim_opts_bad_usage("--issuer-cert and --issuer-key go together");
 	if (opt->issuer_cert != NULL) {
 		if (opt->identity == SIM_IDENTITY_SHARED)
-			bad_usage("--insecure-shared-cert and --issuer-cert "
+			sim_opts_bad_usage("--insecure-shared-cert and --issuer-cert "
 			    "exclude each other");
 		opt->identity = SIM_IDENTITY_ISSUED;
 	}
 	if (opt->interactive_unit != NULL && (opt->count_given || any_rate))
-		bad_usage("--unit runs one unit by hand: no --count, "
+		sim_opts_bad_usage("--unit runs one unit by hand: no --count, "
 		    "--press-rate or --events");
 	if (opt->interactive_unit != NULL &&
 	    !line_is_ident(opt->interactive_unit))
-		bad_usage("--unit: bad unit id '%s'", opt->interactive_unit);
-	if (id_format_parse(opt->id_format, &id_format) == -1)
-		bad_usage("--id-format: '%s' needs one %%d, %%u or %%0Nd",
+		sim_opts_bad_usage("--unit: bad unit id '%s'", opt->interactive_unit);
+	if (sim_opts_id_format_parse(opt->id_format, &id_format) == -1)
+		sim_opts_bad_usage("--id-format: '%s' needs one %%d, %%u or %%0Nd",
 		    opt->id_format);
 	if (print_n > 0) {
-		print_registry((unsigned)print_n, &id_format);
+		sim_opts_print_registry((unsigned)print_n, &id_format);
 		exit(0);
 	}
 	if (opt->target == NULL)
-		bad_usage("-H host:port is required");
+		sim_opts_bad_usage("-H host:port is required");
 	if (config_split_hostport(opt->target, opt->host, sizeof(opt->host),
 	    &port) == -1 || opt->host[0] == '\0')
-		bad_usage("-H %s: not host:port", opt->target);
+		sim_opts_bad_usage("-H %s: not host:port", opt->target);
 	if (opt->source_addrs != NULL)
-		opt->from_count = parse_sources(opt->source_addrs, &opt->from);
+		opt->from_count = sim_opts_sources(opt->source_addrs, &opt->from);
 }
 
 /* Picks the unit ids and checks that their identities can be loaded. */
@@ -440,8 +440,8 @@ sim_opts_units(struct sim *sim, struct sim_options *opt, char **shared_id)
 
 	if (opt->identity != SIM_IDENTITY_ISSUED || opt->units_dir != NULL) {
 		if (opt->units_dir == NULL)
-			bad_usage("--units DIR is required");
-		pairs = list_pairs(opt->units_dir, &npairs);
+			sim_opts_bad_usage("--units DIR is required");
+		pairs = sim_opts_list_pairs(opt->units_dir, &npairs);
 		if (npairs == 0)
 			fatalx("--units %s: no <unit-id>.crt with its .key", opt->units_dir);
 	}
@@ -468,9 +468,9 @@ sim_opts_units(struct sim *sim, struct sim_options *opt, char **shared_id)
 		if ((ids = calloc(opt->count, sizeof(*ids))) == NULL)
 			fatalx("out of memory");
 		for (i = 0; i < opt->count; i++) {
-			id_format_make(&id_format, (unsigned)(i + 1), id, sizeof(id));
+			sim_opts_id_format_make(&id_format, (unsigned)(i + 1), id, sizeof(id));
 			if (!line_is_ident(id))
-				bad_usage("--id-format makes a bad unit id '%s'",
+				sim_opts_bad_usage("--id-format makes a bad unit id '%s'",
 				    id);
 			if ((ids[i] = strdup(id)) == NULL)
 				fatalx("out of memory");

@@ -23,7 +23,7 @@ struct ctl_buf {
 };
 
 static void
-ctl_buf_add(struct ctl_buf *b, const char *s, size_t n)
+ctl_yaml_buf_add(struct ctl_buf *b, const char *s, size_t n)
 {
 	char	*p;
 	size_t	 cap;
@@ -47,13 +47,13 @@ ctl_buf_add(struct ctl_buf *b, const char *s, size_t n)
 }
 
 static void
-ctl_buf_str(struct ctl_buf *b, const char *s)
+ctl_yaml_buf_str(struct ctl_buf *b, const char *s)
 {
-	ctl_buf_add(b, s, strlen(s));
+	ctl_yaml_buf_add(b, s, strlen(s));
 }
 
 static char *
-ctl_buf_done(struct ctl_buf *b)
+ctl_yaml_buf_done(struct ctl_buf *b)
 {
 	if (b->failed || b->data == NULL) {
 		free(b->data);
@@ -64,7 +64,7 @@ ctl_buf_done(struct ctl_buf *b)
 
 /* A scalar as YAML: plain when it is a safe word, else double-quoted. */
 static void
-ctl_buf_scalar(struct ctl_buf *b, const char *s)
+ctl_yaml_buf_scalar(struct ctl_buf *b, const char *s)
 {
 	static const char *const	 words[] = { "true", "false", "yes", "no",
 	    "on", "off", "null", "y", "n", NULL };
@@ -78,21 +78,21 @@ ctl_buf_scalar(struct ctl_buf *b, const char *s)
 		if (strcasecmp(s, words[i]) == 0)
 			plain = 0;
 	if (plain) {
-		ctl_buf_str(b, s);
+		ctl_yaml_buf_str(b, s);
 		return;
 	}
-	ctl_buf_str(b, "\"");
+	ctl_yaml_buf_str(b, "\"");
 	for (; *s != '\0'; s++) {
 		if (*s == '"' || *s == '\\')
-			ctl_buf_add(b, "\\", 1);
-		ctl_buf_add(b, s, 1);
+			ctl_yaml_buf_add(b, "\\", 1);
+		ctl_yaml_buf_add(b, s, 1);
 	}
-	ctl_buf_str(b, "\"");
+	ctl_yaml_buf_str(b, "\"");
 }
 
 /* A coordinate with up to six decimals and no trailing zeros. */
 static void
-ctl_buf_coord(struct ctl_buf *b, double v)
+ctl_yaml_buf_coord(struct ctl_buf *b, double v)
 {
 	char	num[64];
 	size_t	len;
@@ -103,7 +103,7 @@ ctl_buf_coord(struct ctl_buf *b, double v)
 		num[--len] = '\0';
 	if (strcmp(num, "-0.0") == 0)
 		snprintf(num, sizeof(num), "0.0");
-	ctl_buf_str(b, num);
+	ctl_yaml_buf_str(b, num);
 }
 
 char *
@@ -114,33 +114,33 @@ ctl_yaml_unit_stanza(const struct ctl_unit_entry *u, int indent)
 	char		 pad[64];
 
 	snprintf(pad, sizeof(pad), "%*s", indent < 60 ? indent : 60, "");
-	ctl_buf_str(&b, pad);
-	ctl_buf_str(&b, "- id: ");
-	ctl_buf_scalar(&b, u->id);
-	ctl_buf_str(&b, "\n");
-	ctl_buf_str(&b, pad);
-	ctl_buf_str(&b, "  name: ");
+	ctl_yaml_buf_str(&b, pad);
+	ctl_yaml_buf_str(&b, "- id: ");
+	ctl_yaml_buf_scalar(&b, u->id);
+	ctl_yaml_buf_str(&b, "\n");
+	ctl_yaml_buf_str(&b, pad);
+	ctl_yaml_buf_str(&b, "  name: ");
 	/* Names are prose: always quoted, so "Gate: east" stays a string. */
-	ctl_buf_str(&b, "\"");
+	ctl_yaml_buf_str(&b, "\"");
 	for (s = u->name; *s != '\0'; s++) {
 		if (*s == '"' || *s == '\\')
-			ctl_buf_add(&b, "\\", 1);
-		ctl_buf_add(&b, s, 1);
+			ctl_yaml_buf_add(&b, "\\", 1);
+		ctl_yaml_buf_add(&b, s, 1);
 	}
-	ctl_buf_str(&b, "\"\n");
-	ctl_buf_str(&b, pad);
-	ctl_buf_str(&b, "  site: ");
-	ctl_buf_scalar(&b, u->site);
-	ctl_buf_str(&b, "\n");
-	ctl_buf_str(&b, pad);
-	ctl_buf_str(&b, "  lat: ");
-	ctl_buf_coord(&b, u->lat);
-	ctl_buf_str(&b, "\n");
-	ctl_buf_str(&b, pad);
-	ctl_buf_str(&b, "  lon: ");
-	ctl_buf_coord(&b, u->lon);
-	ctl_buf_str(&b, "\n");
-	return ctl_buf_done(&b);
+	ctl_yaml_buf_str(&b, "\"\n");
+	ctl_yaml_buf_str(&b, pad);
+	ctl_yaml_buf_str(&b, "  site: ");
+	ctl_yaml_buf_scalar(&b, u->site);
+	ctl_yaml_buf_str(&b, "\n");
+	ctl_yaml_buf_str(&b, pad);
+	ctl_yaml_buf_str(&b, "  lat: ");
+	ctl_yaml_buf_coord(&b, u->lat);
+	ctl_yaml_buf_str(&b, "\n");
+	ctl_yaml_buf_str(&b, pad);
+	ctl_yaml_buf_str(&b, "  lon: ");
+	ctl_yaml_buf_coord(&b, u->lon);
+	ctl_yaml_buf_str(&b, "\n");
+	return ctl_yaml_buf_done(&b);
 }
 
 /* One line of the text: [start, end) without its newline; next after it. */
@@ -152,7 +152,7 @@ struct ctl_line {
 };
 
 static void
-ctl_line_at(const char *p, struct ctl_line *l)
+ctl_yaml_line_at(const char *p, struct ctl_line *l)
 {
 	const char	*nl = strchr(p, '\n');
 
@@ -170,7 +170,7 @@ ctl_line_at(const char *p, struct ctl_line *l)
 
 /* Is this line the top-level key units: with nothing but a comment after it? */
 static int
-ctl_line_is_units(const struct ctl_line *l, int *flow)
+ctl_yaml_line_is_units(const struct ctl_line *l, int *flow)
 {
 	const char	*p = l->start;
 
@@ -204,7 +204,7 @@ ctl_yaml_add_unit(const char *text, const struct ctl_unit_entry *u, char *err,
 	int		 flow, found = 0, in_block = 0, have_item = 0;
 
 	for (p = text; *p != '\0'; p = l.next) {
-		ctl_line_at(p, &l);
+		ctl_yaml_line_at(p, &l);
 		if (memchr(l.start, '\t', (size_t)(l.end - l.start)) != NULL &&
 		    !l.comment) {
 			snprintf(err, errlen, "a line holds a tab");
@@ -225,7 +225,7 @@ ctl_yaml_add_unit(const char *text, const struct ctl_unit_entry *u, char *err,
 		if (l.indent == 0 && l.start[0] != '-') {
 			/* A top-level line ends any block. */
 			in_block = 0;
-			if (!ctl_line_is_units(&l, &flow))
+			if (!ctl_yaml_line_is_units(&l, &flow))
 				continue;
 			if (found++) {
 				snprintf(err, errlen, "units: appears twice");
@@ -269,13 +269,13 @@ ctl_yaml_add_unit(const char *text, const struct ctl_unit_entry *u, char *err,
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
-	ctl_buf_add(&b, text, (size_t)(insert - text));
+	ctl_yaml_buf_add(&b, text, (size_t)(insert - text));
 	if (insert > text && insert[-1] != '\n')
-		ctl_buf_str(&b, "\n");
-	ctl_buf_str(&b, stanza);
-	ctl_buf_str(&b, insert);
+		ctl_yaml_buf_str(&b, "\n");
+	ctl_yaml_buf_str(&b, stanza);
+	ctl_yaml_buf_str(&b, insert);
 	free(stanza);
-	if ((out = ctl_buf_done(&b)) == NULL)
+	if ((out = ctl_yaml_buf_done(&b)) == NULL)
 		snprintf(err, errlen, "out of memory");
 	return out;
 }
@@ -292,7 +292,7 @@ ctl_read_file(const char *path, char *err, size_t errlen)
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		return NULL;
 	}
-	ctl_buf_add(&b, "", 0);
+	ctl_yaml_buf_add(&b, "", 0);
 	while ((n = fread(chunk, 1, sizeof(chunk), fp)) > 0) {
 		if (memchr(chunk, '\0', n) != NULL || b.len + n > CTL_FILE_MAX) {
 			snprintf(err, errlen, "%s: not a text file of at most "
@@ -301,7 +301,7 @@ ctl_read_file(const char *path, char *err, size_t errlen)
 			free(b.data);
 			return NULL;
 		}
-		ctl_buf_add(&b, chunk, n);
+		ctl_yaml_buf_add(&b, chunk, n);
 	}
 	if (ferror(fp)) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
@@ -312,7 +312,7 @@ ctl_read_file(const char *path, char *err, size_t errlen)
 	fclose(fp);
 	if (b.failed)
 		snprintf(err, errlen, "out of memory");
-	return ctl_buf_done(&b);
+	return ctl_yaml_buf_done(&b);
 }
 
 char *

@@ -18,7 +18,7 @@
 #include "ctl.h"
 
 static int
-ctl_parse_coord(const char *text, double limit, double *out)
+ctl_enroll_parse_coord(const char *text, double limit, double *out)
 {
 	char	*end;
 	double	 v;
@@ -34,7 +34,7 @@ ctl_parse_coord(const char *text, double limit, double *out)
 
 /* Where the site's units stand on average; -1 when it has none. */
 static int
-ctl_site_centre(const struct registry *r, const char *site, double *lat,
+ctl_enroll_site_centre(const struct registry *r, const char *site, double *lat,
     double *lon)
 {
 	size_t	i, n = 0;
@@ -122,10 +122,10 @@ ctl_cmd_enroll(struct ctl *ctl, int argc, char *argv[])
 		    "A-Z a-z 0-9 . _ : -, not starting with '.')", u.id);
 	if ((lat_opt == NULL) != (lon_opt == NULL))
 		return ctl_usage_error("enroll", "give --lat and --lon together");
-	if (lat_opt != NULL && ctl_parse_coord(lat_opt, 90, &u.lat) == -1)
+	if (lat_opt != NULL && ctl_enroll_parse_coord(lat_opt, 90, &u.lat) == -1)
 		return ctl_usage_error("enroll", "--lat wants degrees from -90 "
 		    "to 90, not '%s'", lat_opt);
-	if (lon_opt != NULL && ctl_parse_coord(lon_opt, 180, &u.lon) == -1)
+	if (lon_opt != NULL && ctl_enroll_parse_coord(lon_opt, 180, &u.lon) == -1)
 		return ctl_usage_error("enroll", "--lon wants degrees from -180 "
 		    "to 180, not '%s'", lon_opt);
 	if (name_opt != NULL && (name_opt[0] == '\0' ||
@@ -158,7 +158,7 @@ ctl_cmd_enroll(struct ctl *ctl, int argc, char *argv[])
 	}
 	u.site = site->id;
 	u.name = name_opt != NULL ? name_opt : u.id;
-	if (lat_opt == NULL && ctl_site_centre(registry, u.site, &u.lat,
+	if (lat_opt == NULL && ctl_enroll_site_centre(registry, u.site, &u.lat,
 	    &u.lon) == -1) {
 		rc = ctl_usage_error("enroll", "site %s has no units to take a "
 		    "position from: give --lat and --lon", u.site);

@@ -19,6 +19,7 @@
 #include "refuge/line.h"
 #include "refuge/log.h"
 #include "refuge/timenow.h"
+#include "refuge/uproto_client.h"
 #include "sim.h"
 
 #define SIM_UNIT_MAX_PENDING	1024
@@ -64,12 +65,8 @@ static const struct conn_callbacks sim_unit_callbacks = {
 static void
 sim_unit_timer_in(struct sim_unit *unit, int64_t ms)
 {
-	struct timeval	tv;
+	struct timeval	tv = timenow_tv(ms);
 
-	if (ms < 0)
-		ms = 0;
-	tv.tv_sec = ms / 1000;
-	tv.tv_usec = (ms % 1000) * 1000;
 	evtimer_add(unit->timer, &tv);
 }
 
@@ -92,7 +89,7 @@ sim_unit_init(struct sim *sim, struct sim_unit *unit, uint32_t index,
 }
 
 static void
-sim_cmd_free(struct sim_cmd *cmd)
+sim_unit_cmd_free(struct sim_cmd *cmd)
 {
 	struct sim_cmd	**slot;
 
@@ -109,7 +106,7 @@ static void
 sim_unit_cmds_free(struct sim_unit *unit)
 {
 	while (unit->cmds != NULL)
-		sim_cmd_free(unit->cmds);
+		sim_unit_cmd_free(unit->cmds);
 }
 
 void
@@ -165,7 +162,7 @@ sim_unit_start(struct sim_unit *unit)
 static void	sim_unit_connect(struct sim_unit *);
 
 static void
-sim_ramp_tick(evutil_socket_t fd, short what, void *arg)
+sim_unit_ramp_tick(evutil_socket_t fd, short what, void *arg)
 {
 	struct sim	*sim = arg;
 	struct sim_unit	*unit;
@@ -194,12 +191,12 @@ sim_ramp_tick(evutil_socket_t fd, short what, void *arg)
 int
 sim_ramp_init(struct sim *sim)
 {
-	struct timeval	tv = { 0, SIM_RAMP_TICK_MS * 1000 };
+	struct timeval	tv = timenow_tv(SIM_RAMP_TICK_MS);
 
 	sim->ramp_last_us = timenow_mono_us();
 	sim->tokens = 1;
-	if ((sim->ramp = event_new(sim->base, -1, EV_PERSIST, sim_ramp_tick,
-	    sim)) == NULL || event_add(sim->ramp, &tv) == -1)
+	if ((sim->ramp = event_new(sim->base, -1, EV_PERSIST,
+	    sim_unit_ramp_tick, sim)) == NULL || event_add(sim->ramp, &tv) == -1)
 		return -1;
 	/* Start at once rather than a tick later. */
 	event_active(sim->ramp, EV_TIMEOUT, 0);
@@ -352,8 +349,11 @@ sim_unit_connected(struct conn *conn, void *arg)
 
 	(void)conn;
 	unit->state = SIM_UNIT_GREETING;
-	len = snprintf(line, sizeof(line), "HELLO %s %d fw=refuge-sim/%s\n",
-	    unit->id, UPROTO_VERSION, REFUGE_VERSION);
+	if ((len = uproto_client_format_hello(line, sizeof(line), unit->id,
+	    "refuge-sim/" REFUGE_VERSION)) == -1) {
+		sim_unit_drop(unit, "cannot make the HELLO line");
+		return;
+	}
 	sim_unit_send(unit, line, (size_t)len);
 }
 
@@ -423,9 +423,9 @@ sim_unit_event(struct sim_unit *unit, enum evtype type)
 	if (idlen < 0 || (size_t)idlen >= sizeof(id))
 		idlen = snprintf(id, sizeof(id), "u%u-%lld-%llu", unit->index,
 		    (long long)sim->boot_ms, (unsigned long long)unit->seq);
-	len = snprintf(line, sizeof(line), "EVENT %s %s at=%lld\n", id,
-	    evtype_name(type), (long long)timenow_wall_ms());
-	if ((ev = malloc(sizeof(*ev) + (size_t)len + 1)) == NULL) {
+	if ((len = uproto_client_format_event(line, sizeof(line), id, type,
+	    timenow_wall_ms(), NULL, 0)) == -1 ||
+	    (ev = malloc(sizeof(*ev) + (size_t)len + 1)) == NULL) {
 		sim->c.dropped++;
 		return -1;
 	}
@@ -495,9 +495,9 @@ sim_unit_timer(evutil_socket_t fd, short what, void *arg)
 		break;
 	}
 	if (now >= unit->next_hb_us) {
-		len = snprintf(line, sizeof(line), "HB %llu\n",
-		    (unsigned long long)++unit->hb);
-		sim_unit_send(unit, line, (size_t)len);
+		if ((len = uproto_client_format_hb(line, sizeof(line),
+		    ++unit->hb)) > 0)
+			sim_unit_send(unit, line, (size_t)len);
 		unit->sim->c.heartbeats++;
 		unit->next_hb_us = now + unit->hb_ms * 1000;
 	}
@@ -514,21 +514,26 @@ sim_unit_timer(evutil_socket_t fd, short what, void *arg)
 static void
 sim_unit_send_state(struct sim_unit *unit)
 {
-	char	line[LINE_MAX_BYTES + 2], light[8];
+	char	line[LINE_MAX_BYTES + 2], light[8], preset[16];
+	struct uproto_client_attr attrs[] = {
+		{ "light", light },
+		{ "camera_preset", preset },
+		{ "audio", unit->audio_uri != NULL ? "open" : "closed" },
+	};
 	size_t	i;
 	int	len;
 
 	for (i = 0; unit->light[i] != '\0' && i < sizeof(light) - 1; i++)
 		light[i] = (char)(unit->light[i] | 0x20);
 	light[i] = '\0';
-	len = snprintf(line, sizeof(line), "STATE light=%s camera_preset=%d "
-	    "audio=%s\n", light, unit->camera_preset,
-	    unit->audio_uri != NULL ? "open" : "closed");
-	sim_unit_send(unit, line, (size_t)len);
+	snprintf(preset, sizeof(preset), "%d", unit->camera_preset);
+	if ((len = uproto_client_format_state(line, sizeof(line), attrs,
+	    sizeof(attrs) / sizeof(attrs[0]))) > 0)
+		sim_unit_send(unit, line, (size_t)len);
 }
 
 static void
-sim_cmd_fire(evutil_socket_t fd, short what, void *arg)
+sim_unit_cmd_fire(evutil_socket_t fd, short what, void *arg)
 {
 	struct sim_cmd	*cmd = arg;
 	struct sim_unit	*unit = cmd->unit;
@@ -558,11 +563,11 @@ sim_cmd_fire(evutil_socket_t fd, short what, void *arg)
 	}
 	if (!reset)
 		sim_unit_send_state(unit);
-	len = snprintf(line, sizeof(line), "DONE %s\n", cmd->id);
-	sim_unit_send(unit, line, (size_t)len);
+	if ((len = uproto_client_format_done(line, sizeof(line), cmd->id)) > 0)
+		sim_unit_send(unit, line, (size_t)len);
 	sim_unit_describe(unit, state, sizeof(state));
 	sim_note(unit, "DONE %s  %s", cmd->id, state);
-	sim_cmd_free(cmd);
+	sim_unit_cmd_free(cmd);
 	if (reset) {
 		snprintf(unit->light, sizeof(unit->light), "OFF");
 		unit->camera_preset = -1;
@@ -573,77 +578,63 @@ sim_cmd_fire(evutil_socket_t fd, short what, void *arg)
 	}
 }
 
+/*
+ * A command from the receiver: carried out after a while, or refused at
+ * once with FAIL when st says the unit cannot do it.
+ */
 static void
-sim_unit_command(struct sim_unit *unit, const struct line_parsed *p,
-    const char *raw)
+sim_unit_command(struct sim_unit *unit, const struct uproto_client_msg *msg,
+    enum uproto_client_status st, const char *why, const char *raw)
 {
 	struct sim	*sim = unit->sim;
-	struct sim_cmd	*cmd;
-	const char	*words[LINE_MAX_TOKENS];
-	char		 err[128], line[LINE_MAX_BYTES + 160];
-	size_t		 i;
+	struct sim_cmd	*cmd = NULL;
+	struct timeval	 tv;
+	char		 line[LINE_MAX_BYTES + 160];
 	int		 len;
 
-	if (p->count < 3 || !line_is_ident(p->tokens[1].value)) {
-		sim->c.errors++;
-		log_warnx("unit=%s bad command line: %s", unit->id, raw);
-		return;
-	}
-	for (i = 2; i < p->count; i++)
-		words[i - 2] = p->tokens[i].key != NULL ? "" : p->tokens[i].value;
 	sim->c.commands++;
 	sim_note(unit, "CMD %s", raw + 4);
-	if ((cmd = calloc(1, sizeof(*cmd))) == NULL ||
-	    uproto_cmd_parse(&cmd->cmd, words, p->count - 2, err,
-	    sizeof(err)) == -1) {
-		if (cmd == NULL)
-			snprintf(err, sizeof(err), "out of memory");
-		free(cmd);
-		len = snprintf(line, sizeof(line), "FAIL %s %s\n",
-		    p->tokens[1].value, err);
-		sim_unit_send(unit, line, (size_t)len);
+	if (st == UPROTO_CLIENT_OK && (cmd = calloc(1, sizeof(*cmd))) == NULL) {
+		st = UPROTO_CLIENT_BAD_CMD;
+		why = "out of memory";
+	}
+	if (st != UPROTO_CLIENT_OK) {
+		if ((len = uproto_client_format_fail(line, sizeof(line),
+		    msg->cmd_id, why)) > 0)
+			sim_unit_send(unit, line, (size_t)len);
 		return;
 	}
 	cmd->unit = unit;
-	snprintf(cmd->id, sizeof(cmd->id), "%s", p->tokens[1].value);
-	if ((cmd->timer = evtimer_new(sim->base, sim_cmd_fire, cmd)) == NULL) {
+	cmd->cmd = msg->cmd;
+	snprintf(cmd->id, sizeof(cmd->id), "%s", msg->cmd_id);
+	if ((cmd->timer = evtimer_new(sim->base, sim_unit_cmd_fire, cmd)) ==
+	    NULL) {
 		free(cmd);
 		return;
 	}
 	cmd->next = unit->cmds;
 	unit->cmds = cmd;
-	{
-		/* A unit takes 100-300 ms to move its light, camera or audio. */
-		struct timeval	tv = { 0, 100000 +
-		    (long)(sim_random(sim) * 200000) };
-
-		evtimer_add(cmd->timer, &tv);
-	}
+	/* A unit takes 100-300 ms to move its light, camera or audio. */
+	tv = timenow_tv(100 + (int64_t)(sim_random(sim) * 200));
+	evtimer_add(cmd->timer, &tv);
 }
 
 /* ---- lines from the receiver */
 
 static void
-sim_unit_welcome(struct sim_unit *unit, const struct line_parsed *p)
+sim_unit_welcome(struct sim_unit *unit, const struct uproto_client_msg *msg)
 {
 	struct sim		*sim = unit->sim;
 	struct sim_event	*ev;
 	int64_t			 now = timenow_mono_us();
-	long			 hb;
-	char			*end;
 
-	hb = p->count == 3 ? strtol(p->tokens[1].value, &end, 10) : 0;
-	if (p->count != 3 || *end != '\0' || hb < 1) {
-		sim->c.errors++;
-		sim_unit_drop(unit, "bad WELCOME");
-		return;
-	}
 	unit->state = SIM_UNIT_ACTIVE;
 	unit->backoff_ms = SIM_UNIT_BACKOFF_MIN;
 	sim->c.connecting--;
 	sim->c.connected++;
 	sim->c.handshakes++;
-	unit->hb_ms = sim->opt->hb_ms > 0 ? sim->opt->hb_ms : hb * 1000;
+	unit->hb_ms = sim->opt->hb_ms > 0 ? sim->opt->hb_ms :
+	    (int64_t)msg->heartbeat_s * 1000;
 	unit->next_hb_us = now + unit->hb_ms * 1000;
 	sim_note(unit, "connected, heartbeat every %.1f s, %u event(s) to send",
 	    (double)unit->hb_ms / 1000, unit->pending_count);
@@ -679,49 +670,65 @@ sim_unit_ack(struct sim_unit *unit, const char *id, const char *reason)
 static void
 sim_unit_line(struct conn *conn, const char *raw, size_t len, void *arg)
 {
-	struct sim_unit		*unit = arg;
-	struct sim		*sim = unit->sim;
-	struct line_parsed	 p;
-	const char		*word, *rest;
-	char			 err[64];
+	struct sim_unit			*unit = arg;
+	struct sim			*sim = unit->sim;
+	struct uproto_client_msg	 msg;
+	enum uproto_client_status	 st;
+	char				 err[128];
 
 	(void)conn;
 	sim->last_rx_us = timenow_mono_us();
-	if (line_parse(&p, raw, len, err, sizeof(err)) == -1 ||
-	    p.tokens[0].key != NULL) {
+	st = uproto_client_parse(&msg, raw, len, err, sizeof(err));
+	if (st == UPROTO_CLIENT_BAD_LINE) {
 		sim->c.errors++;
-		log_warnx("unit=%s unreadable line from the receiver: %s",
-		    unit->id, raw);
+		if (unit->state == SIM_UNIT_GREETING &&
+		    msg.kind == UPROTO_CLIENT_WELCOME) {
+			sim_unit_drop(unit, "bad WELCOME");
+			return;
+		}
+		log_warnx("unit=%s unreadable line from the receiver (%s): %s",
+		    unit->id, err, raw);
 		return;
 	}
-	word = p.tokens[0].value;
-	rest = strchr(raw, ' ') != NULL ? strchr(raw, ' ') + 1 : "";
-	if (strcmp(word, "ERR") == 0) {
+	switch (msg.kind) {
+	case UPROTO_CLIENT_ERR:
 		sim->c.errors++;
-		log_warnx("unit=%s ERR %s", unit->id, rest);
-		sim_note(unit, "ERR %s", rest);
-	} else if (strcmp(word, "DENIED") == 0) {
+		log_warnx("unit=%s ERR %s", unit->id, msg.reason);
+		sim_note(unit, "ERR %s", msg.reason);
+		return;
+	case UPROTO_CLIENT_DENIED:
 		sim->c.denied++;
-		log_warnx("unit=%s DENIED %s", unit->id, rest);
+		log_warnx("unit=%s DENIED %s", unit->id, msg.reason);
 		sim_unit_drop(unit, "denied");
-	} else if (unit->state == SIM_UNIT_GREETING) {
-		if (strcmp(word, "WELCOME") == 0)
-			sim_unit_welcome(unit, &p);
+		return;
+	default:
+		break;
+	}
+	if (unit->state == SIM_UNIT_GREETING) {
+		if (msg.kind == UPROTO_CLIENT_WELCOME)
+			sim_unit_welcome(unit, &msg);
 		else {
 			sim->c.errors++;
 			log_warnx("unit=%s expected WELCOME: %s", unit->id, raw);
 		}
-	} else if (strcmp(word, "HBACK") == 0) {
+		return;
+	}
+	switch (msg.kind) {
+	case UPROTO_CLIENT_HBACK:
 		/* Nothing to do: the link is alive. */
-	} else if (strcmp(word, "ACK") == 0 && p.count == 2) {
-		sim_unit_ack(unit, p.tokens[1].value, NULL);
-	} else if (strcmp(word, "NAK") == 0 && p.count >= 2) {
-		rest = strchr(rest, ' ') != NULL ? strchr(rest, ' ') + 1 : "";
-		sim_unit_ack(unit, p.tokens[1].value, rest);
-	} else if (strcmp(word, "CMD") == 0) {
-		sim_unit_command(unit, &p, raw);
-	} else {
+		break;
+	case UPROTO_CLIENT_ACK:
+		sim_unit_ack(unit, msg.event_id, NULL);
+		break;
+	case UPROTO_CLIENT_NAK:
+		sim_unit_ack(unit, msg.event_id, msg.reason);
+		break;
+	case UPROTO_CLIENT_CMD:
+		sim_unit_command(unit, &msg, st, err, raw);
+		break;
+	default:
 		sim->c.errors++;
 		log_warnx("unit=%s unexpected line: %s", unit->id, raw);
+		break;
 	}
 }

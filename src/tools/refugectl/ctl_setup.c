@@ -1,12 +1,10 @@
 /* init (a complete working set-up), enroll (one more unit) and passwd. */
 #include <crypt.h>
 #include <errno.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <termios.h>
 #include <unistd.h>
 
 #include <openssl/crypto.h>
@@ -18,6 +16,7 @@
 #include "refuge/tlsctx.h"
 
 #include "ctl.h"
+#include "../pwprompt.h"
 
 #define CTL_INIT_MAX_UNITS	999
 #define CTL_PASSWORD_LEN	17	/* 16 characters and NUL */
@@ -72,7 +71,7 @@ ctl_hash_password(const char *password, char *out, size_t outlen)
 }
 
 static char *
-ctl_made_path(struct ctl_made *made, const char *dir, const char *name)
+ctl_setup_made_path(struct ctl_made *made, const char *dir, const char *name)
 {
 	char	*path;
 
@@ -84,7 +83,7 @@ ctl_made_path(struct ctl_made *made, const char *dir, const char *name)
 }
 
 static void
-ctl_made_undo(struct ctl_made *made, int remove)
+ctl_setup_made_undo(struct ctl_made *made, int remove)
 {
 	while (made->count > 0) {
 		made->count--;
@@ -95,7 +94,7 @@ ctl_made_undo(struct ctl_made *made, int remove)
 }
 
 static int
-ctl_write_text(const char *path, const char *text, int mode)
+ctl_setup_write_text(const char *path, const char *text, int mode)
 {
 	char	 err[1024];
 	char	*tmp;
@@ -126,7 +125,7 @@ static const char *const ctl_demo_names[] = {
 };
 
 static char *
-ctl_init_registry(int units, const char *alice_hash, const char *bob_hash)
+ctl_setup_init_registry(int units, const char *alice_hash, const char *bob_hash)
 {
 	struct ctl_unit_entry	 u;
 	char			 id[16], name[96], *stanza, *text = NULL, *all;
@@ -220,7 +219,7 @@ static const char ctl_init_config[] =
 
 /* Loads what init wrote as refuged -t would. */
 static int
-ctl_init_selftest(const char *config_path)
+ctl_setup_init_selftest(const char *config_path)
 {
 	struct ctl		 ctl = { .config_path = config_path };
 	struct refuge_config	*config;
@@ -314,8 +313,8 @@ ctl_cmd_init(struct ctl *ctl, int argc, char *argv[])
 		ctl_warnx("%s: %s", units_dir, strerror(errno));
 		goto fail;
 	}
-	if ((path = ctl_made_path(&made, dir, "ca.crt")) == NULL ||
-	    (key = ctl_made_path(&made, dir, "ca.key")) == NULL)
+	if ((path = ctl_setup_made_path(&made, dir, "ca.crt")) == NULL ||
+	    (key = ctl_setup_made_path(&made, dir, "ca.key")) == NULL)
 		goto nomem;
 	if ((ca = ctl_ca_create(path, key, "refuge unit CA", err,
 	    sizeof(err))) == NULL)
@@ -325,8 +324,8 @@ ctl_cmd_init(struct ctl *ctl, int argc, char *argv[])
 	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789.-")
 	    == strlen(host))
 		dns[1] = host;
-	if ((path = ctl_made_path(&made, dir, "server.crt")) == NULL ||
-	    (key = ctl_made_path(&made, dir, "server.key")) == NULL)
+	if ((path = ctl_setup_made_path(&made, dir, "server.crt")) == NULL ||
+	    (key = ctl_setup_made_path(&made, dir, "server.key")) == NULL)
 		goto nomem;
 	if (ctl_ca_issue(ca, CTL_CERT_SERVER, "localhost", dns, ips, key, path,
 	    err, sizeof(err)) == -1)
@@ -334,16 +333,16 @@ ctl_cmd_init(struct ctl *ctl, int argc, char *argv[])
 	for (i = 1; i <= units; i++) {
 		snprintf(id, sizeof(id), "HP-%03d", i);
 		snprintf(name, sizeof(name), "units/%s.crt", id);
-		if ((path = ctl_made_path(&made, dir, name)) == NULL)
+		if ((path = ctl_setup_made_path(&made, dir, name)) == NULL)
 			goto nomem;
 		snprintf(name, sizeof(name), "units/%s.key", id);
-		if ((key = ctl_made_path(&made, dir, name)) == NULL)
+		if ((key = ctl_setup_made_path(&made, dir, name)) == NULL)
 			goto nomem;
 		if (ctl_ca_issue(ca, CTL_CERT_UNIT, id, NULL, NULL, key, path,
 		    err, sizeof(err)) == -1)
 			goto ssl_fail;
 	}
-	if ((path = ctl_made_path(&made, dir, "units.crl")) == NULL)
+	if ((path = ctl_setup_made_path(&made, dir, "units.crl")) == NULL)
 		goto nomem;
 	if (ctl_ca_write_crl(ca, path, NULL, &i, err, sizeof(err)) == -1)
 		goto ssl_fail;
@@ -354,17 +353,17 @@ ctl_cmd_init(struct ctl *ctl, int argc, char *argv[])
 		ctl_warnx("cannot make the operators' passwords");
 		goto fail;
 	}
-	if ((text = ctl_init_registry((int)units, alice_hash, bob_hash)) == NULL)
+	if ((text = ctl_setup_init_registry((int)units, alice_hash, bob_hash)) == NULL)
 		goto nomem;
-	if ((path = ctl_made_path(&made, dir, "units.yaml")) == NULL)
+	if ((path = ctl_setup_made_path(&made, dir, "units.yaml")) == NULL)
 		goto nomem;
-	if (ctl_write_text(path, text, 0600) == -1)
+	if (ctl_setup_write_text(path, text, 0600) == -1)
 		goto fail;
 	/* Written last: its presence marks a finished set-up. */
-	if ((path = ctl_made_path(&made, dir, "refuge.yaml")) == NULL)
+	if ((path = ctl_setup_made_path(&made, dir, "refuge.yaml")) == NULL)
 		goto nomem;
-	if (ctl_write_text(path, ctl_init_config, 0644) == -1 ||
-	    ctl_init_selftest(path) == -1)
+	if (ctl_setup_write_text(path, ctl_init_config, 0644) == -1 ||
+	    ctl_setup_init_selftest(path) == -1)
 		goto fail;
 	printf("refuge set up in %s\n"
 	    "  configuration  %s/refuge.yaml (units on 127.0.0.1:7400, "
@@ -390,7 +389,7 @@ nomem:
 ssl_fail:
 	ctl_warnx("%s", err);
 fail:
-	ctl_made_undo(&made, 1);
+	ctl_setup_made_undo(&made, 1);
 	if (made_units)
 		rmdir(units_dir);
 	if (made_dir)
@@ -398,61 +397,11 @@ fail:
 done:
 	OPENSSL_cleanse(alice_pw, sizeof(alice_pw));
 	OPENSSL_cleanse(bob_pw, sizeof(bob_pw));
-	ctl_made_undo(&made, 0);
+	ctl_setup_made_undo(&made, 0);
 	ctl_ca_free(ca);
 	free(units_dir);
 	free(text);
 	return rc;
-}
-
-/* Reads one line without echo from the terminal on fd 0; 0 or -1. */
-static int
-ctl_read_secret(const char *prompt, char *buf, size_t len, int tty)
-{
-	struct termios	 saved, quiet;
-	sigset_t	 stop, was;
-	size_t		 n;
-	int		 ok;
-
-	/* A signal while echo is off would leave the terminal blind: hold it. */
-	sigemptyset(&stop);
-	sigaddset(&stop, SIGINT);
-	sigaddset(&stop, SIGTERM);
-	sigaddset(&stop, SIGHUP);
-	sigaddset(&stop, SIGQUIT);
-	sigaddset(&stop, SIGTSTP);
-	if (tty && sigprocmask(SIG_BLOCK, &stop, &was) == -1)
-		return -1;
-	if (tty) {
-		fprintf(stderr, "%s", prompt);
-		fflush(stderr);
-		if (tcgetattr(0, &saved) == -1) {
-			(void)sigprocmask(SIG_SETMASK, &was, NULL);
-			return -1;
-		}
-		quiet = saved;
-		quiet.c_lflag &= ~(tcflag_t)ECHO;
-		quiet.c_lflag |= ECHONL;
-		if (tcsetattr(0, TCSAFLUSH, &quiet) == -1) {
-			(void)sigprocmask(SIG_SETMASK, &was, NULL);
-			return -1;
-		}
-	}
-	ok = fgets(buf, (int)len, stdin) != NULL;
-	if (tty) {
-		(void)tcsetattr(0, TCSAFLUSH, &saved);
-		(void)sigprocmask(SIG_SETMASK, &was, NULL);
-	}
-	if (!ok)
-		return -1;
-	n = strlen(buf);
-	if (n > 0 && buf[n - 1] == '\n')
-		buf[--n] = '\0';
-	else if (n + 1 == len)
-		return -2;	/* longer than the buffer */
-	if (n > 0 && buf[n - 1] == '\r')
-		buf[--n] = '\0';
-	return 0;
 }
 
 int
@@ -473,12 +422,13 @@ ctl_cmd_passwd(struct ctl *ctl, int argc, char *argv[])
 	tty = isatty(0);
 	if (tty)
 		fprintf(stderr, "New password for %s.\n", pos[0]);
-	if ((r = ctl_read_secret("Password: ", first, sizeof(first), tty)) ==
-	    -1) {
+	/* One byte kept back: the longest password is CTL_PASSWORD_MAX - 2. */
+	r = pwprompt_read(0, 2, "Password: ", first, sizeof(first) - 1);
+	if (r == PWPROMPT_FAIL || r == PWPROMPT_EOF) {
 		ctl_warnx("no password read");
 		goto done;
 	}
-	if (r == -2) {
+	if (r == PWPROMPT_TOOLONG) {
 		ctl_warnx("password longer than %d characters",
 		    CTL_PASSWORD_MAX - 2);
 		goto done;
@@ -488,8 +438,8 @@ ctl_cmd_passwd(struct ctl *ctl, int argc, char *argv[])
 		goto done;
 	}
 	if (tty) {
-		if (ctl_read_secret("Again: ", again, sizeof(again), tty) != 0 ||
-		    strcmp(first, again) != 0) {
+		if (pwprompt_read(0, 2, "Again: ", again, sizeof(again) - 1) !=
+		    PWPROMPT_OK || strcmp(first, again) != 0) {
 			ctl_warnx("the passwords differ; nothing done");
 			goto done;
 		}

@@ -36,7 +36,7 @@ enum ctl_pem {
 };
 
 static void
-ctl_ssl_error(char *err, size_t errlen, const char *what)
+ctl_pki_ssl_error(char *err, size_t errlen, const char *what)
 {
 	char		reason[256] = "unknown error";
 	unsigned long	code;
@@ -68,7 +68,7 @@ ctl_ca_key_path(const char *ca_cert)
  * path, or with exclusive set linked to it so an existing file is kept.
  */
 static int
-ctl_pem_write(const char *path, enum ctl_pem kind, void *obj, int mode,
+ctl_pki_pem_write(const char *path, enum ctl_pem kind, void *obj, int mode,
     int exclusive, char *err, size_t errlen)
 {
 	FILE	*fp = NULL;
@@ -101,7 +101,7 @@ ctl_pem_write(const char *path, enum ctl_pem kind, void *obj, int mode,
 		break;
 	}
 	if (!ok) {
-		ctl_ssl_error(err, errlen, path);
+		ctl_pki_ssl_error(err, errlen, path);
 		fclose(fp);
 		goto fail;
 	}
@@ -134,20 +134,20 @@ fail:
 }
 
 static int
-ctl_add_ext(X509 *x, X509V3_CTX *ctx, int nid, const char *value, char *err,
+ctl_pki_add_ext(X509 *x, X509V3_CTX *ctx, int nid, const char *value, char *err,
     size_t errlen)
 {
 	X509_EXTENSION	*ext;
 	int		 ok;
 
 	if ((ext = X509V3_EXT_conf_nid(NULL, ctx, nid, value)) == NULL) {
-		ctl_ssl_error(err, errlen, OBJ_nid2sn(nid));
+		ctl_pki_ssl_error(err, errlen, OBJ_nid2sn(nid));
 		return -1;
 	}
 	ok = X509_add_ext(x, ext, -1);
 	X509_EXTENSION_free(ext);
 	if (!ok) {
-		ctl_ssl_error(err, errlen, OBJ_nid2sn(nid));
+		ctl_pki_ssl_error(err, errlen, OBJ_nid2sn(nid));
 		return -1;
 	}
 	return 0;
@@ -155,7 +155,7 @@ ctl_add_ext(X509 *x, X509V3_CTX *ctx, int nid, const char *value, char *err,
 
 /* 128 random bits, top bit clear so the DER integer stays positive. */
 static int
-ctl_random_serial(ASN1_INTEGER *serial)
+ctl_pki_random_serial(ASN1_INTEGER *serial)
 {
 	unsigned char	 bytes[16];
 	BIGNUM		*bn;
@@ -178,7 +178,7 @@ ctl_random_serial(ASN1_INTEGER *serial)
  * CA's own end.
  */
 static X509 *
-ctl_cert_make(const struct ctl_ca *ca, EVP_PKEY *key, const char *cn, int days,
+ctl_pki_cert_make(const struct ctl_ca *ca, EVP_PKEY *key, const char *cn, int days,
     const char *const *exts, char *err, size_t errlen)
 {
 	X509		*x;
@@ -187,7 +187,7 @@ ctl_cert_make(const struct ctl_ca *ca, EVP_PKEY *key, const char *cn, int days,
 	size_t		 i;
 
 	if ((x = X509_new()) == NULL || !X509_set_version(x, X509_VERSION_3) ||
-	    ctl_random_serial(X509_get_serialNumber(x)) == -1 ||
+	    ctl_pki_random_serial(X509_get_serialNumber(x)) == -1 ||
 	    X509_gmtime_adj(X509_getm_notBefore(x), -300) == NULL ||
 	    X509_time_adj_ex(X509_getm_notAfter(x), days, 0, NULL) == NULL)
 		goto ssl_fail;
@@ -206,7 +206,7 @@ ctl_cert_make(const struct ctl_ca *ca, EVP_PKEY *key, const char *cn, int days,
 	X509V3_set_ctx(&v3, ca != NULL ? ca->cert : x, x, NULL, NULL, 0);
 	/* exts: pairs of NID name and value, NULL-terminated. */
 	for (i = 0; exts[i] != NULL; i += 2)
-		if (ctl_add_ext(x, &v3, OBJ_sn2nid(exts[i]), exts[i + 1], err,
+		if (ctl_pki_add_ext(x, &v3, OBJ_sn2nid(exts[i]), exts[i + 1], err,
 		    errlen) == -1)
 			goto fail;
 	if (!X509_sign(x, ca != NULL ? ca->key : key, EVP_sha256()))
@@ -214,7 +214,7 @@ ctl_cert_make(const struct ctl_ca *ca, EVP_PKEY *key, const char *cn, int days,
 	X509_NAME_free(name);
 	return x;
 ssl_fail:
-	ctl_ssl_error(err, errlen, "making a certificate");
+	ctl_pki_ssl_error(err, errlen, "making a certificate");
 fail:
 	X509_NAME_free(name);
 	X509_free(x);
@@ -222,12 +222,12 @@ fail:
 }
 
 static EVP_PKEY *
-ctl_keygen(char *err, size_t errlen)
+ctl_pki_keygen(char *err, size_t errlen)
 {
 	EVP_PKEY	*key;
 
 	if ((key = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256")) == NULL)
-		ctl_ssl_error(err, errlen, "making an EC P-256 key");
+		ctl_pki_ssl_error(err, errlen, "making an EC P-256 key");
 	return key;
 }
 
@@ -247,13 +247,13 @@ ctl_ca_create(const char *cert_path, const char *key_path, const char *cn,
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
-	if ((ca->key = ctl_keygen(err, errlen)) == NULL ||
-	    (ca->cert = ctl_cert_make(NULL, ca->key, cn, CTL_CA_DAYS, exts, err,
+	if ((ca->key = ctl_pki_keygen(err, errlen)) == NULL ||
+	    (ca->cert = ctl_pki_cert_make(NULL, ca->key, cn, CTL_CA_DAYS, exts, err,
 	    errlen)) == NULL ||
-	    ctl_pem_write(key_path, CTL_PEM_KEY, ca->key, 0600, 1, err,
+	    ctl_pki_pem_write(key_path, CTL_PEM_KEY, ca->key, 0600, 1, err,
 	    errlen) == -1)
 		goto fail;
-	if (ctl_pem_write(cert_path, CTL_PEM_CERT, ca->cert, 0644, 1, err,
+	if (ctl_pki_pem_write(cert_path, CTL_PEM_CERT, ca->cert, 0644, 1, err,
 	    errlen) == -1) {
 		unlink(key_path);
 		goto fail;
@@ -265,7 +265,7 @@ fail:
 }
 
 static X509 *
-ctl_read_cert(const char *path, char *err, size_t errlen)
+ctl_pki_read_cert(const char *path, char *err, size_t errlen)
 {
 	FILE	*fp;
 	X509	*x;
@@ -277,7 +277,7 @@ ctl_read_cert(const char *path, char *err, size_t errlen)
 	x = PEM_read_X509(fp, NULL, NULL, NULL);
 	fclose(fp);
 	if (x == NULL)
-		ctl_ssl_error(err, errlen, path);
+		ctl_pki_ssl_error(err, errlen, path);
 	return x;
 }
 
@@ -292,7 +292,7 @@ ctl_ca_load(const char *cert_path, const char *key_path, char *err,
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
-	if ((ca->cert = ctl_read_cert(cert_path, err, errlen)) == NULL)
+	if ((ca->cert = ctl_pki_read_cert(cert_path, err, errlen)) == NULL)
 		goto fail;
 	if ((fp = fopen(key_path, "r")) == NULL) {
 		snprintf(err, errlen, "CA key %s: %s (refugectl keeps the key "
@@ -303,7 +303,7 @@ ctl_ca_load(const char *cert_path, const char *key_path, char *err,
 	ca->key = PEM_read_PrivateKey(fp, NULL, NULL, NULL);
 	fclose(fp);
 	if (ca->key == NULL) {
-		ctl_ssl_error(err, errlen, key_path);
+		ctl_pki_ssl_error(err, errlen, key_path);
 		goto fail;
 	}
 	if (X509_check_private_key(ca->cert, ca->key) != 1) {
@@ -366,13 +366,13 @@ ctl_ca_issue(struct ctl_ca *ca, enum ctl_cert_kind kind, const char *cn,
 		exts[n++] = san;
 	}
 	exts[n] = NULL;
-	if ((key = ctl_keygen(err, errlen)) == NULL ||
-	    (x = ctl_cert_make(ca, key, cn, CTL_CERT_DAYS, exts, err,
+	if ((key = ctl_pki_keygen(err, errlen)) == NULL ||
+	    (x = ctl_pki_cert_make(ca, key, cn, CTL_CERT_DAYS, exts, err,
 	    errlen)) == NULL)
 		goto done;
-	if (ctl_pem_write(key_path, CTL_PEM_KEY, key, 0600, 1, err, errlen) == -1)
+	if (ctl_pki_pem_write(key_path, CTL_PEM_KEY, key, 0600, 1, err, errlen) == -1)
 		goto done;
-	if (ctl_pem_write(cert_path, CTL_PEM_CERT, x, 0644, 1, err,
+	if (ctl_pki_pem_write(cert_path, CTL_PEM_CERT, x, 0644, 1, err,
 	    errlen) == -1) {
 		unlink(key_path);
 		goto done;
@@ -386,7 +386,7 @@ done:
 
 /* The CRL at path, if any, verified against the CA; 0 with *out (NULL: none). */
 static int
-ctl_crl_read(struct ctl_ca *ca, const char *path, X509_CRL **out, char *err,
+ctl_pki_crl_read(struct ctl_ca *ca, const char *path, X509_CRL **out, char *err,
     size_t errlen)
 {
 	X509_CRL	*crl;
@@ -402,7 +402,7 @@ ctl_crl_read(struct ctl_ca *ca, const char *path, X509_CRL **out, char *err,
 	crl = PEM_read_X509_CRL(fp, NULL, NULL, NULL);
 	fclose(fp);
 	if (crl == NULL) {
-		ctl_ssl_error(err, errlen, path);
+		ctl_pki_ssl_error(err, errlen, path);
 		return -1;
 	}
 	if (X509_CRL_verify(crl, ca->key) != 1) {
@@ -417,7 +417,7 @@ ctl_crl_read(struct ctl_ca *ca, const char *path, X509_CRL **out, char *err,
 }
 
 static int
-ctl_crl_add(X509_CRL *crl, const ASN1_INTEGER *serial, const ASN1_TIME *when)
+ctl_pki_crl_add(X509_CRL *crl, const ASN1_INTEGER *serial, const ASN1_TIME *when)
 {
 	X509_REVOKED	*r;
 
@@ -446,7 +446,7 @@ ctl_ca_write_crl(struct ctl_ca *ca, const char *crl_path,
 
 	*already = 0;
 	if (revoke_cert != NULL) {
-		if ((x = ctl_read_cert(revoke_cert, err, errlen)) == NULL)
+		if ((x = ctl_pki_read_cert(revoke_cert, err, errlen)) == NULL)
 			return -1;
 		if (X509_check_issued(ca->cert, x) != X509_V_OK ||
 		    X509_verify(x, ca->key) != 1) {
@@ -456,7 +456,7 @@ ctl_ca_write_crl(struct ctl_ca *ca, const char *crl_path,
 			goto done;
 		}
 	}
-	if (ctl_crl_read(ca, crl_path, &old, err, errlen) == -1)
+	if (ctl_pki_crl_read(ca, crl_path, &old, err, errlen) == -1)
 		goto done;
 	if (old != NULL)
 		old_list = X509_CRL_get_REVOKED(old);
@@ -479,11 +479,11 @@ ctl_ca_write_crl(struct ctl_ca *ca, const char *crl_path,
 		goto ssl_fail;
 	for (i = 0; i < sk_X509_REVOKED_num(old_list); i++) {
 		r = sk_X509_REVOKED_value(old_list, i);
-		if (ctl_crl_add(crl, X509_REVOKED_get0_serialNumber(r),
+		if (ctl_pki_crl_add(crl, X509_REVOKED_get0_serialNumber(r),
 		    X509_REVOKED_get0_revocationDate(r)) == -1)
 			goto ssl_fail;
 	}
-	if (x != NULL && ctl_crl_add(crl, X509_get0_serialNumber(x), now) == -1)
+	if (x != NULL && ctl_pki_crl_add(crl, X509_get0_serialNumber(x), now) == -1)
 		goto ssl_fail;
 	/* The CRL number goes up by one with every CRL written. */
 	old_number = old != NULL ? X509_CRL_get_ext_d2i(old, NID_crl_number,
@@ -494,10 +494,10 @@ ctl_ca_write_crl(struct ctl_ca *ca, const char *crl_path,
 	if (!i || !X509_CRL_add1_ext_i2d(crl, NID_crl_number, number, 0, 0) ||
 	    !X509_CRL_sort(crl) || !X509_CRL_sign(crl, ca->key, EVP_sha256()))
 		goto ssl_fail;
-	rc = ctl_pem_write(crl_path, CTL_PEM_CRL, crl, 0644, 0, err, errlen);
+	rc = ctl_pki_pem_write(crl_path, CTL_PEM_CRL, crl, 0644, 0, err, errlen);
 	goto done;
 ssl_fail:
-	ctl_ssl_error(err, errlen, "making the CRL");
+	ctl_pki_ssl_error(err, errlen, "making the CRL");
 done:
 	ASN1_TIME_free(now);
 	ASN1_TIME_free(next);

@@ -70,7 +70,7 @@ ctl_report_free(struct ctl_report *r)
 }
 
 static int
-ctl_by_unit_cmp(const void *a, const void *b)
+ctl_report_by_unit_cmp(const void *a, const void *b)
 {
 	const struct stats_alarm	*const *x = a, *const *y = b;
 
@@ -96,7 +96,7 @@ ctl_report_units(const struct ctl_report *r, size_t *n)
 	}
 	for (i = 0; i < r->count; i++)
 		order[i] = &r->alarms[i];
-	qsort(order, r->count, sizeof(*order), ctl_by_unit_cmp);
+	qsort(order, r->count, sizeof(*order), ctl_report_by_unit_cmp);
 	for (i = 0; i < r->count; i++) {
 		if (*n == 0 || strcmp(out[*n - 1].unit, order[i]->unit_id) != 0)
 			out[(*n)++].unit = order[i]->unit_id;
@@ -118,26 +118,26 @@ ctl_report_units(const struct ctl_report *r, size_t *n)
 }
 
 static double
-ctl_secs(int64_t ms)
+ctl_report_secs(int64_t ms)
 {
 	return (double)ms / 1000.0;
 }
 
 static double
-ctl_share(size_t part, size_t whole)
+ctl_report_share(size_t part, size_t whole)
 {
 	return whole ? 100.0 * (double)part / (double)whole : 0.0;
 }
 
 /* The EN 50518 targets for time to claim: 80% in 30 s and 98.5% in 60 s. */
 static int
-ctl_met(double share, double target)
+ctl_report_met(double share, double target)
 {
 	return share + 1e-9 >= target;
 }
 
 static void
-ctl_text_counters(const char *title, const struct stats_counter *c, size_t n)
+ctl_report_text_counters(const char *title, const struct stats_counter *c, size_t n)
 {
 	size_t	i;
 
@@ -149,7 +149,7 @@ ctl_text_counters(const char *title, const struct stats_counter *c, size_t n)
 }
 
 static void
-ctl_text_times(const char *title, const char *what,
+ctl_report_text_times(const char *title, const char *what,
     const struct stats_percentiles *p, int targets)
 {
 	printf("%s (%zu %s)\n", title, p->count, what);
@@ -159,18 +159,18 @@ ctl_text_times(const char *title, const char *what,
 		return;
 	}
 	printf("  median %.1fs  80%% %.1fs  98.5%% %.1fs  max %.1fs\n",
-	    ctl_secs(p->p50_ms), ctl_secs(p->p80_ms), ctl_secs(p->p985_ms),
-	    ctl_secs(p->max_ms));
+	    ctl_report_secs(p->p50_ms), ctl_report_secs(p->p80_ms), ctl_report_secs(p->p985_ms),
+	    ctl_report_secs(p->max_ms));
 	if (!targets)
 		return;
 	if (p->waiting > 0)
 		printf("  never claimed and waiting over 60 s: %zu (counted with "
 		    "their wait so far)\n", p->waiting);
 	printf("  EN 50518 80%% within 30 s: %.1f%% within, %s\n",
-	    100.0 * p->within_30s, ctl_met(p->within_30s, 0.80) ? "met" :
+	    100.0 * p->within_30s, ctl_report_met(p->within_30s, 0.80) ? "met" :
 	    "NOT met");
 	printf("  EN 50518 98.5%% within 60 s: %.1f%% within, %s\n",
-	    100.0 * p->within_60s, ctl_met(p->within_60s, 0.985) ? "met" :
+	    100.0 * p->within_60s, ctl_report_met(p->within_60s, 0.985) ? "met" :
 	    "NOT met");
 }
 
@@ -185,14 +185,14 @@ ctl_report_text(const char *since, const char *until,
 	printf("refuge report: alarms raised from %s until %s\n\n", since, until);
 	printf("alarms %14zu\n", s->total);
 	printf("  genuine %11zu  %5.1f%% of resolved\n", s->genuine,
-	    ctl_share(s->genuine, resolved));
+	    ctl_report_share(s->genuine, resolved));
 	printf("  false %13zu  %5.1f%% of resolved\n", s->false_alarms,
-	    ctl_share(s->false_alarms, resolved));
+	    ctl_report_share(s->false_alarms, resolved));
 	printf("  open %14zu\n\n", s->open);
-	ctl_text_counters("false by reason", s->reasons, s->reason_count);
-	ctl_text_counters("genuine by action", s->actions, s->action_count);
+	ctl_report_text_counters("false by reason", s->reasons, s->reason_count);
+	ctl_report_text_counters("genuine by action", s->actions, s->action_count);
 	printf("\n");
-	ctl_text_counters("by site", s->sites, s->site_count);
+	ctl_report_text_counters("by site", s->sites, s->site_count);
 	printf("\n%-22s %6s %8s %6s %6s\n", "by unit", "alarms", "genuine",
 	    "false", "open");
 	if (nunits == 0)
@@ -211,13 +211,13 @@ ctl_report_text(const char *since, const char *until,
 		    "########################################");
 	}
 	printf("\n");
-	ctl_text_times("time to claim", "claimed", &s->to_claim, 1);
-	ctl_text_times("time to resolve", "resolved", &s->to_resolve, 0);
+	ctl_report_text_times("time to claim", "claimed", &s->to_claim, 1);
+	ctl_report_text_times("time to resolve", "resolved", &s->to_resolve, 0);
 }
 
 /* A CSV field, quoted when it must be. */
 static void
-ctl_csv_field(const char *s)
+ctl_report_csv_field(const char *s)
 {
 	if (strpbrk(s, ",\"\r\n") == NULL) {
 		fputs(s, stdout);
@@ -233,17 +233,17 @@ ctl_csv_field(const char *s)
 }
 
 static void
-ctl_csv(const char *section, const char *key, const char *fmt, ...)
+ctl_report_csv_line(const char *section, const char *key, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
 static void
-ctl_csv(const char *section, const char *key, const char *fmt, ...)
+ctl_report_csv_line(const char *section, const char *key, const char *fmt, ...)
 {
 	va_list	ap;
 
-	ctl_csv_field(section);
+	ctl_report_csv_field(section);
 	putchar(',');
-	ctl_csv_field(key);
+	ctl_report_csv_field(key);
 	putchar(',');
 	va_start(ap, fmt);
 	vprintf(fmt, ap);
@@ -252,15 +252,15 @@ ctl_csv(const char *section, const char *key, const char *fmt, ...)
 }
 
 static void
-ctl_csv_times(const char *section, const struct stats_percentiles *p)
+ctl_report_csv_times(const char *section, const struct stats_percentiles *p)
 {
-	ctl_csv(section, "count", "%zu", p->count);
-	ctl_csv(section, "p50_ms", "%lld", (long long)p->p50_ms);
-	ctl_csv(section, "p80_ms", "%lld", (long long)p->p80_ms);
-	ctl_csv(section, "p98.5_ms", "%lld", (long long)p->p985_ms);
-	ctl_csv(section, "max_ms", "%lld", (long long)p->max_ms);
-	ctl_csv(section, "within_30s", "%.4f", p->within_30s);
-	ctl_csv(section, "within_60s", "%.4f", p->within_60s);
+	ctl_report_csv_line(section, "count", "%zu", p->count);
+	ctl_report_csv_line(section, "p50_ms", "%lld", (long long)p->p50_ms);
+	ctl_report_csv_line(section, "p80_ms", "%lld", (long long)p->p80_ms);
+	ctl_report_csv_line(section, "p98.5_ms", "%lld", (long long)p->p985_ms);
+	ctl_report_csv_line(section, "max_ms", "%lld", (long long)p->max_ms);
+	ctl_report_csv_line(section, "within_30s", "%.4f", p->within_30s);
+	ctl_report_csv_line(section, "within_60s", "%.4f", p->within_60s);
 }
 
 static void
@@ -272,44 +272,44 @@ ctl_report_csv(const char *since, const char *until,
 	char	hour[4];
 
 	printf("section,key,value\n");
-	ctl_csv("period", "since", "%s", since);
-	ctl_csv("period", "until", "%s", until);
-	ctl_csv("total", "alarms", "%zu", s->total);
-	ctl_csv("total", "genuine", "%zu", s->genuine);
-	ctl_csv("total", "false", "%zu", s->false_alarms);
-	ctl_csv("total", "open", "%zu", s->open);
+	ctl_report_csv_line("period", "since", "%s", since);
+	ctl_report_csv_line("period", "until", "%s", until);
+	ctl_report_csv_line("total", "alarms", "%zu", s->total);
+	ctl_report_csv_line("total", "genuine", "%zu", s->genuine);
+	ctl_report_csv_line("total", "false", "%zu", s->false_alarms);
+	ctl_report_csv_line("total", "open", "%zu", s->open);
 	for (i = 0; i < s->reason_count; i++)
-		ctl_csv("false_reason", s->reasons[i].key, "%zu",
+		ctl_report_csv_line("false_reason", s->reasons[i].key, "%zu",
 		    s->reasons[i].count);
 	for (i = 0; i < s->action_count; i++)
-		ctl_csv("genuine_action", s->actions[i].key, "%zu",
+		ctl_report_csv_line("genuine_action", s->actions[i].key, "%zu",
 		    s->actions[i].count);
 	for (i = 0; i < s->site_count; i++)
-		ctl_csv("site", s->sites[i].key, "%zu", s->sites[i].count);
+		ctl_report_csv_line("site", s->sites[i].key, "%zu", s->sites[i].count);
 	for (i = 0; i < nunits; i++) {
-		ctl_csv("unit_alarms", units[i].unit, "%zu", units[i].total);
-		ctl_csv("unit_genuine", units[i].unit, "%zu", units[i].genuine);
-		ctl_csv("unit_false", units[i].unit, "%zu",
+		ctl_report_csv_line("unit_alarms", units[i].unit, "%zu", units[i].total);
+		ctl_report_csv_line("unit_genuine", units[i].unit, "%zu", units[i].genuine);
+		ctl_report_csv_line("unit_false", units[i].unit, "%zu",
 		    units[i].false_alarms);
-		ctl_csv("unit_open", units[i].unit, "%zu", units[i].open);
+		ctl_report_csv_line("unit_open", units[i].unit, "%zu", units[i].open);
 	}
 	for (i = 0; i < 24; i++) {
 		snprintf(hour, sizeof(hour), "%02zu", i);
-		ctl_csv("hour", hour, "%zu", s->by_hour[i]);
+		ctl_report_csv_line("hour", hour, "%zu", s->by_hour[i]);
 	}
-	ctl_csv_times("to_claim", &s->to_claim);
-	ctl_csv_times("to_resolve", &s->to_resolve);
-	ctl_csv("target", "claim_80pct_within_30s", "%s",
+	ctl_report_csv_times("to_claim", &s->to_claim);
+	ctl_report_csv_times("to_resolve", &s->to_resolve);
+	ctl_report_csv_line("target", "claim_80pct_within_30s", "%s",
 	    s->to_claim.count == 0 ? "not measured" :
-	    ctl_met(s->to_claim.within_30s, 0.80) ? "met" : "NOT met");
-	ctl_csv("target", "claim_98.5pct_within_60s", "%s",
+	    ctl_report_met(s->to_claim.within_30s, 0.80) ? "met" : "NOT met");
+	ctl_report_csv_line("target", "claim_98.5pct_within_60s", "%s",
 	    s->to_claim.count == 0 ? "not measured" :
-	    ctl_met(s->to_claim.within_60s, 0.985) ? "met" : "NOT met");
+	    ctl_report_met(s->to_claim.within_60s, 0.985) ? "met" : "NOT met");
 }
 
 /* An ISO date or date-time; a date alone as until means the end of that day. */
 static int
-ctl_parse_when(const char *text, int until, int64_t *ms)
+ctl_report_parse_when(const char *text, int until, int64_t *ms)
 {
 	if (timefmt_parse_iso8601(text, ms) == -1)
 		return -1;
@@ -347,11 +347,11 @@ ctl_cmd_report(struct ctl *ctl, int argc, char *argv[])
 	else if (format != NULL && strcmp(format, "text") != 0)
 		return ctl_usage_error("report", "--format is text or csv, not "
 		    "'%s'", format);
-	if (since_opt != NULL && ctl_parse_when(since_opt, 0, &since_ms) == -1)
+	if (since_opt != NULL && ctl_report_parse_when(since_opt, 0, &since_ms) == -1)
 		return ctl_usage_error("report", "--since wants a date "
 		    "(YYYY-MM-DD) or date-time (YYYY-MM-DDTHH:MM:SSZ), not '%s'",
 		    since_opt);
-	if (until_opt != NULL && ctl_parse_when(until_opt, 1, &until_ms) == -1)
+	if (until_opt != NULL && ctl_report_parse_when(until_opt, 1, &until_ms) == -1)
 		return ctl_usage_error("report", "--until wants a date "
 		    "(YYYY-MM-DD) or date-time (YYYY-MM-DDTHH:MM:SSZ), not '%s'",
 		    until_opt);

@@ -17,7 +17,7 @@
  * before confload_config can succeed (it wants the CRL to exist already).
  */
 static char *
-ctl_config_peek(const char *config_path, const char *key)
+ctl_revoke_config_peek(const char *config_path, const char *key)
 {
 	struct yamltree_doc		 doc;
 	const struct yamltree_node	*tls, *n;
@@ -48,19 +48,19 @@ ctl_config_peek(const char *config_path, const char *key)
 
 /* A CRL that refuge.yaml names but that does not exist yet is made empty. */
 static int
-ctl_crl_create_named(const struct ctl *ctl)
+ctl_revoke_crl_create_named(const struct ctl *ctl)
 {
 	struct ctl_ca	*ca = NULL;
 	char		*crl, *unit_ca = NULL, *ca_key = NULL;
 	char		 err[1024];
 	int		 already, rc = -1;
 
-	if ((crl = ctl_config_peek(ctl->config_path, "crl")) == NULL ||
+	if ((crl = ctl_revoke_config_peek(ctl->config_path, "crl")) == NULL ||
 	    access(crl, F_OK) == 0 || errno != ENOENT) {
 		free(crl);
 		return 0;
 	}
-	if ((unit_ca = ctl_config_peek(ctl->config_path, "unit_ca")) == NULL) {
+	if ((unit_ca = ctl_revoke_config_peek(ctl->config_path, "unit_ca")) == NULL) {
 		rc = 0;		/* confload_config will say what is wrong */
 		goto done;
 	}
@@ -113,7 +113,7 @@ ctl_cmd_revoke(struct ctl *ctl, int argc, char *argv[])
 	if (!ctl_valid_unit_id(pos[0]))
 		return ctl_usage_error("revoke", "bad unit id '%s' (1-64 of "
 		    "A-Z a-z 0-9 . _ : -, not starting with '.')", pos[0]);
-	if (ctl_crl_create_named(ctl) == -1 ||
+	if (ctl_revoke_crl_create_named(ctl) == -1 ||
 	    (config = ctl_config(ctl)) == NULL)
 		goto done;
 	if (config->tls_crl == NULL) {

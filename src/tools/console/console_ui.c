@@ -1,7 +1,7 @@
 /*
  * refuge-console's screen: ncurses drawing, driven by the libevent loop
- * (stdin readable, a one-second tick, SIGWINCH); console_keys.c acts on
- * what is typed.
+ * (stdin readable, a one-second tick, SIGWINCH); each key goes to the key
+ * hook (console_keys.c, wired by console.c), which may set a prompt line.
  * Layout: status line, banner, the alarm stack, then the units pane beside
  * the detail pane of the selected alarm, the newest message (or the open
  * prompt) and a help bar. The selection follows an alarm id, not a row.
@@ -21,15 +21,34 @@
 
 #include <event2/event.h>
 
-#include "refuge/alarm.h"
 #include "refuge/timenow.h"
 
-#include "console.h"
+#include "console_link.h"
+#include "console_model.h"
+#include "console_ui.h"
 
-#define UI_UNITS_WIDTH	46
+#define CONSOLE_UI_UNITS_WIDTH	46
+#define CONSOLE_UI_PROMPT_MAX	1024
+
+struct console_ui {
+	struct console_model	*model;
+	struct console_link	*link;
+	struct console_ui_hooks	 hooks;
+	struct event		*input;
+	struct event		*tick;
+	struct event		*winch;
+	struct event		*redraw;
+	int64_t			 selected;	/* alarm id; 0: none */
+	long			 selected_row;
+	int			 phase;		/* flips each second: flashing */
+	int			 help;		/* the help screen is up */
+	int			 colours;
+	char			 prompt[CONSOLE_UI_PROMPT_MAX];	/* "": none */
+	char			 history_unit[CONSOLE_ID_MAX];	/* HISTORY asked for */
+};
 
 static void
-ui_schedule(struct console_ui *ui)
+console_ui_schedule(struct console_ui *ui)
 {
 	event_active(ui->redraw, 0, 0);
 }
@@ -38,7 +57,7 @@ void
 console_ui_changed(struct console_ui *ui)
 {
 	if (ui != NULL)
-		ui_schedule(ui);
+		console_ui_schedule(ui);
 }
 
 void
@@ -50,20 +69,49 @@ console_ui_effect(struct console_ui *ui, enum console_effect effect,
 			beep();
 		ui->history_unit[0] = '\0';	/* the history grew */
 	}
-	ui_schedule(ui);
+	console_ui_schedule(ui);
 }
 
 void
 console_ui_ready(struct console_ui *ui)
 {
 	ui->history_unit[0] = '\0';
-	ui_schedule(ui);
+	console_ui_schedule(ui);
+}
+
+void
+console_ui_select_move(struct console_ui *ui, int delta)
+{
+	struct console_model	*m = ui->model;
+	long			 row;
+
+	if (console_ui_selected(ui) == NULL)
+		return;
+	row = ui->selected_row + delta;
+	if (row < 0 || row >= (long)m->alarm_count)
+		return;
+	ui->selected_row = row;
+	ui->selected = m->alarms[row]->id;
+}
+
+void
+console_ui_prompt(struct console_ui *ui, const char *text)
+{
+	snprintf(ui->prompt, sizeof(ui->prompt), "%s", text ? text : "");
+	console_ui_schedule(ui);
+}
+
+void
+console_ui_help(struct console_ui *ui, int shown)
+{
+	ui->help = shown;
+	console_ui_schedule(ui);
 }
 
 struct console_alarm *
 console_ui_selected(struct console_ui *ui)
 {
-	struct console_model	*m = console_get_model(ui->console);
+	struct console_model	*m = ui->model;
 	long			 i;
 
 	if (m->alarm_count == 0) {
@@ -86,7 +134,7 @@ console_ui_selected(struct console_ui *ui)
 /* ---- drawing */
 
 static void
-ui_age(char *buf, size_t len, int64_t ms)
+console_ui_age(char *buf, size_t len, int64_t ms)
 {
 	int64_t	s = ms < 0 ? 0 : ms / 1000;
 
@@ -99,7 +147,7 @@ ui_age(char *buf, size_t len, int64_t ms)
 }
 
 static void
-ui_ago(char *buf, size_t len, int64_t ms)
+console_ui_ago(char *buf, size_t len, int64_t ms)
 {
 	int64_t	s = ms < 0 ? 0 : ms / 1000;
 
@@ -115,11 +163,11 @@ ui_ago(char *buf, size_t len, int64_t ms)
 
 /* Prints a formatted line at y, x, clipped to width columns (bytes). */
 static void
-ui_put(int y, int x, int width, attr_t attr, const char *fmt, ...)
+console_ui_put(int y, int x, int width, attr_t attr, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));
 
 static void
-ui_put(int y, int x, int width, attr_t attr, const char *fmt, ...)
+console_ui_put(int y, int x, int width, attr_t attr, const char *fmt, ...)
 {
 	char	buf[1024];
 	va_list	ap;
@@ -136,7 +184,7 @@ ui_put(int y, int x, int width, attr_t attr, const char *fmt, ...)
 
 /* A full-width bar: the text then spaces. */
 static void
-ui_bar(int y, attr_t attr, const char *text)
+console_ui_bar(int y, attr_t attr, const char *text)
 {
 	attron(attr);
 	mvhline(y, 0, ' ', COLS);
@@ -145,7 +193,7 @@ ui_bar(int y, attr_t attr, const char *text)
 }
 
 static attr_t
-ui_priority_attr(struct console_ui *ui, int priority)
+console_ui_priority_attr(struct console_ui *ui, int priority)
 {
 	int	pair = priority == 1 ? 1 : priority == 2 ? 2 : priority == 3 ? 3 :
 		    priority == 4 ? 4 : 0;
@@ -156,17 +204,17 @@ ui_priority_attr(struct console_ui *ui, int priority)
 }
 
 static void
-ui_draw_status(struct console_ui *ui)
+console_ui_draw_status(struct console_ui *ui)
 {
-	struct console		*c = ui->console;
+	struct console_link	*l = ui->link;
 	struct console_counts	 counts;
 	const char		*state;
 	char			 line[512], clock[16];
 	time_t			 now = time(NULL);
 	struct tm		 tm;
 
-	console_model_counts(console_get_model(c), &counts);
-	switch (console_get_state(c)) {
+	console_model_counts(ui->model, &counts);
+	switch (console_link_state(l)) {
 	case CONSOLE_READY:
 		state = "CONNECTED";
 		break;
@@ -184,38 +232,38 @@ ui_draw_status(struct console_ui *ui)
 	strftime(clock, sizeof(clock), "%H:%M:%S", &tm);
 	snprintf(line, sizeof(line), " refuge-console  %s %s@%s  |  open %zu  "
 	    "queued %zu  claimed %zu  |  units online %zu/%zu  |  %s",
-	    state, console_get_user(c), console_get_server(c), counts.open,
+	    state, console_link_user(l), console_link_server(l), counts.open,
 	    counts.queued, counts.claimed, counts.units_online,
 	    counts.units_total, clock);
-	ui_bar(0, A_REVERSE, line);
+	console_ui_bar(0, A_REVERSE, line);
 }
 
 static void
-ui_draw_banner(struct console_ui *ui)
+console_ui_draw_banner(struct console_ui *ui)
 {
-	struct console	*c = ui->console;
-	char		 line[512];
-	int		 retry;
+	struct console_link	*l = ui->link;
+	char			 line[512];
+	int			 retry;
 
-	if (console_get_state(c) == CONSOLE_READY)
+	if (console_link_state(l) == CONSOLE_READY)
 		return;
-	retry = console_get_retry_in(c, 0);
-	if (console_get_state(c) == CONSOLE_DISCONNECTED && retry >= 0)
+	retry = console_link_retry_in(l);
+	if (console_link_state(l) == CONSOLE_DISCONNECTED && retry >= 0)
 		snprintf(line, sizeof(line), " *** DISCONNECTED from %s (%s): "
 		    "retrying in %d s; the stack shown may be out of date ***",
-		    console_get_server(c), console_get_down_reason(c), retry);
+		    console_link_server(l), console_link_down_reason(l), retry);
 	else
 		snprintf(line, sizeof(line), " *** DISCONNECTED: %s %s ... ***",
-		    console_get_state(c) == CONSOLE_LOGGING_IN ? "logging in to" :
-		    "connecting to", console_get_server(c));
-	ui_bar(1, ui->colours ? COLOR_PAIR(5) | A_BOLD : A_REVERSE | A_BOLD,
+		    console_link_state(l) == CONSOLE_LOGGING_IN ?
+		    "logging in to" : "connecting to", console_link_server(l));
+	console_ui_bar(1, ui->colours ? COLOR_PAIR(5) | A_BOLD : A_REVERSE | A_BOLD,
 	    line);
 }
 
 static void
-ui_draw_stack(struct console_ui *ui, int top, int height)
+console_ui_draw_stack(struct console_ui *ui, int top, int height)
 {
-	struct console_model	*m = console_get_model(ui->console);
+	struct console_model	*m = ui->model;
 	struct console_alarm	*a, *sel = console_ui_selected(ui);
 	char			 age[32], state[64], count[24];
 	int64_t			 now = timenow_wall_ms();
@@ -223,11 +271,11 @@ ui_draw_stack(struct console_ui *ui, int top, int height)
 	int			 y, rows = height - 1;
 	attr_t			 attr;
 
-	ui_put(top, 0, COLS, A_BOLD | A_UNDERLINE, "%-7s %-2s %-9s %-18s "
+	console_ui_put(top, 0, COLS, A_BOLD | A_UNDERLINE, "%-7s %-2s %-9s %-18s "
 	    "%-12s %-10s %-28s %s", "   ID", "P", "AGE", "STATE", "TYPE",
 	    "UNIT", "NAME", "SITE");
 	if (m->alarm_count == 0) {
-		ui_put(top + 1, 2, COLS - 2, A_NORMAL, "no open alarms");
+		console_ui_put(top + 1, 2, COLS - 2, A_NORMAL, "no open alarms");
 		return;
 	}
 	if (sel != NULL && ui->selected_row >= rows)
@@ -235,12 +283,12 @@ ui_draw_stack(struct console_ui *ui, int top, int height)
 	for (i = first, y = top + 1; i < (long)m->alarm_count &&
 	    y < top + height; i++, y++) {
 		a = m->alarms[i];
-		ui_age(age, sizeof(age), a->at_ms < 0 ? 0 : now - a->at_ms);
+		console_ui_age(age, sizeof(age), a->at_ms < 0 ? 0 : now - a->at_ms);
 		if (a->by[0] != '\0')
 			snprintf(state, sizeof(state), "%s %s", a->state, a->by);
 		else
 			snprintf(state, sizeof(state), "%s", a->state);
-		attr = ui_priority_attr(ui, a->priority);
+		attr = console_ui_priority_attr(ui, a->priority);
 		if (a->escalated_ms >= 0 && strcmp(a->state, "queued") == 0) {
 			attr |= A_BLINK;
 			if (ui->phase)
@@ -254,7 +302,7 @@ ui_draw_stack(struct console_ui *ui, int top, int height)
 		count[0] = '\0';
 		if (a->count > 1)
 			snprintf(count, sizeof(count), "  x%d", a->count);
-		ui_put(y, 0, COLS, attr, "%c%6lld %-2d %-9s %-18s %-12s %-10s "
+		console_ui_put(y, 0, COLS, attr, "%c%6lld %-2d %-9s %-18s %-12s %-10s "
 		    "%-28s %s%s%s", a == sel ? '>' : ' ', (long long)a->id,
 		    a->priority, age, state, a->type, a->unit, a->name, a->site,
 		    count, a->restored ? "  RESTORED" : "");
@@ -262,175 +310,133 @@ ui_draw_stack(struct console_ui *ui, int top, int height)
 }
 
 static void
-ui_draw_units(struct console_ui *ui, int top, int height, int width)
+console_ui_draw_units(struct console_ui *ui, int top, int height, int width)
 {
-	struct console_model	*m = console_get_model(ui->console);
+	struct console_model	*m = ui->model;
 	struct console_unit	*u;
 	char			 seen[24];
 	int64_t			 now = timenow_wall_ms();
 	size_t			 i;
 	int			 y, online;
 
-	ui_put(top, 0, width, A_BOLD | A_UNDERLINE, "%-*s", width - 1,
+	console_ui_put(top, 0, width, A_BOLD | A_UNDERLINE, "%-*s", width - 1,
 	    "UNITS");
 	for (i = 0, y = top + 1; i < m->unit_count && y < top + height; i++,
 	    y++) {
 		u = &m->units[i];
 		online = strcmp(u->state, "online") == 0;
 		if (u->last_seen_ms >= 0)
-			ui_ago(seen, sizeof(seen), now - u->last_seen_ms);
+			console_ui_ago(seen, sizeof(seen), now - u->last_seen_ms);
 		else
 			snprintf(seen, sizeof(seen), "never");
-		ui_put(y, 0, width - 1, online ? A_NORMAL : (ui->colours ?
+		console_ui_put(y, 0, width - 1, online ? A_NORMAL : (ui->colours ?
 		    COLOR_PAIR(1) : A_BOLD), "%-8s %-7s %-9s %s%s", u->id,
 		    u->state, seen, u->test_until[0] ? "[TEST] " : "", u->name);
 	}
 }
 
 static void
-ui_draw_detail(struct console_ui *ui, int top, int height, int x, int width)
+console_ui_draw_detail(struct console_ui *ui, int top, int height, int x, int width)
 {
-	struct console_model	*m = console_get_model(ui->console);
+	struct console_model	*m = ui->model;
 	struct console_alarm	*a = console_ui_selected(ui);
 	struct console_unit	*u;
 	const struct console_cmd *cmd;
 	int			 y = top, bottom = top + height;
 	size_t			 i;
 
-	ui_put(y++, x, width, A_BOLD | A_UNDERLINE, "%-*s", width - 1,
+	console_ui_put(y++, x, width, A_BOLD | A_UNDERLINE, "%-*s", width - 1,
 	    "DETAIL");
 	if (a == NULL) {
-		ui_put(y, x, width, A_NORMAL, "no alarm selected");
+		console_ui_put(y, x, width, A_NORMAL, "no alarm selected");
 		return;
 	}
 	u = console_model_unit(m, a->unit);
-	ui_put(y++, x, width, ui_priority_attr(ui, a->priority),
+	console_ui_put(y++, x, width, console_ui_priority_attr(ui, a->priority),
 	    "Alarm %lld  priority %d  %s  %s%s%s", (long long)a->id,
 	    a->priority, a->type, a->state, a->by[0] ? " by " : "", a->by);
-	ui_put(y++, x, width, A_NORMAL, "Unit %s \"%s\" at site %s%s", a->unit,
+	console_ui_put(y++, x, width, A_NORMAL, "Unit %s \"%s\" at site %s%s", a->unit,
 	    a->name, a->site, u != NULL && u->audio_open ? "  [audio open]" : "");
-	ui_put(y++, x, width, A_NORMAL, "Raised %s  events %d%s", a->at,
+	console_ui_put(y++, x, width, A_NORMAL, "Raised %s  events %d%s", a->at,
 	    a->count, a->restored ? "  RESTORED (the condition cleared)" : "");
 	if (a->escalated_ms >= 0 && y < bottom)
-		ui_put(y++, x, width, A_BOLD, "ESCALATED: waited %lld s unclaimed",
+		console_ui_put(y++, x, width, A_BOLD, "ESCALATED: waited %lld s unclaimed",
 		    (long long)a->waited_s);
 	for (i = 0; i < a->note_count && y < bottom; i++)
-		ui_put(y++, x, width, A_NORMAL, "Note: %s", a->notes[i]);
+		console_ui_put(y++, x, width, A_NORMAL, "Note: %s", a->notes[i]);
 	if (a->plan_read && y < bottom) {
-		ui_put(y++, x, width, A_BOLD, "Trigger plan:");
+		console_ui_put(y++, x, width, A_BOLD, "Trigger plan:");
 		for (i = 0; i < a->step_count && y < bottom; i++)
-			ui_put(y++, x, width, A_NORMAL, "  %zu. %s", i + 1,
+			console_ui_put(y++, x, width, A_NORMAL, "  %zu. %s", i + 1,
 			    a->steps[i]);
 	}
 	for (i = 0; (cmd = console_model_cmd(m, i)) != NULL && y < bottom; i++)
 		if (strcmp(cmd->unit, a->unit) == 0)
-			ui_put(y++, x, width, A_NORMAL, "Command %s %s: %s%s%s",
+			console_ui_put(y++, x, width, A_NORMAL, "Command %s %s: %s%s%s",
 			    cmd->id, cmd->what, cmd->result, cmd->reason[0] ?
 			    " " : "", cmd->reason);
 	if (strcmp(m->history_unit, a->unit) == 0 && y < bottom) {
-		ui_put(y++, x, width, A_BOLD, "History of %s:", a->unit);
+		console_ui_put(y++, x, width, A_BOLD, "History of %s:", a->unit);
 		for (i = 0; i < m->history_count && y < bottom; i++)
-			ui_put(y++, x, width, A_NORMAL, "  %s", m->history[i]);
+			console_ui_put(y++, x, width, A_NORMAL, "  %s", m->history[i]);
 	}
 }
 
 static void
-ui_draw_prompt(struct console_ui *ui, int y)
-{
-	char	list[256];
-	size_t	off = 0;
-	int	i;
-	const char *const *words;
-
-	switch (ui->prompt) {
-	case CONSOLE_PROMPT_NOTE:
-		ui_put(y, 0, COLS, A_BOLD, "Note for alarm %lld (Enter sends, "
-		    "Esc cancels): %s_", (long long)ui->prompt_alarm, ui->text);
-		break;
-	case CONSOLE_PROMPT_OUTCOME:
-		ui_put(y, 0, COLS, A_BOLD, "Resolve alarm %lld: g genuine, f false "
-		    "(Esc cancels)", (long long)ui->prompt_alarm);
-		break;
-	case CONSOLE_PROMPT_REASON:
-	case CONSOLE_PROMPT_ACTION:
-		words = ui->prompt == CONSOLE_PROMPT_REASON ? alarm_false_reasons :
-		    alarm_genuine_actions;
-		list[0] = '\0';
-		for (i = 0; words[i] != NULL && off < sizeof(list); i++)
-			off += (size_t)snprintf(list + off, sizeof(list) - off,
-			    "  %d %s", i + 1, words[i]);
-		ui_put(y, 0, COLS, A_BOLD, "%s for alarm %lld:%s (Esc cancels)",
-		    ui->prompt == CONSOLE_PROMPT_REASON ? "False: reason" :
-		    "Genuine: action", (long long)ui->prompt_alarm, list);
-		break;
-	case CONSOLE_PROMPT_RESOLVE_NOTE:
-		ui_put(y, 0, COLS, A_BOLD, "Resolve %lld %s: note (optional, "
-		    "Enter sends, Esc cancels): %s_", (long long)ui->prompt_alarm,
-		    ui->choice, ui->text);
-		break;
-	case CONSOLE_PROMPT_CAMERA:
-		ui_put(y, 0, COLS, A_BOLD, "Camera preset for %s (Enter sends, "
-		    "Esc cancels): %s_", ui->prompt_unit, ui->text);
-		break;
-	default:
-		break;
-	}
-}
-
-static void
-ui_draw_help(void)
+console_ui_draw_help(struct console_ui *ui)
 {
 	const char	*keys, *help;
 	size_t		 i;
 	int		 y = 2;
 
-	ui_put(y++, 2, COLS - 4, A_BOLD, "refuge-console keys (any key closes "
+	console_ui_put(y++, 2, COLS - 4, A_BOLD, "refuge-console keys (any key closes "
 	    "this help)");
 	y++;
-	for (i = 0; console_keys_help(i, &keys, &help) == 0; i++)
-		ui_put(y++, 4, COLS - 6, A_NORMAL, "%-8s %s", keys, help);
+	for (i = 0; ui->hooks.help != NULL &&
+	    ui->hooks.help(i, &keys, &help, ui->hooks.arg) == 0; i++)
+		console_ui_put(y++, 4, COLS - 6, A_NORMAL, "%-8s %s", keys, help);
 	y++;
-	ui_put(y++, 4, COLS - 6, A_NORMAL, "An escalated alarm flashes; a new "
+	console_ui_put(y++, 4, COLS - 6, A_NORMAL, "An escalated alarm flashes; a new "
 	    "priority 1 alarm rings the bell.");
-	ui_put(y, 4, COLS - 6, A_NORMAL, "Commands (l, m, a) go to the unit "
+	console_ui_put(y, 4, COLS - 6, A_NORMAL, "Commands (l, m, a) go to the unit "
 	    "of the selected alarm.");
 }
 
 /* Asks for the selected unit's history when the selection moved to another unit. */
 static void
-ui_follow_history(struct console_ui *ui)
+console_ui_follow_history(struct console_ui *ui)
 {
 	struct console_alarm	*a = console_ui_selected(ui);
 	char			 what[96];
 
 	if (a == NULL || strcmp(ui->history_unit, a->unit) == 0 ||
-	    console_get_state(ui->console) != CONSOLE_READY)
+	    console_link_state(ui->link) != CONSOLE_READY)
 		return;
 	snprintf(what, sizeof(what), "HISTORY %s", a->unit);
-	if (console_link_request(ui->console, CONSOLE_REQ_HISTORY, a->id,
+	if (console_link_request(ui->link, CONSOLE_REQ_HISTORY, a->id,
 	    a->unit, what, "HISTORY %s 10", a->unit) == 0)
 		snprintf(ui->history_unit, sizeof(ui->history_unit), "%s",
 		    a->unit);
 }
 
 static void
-ui_draw(struct console_ui *ui)
+console_ui_draw(struct console_ui *ui)
 {
-	struct console_model	*m = console_get_model(ui->console);
+	struct console_model	*m = ui->model;
 	const char		*msg;
 	int			 stack_top = 2, stack_h, lower_top, lower_h;
 	int			 units_w;
 
 	erase();
 	if (LINES < 10 || COLS < 40) {
-		ui_put(0, 0, COLS, A_BOLD, "terminal too small");
+		console_ui_put(0, 0, COLS, A_BOLD, "terminal too small");
 		refresh();
 		return;
 	}
-	ui_draw_status(ui);
-	ui_draw_banner(ui);
+	console_ui_draw_status(ui);
+	console_ui_draw_banner(ui);
 	if (ui->help) {
-		ui_draw_help();
+		console_ui_draw_help(ui);
 		refresh();
 		return;
 	}
@@ -439,22 +445,22 @@ ui_draw(struct console_ui *ui)
 		stack_h = 4;
 	lower_top = stack_top + stack_h + 1;
 	lower_h = LINES - 2 - lower_top;
-	ui_draw_stack(ui, stack_top, stack_h);
-	units_w = COLS / 3 < UI_UNITS_WIDTH ? COLS / 3 : UI_UNITS_WIDTH;
-	ui_draw_units(ui, lower_top, lower_h, units_w);
-	ui_draw_detail(ui, lower_top, lower_h, units_w + 1, COLS - units_w - 1);
-	if (ui->prompt != CONSOLE_PROMPT_NONE)
-		ui_draw_prompt(ui, LINES - 2);
+	console_ui_draw_stack(ui, stack_top, stack_h);
+	units_w = COLS / 3 < CONSOLE_UI_UNITS_WIDTH ? COLS / 3 : CONSOLE_UI_UNITS_WIDTH;
+	console_ui_draw_units(ui, lower_top, lower_h, units_w);
+	console_ui_draw_detail(ui, lower_top, lower_h, units_w + 1, COLS - units_w - 1);
+	if (ui->prompt[0] != '\0')
+		console_ui_put(LINES - 2, 0, COLS, A_BOLD, "%s", ui->prompt);
 	else if ((msg = console_model_message_get(m, 0)) != NULL)
-		ui_put(LINES - 2, 0, COLS, A_NORMAL, "%s", msg);
-	ui_bar(LINES - 1, A_REVERSE, " j/k/Up/Down:select c:claim r:release "
+		console_ui_put(LINES - 2, 0, COLS, A_NORMAL, "%s", msg);
+	console_ui_bar(LINES - 1, A_REVERSE, " j/k/Up/Down:select c:claim r:release "
 	    "n:note R:resolve p:plan l:light m:camera a:audio h/?:help q:quit");
 	refresh();
-	ui_follow_history(ui);
+	console_ui_follow_history(ui);
 }
 
 static void
-ui_input_cb(evutil_socket_t fd, short what, void *arg)
+console_ui_input_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct console_ui	*ui = arg;
 	wint_t			 ch;
@@ -463,31 +469,32 @@ ui_input_cb(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	while ((r = get_wch(&ch)) != ERR)
-		console_keys_press(ui, ch, r == KEY_CODE_YES);
-	ui_schedule(ui);
+		if (ui->hooks.key != NULL)
+			ui->hooks.key(ch, r == KEY_CODE_YES, ui->hooks.arg);
+	console_ui_schedule(ui);
 }
 
 static void
-ui_redraw_cb(evutil_socket_t fd, short what, void *arg)
+console_ui_redraw_cb(evutil_socket_t fd, short what, void *arg)
 {
 	(void)fd;
 	(void)what;
-	ui_draw(arg);
+	console_ui_draw(arg);
 }
 
 static void
-ui_tick_cb(evutil_socket_t fd, short what, void *arg)
+console_ui_tick_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct console_ui	*ui = arg;
 
 	(void)fd;
 	(void)what;
 	ui->phase = !ui->phase;
-	ui_draw(ui);
+	console_ui_draw(ui);
 }
 
 static void
-ui_winch_cb(evutil_socket_t fd, short what, void *arg)
+console_ui_winch_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct console_ui	*ui = arg;
 	struct winsize		 ws;
@@ -498,21 +505,24 @@ ui_winch_cb(evutil_socket_t fd, short what, void *arg)
 	    ws.ws_col > 0)
 		resizeterm(ws.ws_row, ws.ws_col);
 	clear();
-	ui_draw(ui);
+	console_ui_draw(ui);
 }
 
 struct console_ui *
-console_ui_new(struct console *c, struct event_base *base, char *err,
-    size_t errlen)
+console_ui_new(struct event_base *base, struct console_model *model,
+    struct console_link *link, const struct console_ui_hooks *hooks,
+    char *err, size_t errlen)
 {
 	struct console_ui	*ui;
-	struct timeval		 second = { 1, 0 };
+	struct timeval		 second = timenow_tv(1000);
 
 	if ((ui = calloc(1, sizeof(*ui))) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
-	ui->console = c;
+	ui->model = model;
+	ui->link = link;
+	ui->hooks = *hooks;
 	if (initscr() == NULL) {
 		snprintf(err, errlen, "cannot start the screen");
 		free(ui);
@@ -535,12 +545,12 @@ console_ui_new(struct console *c, struct event_base *base, char *err,
 		ui->colours = 1;
 	}
 	if ((ui->input = event_new(base, STDIN_FILENO, EV_READ | EV_PERSIST,
-	    ui_input_cb, ui)) == NULL ||
-	    (ui->tick = event_new(base, -1, EV_PERSIST, ui_tick_cb, ui)) ==
+	    console_ui_input_cb, ui)) == NULL ||
+	    (ui->tick = event_new(base, -1, EV_PERSIST, console_ui_tick_cb, ui)) ==
 	    NULL ||
-	    (ui->winch = evsignal_new(base, SIGWINCH, ui_winch_cb, ui)) ==
+	    (ui->winch = evsignal_new(base, SIGWINCH, console_ui_winch_cb, ui)) ==
 	    NULL ||
-	    (ui->redraw = event_new(base, -1, 0, ui_redraw_cb, ui)) == NULL ||
+	    (ui->redraw = event_new(base, -1, 0, console_ui_redraw_cb, ui)) == NULL ||
 	    event_add(ui->input, NULL) == -1 ||
 	    event_add(ui->tick, &second) == -1 ||
 	    evsignal_add(ui->winch, NULL) == -1) {
@@ -548,7 +558,7 @@ console_ui_new(struct console *c, struct event_base *base, char *err,
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
-	ui_draw(ui);
+	console_ui_draw(ui);
 	return ui;
 }
 

@@ -1,0 +1,98 @@
+/*
+ * Unit protocol v1, the unit's half: formats what a Help Point sends and
+ * parses what the receiver sends it. Pure. The receiver's half is uproto.h;
+ * what one half formats, the other parses.
+ */
+#ifndef REFUGE_UPROTO_CLIENT_H
+#define REFUGE_UPROTO_CLIENT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "evtype.h"
+#include "line.h"
+#include "uproto.h"
+
+/* One key=value of EVENT or STATE; the value is quoted as needed. */
+struct uproto_client_attr {
+	const char	*key;		/* 1-32 of [a-z0-9_] */
+	const char	*value;		/* no control characters */
+};
+
+/*
+ * Unit to receiver. Each writes one line with its '\n' and returns its
+ * length, or -1 (buf then "") if it does not fit or the receiver could not
+ * parse it back: an id that is not line_is_ident, a firmware version that is
+ * empty or over 64 bytes, a type a unit may not send, an at_ms outside 0 to
+ * 16 digits, a bad or repeated attribute key (EVENT's "at" included: at_ms
+ * gives it), a value or reason with a control character, a STATE without
+ * attributes.
+ */
+/* HELLO <unit-id> 1 [fw=<version>]; firmware NULL: no fw=. */
+int	uproto_client_format_hello(char *buf, size_t len, const char *unit_id,
+	    const char *firmware);
+/* HB <n> */
+int	uproto_client_format_hb(char *buf, size_t len, uint64_t counter);
+/* EVENT <event-id> <TYPE> [at=<unix-ms>] [key=value ...]; at_ms -1: no at=. */
+int	uproto_client_format_event(char *buf, size_t len, const char *event_id,
+	    enum evtype type, int64_t at_ms,
+	    const struct uproto_client_attr *attrs, size_t nattrs);
+/* STATE key=value ... */
+int	uproto_client_format_state(char *buf, size_t len,
+	    const struct uproto_client_attr *attrs, size_t nattrs);
+/* DONE <cmd-id> */
+int	uproto_client_format_done(char *buf, size_t len, const char *cmd_id);
+/*
+ * FAIL <cmd-id> [reason]; reason NULL or "": none. The reason goes as words
+ * when the receiver reads them back as the same text, else as one quoted
+ * string.
+ */
+int	uproto_client_format_fail(char *buf, size_t len, const char *cmd_id,
+	    const char *reason);
+
+/* Receiver to unit. */
+enum uproto_client_kind {
+	UPROTO_CLIENT_WELCOME,	/* WELCOME <heartbeat-seconds> <unix-time> */
+	UPROTO_CLIENT_HBACK,	/* HBACK <n> */
+	UPROTO_CLIENT_ACK,	/* ACK <event-id> */
+	UPROTO_CLIENT_NAK,	/* NAK <event-id> <reason> */
+	UPROTO_CLIENT_DENIED,	/* DENIED <reason> */
+	UPROTO_CLIENT_ERR,	/* ERR <reason> */
+	UPROTO_CLIENT_CMD,	/* CMD <cmd-id> <command ...> */
+	UPROTO_CLIENT_UNKNOWN	/* a keyword this version does not know */
+};
+
+/* Strings point into the message itself: do not copy it by assignment. */
+struct uproto_client_msg {
+	enum uproto_client_kind	 kind;
+	int			 heartbeat_s;	/* WELCOME, >= 1 */
+	int64_t			 receiver_time;	/* WELCOME, unix seconds */
+	const char		*counter;	/* HBACK: 1-20 digits */
+	const char		*event_id;	/* ACK, NAK */
+	const char		*reason;	/* NAK, DENIED, ERR: the rest of the line as sent; may be "" */
+	const char		*cmd_id;	/* CMD */
+	struct uproto_cmd	 cmd;		/* CMD */
+	struct line_parsed	 line;
+	char			 raw[LINE_MAX_BYTES + 1];
+};
+
+enum uproto_client_status {
+	UPROTO_CLIENT_OK = 0,
+	UPROTO_CLIENT_BAD_LINE = -1,	/* err says why; nothing to answer */
+	UPROTO_CLIENT_BAD_CMD = -2	/* a command the unit cannot do: answer
+					   "FAIL <cmd_id> <err>"; msg->cmd_id is set */
+};
+
+/*
+ * Parses one line from the receiver (without its LF or CR). WELCOME's
+ * key=value tokens after the time are ignored (a later version adds some),
+ * and so are those among a command's words. The reasons are free text, taken
+ * as they came. A CMD's words go through uproto_cmd_parse. kind is set from
+ * the keyword even when the rest of the line is bad (UNKNOWN for a keyword
+ * not known here, which is a bad line too).
+ */
+enum uproto_client_status	uproto_client_parse(struct uproto_client_msg *,
+				    const char *line, size_t len, char *err,
+				    size_t errlen);
+
+#endif
