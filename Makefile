@@ -45,6 +45,7 @@ CORE_SRCS	= src/core/diag.c src/core/line.c src/core/evtype.c \
 SERVICE_SRCS	= src/service/log.c src/service/store.c src/service/store_backend.c \
 		  $(STORE_SQLITE_SRCS) src/service/tlsctx.c src/service/conn.c \
 		  src/service/listener.c src/service/notify.c src/service/metrics.c \
+		  src/service/metrics_server.c \
 		  src/service/timenow.c src/service/pwcheck.c src/service/confload.c
 # The store's backends: each has its sources and its schema in schema/<name>/.
 STORE_SQLITE_SRCS = src/service/store_sqlite.c src/service/store_sqlite_alarms.c \
@@ -83,7 +84,7 @@ TOOL_PROGRAMS	+= $(BUILD)/refugectl
 UNIT_TESTS	= check_line check_uproto check_evtype check_duration check_timefmt \
 		  check_config check_registry check_store \
 		  check_alarm check_alarmq check_audit check_opproto check_stats \
-		  check_notify check_metrics \
+		  check_notify check_metrics check_log check_listener \
 		  check_console_model check_sim_stats check_pwcheck \
 		  check_opproto_client check_uproto_client \
 		  check_change $(L3_TESTS)
@@ -179,6 +180,7 @@ $(BUILD)/tests/check_sim_stats: tests/unit/check_sim_stats.c \
 L3_UNDER_TEST	= $(filter-out src/refuged/refuged.c src/refuged/daemon.c \
 		  src/refuged/reload.c,$(REFUGED_SRCS))
 L3_SERVICE	= $(filter-out src/service/conn.c src/service/listener.c \
+		  src/service/metrics_server.c \
 		  src/service/tlsctx.c,$(SERVICE_SRCS))
 L3_BENCH_SRCS	= tests/unit/l3_bench.c tests/unit/fake_conn.c \
 		  tests/unit/fake_listener.c tests/unit/fake_tlsctx.c

@@ -60,6 +60,8 @@ const char	*ingest_failure(const struct ingest *);
 /* Called when the store starts or stops failing. */
 typedef void	ingest_watch_fn(void *arg);
 void	ingest_set_watch(struct ingest *, ingest_watch_fn *, void *arg);
+/* Writes the summary of rate-limited failure lines due (flush: at the end). */
+void	ingest_log_tick(struct ingest *, int flush);
 /* Commits what is queued now (shutdown, reload). Returns 0, or -1 if the commit failed. */
 int	ingest_flush(struct ingest *);
 

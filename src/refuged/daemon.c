@@ -162,6 +162,8 @@ daemon_status_tick(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
+	unit_links_log_tick(daemon->unit_links, 0);
+	ingest_log_tick(daemon->ingest, 0);
 	daemon_status(daemon, status, sizeof(status));
 	if (daemon->watchdog_usec > 0)
 		(void)notify_send(daemon->notify, "WATCHDOG=1\nSTATUS=%s", status);

@@ -72,6 +72,7 @@ struct ingest {
 	int64_t			 probed_ms;	/* last probe write of ingest_failing */
 	ingest_watch_fn		*watch;
 	void			*watch_arg;
+	struct log_limit	 failed_log;	/* a full disk fails every turn */
 };
 
 static void	ingest_commit_cb(evutil_socket_t, short, void *);
@@ -150,6 +151,7 @@ ingest_new(struct event_base *base, struct store *store, struct stack *stack,
 	ingest->stack = stack;
 	ingest->feed = feed;
 	ingest->registry = registry;
+	ingest->failed_log = (struct log_limit)LOG_LIMIT_DEFAULT("store: write failed");
 	metrics_histogram_latency(&ingest->counters.ack_latency);
 	metrics_histogram_latency(&ingest->counters.commit_latency);
 	/* Same priority as the reads: it runs after those already active. */
@@ -175,10 +177,20 @@ ingest_counters(const struct ingest *ingest)
 }
 
 void
+ingest_log_tick(struct ingest *ingest, int flush)
+{
+	if (flush)
+		log_limit_flush(&ingest->failed_log);
+	else
+		(void)log_limit_tick(&ingest->failed_log);
+}
+
+void
 ingest_free(struct ingest *ingest)
 {
 	if (ingest == NULL)
 		return;
+	ingest_log_tick(ingest, 1);
 	if (ingest->commit != NULL)
 		event_free(ingest->commit);
 	if (ingest->retry != NULL)
@@ -480,7 +492,8 @@ ingest_commit(struct ingest *ingest, enum ingest_pass pass)
 	ingest_committed(ingest, pass);
 	return 0;
 fail:
-	log_error("store: write failed, nothing acknowledged, will retry: %s",
+	log_ratelimited(&ingest->failed_log, CONFIG_LOG_ERROR,
+	    "store: write failed, nothing acknowledged, will retry: %s",
 	    store_error(store));
 	counters->commit_errors++;
 	store_rollback(store);

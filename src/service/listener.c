@@ -17,9 +17,10 @@
 #include "refuge/config.h"
 #include "refuge/listener.h"
 #include "refuge/log.h"
+#include "refuge/timenow.h"
 
 #define LISTENER_BUCKETS	65536
-#define LISTENER_BACKOFF_MS	1000
+#define LISTENER_BACKLOG	4096
 
 /* Open connections from one address. */
 struct listener_peer {
@@ -29,10 +30,29 @@ struct listener_peer {
 	int			 count;
 };
 
-struct listener {
+/*
+ * An episode begins at an accept failure and ends after a quiet second
+ * without one. Within it the listener is paused after each failure, for
+ * twice as long as the last time unless an accept succeeded meanwhile.
+ */
+struct listener_backoff {
 	char			 name[16];
 	struct evconnlistener	*evl;
-	struct event		*backoff;
+	struct event		*timer;		/* ends a pause, then the episode */
+	int			 delay_ms;	/* 0: no episode */
+	int			 paused;
+	int			 held;
+	int			 accepted;	/* since the last failure */
+	uint64_t		 failures;	/* in this episode */
+};
+
+struct listener {
+	char			 name[16];
+	char			 limit_name[32];
+	struct evconnlistener	*evl;
+	struct listener_backoff	*backoff;
+	struct log_limit	 refusals;
+	struct event		*flush;		/* reports suppressed refusals */
 	listener_accept_fn	*accept_fn;
 	void			*arg;
 	int			 per_address;
@@ -94,6 +114,36 @@ listener_format_peer(const struct sockaddr *sa, char *buf, size_t buflen)
 }
 
 static void
+listener_flush(evutil_socket_t fd, short what, void *arg)
+{
+	struct listener	*l = arg;
+	struct timeval	 tv;
+
+	(void)fd;
+	(void)what;
+	if (log_limit_tick(&l->refusals)) {
+		tv = timenow_tv(l->refusals.window_ms);
+		evtimer_add(l->flush, &tv);
+	}
+}
+
+/* Closes a refused connection; a flood of them is logged as a count. */
+static void
+listener_refuse(struct listener *l, int fd, const char *peer,
+    const char *reason)
+{
+	struct timeval	tv;
+
+	log_ratelimited(&l->refusals, CONFIG_LOG_WARNING,
+	    "%s: refused peer=%s reason=\"%s\"", l->name, peer, reason);
+	if (l->refusals.suppressed > 0 && !evtimer_pending(l->flush, NULL)) {
+		tv = timenow_tv(l->refusals.window_ms);
+		evtimer_add(l->flush, &tv);
+	}
+	close(fd);
+}
+
+static void
 listener_accept(struct evconnlistener *evl, evutil_socket_t fd,
     struct sockaddr *sa, int salen, void *arg)
 {
@@ -103,27 +153,22 @@ listener_accept(struct evconnlistener *evl, evutil_socket_t fd,
 	int			  family, one = 1;
 
 	(void)evl;
+	listener_backoff_accepted(l->backoff);
 	listener_format_peer(sa, text, sizeof(text));
 	if (l->open >= l->max_total) {
-		log_warnx("%s: refused peer=%s reason=\"too many connections\"",
-		    l->name, text);
+		listener_refuse(l, fd, text, "too many connections");
 		l->refused++;
-		close(fd);
 		return;
 	}
 	slot = listener_slot(l, sa);
 	if (*slot != NULL && (*slot)->count >= l->per_address) {
-		log_warnx("%s: refused peer=%s reason=\"too many connections "
-		    "from address\"", l->name, text);
+		listener_refuse(l, fd, text, "too many connections from address");
 		l->refused++;
-		close(fd);
 		return;
 	}
 	if (*slot == NULL) {
 		if ((peer = calloc(1, sizeof(*peer))) == NULL) {
-			log_warnx("%s: refused peer=%s reason=\"out of memory\"",
-			    l->name, text);
-			close(fd);
+			listener_refuse(l, fd, text, "out of memory");
 			return;
 		}
 		listener_key(sa, peer->addr, &family);
@@ -153,36 +198,114 @@ listener_release(struct listener *l, const struct sockaddr *sa)
 }
 
 static void
-listener_resume(evutil_socket_t fd, short what, void *arg)
+listener_backoff_update(struct listener_backoff *b)
 {
-	struct listener	*l = arg;
+	if (b->paused || b->held)
+		evconnlistener_disable(b->evl);
+	else
+		evconnlistener_enable(b->evl);
+}
+
+static void
+listener_backoff_timer(evutil_socket_t fd, short what, void *arg)
+{
+	struct listener_backoff	*b = arg;
+	struct timeval		 tv;
 
 	(void)fd;
 	(void)what;
-	evconnlistener_enable(l->evl);
+	if (b->paused) {
+		b->paused = 0;
+		listener_backoff_update(b);
+		tv = timenow_tv(LISTENER_BACKOFF_QUIET_MS);
+		evtimer_add(b->timer, &tv);
+		return;
+	}
+	log_warnx("%s: accept: recovered; %llu accepts failed meanwhile",
+	    b->name, (unsigned long long)b->failures);
+	b->delay_ms = 0;
+	b->failures = 0;
 }
 
-/* Out of descriptors: stop accepting for a moment rather than spin. */
+struct listener_backoff *
+listener_backoff_new(struct event_base *base, struct evconnlistener *evl,
+    const char *name)
+{
+	struct listener_backoff	*b;
+
+	if ((b = calloc(1, sizeof(*b))) == NULL)
+		return NULL;
+	if ((b->timer = evtimer_new(base, listener_backoff_timer, b)) == NULL) {
+		free(b);
+		return NULL;
+	}
+	snprintf(b->name, sizeof(b->name), "%s", name);
+	b->evl = evl;
+	return b;
+}
+
+void
+listener_backoff_free(struct listener_backoff *b)
+{
+	if (b == NULL)
+		return;
+	event_free(b->timer);
+	free(b);
+}
+
+/*
+ * Out of descriptors (or buffers): the listening socket stays readable, so
+ * stop accepting for a moment rather than spin and log at every turn.
+ */
+int
+listener_backoff_failed(struct listener_backoff *b, int error)
+{
+	struct timeval	tv;
+
+	b->failures++;
+	if (b->delay_ms == 0) {
+		log_warnx("%s: accept: %s; pausing", b->name,
+		    evutil_socket_error_to_string(error));
+		b->delay_ms = LISTENER_BACKOFF_FIRST_MS;
+	} else if (b->accepted)
+		b->delay_ms = LISTENER_BACKOFF_FIRST_MS;
+	else if ((b->delay_ms *= 2) > LISTENER_BACKOFF_MAX_MS)
+		b->delay_ms = LISTENER_BACKOFF_MAX_MS;
+	b->accepted = 0;
+	b->paused = 1;
+	listener_backoff_update(b);
+	tv = timenow_tv(b->delay_ms);
+	evtimer_add(b->timer, &tv);
+	return b->delay_ms;
+}
+
+void
+listener_backoff_accepted(struct listener_backoff *b)
+{
+	b->accepted = 1;
+}
+
+void
+listener_backoff_hold(struct listener_backoff *b, int hold)
+{
+	b->held = hold;
+	listener_backoff_update(b);
+}
+
 static void
 listener_error(struct evconnlistener *evl, void *arg)
 {
 	struct listener	*l = arg;
-	struct timeval	 tv = { LISTENER_BACKOFF_MS / 1000, 0 };
-	int		 error = EVUTIL_SOCKET_ERROR();
 
 	(void)evl;
-	log_warnx("%s: accept: %s; pausing for %d ms", l->name,
-	    evutil_socket_error_to_string(error), LISTENER_BACKOFF_MS);
-	evconnlistener_disable(l->evl);
-	evtimer_add(l->backoff, &tv);
+	(void)listener_backoff_failed(l->backoff, EVUTIL_SOCKET_ERROR());
 }
 
-struct listener *
-listener_new(struct event_base *base, const char *name, const char *hostport,
-    int per_address, int max_total, listener_accept_fn *fn, void *arg,
-    char *err, size_t errlen)
+struct evconnlistener *
+listener_bind(struct event_base *base, const char *name, const char *hostport,
+    int backlog, char *err, size_t errlen)
 {
-	struct listener		*l;
+	struct evconnlistener	*evl;
 	struct addrinfo		 hints, *res = NULL;
 	char			 host[256], port_text[16];
 	int			 port, rc;
@@ -202,30 +325,45 @@ listener_new(struct event_base *base, const char *name, const char *hostport,
 		    gai_strerror(rc));
 		return NULL;
 	}
+	evl = evconnlistener_new_bind(base, NULL, NULL, LEV_OPT_CLOSE_ON_FREE |
+	    LEV_OPT_CLOSE_ON_EXEC | LEV_OPT_REUSEABLE | LEV_OPT_DISABLED,
+	    backlog, res->ai_addr, (int)res->ai_addrlen);
+	freeaddrinfo(res);
+	if (evl == NULL)
+		snprintf(err, errlen, "%s: cannot listen on %s: %s", name,
+		    hostport, strerror(errno));
+	return evl;
+}
+
+struct listener *
+listener_new(struct event_base *base, const char *name, const char *hostport,
+    int per_address, int max_total, listener_accept_fn *fn, void *arg,
+    char *err, size_t errlen)
+{
+	struct listener	*l;
+
 	if ((l = calloc(1, sizeof(*l))) == NULL) {
-		freeaddrinfo(res);
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
 	snprintf(l->name, sizeof(l->name), "%s", name);
+	snprintf(l->limit_name, sizeof(l->limit_name), "%s: refused", name);
+	l->refusals = (struct log_limit)LOG_LIMIT_DEFAULT(l->limit_name);
 	l->accept_fn = fn;
 	l->arg = arg;
 	l->per_address = per_address;
 	l->max_total = max_total;
-	l->evl = evconnlistener_new_bind(base, listener_accept, l,
-	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC | LEV_OPT_REUSEABLE,
-	    4096, res->ai_addr, (int)res->ai_addrlen);
-	freeaddrinfo(res);
-	if (l->evl == NULL) {
-		snprintf(err, errlen, "%s: cannot listen on %s: %s", name,
-		    hostport, strerror(errno));
+	if ((l->evl = listener_bind(base, name, hostport, LISTENER_BACKLOG, err,
+	    errlen)) == NULL)
 		goto fail;
-	}
-	evconnlistener_set_error_cb(l->evl, listener_error);
-	if ((l->backoff = evtimer_new(base, listener_resume, l)) == NULL) {
+	if ((l->backoff = listener_backoff_new(base, l->evl, name)) == NULL ||
+	    (l->flush = evtimer_new(base, listener_flush, l)) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		goto fail;
 	}
+	evconnlistener_set_error_cb(l->evl, listener_error);
+	evconnlistener_set_cb(l->evl, listener_accept, l);
+	evconnlistener_enable(l->evl);
 	return l;
 fail:
 	listener_free(l);
@@ -240,10 +378,13 @@ listener_free(struct listener *l)
 
 	if (l == NULL)
 		return;
+	if (l->flush != NULL) {
+		log_limit_flush(&l->refusals);
+		event_free(l->flush);
+	}
+	listener_backoff_free(l->backoff);
 	if (l->evl != NULL)
 		evconnlistener_free(l->evl);
-	if (l->backoff != NULL)
-		event_free(l->backoff);
 	for (i = 0; i < LISTENER_BUCKETS; i++)
 		for (peer = l->buckets[i]; peer != NULL; peer = next) {
 			next = peer->next;
@@ -288,6 +429,5 @@ listener_refused_count(const struct listener *l)
 void
 listener_disable(struct listener *l)
 {
-	evconnlistener_disable(l->evl);
-	evtimer_del(l->backoff);
+	listener_backoff_hold(l->backoff, 1);
 }

@@ -1,44 +1,23 @@
 /*
  * Health and metrics over HTTP: the Prometheus text exposition (format
  * 0.0.4) of struct metrics plus the gauges the daemon reports at scrape
- * time, and a /healthz answer from the daemon's health callback.
+ * time. The HTTP server is in metrics_server.c.
  */
-#include <errno.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 
 #include <event2/buffer.h>
-#include <event2/event.h>
-#include <event2/http.h>
-#include <event2/keyvalq_struct.h>
 
-#include "refuge/config.h"
-#include "refuge/listener.h"
 #include "refuge/metrics.h"
-
-#define METRICS_MAX_HEADERS	8192
-#define METRICS_MAX_BODY	1024
-#define METRICS_TIMEOUT_S	10
 
 static const double metrics_latency_bounds[METRICS_BUCKETS] = {
 	0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5
 };
 static const double metrics_claim_bounds[METRICS_BUCKETS] = {
 	1, 2, 5, 10, 15, 20, 30, 45, 60, 120, 300, 600
-};
-
-struct metrics_server {
-	struct evhttp			*http;
-	struct evhttp_bound_socket	*bound;
-	const struct metrics		*metrics;
-	metrics_gauges_fn		*gauges_fn;
-	metrics_health_fn		*health_fn;
-	void				*arg;
-	char				 address[LISTENER_PEER_LEN];
 };
 
 void
@@ -296,141 +275,4 @@ metrics_render(const struct metrics *m, const struct metrics_gauges *g,
 	    start) < 0)
 		return -1;
 	return 0;
-}
-
-/* Replies with a short text body; HEAD gets the headers alone. */
-static void
-metrics_reply(struct evhttp_request *req, int code, const char *reason,
-    const char *type, struct evbuffer *body)
-{
-	struct evkeyvalq	*headers = evhttp_request_get_output_headers(req);
-	char			 len[32];
-
-	evhttp_add_header(headers, "Content-Type", type);
-	evhttp_add_header(headers, "Cache-Control", "no-store");
-	if (evhttp_request_get_command(req) == EVHTTP_REQ_HEAD) {
-		snprintf(len, sizeof(len), "%zu", evbuffer_get_length(body));
-		evhttp_add_header(headers, "Content-Length", len);
-		evbuffer_drain(body, evbuffer_get_length(body));
-	}
-	evhttp_send_reply(req, code, reason, body);
-}
-
-static void
-metrics_request(struct evhttp_request *req, void *arg)
-{
-	struct metrics_server	*s = arg;
-	struct metrics_gauges	 g;
-	struct evbuffer		*body;
-	const char		*path, *why;
-	int			 ok;
-	enum evhttp_cmd_type	 cmd = evhttp_request_get_command(req);
-
-	if ((body = evbuffer_new()) == NULL) {
-		evhttp_send_error(req, HTTP_INTERNAL, NULL);
-		return;
-	}
-	path = evhttp_uri_get_path(evhttp_request_get_evhttp_uri(req));
-	if (path == NULL)
-		path = "";
-	if (cmd != EVHTTP_REQ_GET && cmd != EVHTTP_REQ_HEAD) {
-		evhttp_add_header(evhttp_request_get_output_headers(req), "Allow",
-		    "GET, HEAD");
-		evbuffer_add_printf(body, "method not allowed\n");
-		metrics_reply(req, 405, "Method Not Allowed", "text/plain", body);
-	} else if (strcmp(path, "/healthz") == 0) {
-		ok = 1;
-		why = s->health_fn != NULL ? s->health_fn(s->arg, &ok) : "ok\n";
-		evbuffer_add_printf(body, "%s", why);
-		if (ok)
-			metrics_reply(req, HTTP_OK, "OK", "text/plain", body);
-		else
-			metrics_reply(req, 503, "Service Unavailable", "text/plain", body);
-	} else if (strcmp(path, "/metrics") == 0) {
-		memset(&g, 0, sizeof(g));
-		if (s->gauges_fn != NULL)
-			s->gauges_fn(&g, s->arg);
-		if (metrics_render(s->metrics, &g, body) == -1) {
-			evbuffer_drain(body, evbuffer_get_length(body));
-			evbuffer_add_printf(body, "out of memory\n");
-			metrics_reply(req, HTTP_INTERNAL, "Internal Server Error",
-			    "text/plain", body);
-		} else
-			metrics_reply(req, HTTP_OK, "OK", "text/plain; version=0.0.4",
-			    body);
-	} else {
-		evbuffer_add_printf(body, "not found\n");
-		metrics_reply(req, HTTP_NOTFOUND, "Not Found", "text/plain", body);
-	}
-	evbuffer_free(body);
-}
-
-struct metrics_server *
-metrics_server_new(struct event_base *base, const char *hostport,
-    const struct metrics *m, metrics_gauges_fn *gauges_fn,
-    metrics_health_fn *health_fn, void *arg, char *err, size_t errlen)
-{
-	struct metrics_server	*s;
-	struct sockaddr_storage	 ss;
-	socklen_t		 sslen = sizeof(ss);
-	char			 host[256];
-	int			 port;
-
-	if (config_split_hostport(hostport, host, sizeof(host), &port) == -1) {
-		snprintf(err, errlen, "metrics: %s: expected host:port", hostport);
-		return NULL;
-	}
-	if ((s = calloc(1, sizeof(*s))) == NULL) {
-		snprintf(err, errlen, "metrics: out of memory");
-		return NULL;
-	}
-	s->metrics = m;
-	s->gauges_fn = gauges_fn;
-	s->health_fn = health_fn;
-	s->arg = arg;
-	if ((s->http = evhttp_new(base)) == NULL) {
-		snprintf(err, errlen, "metrics: out of memory");
-		goto fail;
-	}
-	/* Every method reaches the callback, so others get 405 and not 501. */
-	evhttp_set_allowed_methods(s->http, EVHTTP_REQ_GET | EVHTTP_REQ_HEAD |
-	    EVHTTP_REQ_POST | EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE |
-	    EVHTTP_REQ_OPTIONS | EVHTTP_REQ_TRACE | EVHTTP_REQ_CONNECT |
-	    EVHTTP_REQ_PATCH);
-	evhttp_set_max_headers_size(s->http, METRICS_MAX_HEADERS);
-	evhttp_set_max_body_size(s->http, METRICS_MAX_BODY);
-	evhttp_set_timeout(s->http, METRICS_TIMEOUT_S);
-	evhttp_set_gencb(s->http, metrics_request, s);
-	if ((s->bound = evhttp_bind_socket_with_handle(s->http, host,
-	    (ev_uint16_t)port)) == NULL) {
-		snprintf(err, errlen, "metrics: cannot listen on %s: %s", hostport,
-		    strerror(errno));
-		goto fail;
-	}
-	if (getsockname(evhttp_bound_socket_get_fd(s->bound),
-	    (struct sockaddr *)&ss, &sslen) == 0)
-		listener_format_peer((struct sockaddr *)&ss, s->address,
-		    sizeof(s->address));
-	else
-		snprintf(s->address, sizeof(s->address), "%s", hostport);
-	return s;
-fail:
-	metrics_server_free(s);
-	return NULL;
-}
-
-void
-metrics_server_address(struct metrics_server *s, char *buf, size_t buflen)
-{
-	snprintf(buf, buflen, "%s", s->address);
-}
-
-void
-metrics_server_free(struct metrics_server *s)
-{
-	if (s == NULL)
-		return;
-	if (s->http != NULL)
-		evhttp_free(s->http);
-	free(s);
 }
