@@ -71,8 +71,6 @@ struct daemon {
 int			 daemon_reload(struct daemon *);
 /* The one-line summary for logs and systemd's STATUS=. */
 void			 daemon_status(struct daemon *, char *buf, size_t buflen);
-/* A record that leaves (reload, shutdown): each owner releases its part. */
-void			 daemon_record_free(struct unit_record *);
 
 /* Start-up: everything that can fail does so here, with a message, before serving. */
 /* Takes config and registry, also when it fails; daemon_free frees them. */

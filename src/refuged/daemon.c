@@ -32,17 +32,6 @@
 #define DAEMON_SHUTDOWN_LIMIT_MS	3000
 
 void
-daemon_record_free(struct unit_record *record)
-{
-	if (record == NULL)
-		return;
-	supervise_stop(record);
-	command_unit_free(record);
-	stack_unit_free(record);
-	units_record_free(record);
-}
-
-void
 daemon_status(struct daemon *daemon, char *buf, size_t buflen)
 {
 	const char	*failure = ingest_failure(daemon->ingest);

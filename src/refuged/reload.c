@@ -58,6 +58,18 @@ reload_log_diag(const struct diag *d)
 		log_error("reload: (more errors not shown)");
 }
 
+/* A record that leaves: each module that hangs something on it releases it. */
+static void
+reload_record_free(struct unit_record *record)
+{
+	if (record == NULL)
+		return;
+	supervise_stop(record);
+	command_unit_free(record);
+	stack_unit_free(record);
+	units_record_free(record);
+}
+
 /*
  * Matches the new registry's units to the running records; NULL on no
  * memory. A new unit's supervision timer is made (and armed) here, while
@@ -80,7 +92,7 @@ fail:
 	/* Free only the records made here, never the running ones. */
 	for (i = 0; i < registry->unit_count; i++)
 		if (units_is_new(records[i], registry, i))
-			daemon_record_free(records[i]);
+			reload_record_free(records[i]);
 	free(records);
 	return NULL;
 }
@@ -158,7 +170,7 @@ daemon_reload(struct daemon *daemon)
 		units_disconnect(record, "removed from the registry");
 		command_unit_fail(daemon->command, record,
 		    "unit removed from the registry");
-		daemon_record_free(record);
+		reload_record_free(record);
 		removed++;
 	}
 	old_registry = daemon->registry;
