@@ -59,7 +59,8 @@ REFUGED_SRCS	= src/refuged/refuged.c src/refuged/daemon.c src/refuged/ingest.c \
 		  src/refuged/operator_requests.c \
 		  src/refuged/unit.c src/refuged/supervise.c src/refuged/operator.c \
 		  src/refuged/stack.c src/refuged/stack_actions.c \
-		  src/refuged/stack_timers.c src/refuged/reload.c
+		  src/refuged/stack_timers.c src/refuged/stack_held.c \
+		  src/refuged/reload.c
 
 # The tools reuse layers 1 and 2, never the daemon's sessions: a folder per
 # program, and beside them in src/tools/ what more than one program shares.

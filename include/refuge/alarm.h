@@ -42,6 +42,7 @@ struct alarm {
 	int64_t			 first_claimed_ms;	/* -1: never claimed */
 	int64_t			 last_escalated_ms;	/* -1: never escalated */
 	enum alarm_outcome	 outcome;
+	int			 unstored;	/* shown before its commit (store failing) */
 	size_t			 queue_index;	/* owned by alarmq */
 };
 
@@ -75,7 +76,8 @@ enum alarm_status {
 	ALARM_ERR_DENIED,	/* the user's role does not allow it */
 	ALARM_ERR_CLASSIFY,	/* reason/action missing or wrong for the outcome */
 	ALARM_ERR_NOT_FOUND,	/* no open alarm of that id, nor a resolved one */
-	ALARM_ERR_STORE		/* the store failed; nothing changed */
+	ALARM_ERR_STORE,	/* the store failed; nothing changed */
+	ALARM_ERR_NOT_STORED	/* shown before its commit: cannot be resolved yet */
 };
 
 enum alarm_status	alarm_claim(struct alarm *, const char *user, int64_t now_ms);

@@ -14,7 +14,8 @@
 #include "evtype.h"
 
 enum change_kind {
-	CHANGE_RAISED,		/* a new alarm */
+	CHANGE_RAISED,		/* a new alarm (alarm->unstored: not stored yet) */
+	CHANGE_STORED,		/* an alarm shown before its commit is stored now */
 	CHANGE_REPEATED,	/* another event of the alarm's type attached */
 	CHANGE_RESTORED,	/* its restore arrived */
 	CHANGE_CLAIMED,
@@ -26,7 +27,8 @@ enum change_kind {
 	CHANGE_TESTMODE,	/* a unit's test window opened or closed */
 	CHANGE_UNIT_STATE,	/* online, offline */
 	CHANGE_COMMAND,		/* a unit command's result */
-	CHANGE_RELOADED
+	CHANGE_RELOADED,
+	CHANGE_RECEIVER		/* the receiver's own state: role, store */
 };
 
 struct change {
@@ -44,8 +46,12 @@ struct change {
 	const char		*state;		/* UNIT_STATE: "online", "offline" */
 	const char		*cmd_id;	/* COMMAND */
 	const char		*result;	/* COMMAND: done, fail, timeout */
-	const char		*reason;	/* COMMAND: FAIL's reason, or NULL */
+	const char		*reason;	/* COMMAND: FAIL's reason; RECEIVER: why */
 	size_t			 units;		/* RELOADED: units registered */
+	const char		*role;		/* RECEIVER: "active", "standby" */
+	int			 store_failing;	/* RECEIVER */
+	const char		*name;		/* RECEIVER: receiver.name, or NULL */
+	const char		*active;	/* RECEIVER: the active one's host:port, or NULL */
 };
 
 const char	*change_kind_name(enum change_kind);

@@ -59,6 +59,8 @@ struct daemon {
 	struct event		*status_timer;	/* STATUS= and the watchdog */
 	uint64_t		 watchdog_usec;
 	char			 reload_error[160];	/* "" after a good reload */
+	char			 health[320];	/* the last /healthz body */
+	char			 receiver_reason[200];	/* of the last RECEIVER push */
 };
 
 /*

@@ -50,8 +50,18 @@ int	ingest_unit_attributes(struct ingest *, struct unit_record *,
 	    const char *attributes);
 /* The link is going away: nothing is to be sent to it any more. */
 void	ingest_forget_link(struct ingest *, struct link *);
-/* 1 from a failed commit until a write succeeds (tried here when idle). */
+/*
+ * 1 from a failed commit until a write of a row succeeds: a later commit,
+ * or the probe's row, tried here when idle at most once a second.
+ */
 int	ingest_failing(struct ingest *);
+/* Why the store fails (its last error), or NULL when it does not. */
+const char	*ingest_failure(const struct ingest *);
+/* Called when the store starts or stops failing. */
+typedef void	ingest_watch_fn(void *arg);
+void	ingest_set_watch(struct ingest *, ingest_watch_fn *, void *arg);
+/* Writes the summary of rate-limited failure lines due (flush: at the end). */
+void	ingest_log_tick(struct ingest *, int flush);
 /* Commits what is queued now (shutdown, reload). Returns 0, or -1 if the commit failed. */
 int	ingest_flush(struct ingest *);
 

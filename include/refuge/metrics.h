@@ -61,12 +61,17 @@ struct metrics_gauges {
 	size_t	unit_connections;
 	size_t	operator_connections;
 	size_t	operator_sessions;		/* logged in */
+	size_t	store_ok;			/* 1: the last write succeeded */
+	size_t	clock_synced;			/* 1: NTP-synchronised (adjtimex) */
 	size_t	alarms_open[10][3];		/* [priority 0-9][queued, claimed, -] */
 };
 
 typedef void		metrics_gauges_fn(struct metrics_gauges *, void *arg);
-/* NULL when healthy, else the reason (for the 503 body). */
-typedef const char	*metrics_health_fn(void *arg);
+/*
+ * The /healthz answer: its body (lines ending in '\n'), and *ok 1 for 200,
+ * 0 for 503.
+ */
+typedef const char	*metrics_health_fn(void *arg, int *ok);
 
 void	metrics_init(struct metrics *, int64_t start_time_ms);
 void	metrics_observe(struct metrics_histogram *, double seconds);

@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct change;
 struct command;
 struct event_base;
 struct feed;
@@ -31,6 +32,10 @@ struct operator_deps {
 	struct stack			*stack;
 	struct command			*command;
 	struct feed			*feed;
+	/* Fills a CHANGE_RECEIVER with the receiver's state now (sent after LOGIN). */
+	void				(*receiver_state)(struct change *,
+					    void *arg);
+	void				*receiver_arg;
 };
 
 /* What the operator link counts, for /metrics. */

@@ -79,7 +79,7 @@ struct opproto_alarm_view {
  * Each formatter writes one line with its '\n' and returns its length, or
  * -1 if it does not fit. push adds the "* " prefix.
  * ALARM <id> prio=<n> state=<s> type=<T> unit=<u> site=<s> at=<iso> name="..."
- *   [count=<n>] [restored=1] [by=<user>]
+ *   [count=<n>] [restored=1] [by=<user>] [stored=no]
  */
 int	opproto_format_alarm(char *buf, size_t len, int push,
 	    const struct opproto_alarm_view *);

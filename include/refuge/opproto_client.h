@@ -38,6 +38,7 @@ enum opproto_client_kind {
 	OPPROTO_CLIENT_TESTMODE,	/* * TESTMODE <unit> until=<iso> | off */
 	OPPROTO_CLIENT_CMD,		/* * CMD <cmd-id> done|fail|timeout [reason] */
 	OPPROTO_CLIENT_RELOADED,	/* * RELOADED units=<n> */
+	OPPROTO_CLIENT_RECEIVER,	/* * RECEIVER active|standby store= ... */
 	OPPROTO_CLIENT_OTHER		/* a kind this version does not know */
 };
 
@@ -74,6 +75,7 @@ struct opproto_client_alarm {
 	int		 count;		/* 1 if absent */
 	int		 restored;	/* restored=1 */
 	const char	*by;
+	int		 unstored;	/* stored=no: shown before its commit */
 };
 
 /*
@@ -134,6 +136,15 @@ struct opproto_client_cmd {
 	const char	*reason;	/* the rest of the line, as sent; may be "" */
 };
 
+/* RECEIVER <role> store=ok|failing [name=] [active=] ["reason"] */
+struct opproto_client_receiver {
+	const char	*role;		/* active, standby */
+	int		 store_failing;
+	const char	*name;		/* "" if none */
+	const char	*active;	/* "" if none */
+	const char	*reason;	/* "" if none */
+};
+
 struct opproto_client_reloaded {
 	int64_t		 units;		/* units=, -1 if absent */
 };
@@ -156,6 +167,7 @@ struct opproto_client_msg {
 		struct opproto_client_test	 test;
 		struct opproto_client_cmd	 cmd;
 		struct opproto_client_reloaded	 reloaded;
+		struct opproto_client_receiver	 receiver;
 	};
 	/* key=value tokens this version does not know, in line order. */
 	const struct line_token		*other[LINE_MAX_TOKENS];

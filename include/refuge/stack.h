@@ -35,9 +35,24 @@ void		 stack_reconfigure(struct stack *, struct units *,
 int		 stack_load(struct stack *, char *err, size_t errlen);
 void		 stack_free(struct stack *);
 
-/* Inside ingest's transaction: a newly stored event. Returns 0, or -1 (store failed). */
+/*
+ * Inside ingest's transaction: a newly stored event. held is 0, or the id
+ * of the alarm stack_hold() raised for this event while the store failed:
+ * that alarm is written now. Returns 0, or -1 (store failed).
+ */
 int	stack_event(struct stack *, struct unit_record *, enum evtype,
-	    int64_t event_row_id, int64_t received_ms);
+	    int64_t event_row_id, int64_t received_ms, int64_t held);
+/*
+ * The store failed to take an event: if it raises a priority-1 alarm, the
+ * alarm is made in memory with its final id, published as not stored (a
+ * press is never invisible) and its id returned; else 0. stack_hold_settle
+ * after a pass of them lets activation act as after a commit.
+ */
+int64_t	stack_hold(struct stack *, struct unit_record *, enum evtype,
+	    int64_t received_ms);
+void	stack_hold_settle(struct stack *);
+/* The held alarm's event turned out to be stored already: forget the alarm. */
+void	stack_drop_held(struct stack *, int64_t id);
 /* After ingest's commit: publishes, then (after the ACKs) settles the feed. */
 void	stack_batch_commit(struct stack *);
 void	stack_batch_finish(struct stack *);

@@ -91,7 +91,7 @@ const char	*store_unit_state_name(enum store_unit_state);
 
 /* Alarms. Every write runs inside store_begin/store_commit. */
 
-/* Inserts a new alarm raised by event row event_id; sets alarm->id. */
+/* Inserts a new alarm raised by event row event_id, with alarm->id when set (> 0), else sets it. */
 int	store_alarm_insert(struct store *, struct alarm *, int64_t event_id);
 /* Attaches an event (a repeat or a restore) and saves count and restored. */
 int	store_alarm_attach(struct store *, const struct alarm *,
@@ -106,6 +106,10 @@ int	store_alarm_note(struct store *, int64_t alarm_id, int64_t time_ms,
 /* An alarm's state, open or not: 1 found, 0 no such alarm, -1 error. */
 int	store_alarm_state(struct store *, int64_t alarm_id, enum alarm_state *);
 /* Calls fn for every open alarm, oldest first. */
+/* The highest alarm id stored (0: none): the receiver allocates the next ones. */
+int	store_alarm_max_id(struct store *, int64_t *max_id);
+/* Inside a transaction: rewrites the health probe's row, a write that must reach the disk. */
+int	store_probe(struct store *, int64_t now_ms);
 int	store_alarms_open_each(struct store *,
 	    int (*fn)(const struct alarm *, void *arg), void *arg);
 

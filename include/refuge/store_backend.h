@@ -97,6 +97,10 @@ struct store_backend {
 			    enum alarm_state *);
 	int		 (*alarms_open_each)(void *be, store_alarm_fn *,
 			    void *arg);
+	/* The highest alarm id stored, 0 for none. */
+	int		 (*alarm_max_id)(void *be, int64_t *max_id);
+	/* Rewrites the one row of the health probe (a write that must reach the disk). */
+	int		 (*probe)(void *be, int64_t now_ms);
 
 	int		 (*command_insert)(void *be, const char *cmd_id,
 			    const char *unit_id, int64_t alarm_id,

@@ -44,6 +44,8 @@ void			 unit_links_close_all(struct unit_links *);
 void			 unit_links_address(struct unit_links *, char *buf,
 			    size_t buflen);
 int			 unit_links_open_count(const struct unit_links *);
+/* Writes the summaries of rate-limited lines due (flush: all, at the end). */
+void			 unit_links_log_tick(struct unit_links *, int flush);
 /* Counters, with the listener's limit refusals folded in. */
 void			 unit_links_counters(const struct unit_links *,
 			    struct unit_counters *);

@@ -186,6 +186,8 @@ alarm_status_text(enum alarm_status st)
 		    "police fire ambulance advice other";
 	case ALARM_ERR_NOT_FOUND:
 		return "no such alarm";
+	case ALARM_ERR_NOT_STORED:
+		return "alarm not yet stored";
 	case ALARM_ERR_STORE:
 		return "storage failed; nothing changed";
 	}

@@ -5,9 +5,9 @@ const char *
 change_kind_name(enum change_kind kind)
 {
 	static const char *const names[] = {
-		"raised", "repeated", "restored", "claimed", "released",
+		"raised", "stored", "repeated", "restored", "claimed", "released",
 		"noted", "resolved", "escalated", "testsignal", "testmode",
-		"unit-state", "command", "reloaded"
+		"unit-state", "command", "reloaded", "receiver"
 	};
 
 	if ((size_t)kind >= sizeof(names) / sizeof(names[0]))

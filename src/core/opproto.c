@@ -579,6 +579,36 @@ opproto_format_alarm(char *buf, size_t len, int push,
 	if (a->state == ALARM_CLAIMED && a->claimed_by[0] != '\0' &&
 	    opproto_put_attr(buf, len, &off, "by", a->claimed_by) == -1)
 		return opproto_refuse(buf, len);
+	if (a->unstored && opproto_put_attr(buf, len, &off, "stored", "no") == -1)
+		return opproto_refuse(buf, len);
+	if ((n = opproto_printf(buf + off, len - off, "\n")) < 0)
+		return opproto_refuse(buf, len);
+	return (int)(off + (size_t)n);
+}
+
+/* * RECEIVER <role> store=ok|failing [name=] [active=] ["reason"] */
+static int
+opproto_format_receiver(char *buf, size_t len, const struct change *c)
+{
+	size_t	off;
+	int	n;
+
+	if ((n = opproto_printf(buf, len, "* RECEIVER %s store=%s", c->role,
+	    c->store_failing ? "failing" : "ok")) < 0)
+		return opproto_refuse(buf, len);
+	off = (size_t)n;
+	if ((c->name != NULL &&
+	    opproto_put_attr(buf, len, &off, "name", c->name) == -1) ||
+	    (c->active != NULL &&
+	    opproto_put_attr(buf, len, &off, "active", c->active) == -1))
+		return opproto_refuse(buf, len);
+	if (c->reason != NULL && c->reason[0] != '\0') {
+		if (off + 1 >= len)
+			return opproto_refuse(buf, len);
+		buf[off++] = ' ';
+		if (opproto_put_quoted(buf, len, &off, c->reason) == -1)
+			return opproto_refuse(buf, len);
+	}
 	if ((n = opproto_printf(buf + off, len - off, "\n")) < 0)
 		return opproto_refuse(buf, len);
 	return (int)(off + (size_t)n);
@@ -616,6 +646,7 @@ opproto_format_change(char *buf, size_t len, const struct change *c)
 
 	switch (c->kind) {
 	case CHANGE_RAISED:
+	case CHANGE_STORED:
 	case CHANGE_REPEATED:
 	case CHANGE_RESTORED:
 	case CHANGE_CLAIMED:
@@ -659,6 +690,8 @@ opproto_format_change(char *buf, size_t len, const struct change *c)
 	case CHANGE_RELOADED:
 		n = opproto_printf(buf, len, "* RELOADED units=%zu\n", c->units);
 		break;
+	case CHANGE_RECEIVER:
+		return opproto_format_receiver(buf, len, c);
 	}
 	return n < 0 ? opproto_refuse(buf, len) : n;
 }

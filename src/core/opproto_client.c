@@ -53,6 +53,8 @@ static int	opproto_client_cmd(struct opproto_client_msg *, char *,
 		    size_t);
 static int	opproto_client_reloaded(struct opproto_client_msg *, char *,
 		    size_t);
+static int	opproto_client_receiver(struct opproto_client_msg *, char *,
+		    size_t);
 static int	opproto_client_other(struct opproto_client_msg *, char *,
 		    size_t);
 
@@ -89,6 +91,8 @@ static const struct opproto_client_def opproto_client_defs[] = {
 	    opproto_client_cmd },
 	{ "RELOADED", OPPROTO_CLIENT_RELOADED, OPPROTO_CLIENT_IN_PUSH, 0,
 	    opproto_client_reloaded },
+	{ "RECEIVER", OPPROTO_CLIENT_RECEIVER, OPPROTO_CLIENT_IN_PUSH, 0,
+	    opproto_client_receiver },
 };
 
 static const struct opproto_client_def opproto_client_unknown = {
@@ -220,7 +224,7 @@ static int
 opproto_client_alarm(struct opproto_client_msg *m, char *err, size_t errlen)
 {
 	struct opproto_client_alarm	*a = &m->alarm;
-	const char			*prio, *count, *restored;
+	const char			*prio, *count, *restored, *stored;
 	const struct opproto_client_known known[] = {
 		{ "prio", &prio },
 		{ "state", &a->state },
@@ -232,6 +236,7 @@ opproto_client_alarm(struct opproto_client_msg *m, char *err, size_t errlen)
 		{ "count", &count },
 		{ "restored", &restored },
 		{ "by", &a->by },
+		{ "stored", &stored },
 	};
 	int64_t				 n;
 
@@ -252,6 +257,7 @@ opproto_client_alarm(struct opproto_client_msg *m, char *err, size_t errlen)
 		a->count = (int)n;
 	}
 	a->restored = restored != NULL && strcmp(restored, "1") == 0;
+	a->unstored = stored != NULL && strcmp(stored, "no") == 0;
 	a->type = opproto_client_or_empty(a->type);
 	a->site = opproto_client_or_empty(a->site);
 	a->at = opproto_client_or_empty(a->at);
@@ -452,6 +458,39 @@ opproto_client_reloaded(struct opproto_client_msg *m, char *err,
 	if (units != NULL && opproto_client_number(units, 0, INT64_MAX,
 	    &m->reloaded.units) == -1)
 		return opproto_client_fail(err, errlen, "bad units");
+	return 0;
+}
+
+/* RECEIVER <role> store=ok|failing [name=] [active=] ["reason"] */
+static int
+opproto_client_receiver(struct opproto_client_msg *m, char *err,
+    size_t errlen)
+{
+	struct opproto_client_receiver	*r = &m->receiver;
+	const struct line_token		*t;
+	const char			*store;
+	const struct opproto_client_known known[] = {
+		{ "store", &store },
+		{ "name", &r->name },
+		{ "active", &r->active },
+	};
+	size_t				 i;
+
+	if ((r->role = opproto_client_word(m, 1)) == NULL)
+		return opproto_client_fail(err, errlen, "no role");
+	opproto_client_attrs(m, 2, known, sizeof(known) / sizeof(known[0]));
+	if (store == NULL || (strcmp(store, "ok") != 0 &&
+	    strcmp(store, "failing") != 0))
+		return opproto_client_fail(err, errlen, "bad store");
+	r->store_failing = strcmp(store, "failing") == 0;
+	r->name = opproto_client_or_empty(r->name);
+	r->active = opproto_client_or_empty(r->active);
+	r->reason = "";
+	for (i = 2; i < m->line.count; i++) {
+		t = &m->line.tokens[i];
+		if (t->key == NULL && t->quoted)
+			r->reason = t->value;
+	}
 	return 0;
 }
 

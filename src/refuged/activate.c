@@ -46,7 +46,9 @@ activate_change(const struct change *change, void *arg)
 		act->pending = grown;
 		act->capacity = capacity;
 	}
-	act->pending[act->count].alarm_id = change->alarm->id;
+	/* A command cannot name an alarm not yet stored (a foreign key). */
+	act->pending[act->count].alarm_id = change->alarm->unstored ? 0 :
+	    change->alarm->id;
 	snprintf(act->pending[act->count].unit_id,
 	    sizeof(act->pending[0].unit_id), "%s", change->unit_id);
 	act->count++;

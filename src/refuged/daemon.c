@@ -34,9 +34,13 @@
 void
 daemon_status(struct daemon *daemon, char *buf, size_t buflen)
 {
-	snprintf(buf, buflen, "units online %zu/%zu, open alarms %zu%s%s",
+	const char	*failure = ingest_failure(daemon->ingest);
+
+	snprintf(buf, buflen, "units online %zu/%zu, open alarms %zu%s%s%s%s",
 	    units_online(daemon->units), units_count(daemon->units),
 	    stack_open_count(daemon->stack),
+	    failure != NULL ? "; database writes are failing: " : "",
+	    failure != NULL ? failure : "",
 	    daemon->reload_error[0] ? "; " : "", daemon->reload_error);
 }
 
@@ -86,6 +90,8 @@ daemon_gauges(struct metrics_gauges *gauges, void *arg)
 	    daemon->operators);
 	gauges->operator_sessions = (size_t)operator_link_sessions(
 	    daemon->operators);
+	gauges->store_ok = !ingest_failing(daemon->ingest);
+	gauges->clock_synced = timenow_clock_synced() == 1;
 	count = stack_sorted(daemon->stack, &all);
 	for (i = 0; i < count; i++) {
 		priority = all[i]->priority < 0 ? 0 : all[i]->priority > 9 ? 9 :
@@ -95,16 +101,45 @@ daemon_gauges(struct metrics_gauges *gauges, void *arg)
 	daemon_counters(daemon);
 }
 
+/* /healthz: 503 while stopping or while the store fails; the clock's state. */
 static const char *
-daemon_health(void *arg)
+daemon_health(void *arg, int *ok)
 {
 	struct daemon	*daemon = arg;
+	int		 synced = timenow_clock_synced();
 
+	*ok = 0;
 	if (daemon->stopping)
-		return "stopping";
-	if (ingest_failing(daemon->ingest))
-		return "database writes are failing";
-	return NULL;
+		snprintf(daemon->health, sizeof(daemon->health), "stopping\n");
+	else if (ingest_failing(daemon->ingest))
+		snprintf(daemon->health, sizeof(daemon->health),
+		    "database writes are failing: %s\n",
+		    ingest_failure(daemon->ingest));
+	else {
+		*ok = 1;
+		snprintf(daemon->health, sizeof(daemon->health), "ok\n");
+	}
+	snprintf(daemon->health + strlen(daemon->health), sizeof(daemon->health) -
+	    strlen(daemon->health), "clock %s\n", synced == 1 ? "synchronised" :
+	    synced == 0 ? "not synchronised" : "state unknown");
+	return daemon->health;
+}
+
+static void	daemon_receiver_state(struct change *, void *);
+
+/* The store started or stopped failing: operators and systemd are told. */
+static void
+daemon_store_changed(void *arg)
+{
+	struct daemon	*daemon = arg;
+	struct change	 change;
+	char		 status[256];
+
+	memset(&change, 0, sizeof(change));
+	daemon_receiver_state(&change, daemon);
+	feed_publish(daemon->feed, &change);
+	daemon_status(daemon, status, sizeof(status));
+	(void)notify_send(daemon->notify, "STATUS=%s", status);
 }
 
 /* Every few seconds: systemd's STATUS=, and WATCHDOG=1 at half its interval. */
@@ -116,6 +151,8 @@ daemon_status_tick(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
+	unit_links_log_tick(daemon->unit_links, 0);
+	ingest_log_tick(daemon->ingest, 0);
 	daemon_status(daemon, status, sizeof(status));
 	if (daemon->watchdog_usec > 0)
 		(void)notify_send(daemon->notify, "WATCHDOG=1\nSTATUS=%s", status);
@@ -200,6 +237,23 @@ daemon_signal(evutil_socket_t signo, short what, void *arg)
 	}
 }
 
+/* The receiver's state for operators: one receiver, always active, for now. */
+static void
+daemon_receiver_state(struct change *change, void *arg)
+{
+	struct daemon	*daemon = arg;
+
+	change->kind = CHANGE_RECEIVER;
+	change->role = "active";
+	change->store_failing = ingest_failure(daemon->ingest) != NULL;
+	if (change->store_failing) {
+		snprintf(daemon->receiver_reason, sizeof(daemon->receiver_reason),
+		    "database writes are failing: %s",
+		    ingest_failure(daemon->ingest));
+		change->reason = daemon->receiver_reason;
+	}
+}
+
 /* Stack presence: does the user have a logged-in operator session? */
 static int
 daemon_user_present(const char *user, void *arg)
@@ -236,10 +290,11 @@ daemon_wire(struct daemon *daemon, char *err, size_t errlen)
 	/* Operators are told of a change before activation acts on it. */
 	deps = (struct operator_deps){ daemon->base, config, daemon->registry,
 	    daemon->tls, daemon->store, daemon->units, daemon->stack,
-	    daemon->command, daemon->feed };
+	    daemon->command, daemon->feed, daemon_receiver_state, daemon };
 	if ((daemon->operators = operator_link_new(&deps, err, errlen)) == NULL)
 		return -1;
 	stack_set_presence(daemon->stack, daemon_user_present, daemon->operators);
+	ingest_set_watch(daemon->ingest, daemon_store_changed, daemon);
 	if ((daemon->activate = activate_new(daemon->feed, daemon->units,
 	    daemon->command)) == NULL ||
 	    (daemon->tally = tally_new(daemon->feed)) == NULL) {

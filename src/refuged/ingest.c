@@ -43,6 +43,7 @@ struct ingest_item {
 	struct unit_record	*record;
 	int			 from_receiver;
 	int			 inserted;	/* a new row, not a retransmission */
+	int64_t			 held;		/* its priority-1 alarm, shown unstored */
 	int			 committed;
 	enum evtype		 type;
 	enum store_unit_state	 state;
@@ -67,28 +68,74 @@ struct ingest {
 	size_t			 count;
 	size_t			 capacity;
 	int			 failing;	/* the last commit failed */
-	int64_t			 probed_ms;	/* last empty write of ingest_failing */
+	char			 failure[160];	/* why, while failing */
+	int64_t			 probed_ms;	/* last probe write of ingest_failing */
+	ingest_watch_fn		*watch;
+	void			*watch_arg;
+	struct log_limit	 failed_log;	/* a full disk fails every turn */
 };
 
 static void	ingest_commit_cb(evutil_socket_t, short, void *);
 
-int
-ingest_failing(struct ingest *ingest)
+/* The store started or stopped failing: say so once, to whoever watches. */
+static void
+ingest_set_failing(struct ingest *ingest, int failing)
+{
+	if (failing)
+		snprintf(ingest->failure, sizeof(ingest->failure), "%s",
+		    store_error(ingest->store));
+	if (failing == ingest->failing)
+		return;
+	ingest->failing = failing;
+	if (!failing) {
+		log_info("store: writes succeed again");
+		ingest->failure[0] = '\0';
+	}
+	if (ingest->watch != NULL)
+		ingest->watch(ingest->watch_arg);
+}
+
+void
+ingest_set_watch(struct ingest *ingest, ingest_watch_fn *fn, void *arg)
+{
+	ingest->watch = fn;
+	ingest->watch_arg = arg;
+}
+
+const char *
+ingest_failure(const struct ingest *ingest)
+{
+	return ingest->failing ? ingest->failure : NULL;
+}
+
+/*
+ * Nothing to store may follow a failure for long: write the probe's row,
+ * at most once a second (it may wait behind another writer). An empty
+ * transaction would succeed on a full disk; a row must reach it.
+ */
+static void
+ingest_probe(struct ingest *ingest)
 {
 	struct store	*store = ingest->store;
 
-	/*
-	 * Nothing to store may follow a failure for long: try an empty write,
-	 * at most once a second (it may wait behind another writer).
-	 */
-	if (ingest->failing && ingest->count == 0 &&
-	    timenow_mono_ms() - ingest->probed_ms >= 1000) {
-		ingest->probed_ms = timenow_mono_ms();
-		if (store_begin(store) == 0 && store_commit(store, NULL, NULL) == 0)
-			ingest->failing = 0;
-		else
-			store_rollback(store);
+	if (!ingest->failing || ingest->count > 0 ||
+	    timenow_mono_ms() - ingest->probed_ms < 1000)
+		return;
+	ingest->probed_ms = timenow_mono_ms();
+	if (store_begin(store) == 0 &&
+	    store_probe(store, timenow_wall_ms()) == 0 &&
+	    store_commit(store, NULL, NULL) == 0)
+		ingest_set_failing(ingest, 0);
+	else {
+		store_rollback(store);
+		ingest_set_failing(ingest, 1);
 	}
+}
+
+int
+ingest_failing(struct ingest *ingest)
+{
+	ingest_probe(ingest);
 	return ingest->failing;
 }
 
@@ -104,6 +151,7 @@ ingest_new(struct event_base *base, struct store *store, struct stack *stack,
 	ingest->stack = stack;
 	ingest->feed = feed;
 	ingest->registry = registry;
+	ingest->failed_log = (struct log_limit)LOG_LIMIT_DEFAULT("store: write failed");
 	metrics_histogram_latency(&ingest->counters.ack_latency);
 	metrics_histogram_latency(&ingest->counters.commit_latency);
 	/* Same priority as the reads: it runs after those already active. */
@@ -129,10 +177,20 @@ ingest_counters(const struct ingest *ingest)
 }
 
 void
+ingest_log_tick(struct ingest *ingest, int flush)
+{
+	if (flush)
+		log_limit_flush(&ingest->failed_log);
+	else
+		(void)log_limit_tick(&ingest->failed_log);
+}
+
+void
 ingest_free(struct ingest *ingest)
 {
 	if (ingest == NULL)
 		return;
+	ingest_log_tick(ingest, 1);
 	if (ingest->commit != NULL)
 		event_free(ingest->commit);
 	if (ingest->retry != NULL)
@@ -143,7 +201,7 @@ ingest_free(struct ingest *ingest)
 
 static struct ingest_item *
 ingest_add(struct ingest *ingest, enum ingest_kind kind,
-    struct unit_record *record)
+    struct unit_record *record, int urgent)
 {
 	struct ingest_item	*item, *grown;
 	size_t			 capacity;
@@ -173,7 +231,9 @@ ingest_add(struct ingest *ingest, enum ingest_kind kind,
 	item->unit_time_ms = -1;
 	item->received_ms = timenow_wall_ms();
 	item->queued_us = timenow_mono_us();
-	if (!evtimer_pending(ingest->retry, NULL))
+	/* After a failure the rest waits for the retry; a press never does. */
+	if (!evtimer_pending(ingest->retry, NULL) ||
+	    (kind == INGEST_EVENT && urgent))
 		event_active(ingest->commit, 0, 0);
 	return item;
 }
@@ -184,8 +244,21 @@ ingest_unit_event(struct ingest *ingest, struct link *link,
     int64_t unit_time_ms, const char *attributes)
 {
 	struct ingest_item	*item;
+	size_t			 i;
 
-	if ((item = ingest_add(ingest, INGEST_EVENT, record)) == NULL)
+	/* While the store fails, a retransmission joins the item still queued. */
+	if (ingest->failing)
+		for (i = 0; i < ingest->count; i++) {
+			item = &ingest->items[i];
+			if (item->kind == INGEST_EVENT && item->record == record &&
+			    !item->from_receiver &&
+			    strcmp(item->event_id, event_id) == 0) {
+				item->link = link;
+				return 0;
+			}
+		}
+	if ((item = ingest_add(ingest, INGEST_EVENT, record,
+	    ingest->registry->priorities[type] == 1)) == NULL)
 		return -1;
 	item->link = link;
 	item->type = type;
@@ -201,7 +274,8 @@ ingest_receiver_event(struct ingest *ingest, struct unit_record *record,
 {
 	struct ingest_item	*item;
 
-	if ((item = ingest_add(ingest, INGEST_EVENT, record)) == NULL)
+	if ((item = ingest_add(ingest, INGEST_EVENT, record,
+	    ingest->registry->priorities[type] == 1)) == NULL)
 		return -1;
 	item->from_receiver = 1;
 	item->type = type;
@@ -218,7 +292,7 @@ ingest_unit_state(struct ingest *ingest, struct unit_record *record,
 {
 	struct ingest_item	*item;
 
-	if ((item = ingest_add(ingest, INGEST_STATE, record)) == NULL)
+	if ((item = ingest_add(ingest, INGEST_STATE, record, 0)) == NULL)
 		return -1;
 	item->state = state;
 	item->seen_ms = record->last_seen_ms;
@@ -231,7 +305,7 @@ ingest_unit_firmware(struct ingest *ingest, struct unit_record *record,
 {
 	struct ingest_item	*item;
 
-	if ((item = ingest_add(ingest, INGEST_FIRMWARE, record)) == NULL)
+	if ((item = ingest_add(ingest, INGEST_FIRMWARE, record, 0)) == NULL)
 		return -1;
 	snprintf(item->text, sizeof(item->text), "%s", firmware);
 	return 0;
@@ -243,7 +317,7 @@ ingest_unit_attributes(struct ingest *ingest, struct unit_record *record,
 {
 	struct ingest_item	*item;
 
-	if ((item = ingest_add(ingest, INGEST_ATTRIBUTES, record)) == NULL)
+	if ((item = ingest_add(ingest, INGEST_ATTRIBUTES, record, 0)) == NULL)
 		return -1;
 	snprintf(item->text, sizeof(item->text), "%s", attributes);
 	return 0;
@@ -282,8 +356,13 @@ ingest_store_item(struct ingest *ingest, struct ingest_item *item)
 			return -1;
 		item->inserted = inserted;
 		if (inserted && stack_event(ingest->stack, item->record,
-		    item->type, row_id, item->received_ms) == -1)
+		    item->type, row_id, item->received_ms, item->held) == -1)
 			return -1;
+		if (!inserted && item->held > 0) {
+			/* A retransmission of an event stored before the failure. */
+			stack_drop_held(ingest->stack, item->held);
+			item->held = 0;
+		}
 		/* The receiver's own events (offline, online) are no word from the unit. */
 		if (item->from_receiver)
 			return 0;
@@ -368,6 +447,29 @@ ingest_committed(struct ingest *ingest, enum ingest_pass pass)
 	stack_batch_finish(ingest->stack);
 }
 
+/*
+ * A failed commit: each press not yet shown is raised in memory and shown
+ * unstored; its item stays queued and stores the alarm when a commit works.
+ */
+static void
+ingest_hold(struct ingest *ingest, enum ingest_pass pass)
+{
+	struct ingest_item	*item;
+	size_t			 i, held = 0;
+
+	for (i = 0; i < ingest->count; i++) {
+		item = &ingest->items[i];
+		if (!ingest_takes(ingest, item, pass) || item->held > 0 ||
+		    !ingest_urgent(ingest, item))
+			continue;
+		if ((item->held = stack_hold(ingest->stack, item->record,
+		    item->type, item->received_ms)) > 0)
+			held++;
+	}
+	if (held > 0)
+		stack_hold_settle(ingest->stack);
+}
+
 static int
 ingest_commit(struct ingest *ingest, enum ingest_pass pass)
 {
@@ -390,11 +492,13 @@ ingest_commit(struct ingest *ingest, enum ingest_pass pass)
 	ingest_committed(ingest, pass);
 	return 0;
 fail:
-	log_error("store: write failed, nothing acknowledged, will retry: %s",
+	log_ratelimited(&ingest->failed_log, CONFIG_LOG_ERROR,
+	    "store: write failed, nothing acknowledged, will retry: %s",
 	    store_error(store));
 	counters->commit_errors++;
 	store_rollback(store);
 	stack_batch_abort(ingest->stack);
+	ingest_hold(ingest, pass);
 	return -1;
 }
 
@@ -410,9 +514,12 @@ ingest_compact(struct ingest *ingest, int failed)
 
 	for (i = 0; i < ingest->count; i++) {
 		item = &ingest->items[i];
-		/* Units send again what was not acknowledged, and STATE anew. */
+		/*
+		 * Units send again what was not acknowledged, and STATE anew;
+		 * a press stays, shown unstored, to be stored as soon as can be.
+		 */
 		if (item->committed || (failed && !item->from_receiver &&
-		    item->kind != INGEST_STATE))
+		    item->kind != INGEST_STATE && !ingest_urgent(ingest, item)))
 			continue;
 		ingest->items[kept++] = *item;
 	}
@@ -441,11 +548,12 @@ ingest_flush(struct ingest *ingest)
 	} else
 		rc = ingest_commit(ingest, INGEST_ALL);
 	ingest_compact(ingest, rc == -1);
-	ingest->failing = rc == -1;
+	ingest_set_failing(ingest, rc == -1);
 	if (rc == 0)
 		evtimer_del(ingest->retry);
 	if (rc == -1) {
-		if (ingest->count > 0 && !evtimer_pending(ingest->retry, NULL))
+		/* Held presses are retried; with nothing held, the probe is. */
+		if (!evtimer_pending(ingest->retry, NULL))
 			loop_timer_add(ingest->retry, INGEST_RETRY_MS);
 		return -1;
 	}
@@ -457,7 +565,15 @@ ingest_flush(struct ingest *ingest)
 static void
 ingest_commit_cb(evutil_socket_t fd, short what, void *arg)
 {
+	struct ingest	*ingest = arg;
+
 	(void)fd;
 	(void)what;
-	(void)ingest_flush(arg);
+	if (ingest->count == 0 && ingest->failing) {
+		ingest_probe(ingest);
+		if (ingest->failing && !evtimer_pending(ingest->retry, NULL))
+			loop_timer_add(ingest->retry, INGEST_RETRY_MS);
+		return;
+	}
+	(void)ingest_flush(ingest);
 }

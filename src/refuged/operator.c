@@ -333,6 +333,23 @@ operator_login_failed(struct operator_session *session, int known)
 	operator_delay_err(session, OPPROTO_ERR_AUTH, "bad user or password");
 }
 
+/* Right after LOGIN: what the receiver is (active or standby, its store). */
+static void
+operator_receiver_state(struct operator_session *session)
+{
+	struct operator_link	*link = session->link;
+	struct change		 change;
+	char			 buf[LINE_MAX_BYTES + 64];
+
+	if (link->deps.receiver_state == NULL)
+		return;
+	memset(&change, 0, sizeof(change));
+	change.kind = CHANGE_RECEIVER;
+	link->deps.receiver_state(&change, link->deps.receiver_arg);
+	operator_send(session, buf, opproto_format_change(buf, sizeof(buf),
+	    &change));
+}
+
 /* The worker's verdict on a LOGIN's password, back in the loop. */
 static void
 operator_login_checked(int ok, void *arg)
@@ -361,6 +378,7 @@ operator_login_checked(int ok, void *arg)
 	snprintf(detail, sizeof(detail), "peer=%s", session->peer);
 	(void)stack_audit(link->deps.stack, session->user, 0, "login", detail);
 	operator_printf(session, "OK role=%s", registry_role_name(session->role));
+	operator_receiver_state(session);
 }
 
 void

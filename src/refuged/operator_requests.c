@@ -58,6 +58,7 @@ operator_answer(struct operator_session *session, enum alarm_status status,
 		    alarm_status_text(status));
 		return;
 	case ALARM_ERR_NOT_CLAIMED:
+	case ALARM_ERR_NOT_STORED:
 		break;
 	}
 	operator_err(session, OPPROTO_ERR_STATE, alarm_status_text(status));

@@ -105,6 +105,7 @@ stack_free(struct stack *stack)
 	}
 	if (stack->escalation != NULL)
 		event_free(stack->escalation);
+	stack_held_free(stack);
 	free(stack->changes);
 	free(stack->sorted);
 	free(stack);
@@ -227,7 +228,7 @@ stack_load(struct stack *stack, char *err, size_t errlen)
 {
 	struct timeval		 tick = timenow_tv(STACK_ESCALATION_TICK_MS);
 	struct unit_record	*record;
-	int64_t			 now = timenow_wall_ms();
+	int64_t			 now = timenow_wall_ms(), max_id;
 	size_t			 i;
 
 	for (i = 0; i < units_count(stack->units); i++) {
@@ -240,6 +241,12 @@ stack_load(struct stack *stack, char *err, size_t errlen)
 		    store_error(stack->store));
 		return -1;
 	}
+	if (store_alarm_max_id(stack->store, &max_id) == -1) {
+		snprintf(err, errlen, "reading alarm ids: %s",
+		    store_error(stack->store));
+		return -1;
+	}
+	stack->next_alarm_id = max_id + 1;
 	for (i = 0; i < units_count(stack->units); i++)
 		if (units_at(stack->units, i)->test_until_ms > now)
 			stack_test_arm(stack, units_at(stack->units, i), now);
@@ -276,15 +283,15 @@ stack_journal(struct stack *stack, enum stack_change_kind kind,
 	return 0;
 }
 
-static int
-stack_raise(struct stack *stack, struct unit_record *record, enum evtype type,
-    int64_t event_row_id, int64_t received_ms)
+/* A new alarm of the unit's, with its final id, not yet in the stack. */
+static struct alarm *
+stack_alarm_new(struct stack *stack, struct unit_record *record,
+    enum evtype type, int64_t received_ms)
 {
 	struct alarm	*alarm;
-	char		 detail[160];
 
 	if ((alarm = calloc(1, sizeof(*alarm))) == NULL)
-		return -1;
+		return NULL;
 	alarm->priority = stack->registry->priorities[type];
 	alarm->state = ALARM_QUEUED;
 	alarm->type = type;
@@ -294,6 +301,20 @@ stack_raise(struct stack *stack, struct unit_record *record, enum evtype type,
 	alarm->count = 1;
 	alarm->first_claimed_ms = -1;
 	alarm->last_escalated_ms = -1;
+	/* Its final id before any commit: an alarm shown unstored keeps it. */
+	alarm->id = stack->next_alarm_id++;
+	return alarm;
+}
+
+static int
+stack_raise(struct stack *stack, struct unit_record *record, enum evtype type,
+    int64_t event_row_id, int64_t received_ms)
+{
+	struct alarm	*alarm;
+	char		 detail[160];
+
+	if ((alarm = stack_alarm_new(stack, record, type, received_ms)) == NULL)
+		return -1;
 	snprintf(detail, sizeof(detail), "type=%s unit=%s prio=%d",
 	    evtype_name(type), alarm->unit_id, alarm->priority);
 	if (store_alarm_insert(stack->store, alarm, event_row_id) == -1 ||
@@ -311,9 +332,24 @@ stack_raise(struct stack *stack, struct unit_record *record, enum evtype type,
 	return 0;
 }
 
+/* A held alarm's event is in this transaction: write the alarm with it. */
+static int
+stack_store_held(struct stack *stack, struct unit_record *record,
+    int64_t event_row_id, int64_t id)
+{
+	struct alarm	*alarm;
+
+	if ((alarm = alarmq_find(stack->queue, id)) == NULL || !alarm->unstored)
+		return 0;	/* resolved meanwhile cannot be; gone with a reload */
+	if (stack_held_store(stack, alarm, event_row_id) == -1)
+		return -1;
+	alarm->unstored = 0;
+	return stack_journal(stack, STACK_STORED, alarm, record, alarm->type, 1);
+}
+
 int
 stack_event(struct stack *stack, struct unit_record *record, enum evtype type,
-    int64_t event_row_id, int64_t received_ms)
+    int64_t event_row_id, int64_t received_ms, int64_t held)
 {
 	struct store		*store = stack->store;
 	const int		*priorities = stack->registry->priorities;
@@ -322,6 +358,8 @@ stack_event(struct stack *stack, struct unit_record *record, enum evtype type,
 	char			 detail[96];
 	int			 lookup, old;
 
+	if (held > 0)
+		return stack_store_held(stack, record, event_row_id, held);
 	if ((lookup = alarm_effect_lookup_type(priorities, type)) >= 0)
 		open = stack_unit_newest(record, (enum evtype)lookup);
 	effect = alarm_effect(priorities, type,
@@ -374,7 +412,13 @@ stack_batch_abort(struct stack *stack)
 		change = &stack->changes[i - 1];
 		switch (change->kind) {
 		case STACK_RAISED:
+			/* The batch's ids were the last given: give them again. */
+			if (change->alarm->id < stack->next_alarm_id)
+				stack->next_alarm_id = change->alarm->id;
 			stack_delete(stack, change->alarm);
+			break;
+		case STACK_STORED:
+			change->alarm->unstored = 1;
 			break;
 		case STACK_REPEATED:
 			change->alarm->count = change->old_value;
@@ -389,6 +433,49 @@ stack_batch_abort(struct stack *stack)
 	stack->change_count = 0;
 }
 
+int64_t
+stack_hold(struct stack *stack, struct unit_record *record, enum evtype type,
+    int64_t received_ms)
+{
+	const int		*priorities = stack->registry->priorities;
+	struct alarm		*alarm, *open = NULL;
+	int			 lookup;
+
+	if ((lookup = alarm_effect_lookup_type(priorities, type)) >= 0)
+		open = stack_unit_newest(record, (enum evtype)lookup);
+	if (alarm_effect(priorities, type, stack_unit_on_test(record,
+	    received_ms), open) != ALARM_EFFECT_RAISE || priorities[type] != 1)
+		return 0;
+	if ((alarm = stack_alarm_new(stack, record, type, received_ms)) == NULL)
+		return 0;
+	alarm->unstored = 1;
+	if (stack_insert(stack, record, alarm) == -1)
+		return 0;
+	log_warnx("alarm=%lld unit=%s type=%s shown to operators before it is "
+	    "stored", (long long)alarm->id, alarm->unit_id, evtype_name(type));
+	stack_publish(stack, CHANGE_RAISED, alarm, NULL);
+	return alarm->id;
+}
+
+void
+stack_hold_settle(struct stack *stack)
+{
+	feed_settle(stack->feed);
+}
+
+void
+stack_drop_held(struct stack *stack, int64_t id)
+{
+	struct alarm	*alarm;
+
+	if ((alarm = alarmq_find(stack->queue, id)) == NULL || !alarm->unstored)
+		return;
+	log_warnx("alarm=%lld unit=%s dropped: its event was stored before, a "
+	    "retransmission had raised it again", (long long)id, alarm->unit_id);
+	stack_held_done(stack, id);
+	stack_delete(stack, alarm);
+}
+
 void
 stack_batch_commit(struct stack *stack)
 {
@@ -396,7 +483,8 @@ stack_batch_commit(struct stack *stack)
 		[STACK_RAISED] = CHANGE_RAISED,
 		[STACK_REPEATED] = CHANGE_REPEATED,
 		[STACK_RESTORED] = CHANGE_RESTORED,
-		[STACK_TESTSIGNAL] = CHANGE_TESTSIGNAL
+		[STACK_TESTSIGNAL] = CHANGE_TESTSIGNAL,
+		[STACK_STORED] = CHANGE_STORED
 	};
 	struct stack_change		*change;
 	struct change			 testsignal;
@@ -410,6 +498,8 @@ stack_batch_commit(struct stack *stack)
 			if ((change->alarm != NULL &&
 			    change->alarm->priority == 1) != (pass == 0))
 				continue;
+			if (change->kind == STACK_STORED)
+				stack_held_done(stack, change->alarm->id);
 			if (change->kind != STACK_TESTSIGNAL) {
 				stack_publish(stack, kinds[change->kind],
 				    change->alarm, NULL);

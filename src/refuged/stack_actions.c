@@ -41,6 +41,9 @@ stack_save_claim(struct stack *stack, struct alarm *alarm,
 {
 	struct store	*store = stack->store;
 
+	/* Not stored yet: written with the alarm itself. */
+	if (alarm->unstored)
+		return stack_held_action(stack, alarm, copy, user, action, NULL);
 	if (store_begin(store) == -1 || store_alarm_save_claim(store, copy) == -1 ||
 	    store_audit_append(store, timenow_wall_ms(), user, alarm->id, action,
 	    "") == -1 || store_commit(store, NULL, NULL) == -1)
@@ -135,6 +138,8 @@ stack_resolve(struct stack *stack, int64_t id, const char *user,
 
 	if ((alarm = alarmq_find(stack->queue, id)) == NULL)
 		return stack_not_open(stack, id);
+	if (alarm->unstored)
+		return ALARM_ERR_NOT_STORED;
 	copy = *alarm;
 	status = alarm_resolve(&copy, user, supervisor, outcome, reason, action);
 	if (status == ALARM_ERR_CLAIMED)
@@ -160,14 +165,19 @@ stack_resolve(struct stack *stack, int64_t id, const char *user,
 enum alarm_status
 stack_note(struct stack *stack, int64_t id, const char *user, const char *note)
 {
-	struct store	*store = stack->store;
-	struct alarm	*alarm;
-	struct change	 change;
-	int64_t		 now = timenow_wall_ms();
+	struct store		*store = stack->store;
+	struct alarm		*alarm;
+	struct change		 change;
+	enum alarm_status	 status;
+	int64_t			 now = timenow_wall_ms();
 
 	if ((alarm = alarmq_find(stack->queue, id)) == NULL)
 		return stack_not_open(stack, id);
-	if (store_begin(store) == -1 ||
+	if (alarm->unstored) {
+		if ((status = stack_held_action(stack, alarm, NULL, user, "note",
+		    note)) != ALARM_OK)
+			return status;
+	} else if (store_begin(store) == -1 ||
 	    store_alarm_note(store, id, now, user, note) == -1 ||
 	    store_audit_append(store, now, user, id, "note", note) == -1 ||
 	    store_commit(store, NULL, NULL) == -1)

@@ -22,7 +22,8 @@ enum stack_change_kind {
 	STACK_RAISED,
 	STACK_REPEATED,
 	STACK_RESTORED,
-	STACK_TESTSIGNAL
+	STACK_TESTSIGNAL,
+	STACK_STORED		/* an unstored alarm written in this batch */
 };
 
 /* One thing a batch did: undone on abort, published on commit. */
@@ -33,6 +34,17 @@ struct stack_change {
 	enum evtype		 type;
 	int			 old_value;
 };
+
+/* What operators did to an alarm shown before its commit, written with it. */
+struct stack_pending {
+	int64_t	 alarm_id;
+	int64_t	 time_ms;
+	char	 user[ALARM_USER_MAX + 1];
+	char	 action[24];	/* claim, release, release-on-disconnect, note */
+	char	*text;		/* the note, or NULL */
+};
+
+#define STACK_PENDING_MAX	4096
 
 struct stack {
 	struct event_base		*base;
@@ -47,6 +59,9 @@ struct stack {
 	struct alarmq			*queue;
 	struct event			*escalation;
 	uint64_t			 next_seq;
+	int64_t				 next_alarm_id;	/* the receiver allocates ids */
+	struct stack_pending		*pending;
+	size_t				 pending_count;
 	struct stack_change		*changes;
 	size_t				 change_count;
 	size_t				 change_capacity;
@@ -64,6 +79,18 @@ void		 stack_publish(struct stack *, enum change_kind,
 
 /* stack_actions.c: logs, rolls back and answers ALARM_ERR_STORE. */
 enum alarm_status	stack_store_failed(struct stack *);
+
+/* stack_held.c: alarms shown before their commit. */
+/* Inside ingest's transaction: writes the held alarm and what was done to it. */
+int		 stack_held_store(struct stack *, struct alarm *,
+		    int64_t event_row_id);
+/* An operator's claim change or note on a held alarm, kept for its commit. */
+enum alarm_status	stack_held_action(struct stack *, struct alarm *,
+			    const struct alarm *copy, const char *user,
+			    const char *action, const char *text);
+/* The alarm was stored: drop what was kept for it. */
+void		 stack_held_done(struct stack *, int64_t alarm_id);
+void		 stack_held_free(struct stack *);
 
 /* stack_timers.c */
 /* Arms (or disarms) the end of the unit's test window. */

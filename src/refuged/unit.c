@@ -51,6 +51,10 @@ struct unit_links {
 	struct conn_rate		*rate;	/* read cap of each unit link */
 	struct unit_counters		 counters;
 	LIST_HEAD(, unit_session)	 sessions;
+	/* A storm of refusals must not bury the log: N a second, then a count. */
+	struct log_limit		 refused_log;
+	struct log_limit		 closed_log;
+	struct log_limit		 denied_log;
 };
 
 enum unit_state {
@@ -148,7 +152,8 @@ unit_timeout(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
-	log_warnx("units: refused peer=%s reason=\"handshake timeout\"",
+	log_ratelimited(&session->owner->refused_log, CONFIG_LOG_WARNING,
+	    "units: refused peer=%s reason=\"handshake timeout\"",
 	    session->peer);
 	session->owner->counters.refused[METRICS_REFUSED_TIMEOUT]++;
 	unit_close(session);
@@ -166,7 +171,8 @@ unit_accept(struct listener *listener, int fd, const struct sockaddr *sa,
 	if ((session = calloc(1, sizeof(*session))) == NULL ||
 	    (session->timer = loop_timer_new(links->base, unit_timeout,
 	    session)) == NULL) {
-		log_warnx("units: refused peer=%s reason=\"out of memory\"", peer);
+		log_ratelimited(&links->refused_log, CONFIG_LOG_WARNING,
+	    "units: refused peer=%s reason=\"out of memory\"", peer);
 		free(session);
 		close(fd);
 		listener_release(listener, sa);
@@ -179,7 +185,8 @@ unit_accept(struct listener *listener, int fd, const struct sockaddr *sa,
 	session->conn = conn_new(links->base, tlsctx_units(links->tls), fd, sa,
 	    salen, peer, listener, &limits, &unit_callbacks, session);
 	if (session->conn == NULL) {
-		log_warnx("units: refused peer=%s reason=\"out of memory\"", peer);
+		log_ratelimited(&links->refused_log, CONFIG_LOG_WARNING,
+	    "units: refused peer=%s reason=\"out of memory\"", peer);
 		event_free(session->timer);
 		free(session);
 		return;
@@ -219,7 +226,8 @@ unit_failed(struct conn *conn, const char *reason, void *arg)
 
 	(void)conn;
 	if (session->state == UNIT_HANDSHAKE) {
-		log_warnx("units: refused peer=%s reason=\"%s\"", session->peer,
+		log_ratelimited(&session->owner->refused_log, CONFIG_LOG_WARNING,
+	    "units: refused peer=%s reason=\"%s\"", session->peer,
 		    reason);
 		session->owner->counters.refused[
 		    strcmp(reason, "no certificate") == 0 ?
@@ -228,7 +236,8 @@ unit_failed(struct conn *conn, const char *reason, void *arg)
 		    METRICS_REFUSED_VERIFY : METRICS_REFUSED_HANDSHAKE]++;
 	}
 	else if (session->state == UNIT_GREETING)
-		log_warnx("units: closed peer=%s reason=\"%s\" before HELLO",
+		log_ratelimited(&session->owner->closed_log, CONFIG_LOG_WARNING,
+	    "units: closed peer=%s reason=\"%s\" before HELLO",
 		    session->peer, reason);
 	else
 		log_info("unit=%s peer=%s disconnected reason=\"%s\"",
@@ -244,7 +253,8 @@ unit_overlong(struct conn *conn, void *arg)
 
 	(void)conn;
 	if (session->link.unit == NULL)
-		log_warnx("units: closed peer=%s reason=\"line too long\"",
+		log_ratelimited(&session->owner->closed_log, CONFIG_LOG_WARNING,
+	    "units: closed peer=%s reason=\"line too long\"",
 		    session->peer);
 	else
 		log_warnx("unit=%s peer=%s closed reason=\"line too long\"",
@@ -260,7 +270,8 @@ unit_deny(struct unit_session *session, const char *unit_id,
 {
 	char	buf[256];
 
-	log_warnx("units: denied unit=%s peer=%s reason=\"%s\"", unit_id,
+	log_ratelimited(&session->owner->denied_log, CONFIG_LOG_WARNING,
+	    "units: denied unit=%s peer=%s reason=\"%s\"", unit_id,
 	    session->peer, reason);
 	session->owner->counters.refused[METRICS_REFUSED_DENIED]++;
 	unit_send(session, buf, uproto_format_denied(buf, sizeof(buf), reason));
@@ -391,7 +402,8 @@ unit_line(struct conn *conn, const char *line, size_t len, void *arg)
 			if (status == UPROTO_OK || (strncmp(line, "HELLO ", 6) != 0 &&
 			    strcmp(line, "HELLO") != 0))
 				snprintf(err, sizeof(err), "hello required");
-			log_warnx("units: closed peer=%s reason=\"%s\"",
+			log_ratelimited(&session->owner->closed_log, CONFIG_LOG_WARNING,
+	    "units: closed peer=%s reason=\"%s\"",
 			    session->peer, err);
 			unit_send(session, buf, uproto_format_err(buf, sizeof(buf),
 			    err));
@@ -516,6 +528,9 @@ unit_links_new(struct event_base *base, const struct refuge_config *config,
 	links->supervise = supervise;
 	links->command = command;
 	LIST_INIT(&links->sessions);
+	links->refused_log = (struct log_limit)LOG_LIMIT_DEFAULT("units: refused");
+	links->closed_log = (struct log_limit)LOG_LIMIT_DEFAULT("units: closed");
+	links->denied_log = (struct log_limit)LOG_LIMIT_DEFAULT("units: denied");
 	/* A Help Point sends a few lines a minute; a link reading more is a fault. */
 	if ((links->rate = conn_rate_new(UNIT_READ_RATE, UNIT_READ_BURST)) ==
 	    NULL) {
@@ -534,10 +549,25 @@ fail:
 }
 
 void
+unit_links_log_tick(struct unit_links *links, int flush)
+{
+	struct log_limit	*limits[] = { &links->refused_log,
+				    &links->closed_log, &links->denied_log };
+	size_t			 i;
+
+	for (i = 0; i < sizeof(limits) / sizeof(limits[0]); i++)
+		if (flush)
+			log_limit_flush(limits[i]);
+		else
+			(void)log_limit_tick(limits[i]);
+}
+
+void
 unit_links_free(struct unit_links *links)
 {
 	if (links == NULL)
 		return;
+	unit_links_log_tick(links, 1);
 	listener_free(links->listener);
 	conn_rate_free(links->rate);
 	free(links);

@@ -175,7 +175,13 @@ metrics_render_gauges(const struct metrics_gauges *g, struct evbuffer *out)
 	    g->operator_connections) < 0)
 		return -1;
 	if (metrics_single(out, "refuge_operator_sessions", "gauge",
-	    "Operators logged in.", g->operator_sessions) == -1)
+	    "Operators logged in.", g->operator_sessions) == -1 ||
+	    metrics_single(out, "refuge_store_ok", "gauge",
+	    "1 while database writes succeed, 0 from a failed write until one "
+	    "succeeds.", g->store_ok) == -1 ||
+	    metrics_single(out, "refuge_clock_synced", "gauge",
+	    "1 when the system clock is NTP-synchronised (adjtimex).",
+	    g->clock_synced) == -1)
 		return -1;
 	if (metrics_head(out, "refuge_alarms_open", "gauge",
 	    "Open alarms by priority (1 highest) and state.") == -1)

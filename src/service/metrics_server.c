@@ -97,6 +97,7 @@ metrics_request(struct evhttp_request *req, void *arg)
 	struct metrics_gauges	 g;
 	struct evbuffer		*body;
 	const char		*path, *why;
+	int			 ok;
 	enum evhttp_cmd_type	 cmd = evhttp_request_get_command(req);
 
 	if ((body = evbuffer_new()) == NULL) {
@@ -112,14 +113,14 @@ metrics_request(struct evhttp_request *req, void *arg)
 		evbuffer_add_printf(body, "method not allowed\n");
 		metrics_reply(req, 405, "Method Not Allowed", "text/plain", body);
 	} else if (strcmp(path, "/healthz") == 0) {
-		why = s->health_fn != NULL ? s->health_fn(s->arg) : NULL;
-		if (why == NULL) {
-			evbuffer_add_printf(body, "ok\n");
+		ok = 1;
+		why = s->health_fn != NULL ? s->health_fn(s->arg, &ok) : "ok\n";
+		evbuffer_add_printf(body, "%s", why);
+		if (ok)
 			metrics_reply(req, HTTP_OK, "OK", "text/plain", body);
-		} else {
-			evbuffer_add_printf(body, "%s\n", why);
-			metrics_reply(req, 503, "Service Unavailable", "text/plain", body);
-		}
+		else
+			metrics_reply(req, 503, "Service Unavailable", "text/plain",
+			    body);
 	} else if (strcmp(path, "/metrics") == 0) {
 		memset(&g, 0, sizeof(g));
 		if (s->gauges_fn != NULL)

@@ -336,6 +336,19 @@ store_alarm_state(struct store *store, int64_t alarm_id,
 }
 
 int
+store_alarm_max_id(struct store *store, int64_t *max_id)
+{
+	return store_checked(store, store->backend->alarm_max_id(store->be,
+	    max_id));
+}
+
+int
+store_probe(struct store *store, int64_t now_ms)
+{
+	return store_checked(store, store->backend->probe(store->be, now_ms));
+}
+
+int
 store_alarms_open_each(struct store *store, store_alarm_fn *fn, void *arg)
 {
 	return store_checked(store, store->backend->alarms_open_each(store->be,

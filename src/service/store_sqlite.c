@@ -38,8 +38,13 @@ static const char *const store_sqlite_sql[STMT_COUNT] = {
 	    "ON CONFLICT (id) DO UPDATE SET attributes = ?2",
 	[STMT_UNITS_ALL] = "SELECT id, state, coalesce(last_seen_ms, -1) FROM units",
 	[STMT_ALARM_INSERT] =
-	    "INSERT INTO alarms (event_id, unit_id, site_id, type, priority, "
-	    "state, raised_ms, count) VALUES (?1, ?2, ?3, ?4, ?5, 'queued', ?6, ?7)",
+	    "INSERT INTO alarms (id, event_id, unit_id, site_id, type, priority, "
+	    "state, raised_ms, count) "
+	    "VALUES (?8, ?1, ?2, ?3, ?4, ?5, 'queued', ?6, ?7)",
+	[STMT_ALARM_MAX_ID] = "SELECT coalesce(max(id), 0) FROM alarms",
+	[STMT_PROBE] =
+	    "INSERT INTO health_probe (id, at_ms) VALUES (1, ?1) "
+	    "ON CONFLICT (id) DO UPDATE SET at_ms = ?1",
 	[STMT_ALARM_ATTACH] =
 	    "UPDATE alarms SET count = ?2, "
 	    "restored_ms = coalesce(?3, restored_ms) WHERE id = ?1",
@@ -500,6 +505,8 @@ const struct store_backend store_backend_sqlite = {
 	.alarm_note = store_sqlite_alarm_note,
 	.alarm_state = store_sqlite_alarm_state,
 	.alarms_open_each = store_sqlite_alarms_open_each,
+	.alarm_max_id = store_sqlite_alarm_max_id,
+	.probe = store_sqlite_probe,
 	.command_insert = store_sqlite_command_insert,
 	.command_result = store_sqlite_command_result,
 	.test_set = store_sqlite_test_set,

@@ -17,6 +17,8 @@ enum store_sqlite_statement {
 	STMT_UNIT_ATTRIBUTES,
 	STMT_UNITS_ALL,
 	STMT_ALARM_INSERT,
+	STMT_ALARM_MAX_ID,
+	STMT_PROBE,
 	STMT_ALARM_ATTACH,
 	STMT_ALARM_ATTACH_EVENT,
 	STMT_ALARM_CLAIM,
@@ -70,6 +72,8 @@ int	store_sqlite_alarm_note(void *, int64_t alarm_id, int64_t time_ms,
 	    const char *user, const char *text);
 int	store_sqlite_alarm_state(void *, int64_t alarm_id, enum alarm_state *);
 int	store_sqlite_alarms_open_each(void *, store_alarm_fn *, void *arg);
+int	store_sqlite_alarm_max_id(void *, int64_t *);
+int	store_sqlite_probe(void *, int64_t);
 int	store_sqlite_command_insert(void *, const char *cmd_id,
 	    const char *unit_id, int64_t alarm_id, const char *user,
 	    const char *command, int64_t sent_ms);

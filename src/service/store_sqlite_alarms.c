@@ -35,12 +35,37 @@ store_sqlite_alarm_insert(void *be, struct alarm *alarm, int64_t event_id)
 	    SQLITE_STATIC) ||
 	    sqlite3_bind_int(stmt, 5, alarm->priority) ||
 	    sqlite3_bind_int64(stmt, 6, alarm->raised_ms) ||
-	    sqlite3_bind_int(stmt, 7, alarm->count))
+	    sqlite3_bind_int(stmt, 7, alarm->count) ||
+	    (alarm->id > 0 ? sqlite3_bind_int64(stmt, 8, alarm->id) :
+	    sqlite3_bind_null(stmt, 8)))
 		return store_sqlite_bind_failed(sq, STMT_ALARM_INSERT);
 	if (store_sqlite_step_done(sq, STMT_ALARM_INSERT) == -1)
 		return -1;
 	alarm->id = sqlite3_last_insert_rowid(sq->db);
 	return 0;
+}
+
+int
+store_sqlite_alarm_max_id(void *be, int64_t *max_id)
+{
+	struct store_sqlite	*sq = be;
+	int			 rc;
+
+	if ((rc = store_sqlite_walk(sq, STMT_ALARM_MAX_ID)) != 1)
+		return -1;
+	*max_id = sqlite3_column_int64(sq->stmt[STMT_ALARM_MAX_ID], 0);
+	store_sqlite_walk_end(sq, STMT_ALARM_MAX_ID);
+	return 0;
+}
+
+int
+store_sqlite_probe(void *be, int64_t now_ms)
+{
+	struct store_sqlite	*sq = be;
+
+	if (sqlite3_bind_int64(sq->stmt[STMT_PROBE], 1, now_ms))
+		return store_sqlite_bind_failed(sq, STMT_PROBE);
+	return store_sqlite_step_done(sq, STMT_PROBE);
 }
 
 int

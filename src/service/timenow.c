@@ -1,4 +1,6 @@
 /* The clocks, read in one place. */
+#include <string.h>
+#include <sys/timex.h>
 #include <time.h>
 
 #include "refuge/timenow.h"
@@ -41,4 +43,17 @@ timenow_tv(int64_t ms)
 	tv.tv_sec = (time_t)(ms / 1000);
 	tv.tv_usec = (suseconds_t)((ms % 1000) * 1000);
 	return tv;
+}
+
+/* Read-only adjtimex (modes 0): needs no privilege, only the system call. */
+int
+timenow_clock_synced(void)
+{
+	struct timex	tx;
+	int		state;
+
+	memset(&tx, 0, sizeof(tx));
+	if ((state = adjtimex(&tx)) == -1)
+		return -1;
+	return state != TIME_ERROR && !(tx.status & STA_UNSYNC);
 }

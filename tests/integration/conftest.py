@@ -233,6 +233,7 @@ class Daemon:
         self.operators_port = None
         self.started_ms = None
         self.env = None		# extra environment for refuged (make_daemon(env=))
+        self.wrap = None	# a function of the command line, e.g. to run it in a namespace
 
     def write(self, config, registry):
         with open(self.config_path, "w") as f:
@@ -254,8 +255,11 @@ class Daemon:
         self.killed = False
         self.started_ms = int(time.time() * 1000)
         # Run from elsewhere, so relative paths must resolve against refuge.yaml.
+        command = [refuged_path(), "-c", self.config_path]
+        if self.wrap is not None:
+            command = self.wrap(command)
         self.proc = subprocess.Popen(
-            [refuged_path(), "-c", self.config_path],
+            command,
             cwd="/", stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             env=dict(os.environ, **self.env) if self.env else None)

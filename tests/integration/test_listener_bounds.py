@@ -39,7 +39,8 @@ def healthz(port):
 
 def healthz_ok(port):
     try:
-        return healthz(port) == (200, "ok\n")
+        status, body = healthz(port)
+        return status == 200 and body.startswith("ok\n")
     except OSError:
         return False
 

@@ -130,7 +130,8 @@ def login_from(daemon, source, user, password=OPERATOR_PASSWORD):
             break
         data += chunk
     s.close()
-    return data.decode().strip()
+    # The reply is the first line; the RECEIVER push may follow it.
+    return data.decode().split("\n")[0].strip()
 
 
 def test_lockout_is_per_address(daemon):
@@ -188,6 +189,7 @@ def test_line_of_512_bytes_is_served(daemon):
 def test_overlong_line_is_refused_and_closed(daemon):
     other = daemon.operator("carol")
     a = daemon.operator("alice")
+    a.wait_push("* RECEIVER ")
     a.send('NOTE 1 "' + "x" * 600 + '"')
     line = a.readline()
     assert line is not None and line.startswith("ERR toolong"), line

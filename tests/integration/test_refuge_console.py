@@ -20,6 +20,9 @@ from helpers import OPERATOR_PASSWORD, parse_alarm, parse_line, wait_for
 SLOW = 30.0
 
 
+# Sent right after every successful LOGIN (refuge-protocol(7)).
+RECEIVER_OK = "* RECEIVER active store=ok"
+
 def console_path():
     path = os.path.join(build_dir(), "refuge-console")
     if not os.access(path, os.X_OK):
@@ -172,14 +175,16 @@ def test_batch_password_file(daemon, tmp_path):
     r = run_console(server_args(daemon) + ["--batch", "-u", "alice", "--password-file",
                                             str(path)], "PING\n", password=None)
     assert r.returncode == 0, r
-    assert r.stdout.splitlines() == ["OK"]
+    # The receiver's state follows LOGIN, then the reply to PING.
+    assert r.stdout.splitlines() == [RECEIVER_OK, "OK"]
 
 
 def test_batch_without_user_passes_login_through(daemon):
     r = run_console(server_args(daemon) + ["--batch"],
                     "ALARMS\nLOGIN alice %s\nALARMS\n" % OPERATOR_PASSWORD)
     assert r.returncode == 0, r
-    assert r.stdout.splitlines() == ["ERR login log in first", "OK role=operator", "OK 0"]
+    assert r.stdout.splitlines() == ["ERR login log in first", "OK role=operator",
+                                     RECEIVER_OK, "OK 0"]
 
 
 def test_batch_alarms_claim_resolve(daemon):
@@ -187,8 +192,8 @@ def test_batch_alarms_claim_resolve(daemon):
     r = run_console(server_args(daemon) + ["--batch", "-u", "alice"], "ALARMS\n")
     assert r.returncode == 0, r
     lines = r.stdout.splitlines()
-    assert lines[-1] == "OK 1", lines
-    alarm = parse_alarm(lines[0])
+    assert lines[0] == RECEIVER_OK and lines[-1] == "OK 1", lines
+    alarm = parse_alarm(lines[1])
     assert alarm["unit"] == "HP-001" and alarm["type"] == "BUTTON"
     assert alarm["name"] == "Racecourse Park point 1"
 
@@ -211,6 +216,7 @@ def test_batch_prints_pushes_and_waits_for_each_reply(daemon):
     proc, out = start_console(server_args(daemon) + ["--batch", "-u", "alice"])
     proc.stdin.write("PING\n")
     proc.stdin.flush()
+    assert out.next() == RECEIVER_OK
     assert out.next() == "OK"
     unit = press_button(daemon)
     proc.stdin.write("ALARMS\n")
@@ -232,6 +238,7 @@ def test_batch_link_drop_exits_1(daemon):
     proc, out = start_console(server_args(daemon) + ["--batch", "-u", "alice"])
     proc.stdin.write("PING\n")
     proc.stdin.flush()
+    assert out.next() == RECEIVER_OK
     assert out.next() == "OK"
     daemon.stop()
     status, err = finish(proc)
@@ -242,7 +249,7 @@ def test_batch_link_drop_exits_1(daemon):
 def test_batch_logout_ends_cleanly(daemon):
     r = run_console(server_args(daemon) + ["--batch", "-u", "alice"], "PING\nLOGOUT\n")
     assert r.returncode == 0, r
-    assert r.stdout.splitlines() == ["OK", "OK"]
+    assert r.stdout.splitlines() == [RECEIVER_OK, "OK", "OK"]
 
 
 # ---- watch

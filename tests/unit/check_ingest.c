@@ -198,8 +198,12 @@ START_TEST(failed_commit_acknowledges_nothing_and_retries_own_items)
 
 	ck_assert_uint_eq(a->acks, 0);
 	ck_assert_uint_eq(b->acks, 0);
-	ck_assert_uint_eq(t->log_count, 0);	/* no push, no settle */
-	ck_assert_uint_eq(stack_open_count(t->stack), 0);	/* raise undone */
+	/* The press alone is shown, not stored; the tamper's raise is undone. */
+	ck_assert_uint_eq(t->log_count, 2);
+	ck_assert_str_eq(t->log[0], "change raised 1 BUTTON HP-002");
+	ck_assert_str_eq(t->log[1], "settle");
+	ck_assert_uint_eq(stack_open_count(t->stack), 1);
+	ck_assert_int_eq(stack_find(t->stack, 1)->unstored, 1);
 	ck_assert_int_eq(l3_record(t, "HP-001")->alarm_count, 0);
 	ck_assert_int_eq(ingest_failing(t->ingest), 1);
 	ck_assert_uint_eq(ingest_counters(t->ingest)->commit_errors, 1);
@@ -207,7 +211,8 @@ START_TEST(failed_commit_acknowledges_nothing_and_retries_own_items)
 	ck_assert_int_eq(l3_sql_int(t, "SELECT count(*) FROM alarms"), 0);
 	ck_assert_int_eq(l3_sql_int(t, "SELECT count(*) FROM audit"), 0);
 
-	/* The disk is back: the retry timer stores the receiver's own items. */
+	/* The disk is back: the retry stores the press and the receiver's items. */
+	t->log_count = 0;
 	ck_assert_int_eq(l3_sql(t, "DROP TRIGGER l3_fail"), SQLITE_OK);
 	ck_assert_msg(l3_wait(t, any_event_stored, t, 3000), "no retry");
 	ck_assert_int_eq(l3_sql_int(t, "SELECT count(*) FROM events WHERE "
@@ -215,20 +220,26 @@ START_TEST(failed_commit_acknowledges_nothing_and_retries_own_items)
 	    "'receiver' AND unit_event_id LIKE 'rx-%%'"), 1);
 	ck_assert_int_eq(l3_sql_int(t, "SELECT count(*) FROM units WHERE "
 	    "id = 'HP-003' AND state = 'offline'"), 1);
-	/* Units send theirs again: a1, b1 and the firmware were not kept. */
-	ck_assert_int_eq(l3_sql_int(t, "SELECT count(*) FROM events"), 1);
+	/* The press kept its id; a1 and the firmware were not kept. */
+	ck_assert_int_eq(l3_sql_int(t, "SELECT count(*) FROM events"), 2);
+	ck_assert_int_eq(l3_sql_int(t, "SELECT id FROM alarms WHERE "
+	    "type = 'BUTTON'"), 1);
 	ck_assert_int_eq(l3_sql_int(t, "SELECT count(*) FROM units WHERE "
 	    "firmware IS NOT NULL"), 0);
-	ck_assert_uint_eq(a->acks + b->acks, 0);
-	ck_assert_str_eq(t->log[0], "change raised 1 UNIT_OFFLINE HP-003");
-	ck_assert_str_eq(t->log[1], "change unit-state HP-003 offline");
+	ck_assert_uint_eq(a->acks, 0);
+	ck_assert_uint_eq(b->acks, 1);
+	ck_assert_int_eq(b->ack_stored[0], 1);
+	ck_assert_str_eq(t->log[0], "change stored 1 BUTTON HP-002");
+	ck_assert_str_eq(t->log[1], "change raised 2 UNIT_OFFLINE HP-003");
+	ck_assert_str_eq(t->log[2], "change unit-state HP-003 offline");
+	ck_assert_int_eq(stack_find(t->stack, 1)->unstored, 0);
 	ck_assert_int_eq(ingest_failing(t->ingest), 0);
 
 	l3_event(t, a, "a1", EVTYPE_TAMPER);
 	l3_turn(t);
 	ck_assert_uint_eq(a->acks, 1);
 	ck_assert_int_eq(a->ack_stored[0], 1);
-	ck_assert_uint_eq(stack_open_count(t->stack), 2);
+	ck_assert_uint_eq(stack_open_count(t->stack), 3);
 }
 END_TEST
 
@@ -269,17 +280,23 @@ START_TEST(locked_store_acknowledges_nothing)
 	l3_event(t, a, "a1", EVTYPE_BUTTON);
 	l3_turn(t);
 	ck_assert_uint_eq(a->acks, 0);
-	ck_assert_uint_eq(t->log_count, 0);
-	ck_assert_uint_eq(stack_open_count(t->stack), 0);
+	/* Not stored, but shown: a press is never invisible. */
+	ck_assert_str_eq(t->log[0], "change raised 1 BUTTON HP-001");
+	ck_assert_uint_eq(stack_open_count(t->stack), 1);
+	ck_assert_int_eq(stack_find(t->stack, 1)->unstored, 1);
 	ck_assert_uint_eq(ingest_counters(t->ingest)->commit_errors, 1);
-	ck_assert_int_eq(l3_sql(t, "COMMIT"), SQLITE_OK);
-	/* Nothing queued: ingest_failing tries an empty write, which now works. */
-	ck_assert_int_eq(ingest_failing(t->ingest), 0);
+	ck_assert_int_eq(ingest_failing(t->ingest), 1);
+	/* A retransmission while failing joins the queued item. */
 	l3_event(t, a, "a1", EVTYPE_BUTTON);
+	ck_assert_int_eq(l3_sql(t, "COMMIT"), SQLITE_OK);
 	l3_turn(t);
+	ck_assert_msg(l3_wait(t, any_event_stored, t, 3000), "no retry");
 	ck_assert_uint_eq(a->acks, 1);
 	ck_assert_int_eq(a->ack_stored[0], 1);
 	ck_assert_uint_eq(stack_open_count(t->stack), 1);
+	ck_assert_int_eq(stack_find(t->stack, 1)->unstored, 0);
+	ck_assert_int_eq(l3_sql_int(t, "SELECT count(*) FROM events"), 1);
+	ck_assert_int_eq(ingest_failing(t->ingest), 0);
 }
 END_TEST
 

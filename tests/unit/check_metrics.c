@@ -233,10 +233,15 @@ gauges(struct metrics_gauges *g, void *arg)
 }
 
 static const char *
-health(void *arg)
+health(void *arg, int *ok)
 {
+	static char	body[128];
+
 	ck_assert_ptr_eq(arg, &gauge_calls);
-	return health_reason;
+	*ok = health_reason == NULL;
+	snprintf(body, sizeof(body), "%s\n", health_reason == NULL ? "ok" :
+	    health_reason);
+	return body;
 }
 
 /* Sends request to the server at port and returns the whole response (freed by the caller). */

@@ -161,14 +161,36 @@ START_TEST(alarm_unknown_keys)
 	good("* " MAN_ALARM " stored=no lat=52.4 lon=-0.7 level=\"very high\"",
 	    OPPROTO_CLIENT_ALARM, 1);
 	ck_assert_str_eq(msg->alarm.name, "Main gate, Kettering Road");
-	ck_assert_uint_eq(msg->other_count, 4);
-	ck_assert_str_eq(msg->other[0]->key, "stored");
-	ck_assert_str_eq(msg->other[0]->value, "no");
-	ck_assert_str_eq(msg->other[3]->key, "level");
-	ck_assert_str_eq(msg->other[3]->value, "very high");
+	/* stored=no is known now: an alarm shown before its commit. */
+	ck_assert_int_eq(msg->alarm.unstored, 1);
+	ck_assert_uint_eq(msg->other_count, 3);
+	ck_assert_str_eq(msg->other[0]->key, "lat");
+	ck_assert_str_eq(msg->other[2]->key, "level");
+	ck_assert_str_eq(msg->other[2]->value, "very high");
 	ck_assert_str_eq(opproto_client_attr(msg, "lat"), "52.4");
 	ck_assert_str_eq(opproto_client_attr(msg, "unit"), "HP-001");
 	ck_assert_ptr_null(opproto_client_attr(msg, "nothing"));
+}
+END_TEST
+
+START_TEST(receiver_state)
+{
+	good("* RECEIVER active store=ok", OPPROTO_CLIENT_RECEIVER, 1);
+	ck_assert_str_eq(msg->receiver.role, "active");
+	ck_assert_int_eq(msg->receiver.store_failing, 0);
+	ck_assert_str_eq(msg->receiver.reason, "");
+	good("* RECEIVER active store=failing \"database writes are failing: "
+	    "database or disk is full\"", OPPROTO_CLIENT_RECEIVER, 1);
+	ck_assert_int_eq(msg->receiver.store_failing, 1);
+	ck_assert_str_eq(msg->receiver.reason,
+	    "database writes are failing: database or disk is full");
+	good("* RECEIVER standby store=ok name=rx-b active=rx-a.example:7400",
+	    OPPROTO_CLIENT_RECEIVER, 1);
+	ck_assert_str_eq(msg->receiver.role, "standby");
+	ck_assert_str_eq(msg->receiver.name, "rx-b");
+	ck_assert_str_eq(msg->receiver.active, "rx-a.example:7400");
+	ck_assert_int_eq(opproto_client_parse(msg, "* RECEIVER active store=maybe",
+	    29, err, sizeof(err)), -1);
 }
 END_TEST
 
@@ -518,6 +540,7 @@ opproto_client_suite(void)
 	tcase_add_test(tc, err_replies);
 	tcase_add_test(tc, alarm_lines);
 	tcase_add_test(tc, alarm_unknown_keys);
+	tcase_add_test(tc, receiver_state);
 	tcase_add_test(tc, alarm_malformed);
 	tcase_add_test(tc, unit_lines);
 	tcase_add_test(tc, step_lines);

@@ -61,7 +61,7 @@ batch_event(const char *unit_id, enum evtype type)
 	ck_assert_int_eq(store_event_insert(t->store, &ev, &inserted, &row), 0);
 	ck_assert_int_eq(inserted, 1);
 	ck_assert_int_eq(stack_event(t->stack, l3_record(t, unit_id), type, row,
-	    ev.received_ms), 0);
+	    ev.received_ms, 0), 0);
 }
 
 /* What ingest does after its commit. */

@@ -128,6 +128,7 @@ console_model_alarm_line(struct console_model *m,
 	console_model_copy(fresh.name, sizeof(fresh.name), line->name);
 	fresh.count = line->count;
 	fresh.restored = line->restored;
+	fresh.unstored = line->unstored;
 	console_model_copy(fresh.by, sizeof(fresh.by), line->by);
 
 	i = console_model_alarm_index(m, fresh.id);
@@ -150,6 +151,7 @@ console_model_alarm_line(struct console_model *m,
 		memcpy(a->name, fresh.name, sizeof(a->name));
 		a->count = fresh.count;
 		a->restored = fresh.restored;
+		a->unstored = fresh.unstored;
 		memcpy(a->by, fresh.by, sizeof(a->by));
 		if (strcmp(a->state, "queued") != 0)
 			a->escalated_ms = -1;
@@ -287,6 +289,11 @@ console_model_push(struct console_model *m,
 		break;
 	}
 	switch (msg->kind) {
+	case OPPROTO_CLIENT_RECEIVER:
+		m->store_failing = msg->receiver.store_failing;
+		console_model_copy(m->store_reason, sizeof(m->store_reason),
+		    msg->receiver.reason);
+		break;
 	case OPPROTO_CLIENT_CLAIMED:
 		if (a != NULL) {
 			console_model_copy(a->state, sizeof(a->state),

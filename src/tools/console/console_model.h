@@ -35,6 +35,7 @@ struct console_alarm {
 	char	 name[CONSOLE_TEXT_MAX];
 	int	 count;
 	int	 restored;
+	int	 unstored;		/* stored=no: the receiver could not store it yet */
 	char	 by[ALARM_USER_MAX + 1];
 	int64_t	 escalated_ms;		/* last ESCALATE push, client time; -1 none */
 	int64_t	 waited_s;
@@ -81,6 +82,8 @@ struct console_model {
 	size_t			  history_count;
 	char			  messages[CONSOLE_MAX_MESSAGES][CONSOLE_TEXT_MAX];	/* ring */
 	size_t			  message_next;
+	int			  store_failing;	/* the last RECEIVER push */
+	char			  store_reason[CONSOLE_TEXT_MAX];
 };
 
 /* What applying a line did, for the screen (bell, flash). */

@@ -245,8 +245,17 @@ console_ui_draw_banner(struct console_ui *ui)
 	char			 line[512];
 	int			 retry;
 
-	if (console_link_state(l) == CONSOLE_READY)
+	if (console_link_state(l) == CONSOLE_READY) {
+		if (!ui->model->store_failing)
+			return;
+		snprintf(line, sizeof(line), " *** RECEIVER DATABASE FAILING: %.200s;"
+		    " new alarms are shown but not yet stored ***",
+		    ui->model->store_reason[0] ? ui->model->store_reason :
+		    "writes fail");
+		console_ui_bar(1, ui->colours ? COLOR_PAIR(5) | A_BOLD :
+		    A_REVERSE | A_BOLD, line);
 		return;
+	}
 	retry = console_link_retry_in(l);
 	if (console_link_state(l) == CONSOLE_DISCONNECTED && retry >= 0)
 		snprintf(line, sizeof(line), " *** DISCONNECTED from %s (%s): "
@@ -303,9 +312,10 @@ console_ui_draw_stack(struct console_ui *ui, int top, int height)
 		if (a->count > 1)
 			snprintf(count, sizeof(count), "  x%d", a->count);
 		console_ui_put(y, 0, COLS, attr, "%c%6lld %-2d %-9s %-18s %-12s %-10s "
-		    "%-28s %s%s%s", a == sel ? '>' : ' ', (long long)a->id,
+		    "%-28s %s%s%s%s", a == sel ? '>' : ' ', (long long)a->id,
 		    a->priority, age, state, a->type, a->unit, a->name, a->site,
-		    count, a->restored ? "  RESTORED" : "");
+		    count, a->restored ? "  RESTORED" : "",
+		    a->unstored ? "  NOT STORED YET" : "");
 	}
 }
 
@@ -359,6 +369,9 @@ console_ui_draw_detail(struct console_ui *ui, int top, int height, int x, int wi
 	    a->name, a->site, u != NULL && u->audio_open ? "  [audio open]" : "");
 	console_ui_put(y++, x, width, A_NORMAL, "Raised %s  events %d%s", a->at,
 	    a->count, a->restored ? "  RESTORED (the condition cleared)" : "");
+	if (a->unstored && y < bottom)
+		console_ui_put(y++, x, width, A_BOLD, "NOT STORED YET: the receiver "
+		    "cannot write its database; resolve once it is stored");
 	if (a->escalated_ms >= 0 && y < bottom)
 		console_ui_put(y++, x, width, A_BOLD, "ESCALATED: waited %lld s unclaimed",
 		    (long long)a->waited_s);
