@@ -58,7 +58,8 @@ REFUGED_SRCS	= src/refuged/refuged.c src/refuged/daemon.c src/refuged/ingest.c \
 		  src/refuged/tally.c \
 		  src/refuged/operator_requests.c \
 		  src/refuged/unit.c src/refuged/supervise.c src/refuged/operator.c \
-		  src/refuged/stack.c src/refuged/stack_actions.c \
+		  src/refuged/stack.c src/refuged/stack_queue.c \
+		  src/refuged/stack_batch.c src/refuged/stack_actions.c \
 		  src/refuged/stack_timers.c src/refuged/stack_held.c \
 		  src/refuged/reload.c
 

@@ -69,8 +69,16 @@ struct stack {
 	size_t				 sorted_capacity;
 };
 
-/* stack.c */
+/* stack_queue.c */
 int		 stack_unit_add(struct unit_record *, struct alarm *);
+/* The unit's newest open alarm of a type, or NULL. */
+struct alarm	*stack_unit_newest(struct unit_record *, enum evtype);
+/* A new alarm of the unit's, with its final id, not yet in the stack. */
+struct alarm	*stack_alarm_new(struct stack *, struct unit_record *,
+		    enum evtype, int64_t received_ms);
+/* Puts an alarm in the queue and its unit's list; frees it on failure. */
+int		 stack_insert(struct stack *, struct unit_record *,
+		    struct alarm *);
 /* Takes the alarm out of the queue and its unit's list, and frees it. */
 void		 stack_delete(struct stack *, struct alarm *);
 /* Publishes a change of the alarm (kind, user) to the feed. */

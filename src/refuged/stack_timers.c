@@ -120,12 +120,6 @@ stack_test_set(struct stack *stack, struct unit_record *record,
 	stack_publish_testmode(stack, record, until_ms > now ? until_ms : 0);
 }
 
-int
-stack_unit_on_test(const struct unit_record *record, int64_t now_ms)
-{
-	return record->test_until_ms > now_ms;
-}
-
 /* A claim that outlived its operator's link (a restart), past one period. */
 static int
 stack_orphaned(struct stack *stack, const struct alarm *alarm, int64_t after)
