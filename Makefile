@@ -39,7 +39,8 @@ CORE_SRCS	= src/core/diag.c src/core/line.c src/core/evtype.c \
 		  src/core/duration.c src/core/timefmt.c src/core/uproto.c \
 		  src/core/yamltree.c src/core/config.c src/core/registry.c \
 		  src/core/alarm.c src/core/alarmq.c src/core/audit.c \
-		  src/core/opproto.c src/core/stats.c src/core/change.c
+		  src/core/opproto.c src/core/stats.c src/core/change.c \
+		  src/core/pwhash.c
 # Layer 2: services, one owner per outside thing.
 SERVICE_SRCS	= src/service/log.c src/service/store.c src/service/store_backend.c \
 		  $(STORE_SQLITE_SRCS) src/service/tlsctx.c src/service/conn.c \
