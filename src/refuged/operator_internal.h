@@ -23,6 +23,8 @@
 #define OPERATOR_LOCK_WINDOW_MS		60000
 #define OPERATOR_LOCK_MS		60000
 #define OPERATOR_CHECKS_PER_SECOND	10	/* password checks, every address */
+#define OPERATOR_ARRIVAL_SLOTS		1024	/* addresses whose connects are counted */
+#define OPERATOR_ARRIVAL_WINDOW_MS	10000
 
 enum operator_state {
 	OPERATOR_HANDSHAKE,
@@ -88,10 +90,18 @@ struct operator_host {
 	char				host[LISTENER_PEER_LEN];
 	int				count;		/* links in links */
 	int				queued;		/* sessions in queue */
+	int				arrivals;	/* its connects lately */
 	int64_t				last_failure_ms;	/* 0: none known */
 	TAILQ_HEAD(, operator_session)	links;		/* oldest first */
 	TAILQ_HEAD(, operator_session)	queue;		/* in arrival order */
 	TAILQ_ENTRY(operator_host)	entry;		/* round-robin order */
+};
+
+/* How often an address connected lately: a flood reconnects, an operator does not. */
+struct operator_arrivals {
+	char	host[LISTENER_PEER_LEN];
+	int64_t	since_ms;	/* the window's start; 0: an empty slot */
+	int	count;		/* halved at the end of each window */
 };
 
 /* Failed logins of one address, or of one (address, user) pair. */
@@ -114,6 +124,7 @@ struct operator_link {
 	uint64_t			 accepted;	/* sessions made, for seq */
 	struct operator_failures	 failures[OPERATOR_FAILURE_SLOTS];
 	struct operator_failures	 pairs[OPERATOR_PAIR_SLOTS];
+	struct operator_arrivals	 arrivals[OPERATOR_ARRIVAL_SLOTS];
 	int				 queued;	/* LOGINs waiting for a check */
 	int64_t				 check_times[OPERATOR_CHECKS_PER_SECOND];
 	size_t				 check_next;	/* ring of the last checks' times */

@@ -4,17 +4,20 @@
  * Every operator link is in the pool from accept until its LOGIN succeeds,
  * within limits.operator_prelogin in all and
  * limits.operator_prelogin_per_address from one address. When a newcomer
- * finds it full, the oldest link of the address holding the most (one that
- * failed logins lately first, among equals) is dropped rather than the
- * newcomer refused: a crowd of idle links from a few addresses cannot keep
- * a real operator out, and logged-in links never compete for this room.
+ * finds it full, the oldest link of the address holding the most is
+ * dropped rather than the newcomer refused: a crowd of idle links from a
+ * few addresses cannot keep a real operator out, and logged-in links never
+ * compete for this room. Among addresses holding as many, one that failed
+ * a login lately goes first, then one that connected more often lately (a
+ * flood reconnects all the time; an operator's link, however old, stays),
+ * then the one with the oldest link.
  *
  * Password checks are dear and capped at OPERATOR_CHECKS_PER_SECOND in any
  * second. A LOGIN over the cap waits here, its link reading nothing, and
  * checks are handed out round-robin across addresses, those without recent
- * failures first, so a flood of guesses from some addresses does not delay
- * an operator from another. The queue holds only pool links, so the pool
- * bounds it.
+ * failures first, then those that connected least lately, so a flood of
+ * guesses from some addresses does not delay an operator from another. The
+ * queue holds only pool links, so the pool bounds it.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -48,24 +51,64 @@ operator_host_suspect(const struct operator_host *h, int64_t now)
 	    now - h->last_failure_ms < OPERATOR_LOCK_WINDOW_MS;
 }
 
-/* The address holding the most pre-login links; ties as the file says. */
+/* Counts a connect from host; returns its connects in the current window. */
+static int
+operator_arrival(struct operator_link *link, const char *host, int64_t now)
+{
+	struct operator_arrivals	*slot, *oldest = &link->arrivals[0];
+	size_t				 i;
+
+	for (i = 0; i < OPERATOR_ARRIVAL_SLOTS; i++) {
+		slot = &link->arrivals[i];
+		if (slot->since_ms != 0 && strcmp(slot->host, host) == 0)
+			break;
+		if (slot->since_ms < oldest->since_ms)
+			oldest = slot;
+	}
+	if (i == OPERATOR_ARRIVAL_SLOTS) {
+		slot = oldest;
+		snprintf(slot->host, sizeof(slot->host), "%s", host);
+		slot->since_ms = 0;
+	}
+	if (slot->since_ms == 0) {
+		slot->since_ms = now;
+		slot->count = 0;
+	}
+	/* Halved each window: a flood stays high, an occasional reconnect fades. */
+	for (; now - slot->since_ms >= OPERATOR_ARRIVAL_WINDOW_MS &&
+	    slot->count > 0; slot->since_ms += OPERATOR_ARRIVAL_WINDOW_MS)
+		slot->count /= 2;
+	if (slot->count == 0)
+		slot->since_ms = now;
+	return ++slot->count;
+}
+
+/* Whether a is to lose a link before b: see the top of the file. */
+static int
+operator_host_worse(const struct operator_host *a,
+    const struct operator_host *b, int64_t now)
+{
+	int	sa = operator_host_suspect(a, now), sb = operator_host_suspect(b, now);
+
+	if (a->count != b->count)
+		return a->count > b->count;
+	if (sa != sb)
+		return sa;
+	if (a->arrivals != b->arrivals)
+		return a->arrivals > b->arrivals;
+	return TAILQ_FIRST(&a->links)->seq < TAILQ_FIRST(&b->links)->seq;
+}
+
+/* The address to lose a pre-login link. */
 static struct operator_host *
 operator_host_fullest(struct operator_link *link)
 {
 	struct operator_host	*h, *best = NULL;
 	int64_t			 now = timenow_mono_ms();
-	int			 s, best_s = 0;
 
-	TAILQ_FOREACH(h, &link->hosts, entry) {
-		s = operator_host_suspect(h, now);
-		if (best == NULL || h->count > best->count ||
-		    (h->count == best->count && (s > best_s || (s == best_s &&
-		    TAILQ_FIRST(&h->links)->seq <
-		    TAILQ_FIRST(&best->links)->seq)))) {
+	TAILQ_FOREACH(h, &link->hosts, entry)
+		if (best == NULL || operator_host_worse(h, best, now))
 			best = h;
-			best_s = s;
-		}
-	}
 	return best;
 }
 
@@ -75,7 +118,9 @@ operator_prelogin_add(struct operator_session *session)
 	struct operator_link		*link = session->link;
 	const struct refuge_config	*config = link->deps.config;
 	struct operator_host		*h;
+	int				 arrivals;
 
+	arrivals = operator_arrival(link, session->host, timenow_mono_ms());
 	for (;;) {
 		h = operator_host_find(link, session->host);
 		if (h != NULL && h->count >= config->operator_prelogin_per_address)
@@ -98,6 +143,7 @@ operator_prelogin_add(struct operator_session *session)
 		TAILQ_INSERT_TAIL(&link->hosts, h, entry);
 	}
 	TAILQ_INSERT_TAIL(&h->links, session, pool_entry);
+	h->arrivals = arrivals;
 	h->count++;
 	link->prelogin++;
 	session->prelogin = h;
@@ -157,21 +203,29 @@ operator_check_wait(struct operator_link *link, int64_t now)
 	return oldest + 1000 - now;
 }
 
-/* The next LOGIN to check: round-robin, addresses without recent failures first. */
+/*
+ * The next LOGIN to check: addresses without recent failures first, then
+ * those that connected least lately; round-robin among equals, as an
+ * address served goes to the back.
+ */
 static struct operator_session *
 operator_check_next(struct operator_link *link, int64_t now)
 {
-	struct operator_host	*h;
+	struct operator_host	*h, *best = NULL;
 	struct operator_session	*session;
+	int			 s, best_s = 0;
 
-	TAILQ_FOREACH(h, &link->hosts, entry)
-		if (h->queued > 0 && !operator_host_suspect(h, now))
-			break;
-	if (h == NULL)
-		TAILQ_FOREACH(h, &link->hosts, entry)
-			if (h->queued > 0)
-				break;
-	if (h == NULL)
+	TAILQ_FOREACH(h, &link->hosts, entry) {
+		if (h->queued == 0)
+			continue;
+		s = operator_host_suspect(h, now);
+		if (best == NULL || s < best_s || (s == best_s &&
+		    h->arrivals < best->arrivals)) {
+			best = h;
+			best_s = s;
+		}
+	}
+	if ((h = best) == NULL)
 		return NULL;
 	TAILQ_REMOVE(&link->hosts, h, entry);
 	TAILQ_INSERT_TAIL(&link->hosts, h, entry);

@@ -196,6 +196,9 @@ operator_reply_push(struct operator_session *session, const char *buf,
 		r->held = grown;
 		r->held_cap = cap;
 	}
+	if (r->held_len == 0)
+		log_debug("operator=%s peer=%s pushes held until the reply ends",
+		    session->user, session->peer);
 	memcpy(r->held + r->held_len, buf, len);
 	r->held_len += len;
 }
