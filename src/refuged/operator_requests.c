@@ -258,14 +258,15 @@ struct operator_history {
 	int	 failed;
 };
 
+/* Appends a line of n bytes: 1, 0 when it did not fit its buffer, -1 out of memory. */
 static int
 operator_history_add(struct operator_history *history, const char *line,
-    int n)
+    int n, size_t max)
 {
 	size_t	 cap;
 	char	*grown;
 
-	if (n < 0 || (size_t)n >= 2048)
+	if (n < 0 || (size_t)n >= max)
 		return 0;	/* cannot happen: every field is bounded */
 	if (history->len + (size_t)n > history->cap) {
 		cap = history->cap ? history->cap : 16384;
@@ -280,8 +281,7 @@ operator_history_add(struct operator_history *history, const char *line,
 	}
 	memcpy(history->text + history->len, line, (size_t)n);
 	history->len += (size_t)n;
-	history->count++;
-	return 0;
+	return 1;
 }
 
 static int
@@ -291,6 +291,7 @@ operator_history_line(const struct store_history_event *event, void *arg)
 	char			 at[TIMEFMT_ISO_LEN], unit_at[TIMEFMT_ISO_LEN + 16];
 	char			 line[2048];
 	int			 receiver = strcmp(event->source, "receiver") == 0;
+	int			 added;
 
 	timefmt_iso8601(event->received_ms, at);
 	unit_at[0] = '\0';
@@ -298,10 +299,13 @@ operator_history_line(const struct store_history_event *event, void *arg)
 		memcpy(unit_at, " unit_at=", 9);
 		timefmt_iso8601(event->unit_time_ms, unit_at + 9);
 	}
-	return operator_history_add(history, line, snprintf(line, sizeof(line),
+	added = operator_history_add(history, line, snprintf(line, sizeof(line),
 	    "EVENT %s %s at=%s%s%s%s%s\n", event->unit_event_id, event->type, at,
 	    receiver ? " source=receiver" : "", unit_at,
-	    event->attributes[0] ? " " : "", event->attributes));
+	    event->attributes[0] ? " " : "", event->attributes), sizeof(line));
+	if (added == 1)
+		history->count++;
+	return added == -1 ? -1 : 0;
 }
 
 static void
@@ -320,7 +324,8 @@ operator_history(struct operator_session *session,
 	if (store_history_each(store, request->unit_id,
 	    request->history_count, operator_history_line, &history) == -1 ||
 	    history.failed || operator_history_add(&history, final,
-	    snprintf(final, sizeof(final), "OK %zu\n", history.count)) == -1) {
+	    snprintf(final, sizeof(final), "OK %zu\n", history.count),
+	    sizeof(final)) != 1) {
 		free(history.text);
 		operator_err(session, OPPROTO_ERR_INTERNAL, history.failed ?
 		    "out of memory" : "cannot read history");
