@@ -40,7 +40,8 @@ CORE_SRCS	= src/core/diag.c src/core/line.c src/core/evtype.c \
 		  src/core/yamltree.c src/core/config.c src/core/registry.c \
 		  src/core/alarm.c src/core/alarmq.c src/core/audit.c \
 		  src/core/opproto.c src/core/stats.c src/core/change.c \
-		  src/core/opproto_client.c src/core/uproto_client.c
+		  src/core/opproto_client.c src/core/uproto_client.c \
+		  src/core/pwhash.c
 # Layer 2: services, one owner per outside thing.
 SERVICE_SRCS	= src/service/log.c src/service/store.c src/service/store_backend.c \
 		  $(STORE_SQLITE_SRCS) src/service/tlsctx.c src/service/conn.c \
@@ -56,7 +57,8 @@ REFUGED_SRCS	= src/refuged/refuged.c src/refuged/daemon.c src/refuged/ingest.c \
 		  src/refuged/link.c src/refuged/units.c src/refuged/loop.c \
 		  src/refuged/feed.c src/refuged/command.c src/refuged/activate.c \
 		  src/refuged/tally.c \
-		  src/refuged/operator_requests.c \
+		  src/refuged/operator_requests.c src/refuged/operator_login.c \
+		  src/refuged/operator_prelogin.c src/refuged/operator_reply.c \
 		  src/refuged/unit.c src/refuged/supervise.c src/refuged/operator.c \
 		  src/refuged/stack.c src/refuged/stack_queue.c \
 		  src/refuged/stack_batch.c src/refuged/stack_actions.c \

@@ -33,6 +33,10 @@ struct refuge_config {
 	int			 connections_per_address; /* limits.connections_per_address, default 64 */
 	int			 max_connections;	/* limits.max_connections, default 200000 */
 	int64_t			 command_timeout_ms;	/* limits.command_timeout, default 30s */
+	int			 operator_prelogin;	/* limits.operator_prelogin, default 64 */
+	int			 operator_prelogin_per_address;	/* default 4 */
+	int			 operator_sessions;	/* limits.operator_sessions, default 256 */
+	int64_t			 operator_output;	/* limits.operator_output bytes, default 8 MB */
 	int64_t			 escalation_after_ms;	/* escalation.after, default 30s */
 	enum config_log_level	 log_level;		/* log.level, default info */
 };

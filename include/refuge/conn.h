@@ -39,6 +39,9 @@ struct conn_callbacks {
 	void	(*failed)(struct conn *, const char *reason, void *arg);
 };
 
+/* Called when a conn's queued output has drained to its low mark or below. */
+typedef void	conn_drain_fn(struct conn *, void *arg);
+
 struct conn_limits {
 	size_t	max_line;	/* bytes before the LF */
 	size_t	max_output;	/* queued bytes before the peer is dropped */
@@ -73,8 +76,22 @@ int		 conn_resolve(const char *hostport, struct sockaddr_storage *,
 int		 conn_send(struct conn *, const char *buf, size_t len);
 /* Stops reading, flushes what is queued (for a bounded time), then frees. No callbacks follow. */
 void		 conn_close(struct conn *);
+/*
+ * Closes at once: unsent output is discarded, the listener's slot is given
+ * back now (so a peer dropped to make room frees it in the same turn), and
+ * the conn is freed from the loop. No callbacks follow.
+ */
+void		 conn_drop(struct conn *);
 /* A new output bound, for what is queued from now on. */
 void		 conn_set_max_output(struct conn *, size_t);
+/*
+ * Calls fn each time the queued output drains to low_mark bytes or fewer,
+ * while the conn is open, so a long reply can be produced as the peer
+ * reads it rather than queued whole. fn NULL stops it. fn is not called
+ * for output already that small when it is set: produce, then wait.
+ */
+void		 conn_set_drain(struct conn *, size_t low_mark, conn_drain_fn *fn,
+		    void *arg);
 /* A read cap, shared by many links: bytes per second and the burst allowed. */
 struct conn_rate	*conn_rate_new(size_t per_second, size_t burst);
 void			 conn_rate_free(struct conn_rate *);

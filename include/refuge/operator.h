@@ -64,6 +64,8 @@ int			 operator_link_user_sessions(const struct operator_link *,
 			    const char *user);
 /* Operator connections still open, logged in or not. */
 int			 operator_link_open_count(const struct operator_link *);
+/* Writes the summaries of rate-limited lines due (flush: all, at the end). */
+void			 operator_link_log_tick(struct operator_link *, int flush);
 const struct operator_counters	*operator_link_counters(
 				    const struct operator_link *);
 

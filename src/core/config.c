@@ -9,6 +9,9 @@
 
 #define CONFIG_SECOND	1000LL
 #define CONFIG_HOUR	(3600 * CONFIG_SECOND)
+#define CONFIG_KB	1024LL
+#define CONFIG_MB	(1024 * CONFIG_KB)
+#define CONFIG_GB	(1024 * CONFIG_MB)
 
 enum config_kind {
 	CONFIG_SECTION,		/* a nested mapping: sub */
@@ -18,6 +21,7 @@ enum config_kind {
 	CONFIG_TLSVER,		/* int, "1.2" or "1.3" */
 	CONFIG_DURATION,	/* int64_t milliseconds in min..max */
 	CONFIG_INT,		/* int in min..max */
+	CONFIG_SIZE,		/* int64_t bytes in min..max: 65536, 64KB, 8MB, 1GB */
 	CONFIG_LOGLEVEL		/* enum config_log_level */
 };
 
@@ -70,6 +74,15 @@ static const struct yamltree_field config_limits[] = {
 	{ .key = "command_timeout", .kind = CONFIG_DURATION,
 	  .offset = OFF(command_timeout_ms), .min = CONFIG_SECOND,
 	  .max = CONFIG_HOUR },
+	{ .key = "operator_prelogin", .kind = CONFIG_INT,
+	  .offset = OFF(operator_prelogin), .min = 1, .max = 10000 },
+	{ .key = "operator_prelogin_per_address", .kind = CONFIG_INT,
+	  .offset = OFF(operator_prelogin_per_address), .min = 1, .max = 10000 },
+	{ .key = "operator_sessions", .kind = CONFIG_INT,
+	  .offset = OFF(operator_sessions), .min = 1, .max = 10000 },
+	{ .key = "operator_output", .kind = CONFIG_SIZE,
+	  .offset = OFF(operator_output), .min = 64 * CONFIG_KB,
+	  .max = CONFIG_GB },
 	{ .key = NULL }
 };
 
@@ -253,6 +266,58 @@ config_loglevel(struct config_ctx *ctx, const struct yamltree_node *n,
 	    "expected error, warning, info or debug");
 }
 
+/* Formats a size in bytes as the largest unit that divides it. */
+static void
+config_size_format(int64_t v, char *buf, size_t len)
+{
+	if (v >= CONFIG_GB && v % CONFIG_GB == 0)
+		snprintf(buf, len, "%lldGB", (long long)(v / CONFIG_GB));
+	else if (v >= CONFIG_MB && v % CONFIG_MB == 0)
+		snprintf(buf, len, "%lldMB", (long long)(v / CONFIG_MB));
+	else if (v >= CONFIG_KB && v % CONFIG_KB == 0)
+		snprintf(buf, len, "%lldKB", (long long)(v / CONFIG_KB));
+	else
+		snprintf(buf, len, "%lld", (long long)v);
+}
+
+/* A size: whole bytes, or a number with KB, MB or GB (powers of 1024). */
+static void
+config_size(struct config_ctx *ctx, const struct yamltree_field *f,
+    const struct yamltree_node *n, const char *path)
+{
+	static const struct {
+		const char	*suffix;
+		int64_t		 unit;
+	} units[] = { { "", 1 }, { "KB", CONFIG_KB }, { "MB", CONFIG_MB },
+	    { "GB", CONFIG_GB } };
+	const char	*s;
+	char		 lo[32], hi[32];
+	int64_t		 v = 0;
+	size_t		 digits, i;
+
+	if (yamltree_string(ctx->doc, n, path, &s) == -1)
+		return;
+	digits = strspn(s, "0123456789");
+	for (i = 0; i < sizeof(units) / sizeof(units[0]); i++)
+		if (strcmp(s + digits, units[i].suffix) == 0)
+			break;
+	if (digits == 0 || digits > 10 || i == sizeof(units) / sizeof(units[0])) {
+		yamltree_error(ctx->doc, n, path, "bad size '%.64s' "
+		    "(use e.g. 65536, 64KB, 8MB, 1GB)", s);
+		return;
+	}
+	/* At most 10 digits: no overflow before the unit, none after it. */
+	v = strtoll(s, NULL, 10);
+	if (v > f->max / units[i].unit || v * units[i].unit < f->min) {
+		config_size_format(f->min, lo, sizeof(lo));
+		config_size_format(f->max, hi, sizeof(hi));
+		yamltree_error(ctx->doc, n, path, "must be between %s and %s",
+		    lo, hi);
+		return;
+	}
+	*(int64_t *)(void *)((char *)ctx->cf + f->offset) = v * units[i].unit;
+}
+
 /* Called by yamltree_fields for every known key present. */
 static void
 config_field(void *arg, const struct yamltree_field *f,
@@ -284,6 +349,9 @@ config_field(void *arg, const struct yamltree_field *f,
 	case CONFIG_INT:
 		if (yamltree_int(ctx->doc, n, path, f->min, f->max, &v) == 0)
 			*(int *)(void *)(base + f->offset) = (int)v;
+		break;
+	case CONFIG_SIZE:
+		config_size(ctx, f, n, path);
 		break;
 	case CONFIG_LOGLEVEL:
 		config_loglevel(ctx, n, path);
@@ -328,6 +396,10 @@ config_new(const char *path)
 	cf->connections_per_address = 64;
 	cf->max_connections = 200000;
 	cf->command_timeout_ms = 30 * CONFIG_SECOND;
+	cf->operator_prelogin = 64;
+	cf->operator_prelogin_per_address = 4;
+	cf->operator_sessions = 256;
+	cf->operator_output = 8 * CONFIG_MB;
 	cf->escalation_after_ms = 30 * CONFIG_SECOND;
 	cf->log_level = CONFIG_LOG_INFO;
 	return cf;

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "refuge/pwhash.h"
 #include "refuge/registry.h"
 #include "refuge/timefmt.h"
 #include "refuge/yamltree.h"
@@ -20,7 +21,7 @@ enum registry_kind {
 	REGISTRY_UNIT_ID,	/* REGISTRY_ID of 1-64 [A-Za-z0-9._:-] */
 	REGISTRY_TEXT,		/* char * */
 	REGISTRY_REF,		/* char *, non-empty: names a site or a plan */
-	REGISTRY_PASSWORD,	/* char *, non-empty */
+	REGISTRY_PASSWORD,	/* char *, an accepted crypt(3) hash (pwhash.h) */
 	REGISTRY_ROLE,		/* enum registry_role */
 	REGISTRY_COORD,		/* double in min..max */
 	REGISTRY_SHA256,	/* 64 hex digits to 32 bytes */
@@ -43,6 +44,7 @@ struct registry_entry {
 	void				*base;
 	const struct yamltree_node	*id;	/* its id's node */
 	const struct yamltree_node	*ref;	/* its site or plan name's node */
+	const struct yamltree_node	*password;	/* an operator's password */
 };
 
 /* An id sorted with where it came from. */
@@ -241,6 +243,37 @@ registry_string(struct registry_ctx *ctx, const struct yamltree_field *f,
 		ctx->cur->id = n;
 	else if (f->kind == REGISTRY_REF)
 		ctx->cur->ref = n;
+	else if (f->kind == REGISTRY_PASSWORD)
+		ctx->cur->password = n;
+}
+
+/*
+ * After an operator's keys: a password must be an accepted hash. Checked
+ * here rather than per key so that the advice can name the user. The value
+ * is never quoted back: it may be a password in clear.
+ */
+static void
+registry_password(struct registry_ctx *ctx, const char *item)
+{
+	struct registry_operator	*o = ctx->cur->base;
+	enum pwhash_verdict		 verdict;
+	const char			*scheme, *user;
+	char				 path[YAMLTREE_PATH_MAX];
+
+	if (o->password_hash == NULL || ctx->cur->password == NULL)
+		return;
+	if ((verdict = pwhash_check(o->password_hash, &scheme)) == PWHASH_OK)
+		return;
+	user = o->user != NULL && *o->user != '\0' ? o->user : "USER";
+	yamltree_path_key(path, item, "password");
+	if (verdict == PWHASH_MALFORMED)
+		yamltree_error(ctx->doc, ctx->cur->password, path,
+		    "not a well-formed %s hash; make a new one with "
+		    "'refugectl passwd %s'", scheme, user);
+	else
+		yamltree_error(ctx->doc, ctx->cur->password, path,
+		    "%s; make a yescrypt hash with 'refugectl passwd %s'",
+		    pwhash_verdict_text(verdict), user);
 }
 
 static void
@@ -378,6 +411,8 @@ registry_list(struct registry_ctx *ctx, const struct yamltree_field *f,
 		yamltree_path_index(item, path, i);
 		yamltree_fields(ctx->doc, n->items[i], item, f->sub,
 		    registry_field, ctx);
+		if (list == REGISTRY_OPERATORS)
+			registry_password(ctx, item);
 	}
 }
 

@@ -152,6 +152,7 @@ daemon_status_tick(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	unit_links_log_tick(daemon->unit_links, 0);
+	operator_link_log_tick(daemon->operators, 0);
 	ingest_log_tick(daemon->ingest, 0);
 	daemon_status(daemon, status, sizeof(status));
 	if (daemon->watchdog_usec > 0)

@@ -1,10 +1,14 @@
 /*
  * Operator sessions.
- * States: HANDSHAKE (TLS) -> LOGIN (only LOGIN and PING) -> READY; WAITING
- * holds a failed login's reply for a moment with reading paused, so a guesser
- * gets one answer per delay and nothing else slips in.
- * Requests are answered synchronously: data lines and the final OK/ERR are
- * queued in one go, so a push ("* ...") never falls inside a reply.
+ * States: HANDSHAKE (TLS) -> LOGIN (only LOGIN and PING) -> QUEUED (the
+ * LOGIN waits its turn for a password check) -> CHECKING -> READY; WAITING
+ * holds a refused login's reply for a moment with reading paused, so a
+ * guesser gets one answer per delay and nothing else slips in.
+ * Until READY a link is in the pre-login pool (operator_prelogin.c), which
+ * never competes with logged-in links for room.
+ * Most replies are queued in one go; ALARMS, UNITS and HISTORY are produced
+ * as the link drains (operator_reply.c). Either way a push never falls
+ * inside a reply, and a session reads no request until its reply is done.
  */
 #include <stdarg.h>
 #include <stdint.h>
@@ -29,15 +33,8 @@
 #include "refuge/tlsctx.h"
 #include "operator_internal.h"
 
-#define OPERATOR_MAX_OUTPUT		(32 * 1024 * 1024)
 #define OPERATOR_MAX_OUTPUT_BEFORE_LOGIN	16384
-#define OPERATOR_PER_ADDRESS		16
-#define OPERATOR_MAX_SESSIONS		256
 #define OPERATOR_LOGIN_TIMEOUT_MS	120000
-#define OPERATOR_AUTH_DELAY_MS		1000
-#define OPERATOR_LOCK_WINDOW_MS		60000
-#define OPERATOR_LOCK_MS		60000
-#define OPERATOR_CHECKS_PER_SECOND	10
 
 static void	operator_connected(struct conn *, void *);
 static void	operator_line(struct conn *, const char *, size_t, void *);
@@ -101,13 +98,7 @@ operator_ok(struct operator_session *session, const char *detail)
 int
 operator_link_sessions(const struct operator_link *link)
 {
-	struct operator_session	*session;
-	int			 count = 0;
-
-	LIST_FOREACH(session, &link->sessions, entry)
-		if (session->state == OPERATOR_READY)
-			count++;
-	return count;
+	return link->ready;
 }
 
 int
@@ -134,6 +125,14 @@ operator_session_free(struct operator_session *session)
 	snprintf(user, sizeof(user), "%s", session->user);
 	if (session->check != 0)
 		pwcheck_cancel(link->pwcheck, session->check);
+	operator_prelogin_remove(session);
+	operator_reply_clear(session);
+	if (session->password != NULL) {
+		explicit_bzero(session->password, strlen(session->password));
+		free(session->password);
+	}
+	if (was_ready)
+		link->ready--;
 	LIST_REMOVE(session, entry);
 	if (session->timer != NULL)
 		event_free(session->timer);
@@ -153,7 +152,17 @@ operator_close(struct operator_session *session)
 	operator_session_free(session);
 }
 
-static void
+void
+operator_drop(struct operator_session *session, const char *reason)
+{
+	log_ratelimited(&session->link->dropped_log, CONFIG_LOG_WARNING,
+	    "operators: dropped peer=%s reason=\"%s\"", session->peer,
+	    reason);
+	conn_drop(session->conn);
+	operator_session_free(session);
+}
+
+void
 operator_arm(struct operator_session *session, int64_t ms)
 {
 	loop_timer_add(session->timer, ms);
@@ -167,22 +176,11 @@ operator_timer(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	if (session->state == OPERATOR_WAITING) {
-		operator_err(session, session->delayed, session->delayed +
-		    strlen(session->delayed) + 1);
-		session->state = OPERATOR_LOGIN;
-		/* Failed attempts do not buy time: the deadline stays where it was. */
-		if (session->login_deadline_ms <= timenow_mono_ms()) {
-			log_warnx("operators: closed peer=%s reason=\"login timeout\"",
-			    session->peer);
-			operator_close(session);
-			return;
-		}
-		operator_arm(session, session->login_deadline_ms -
-		    timenow_mono_ms());
-		conn_resume(session->conn);
+		operator_login_delayed(session);
 		return;
 	}
-	log_warnx("operators: closed peer=%s reason=\"%s timeout\"", session->peer,
+	log_ratelimited(&session->link->closed_log, CONFIG_LOG_WARNING,
+	    "operators: closed peer=%s reason=\"%s timeout\"", session->peer,
 	    session->state == OPERATOR_HANDSHAKE ? "handshake" : "login");
 	operator_close(session);
 }
@@ -193,13 +191,15 @@ operator_accept(struct listener *listener, int fd, const struct sockaddr *sa,
 {
 	struct operator_link	*link = arg;
 	struct operator_session	*session;
-	struct conn_limits	 limits = { LINE_MAX_BYTES, OPERATOR_MAX_OUTPUT, 0 };
+	struct conn_limits	 limits = { LINE_MAX_BYTES,
+				    OPERATOR_MAX_OUTPUT_BEFORE_LOGIN, 0 };
 	char			*colon;
 
 	if ((session = calloc(1, sizeof(*session))) == NULL ||
 	    (session->timer = loop_timer_new(link->deps.base, operator_timer,
 	    session)) == NULL) {
-		log_warnx("operators: refused peer=%s reason=\"out of memory\"",
+		log_ratelimited(&link->refused_log, CONFIG_LOG_WARNING,
+		    "operators: refused peer=%s reason=\"out of memory\"",
 		    peer);
 		free(session);
 		close(fd);
@@ -208,22 +208,36 @@ operator_accept(struct listener *listener, int fd, const struct sockaddr *sa,
 	}
 	session->link = link;
 	session->state = OPERATOR_HANDSHAKE;
+	session->seq = ++link->accepted;
 	snprintf(session->user, sizeof(session->user), "-");
 	snprintf(session->peer, sizeof(session->peer), "%s", peer);
 	snprintf(session->host, sizeof(session->host), "%s", peer);
 	if ((colon = strrchr(session->host, ':')) != NULL)
 		*colon = '\0';
-	session->conn = conn_new(link->deps.base, tlsctx_operators(link->deps.tls),
-	    fd,
-	    sa, salen, peer, listener, &limits, &operator_callbacks, session);
-	if (session->conn == NULL) {
-		log_warnx("operators: refused peer=%s reason=\"out of memory\"",
+	/* Room is made before the newcomer joins: it is never the one dropped. */
+	if (operator_prelogin_add(session) == -1) {
+		log_ratelimited(&link->refused_log, CONFIG_LOG_WARNING,
+		    "operators: refused peer=%s reason=\"out of memory\"",
 		    peer);
+		event_free(session->timer);
+		free(session);
+		close(fd);
+		listener_release(listener, sa);
+		return;
+	}
+	LIST_INSERT_HEAD(&link->sessions, session, entry);
+	session->conn = conn_new(link->deps.base, tlsctx_operators(link->deps.tls),
+	    fd, sa, salen, peer, listener, &limits, &operator_callbacks, session);
+	if (session->conn == NULL) {
+		log_ratelimited(&link->refused_log, CONFIG_LOG_WARNING,
+		    "operators: refused peer=%s reason=\"out of memory\"",
+		    peer);
+		operator_prelogin_remove(session);
+		LIST_REMOVE(session, entry);
 		event_free(session->timer);
 		free(session);
 		return;
 	}
-	LIST_INSERT_HEAD(&link->sessions, session, entry);
 	operator_arm(session, link->deps.config->handshake_timeout_ms);
 }
 
@@ -247,7 +261,8 @@ operator_failed(struct conn *conn, const char *reason, void *arg)
 
 	(void)conn;
 	if (session->state == OPERATOR_HANDSHAKE)
-		log_warnx("operators: refused peer=%s reason=\"%s\"",
+		log_ratelimited(&session->link->refused_log, CONFIG_LOG_WARNING,
+		    "operators: refused peer=%s reason=\"%s\"",
 		    session->peer, reason);
 	else
 		log_info("operator=%s peer=%s disconnected reason=\"%s\"",
@@ -264,183 +279,6 @@ operator_overlong(struct conn *conn, void *arg)
 	log_warnx("operator=%s peer=%s closed reason=\"line too long\"",
 	    session->user, session->peer);
 	operator_err(session, OPPROTO_ERR_TOOLONG, "line longer than 512 bytes");
-	operator_close(session);
-}
-
-static struct operator_failures *
-operator_failures_find(struct operator_link *link, const char *host,
-    int create)
-{
-	struct operator_failures	*slot, *oldest = &link->failures[0];
-	size_t				 i;
-
-	for (i = 0; i < OPERATOR_FAILURE_SLOTS; i++) {
-		slot = &link->failures[i];
-		if (strcmp(slot->host, host) == 0)
-			return slot;
-		if (slot->last_ms < oldest->last_ms)
-			oldest = slot;
-	}
-	if (!create)
-		return NULL;
-	memset(oldest, 0, sizeof(*oldest));
-	snprintf(oldest->host, sizeof(oldest->host), "%s", host);
-	return oldest;
-}
-
-/* Answers after a delay; returns with the session paused. */
-static void
-operator_delay_err(struct operator_session *session, const char *code,
-    const char *text)
-{
-	size_t	len = strlen(code) + 1;
-
-	snprintf(session->delayed, sizeof(session->delayed), "%s", code);
-	snprintf(session->delayed + len, sizeof(session->delayed) - len, "%s",
-	    text);
-	session->state = OPERATOR_WAITING;
-	conn_pause(session->conn);
-	evtimer_del(session->timer);
-	operator_arm(session, OPERATOR_AUTH_DELAY_MS);
-}
-
-/* A LOGIN whose password was checked and failed, or named no account. */
-static void
-operator_login_failed(struct operator_session *session, int known)
-{
-	struct operator_link		*link = session->link;
-	struct operator_failures	*failures;
-	int64_t				 now = timenow_mono_ms();
-	size_t				 i, recent = 0;
-
-	failures = operator_failures_find(link, session->host, 1);
-	failures->times[failures->next++ % OPERATOR_LOCK_FAILURES] = now;
-	failures->last_ms = now;
-	for (i = 0; i < OPERATOR_LOCK_FAILURES; i++)
-		if (failures->times[i] > 0 &&
-		    now - failures->times[i] < OPERATOR_LOCK_WINDOW_MS)
-			recent++;
-	if (recent >= OPERATOR_LOCK_FAILURES) {
-		failures->locked_until = now + OPERATOR_LOCK_MS;
-		log_warnx("operators: lockout peer=%s reason=\"%zu failed "
-		    "logins within a minute\"", session->peer, recent);
-	}
-	log_warnx("operators: refused peer=%s user=%s reason=\"%s\"",
-	    session->peer, session->user, known ? "bad password" :
-	    "unknown user");
-	snprintf(session->user, sizeof(session->user), "-");
-	link->counters.login_failures++;
-	operator_delay_err(session, OPPROTO_ERR_AUTH, "bad user or password");
-}
-
-/* Right after LOGIN: what the receiver is (active or standby, its store). */
-static void
-operator_receiver_state(struct operator_session *session)
-{
-	struct operator_link	*link = session->link;
-	struct change		 change;
-	char			 buf[LINE_MAX_BYTES + 64];
-
-	if (link->deps.receiver_state == NULL)
-		return;
-	memset(&change, 0, sizeof(change));
-	change.kind = CHANGE_RECEIVER;
-	link->deps.receiver_state(&change, link->deps.receiver_arg);
-	operator_send(session, buf, opproto_format_change(buf, sizeof(buf),
-	    &change));
-}
-
-/* The worker's verdict on a LOGIN's password, back in the loop. */
-static void
-operator_login_checked(int ok, void *arg)
-{
-	struct operator_session		*session = arg;
-	struct operator_link		*link = session->link;
-	const struct registry_operator	*account;
-	char				 detail[96];
-
-	session->check = 0;
-	session->state = OPERATOR_LOGIN;
-	conn_resume(session->conn);
-	/* The account may have gone with a reload while the hash ran. */
-	account = registry_operator_find(link->deps.registry, session->user);
-	if (!ok || !session->check_known || account == NULL) {
-		operator_login_failed(session, session->check_known);
-		return;
-	}
-	session->state = OPERATOR_READY;
-	session->role = account->role;
-	conn_set_max_output(session->conn, OPERATOR_MAX_OUTPUT);
-	link->counters.logins++;
-	evtimer_del(session->timer);
-	log_info("operator=%s peer=%s logged in role=%s", session->user,
-	    session->peer, registry_role_name(session->role));
-	snprintf(detail, sizeof(detail), "peer=%s", session->peer);
-	(void)stack_audit(link->deps.stack, session->user, 0, "login", detail);
-	operator_printf(session, "OK role=%s", registry_role_name(session->role));
-	operator_receiver_state(session);
-}
-
-void
-operator_login(struct operator_session *session,
-    const struct opproto_request *request)
-{
-	struct operator_link		*link = session->link;
-	const struct registry		*registry = link->deps.registry;
-	const struct registry_operator	*account;
-	struct operator_failures	*failures;
-	const char			*hash;
-	int64_t				 now = timenow_mono_ms();
-
-	if (session->state == OPERATOR_READY) {
-		operator_err(session, OPPROTO_ERR_STATE, "already logged in");
-		return;
-	}
-	failures = operator_failures_find(link, session->host, 0);
-	if (failures != NULL && failures->locked_until > now) {
-		log_warnx("operators: refused peer=%s user=%s reason=\"address "
-		    "locked out\"", session->peer, request->user);
-		operator_delay_err(session, OPPROTO_ERR_LOCKED,
-		    "too many failed logins from this address; try again later");
-		return;
-	}
-	/* Hashes run on a worker, but a flood of them would still queue up. */
-	if (now - link->checks_since >= 1000) {
-		link->checks_since = now;
-		link->checks = 0;
-	}
-	if (++link->checks > OPERATOR_CHECKS_PER_SECOND) {
-		log_warnx("operators: refused peer=%s user=%s reason=\"too many "
-		    "logins at once\"", session->peer, request->user);
-		operator_delay_err(session, OPPROTO_ERR_LOCKED,
-		    "too many logins at once; try again in a moment");
-		return;
-	}
-	account = registry_operator_find(registry, request->user);
-	/* An unknown user costs a hash too, so timing does not tell who exists. */
-	hash = account != NULL ? account->password_hash :
-	    registry->operator_count > 0 ?
-	    registry->operators[0].password_hash : "*";
-	snprintf(session->user, sizeof(session->user), "%s", request->user);
-	session->check_known = account != NULL;
-	session->check = pwcheck_submit(link->pwcheck, request->password, hash,
-	    operator_login_checked, session);
-	if (session->check == 0) {
-		operator_login_failed(session, session->check_known);
-		return;
-	}
-	/* Nothing else is read until the verdict: replies stay in order. */
-	session->state = OPERATOR_CHECKING;
-	conn_pause(session->conn);
-}
-
-void
-operator_logout(struct operator_session *session,
-    const struct opproto_request *request)
-{
-	(void)request;
-	log_info("operator=%s peer=%s logged out", session->user, session->peer);
-	operator_ok(session, NULL);
 	operator_close(session);
 }
 
@@ -493,7 +331,7 @@ static void
 operator_change(const struct change *change, void *arg)
 {
 	struct operator_link	*link = arg;
-	struct operator_session	*session;
+	struct operator_session	*session, *next;
 	char			 buf[2 * (LINE_MAX_BYTES + 256)];
 	int			 n;
 
@@ -503,9 +341,24 @@ operator_change(const struct change *change, void *arg)
 			    change_kind_name(change->kind));
 		return;
 	}
-	LIST_FOREACH(session, &link->sessions, entry)
+	/* A push may drop a session that cannot take it: step past it first. */
+	for (session = LIST_FIRST(&link->sessions); session != NULL;
+	    session = next) {
+		next = LIST_NEXT(session, entry);
 		if (session->state == OPERATOR_READY)
-			(void)conn_send(session->conn, buf, (size_t)n);
+			operator_reply_push(session, buf, (size_t)n);
+	}
+}
+
+/*
+ * The listener's own bound, per address and in all: every logged-in link,
+ * the pre-login pool, and the newcomer for whom a pre-login link is
+ * dropped. The pool's limits are operator_prelogin.c's, by dropping.
+ */
+static int
+operator_listen_limit(const struct refuge_config *config)
+{
+	return config->operator_sessions + config->operator_prelogin + 1;
 }
 
 struct operator_link *
@@ -519,12 +372,21 @@ operator_link_new(const struct operator_deps *deps, char *err, size_t errlen)
 		return NULL;
 	}
 	link->deps = *deps;
+	link->refused_log = (struct log_limit)LOG_LIMIT_DEFAULT("operators: refused");
+	link->closed_log = (struct log_limit)LOG_LIMIT_DEFAULT("operators: closed");
+	link->dropped_log = (struct log_limit)LOG_LIMIT_DEFAULT("operators: dropped");
 	LIST_INIT(&link->sessions);
+	TAILQ_INIT(&link->hosts);
 	if ((link->pwcheck = pwcheck_new(deps->base, err, errlen)) == NULL)
 		goto fail;
+	if (operator_prelogin_init(link) == -1) {
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
 	link->listener = listener_new(deps->base, "operators",
-	    deps->config->listen_operators, OPERATOR_PER_ADDRESS,
-	    OPERATOR_MAX_SESSIONS, operator_accept, link, err, errlen);
+	    deps->config->listen_operators, operator_listen_limit(deps->config),
+	    operator_listen_limit(deps->config), operator_accept, link, err,
+	    errlen);
 	if (link->listener == NULL)
 		goto fail;
 	sub.change = operator_change;
@@ -569,11 +431,16 @@ operator_link_reconfigure(struct operator_link *link,
 	link->deps.registry = registry;
 	link->deps.tls = tls;
 	link->deps.units = units;
+	listener_set_limits(link->listener, operator_listen_limit(config),
+	    operator_listen_limit(config));
+	/* A smaller pool drops links now; fewer sessions refuse new logins only. */
+	operator_prelogin_trim(link);
 	for (session = LIST_FIRST(&link->sessions); session != NULL;
 	    session = next) {
 		next = LIST_NEXT(session, entry);
 		if (session->state != OPERATOR_READY)
 			continue;
+		conn_set_max_output(session->conn, (size_t)config->operator_output);
 		account = registry_operator_find(registry, session->user);
 		if (account != NULL) {
 			session->role = account->role;
@@ -598,11 +465,27 @@ operator_link_counters(const struct operator_link *link)
 }
 
 void
+operator_link_log_tick(struct operator_link *link, int flush)
+{
+	struct log_limit	*limits[] = { &link->refused_log, &link->closed_log,
+				    &link->dropped_log };
+	size_t			 i;
+
+	for (i = 0; i < sizeof(limits) / sizeof(limits[0]); i++)
+		if (flush)
+			log_limit_flush(limits[i]);
+		else
+			(void)log_limit_tick(limits[i]);
+}
+
+void
 operator_link_free(struct operator_link *link)
 {
 	if (link == NULL)
 		return;
+	operator_link_log_tick(link, 1);
 	pwcheck_free(link->pwcheck);
+	operator_prelogin_free(link);
 	listener_free(link->listener);
 	free(link);
 }

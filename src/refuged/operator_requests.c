@@ -1,7 +1,9 @@
 /*
  * Operator requests once logged in: the stack's views and actions, unit
- * commands, history, figures. Each handler answers in one go: data lines
+ * commands, history, figures. Most handlers answer in one go: data lines
  * and the final OK/ERR are queued together, so no push falls inside.
+ * ALARMS, UNITS and HISTORY, which can be long, set up a reply that
+ * operator_reply.c produces as the link drains.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -76,21 +78,22 @@ static void
 operator_alarms(struct operator_session *session,
     const struct opproto_request *request)
 {
-	struct opproto_alarm_view	  view;
-	struct alarm			**all;
-	char				  buf[LINE_MAX_BYTES + 256];
-	size_t				  i, count;
+	struct operator_reply	 *r = &session->reply;
+	struct alarm		**all;
+	size_t			  i, count;
 
 	(void)request;
 	count = stack_sorted(session->link->deps.stack, &all);
-	for (i = 0; i < count; i++) {
-		view.alarm = all[i];
-		view.unit_name = stack_unit_name(session->link->deps.stack,
-		    all[i]->unit_id);
-		operator_send(session, buf, opproto_format_alarm(buf, sizeof(buf),
-		    0, &view));
+	if (count > 0 && (r->ids = calloc(count, sizeof(*r->ids))) == NULL) {
+		operator_err(session, OPPROTO_ERR_INTERNAL, "out of memory");
+		return;
 	}
-	operator_printf(session, "OK %zu", count);
+	/* Ids, not pointers: an alarm may be resolved and freed meanwhile. */
+	for (i = 0; i < count; i++)
+		r->ids[i] = all[i]->id;
+	r->kind = OPERATOR_REPLY_ALARMS;
+	r->total = count;
+	operator_reply_start(session);
 }
 
 /* Writes value double-quoted with escapes, always. */
@@ -107,36 +110,36 @@ operator_quote(char *dst, size_t len, const char *value)
 		snprintf(dst, len, "\"%s\"", quoted);
 }
 
+int
+operator_unit_line(struct unit_record *record, char *buf, size_t len)
+{
+	char	seen[TIMEFMT_ISO_LEN], test[TIMEFMT_ISO_LEN + 16];
+	char	name[LINE_MAX_BYTES + 8];
+
+	if (record->last_seen_ms >= 0)
+		timefmt_iso8601(record->last_seen_ms, seen);
+	else
+		snprintf(seen, sizeof(seen), "-");
+	test[0] = '\0';
+	if (stack_unit_on_test(record, timenow_wall_ms())) {
+		memcpy(test, " test_until=", 12);
+		timefmt_iso8601(record->test_until_ms, test + 12);
+	}
+	operator_quote(name, sizeof(name), record->reg->name);
+	return snprintf(buf, len, "UNIT %s state=%s last_seen=%s site=%s "
+	    "name=%s%s\n", record->reg->id,
+	    store_unit_state_name(record->state), seen, record->reg->site,
+	    name, test);
+}
+
 static void
 operator_units(struct operator_session *session,
     const struct opproto_request *request)
 {
-	struct units		*units = session->link->deps.units;
-	struct unit_record	*record;
-	char			 seen[TIMEFMT_ISO_LEN], test[TIMEFMT_ISO_LEN + 16];
-	char			 name[LINE_MAX_BYTES + 8];
-	int64_t			 now = timenow_wall_ms();
-	size_t			 i;
-
 	(void)request;
-	for (i = 0; i < units_count(units); i++) {
-		record = units_at(units, i);
-		if (record->last_seen_ms >= 0)
-			timefmt_iso8601(record->last_seen_ms, seen);
-		else
-			snprintf(seen, sizeof(seen), "-");
-		test[0] = '\0';
-		if (stack_unit_on_test(record, now)) {
-			memcpy(test, " test_until=", 12);
-			timefmt_iso8601(record->test_until_ms, test + 12);
-		}
-		operator_quote(name, sizeof(name), record->reg->name);
-		operator_printf(session, "UNIT %s state=%s last_seen=%s site=%s "
-		    "name=%s%s", record->reg->id,
-		    store_unit_state_name(record->state), seen, record->reg->site,
-		    name, test);
-	}
-	operator_printf(session, "OK %zu", units_count(units));
+	session->reply.kind = OPERATOR_REPLY_UNITS;
+	session->reply.total = units_count(session->link->deps.units);
+	operator_reply_start(session);
 }
 
 static void
@@ -248,17 +251,48 @@ operator_cmd(struct operator_session *session,
 	operator_printf(session, "OK cmd=%s", cmd_id);
 }
 
+/* HISTORY's lines, gathered when asked (at most 1,000) and sent as it drains. */
 struct operator_history {
-	struct operator_session	*session;
-	size_t			 count;
+	char	*text;
+	size_t	 len, cap;
+	size_t	 count;
+	int	 failed;
 };
+
+/* Appends a line of n bytes: 1, 0 when it did not fit its buffer, -1 out of memory. */
+static int
+operator_history_add(struct operator_history *history, const char *line,
+    int n, size_t max)
+{
+	size_t	 cap;
+	char	*grown;
+
+	if (n < 0 || (size_t)n >= max)
+		return 0;	/* cannot happen: every field is bounded */
+	if (history->len + (size_t)n > history->cap) {
+		cap = history->cap ? history->cap : 16384;
+		while (cap < history->len + (size_t)n)
+			cap *= 2;
+		if ((grown = realloc(history->text, cap)) == NULL) {
+			history->failed = 1;
+			return -1;
+		}
+		history->text = grown;
+		history->cap = cap;
+	}
+	memcpy(history->text + history->len, line, (size_t)n);
+	history->len += (size_t)n;
+	return 1;
+}
 
 static int
 operator_history_line(const struct store_history_event *event, void *arg)
 {
 	struct operator_history	*history = arg;
 	char			 at[TIMEFMT_ISO_LEN], unit_at[TIMEFMT_ISO_LEN + 16];
+	char			 line[2048];
 	int			 receiver = strcmp(event->source, "receiver") == 0;
+	int			 added;
 
 	timefmt_iso8601(event->received_ms, at);
 	unit_at[0] = '\0';
@@ -266,12 +300,13 @@ operator_history_line(const struct store_history_event *event, void *arg)
 		memcpy(unit_at, " unit_at=", 9);
 		timefmt_iso8601(event->unit_time_ms, unit_at + 9);
 	}
-	operator_printf(history->session, "EVENT %s %s at=%s%s%s%s%s",
-	    event->unit_event_id, event->type, at,
+	added = operator_history_add(history, line, snprintf(line, sizeof(line),
+	    "EVENT %s %s at=%s%s%s%s%s\n", event->unit_event_id, event->type, at,
 	    receiver ? " source=receiver" : "", unit_at,
-	    event->attributes[0] ? " " : "", event->attributes);
-	history->count++;
-	return 0;
+	    event->attributes[0] ? " " : "", event->attributes), sizeof(line));
+	if (added == 1)
+		history->count++;
+	return added == -1 ? -1 : 0;
 }
 
 static void
@@ -279,7 +314,8 @@ operator_history(struct operator_session *session,
     const struct opproto_request *request)
 {
 	struct store		*store = session->link->deps.store;
-	struct operator_history	 history = { session, 0 };
+	struct operator_history	 history = { NULL, 0, 0, 0, 0 };
+	char			 final[32];
 
 	if (units_find(session->link->deps.units, request->unit_id) == NULL) {
 		operator_printf(session, "ERR %s unknown unit %s",
@@ -287,11 +323,19 @@ operator_history(struct operator_session *session,
 		return;
 	}
 	if (store_history_each(store, request->unit_id,
-	    request->history_count, operator_history_line, &history) == -1) {
-		operator_err(session, OPPROTO_ERR_INTERNAL, "cannot read history");
+	    request->history_count, operator_history_line, &history) == -1 ||
+	    history.failed || operator_history_add(&history, final,
+	    snprintf(final, sizeof(final), "OK %zu\n", history.count),
+	    sizeof(final)) != 1) {
+		free(history.text);
+		operator_err(session, OPPROTO_ERR_INTERNAL, history.failed ?
+		    "out of memory" : "cannot read history");
 		return;
 	}
-	operator_printf(session, "OK %zu", history.count);
+	session->reply.kind = OPERATOR_REPLY_TEXT;
+	session->reply.text = history.text;
+	session->reply.total = history.len;
+	operator_reply_start(session);
 }
 
 /* Resolved and open alarms copied out of the store for stats_compute. */

@@ -45,6 +45,8 @@ struct conn {
 	struct conn_limits		 limits;
 	const struct conn_callbacks	*callbacks;
 	void				*arg;
+	conn_drain_fn			*drain;		/* see conn_set_drain */
+	void				*drain_arg;
 	struct listener			*owner;
 	struct sockaddr_storage		 addr;
 	char				 peer[LISTENER_PEER_LEN];
@@ -146,6 +148,17 @@ conn_set_max_output(struct conn *conn, size_t max_output)
 	conn->limits.max_output = max_output;
 }
 
+void
+conn_set_drain(struct conn *conn, size_t low_mark, conn_drain_fn *fn,
+    void *arg)
+{
+	conn->drain = fn;
+	conn->drain_arg = arg;
+	/* The write callback then fires at low_mark instead of at empty. */
+	bufferevent_setwatermark(conn->bev, EV_WRITE, fn != NULL ? low_mark : 0,
+	    0);
+}
+
 /* Only a name for libevent's token bucket configuration. */
 struct conn_rate {
 	struct ev_token_bucket_cfg	*cfg;
@@ -204,9 +217,13 @@ conn_write(struct bufferevent *bev, void *arg)
 {
 	struct conn	*conn = arg;
 
-	(void)bev;
-	if (conn->state == CONN_CLOSING)
-		event_active(conn->reap, 0, 0);
+	if (conn->state == CONN_CLOSING) {
+		if (evbuffer_get_length(bufferevent_get_output(bev)) == 0)
+			event_active(conn->reap, 0, 0);
+		return;
+	}
+	if (conn->state == CONN_OPEN && conn->drain != NULL)
+		conn->drain(conn, conn->drain_arg);
 }
 
 static void
@@ -488,11 +505,32 @@ conn_close(struct conn *conn)
 	if (conn->state == CONN_CLOSING)
 		return;
 	conn->state = CONN_CLOSING;
+	conn->drain = NULL;
+	bufferevent_setwatermark(conn->bev, EV_WRITE, 0, 0);
 	bufferevent_disable(conn->bev, EV_READ);
 	if (evbuffer_get_length(bufferevent_get_output(conn->bev)) == 0)
 		event_active(conn->reap, 0, 0);
 	else
 		bufferevent_set_timeouts(conn->bev, NULL, &linger);
+}
+
+void
+conn_drop(struct conn *conn)
+{
+	struct evbuffer	*output;
+
+	if (conn->state == CONN_CLOSING)
+		return;
+	conn->state = CONN_CLOSING;
+	conn->drain = NULL;
+	bufferevent_disable(conn->bev, EV_READ | EV_WRITE);
+	output = bufferevent_get_output(conn->bev);
+	evbuffer_drain(output, evbuffer_get_length(output));
+	if (conn->owner != NULL) {
+		listener_release(conn->owner, (struct sockaddr *)&conn->addr);
+		conn->owner = NULL;
+	}
+	event_active(conn->reap, 0, 0);
 }
 
 const char *

@@ -17,6 +17,7 @@
 #include <event2/event.h>
 #include <openssl/crypto.h>
 
+#include "refuge/conn.h"
 #include "refuge/pwcheck.h"
 
 #define PWCHECK_TEXT_MAX	520
@@ -142,8 +143,12 @@ pwcheck_new(struct event_base *base, char *err, size_t errlen)
 		snprintf(err, errlen, "pipe: %s", strerror(errno));
 		goto fail;
 	}
+	/* Verdicts go with the established links, not behind a handshake storm. */
 	if ((pw->ready = event_new(base, pw->pipe[0], EV_READ | EV_PERSIST,
-	    pwcheck_ready, pw)) == NULL || event_add(pw->ready, NULL) == -1) {
+	    pwcheck_ready, pw)) == NULL ||
+	    (event_base_get_npriorities(base) == CONN_PRIORITIES &&
+	    event_priority_set(pw->ready, CONN_PRIORITY_ESTABLISHED) == -1) ||
+	    event_add(pw->ready, NULL) == -1) {
 		snprintf(err, errlen, "out of memory");
 		goto fail;
 	}

@@ -227,10 +227,11 @@ class Operator:
 
     request() returns (data lines, final OK/ERR line); pushes ("* " lines)
     met on the way are kept in .pushes until wait_push() takes them, and all
-    of them stay in .seen. A push inside a reply fails the test."""
+    of them stay in .seen. A push inside a reply fails the test. source
+    binds the client to another loopback address (127.0.0.2 and up)."""
 
     def __init__(self, daemon, user=None, password=OPERATOR_PASSWORD, *, timeout=5.0,
-                 rcvbuf=None, tls=True):
+                 rcvbuf=None, tls=True, source=None):
         self.daemon = daemon
         self.user = user
         self.buf = b""
@@ -242,12 +243,19 @@ class Operator:
         if rcvbuf is not None:
             raw.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
         raw.settimeout(timeout)
+        if source is not None:
+            raw.bind((source, 0))
         raw.connect(("127.0.0.1", daemon.operators_port))
         self.local_port = raw.getsockname()[1]
-        self.peer = "peer=127.0.0.1:%d" % self.local_port
+        self.peer = "peer=%s:%d" % (source or "127.0.0.1", self.local_port)
         self.sock = raw
         if tls:
-            self.sock = tls_context(daemon.pki, None).wrap_socket(raw, server_hostname="localhost")
+            try:
+                self.sock = tls_context(daemon.pki, None).wrap_socket(
+                    raw, server_hostname="localhost")
+            except BaseException:
+                raw.close()
+                raise
         if user is not None:
             final = self.login(user, password)
             assert final.startswith("OK role="), "%s: LOGIN got %r" % (user, final)

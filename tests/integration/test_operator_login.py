@@ -94,27 +94,6 @@ def test_pushes_go_only_to_logged_in_operators(daemon):
     assert anon.seen == []
 
 
-def test_five_failures_lock_the_address(daemon):
-    held = daemon.operator("carol")		# logged in before: unaffected
-    clients = [daemon.operator(None) for _ in range(5)]
-    for c in clients[:4]:
-        c.send("LOGIN alice nope")
-    for c in clients[:4]:
-        _, final = c.reply(timeout=8)
-        assert final.startswith("ERR auth"), final
-    # Four failures do not lock yet; the fifth does.
-    assert daemon.operator(None).login("bob") == "OK role=supervisor"
-    assert clients[4].login("alice", "nope").startswith("ERR auth")
-    # Now even the right password is refused, for any user, new link or old.
-    late = daemon.operator(None)
-    final = late.login("alice")
-    assert final.startswith("ERR locked"), final
-    assert clients[0].login("bob").startswith("ERR locked")
-    assert late.call("ALARMS").startswith("ERR login")
-    assert held.call("PING") == "OK"
-    assert held.alarms() == []
-
-
 def login_from(daemon, source, user, password=OPERATOR_PASSWORD):
     """One LOGIN over a fresh link from another loopback address."""
     raw = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -134,13 +113,52 @@ def login_from(daemon, source, user, password=OPERATOR_PASSWORD):
     return data.decode().split("\n")[0].strip()
 
 
-def test_lockout_is_per_address(daemon):
+# Room for many links before login from 127.0.0.1 (the default is 4).
+MANY_PRELOGIN = {"escalation": {"after": "1h"},
+                 "limits": {"operator_prelogin_per_address": 32}}
+
+
+@pytest.mark.refuge(config=MANY_PRELOGIN)
+def test_five_failures_lock_the_user_at_that_address(daemon):
+    held = daemon.operator("carol")		# logged in before: unaffected
     clients = [daemon.operator(None) for _ in range(5)]
+    for c in clients[:4]:
+        c.send("LOGIN alice nope")
+    for c in clients[:4]:
+        _, final = c.reply(timeout=8)
+        assert final.startswith("ERR auth"), final
+    # Four failures do not lock yet; the fifth does.
+    assert daemon.operator(None).login("alice") == "OK role=operator"
+    assert clients[4].login("alice", "nope").startswith("ERR auth")
+    daemon.wait_log("operators: lockout", "user=alice", "5 failed logins as this user")
+    # Now even the right password is refused for alice from this address...
+    late = daemon.operator(None)
+    final = late.login("alice")
+    assert final == ("ERR locked too many failed logins as this user from this address; "
+                     "try again later"), final
+    assert late.call("ALARMS").startswith("ERR login")
+    # ...but not for another user here, nor for alice from another address:
+    # a guesser cannot lock a real operator out by naming them.
+    assert clients[0].login("bob") == "OK role=supervisor"
+    assert login_from(daemon, "127.0.0.2", "alice") == "OK role=operator"
+    assert held.call("PING") == "OK"
+    assert held.alarms() == []
+
+
+@pytest.mark.refuge(config=MANY_PRELOGIN)
+def test_twenty_failures_lock_the_address(daemon):
+    # 4 failures for each of 5 names: no pair reaches 5, the address reaches 20.
+    clients = [daemon.operator(None) for _ in range(20)]
+    for n, c in enumerate(clients):
+        c.send("LOGIN %s nope" % ["alice", "bob", "carol", "dave", "erin"][n % 5])
     for c in clients:
-        c.send("LOGIN carol nope")
-    for c in clients:
-        c.reply(timeout=8)
-    assert daemon.operator(None).login("alice").startswith("ERR locked")
+        _, final = c.reply(timeout=10)
+        assert final.startswith("ERR auth"), final
+    daemon.wait_log("operators: lockout", "20 failed logins within a minute")
+    final = daemon.operator(None).login("carol")
+    assert final == "ERR locked too many failed logins from this address; try again later", \
+        final
+    assert clients[0].login("bob").startswith("ERR locked ")
     # Another address is not locked out.
     assert login_from(daemon, "127.0.0.2", "alice") == "OK role=operator"
 
@@ -203,13 +221,17 @@ def test_overlong_line_is_refused_and_closed(daemon):
     assert other.call("PING") == "OK"
 
 
+@pytest.mark.refuge(config={"escalation": {"after": "1h"},
+                            "limits": {"operator_output": "64KB"}})
 def test_operator_that_never_reads_is_dropped(daemon):
     carol = daemon.operator("carol")
     flood = daemon.operator("alice", rcvbuf=4096)
     u = daemon.commanded_unit("HP-001")
     u.hello()
-    # UNITS replies are large; pushes (repeated BUTTONs) come on top, so a
-    # receiver that stops reading from the flooder still has to drop it.
+    # UNITS replies are produced only as the link drains, so they stall;
+    # the pushes (repeated BUTTONs) held meanwhile count against
+    # limits.operator_output, so a receiver that stops reading from the
+    # flooder still has to drop it.
     chunk = b"UNITS\n" * 500
     flood.sock.settimeout(0.2)
     deadline = time.monotonic() + 25
@@ -241,16 +263,23 @@ def test_operator_that_never_reads_is_dropped(daemon):
     assert again.call("PING") == "OK"
 
 
-def test_login_flood_is_capped_across_addresses(daemon):
+@pytest.mark.refuge(config=MANY_PRELOGIN)
+def test_login_flood_is_capped_and_queued(daemon):
     """Password checks are dear (yescrypt): at most 10 a second in all, so a
-    flood of logins cannot starve the units; the rest get ERR locked."""
-    links = [daemon.operator(None) for _ in range(12)]
+    flood of logins cannot starve the units. The rest wait their turn rather
+    than being refused: 25 LOGINs at once are all answered, the last ones
+    after about two seconds."""
+    links = [daemon.operator(None) for _ in range(25)]
+    start = time.monotonic()
     for link in links:
         link.send("LOGIN alice secret")
-    finals = [link.reply()[1] for link in links]
-    assert sum(f.startswith("OK role=") for f in finals) == 10, finals
-    assert sum(f.startswith("ERR locked ") for f in finals) == 2, finals
-    daemon.wait_log("too many logins at once")
+    finals = [link.reply(timeout=10)[1] for link in links]
+    took = time.monotonic() - start
+    assert finals == ["OK role=operator"] * 25, finals
+    # Checks 21-25 may not start before 2 s: never more than 10 in a second.
+    assert took >= 1.8, "25 checks in %.2fs: the cap did not hold" % took
+    assert took < 6, took
+    daemon.wait_log("waits for a password check")
 
 
 def test_link_that_never_reads_before_login_is_dropped(daemon):

@@ -55,6 +55,10 @@ START_TEST(test_every_value)
 	ck_assert_int_eq(cf->max_connections, 1000);
 	ck_assert_int_eq(cf->handshake_timeout_ms, 500);
 	ck_assert_int_eq(cf->command_timeout_ms, 60000);
+	ck_assert_int_eq(cf->operator_prelogin, 16);
+	ck_assert_int_eq(cf->operator_prelogin_per_address, 2);
+	ck_assert_int_eq(cf->operator_sessions, 32);
+	ck_assert_int_eq(cf->operator_output, 65536);
 	ck_assert_int_eq(cf->escalation_after_ms, 120000);
 	ck_assert_int_eq(cf->log_level, CONFIG_LOG_DEBUG);
 	config_free(cf);
@@ -82,6 +86,10 @@ START_TEST(test_defaults)
 	ck_assert_int_eq(cf->max_connections, 200000);
 	ck_assert_int_eq(cf->handshake_timeout_ms, 10000);
 	ck_assert_int_eq(cf->command_timeout_ms, 30000);
+	ck_assert_int_eq(cf->operator_prelogin, 64);
+	ck_assert_int_eq(cf->operator_prelogin_per_address, 4);
+	ck_assert_int_eq(cf->operator_sessions, 256);
+	ck_assert_int_eq(cf->operator_output, 8 * 1024 * 1024);
 	ck_assert_int_eq(cf->escalation_after_ms, 30000);
 	ck_assert_int_eq(cf->log_level, CONFIG_LOG_INFO);
 	config_free(cf);
@@ -169,6 +177,59 @@ START_TEST(test_many_errors)
 	ck_assert_int_eq(d.truncated, 1);
 	ck_assert_ptr_nonnull(strstr(d.messages[0], ":1:1: key0: unknown key"));
 	diag_clear(&d);
+}
+END_TEST
+
+/* limits.operator_output: bytes or KB, MB, GB (1024s), within 64KB..1GB. */
+START_TEST(test_sizes)
+{
+	static const struct {
+		const char	*value;
+		int64_t		 want;	/* -1: refused with text */
+		const char	*text;
+	} cases[] = {
+		{ "65536", 65536, NULL },
+		{ "64KB", 65536, NULL },
+		{ "8MB", 8 * 1024 * 1024, NULL },
+		{ "1GB", 1024 * 1024 * 1024, NULL },
+		{ "\"2MB\"", 2 * 1024 * 1024, NULL },
+		{ "65535", -1, "must be between 64KB and 1GB" },
+		{ "63KB", -1, "must be between 64KB and 1GB" },
+		{ "2GB", -1, "must be between 64KB and 1GB" },
+		{ "9999999999GB", -1, "must be between 64KB and 1GB" },
+		{ "99999999999", -1, "bad size '99999999999'" },
+		{ "8 MB", -1, "bad size '8 MB' (use e.g. 65536, 64KB, 8MB, 1GB)" },
+		{ "8mb", -1, "bad size '8mb'" },
+		{ "-1", -1, "bad size '-1'" },
+		{ "MB", -1, "bad size 'MB'" },
+		{ "1.5MB", -1, "bad size '1.5MB'" },
+		{ "~", -1, "expected a string" },
+	};
+	struct refuge_config	*cf;
+	struct diag		 d;
+	char			 text[256];
+	size_t			 i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		snprintf(text, sizeof(text), "tls: {cert: a, key: b, unit_ca: c}\n"
+		    "limits:\n  operator_output: %s\n", cases[i].value);
+		diag_init(&d);
+		if (cases[i].want >= 0) {
+			ck_assert_msg(config_parse("m.yaml", text, strlen(text),
+			    NULL, &cf, &d) == 0, "%s refused", cases[i].value);
+			ck_assert_int_eq(cf->operator_output, cases[i].want);
+			config_free(cf);
+			continue;
+		}
+		ck_assert_int_eq(config_parse("m.yaml", text, strlen(text), NULL,
+		    &cf, &d), -1);
+		ck_assert_uint_eq(d.count, 1);
+		ck_assert_msg(strstr(d.messages[0], "m.yaml:3:20: "
+		    "limits.operator_output: ") != NULL &&
+		    strstr(d.messages[0], cases[i].text) != NULL,
+		    "%s: got %s", cases[i].value, d.messages[0]);
+		diag_clear(&d);
+	}
 }
 END_TEST
 
@@ -323,6 +384,7 @@ config_suite(void)
 	tcase_add_test(tc, test_missing_file);
 	tcase_add_test(tc, test_many_errors);
 	tcase_add_test(tc, test_parse_buffer);
+	tcase_add_test(tc, test_sizes);
 	tcase_add_test(tc, test_parse_files);
 	tcase_add_test(tc, test_directory);
 	tcase_add_test(tc, test_split_hostport);

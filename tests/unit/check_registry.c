@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "refuge/confload.h"
+#include "refuge/pwhash.h"
 #include "refuge/registry.h"
 #include "golden.h"
 
@@ -99,7 +100,7 @@ START_TEST(test_every_value)
 	ck_assert_uint_eq(r->operator_count, 2);
 	ck_assert_ptr_nonnull(o = registry_operator_find(r, "alice"));
 	ck_assert_int_eq(o->role, REGISTRY_ROLE_OPERATOR);
-	ck_assert_str_eq(o->password_hash, "$6$placeholder$placeholder");
+	ck_assert_str_eq(o->password_hash, "$6$Yvp4MZRqSYhMi7mq$jWF4bCTICq/7Ng62gJIpzwQvVc7Z0714De/lKATmkFa5GYAqvZNNt3Wsi8AMRUOjGxro0qm0r3AcZgUMo4x7G0");
 	ck_assert_ptr_nonnull(o = registry_operator_find(r, "zoe"));
 	ck_assert_int_eq(o->role, REGISTRY_ROLE_SUPERVISOR);
 	ck_assert_str_eq(registry_role_name(o->role), "supervisor");
@@ -282,6 +283,88 @@ START_TEST(test_missing_file)
 }
 END_TEST
 
+/* Which hashes pass: each accepted scheme, each refusal, and shapes cut short. */
+START_TEST(test_password_hashes)
+{
+	static const struct {
+		const char		*hash;
+		enum pwhash_verdict	 want;
+		const char		*scheme;
+	} cases[] = {
+		{ "$y$j9T$6.D.cl.SFnuAxVsLOdDO71$jYEunkmxlWI80tKp0dyheQ9HMg/"
+		  "4bNN5V82PlI98JQ3", PWHASH_OK, "yescrypt" },
+		{ "$7$CU..../....riaGgh50CzRPMY9vcvKWM/$AX9lT2XjVkxgq8bi30C7piH"
+		  "V3qdH4YbLZMXnjB89de/", PWHASH_OK, "scrypt" },
+		{ "$2b$05$bJfptzk1PeGWHyv17LEk1eRrVuFShA.32G9b/CKDlQAY/S7U0wX6W",
+		  PWHASH_OK, "bcrypt" },
+		{ "$2y$31$mR7Q6H8sCvb1jCBKEAdlkOAxdxFN31k19k2tlCqyeRs1CzKhimUsy",
+		  PWHASH_OK, "bcrypt" },
+		{ "$6$Yvp4MZRqSYhMi7mq$jWF4bCTICq/7Ng62gJIpzwQvVc7Z0714De/lKATm"
+		  "kFa5GYAqvZNNt3Wsi8AMRUOjGxro0qm0r3AcZgUMo4x7G0", PWHASH_OK,
+		  "SHA-512 crypt" },
+		{ "$6$rounds=5000$abc$IdWKNKTJEb8LxY7CGg8YBXlvtfZzFw7Mp/r6niK9YB2"
+		  "mdvgY..TKjv1T..8RadRt2qvUHYRLr/TsVArtr91iR1", PWHASH_OK,
+		  "SHA-512 crypt" },
+		{ "$5$mZTJ6qR2hLyWsu.y$F4gjPHSlb4Qb.WzRsgJmNHOqkIIC7kW/a7/ukxVACK1",
+		  PWHASH_OK, "SHA-256 crypt" },
+		{ "abNANd1rDfiNc", PWHASH_DES, "DES crypt" },
+		{ "$1$Rp7heAwg$hwMbEcbucx7tt61oxCyXo1", PWHASH_MD5, "MD5 crypt" },
+		{ "secret", PWHASH_PLAIN, NULL },
+		{ "correct horse battery staple", PWHASH_PLAIN, NULL },
+		{ "abNANd1rDfiN", PWHASH_PLAIN, NULL },
+		{ "", PWHASH_PLAIN, NULL },
+		{ "$sha1$231271$9y.8evpvO/UTBvUKgjLh$sLaT/z/.aSayhna35m0VNMlLylRJ",
+		  PWHASH_UNSUPPORTED, NULL },
+		{ "$gy$j9T$P3GVENMOk0bGuuVfDz9OD1$CNjwP79Ixg098ja5h4NoqZ9uX1TGn."
+		  "M9nQDlLRLi6R6", PWHASH_UNSUPPORTED, NULL },
+		{ "_J9..CCCCXBrJUJV154M", PWHASH_UNSUPPORTED, NULL },
+		/* An accepted scheme in the wrong shape. */
+		{ "$6$x$y", PWHASH_MALFORMED, "SHA-512 crypt" },
+		{ "$6$rounds=$abc$IdWKNKTJEb8LxY7CGg8YBXlvtfZzFw7Mp/r6niK9YB2mdvgY.."
+		  "TKjv1T..8RadRt2qvUHYRLr/TsVArtr91iR1", PWHASH_MALFORMED,
+		  "SHA-512 crypt" },
+		{ "$6$abcdefghijklmnopq$IdWKNKTJEb8LxY7CGg8YBXlvtfZzFw7Mp/r6niK9YB2"
+		  "mdvgY..TKjv1T..8RadRt2qvUHYRLr/TsVArtr91iR1", PWHASH_MALFORMED,
+		  "SHA-512 crypt" },
+		{ "$5$mZTJ6qR2hLyWsu.y$F4gjPHSlb4Qb.WzRsgJmNHOqkIIC7kW/a7/ukxVACK1 ",
+		  PWHASH_MALFORMED, "SHA-256 crypt" },
+		{ "$2b$03$bJfptzk1PeGWHyv17LEk1eRrVuFShA.32G9b/CKDlQAY/S7U0wX6W",
+		  PWHASH_MALFORMED, "bcrypt" },
+		{ "$2b$05$bJfptzk1PeGWHyv17LEk1eRrVuFShA.32G9b/CKDlQAY/S7U0wX6",
+		  PWHASH_MALFORMED, "bcrypt" },
+		{ "$y$j9T$$jYEunkmxlWI80tKp0dyheQ9HMg/4bNN5V82PlI98JQ3",
+		  PWHASH_MALFORMED, "yescrypt" },
+		{ "$7$CU..$AX9lT2XjVkxgq8bi30C7piHV3qdH4YbLZMXnjB89de/",
+		  PWHASH_MALFORMED, "scrypt" },
+	};
+	const char	*scheme;
+	size_t		 i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		ck_assert_msg(pwhash_check(cases[i].hash, &scheme) ==
+		    cases[i].want, "case %zu: %s", i, cases[i].hash);
+		if (cases[i].scheme == NULL)
+			ck_assert_ptr_null(scheme);
+		else
+			ck_assert_str_eq(scheme, cases[i].scheme);
+		ck_assert_ptr_nonnull(pwhash_verdict_text(cases[i].want));
+	}
+	/* Refused where it is written, naming the user; the value is not echoed. */
+	assert_loads("operators:\n  - {user: carol, role: operator,\n"
+	    "     password: \"Tr0ub4dor&3\"}\n",
+	    ":3:16: operators[0].password: not a crypt(3) hash (is it the "
+	    "password itself?); make a yescrypt hash with 'refugectl passwd "
+	    "carol'\n");
+	{
+		char	*got = load_text("operators:\n  - {user: carol, role: "
+			    "operator, password: \"Tr0ub4dor&3\"}\n");
+
+		ck_assert_ptr_null(strstr(got, "Tr0ub4dor"));
+		free(got);
+	}
+}
+END_TEST
+
 /* The pure parser: bytes in, the name given in messages and ->path. */
 START_TEST(test_parse_buffer)
 {
@@ -324,6 +407,7 @@ registry_suite(void)
 	tcase_add_test(tc, test_hostile_scalars);
 	tcase_add_test(tc, test_missing_file);
 	tcase_add_test(tc, test_parse_buffer);
+	tcase_add_test(tc, test_password_hashes);
 	suite_add_tcase(s, tc);
 	return s;
 }

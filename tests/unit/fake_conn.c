@@ -161,6 +161,23 @@ conn_set_max_output(struct conn *conn, size_t max_output)
 	conn->max_output = max_output;
 }
 
+/* The fake's output never waits (conn_output_length is 0): no drain to report. */
+void
+conn_set_drain(struct conn *conn, size_t low_mark, conn_drain_fn *fn,
+    void *arg)
+{
+	(void)conn;
+	(void)low_mark;
+	(void)fn;
+	(void)arg;
+}
+
+void
+conn_drop(struct conn *conn)
+{
+	conn_close(conn);
+}
+
 struct conn_rate *
 conn_rate_new(size_t per_second, size_t burst)
 {

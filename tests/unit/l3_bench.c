@@ -255,6 +255,10 @@ l3_new(void)
 	t->config.connections_per_address = 64;
 	t->config.max_connections = 1000;
 	t->config.command_timeout_ms = 30000;
+	t->config.operator_prelogin = 64;
+	t->config.operator_prelogin_per_address = 32;	/* all the tests' links share 127.0.0.1 */
+	t->config.operator_sessions = 256;
+	t->config.operator_output = 8 * 1024 * 1024;
 	t->config.escalation_after_ms = 30000;
 	t->config.log_level = CONFIG_LOG_ERROR;
 
