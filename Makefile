@@ -56,7 +56,7 @@ SCHEMA_BACKENDS	= sqlite
 REFUGED_SRCS	= src/refuged/refuged.c src/refuged/daemon.c src/refuged/ingest.c \
 		  src/refuged/link.c src/refuged/units.c src/refuged/loop.c \
 		  src/refuged/feed.c src/refuged/command.c src/refuged/activate.c \
-		  src/refuged/tally.c \
+		  src/refuged/tally.c src/refuged/flood.c \
 		  src/refuged/operator_requests.c src/refuged/operator_login.c \
 		  src/refuged/operator_prelogin.c src/refuged/operator_reply.c \
 		  src/refuged/unit.c src/refuged/supervise.c src/refuged/operator.c \

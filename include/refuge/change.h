@@ -28,7 +28,8 @@ enum change_kind {
 	CHANGE_UNIT_STATE,	/* online, offline */
 	CHANGE_COMMAND,		/* a unit command's result */
 	CHANGE_RELOADED,
-	CHANGE_RECEIVER		/* the receiver's own state: role, store */
+	CHANGE_RECEIVER,	/* the receiver's own state: role, store */
+	CHANGE_FLOOD		/* many alarms of one type at once, told as one */
 };
 
 struct change {
@@ -52,6 +53,10 @@ struct change {
 	int			 store_failing;	/* RECEIVER */
 	const char		*name;		/* RECEIVER: receiver.name, or NULL */
 	const char		*active;	/* RECEIVER: the active one's host:port, or NULL */
+	size_t			 count;		/* FLOOD: alarms raised in it */
+	size_t			 sites;		/* FLOOD: sites they came from */
+	int64_t			 since_ms;	/* FLOOD: its first alarm */
+	int			 ended;		/* FLOOD: it is over */
 };
 
 const char	*change_kind_name(enum change_kind);

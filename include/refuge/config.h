@@ -38,6 +38,7 @@ struct refuge_config {
 	int			 operator_sessions;	/* limits.operator_sessions, default 256 */
 	int64_t			 operator_output;	/* limits.operator_output bytes, default 8 MB */
 	int64_t			 escalation_after_ms;	/* escalation.after, default 30s */
+	int			 flood_threshold;	/* alarms.flood_threshold, default 50; 0: off */
 	enum config_log_level	 log_level;		/* log.level, default info */
 };
 

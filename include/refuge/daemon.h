@@ -18,6 +18,7 @@ struct command;
 struct event;
 struct event_base;
 struct feed;
+struct flood;
 struct ingest;
 struct metrics_server;
 struct notify;
@@ -45,6 +46,7 @@ struct daemon {
 	struct command		*command;
 	struct activate		*activate;
 	struct tally		*tally;
+	struct flood		*flood;
 	struct unit_links	*unit_links;
 	struct operator_link	*operators;
 	struct event		*signals[3];

@@ -13,6 +13,7 @@ struct change;
 struct command;
 struct event_base;
 struct feed;
+struct flood;
 struct operator_link;
 struct refuge_config;
 struct registry;
@@ -36,6 +37,7 @@ struct operator_deps {
 	void				(*receiver_state)(struct change *,
 					    void *arg);
 	void				*receiver_arg;
+	struct flood			*flood;	/* NULL: every alarm its own line */
 };
 
 /* What the operator link counts, for /metrics. */

@@ -7,7 +7,7 @@ change_kind_name(enum change_kind kind)
 	static const char *const names[] = {
 		"raised", "stored", "repeated", "restored", "claimed", "released",
 		"noted", "resolved", "escalated", "testsignal", "testmode",
-		"unit-state", "command", "reloaded", "receiver"
+		"unit-state", "command", "reloaded", "receiver", "flood"
 	};
 
 	if ((size_t)kind >= sizeof(names) / sizeof(names[0]))

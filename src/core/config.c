@@ -93,6 +93,12 @@ static const struct yamltree_field config_escalation[] = {
 	{ .key = NULL }
 };
 
+static const struct yamltree_field config_alarms[] = {
+	{ .key = "flood_threshold", .kind = CONFIG_INT,
+	  .offset = OFF(flood_threshold), .min = 0, .max = 10000 },
+	{ .key = NULL }
+};
+
 static const struct yamltree_field config_log[] = {
 	{ .key = "level", .kind = CONFIG_LOGLEVEL, .offset = OFF(log_level) },
 	{ .key = NULL }
@@ -108,6 +114,7 @@ static const struct yamltree_field config_top[] = {
 	  .sub = config_supervision },
 	{ .key = "limits", .kind = CONFIG_SECTION, .sub = config_limits },
 	{ .key = "escalation", .kind = CONFIG_SECTION, .sub = config_escalation },
+	{ .key = "alarms", .kind = CONFIG_SECTION, .sub = config_alarms },
 	{ .key = "log", .kind = CONFIG_SECTION, .sub = config_log },
 	{ .key = NULL }
 };
@@ -401,6 +408,7 @@ config_new(const char *path)
 	cf->operator_sessions = 256;
 	cf->operator_output = 8 * CONFIG_MB;
 	cf->escalation_after_ms = 30 * CONFIG_SECOND;
+	cf->flood_threshold = 50;
 	cf->log_level = CONFIG_LOG_INFO;
 	return cf;
 }

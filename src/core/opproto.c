@@ -692,6 +692,17 @@ opproto_format_change(char *buf, size_t len, const struct change *c)
 		break;
 	case CHANGE_RECEIVER:
 		return opproto_format_receiver(buf, len, c);
+	case CHANGE_FLOOD:
+		if (c->ended)
+			n = opproto_printf(buf, len, "* FLOOD %s end count=%zu\n",
+			    evtype_name(c->type), c->count);
+		else {
+			timefmt_iso8601(c->since_ms, iso);
+			n = opproto_printf(buf, len, "* FLOOD %s count=%zu sites=%zu "
+			    "since=%s\n", evtype_name(c->type), c->count, c->sites,
+			    iso);
+		}
+		break;
 	}
 	return n < 0 ? opproto_refuse(buf, len) : n;
 }

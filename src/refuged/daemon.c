@@ -12,6 +12,7 @@
 #include "refuge/conn.h"
 #include "refuge/daemon.h"
 #include "refuge/feed.h"
+#include "refuge/flood.h"
 #include "refuge/ingest.h"
 #include "refuge/listener.h"
 #include "refuge/log.h"
@@ -288,10 +289,16 @@ daemon_wire(struct daemon *daemon, char *err, size_t errlen)
 	    daemon->tls, daemon->units, daemon->ingest, daemon->supervise,
 	    daemon->command, err, errlen)) == NULL)
 		return -1;
+	if ((daemon->flood = flood_new(daemon->base, daemon->feed,
+	    config->flood_threshold)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
 	/* Operators are told of a change before activation acts on it. */
 	deps = (struct operator_deps){ daemon->base, config, daemon->registry,
 	    daemon->tls, daemon->store, daemon->units, daemon->stack,
-	    daemon->command, daemon->feed, daemon_receiver_state, daemon };
+	    daemon->command, daemon->feed, daemon_receiver_state, daemon,
+	    daemon->flood };
 	if ((daemon->operators = operator_link_new(&deps, err, errlen)) == NULL)
 		return -1;
 	stack_set_presence(daemon->stack, daemon_user_present, daemon->operators);
@@ -420,6 +427,7 @@ daemon_free(struct daemon *daemon)
 	operator_link_free(daemon->operators);
 	unit_links_free(daemon->unit_links);
 	activate_free(daemon->activate);
+	flood_free(daemon->flood);
 	tally_free(daemon->tally);
 	if (daemon->units != NULL)
 		for (i = 0; i < units_count(daemon->units); i++) {

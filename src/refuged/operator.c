@@ -22,6 +22,7 @@
 #include "refuge/config.h"
 #include "refuge/conn.h"
 #include "refuge/feed.h"
+#include "refuge/flood.h"
 #include "refuge/listener.h"
 #include "refuge/log.h"
 #include "refuge/loop.h"
@@ -335,6 +336,9 @@ operator_change(const struct change *change, void *arg)
 	char			 buf[2 * (LINE_MAX_BYTES + 256)];
 	int			 n;
 
+	/* A mass event is told in FLOOD lines, not an ALARM line each. */
+	if (link->deps.flood != NULL && flood_absorbs(link->deps.flood, change))
+		return;
 	if ((n = opproto_format_change(buf, sizeof(buf), change)) <= 0) {
 		if (n < 0)
 			log_warnx("operators: %s push does not fit",

@@ -158,6 +158,30 @@ START_TEST(other_kinds_one_line_each)
 	c.kind = CHANGE_RELOADED;
 	c.units = 3;
 	expect_push(&c, "* RELOADED units=3\n");
+
+	memset(&c, 0, sizeof(c));
+	c.kind = CHANGE_RECEIVER;
+	c.role = "active";
+	c.store_failing = 1;
+	c.reason = "database writes are failing: database or disk is full";
+	expect_push(&c, "* RECEIVER active store=failing \"database writes are "
+	    "failing: database or disk is full\"\n");
+	c.store_failing = 0;
+	c.reason = NULL;
+	c.name = "rx-a";
+	expect_push(&c, "* RECEIVER active store=ok name=rx-a\n");
+
+	memset(&c, 0, sizeof(c));
+	c.kind = CHANGE_FLOOD;
+	c.type = EVTYPE_MAINS_FAIL;
+	c.count = 51;
+	c.sites = 3;
+	c.since_ms = 1795642400123LL;
+	expect_push(&c, "* FLOOD MAINS_FAIL count=51 sites=3 "
+	    "since=2026-11-25T21:33:20.123Z\n");
+	c.ended = 1;
+	c.count = 10000;
+	expect_push(&c, "* FLOOD MAINS_FAIL end count=10000\n");
 }
 END_TEST
 

@@ -338,7 +338,7 @@ l3_operator_link(struct l3 *t)
 	char			err[256] = "";
 
 	deps = (struct operator_deps){ t->base, &t->config, t->registry, NULL,
-	    t->store, t->units, t->stack, t->command, t->feed, NULL, NULL };
+	    t->store, t->units, t->stack, t->command, t->feed, NULL, NULL, NULL };
 	t->operators = operator_link_new(&deps, err, sizeof(err));
 	ck_assert_msg(t->operators != NULL, "operator_link_new: %s", err);
 	stack_set_presence(t->stack, l3_user_present, t->operators);
