@@ -126,8 +126,12 @@ s = json.loads(open(sys.argv[1]).read().strip().splitlines()[-1])
 idle, peak = int(sys.argv[2]), int(sys.argv[3])
 n = s["units"]
 lat = s["ack_latency_ms"]
-print("connected:      %d/%d units in %.1f s (%.0f connections/s), %d reconnects"
-      % (s["handshakes"], n, s["all_connected_s"], s["connect_rate"], s["reconnects"]))
+if s["all_connected_s"] > 0:
+    print("connected:      %d/%d units in %.1f s (%.0f connections/s), %d reconnects"
+          % (s["handshakes"], n, s["all_connected_s"], s["connect_rate"], s["reconnects"]))
+else:
+    print("connected:      %d/%d units, NOT all within the run, %d reconnects"
+          % (s["handshakes"], n, s["reconnects"]))
 print("events:         %d sent, %d acked, %d pending, %d NAKs, %d errors"
       % (s["events_sent"], s["events_acked"], s["events_pending"], s["naks"], s["errors"]))
 print("ACK latency:    p50 %.2f ms, p99 %.2f ms, max %.2f ms"
