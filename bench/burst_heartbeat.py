@@ -495,13 +495,21 @@ def report(res, burst, units):
               " (handshake_timeout %s)"
               % (connected, burst, "%.2f s" % (t_conn - t0) if t_conn else "-", acc,
                  closed, "%.2f s" % (t_closed - t0) if t_closed else "-", res["timeout"]))
-    print("  CPU: refuged %.2f s, the burst's client %.2f s%s%s"
-          % (res["cpu"], client_cpu,
-             "; slowest heartbeat %.1f ms, sent %.2f s into the burst" % (worst[0], worst[1] - t0)
-             if worst else "", "; client failures: %s" % failures if failures else ""))
-    if res["unanswered"] or res["dead"]:
-        print("  heartbeats unanswered at the end: %d; links lost: %s"
-              % (len(res["unanswered"]), "; ".join(res["dead"]) or "none"))
+    print("  CPU: refuged %.2f s, the burst's client %.2f s%s"
+          % (res["cpu"], client_cpu, "; client failures: %s" % failures if failures else ""))
+    if worst:
+        by_second = {}
+        for t, rtt in samples:
+            if t0 <= t < back:
+                k = int(t - t0)
+                by_second[k] = max(by_second.get(k, 0.0), rtt)
+        print("  slowest heartbeat %.1f ms, sent %.2f s into the burst; slowest in each second"
+              " of it (ms):\n    %s" % (worst[0], worst[1] - t0,
+                                       " ".join("%d:%.0f" % kv for kv in sorted(by_second.items()))))
+    lost = [t for t in res["unanswered"] if t < back]	# a later one may be in flight
+    if lost or res["dead"]:
+        print("  heartbeats never answered: %d; links lost: %s"
+              % (len(lost), "; ".join(res["dead"]) or "none"))
     if res["refused"]:
         print("  refuged refused: %s" % ", ".join(
             "%s %d" % (re.sub(r'.*reason="([^"]*)".*', r"\1", k), v)
