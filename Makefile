@@ -109,7 +109,7 @@ else
 Q = @
 endif
 
-.PHONY: all deps run check check-unit check-integration check-asan soak \
+.PHONY: all deps run check check-unit check-integration check-asan soak bench \
 	lint-structure check-lint lint-headers lint-man fuzz fuzz-smoke clean install uninstall
 
 all: $(PROGRAMS)
@@ -250,6 +250,15 @@ SOAK_CYCLES	?= 200
 soak: $(PROGRAMS)
 	REFUGE_BUILD=$(CURDIR)/$(BUILD) REFUGE_KILL9_CYCLES=$(SOAK_CYCLES) \
 		$(PYTHON) -m pytest -q -s -p no:cacheprovider -m slow tests/integration
+
+# Every benchmark once with moderate sizes, each printing its figures and
+# saying what this machine could not do (bench/run.sh). Not part of check.
+BENCH_UNITS	?= 2000
+BENCH_SECONDS	?= 20
+BENCH_EVENTS	?= 1000000
+bench: $(PROGRAMS)
+	@BUILD=$(CURDIR)/$(BUILD) PYTHON=$(PYTHON) BENCH_UNITS=$(BENCH_UNITS) \
+		BENCH_SECONDS=$(BENCH_SECONDS) BENCH_EVENTS=$(BENCH_EVENTS) sh bench/run.sh
 
 # The house rule (STYLE.md), in tests/lint/structure.py: each folder's
 # .may_include, no event loop, SQLite, logging or files in libcore (nm -u),
