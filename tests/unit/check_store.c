@@ -76,11 +76,11 @@ START_TEST(migrations_reach_latest_and_reopen)
 	char		 err[256];
 
 	store_close(store);
-	ck_assert_int_eq(pragma_int("PRAGMA user_version"), 3);
+	ck_assert_int_eq(pragma_int("PRAGMA user_version"), 4);
 	store = store_open(db_path, err, sizeof(err));
 	ck_assert_msg(store != NULL, "reopen: %s", err);
 	store_close(store);
-	ck_assert_int_eq(pragma_int("PRAGMA user_version"), 3);
+	ck_assert_int_eq(pragma_int("PRAGMA user_version"), 4);
 	remove_files();
 }
 END_TEST
