@@ -755,7 +755,7 @@ garbage(unsigned char *buf, size_t len)
 	}
 }
 
-/* A database of ours with enough events that 64 KiB in lies their pages. */
+/* A database of ours with enough events that 256 KiB in lies their pages. */
 static void
 make_full(const char *path, int events)
 {
@@ -915,12 +915,12 @@ START_TEST(quick_check_finds_garbage_in_the_middle)
 	struct stat	 st;
 	size_t		 i;
 
-	make_full(path, 4000);
+	make_full(path, 10000);
 	ck_assert_int_eq(stat(path, &st), 0);
-	ck_assert_int_gt(st.st_size, 65536 + (off_t)sizeof(junk));
+	ck_assert_int_gt(st.st_size, 262144 + (off_t)sizeof(junk));
 	ck_assert_int_eq(store_check(path, NULL, NULL, err, sizeof(err)), 0);
 	garbage(junk, sizeof(junk));
-	write_bytes(path, 65536, junk, sizeof(junk), 0);
+	write_bytes(path, 262144, junk, sizeof(junk), 0);
 	ck_assert_int_eq(store_check(path, NULL, NULL, err, sizeof(err)), 1);
 	ck_assert(err[0] != '\0');
 	for (i = 0; err[i] != '\0'; i++)
@@ -1075,9 +1075,9 @@ START_TEST(restore_puts_a_checked_backup_in_place)
 
 	/* A damaged backup is refused, and the database stays as it is. */
 	remove_named(backup);
-	make_full(backup, 4000);
+	make_full(backup, 10000);
 	garbage(junk, sizeof(junk));
-	write_bytes(backup, 65536, junk, sizeof(junk), 0);
+	write_bytes(backup, 262144, junk, sizeof(junk), 0);
 	before = slurp(path, &len);
 	ck_assert_int_eq(store_restore(path, backup, err, sizeof(err)), -1);
 	ck_assert_msg(strstr(err, "is damaged") != NULL, "%s", err);
