@@ -148,6 +148,10 @@ def test_damage_after_clean_stop_found_while_serving(make_daemon):
     u.send("EVENT x1 TEST")
     no_ack(u, "x1", 1.0)
     d.wait_log("store: write failed, nothing acknowledged", "database damaged: ")
+    # A press is still shown to operators, as not stored; not acknowledged.
+    u.send("EVENT x2 BUTTON")
+    op.wait_push("* ALARM ", "unit=HP-001", "type=BUTTON", "stored=no")
+    no_ack(u, "x2", 1.0)
     assert d.stop() == 0
     # The clean stop is not recorded in a damaged file: the next start checks it.
     out = start_refused(d)
@@ -185,11 +189,11 @@ def test_newer_schema_is_refused_and_left_byte_for_byte(make_daemon):
     assert before[18:20] == b"\x01\x01", before[18:20]	# rollback journal
 
     out = start_refused(d)
-    assert "schema version 99 is newer" in out and "refugectl restore FILE" in out, out
     after = read(d.db_path)
     assert after[18:20] == b"\x01\x01", "switched to WAL (%r) before refusing" % after[18:20]
     assert after == before
     assert not os.path.exists(d.db_path + "-wal")
+    assert "schema version 99 is newer" in out and "refugectl restore FILE" in out, out
 
 
 def test_refugectl_check_database(make_daemon):
