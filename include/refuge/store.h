@@ -45,8 +45,9 @@ enum store_unit_state {
 struct store	*store_open(const char *path, char *err, size_t errlen);
 /*
  * Opens an existing database read-only (a WAL reader beside a running
- * refuged); its schema must be this refuge's. NULL with err set, also when
- * the backend cannot ("not supported by the <name> backend").
+ * refuged); it must be an SQLite file of this refuge's schema. NULL with
+ * err set, also when the backend cannot ("not supported by the <name>
+ * backend").
  */
 struct store	*store_open_readonly(const char *path, char *err, size_t errlen);
 void		 store_close(struct store *);
@@ -70,6 +71,7 @@ struct store_file_state {
 	int	exists;		/* 0: none yet, store_open creates it */
 	int	clean_stop;	/* 1: the last refuged using it stopped cleanly */
 	int64_t	stopped_ms;	/* when, if clean_stop */
+	int	mode;		/* the file's permission bits, if it exists */
 };
 
 /*

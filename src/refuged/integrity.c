@@ -60,7 +60,7 @@ int
 integrity_startup(const char *database, struct notify *notify,
     int *background, char *err, size_t errlen)
 {
-	struct integrity_progress	 progress = { notify, -INTEGRITY_EXTEND_MS };
+	struct integrity_progress	 progress = { notify, 0 };
 	struct store_file_state		 state;
 	char				 problem[512], when[TIMEFMT_ISO_LEN];
 	int64_t				 began;
@@ -74,6 +74,11 @@ integrity_startup(const char *database, struct notify *notify,
 		    database);
 		return 0;
 	}
+	/* Made 0600 now; a file made before may still be open to all. */
+	if (state.mode & 0007)
+		log_warnx("database: %s is readable by other users (mode %04o): "
+		    "chmod 600 it and its -wal and -shm files", database,
+		    state.mode);
 	if (state.clean_stop) {
 		timefmt_iso8601(state.stopped_ms, when);
 		log_info("database: last stopped cleanly at %s; integrity check "
@@ -81,9 +86,9 @@ integrity_startup(const char *database, struct notify *notify,
 		*background = 1;
 		return 0;
 	}
-	log_warnx("database: %s was not stopped cleanly (or by an older "
-	    "refuged): integrity check (PRAGMA quick_check) before serving",
-	    database);
+	log_warnx("database: %s was not stopped cleanly (or its last stop is "
+	    "not recorded): integrity check (PRAGMA quick_check) before "
+	    "serving", database);
 	(void)notify_send(notify, "STATUS=checking the database after an "
 	    "unclean stop");
 	began = timenow_mono_ms();

@@ -168,6 +168,7 @@ store_inspect(const char *database, struct store_file_state *state, char *err,
 	if ((backend = store_backend_choose(database, err, errlen)) == NULL)
 		return -1;
 	if (backend->inspect == NULL) {
+		memset(state, 0, sizeof(*state));
 		state->exists = 1;
 		state->clean_stop = 1;
 		state->stopped_ms = -1;

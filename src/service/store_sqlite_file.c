@@ -284,9 +284,10 @@ int
 store_sqlite_inspect(const char *path, struct store_file_state *state,
     char *err, size_t errlen)
 {
-	sqlite3	*db;
-	char	 problem[256];
-	int	 rc;
+	struct stat	 st;
+	sqlite3		*db;
+	char		 problem[256];
+	int		 rc;
 
 	memset(state, 0, sizeof(*state));
 	state->stopped_ms = -1;
@@ -298,6 +299,8 @@ store_sqlite_inspect(const char *path, struct store_file_state *state,
 	}
 	if (!state->exists)
 		return 0;
+	if (stat(path, &st) == 0)
+		state->mode = (int)(st.st_mode & 07777);
 	if (store_sqlite_open_ro(path, 0, &db, problem, sizeof(problem)) == -1) {
 		snprintf(err, errlen, "%s: %s", path, problem);
 		return -1;

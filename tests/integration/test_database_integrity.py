@@ -269,3 +269,8 @@ def test_database_is_0600_with_umask_022(make_daemon):
     assert u.event("m1", "TEST") == "ACK m1"
     assert os.path.exists(d.db_path + "-wal")
     assert os.stat(d.db_path + "-wal").st_mode & 0o777 == 0o600
+    # A file made open to all by an older release is left, but named.
+    assert d.stop() == 0
+    os.chmod(d.db_path, 0o644)
+    again = make_daemon(directory=d.dir)
+    again.wait_log("is readable by other users (mode 0644)", "chmod 600")

@@ -894,6 +894,7 @@ START_TEST(inspect_tells_an_unclean_stop)
 	ck_assert_int_eq(store_inspect(path, &state, err, sizeof(err)), 0);
 	ck_assert_int_eq(state.exists, 1);
 	ck_assert_int_eq(state.clean_stop, 0);
+	ck_assert_int_eq(state.mode, 0600);
 	ck_assert_int_eq(store_run_mark(store, 0, 1700000000123), 0);
 	ck_assert_int_eq(store_inspect(path, &state, err, sizeof(err)), 0);
 	ck_assert_int_eq(state.clean_stop, 1);
