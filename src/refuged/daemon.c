@@ -345,11 +345,14 @@ daemon_store_open(struct daemon *daemon, int *background, char *err,
 	    errlen) == -1 ||
 	    (daemon->store = store_open(database, err, errlen)) == NULL)
 		return -1;
-	if (store_run_mark(daemon->store, 1, timenow_wall_ms()) == -1) {
-		snprintf(err, errlen, "%s: marking the run: %s", database,
-		    store_error(daemon->store));
-		return -1;
-	}
+	/*
+	 * A full disk must not keep the receiver from showing presses: it
+	 * starts, ingest goes failing; the worker checks the file meanwhile.
+	 */
+	if (store_run_mark(daemon->store, 1, timenow_wall_ms()) == -1)
+		log_warnx("database: %s: the start of this run was not recorded "
+		    "(%s): after a crash the next start checks the file while "
+		    "serving, not before", database, store_error(daemon->store));
 	return 0;
 }
 
@@ -423,6 +426,9 @@ daemon_new(struct refuge_config *config, struct registry *registry, char *err,
 	}
 	return daemon;
 fail:
+	/* Nothing was served: the file is as clean as it was checked or found. */
+	if (daemon->store != NULL)
+		(void)store_run_mark(daemon->store, 0, timenow_wall_ms());
 	daemon_free(daemon);
 	return NULL;
 }

@@ -7,6 +7,7 @@ a new database is 0600 whatever the umask."""
 import os
 import random
 import re
+import socket
 import sqlite3
 import subprocess
 import time
@@ -156,6 +157,31 @@ def test_damage_after_clean_stop_found_while_serving(make_daemon):
     # The clean stop is not recorded in a damaged file: the next start checks it.
     out = start_refused(d)
     assert "database damaged" in out and "refugectl restore FILE" in out, out
+
+
+def test_failed_start_is_no_unclean_stop(make_daemon):
+    """A start refused after the database was opened (here: the units'
+    address is taken) served nothing: the next start need not check first."""
+    d = make_daemon()
+    assert d.stop() == 0
+    with open(d.config_path) as f:
+        good = f.read()
+    taken = socket.socket()
+    try:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        port = taken.getsockname()[1]
+        with open(d.config_path, "w") as f:
+            f.write(re.sub(r"(?m)^(  units: ).*$", r"\g<1>127.0.0.1:%d" % port, good))
+        out = start_refused(d)
+        assert "127.0.0.1:%d" % port in out, out
+    finally:
+        taken.close()
+    with open(d.config_path, "w") as f:
+        f.write(good)
+    again = make_daemon(directory=d.dir)
+    again.wait_log("database: last stopped cleanly")
+    assert again.find_log("not stopped cleanly") is None, again.log_text()
 
 
 def test_empty_database_file_is_refused(make_daemon):
