@@ -96,17 +96,21 @@ int	store_sqlite_stats_each(void *, int64_t since_ms, int64_t until_ms,
 /* store_sqlite_file.c: the file itself, before and beside the connection. */
 
 /*
- * Looks at path without SQLite: 0 with *exists 0 when there is no file,
- * 0 with *exists 1 when it starts with the SQLite header, 1 with what is
- * wrong in problem (empty, not SQLite), -1 with problem when it cannot be
- * read.
+ * Looks at path with stat(2) only, never a descriptor (see the .c): 0 with
+ * *exists 0 when there is no file, 0 with *exists 1 for a regular file
+ * that is not empty, 1 with what is wrong in problem (empty, not a regular
+ * file), -1 with problem when it cannot be looked at. The header is checked
+ * by SQLite, reading the schema version (store_sqlite_schema_check).
  */
 int	store_sqlite_file_check(const char *path, int *exists, char *problem,
 	    size_t len);
 /* A read-only connection; immutable for a file nobody else uses (no WAL files). */
 int	store_sqlite_open_ro(const char *path, int immutable, sqlite3 **,
 	    char *err, size_t errlen);
-/* The schema version, or -1 with err when newer than ours or unreadable. */
+/*
+ * The schema version, or -1 with err when newer than ours, not SQLite's
+ * header, or unreadable.
+ */
 int	store_sqlite_schema_check(sqlite3 *, const char *path, char *err,
 	    size_t errlen);
 /* PRAGMA quick_check on db: 0 sound, 1 damaged, -1 error (err: what). */

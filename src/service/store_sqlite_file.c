@@ -3,7 +3,9 @@
  * writes it: the checks made read-only before anything is written (empty
  * file, header, schema version), the creation of a new file (0600), the
  * run marker read back, the integrity check (PRAGMA quick_check) on a
- * connection of its own, and the lock file refuged and restore hold.
+ * connection of its own, and the lock file refuged and restore hold. The
+ * database file is only ever opened through SQLite, which keeps the POSIX
+ * locks of all its connections in a process consistent.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -31,51 +33,33 @@ struct store_sqlite_lock {
 	int	fd;
 };
 
+/*
+ * stat(2) only: a descriptor of our own on a database file that SQLite has
+ * open in this process would, when closed, drop SQLite's POSIX locks on it
+ * (fcntl(2) semantics), and another process could then take the WAL away.
+ * The header itself is SQLite's to read (SQLITE_NOTADB).
+ */
 int
 store_sqlite_file_check(const char *path, int *exists, char *problem,
     size_t len)
 {
-	char		header[16];
 	struct stat	st;
-	ssize_t		n;
-	int		fd;
 
 	*exists = 0;
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
+	if (stat(path, &st) == -1) {
 		if (errno == ENOENT)
 			return 0;
 		snprintf(problem, len, "%s", strerror(errno));
 		return -1;
 	}
 	*exists = 1;
-	if (fstat(fd, &st) == -1) {
-		snprintf(problem, len, "%s", strerror(errno));
-		close(fd);
-		return -1;
-	}
 	if (!S_ISREG(st.st_mode)) {
-		close(fd);
 		snprintf(problem, len, "not a regular file");
 		return 1;
 	}
 	if (st.st_size == 0) {
-		close(fd);
 		snprintf(problem, len, "empty file (0 bytes), not a refuge "
 		    "database");
-		return 1;
-	}
-	do
-		n = pread(fd, header, sizeof(header), 0);
-	while (n == -1 && errno == EINTR);
-	close(fd);
-	if (n == -1) {
-		snprintf(problem, len, "%s", strerror(errno));
-		return -1;
-	}
-	if (n != (ssize_t)sizeof(header) ||
-	    memcmp(header, STORE_SQLITE_HEADER, sizeof(header)) != 0) {
-		snprintf(problem, len, "not an SQLite database (its first 16 "
-		    "bytes are not \"%s\")", STORE_SQLITE_HEADER);
 		return 1;
 	}
 	return 0;
@@ -147,8 +131,15 @@ store_sqlite_schema_check(sqlite3 *db, const char *path, char *err,
 
 	if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &stmt, NULL) !=
 	    SQLITE_OK || sqlite3_step(stmt) != SQLITE_ROW) {
-		snprintf(err, errlen, "%s: cannot read the schema version: %s; "
-		    STORE_SQLITE_RESTORE_HINT, path, sqlite3_errmsg(db));
+		/* SQLite compares the first 16 bytes with its header first. */
+		if ((sqlite3_errcode(db) & 0xff) == SQLITE_NOTADB)
+			snprintf(err, errlen, "%s: not an SQLite database (its first "
+			    "16 bytes are not \"%s\", or its header is damaged); "
+			    STORE_SQLITE_RESTORE_HINT, path, STORE_SQLITE_HEADER);
+		else
+			snprintf(err, errlen, "%s: cannot read the schema version: "
+			    "%s; " STORE_SQLITE_RESTORE_HINT, path,
+			    sqlite3_errmsg(db));
 		sqlite3_finalize(stmt);
 		return -1;
 	}

@@ -804,7 +804,7 @@ END_TEST
 START_TEST(foreign_header_is_refused_and_left_unchanged)
 {
 	const char	*path = fresh_name("foreign");
-	char		 err[512], text[4096];
+	char		 err[512], text[4096], name[128];
 	unsigned char	*after;
 	size_t		 len;
 
@@ -818,6 +818,10 @@ START_TEST(foreign_header_is_refused_and_left_unchanged)
 	ck_assert_uint_eq(len, sizeof(text));
 	ck_assert(memcmp(after, text, len) == 0);
 	free(after);
+	snprintf(name, sizeof(name), "%s-wal", path);
+	ck_assert(!exists(name));
+	snprintf(name, sizeof(name), "%s-journal", path);
+	ck_assert(!exists(name));
 	remove_named(path);
 }
 END_TEST
