@@ -47,10 +47,12 @@ SERVICE_SRCS	= src/service/log.c src/service/store.c src/service/store_backend.c
 		  $(STORE_SQLITE_SRCS) src/service/tlsctx.c src/service/conn.c \
 		  src/service/listener.c src/service/notify.c src/service/metrics.c \
 		  src/service/metrics_server.c \
-		  src/service/timenow.c src/service/pwcheck.c src/service/confload.c
+		  src/service/timenow.c src/service/pwcheck.c src/service/confload.c \
+		  src/service/dbcheck.c
 # The store's backends: each has its sources and its schema in schema/<name>/.
 STORE_SQLITE_SRCS = src/service/store_sqlite.c src/service/store_sqlite_alarms.c \
-		  src/service/store_sqlite_audit.c
+		  src/service/store_sqlite_audit.c src/service/store_sqlite_file.c \
+		  src/service/store_sqlite_restore.c
 SCHEMA_BACKENDS	= sqlite
 # Layer 3: the daemon and its sessions.
 REFUGED_SRCS	= src/refuged/refuged.c src/refuged/daemon.c src/refuged/ingest.c \
@@ -63,7 +65,7 @@ REFUGED_SRCS	= src/refuged/refuged.c src/refuged/daemon.c src/refuged/ingest.c \
 		  src/refuged/stack.c src/refuged/stack_queue.c \
 		  src/refuged/stack_batch.c src/refuged/stack_actions.c \
 		  src/refuged/stack_timers.c src/refuged/stack_held.c \
-		  src/refuged/reload.c
+		  src/refuged/reload.c src/refuged/integrity.c
 
 # The tools reuse layers 1 and 2, never the daemon's sessions: a folder per
 # program, and beside them in src/tools/ what more than one program shares.
@@ -72,7 +74,7 @@ REFUGECTL_SRCS	= src/tools/refugectl/refugectl.c src/tools/refugectl/ctl_pki.c \
 		  src/tools/refugectl/ctl_setup.c src/tools/refugectl/ctl_enroll.c \
 		  src/tools/refugectl/ctl_yaml.c src/tools/refugectl/ctl_views.c \
 		  src/tools/refugectl/ctl_report.c src/tools/refugectl/ctl_revoke.c \
-		  $(TOOLS_SHARED_SRCS)
+		  src/tools/refugectl/ctl_database.c $(TOOLS_SHARED_SRCS)
 CONSOLE_SRCS	= src/tools/console/console.c src/tools/console/console_link.c \
 		  src/tools/console/console_batch.c src/tools/console/console_model.c \
 		  src/tools/console/console_ui.c src/tools/console/console_keys.c \

@@ -20,11 +20,13 @@ struct event_base;
 struct feed;
 struct flood;
 struct ingest;
+struct integrity;
 struct metrics_server;
 struct notify;
 struct operator_link;
 struct stack;
 struct store;
+struct store_lock;
 struct supervise;
 struct tally;
 struct tlsctx;
@@ -37,6 +39,8 @@ struct daemon {
 	struct refuge_config	*config;
 	struct registry		*registry;
 	struct store		*store;
+	struct store_lock	*store_lock;	/* held while refuged runs */
+	struct integrity	*integrity;	/* the database's check */
 	struct tlsctx		*tls;
 	struct feed		*feed;
 	struct units		*units;

@@ -55,6 +55,12 @@ void	ingest_forget_link(struct ingest *, struct link *);
  * or the probe's row, tried here when idle at most once a second.
  */
 int	ingest_failing(struct ingest *);
+/*
+ * The store may fail with no commit tried (the integrity check found damage):
+ * writes the probe's row now, so that failing, its reason and the watch
+ * follow at once.
+ */
+void	ingest_recheck(struct ingest *);
 /* Why the store fails (its last error), or NULL when it does not. */
 const char	*ingest_failure(const struct ingest *);
 /* Called when the store starts or stops failing. */

@@ -34,15 +34,20 @@ enum store_unit_state {
 };
 
 /*
- * Opens (creating if needed) the database and applies pending migrations;
- * SQLite runs in WAL mode with synchronous=FULL. A postgresql:// URL names a
- * backend not built in yet. Returns NULL with err set on failure.
+ * Opens the database and applies pending migrations; SQLite runs in WAL mode
+ * with synchronous=FULL. A file that does not exist is created (mode 0600,
+ * whatever the umask); an existing one is first checked read-only, and
+ * refused, with nothing written, when it is empty (0 bytes), not an SQLite
+ * file, or of a schema newer than this refuge's. A postgresql:// URL names
+ * a backend not built in yet. Returns NULL with err set on failure; err
+ * names the file, what is wrong and what to do.
  */
 struct store	*store_open(const char *path, char *err, size_t errlen);
 /*
  * Opens an existing database read-only (a WAL reader beside a running
- * refuged); its schema must be this refuge's. NULL with err set, also when
- * the backend cannot ("not supported by the <name> backend").
+ * refuged); it must be an SQLite file of this refuge's schema. NULL with
+ * err set, also when the backend cannot ("not supported by the <name>
+ * backend").
  */
 struct store	*store_open_readonly(const char *path, char *err, size_t errlen);
 void		 store_close(struct store *);
@@ -54,6 +59,71 @@ int		 store_backup(struct store *, const char *dest, char *err,
 		    size_t errlen);
 /* Why the last failed operation failed, for logs; a rollback keeps it. */
 const char	*store_error(struct store *);
+
+/*
+ * Integrity. A database is checked before it is written to after an
+ * unclean stop (store_inspect says which), and checked again while in use;
+ * damage found makes the store refuse every write (store_mark_damaged).
+ */
+
+/* What store_inspect learns of a database without writing to it. */
+struct store_file_state {
+	int	exists;		/* 0: none yet, store_open creates it */
+	int	clean_stop;	/* 1: the last refuged using it stopped cleanly */
+	int64_t	stopped_ms;	/* when, if clean_stop */
+	int	mode;		/* the file's permission bits, if it exists */
+};
+
+/*
+ * Reads the database read-only, writing nothing: -1 with err (the file, what
+ * is wrong, what to do) when store_open would refuse it, else 0 and state.
+ * A backend with nothing to inspect says exists and clean_stop.
+ */
+int		 store_inspect(const char *database, struct store_file_state *,
+		    char *err, size_t errlen);
+/* Called now and then during a long check; nonzero abandons it. */
+typedef int	store_progress_fn(void *arg);
+/*
+ * Checks the database's integrity (SQLite: PRAGMA quick_check) on a
+ * read-only connection of its own, so any thread may call it beside an open
+ * store. Returns 0 when sound, 1 when damaged (err: the first problem found,
+ * one printable line), -1 when it could not check or progress abandoned it
+ * (err: why).
+ */
+int		 store_check(const char *database, store_progress_fn *progress,
+		    void *arg, char *err, size_t errlen);
+/*
+ * The store has been found damaged: from now on every store_begin and
+ * store_commit fails with reason as store_error (the first reason stays).
+ */
+void		 store_mark_damaged(struct store *, const char *reason);
+/* The reason given to store_mark_damaged, or NULL. */
+const char	*store_damaged(const struct store *);
+/*
+ * Marks the database in use (running 1, at start) or stopped cleanly
+ * (running 0, the last write before store_close), each in a transaction of
+ * its own: store_inspect's clean_stop. Returns 0 or -1.
+ */
+int		 store_run_mark(struct store *, int running, int64_t now_ms);
+
+/*
+ * Exclusive use of a database by one process: refuged holds it while it
+ * runs, refugectl restore while it replaces the file (SQLite: flock(2) on
+ * "<database>.lock", made 0600 if missing). NULL with err when another
+ * holds it or it cannot be taken.
+ */
+struct store_lock;
+struct store_lock *store_lock(const char *database, char *err, size_t errlen);
+void		 store_unlock(struct store_lock *);
+/*
+ * Puts a copy of source in place of database (refugectl restore): copies it
+ * beside database, checks the copy (a database of this refuge's schema or
+ * older, sound by store_check), takes store_lock, removes database's stale
+ * WAL files and renames the copy into place (0600, made durable). Returns 0,
+ * or -1 with err and database untouched.
+ */
+int		 store_restore(const char *database, const char *source,
+		    char *err, size_t errlen);
 
 /*
  * One write transaction (BEGIN IMMEDIATE ... COMMIT). A backend may finish

@@ -131,6 +131,21 @@ struct store_backend {
 			    size_t errlen);
 	int		 (*backup)(void *be, const char *dest, char *err,
 			    size_t errlen);
+	/* The integrity operations of store.h, also optional. */
+	int		 (*check)(const char *database, store_progress_fn *,
+			    void *arg, char *err, size_t errlen);
+	int		 (*restore)(const char *database, const char *source,
+			    char *err, size_t errlen);
+	/* Optional, with a fallback: NULL inspects as sound and clean. */
+	int		 (*inspect)(const char *database,
+			    struct store_file_state *, char *err,
+			    size_t errlen);
+	/* Optional: NULL marks nothing (no unclean stop to detect). */
+	int		 (*run_mark)(void *be, int running, int64_t now_ms);
+	/* Optional: NULL locks nothing. A non-NULL handle for unlock. */
+	void		*(*lock)(const char *database, char *err,
+			    size_t errlen);
+	void		 (*unlock)(void *handle);
 };
 
 /* The backends built in. */

@@ -14,6 +14,7 @@
 #include "refuge/feed.h"
 #include "refuge/flood.h"
 #include "refuge/ingest.h"
+#include "refuge/integrity.h"
 #include "refuge/listener.h"
 #include "refuge/log.h"
 #include "refuge/loop.h"
@@ -32,15 +33,31 @@
 #define DAEMON_STATUS_MS		5000
 #define DAEMON_SHUTDOWN_LIMIT_MS	3000
 
-void
-daemon_status(struct daemon *daemon, char *buf, size_t buflen)
+/* Why the store fails, for people: damage found says so itself. */
+static const char *
+daemon_store_problem(struct daemon *daemon, char *buf, size_t buflen)
 {
 	const char	*failure = ingest_failure(daemon->ingest);
 
+	if (failure == NULL)
+		return NULL;
+	if (store_damaged(daemon->store) != NULL)
+		snprintf(buf, buflen, "%s", failure);
+	else
+		snprintf(buf, buflen, "database writes are failing: %s", failure);
+	return buf;
+}
+
+void
+daemon_status(struct daemon *daemon, char *buf, size_t buflen)
+{
+	char		 problem[256];
+	const char	*failure = daemon_store_problem(daemon, problem,
+			    sizeof(problem));
+
 	snprintf(buf, buflen, "units online %zu/%zu, open alarms %zu%s%s%s%s",
 	    units_online(daemon->units), units_count(daemon->units),
-	    stack_open_count(daemon->stack),
-	    failure != NULL ? "; database writes are failing: " : "",
+	    stack_open_count(daemon->stack), failure != NULL ? "; " : "",
 	    failure != NULL ? failure : "",
 	    daemon->reload_error[0] ? "; " : "", daemon->reload_error);
 }
@@ -107,15 +124,15 @@ static const char *
 daemon_health(void *arg, int *ok)
 {
 	struct daemon	*daemon = arg;
+	char		 problem[256];
 	int		 synced = timenow_clock_synced();
 
 	*ok = 0;
 	if (daemon->stopping)
 		snprintf(daemon->health, sizeof(daemon->health), "stopping\n");
 	else if (ingest_failing(daemon->ingest))
-		snprintf(daemon->health, sizeof(daemon->health),
-		    "database writes are failing: %s\n",
-		    ingest_failure(daemon->ingest));
+		snprintf(daemon->health, sizeof(daemon->health), "%s\n",
+		    daemon_store_problem(daemon, problem, sizeof(problem)));
 	else {
 		*ok = 1;
 		snprintf(daemon->health, sizeof(daemon->health), "ok\n");
@@ -248,12 +265,9 @@ daemon_receiver_state(struct change *change, void *arg)
 	change->kind = CHANGE_RECEIVER;
 	change->role = "active";
 	change->store_failing = ingest_failure(daemon->ingest) != NULL;
-	if (change->store_failing) {
-		snprintf(daemon->receiver_reason, sizeof(daemon->receiver_reason),
-		    "database writes are failing: %s",
-		    ingest_failure(daemon->ingest));
-		change->reason = daemon->receiver_reason;
-	}
+	if (change->store_failing)
+		change->reason = daemon_store_problem(daemon,
+		    daemon->receiver_reason, sizeof(daemon->receiver_reason));
 }
 
 /* Stack presence: does the user have a logged-in operator session? */
@@ -312,6 +326,33 @@ daemon_wire(struct daemon *daemon, char *err, size_t errlen)
 	return 0;
 }
 
+/*
+ * The database, before anything else is written: exclusive use, the file's
+ * checks (an unclean stop's integrity check among them), then the writer;
+ * the run is marked, so that a crash from now on is noticed.
+ */
+static int
+daemon_store_open(struct daemon *daemon, int *background, char *err,
+    size_t errlen)
+{
+	const char	*database = daemon->config->database;
+
+	if ((daemon->store_lock = store_lock(database, err, errlen)) == NULL ||
+	    integrity_startup(database, daemon->notify, background, err,
+	    errlen) == -1 ||
+	    (daemon->store = store_open(database, err, errlen)) == NULL)
+		return -1;
+	/*
+	 * A full disk must not keep the receiver from showing presses: it
+	 * starts, ingest goes failing; the worker checks the file meanwhile.
+	 */
+	if (store_run_mark(daemon->store, 1, timenow_wall_ms()) == -1)
+		log_warnx("database: %s: the start of this run was not recorded "
+		    "(%s): after a crash the next start checks the file while "
+		    "serving, not before", database, store_error(daemon->store));
+	return 0;
+}
+
 struct daemon *
 daemon_new(struct refuge_config *config, struct registry *registry, char *err,
     size_t errlen)
@@ -319,6 +360,7 @@ daemon_new(struct refuge_config *config, struct registry *registry, char *err,
 	static const int	 signals[] = { SIGTERM, SIGINT, SIGHUP };
 	struct daemon		*daemon;
 	size_t			 i;
+	int			 background;
 
 	if ((daemon = calloc(1, sizeof(*daemon))) == NULL) {
 		snprintf(err, errlen, "out of memory");
@@ -340,10 +382,15 @@ daemon_new(struct refuge_config *config, struct registry *registry, char *err,
 		snprintf(err, errlen, "cannot create event loop");
 		goto fail;
 	}
-	if ((daemon->store = store_open(config->database, err, errlen)) == NULL ||
+	/* Early, so that a long start-up check can ask systemd for time. */
+	if ((daemon->notify = notify_open(err, errlen)) == NULL)
+		goto fail;
+	if (daemon_store_open(daemon, &background, err, errlen) == -1 ||
 	    (daemon->tls = tlsctx_new(config, err, errlen)) == NULL ||
 	    (daemon->units = units_new(registry, daemon->store, err,
-	    errlen)) == NULL || daemon_wire(daemon, err, errlen) == -1)
+	    errlen)) == NULL || daemon_wire(daemon, err, errlen) == -1 ||
+	    (daemon->integrity = integrity_new(daemon->base, config->database,
+	    daemon->store, daemon->ingest, err, errlen)) == NULL)
 		goto fail;
 	for (i = 0; i < sizeof(signals) / sizeof(signals[0]); i++) {
 		daemon->signals[i] = loop_event_new(daemon->base, signals[i],
@@ -363,16 +410,22 @@ daemon_new(struct refuge_config *config, struct registry *registry, char *err,
 	    config->listen_metrics, &daemon->metrics, daemon_gauges,
 	    daemon_health, daemon, err, errlen)) == NULL)
 		goto fail;
-	if ((daemon->notify = notify_open(err, errlen)) == NULL && err[0] != '\0')
-		goto fail;
 	daemon->watchdog_usec = notify_watchdog_usec();
 	if ((daemon->status_timer = loop_event_new(daemon->base, -1, EV_PERSIST,
 	    daemon_status_tick, daemon)) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		goto fail;
 	}
+	if (integrity_start(daemon->integrity, background) == -1) {
+		snprintf(err, errlen, "cannot start the database's integrity "
+		    "check");
+		goto fail;
+	}
 	return daemon;
 fail:
+	/* Nothing was served: the file is as clean as it was checked or found. */
+	if (daemon->store != NULL)
+		(void)store_run_mark(daemon->store, 0, timenow_wall_ms());
 	daemon_free(daemon);
 	return NULL;
 }
@@ -406,6 +459,11 @@ daemon_run(struct daemon *daemon)
 		log_error("event loop failed");
 		return -1;
 	}
+	/* The last write: the next start need not check the whole file first. */
+	if (store_run_mark(daemon->store, 0, timenow_wall_ms()) == -1)
+		log_warnx("database: the clean stop was not recorded (%s); the "
+		    "next start checks the database first",
+		    store_error(daemon->store));
 	return 0;
 }
 
@@ -445,7 +503,9 @@ daemon_free(struct daemon *daemon)
 	registry_free(daemon->registry);
 	config_free(daemon->config);
 	tlsctx_free(daemon->tls);
+	integrity_free(daemon->integrity);
 	store_close(daemon->store);
+	store_unlock(daemon->store_lock);
 	if (daemon->base != NULL)
 		event_base_free(daemon->base);
 	free(daemon);

@@ -108,19 +108,12 @@ ingest_failure(const struct ingest *ingest)
 	return ingest->failing ? ingest->failure : NULL;
 }
 
-/*
- * Nothing to store may follow a failure for long: write the probe's row,
- * at most once a second (it may wait behind another writer). An empty
- * transaction would succeed on a full disk; a row must reach it.
- */
+/* An empty transaction would succeed on a full disk; a row must reach it. */
 static void
-ingest_probe(struct ingest *ingest)
+ingest_probe_write(struct ingest *ingest)
 {
 	struct store	*store = ingest->store;
 
-	if (!ingest->failing || ingest->count > 0 ||
-	    timenow_mono_ms() - ingest->probed_ms < 1000)
-		return;
 	ingest->probed_ms = timenow_mono_ms();
 	if (store_begin(store) == 0 &&
 	    store_probe(store, timenow_wall_ms()) == 0 &&
@@ -130,6 +123,25 @@ ingest_probe(struct ingest *ingest)
 		store_rollback(store);
 		ingest_set_failing(ingest, 1);
 	}
+}
+
+/*
+ * Nothing to store may follow a failure for long: write the probe's row,
+ * at most once a second (it may wait behind another writer).
+ */
+static void
+ingest_probe(struct ingest *ingest)
+{
+	if (!ingest->failing || ingest->count > 0 ||
+	    timenow_mono_ms() - ingest->probed_ms < 1000)
+		return;
+	ingest_probe_write(ingest);
+}
+
+void
+ingest_recheck(struct ingest *ingest)
+{
+	ingest_probe_write(ingest);
 }
 
 int

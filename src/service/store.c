@@ -29,6 +29,12 @@ struct store {
 	store_done_fn			*commit_done;
 	void				*commit_arg;
 	char				 error[STORE_ERROR_MAX];
+	char				 damaged[STORE_ERROR_MAX];	/* "": sound */
+};
+
+struct store_lock {
+	const struct store_backend	*backend;
+	void				*handle;
 };
 
 /* Keeps the backend's text for the operation that just failed; returns -1. */
@@ -153,6 +159,115 @@ store_backup(struct store *store, const char *dest, char *err, size_t errlen)
 	return store->backend->backup(store->be, dest, err, errlen);
 }
 
+int
+store_inspect(const char *database, struct store_file_state *state, char *err,
+    size_t errlen)
+{
+	const struct store_backend	*backend;
+
+	if ((backend = store_backend_choose(database, err, errlen)) == NULL)
+		return -1;
+	if (backend->inspect == NULL) {
+		memset(state, 0, sizeof(*state));
+		state->exists = 1;
+		state->clean_stop = 1;
+		state->stopped_ms = -1;
+		return 0;
+	}
+	return backend->inspect(database, state, err, errlen);
+}
+
+int
+store_check(const char *database, store_progress_fn *progress, void *arg,
+    char *err, size_t errlen)
+{
+	const struct store_backend	*backend;
+
+	if ((backend = store_backend_choose(database, err, errlen)) == NULL)
+		return -1;
+	if (backend->check == NULL) {
+		snprintf(err, errlen, "checking integrity is not supported by the "
+		    "%s backend", backend->name);
+		return -1;
+	}
+	return backend->check(database, progress, arg, err, errlen);
+}
+
+int
+store_restore(const char *database, const char *source, char *err,
+    size_t errlen)
+{
+	const struct store_backend	*backend;
+
+	if ((backend = store_backend_choose(database, err, errlen)) == NULL)
+		return -1;
+	if (backend->restore == NULL) {
+		snprintf(err, errlen, "restore is not supported by the %s backend",
+		    backend->name);
+		return -1;
+	}
+	return backend->restore(database, source, err, errlen);
+}
+
+struct store_lock *
+store_lock(const char *database, char *err, size_t errlen)
+{
+	const struct store_backend	*backend;
+	struct store_lock		*lock;
+
+	if ((backend = store_backend_choose(database, err, errlen)) == NULL)
+		return NULL;
+	if ((lock = calloc(1, sizeof(*lock))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	lock->backend = backend;
+	if (backend->lock != NULL &&
+	    (lock->handle = backend->lock(database, err, errlen)) == NULL) {
+		free(lock);
+		return NULL;
+	}
+	return lock;
+}
+
+void
+store_unlock(struct store_lock *lock)
+{
+	if (lock == NULL)
+		return;
+	if (lock->handle != NULL)
+		lock->backend->unlock(lock->handle);
+	free(lock);
+}
+
+void
+store_mark_damaged(struct store *store, const char *reason)
+{
+	if (store->damaged[0] == '\0')
+		snprintf(store->damaged, sizeof(store->damaged), "%s", reason);
+}
+
+const char *
+store_damaged(const struct store *store)
+{
+	return store->damaged[0] != '\0' ? store->damaged : NULL;
+}
+
+int
+store_run_mark(struct store *store, int running, int64_t now_ms)
+{
+	if (store->backend->run_mark == NULL)
+		return 0;
+	if (store_begin(store) == -1)
+		return -1;
+	if (store_checked(store, store->backend->run_mark(store->be, running,
+	    now_ms)) == -1 || store_commit(store, NULL, NULL) == -1) {
+		store_rollback(store);
+		return -1;
+	}
+	return 0;
+}
+
 void
 store_close(struct store *store)
 {
@@ -170,10 +285,22 @@ store_error(struct store *store)
 	return store->backend->error(store->be);
 }
 
+/* A damaged store refuses to write: what is written there may not last. */
+static int
+store_refuse_damaged(struct store *store)
+{
+	if (store->damaged[0] == '\0')
+		return 0;
+	snprintf(store->error, sizeof(store->error), "%s", store->damaged);
+	return -1;
+}
+
 int
 store_begin(struct store *store)
 {
 	store->audit_at_begin = store->audit_tail;
+	if (store_refuse_damaged(store) == -1)
+		return -1;
 	return store_checked(store, store->backend->begin(store->be));
 }
 
@@ -199,12 +326,17 @@ int
 store_commit(struct store *store, store_done_fn *done, void *arg)
 {
 	if (done == NULL)
-		return store_checked(store,
+		return store_refuse_damaged(store) == -1 ? -1 : store_checked(store,
 		    store->backend->commit(store->be, NULL, NULL));
 	/* One transaction at a time: a second commit is a caller's mistake. */
 	if (store->commit_done != NULL) {
 		snprintf(store->error, sizeof(store->error),
 		    "a commit is already under way");
+		done(-1, arg);
+		return 0;
+	}
+	if (store_refuse_damaged(store) == -1) {
+		store_rollback(store);
 		done(-1, arg);
 		return 0;
 	}

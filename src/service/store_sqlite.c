@@ -95,6 +95,13 @@ static const char *const store_sqlite_sql[STMT_COUNT] = {
 	[STMT_AUDIT_ALL] =
 	    "SELECT id, time_ms, user, alarm_id, action, detail, prev_hash, hash "
 	    "FROM audit ORDER BY id",
+	[STMT_RUN_START] =
+	    "INSERT INTO receiver_run (id, started_ms, stopped_ms) "
+	    "VALUES (1, ?1, NULL) ON CONFLICT (id) DO UPDATE SET "
+	    "started_ms = ?1, stopped_ms = NULL",
+	[STMT_RUN_STOP] =
+	    "INSERT INTO receiver_run (id, started_ms, stopped_ms) "
+	    "VALUES (1, ?1, ?1) ON CONFLICT (id) DO UPDATE SET stopped_ms = ?1",
 };
 
 static int
@@ -127,9 +134,10 @@ store_sqlite_migrate(sqlite3 *db, char *err, size_t errlen)
 	}
 	version = sqlite3_column_int(stmt, 0);
 	sqlite3_finalize(stmt);
+	/* Checked read-only before; a writer that changed it since is refused. */
 	if (version < 0 || (size_t)version > store_sqlite_migration_count) {
 		snprintf(err, errlen, "database schema version %d is newer than "
-		    "this refuge (%zu)", version, store_sqlite_migration_count);
+		    "this refuge's (%zu)", version, store_sqlite_migration_count);
 		return -1;
 	}
 	for (i = (size_t)version; i < store_sqlite_migration_count; i++) {
@@ -161,6 +169,44 @@ store_sqlite_close(void *be)
 	free(sq);
 }
 
+/*
+ * Before a connection may write: the file must be absent (then it is made,
+ * 0600), or an SQLite file of our schema or an older one, checked on a
+ * read-only connection, so that nothing (not even the switch to WAL) is
+ * written to a file that is refused. Returns 0 or -1 with err.
+ */
+static int
+store_sqlite_precheck(const char *path, int readonly, char *err,
+    size_t errlen)
+{
+	sqlite3	*db;
+	char	 problem[256];
+	int	 rc, exists;
+
+	if ((rc = store_sqlite_file_check(path, &exists, problem,
+	    sizeof(problem))) != 0) {
+		snprintf(err, errlen, rc == 1 ? "%s: %s; " STORE_SQLITE_RESTORE_HINT
+		    : "%s: %s", path, problem);
+		return -1;
+	}
+	if (!exists) {
+		if (readonly) {
+			snprintf(err, errlen, "%s: no such database", path);
+			return -1;
+		}
+		return store_sqlite_create(path, err, errlen);
+	}
+	if (readonly)
+		return 0;	/* the open checks the version: it must be ours */
+	if (store_sqlite_open_ro(path, 0, &db, problem, sizeof(problem)) == -1) {
+		snprintf(err, errlen, "%s: %s", path, problem);
+		return -1;
+	}
+	rc = store_sqlite_schema_check(db, path, err, errlen);
+	sqlite3_close(db);
+	return rc == -1 ? -1 : 0;
+}
+
 static struct store_sqlite *
 store_sqlite_open_mode(const char *path, int readonly, char *err,
     size_t errlen)
@@ -170,13 +216,15 @@ store_sqlite_open_mode(const char *path, int readonly, char *err,
 	char			 reason[512];
 	int			 i, version;
 
+	if (store_sqlite_precheck(path, readonly, err, errlen) == -1)
+		return NULL;
 	if ((sq = calloc(1, sizeof(*sq))) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
+	/* No SQLITE_OPEN_CREATE: the precheck made a missing file. */
 	if (sqlite3_open_v2(path, &sq->db, (readonly ? SQLITE_OPEN_READONLY :
-	    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) | SQLITE_OPEN_NOMUTEX,
-	    NULL) != SQLITE_OK) {
+	    SQLITE_OPEN_READWRITE) | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
 		snprintf(err, errlen, "%s: %s", path, sq->db ?
 		    sqlite3_errmsg(sq->db) : "out of memory");
 		goto fail;
@@ -484,6 +532,19 @@ store_sqlite_units_each(void *be, store_unit_fn *fn, void *arg)
 	return rc;
 }
 
+/* The run marker (004-run.sql): started, or stopped cleanly. */
+static int
+store_sqlite_run_mark(void *be, int running, int64_t now_ms)
+{
+	struct store_sqlite		*sq = be;
+	enum store_sqlite_statement	 which = running ? STMT_RUN_START :
+					    STMT_RUN_STOP;
+
+	if (sqlite3_bind_int64(sq->stmt[which], 1, now_ms))
+		return store_sqlite_bind_failed(sq, which);
+	return store_sqlite_step_done(sq, which);
+}
+
 const struct store_backend store_backend_sqlite = {
 	.name = "sqlite",
 	.open = store_sqlite_open,
@@ -518,4 +579,10 @@ const struct store_backend store_backend_sqlite = {
 	.audit_last = store_sqlite_audit_last,
 	.open_readonly = store_sqlite_open_readonly,
 	.backup = store_sqlite_backup,
+	.check = store_sqlite_check,
+	.restore = store_sqlite_restore,
+	.inspect = store_sqlite_inspect,
+	.run_mark = store_sqlite_run_mark,
+	.lock = store_sqlite_lock,
+	.unlock = store_sqlite_unlock,
 };

@@ -6,6 +6,10 @@
 
 #include "refuge/store_backend.h"
 
+/* What every refusal of a database file tells the admin to do. */
+#define STORE_SQLITE_RESTORE_HINT \
+	"restore the latest backup with \"refugectl restore FILE\""
+
 enum store_sqlite_statement {
 	STMT_BEGIN,
 	STMT_COMMIT,
@@ -35,6 +39,8 @@ enum store_sqlite_statement {
 	STMT_AUDIT_LAST,
 	STMT_AUDIT_INSERT,
 	STMT_AUDIT_ALL,
+	STMT_RUN_START,
+	STMT_RUN_STOP,
 	STMT_COUNT
 };
 
@@ -86,6 +92,46 @@ int	store_sqlite_history_each(void *, const char *unit_id, int count,
 	    store_history_fn *, void *arg);
 int	store_sqlite_stats_each(void *, int64_t since_ms, int64_t until_ms,
 	    store_stats_fn *, void *arg);
+
+/* store_sqlite_file.c: the file itself, before and beside the connection. */
+
+/*
+ * Looks at path with stat(2) only, never a descriptor (see the .c): 0 with
+ * *exists 0 when there is no file, 0 with *exists 1 for a regular file
+ * that is not empty, 1 with what is wrong in problem (empty, not a regular
+ * file), -1 with problem when it cannot be looked at. The header is checked
+ * by SQLite, reading the schema version (store_sqlite_schema_check).
+ */
+int	store_sqlite_file_check(const char *path, int *exists, char *problem,
+	    size_t len);
+/* A read-only connection; immutable for a file nobody else uses (no WAL files). */
+int	store_sqlite_open_ro(const char *path, int immutable, sqlite3 **,
+	    char *err, size_t errlen);
+/*
+ * The schema version, or -1 with err when newer than ours, not SQLite's
+ * header, or unreadable.
+ */
+int	store_sqlite_schema_check(sqlite3 *, const char *path, char *err,
+	    size_t errlen);
+/* PRAGMA quick_check on db: 0 sound, 1 damaged, -1 error (err: what). */
+int	store_sqlite_quick_check(sqlite3 *, store_progress_fn *, void *arg,
+	    char *err, size_t errlen);
+/* Makes a new empty database file, 0600 whatever the umask, durable. */
+int	store_sqlite_create(const char *path, char *err, size_t errlen);
+/* fsync(2) of the directory holding path; -1 with errno. */
+int	store_sqlite_sync_dir(const char *path);
+/* When root: fchown(2) of fd to the owner of path's directory. */
+int	store_sqlite_give_to_dir_owner(int fd, const char *path);
+int	store_sqlite_inspect(const char *path, struct store_file_state *,
+	    char *err, size_t errlen);
+int	store_sqlite_check(const char *path, store_progress_fn *, void *arg,
+	    char *err, size_t errlen);
+void	*store_sqlite_lock(const char *path, char *err, size_t errlen);
+void	store_sqlite_unlock(void *);
+
+/* store_sqlite_restore.c */
+int	store_sqlite_restore(const char *path, const char *source, char *err,
+	    size_t errlen);
 
 /* store_sqlite_audit.c */
 int	store_sqlite_audit_insert(void *, const struct store_audit_record *);

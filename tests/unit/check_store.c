@@ -1,11 +1,16 @@
 /*
  * Unit tests for the store: migrations, duplicate events, alarms, the audit
- * chain, the backend chooser, commit completions and optional operations.
+ * chain, the backend chooser, commit completions and optional operations;
+ * and the database file's integrity: what is refused before anything is
+ * written, the mode of a new file, the run marker, quick_check, damage,
+ * the lock and restore.
  */
 #include <check.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <sqlite3.h>
@@ -39,6 +44,24 @@ remove_files(void)
 	unlink(path);
 	snprintf(path, sizeof(path), "%s-shm", db_path);
 	unlink(path);
+}
+
+static int
+pragma_int_of(const char *path, const char *pragma)
+{
+	sqlite3		*db;
+	sqlite3_stmt	*stmt;
+	int		 value = -1;
+
+	ck_assert_int_eq(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL),
+	    SQLITE_OK);
+	ck_assert_int_eq(sqlite3_prepare_v2(db, pragma, -1, &stmt, NULL),
+	    SQLITE_OK);
+	if (sqlite3_step(stmt) == SQLITE_ROW)
+		value = sqlite3_column_int(stmt, 0);
+	sqlite3_finalize(stmt);
+	sqlite3_close(db);
+	return value;
 }
 
 static int
@@ -76,11 +99,11 @@ START_TEST(migrations_reach_latest_and_reopen)
 	char		 err[256];
 
 	store_close(store);
-	ck_assert_int_eq(pragma_int("PRAGMA user_version"), 3);
+	ck_assert_int_eq(pragma_int("PRAGMA user_version"), 4);
 	store = store_open(db_path, err, sizeof(err));
 	ck_assert_msg(store != NULL, "reopen: %s", err);
 	store_close(store);
-	ck_assert_int_eq(pragma_int("PRAGMA user_version"), 3);
+	ck_assert_int_eq(pragma_int("PRAGMA user_version"), 4);
 	remove_files();
 }
 END_TEST
@@ -654,6 +677,466 @@ START_TEST(later_commit_failure_rolls_back_before_done)
 }
 END_TEST
 
+
+/* ---- the database file's integrity */
+
+static char	file_path[96];
+
+static void
+remove_named(const char *path)
+{
+	char	name[128];
+
+	unlink(path);
+	snprintf(name, sizeof(name), "%s-wal", path);
+	unlink(name);
+	snprintf(name, sizeof(name), "%s-shm", path);
+	unlink(name);
+	snprintf(name, sizeof(name), "%s.lock", path);
+	unlink(name);
+}
+
+/* A name for this test's file, with nothing there yet. */
+static const char *
+fresh_name(const char *what)
+{
+	snprintf(file_path, sizeof(file_path), "/tmp/check_store.%ld.%s.db",
+	    (long)getpid(), what);
+	remove_named(file_path);
+	return file_path;
+}
+
+/* The whole file, malloc'd; *len its size. */
+static unsigned char *
+slurp(const char *path, size_t *len)
+{
+	struct stat	 st;
+	unsigned char	*buf;
+	int		 fd;
+
+	ck_assert_int_ne(fd = open(path, O_RDONLY), -1);
+	ck_assert_int_eq(fstat(fd, &st), 0);
+	*len = (size_t)st.st_size;
+	ck_assert_ptr_nonnull(buf = malloc(*len + 1));
+	ck_assert_int_eq(read(fd, buf, *len), (ssize_t)*len);
+	close(fd);
+	return buf;
+}
+
+static void
+write_bytes(const char *path, off_t offset, const void *buf, size_t len,
+    int flags)
+{
+	int	fd;
+
+	ck_assert_int_ne(fd = open(path, O_WRONLY | flags, 0600), -1);
+	ck_assert_int_eq(pwrite(fd, buf, len, offset), (ssize_t)len);
+	close(fd);
+}
+
+static int
+exists(const char *path)
+{
+	return access(path, F_OK) == 0;
+}
+
+/* Garbage that looks like nothing SQLite wrote: a fixed xorshift stream. */
+static void
+garbage(unsigned char *buf, size_t len)
+{
+	uint32_t	x = 2463534242u;
+	size_t		i;
+
+	for (i = 0; i < len; i++) {
+		x ^= x << 13;
+		x ^= x >> 17;
+		x ^= x << 5;
+		buf[i] = (unsigned char)x;
+	}
+}
+
+/* A database of ours with enough events that 256 KiB in lies their pages. */
+static void
+make_full(const char *path, int events)
+{
+	struct store		*store;
+	struct store_event	 e = event("HP-001", "", EVTYPE_TEST);
+	char			 id[32], err[256];
+	int64_t			 row;
+	int			 i, inserted;
+
+	store = store_open(path, err, sizeof(err));
+	ck_assert_msg(store != NULL, "store_open: %s", err);
+	ck_assert_int_eq(store_begin(store), 0);
+	for (i = 0; i < events; i++) {
+		snprintf(id, sizeof(id), "e%06d", i);
+		e.unit_event_id = id;
+		ck_assert_int_eq(store_event_insert(store, &e, &inserted, &row),
+		    0);
+	}
+	ck_assert_int_eq(store_commit(store, NULL, NULL), 0);
+	ck_assert_int_eq(store_run_mark(store, 0, 1700000000000), 0);
+	store_close(store);
+}
+
+START_TEST(empty_file_is_refused_and_left_empty)
+{
+	const char	*path = fresh_name("empty");
+	char		 err[512], wal[128];
+	struct stat	 st;
+
+	write_bytes(path, 0, "", 0, O_CREAT);
+	ck_assert_ptr_null(store_open(path, err, sizeof(err)));
+	ck_assert_msg(strstr(err, path) != NULL && strstr(err, "empty file (0 "
+	    "bytes)") != NULL && strstr(err, "refugectl restore") != NULL, "%s",
+	    err);
+	ck_assert_int_eq(stat(path, &st), 0);
+	ck_assert_int_eq(st.st_size, 0);
+	snprintf(wal, sizeof(wal), "%s-wal", path);
+	ck_assert(!exists(wal));
+	/* The read-only opening and the inspection refuse it the same way. */
+	ck_assert_ptr_null(store_open_readonly(path, err, sizeof(err)));
+	ck_assert_msg(strstr(err, "empty file") != NULL, "%s", err);
+	remove_named(path);
+}
+END_TEST
+
+START_TEST(foreign_header_is_refused_and_left_unchanged)
+{
+	const char	*path = fresh_name("foreign");
+	char		 err[512], text[4096], name[128];
+	unsigned char	*after;
+	size_t		 len;
+
+	memset(text, 'x', sizeof(text));
+	memcpy(text, "SQLite format 2", 15);	/* near, but not it */
+	write_bytes(path, 0, text, sizeof(text), O_CREAT);
+	ck_assert_ptr_null(store_open(path, err, sizeof(err)));
+	ck_assert_msg(strstr(err, "not an SQLite database") != NULL &&
+	    strstr(err, "refugectl restore") != NULL, "%s", err);
+	after = slurp(path, &len);
+	ck_assert_uint_eq(len, sizeof(text));
+	ck_assert(memcmp(after, text, len) == 0);
+	free(after);
+	snprintf(name, sizeof(name), "%s-wal", path);
+	ck_assert(!exists(name));
+	snprintf(name, sizeof(name), "%s-journal", path);
+	ck_assert(!exists(name));
+	remove_named(path);
+}
+END_TEST
+
+/* The header's bytes 18-19: 1 for a rollback journal, 2 for WAL. */
+START_TEST(newer_schema_is_refused_without_the_switch_to_wal)
+{
+	const char	*path = fresh_name("newer");
+	unsigned char	*before, *after;
+	size_t		 len, len2;
+	sqlite3		*db;
+	char		 err[512], wal[128];
+
+	ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_exec(db, "CREATE TABLE future (x); "
+	    "PRAGMA user_version = 99", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	before = slurp(path, &len);
+	ck_assert_int_eq(before[18], 1);
+	ck_assert_int_eq(before[19], 1);
+	ck_assert_ptr_null(store_open(path, err, sizeof(err)));
+	ck_assert_msg(strstr(err, "schema version 99 is newer") != NULL &&
+	    strstr(err, "refugectl restore") != NULL, "%s", err);
+	after = slurp(path, &len2);
+	ck_assert_uint_eq(len, len2);
+	ck_assert(memcmp(before, after, len) == 0);
+	snprintf(wal, sizeof(wal), "%s-wal", path);
+	ck_assert(!exists(wal));
+	free(before);
+	free(after);
+	remove_named(path);
+}
+END_TEST
+
+START_TEST(new_database_is_0600_whatever_the_umask)
+{
+	const char	*path = fresh_name("mode");
+	struct store	*store;
+	struct store_event e = event("HP-001", "m1", EVTYPE_TEST);
+	struct stat	 st;
+	char		 err[256], wal[128];
+	mode_t		 old = umask(022);
+	int64_t		 row;
+	int		 inserted;
+
+	store = store_open(path, err, sizeof(err));
+	umask(old);
+	ck_assert_msg(store != NULL, "store_open: %s", err);
+	ck_assert_int_eq(stat(path, &st), 0);
+	ck_assert_int_eq(st.st_mode & 0777, 0600);
+	ck_assert_int_eq(store_begin(store), 0);
+	ck_assert_int_eq(store_event_insert(store, &e, &inserted, &row), 0);
+	ck_assert_int_eq(store_commit(store, NULL, NULL), 0);
+	snprintf(wal, sizeof(wal), "%s-wal", path);
+	ck_assert_int_eq(stat(wal, &st), 0);
+	ck_assert_int_eq(st.st_mode & 0777, 0600);
+	store_close(store);
+	remove_named(path);
+}
+END_TEST
+
+START_TEST(inspect_tells_an_unclean_stop)
+{
+	const char		*path = fresh_name("run");
+	struct store_file_state	 state;
+	struct store		*store;
+	char			 err[256];
+
+	ck_assert_int_eq(store_inspect(path, &state, err, sizeof(err)), 0);
+	ck_assert_int_eq(state.exists, 0);
+	store = store_open(path, err, sizeof(err));
+	ck_assert_msg(store != NULL, "store_open: %s", err);
+	/* Never marked (a database from before the marker): not clean. */
+	ck_assert_int_eq(store_inspect(path, &state, err, sizeof(err)), 0);
+	ck_assert_int_eq(state.exists, 1);
+	ck_assert_int_eq(state.clean_stop, 0);
+	ck_assert_int_eq(state.mode, 0600);
+	ck_assert_int_eq(store_run_mark(store, 0, 1700000000123), 0);
+	ck_assert_int_eq(store_inspect(path, &state, err, sizeof(err)), 0);
+	ck_assert_int_eq(state.clean_stop, 1);
+	ck_assert_int_eq(state.stopped_ms, 1700000000123);
+	/* Running again: a crash from now on is an unclean stop. */
+	ck_assert_int_eq(store_run_mark(store, 1, 1700000000456), 0);
+	ck_assert_int_eq(store_inspect(path, &state, err, sizeof(err)), 0);
+	ck_assert_int_eq(state.clean_stop, 0);
+	store_close(store);
+	remove_named(path);
+}
+END_TEST
+
+START_TEST(quick_check_finds_garbage_in_the_middle)
+{
+	const char	*path = fresh_name("damage");
+	unsigned char	 junk[16384];
+	char		 err[512];
+	struct stat	 st;
+	size_t		 i;
+
+	make_full(path, 10000);
+	ck_assert_int_eq(stat(path, &st), 0);
+	ck_assert_int_gt(st.st_size, 262144 + (off_t)sizeof(junk));
+	ck_assert_int_eq(store_check(path, NULL, NULL, err, sizeof(err)), 0);
+	garbage(junk, sizeof(junk));
+	write_bytes(path, 262144, junk, sizeof(junk), 0);
+	ck_assert_int_eq(store_check(path, NULL, NULL, err, sizeof(err)), 1);
+	ck_assert(err[0] != '\0');
+	for (i = 0; err[i] != '\0'; i++)
+		ck_assert_msg(err[i] >= 0x20 && err[i] < 0x7f, "%s", err);
+	remove_named(path);
+}
+END_TEST
+
+static int
+abandon(void *arg)
+{
+	int	*calls = arg;
+
+	(*calls)++;
+	return 1;
+}
+
+START_TEST(quick_check_can_be_abandoned)
+{
+	const char	*path = fresh_name("abandon");
+	char		 err[256];
+	int		 calls = 0;
+
+	make_full(path, 20000);	/* long enough to be asked about it */
+	ck_assert_int_eq(store_check(path, abandon, &calls, err, sizeof(err)),
+	    -1);
+	ck_assert_int_ge(calls, 1);
+	ck_assert_str_eq(err, "check abandoned");
+	ck_assert_int_eq(store_check("/nonexistent/refuge.db", NULL, NULL, err,
+	    sizeof(err)), -1);
+	remove_named(path);
+}
+END_TEST
+
+START_TEST(damaged_store_refuses_every_write)
+{
+	const char		*path = fresh_name("refuse");
+	struct store		*store;
+	struct store_event	 e = event("HP-001", "d1", EVTYPE_BUTTON);
+	int			 returned = 1;
+	struct completion	 c = { 0, 0, 0, &returned };
+	char			 err[256];
+	int64_t			 row;
+	int			 inserted;
+
+	store = store_open(path, err, sizeof(err));
+	ck_assert_msg(store != NULL, "store_open: %s", err);
+	ck_assert_ptr_null(store_damaged(store));
+	/* A transaction open when the damage is found fails at its commit. */
+	ck_assert_int_eq(store_begin(store), 0);
+	ck_assert_int_eq(store_event_insert(store, &e, &inserted, &row), 0);
+	store_mark_damaged(store, "database damaged: page 17 is bad");
+	store_mark_damaged(store, "database damaged: a later word");
+	ck_assert_str_eq(store_damaged(store), "database damaged: page 17 is bad");
+	ck_assert_int_eq(store_commit(store, completed, &c), 0);
+	ck_assert_int_eq(c.calls, 1);
+	ck_assert_int_eq(c.status, -1);
+	ck_assert_str_eq(store_error(store), "database damaged: page 17 is bad");
+	ck_assert_int_eq(store_begin(store), -1);
+	ck_assert_str_eq(store_error(store), "database damaged: page 17 is bad");
+	ck_assert_int_eq(store_run_mark(store, 0, 1700000000000), -1);
+	store_close(store);
+	/* Nothing of it reached the file; the run is not marked clean. */
+	ck_assert_int_eq(pragma_int_of(path,
+	    "SELECT count(*) FROM events"), 0);
+	remove_named(path);
+}
+END_TEST
+
+START_TEST(lock_is_exclusive)
+{
+	const char		*path = fresh_name("lock");
+	struct store_lock	*first, *second;
+	char			 err[256];
+
+	first = store_lock(path, err, sizeof(err));
+	ck_assert_msg(first != NULL, "store_lock: %s", err);
+	ck_assert_ptr_null(store_lock(path, err, sizeof(err)));
+	ck_assert_msg(strstr(err, "in use") != NULL, "%s", err);
+	store_unlock(first);
+	second = store_lock(path, err, sizeof(err));
+	ck_assert_msg(second != NULL, "store_lock again: %s", err);
+	store_unlock(second);
+	store_unlock(NULL);
+	remove_named(path);
+}
+END_TEST
+
+static void
+add_event(const char *path, const char *id)
+{
+	struct store		*store;
+	struct store_event	 e = event("HP-001", id, EVTYPE_TEST);
+	char			 err[256];
+	int64_t			 row;
+	int			 inserted;
+
+	store = store_open(path, err, sizeof(err));
+	ck_assert_msg(store != NULL, "store_open: %s", err);
+	ck_assert_int_eq(store_begin(store), 0);
+	ck_assert_int_eq(store_event_insert(store, &e, &inserted, &row), 0);
+	ck_assert_int_eq(store_commit(store, NULL, NULL), 0);
+	store_close(store);
+}
+
+START_TEST(restore_puts_a_checked_backup_in_place)
+{
+	char			 path[96], backup[128], name[160], err[512];
+	struct store		*store;
+	struct store_lock	*lock;
+	unsigned char		*before, *after, junk[16384];
+	size_t			 len, len2;
+	struct stat		 st;
+	int			 fd;
+
+	snprintf(path, sizeof(path), "%s", fresh_name("restore"));
+	snprintf(backup, sizeof(backup), "%s.backup", path);
+	unlink(backup);
+	add_event(path, "b1");
+	store = store_open(path, err, sizeof(err));
+	ck_assert_msg(store != NULL, "store_open: %s", err);
+	ck_assert_int_ne(fd = open(backup, O_WRONLY | O_CREAT | O_EXCL, 0600),
+	    -1);
+	close(fd);
+	ck_assert_int_eq(store_backup(store, backup, err, sizeof(err)), 0);
+	store_close(store);
+	add_event(path, "after-backup");
+
+	/* Refused while someone (refuged) holds the lock: nothing changes. */
+	ck_assert_ptr_nonnull(lock = store_lock(path, err, sizeof(err)));
+	before = slurp(path, &len);
+	ck_assert_int_eq(store_restore(path, backup, err, sizeof(err)), -1);
+	ck_assert_msg(strstr(err, "in use") != NULL && strstr(err,
+	    "stop refuged") != NULL, "%s", err);
+	after = slurp(path, &len2);
+	ck_assert(len == len2 && memcmp(before, after, len) == 0);
+	free(before);
+	free(after);
+	store_unlock(lock);
+
+	/* A stale WAL of the old file must not be replayed into the new one. */
+	snprintf(name, sizeof(name), "%s-wal", path);
+	write_bytes(name, 0, "stale", 5, O_CREAT);
+	ck_assert_int_eq(store_restore(path, backup, err, sizeof(err)), 0);
+	ck_assert(!exists(name));
+	ck_assert_int_eq(stat(path, &st), 0);
+	ck_assert_int_eq(st.st_mode & 0777, 0600);
+	ck_assert_int_eq(pragma_int_of(path, "SELECT count(*) FROM events "
+	    "WHERE unit_event_id = 'b1'"), 1);
+	ck_assert_int_eq(pragma_int_of(path, "SELECT count(*) FROM events "
+	    "WHERE unit_event_id = 'after-backup'"), 0);
+
+	/* A damaged backup is refused, and the database stays as it is. */
+	remove_named(backup);
+	make_full(backup, 10000);
+	garbage(junk, sizeof(junk));
+	write_bytes(backup, 262144, junk, sizeof(junk), 0);
+	before = slurp(path, &len);
+	ck_assert_int_eq(store_restore(path, backup, err, sizeof(err)), -1);
+	ck_assert_msg(strstr(err, "is damaged") != NULL, "%s", err);
+	after = slurp(path, &len2);
+	ck_assert(len == len2 && memcmp(before, after, len) == 0);
+	free(before);
+	free(after);
+	remove_named(backup);
+	remove_named(path);
+}
+END_TEST
+
+START_TEST(restore_refuses_what_refuged_would)
+{
+	char		 path[96], source[128], name[160], err[512];
+	sqlite3		*db;
+
+	snprintf(path, sizeof(path), "%s", fresh_name("refusals"));
+	snprintf(source, sizeof(source), "%s.source", path);
+	remove_named(source);
+	/* Empty, foreign, newer, and not refuge's at all. */
+	write_bytes(source, 0, "", 0, O_CREAT);
+	ck_assert_int_eq(store_restore(path, source, err, sizeof(err)), -1);
+	ck_assert_msg(strstr(err, "empty file") != NULL, "%s", err);
+	write_bytes(source, 0, "not a database at all, not at all", 33, 0);
+	ck_assert_int_eq(store_restore(path, source, err, sizeof(err)), -1);
+	ck_assert_msg(strstr(err, "not an SQLite database") != NULL, "%s", err);
+	unlink(source);
+	ck_assert_int_eq(sqlite3_open(source, &db), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_exec(db, "CREATE TABLE x (y); "
+	    "PRAGMA user_version = 99", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	ck_assert_int_eq(store_restore(path, source, err, sizeof(err)), -1);
+	ck_assert_msg(strstr(err, "newer") != NULL, "%s", err);
+	ck_assert_int_eq(sqlite3_open(source, &db), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_exec(db, "PRAGMA user_version = 0", NULL, NULL,
+	    NULL), SQLITE_OK);
+	sqlite3_close(db);
+	ck_assert_int_eq(store_restore(path, source, err, sizeof(err)), -1);
+	ck_assert_msg(strstr(err, "not a refuge database") != NULL, "%s", err);
+	/* A database with its WAL beside it is in use, not a backup. */
+	unlink(source);
+	make_full(source, 1);
+	snprintf(name, sizeof(name), "%s-wal", source);
+	write_bytes(name, 0, "frames", 6, O_CREAT);
+	ck_assert_int_eq(store_restore(path, source, err, sizeof(err)), -1);
+	ck_assert_msg(strstr(err, "write-ahead log") != NULL, "%s", err);
+	/* Nothing was made where the database goes, no copy left behind. */
+	ck_assert(!exists(path));
+	remove_named(source);
+	remove_named(path);
+}
+END_TEST
+
 static Suite *
 store_suite(void)
 {
@@ -671,6 +1154,19 @@ store_suite(void)
 	tcase_add_test(tc, readonly_write_error_survives_rollback);
 	tcase_add_test(tc, missing_optional_operations_are_refused);
 	tcase_add_test(tc, later_commit_failure_rolls_back_before_done);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("integrity");
+	tcase_add_test(tc, empty_file_is_refused_and_left_empty);
+	tcase_add_test(tc, foreign_header_is_refused_and_left_unchanged);
+	tcase_add_test(tc, newer_schema_is_refused_without_the_switch_to_wal);
+	tcase_add_test(tc, new_database_is_0600_whatever_the_umask);
+	tcase_add_test(tc, inspect_tells_an_unclean_stop);
+	tcase_add_test(tc, quick_check_finds_garbage_in_the_middle);
+	tcase_add_test(tc, quick_check_can_be_abandoned);
+	tcase_add_test(tc, damaged_store_refuses_every_write);
+	tcase_add_test(tc, lock_is_exclusive);
+	tcase_add_test(tc, restore_puts_a_checked_backup_in_place);
+	tcase_add_test(tc, restore_refuses_what_refuged_would);
 	suite_add_tcase(s, tc);
 	return s;
 }

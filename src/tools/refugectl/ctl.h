@@ -3,7 +3,8 @@
  * with its certificates and CRL (ctl_pki.c), revoke (ctl_revoke.c), init
  * and passwd (ctl_setup.c), enroll (ctl_enroll.c) with the textual editing
  * of units.yaml (ctl_yaml.c), the read-only views, verify and backup
- * (ctl_views.c) and the report (ctl_report.c). Never daemon code.
+ * (ctl_views.c), check --database and restore (ctl_database.c) and the
+ * report (ctl_report.c). Never daemon code.
  */
 #ifndef REFUGE_CTL_H
 #define REFUGE_CTL_H
@@ -69,6 +70,12 @@ int	ctl_cmd_history(struct ctl *, int, char *[]);
 int	ctl_cmd_report(struct ctl *, int, char *[]);
 int	ctl_cmd_verify(struct ctl *, int, char *[]);
 int	ctl_cmd_backup(struct ctl *, int, char *[]);
+int	ctl_cmd_restore(struct ctl *, int, char *[]);
+
+/* ctl_database.c: the database file's integrity. */
+
+/* check --database: quick_check, read-only; prints the outcome. CTL_OK or CTL_FAIL. */
+int	ctl_check_database(const char *database);
 
 /* ctl_pki.c: EC P-256 keys, X.509 certificates and the CRL, all in PEM. */
 

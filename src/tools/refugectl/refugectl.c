@@ -25,7 +25,7 @@ static const struct ctl_command ctl_commands[] = {
 	    "enroll UNIT-ID [--site S] [--name N] [--lat X] [--lon Y]" },
 	{ "revoke", ctl_cmd_revoke, "revoke UNIT-ID" },
 	{ "passwd", ctl_cmd_passwd, "passwd USER" },
-	{ "check", ctl_cmd_check, "check" },
+	{ "check", ctl_cmd_check, "check [--database]" },
 	{ "units", ctl_cmd_units, "units" },
 	{ "alarms", ctl_cmd_alarms, "alarms" },
 	{ "history", ctl_cmd_history, "history UNIT-ID [N]" },
@@ -33,6 +33,7 @@ static const struct ctl_command ctl_commands[] = {
 	    "report [--since D] [--until D] [--format text|csv]" },
 	{ "verify", ctl_cmd_verify, "verify" },
 	{ "backup", ctl_cmd_backup, "backup FILE" },
+	{ "restore", ctl_cmd_restore, "restore FILE" },
 	{ NULL, NULL, NULL }
 };
 
@@ -211,33 +212,43 @@ ctl_registry(const struct refuge_config *config)
 	return registry;
 }
 
-/* What refuged -t does: configuration, registry, and the TLS material. */
+/*
+ * What refuged -t does: configuration, registry, and the TLS material; with
+ * --database, the database's integrity too.
+ */
 int
 ctl_cmd_check(struct ctl *ctl, int argc, char *argv[])
 {
 	struct refuge_config	*config;
 	struct registry		*registry = NULL;
 	struct tlsctx		*tls;
-	const char		*pos[1];
+	const char		*pos[1], *database = NULL;
+	const struct ctl_opt	 opts[] = {
+		{ "database", 0, &database },
+		{ NULL, 0, NULL }
+	};
 	char			 err[1024];
 	int			 npos, rc = CTL_FAIL;
 
-	if (ctl_args("check", argc, argv, NULL, pos, 0, &npos) == -1)
+	if (ctl_args("check", argc, argv, opts, pos, 0, &npos) == -1)
 		return CTL_USAGE;
 	if ((config = ctl_config(ctl)) == NULL)
 		return CTL_FAIL;
 	if ((registry = ctl_registry(config)) == NULL)
-		goto done;
+		goto database;
 	if ((tls = tlsctx_new(config, err, sizeof(err))) == NULL) {
 		fprintf(stderr, "%s: %s\n", ctl->config_path, err);
-		goto done;
+		goto database;
 	}
 	tlsctx_free(tls);
 	printf("configuration OK: %zu units, %zu sites, %zu operators\n",
 	    registry->unit_count, registry->site_count,
 	    registry->operator_count);
 	rc = CTL_OK;
-done:
+database:
+	/* The database is checked whatever the rest says: it may be the urgent part. */
+	if (database != NULL && ctl_check_database(config->database) != CTL_OK)
+		rc = CTL_FAIL;
 	registry_free(registry);
 	config_free(config);
 	return rc;
