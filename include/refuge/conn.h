@@ -19,11 +19,15 @@ struct conn_rate;
 /*
  * With event_base_priority_init(base, CONN_PRIORITIES), links that finished
  * their handshake run at CONN_PRIORITY_ESTABLISHED, before new connections'
- * handshakes (CONN_PRIORITY_HANDSHAKE). Without it both are the default.
+ * handshakes (CONN_PRIORITY_HANDSHAKE). A link that reads more lines than its
+ * share (conn.c: 64 at once, then 16 a second) is busy: it runs at
+ * CONN_PRIORITY_BUSY, taking turns with the handshakes, until it has been
+ * quiet long enough. Without priorities all are the default.
  */
 #define CONN_PRIORITIES			2
 #define CONN_PRIORITY_ESTABLISHED	0
 #define CONN_PRIORITY_HANDSHAKE		1
+#define CONN_PRIORITY_BUSY		1
 
 struct conn_callbacks {
 	/* The TLS handshake completed. */
@@ -73,6 +77,12 @@ int		 conn_resolve(const char *hostport, struct sockaddr_storage *,
 int		 conn_send(struct conn *, const char *buf, size_t len);
 /* Stops reading, flushes what is queued (for a bounded time), then frees. No callbacks follow. */
 void		 conn_close(struct conn *);
+/*
+ * The session's handshake is over (TLS and its greeting): the connection no
+ * longer counts against its listener's handshake cap. Closing it does that
+ * too; calling this twice is harmless.
+ */
+void		 conn_admitted(struct conn *);
 /* A new output bound, for what is queued from now on. */
 void		 conn_set_max_output(struct conn *, size_t);
 /* A read cap, shared by many links: bytes per second and the burst allowed. */

@@ -64,6 +64,8 @@ static const struct yamltree_field config_limits[] = {
 	  .offset = OFF(connections_per_address), .min = 1, .max = 1000000 },
 	{ .key = "max_connections", .kind = CONFIG_INT,
 	  .offset = OFF(max_connections), .min = 1, .max = 1000000 },
+	{ .key = "handshakes", .kind = CONFIG_INT,
+	  .offset = OFF(max_handshakes), .min = 1, .max = 100000 },
 	{ .key = "handshake_timeout", .kind = CONFIG_DURATION,
 	  .offset = OFF(handshake_timeout_ms), .min = 100,
 	  .max = 5 * 60 * CONFIG_SECOND },
@@ -327,6 +329,8 @@ config_new(const char *path)
 	cf->handshake_timeout_ms = 10 * CONFIG_SECOND;
 	cf->connections_per_address = 64;
 	cf->max_connections = 200000;
+	/* bench/handshake_storm.py: fewer starve on round trips, more add latency. */
+	cf->max_handshakes = 64;
 	cf->command_timeout_ms = 30 * CONFIG_SECOND;
 	cf->escalation_after_ms = 30 * CONFIG_SECOND;
 	cf->log_level = CONFIG_LOG_INFO;

@@ -52,6 +52,8 @@ struct listener	*fake_listener_find(const char *name);
 /* Accepts a connection from peer ("10.0.0.5:41822"); the conn made, or NULL. */
 struct conn	*fake_listener_accept(struct listener *, const char *peer);
 int		 fake_listener_disabled(const struct listener *);
+/* What listener_set_handshake_limit() set last. */
+int		 fake_listener_handshake_limit(const struct listener *);
 
 /* fake_tlsctx.c: what the "certificate" of every unit link says. */
 void		 fake_tls_identity(const char *cn, const unsigned char spki[32]);
