@@ -17,6 +17,7 @@
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
 #include <event2/bufferevent_ssl.h>
+#include <event2/bufferevent_struct.h>
 #include <event2/event.h>
 #include <openssl/err.h>
 #include <openssl/x509v3.h>
@@ -122,14 +123,28 @@ conn_fail(struct conn *conn, const char *reason)
 	event_active(conn->reap, 0, 0);
 }
 
-/* Moves an established link between the two priorities. */
+/*
+ * Moves an established link's socket events between the two priorities.
+ * Not bufferevent_priority_set(): libevent 2.1 also gives the bufferevent's
+ * deferred callback the new priority without looking whether it is queued,
+ * and bufferevent_openssl queues it after every write: a queued one is then
+ * taken off the wrong queue, which corrupts the loop. The deferred callback
+ * keeps the first priority: it mostly reports a write done.
+ */
 static void
 conn_set_busy(struct conn *conn, int busy)
 {
-	/* Fails while one of its events is queued to run: tried again at the next line. */
-	if (conn->prioritised && bufferevent_priority_set(conn->bev, busy ?
-	    CONN_PRIORITY_BUSY : CONN_PRIORITY_ESTABLISHED) == 0)
-		conn->busy = busy;
+	int	pri = busy ? CONN_PRIORITY_BUSY : CONN_PRIORITY_ESTABLISHED;
+	int	was = busy ? CONN_PRIORITY_ESTABLISHED : CONN_PRIORITY_BUSY;
+
+	/* Either fails while queued to run: tried again at the next line. */
+	if (event_priority_set(&conn->bev->ev_write, pri) == -1)
+		return;
+	if (event_priority_set(&conn->bev->ev_read, pri) == -1) {
+		(void)event_priority_set(&conn->bev->ev_write, was);
+		return;
+	}
+	conn->busy = busy;
 }
 
 /* Refills the budget for the time passed; a busy link with a full one steps up. */
