@@ -32,7 +32,7 @@ struct refuge_config {
 	int64_t			 handshake_timeout_ms;	/* limits.handshake_timeout, default 10s */
 	int			 connections_per_address; /* limits.connections_per_address, default 64 */
 	int			 max_connections;	/* limits.max_connections, default 200000 */
-	int			 max_handshakes;	/* limits.handshakes, default 64 */
+	int			 max_handshakes;	/* limits.handshakes, default 128 */
 	int64_t			 command_timeout_ms;	/* limits.command_timeout, default 30s */
 	int64_t			 escalation_after_ms;	/* escalation.after, default 30s */
 	enum config_log_level	 log_level;		/* log.level, default info */

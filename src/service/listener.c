@@ -14,6 +14,7 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <poll.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -80,6 +81,7 @@ struct listener {
 	/* A storm: from the first pause at the cap until the queue is empty. */
 	int			 storm;
 	uint64_t		 storm_pauses;
+	uint64_t		 storm_abandoned;	/* closed by the peer while queued */
 	int64_t			 storm_start_ms;
 	struct listener_peer	*buckets[LISTENER_BUCKETS];
 };
@@ -165,6 +167,20 @@ listener_refuse(struct listener *l, int fd, const char *peer,
 	close(fd);
 }
 
+/*
+ * The peer closed its end while it waited in the listen queue (it gave up:
+ * its own deadline passed). Its hello may be there still, but answering it
+ * would cost a TLS handshake's work for nobody.
+ */
+static int
+listener_abandoned(int fd)
+{
+	struct pollfd	pfd = { .fd = fd, .events = POLLRDHUP };
+
+	return poll(&pfd, 1, 0) == 1 &&
+	    (pfd.revents & (POLLRDHUP | POLLHUP | POLLERR)) != 0;
+}
+
 /* One accepted socket: within the limits it goes to the accept function. */
 static void
 listener_take(struct listener *l, int fd, const struct sockaddr *sa,
@@ -176,6 +192,12 @@ listener_take(struct listener *l, int fd, const struct sockaddr *sa,
 
 	listener_backoff_accepted(l->backoff);
 	listener_format_peer(sa, text, sizeof(text));
+	if (listener_abandoned(fd)) {
+		log_debug("%s: peer=%s gave up while queued", l->name, text);
+		l->storm_abandoned++;
+		close(fd);
+		return;
+	}
 	if (l->open >= l->max_total) {
 		listener_refuse(l, fd, text, "too many connections");
 		l->refused++;
@@ -217,9 +239,10 @@ listener_drained(struct listener *l)
 		return;
 	l->storm = 0;
 	log_info("%s: listen queue empty; accepting was paused %llu times at "
-	    "the handshake limit over %.1f s", l->name,
-	    (unsigned long long)l->storm_pauses,
-	    (double)(timenow_mono_ms() - l->storm_start_ms) / 1000.0);
+	    "the handshake limit over %.1f s; %llu connections closed by their "
+	    "peer while queued", l->name, (unsigned long long)l->storm_pauses,
+	    (double)(timenow_mono_ms() - l->storm_start_ms) / 1000.0,
+	    (unsigned long long)l->storm_abandoned);
 }
 
 /*
@@ -573,6 +596,7 @@ listener_set_full(struct listener *l, int full)
 		if (!l->storm) {
 			l->storm = 1;
 			l->storm_pauses = 0;
+			l->storm_abandoned = 0;
 			l->storm_start_ms = timenow_mono_ms();
 			log_info("%s: %d handshakes in progress, the limit; "
 			    "accepting paused, new connections wait in the "

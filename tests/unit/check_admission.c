@@ -53,6 +53,7 @@ finish(int i)
 {
 	listener_handshake_end(l);
 	close(accepted_fd[i]);
+	accepted_fd[i] = -1;
 	listener_release(l, (struct sockaddr *)&accepted_sa[i]);
 }
 
@@ -86,7 +87,8 @@ teardown(void)
 		if (clients[i] != -1)
 			close(clients[i]);
 	for (i = 0; i < accepted; i++)
-		close(accepted_fd[i]);
+		if (accepted_fd[i] != -1)
+			close(accepted_fd[i]);
 	listener_free(l);
 	event_base_free(base);
 	fclose(captured);
@@ -235,6 +237,34 @@ START_TEST(raising_the_cap_resumes_and_a_disabled_listener_stays_shut)
 }
 END_TEST
 
+START_TEST(peers_that_gave_up_while_queued_are_not_taken)
+{
+	char	buf[4096];
+
+	listener_set_handshake_limit(l, 2);
+	connect_clients(6);
+	run_until(2);
+	run_for(50);
+	ck_assert_int_eq(accepted, 2);
+	/* Two of those still queued give up: they never reach a session. */
+	close(clients[3]);
+	close(clients[4]);
+	clients[3] = clients[4] = -1;
+	finish(0);
+	run_until(3);
+	finish(1);
+	run_until(4);
+	finish(2);
+	finish(3);
+	run_for(100);
+	ck_assert_int_eq(accepted, 4);
+	ck_assert_int_eq(listener_handshake_count(l), 0);
+	logged(buf, sizeof(buf));
+	ck_assert_msg(strstr(buf, "; 2 connections closed by their peer while "
+	    "queued\n") != NULL, "%s", buf);
+}
+END_TEST
+
 START_TEST(cap_zero_means_none)
 {
 	listener_set_handshake_limit(l, 1);
@@ -260,6 +290,7 @@ admission_suite(void)
 	tcase_add_test(tc, burst_is_taken_in_slices);
 	tcase_add_test(tc, cap_pauses_accepting_until_a_handshake_ends);
 	tcase_add_test(tc, raising_the_cap_resumes_and_a_disabled_listener_stays_shut);
+	tcase_add_test(tc, peers_that_gave_up_while_queued_are_not_taken);
 	tcase_add_test(tc, cap_zero_means_none);
 	suite_add_tcase(s, tc);
 	return s;
