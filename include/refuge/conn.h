@@ -20,9 +20,9 @@ struct conn_rate;
  * With event_base_priority_init(base, CONN_PRIORITIES), links that finished
  * their handshake run at CONN_PRIORITY_ESTABLISHED, before new connections'
  * handshakes (CONN_PRIORITY_HANDSHAKE). A link that reads more lines than its
- * share (conn.c: 64 at once, then 16 a second) is busy: it runs at
- * CONN_PRIORITY_BUSY, taking turns with the handshakes, until it has been
- * quiet long enough. Without priorities all are the default.
+ * share (conn_set_line_share) is busy: it runs at CONN_PRIORITY_BUSY,
+ * taking turns with the handshakes, until it has been quiet long enough.
+ * Without priorities all are the default.
  */
 #define CONN_PRIORITIES			2
 #define CONN_PRIORITY_ESTABLISHED	0
@@ -85,6 +85,12 @@ void		 conn_close(struct conn *);
 void		 conn_admitted(struct conn *);
 /* A new output bound, for what is queued from now on. */
 void		 conn_set_max_output(struct conn *, size_t);
+/*
+ * The link's share of CONN_PRIORITY_ESTABLISHED: lines a second, after a
+ * first 4 seconds' worth at once; a link reading more is busy until its
+ * share has filled up again. 0 (the default): no share, never busy.
+ */
+void		 conn_set_line_share(struct conn *, int per_second);
 /* A read cap, shared by many links: bytes per second and the burst allowed. */
 struct conn_rate	*conn_rate_new(size_t per_second, size_t burst);
 void			 conn_rate_free(struct conn_rate *);

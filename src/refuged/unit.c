@@ -37,6 +37,8 @@
 #define UNIT_MAX_ERRORS		16
 #define UNIT_READ_RATE		32768	/* bytes per second */
 #define UNIT_READ_BURST		65536
+/* Lines a second at the first priority (conn.h); a Help Point sends a few a minute. */
+#define UNIT_LINE_SHARE		16
 #define UNIT_KIND		"tls"
 
 struct unit_session;
@@ -196,6 +198,7 @@ unit_accept(struct listener *listener, int fd, const struct sockaddr *sa,
 		free(session);
 		return;
 	}
+	conn_set_line_share(session->conn, UNIT_LINE_SHARE);
 	LIST_INSERT_HEAD(&links->sessions, session, entry);
 	loop_timer_add(session->timer, links->config->handshake_timeout_ms);
 }

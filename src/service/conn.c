@@ -31,16 +31,13 @@
 #define CONN_LINGER_SECONDS	2
 #define CONN_READ_HIGH_WATER	16384
 /*
- * Each link's share of the first priority: CONN_BUDGET_BURST lines at once,
- * then CONN_BUDGET_RATE a second. A link that reads more is busy: it steps
- * down to CONN_PRIORITY_BUSY and takes turns with new connections'
- * handshakes and /metrics, rather than starve them (libevent's priorities
- * are strict), until its budget is full again. A Help Point sends a few
- * lines a minute and an operator's console a few a second: neither comes
- * near it.
+ * A link's share of the first priority (conn_set_line_share): that many
+ * lines a second, after CONN_SHARE_BURST_S seconds' worth at once. A link
+ * that reads more is busy: it steps down to CONN_PRIORITY_BUSY and takes
+ * turns with new connections' handshakes and /metrics, rather than starve
+ * them (libevent's priorities are strict), until its budget is full again.
  */
-#define CONN_BUDGET_BURST	64
-#define CONN_BUDGET_RATE	16
+#define CONN_SHARE_BURST_S	4
 
 enum conn_state {
 	CONN_OPEN,
@@ -57,6 +54,8 @@ struct conn {
 	int				 established;	/* TLS handshake done */
 	int				 handshaking;	/* counted by owner until admitted */
 	int				 prioritised;	/* the base has CONN_PRIORITIES */
+	int				 shared;	/* prioritised, with a line share */
+	int				 line_share;	/* lines a second */
 	int				 busy;		/* at CONN_PRIORITY_BUSY */
 	int				 budget;	/* lines left at the first priority */
 	int64_t				 budget_ms;	/* when budget was last refilled */
@@ -151,19 +150,20 @@ conn_set_busy(struct conn *conn, int busy)
 static void
 conn_budget_refill(struct conn *conn)
 {
-	int64_t	now = timenow_mono_ms();
-	int64_t	gain = (now - conn->budget_ms) * CONN_BUDGET_RATE / 1000;
+	int64_t	now = timenow_mono_ms(), rate = conn->line_share;
+	int64_t	full = rate * CONN_SHARE_BURST_S;
+	int64_t	gain = (now - conn->budget_ms) * rate / 1000;
 
 	if (gain <= 0)
 		return;
-	if (conn->budget + gain >= CONN_BUDGET_BURST) {
-		conn->budget = CONN_BUDGET_BURST;
+	if (conn->budget + gain >= full) {
+		conn->budget = (int)full;
 		conn->budget_ms = now;
 	} else {
 		conn->budget += (int)gain;
-		conn->budget_ms += gain * 1000 / CONN_BUDGET_RATE;
+		conn->budget_ms += gain * 1000 / rate;
 	}
-	if (conn->busy && conn->budget == CONN_BUDGET_BURST)
+	if (conn->busy && conn->budget == full)
 		conn_set_busy(conn, 0);
 }
 
@@ -184,7 +184,7 @@ conn_read(struct bufferevent *bev, void *arg)
 	struct evbuffer_ptr	 eol;
 	size_t			 eol_len, len;
 
-	if (conn->prioritised)
+	if (conn->shared)
 		conn_budget_refill(conn);
 	while (conn->state == CONN_OPEN && !conn->paused) {
 		eol = evbuffer_search_eol(input, NULL, &eol_len, EVBUFFER_EOL_LF);
@@ -206,7 +206,7 @@ conn_read(struct bufferevent *bev, void *arg)
 		if (len > conn->limits.max_line)
 			goto overlong;
 		conn->line[len] = '\0';
-		if (conn->prioritised)
+		if (conn->shared)
 			conn_budget_spend(conn);
 		conn->callbacks->line(conn, conn->line, len, conn->arg);
 	}
@@ -231,6 +231,17 @@ void
 conn_set_max_output(struct conn *conn, size_t max_output)
 {
 	conn->limits.max_output = max_output;
+}
+
+void
+conn_set_line_share(struct conn *conn, int per_second)
+{
+	if (conn->busy)
+		conn_set_busy(conn, 0);
+	conn->line_share = per_second > 0 ? per_second : 0;
+	conn->shared = conn->prioritised && conn->line_share > 0;
+	conn->budget = conn->line_share * CONN_SHARE_BURST_S;
+	conn->budget_ms = timenow_mono_ms();
 }
 
 /* Only a name for libevent's token bucket configuration. */
@@ -310,7 +321,7 @@ conn_event(struct bufferevent *bev, short what, void *arg)
 		if (conn->prioritised)
 			(void)bufferevent_priority_set(bev,
 			    CONN_PRIORITY_ESTABLISHED);
-		conn->budget = CONN_BUDGET_BURST;
+		conn->budget = conn->line_share * CONN_SHARE_BURST_S;
 		conn->budget_ms = timenow_mono_ms();
 		if (conn->state == CONN_OPEN && conn->callbacks->connected != NULL)
 			conn->callbacks->connected(conn, conn->arg);

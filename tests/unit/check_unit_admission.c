@@ -3,7 +3,7 @@
  * conn and listener): limits.handshakes reaches the listener, at start and on
  * reload; a connection counts as a handshake in progress until its WELCOME
  * or its end, whichever comes first; only welcomed sessions count as unit
- * connections.
+ * connections; a unit link gets its share of the first priority.
  */
 #include <check.h>
 #include <stdio.h>
@@ -79,6 +79,8 @@ START_TEST(welcome_ends_the_handshake)
 	struct conn	*conn;
 
 	conn = accept_from("10.0.0.5:41822");
+	/* A unit link has a share of the first priority (conn.h). */
+	ck_assert_int_eq(fake_conn_line_share(conn), 16);
 	ck_assert_int_eq(handshakes(), 1);
 	ck_assert_int_eq(welcomed(), 0);
 	/* TLS done, HELLO not yet: still in progress. */

@@ -39,6 +39,7 @@ struct conn {
 	int				 paused;
 	int				 rate_limited;
 	int				 handshaking;	/* as conn: until admitted */
+	int				 line_share;
 	char				*out;
 	size_t				 out_len;
 	size_t				 out_cap;
@@ -115,6 +116,18 @@ conn_new(struct event_base *base, SSL_CTX *ctx, int fd,
 		listener_handshake_begin(owner);
 	}
 	return conn;
+}
+
+void
+conn_set_line_share(struct conn *conn, int per_second)
+{
+	conn->line_share = per_second;
+}
+
+int
+fake_conn_line_share(const struct conn *conn)
+{
+	return conn->line_share;
 }
 
 void

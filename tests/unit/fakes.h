@@ -45,6 +45,8 @@ void		 fake_conn_skip(struct conn *);
 /* 1 once conn_rate_limit() was applied. */
 int		 fake_conn_rate_limited(const struct conn *);
 size_t		 fake_conn_max_output(const struct conn *);
+/* What conn_set_line_share() set. */
+int		 fake_conn_line_share(const struct conn *);
 void		 fake_conn_free_all(void);
 
 /* fake_listener.c: listener_new records the accept function; no socket. */
