@@ -19,11 +19,15 @@ struct conn_rate;
 /*
  * With event_base_priority_init(base, CONN_PRIORITIES), links that finished
  * their handshake run at CONN_PRIORITY_ESTABLISHED, before new connections'
- * handshakes (CONN_PRIORITY_HANDSHAKE). Without it both are the default.
+ * handshakes (CONN_PRIORITY_HANDSHAKE). A link that reads more lines than its
+ * share (conn_set_line_share) is busy: it runs at CONN_PRIORITY_BUSY,
+ * taking turns with the handshakes, until it has been quiet long enough.
+ * Without priorities all are the default.
  */
 #define CONN_PRIORITIES			2
 #define CONN_PRIORITY_ESTABLISHED	0
 #define CONN_PRIORITY_HANDSHAKE		1
+#define CONN_PRIORITY_BUSY		1
 
 struct conn_callbacks {
 	/* The TLS handshake completed. */
@@ -92,6 +96,18 @@ void		 conn_set_max_output(struct conn *, size_t);
  */
 void		 conn_set_drain(struct conn *, size_t low_mark, conn_drain_fn *fn,
 		    void *arg);
+/*
+ * The session's handshake is over (TLS and its greeting): the connection no
+ * longer counts against its listener's handshake cap. Closing it does that
+ * too; calling this twice is harmless.
+ */
+void		 conn_admitted(struct conn *);
+/*
+ * The link's share of CONN_PRIORITY_ESTABLISHED: lines a second, after a
+ * first 4 seconds' worth at once; a link reading more is busy until its
+ * share has filled up again. 0 (the default): no share, never busy.
+ */
+void		 conn_set_line_share(struct conn *, int per_second);
 /* A read cap, shared by many links: bytes per second and the burst allowed. */
 struct conn_rate	*conn_rate_new(size_t per_second, size_t burst);
 void			 conn_rate_free(struct conn_rate *);

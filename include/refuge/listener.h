@@ -1,4 +1,7 @@
-/* Listening sockets: accept, per-address and total limits, EMFILE back-off. */
+/*
+ * Listening sockets: accept, per-address and total limits, EMFILE back-off,
+ * and admission control: a cap on the handshakes in progress.
+ */
 #ifndef REFUGE_LISTENER_H
 #define REFUGE_LISTENER_H
 
@@ -17,6 +20,11 @@ struct listener_backoff;
 #define LISTENER_BACKOFF_MAX_MS		1000
 /* An episode of accept errors ends after this long without one. */
 #define LISTENER_BACKOFF_QUIET_MS	1000
+/*
+ * At most this many connections are accepted per turn of the event loop: a
+ * burst is taken in slices, and established links are served between them.
+ */
+#define LISTENER_SLICE			16
 
 /* Called with a new socket that counts against the limits until listener_release(). */
 typedef void	listener_accept_fn(struct listener *, int fd,
@@ -37,6 +45,20 @@ void		 listener_set_limits(struct listener *, int per_address,
 /* Connections refused for the per-address or total limit, since start. */
 uint64_t	 listener_refused_count(const struct listener *);
 void		 listener_disable(struct listener *);
+
+/*
+ * Admission control. A connection is "handshaking" from conn_new() until its
+ * session says the handshake is over (conn_admitted()) or it closes; conn
+ * calls begin and end. With a cap (max > 0), accepting stops while max are
+ * handshaking: the rest wait in the kernel's listen queue, and accepting
+ * resumes as soon as one ends. 0: no cap (the default).
+ */
+void		 listener_set_handshake_limit(struct listener *, int max);
+void		 listener_handshake_begin(struct listener *);
+void		 listener_handshake_end(struct listener *);
+int		 listener_handshake_count(const struct listener *);
+/* How often the cap paused accepting, since start. */
+uint64_t	 listener_pause_count(const struct listener *);
 /* Formats a peer as "10.0.0.5:41822" or "[::1]:41822". */
 void		 listener_format_peer(const struct sockaddr *, char *buf,
 		    size_t buflen);

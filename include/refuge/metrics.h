@@ -39,6 +39,7 @@ struct metrics {
 	int64_t				start_time_ms;
 	uint64_t			handshakes_ok;
 	uint64_t			refused[METRICS_REFUSAL_COUNT];
+	uint64_t			accept_paused;	/* at limits.handshakes */
 	uint64_t			events[EVTYPE_COUNT];	/* stored, not duplicates */
 	uint64_t			duplicates;
 	uint64_t			commits;
@@ -58,7 +59,8 @@ struct metrics_gauges {
 	size_t	units_registered;
 	size_t	units_online;
 	size_t	units_offline;
-	size_t	unit_connections;
+	size_t	unit_connections;		/* welcomed (past HELLO) */
+	size_t	handshakes_in_progress;		/* unit TLS handshake or HELLO pending */
 	size_t	operator_connections;
 	size_t	operator_sessions;		/* logged in */
 	size_t	store_ok;			/* 1: the last write succeeded */

@@ -24,6 +24,7 @@ struct units;
 struct unit_counters {
 	uint64_t	handshakes_ok;
 	uint64_t	refused[METRICS_REFUSAL_COUNT];
+	uint64_t	accept_paused;	/* by the handshake cap */
 };
 
 /* Listens on listen.units. NULL with err set. */
@@ -43,7 +44,12 @@ void			 unit_links_disable(struct unit_links *);
 void			 unit_links_close_all(struct unit_links *);
 void			 unit_links_address(struct unit_links *, char *buf,
 			    size_t buflen);
+/* Every open connection, greeted or not, closing or not. */
 int			 unit_links_open_count(const struct unit_links *);
+/* Sessions past HELLO (WELCOME sent). */
+int			 unit_links_welcomed_count(const struct unit_links *);
+/* Connections in their TLS handshake or before HELLO (limits.handshakes). */
+int			 unit_links_handshake_count(const struct unit_links *);
 /* Writes the summaries of rate-limited lines due (flush: all, at the end). */
 void			 unit_links_log_tick(struct unit_links *, int flush);
 /* Counters, with the listener's limit refusals folded in. */

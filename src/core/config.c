@@ -68,6 +68,8 @@ static const struct yamltree_field config_limits[] = {
 	  .offset = OFF(connections_per_address), .min = 1, .max = 1000000 },
 	{ .key = "max_connections", .kind = CONFIG_INT,
 	  .offset = OFF(max_connections), .min = 1, .max = 1000000 },
+	{ .key = "handshakes", .kind = CONFIG_INT,
+	  .offset = OFF(max_handshakes), .min = 1, .max = 100000 },
 	{ .key = "handshake_timeout", .kind = CONFIG_DURATION,
 	  .offset = OFF(handshake_timeout_ms), .min = 100,
 	  .max = 5 * 60 * CONFIG_SECOND },
@@ -402,6 +404,8 @@ config_new(const char *path)
 	cf->handshake_timeout_ms = 10 * CONFIG_SECOND;
 	cf->connections_per_address = 64;
 	cf->max_connections = 200000;
+	/* Measured with bench/handshake_storm.py; refuged(8), Connection storms. */
+	cf->max_handshakes = 128;
 	cf->command_timeout_ms = 30 * CONFIG_SECOND;
 	cf->operator_prelogin = 64;
 	cf->operator_prelogin_per_address = 4;

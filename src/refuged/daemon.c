@@ -76,6 +76,7 @@ daemon_counters(struct daemon *daemon)
 	unit_links_counters(daemon->unit_links, &units);
 	m->handshakes_ok = units.handshakes_ok;
 	memcpy(m->refused, units.refused, sizeof(m->refused));
+	m->accept_paused = units.accept_paused;
 	memcpy(m->events, ingest->events, sizeof(m->events));
 	m->duplicates = ingest->duplicates;
 	m->commits = ingest->commits;
@@ -102,7 +103,9 @@ daemon_gauges(struct metrics_gauges *gauges, void *arg)
 	gauges->units_registered = units_count(daemon->units);
 	gauges->units_online = units_online(daemon->units);
 	gauges->units_offline = units_offline(daemon->units);
-	gauges->unit_connections = (size_t)unit_links_open_count(
+	gauges->unit_connections = (size_t)unit_links_welcomed_count(
+	    daemon->unit_links);
+	gauges->handshakes_in_progress = (size_t)unit_links_handshake_count(
 	    daemon->unit_links);
 	gauges->operator_connections = (size_t)operator_link_open_count(
 	    daemon->operators);

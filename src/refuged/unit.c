@@ -2,7 +2,9 @@
  * A Help Point's session on our TLS line protocol: the first kind of unit
  * link (link.h).
  * States: HANDSHAKE (TLS) -> GREETING (waiting for HELLO) -> ACTIVE.
- * The handshake timer covers both first states. A session is attached to its
+ * The handshake timer covers both first states, and so does the listener's
+ * cap on handshakes in progress (limits.handshakes): entering ACTIVE frees the
+ * session's place (conn_admitted). A session is attached to its
  * unit_record only in ACTIVE; a newer session of the same unit replaces it.
  * Sessions are freed only from conn's failed callback or after conn_close(),
  * never while ingest still points at them (ingest_forget_link).
@@ -35,6 +37,8 @@
 #define UNIT_MAX_ERRORS		16
 #define UNIT_READ_RATE		32768	/* bytes per second */
 #define UNIT_READ_BURST		65536
+/* Lines a second at the first priority (conn.h); a Help Point sends a few a minute. */
+#define UNIT_LINE_SHARE		16
 #define UNIT_KIND		"tls"
 
 struct unit_session;
@@ -50,6 +54,7 @@ struct unit_links {
 	struct listener			*listener;
 	struct conn_rate		*rate;	/* read cap of each unit link */
 	struct unit_counters		 counters;
+	int				 welcomed;	/* sessions in ACTIVE */
 	LIST_HEAD(, unit_session)	 sessions;
 	/* A storm of refusals must not bury the log: N a second, then a count. */
 	struct log_limit		 refused_log;
@@ -118,6 +123,8 @@ unit_session_free(struct unit_session *session)
 {
 	if (session->link.unit != NULL)
 		units_detach(session->link.unit, &session->link);
+	if (session->state == UNIT_ACTIVE)
+		session->owner->welcomed--;
 	ingest_forget_link(session->owner->ingest, &session->link);
 	LIST_REMOVE(session, entry);
 	if (session->timer != NULL)
@@ -191,6 +198,7 @@ unit_accept(struct listener *listener, int fd, const struct sockaddr *sa,
 		free(session);
 		return;
 	}
+	conn_set_line_share(session->conn, UNIT_LINE_SHARE);
 	LIST_INSERT_HEAD(&links->sessions, session, entry);
 	loop_timer_add(session->timer, links->config->handshake_timeout_ms);
 }
@@ -323,6 +331,8 @@ unit_hello(struct unit_session *session, const struct uproto_msg *msg)
 	}
 	evtimer_del(session->timer);
 	session->state = UNIT_ACTIVE;
+	links->welcomed++;
+	conn_admitted(session->conn);
 	session->heard_mono_ms = timenow_mono_ms();
 	log_info("unit=%s peer=%s connected fw=%s", record->reg->id,
 	    session->peer, msg->firmware ? msg->firmware : "-");
@@ -542,6 +552,7 @@ unit_links_new(struct event_base *base, const struct refuge_config *config,
 	    unit_accept, links, err, errlen);
 	if (links->listener == NULL)
 		goto fail;
+	listener_set_handshake_limit(links->listener, config->max_handshakes);
 	return links;
 fail:
 	unit_links_free(links);
@@ -583,6 +594,7 @@ unit_links_reconfigure(struct unit_links *links,
 	links->units = units;
 	listener_set_limits(links->listener, config->connections_per_address,
 	    config->max_connections);
+	listener_set_handshake_limit(links->listener, config->max_handshakes);
 }
 
 void
@@ -603,6 +615,18 @@ unit_links_open_count(const struct unit_links *links)
 	return listener_open_count(links->listener);
 }
 
+int
+unit_links_welcomed_count(const struct unit_links *links)
+{
+	return links->welcomed;
+}
+
+int
+unit_links_handshake_count(const struct unit_links *links)
+{
+	return listener_handshake_count(links->listener);
+}
+
 void
 unit_links_counters(const struct unit_links *links,
     struct unit_counters *out)
@@ -610,4 +634,5 @@ unit_links_counters(const struct unit_links *links,
 	*out = links->counters;
 	out->refused[METRICS_REFUSED_LIMIT] =
 	    listener_refused_count(links->listener);
+	out->accept_paused = listener_pause_count(links->listener);
 }

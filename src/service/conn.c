@@ -17,6 +17,7 @@
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
 #include <event2/bufferevent_ssl.h>
+#include <event2/bufferevent_struct.h>
 #include <event2/event.h>
 #include <openssl/err.h>
 #include <openssl/x509v3.h>
@@ -24,10 +25,19 @@
 #include "refuge/config.h"
 #include "refuge/conn.h"
 #include "refuge/listener.h"
+#include "refuge/timenow.h"
 #include "refuge/tlsctx.h"
 
 #define CONN_LINGER_SECONDS	2
 #define CONN_READ_HIGH_WATER	16384
+/*
+ * A link's share of the first priority (conn_set_line_share): that many
+ * lines a second, after CONN_SHARE_BURST_S seconds' worth at once. A link
+ * that reads more is busy: it steps down to CONN_PRIORITY_BUSY and takes
+ * turns with new connections' handshakes and /metrics, rather than starve
+ * them (libevent's priorities are strict), until its budget is full again.
+ */
+#define CONN_SHARE_BURST_S	4
 
 enum conn_state {
 	CONN_OPEN,
@@ -42,6 +52,13 @@ struct conn {
 	enum conn_state			 state;
 	int				 paused;
 	int				 established;	/* TLS handshake done */
+	int				 handshaking;	/* counted by owner until admitted */
+	int				 prioritised;	/* the base has CONN_PRIORITIES */
+	int				 shared;	/* prioritised, with a line share */
+	int				 line_share;	/* lines a second */
+	int				 busy;		/* at CONN_PRIORITY_BUSY */
+	int				 budget;	/* lines left at the first priority */
+	int64_t				 budget_ms;	/* when budget was last refilled */
 	struct conn_limits		 limits;
 	const struct conn_callbacks	*callbacks;
 	void				*arg;
@@ -54,9 +71,20 @@ struct conn {
 	char				*line;	/* max_line + 2 bytes */
 };
 
+/* The connection no longer counts against its listener's handshake cap. */
+static void
+conn_handshake_over(struct conn *conn)
+{
+	if (!conn->handshaking)
+		return;
+	conn->handshaking = 0;
+	listener_handshake_end(conn->owner);
+}
+
 static void
 conn_free(struct conn *conn)
 {
+	conn_handshake_over(conn);
 	if (conn->bev != NULL)
 		bufferevent_free(conn->bev);
 	if (conn->reap != NULL)
@@ -90,9 +118,64 @@ conn_fail(struct conn *conn, const char *reason)
 		return;
 	}
 	conn->state = CONN_FAILED;
+	conn_handshake_over(conn);
 	snprintf(conn->reason, sizeof(conn->reason), "%s", reason);
 	bufferevent_disable(conn->bev, EV_READ | EV_WRITE);
 	event_active(conn->reap, 0, 0);
+}
+
+/*
+ * Moves an established link's socket events between the two priorities.
+ * Not bufferevent_priority_set(): libevent 2.1 also gives the bufferevent's
+ * deferred callback the new priority without looking whether it is queued,
+ * and bufferevent_openssl queues it after every write: a queued one is then
+ * taken off the wrong queue, which corrupts the loop. The deferred callback
+ * keeps the first priority: it mostly reports a write done.
+ */
+static void
+conn_set_busy(struct conn *conn, int busy)
+{
+	int	pri = busy ? CONN_PRIORITY_BUSY : CONN_PRIORITY_ESTABLISHED;
+	int	was = busy ? CONN_PRIORITY_ESTABLISHED : CONN_PRIORITY_BUSY;
+
+	/* Either fails while queued to run: tried again at the next line. */
+	if (event_priority_set(&conn->bev->ev_write, pri) == -1)
+		return;
+	if (event_priority_set(&conn->bev->ev_read, pri) == -1) {
+		(void)event_priority_set(&conn->bev->ev_write, was);
+		return;
+	}
+	conn->busy = busy;
+}
+
+/* Refills the budget for the time passed; a busy link with a full one steps up. */
+static void
+conn_budget_refill(struct conn *conn)
+{
+	int64_t	now = timenow_mono_ms(), rate = conn->line_share;
+	int64_t	full = rate * CONN_SHARE_BURST_S;
+	int64_t	gain = (now - conn->budget_ms) * rate / 1000;
+
+	if (gain <= 0)
+		return;
+	if (conn->budget + gain >= full) {
+		conn->budget = (int)full;
+		conn->budget_ms = now;
+	} else {
+		conn->budget += (int)gain;
+		conn->budget_ms += gain * 1000 / rate;
+	}
+	if (conn->busy && conn->budget == full)
+		conn_set_busy(conn, 0);
+}
+
+static void
+conn_budget_spend(struct conn *conn)
+{
+	if (conn->budget > 0)
+		conn->budget--;
+	if (conn->budget == 0 && !conn->busy)
+		conn_set_busy(conn, 1);
 }
 
 static void
@@ -103,6 +186,8 @@ conn_read(struct bufferevent *bev, void *arg)
 	struct evbuffer_ptr	 eol;
 	size_t			 eol_len, len;
 
+	if (conn->shared)
+		conn_budget_refill(conn);
 	while (conn->state == CONN_OPEN && !conn->paused) {
 		eol = evbuffer_search_eol(input, NULL, &eol_len, EVBUFFER_EOL_LF);
 		if (eol.pos < 0) {
@@ -123,6 +208,8 @@ conn_read(struct bufferevent *bev, void *arg)
 		if (len > conn->limits.max_line)
 			goto overlong;
 		conn->line[len] = '\0';
+		if (conn->shared)
+			conn_budget_spend(conn);
 		conn->callbacks->line(conn, conn->line, len, conn->arg);
 	}
 	return;
@@ -157,6 +244,17 @@ conn_set_drain(struct conn *conn, size_t low_mark, conn_drain_fn *fn,
 	/* The write callback then fires at low_mark instead of at empty. */
 	bufferevent_setwatermark(conn->bev, EV_WRITE, fn != NULL ? low_mark : 0,
 	    0);
+}
+
+void
+conn_set_line_share(struct conn *conn, int per_second)
+{
+	if (conn->busy)
+		conn_set_busy(conn, 0);
+	conn->line_share = per_second > 0 ? per_second : 0;
+	conn->shared = conn->prioritised && conn->line_share > 0;
+	conn->budget = conn->line_share * CONN_SHARE_BURST_S;
+	conn->budget_ms = timenow_mono_ms();
 }
 
 /* Only a name for libevent's token bucket configuration. */
@@ -236,10 +334,12 @@ conn_event(struct bufferevent *bev, short what, void *arg)
 
 	if (what & BEV_EVENT_CONNECTED) {
 		conn->established = 1;
-		if (event_base_get_npriorities(bufferevent_get_base(bev)) ==
-		    CONN_PRIORITIES)
+		/* libevent gave the link's events the default priority again. */
+		if (conn->prioritised)
 			(void)bufferevent_priority_set(bev,
 			    CONN_PRIORITY_ESTABLISHED);
+		conn->budget = conn->line_share * CONN_SHARE_BURST_S;
+		conn->budget_ms = timenow_mono_ms();
 		if (conn->state == CONN_OPEN && conn->callbacks->connected != NULL)
 			conn->callbacks->connected(conn, conn->arg);
 		return;
@@ -320,11 +420,22 @@ conn_new(struct event_base *base, SSL_CTX *ctx, int fd,
 	memcpy(&conn->addr, sa, salen < sizeof(conn->addr) ? salen :
 	    sizeof(conn->addr));
 	snprintf(conn->peer, sizeof(conn->peer), "%s", peer);
+	/* Counted until the session says it is admitted: the listener caps how many. */
+	if (owner != NULL) {
+		conn->handshaking = 1;
+		listener_handshake_begin(owner);
+	}
 	if (bufferevent_enable(conn->bev, EV_READ | EV_WRITE) == -1) {
 		conn_free(conn);
 		return NULL;
 	}
 	return conn;
+}
+
+void
+conn_admitted(struct conn *conn)
+{
+	conn_handshake_over(conn);
 }
 
 /* The parts conn_new and conn_connect share; takes ownership of fd and ssl. */
@@ -358,7 +469,8 @@ conn_setup(struct event_base *base, SSL *ssl, int fd,
 	bufferevent_openssl_set_allow_dirty_shutdown(conn->bev, 1);
 	bufferevent_setcb(conn->bev, conn_read, conn_write, conn_event, conn);
 	bufferevent_setwatermark(conn->bev, EV_READ, 0, CONN_READ_HIGH_WATER);
-	if (event_base_get_npriorities(base) == CONN_PRIORITIES &&
+	conn->prioritised = event_base_get_npriorities(base) == CONN_PRIORITIES;
+	if (conn->prioritised &&
 	    (bufferevent_priority_set(conn->bev, CONN_PRIORITY_HANDSHAKE) == -1 ||
 	    event_priority_set(conn->reap, CONN_PRIORITY_ESTABLISHED) == -1 ||
 	    event_priority_set(conn->resume, CONN_PRIORITY_ESTABLISHED) == -1))
@@ -507,6 +619,8 @@ conn_close(struct conn *conn)
 	conn->state = CONN_CLOSING;
 	conn->drain = NULL;
 	bufferevent_setwatermark(conn->bev, EV_WRITE, 0, 0);
+	/* A connection flushing its last words does no handshake work. */
+	conn_handshake_over(conn);
 	bufferevent_disable(conn->bev, EV_READ);
 	if (evbuffer_get_length(bufferevent_get_output(conn->bev)) == 0)
 		event_active(conn->reap, 0, 0);
@@ -523,6 +637,7 @@ conn_drop(struct conn *conn)
 		return;
 	conn->state = CONN_CLOSING;
 	conn->drain = NULL;
+	conn_handshake_over(conn);
 	bufferevent_disable(conn->bev, EV_READ | EV_WRITE);
 	output = bufferevent_get_output(conn->bev);
 	evbuffer_drain(output, evbuffer_get_length(output));

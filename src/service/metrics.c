@@ -169,10 +169,15 @@ metrics_render_gauges(const struct metrics_gauges *g, struct evbuffer *out)
 	    "Registered Help Points that supervision counts offline (silent too long).", g->units_offline) == -1)
 		return -1;
 	if (metrics_head(out, "refuge_connections", "gauge",
-	    "Open connections by kind, authenticated or not.") == -1 ||
+	    "Open connections by kind: units welcomed (past HELLO), operators "
+	    "logged in or not.") == -1 ||
 	    evbuffer_add_printf(out, "refuge_connections{kind=\"unit\"} %zu\n"
 	    "refuge_connections{kind=\"operator\"} %zu\n", g->unit_connections,
 	    g->operator_connections) < 0)
+		return -1;
+	if (metrics_single(out, "refuge_handshakes_in_progress", "gauge",
+	    "Unit connections accepted whose TLS handshake or HELLO is not "
+	    "done (at most limits.handshakes).", g->handshakes_in_progress) == -1)
 		return -1;
 	if (metrics_single(out, "refuge_operator_sessions", "gauge",
 	    "Operators logged in.", g->operator_sessions) == -1 ||
@@ -224,6 +229,10 @@ metrics_render(const struct metrics *m, const struct metrics_gauges *g,
 		    metrics_refusal_name((enum metrics_refusal)i),
 		    (unsigned long long)m->refused[i]) < 0)
 			return -1;
+	if (metrics_single(out, "refuge_accept_paused_total", "counter",
+	    "Times the unit listener stopped accepting at limits.handshakes.",
+	    m->accept_paused) == -1)
+		return -1;
 	if (metrics_head(out, "refuge_events_total", "counter",
 	    "Events stored, by type (duplicates not counted).") == -1)
 		return -1;

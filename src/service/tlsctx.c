@@ -30,7 +30,15 @@ tlsctx_error(char *err, size_t errlen, const char *what, const char *path)
 	snprintf(err, errlen, "%s %s: %s", what, path, reason);
 }
 
-/* A server context with our certificate; no session tickets (each is costly). */
+/*
+ * A server context with our certificate. No session tickets and no session
+ * cache: nothing resumes. A unit stays connected for days and, after a
+ * receiver restart, when they all come back at once, no ticket would be
+ * valid (the ticket keys are new); each ticket issued would cost an
+ * encryption and a write in every handshake for nothing. TLS 1.3 sends
+ * tickets unless told not to: SSL_CTX_set_num_tickets(0) (SSL_OP_NO_TICKET
+ * alone only makes them stateful).
+ */
 static SSL_CTX *
 tlsctx_server_new(const struct refuge_config *config, char *err, size_t errlen)
 {

@@ -53,6 +53,7 @@ START_TEST(test_every_value)
 	ck_assert_int_eq(cf->missed, 5);
 	ck_assert_int_eq(cf->connections_per_address, 10);
 	ck_assert_int_eq(cf->max_connections, 1000);
+	ck_assert_int_eq(cf->max_handshakes, 32);
 	ck_assert_int_eq(cf->handshake_timeout_ms, 500);
 	ck_assert_int_eq(cf->command_timeout_ms, 60000);
 	ck_assert_int_eq(cf->operator_prelogin, 16);
@@ -84,6 +85,7 @@ START_TEST(test_defaults)
 	ck_assert_int_eq(cf->missed, 3);
 	ck_assert_int_eq(cf->connections_per_address, 64);
 	ck_assert_int_eq(cf->max_connections, 200000);
+	ck_assert_int_eq(cf->max_handshakes, 128);
 	ck_assert_int_eq(cf->handshake_timeout_ms, 10000);
 	ck_assert_int_eq(cf->command_timeout_ms, 30000);
 	ck_assert_int_eq(cf->operator_prelogin, 64);

@@ -63,6 +63,7 @@ START_TEST(counters_and_gauges)
 	g.units_online = 4;
 	g.units_offline = 2;
 	g.unit_connections = 5;
+	g.handshakes_in_progress = 13;
 	g.operator_connections = 3;
 	g.operator_sessions = 2;
 	g.alarms_open[1][0] = 7;
@@ -71,6 +72,7 @@ START_TEST(counters_and_gauges)
 	m.handshakes_ok = 11;
 	m.refused[METRICS_REFUSED_NO_CERTIFICATE] = 2;
 	m.refused[METRICS_REFUSED_LIMIT] = 9;
+	m.accept_paused = 14;
 	m.events[EVTYPE_BUTTON] = 3;
 	m.events[EVTYPE_UNIT_OFFLINE] = 1;
 	m.duplicates = 4;
@@ -89,6 +91,10 @@ START_TEST(counters_and_gauges)
 	has_line(text, "refuge_units_offline 2");
 	has_line(text, "refuge_connections{kind=\"unit\"} 5");
 	has_line(text, "refuge_connections{kind=\"operator\"} 3");
+	has_line(text, "# TYPE refuge_handshakes_in_progress gauge");
+	has_line(text, "refuge_handshakes_in_progress 13");
+	has_line(text, "# TYPE refuge_accept_paused_total counter");
+	has_line(text, "refuge_accept_paused_total 14");
 	has_line(text, "refuge_operator_sessions 2");
 	has_line(text, "# TYPE refuge_tls_handshakes_total counter");
 	has_line(text, "refuge_tls_handshakes_total{result=\"ok\"} 11");

@@ -38,6 +38,8 @@ struct conn {
 	int				 closed_by_session;
 	int				 paused;
 	int				 rate_limited;
+	int				 handshaking;	/* as conn: until admitted */
+	int				 line_share;
 	char				*out;
 	size_t				 out_len;
 	size_t				 out_cap;
@@ -109,7 +111,32 @@ conn_new(struct event_base *base, SSL_CTX *ctx, int fd,
 	conn->max_output = limits->max_output;
 	conn->next = fake_conns;
 	fake_conns = conn;
+	if (owner != NULL) {
+		conn->handshaking = 1;
+		listener_handshake_begin(owner);
+	}
 	return conn;
+}
+
+void
+conn_set_line_share(struct conn *conn, int per_second)
+{
+	conn->line_share = per_second;
+}
+
+int
+fake_conn_line_share(const struct conn *conn)
+{
+	return conn->line_share;
+}
+
+void
+conn_admitted(struct conn *conn)
+{
+	if (!conn->handshaking)
+		return;
+	conn->handshaking = 0;
+	listener_handshake_end(conn->owner);
 }
 
 /* Marks the conn closed and gives its place back to the listener. */
@@ -117,6 +144,7 @@ static void
 fake_conn_end(struct conn *conn)
 {
 	conn->closed = 1;
+	conn_admitted(conn);
 	if (conn->owner != NULL) {
 		listener_release(conn->owner, (struct sockaddr *)&conn->addr);
 		conn->owner = NULL;

@@ -21,6 +21,8 @@ struct listener {
 	int			 disabled;
 	int			 per_address;
 	int			 max_total;
+	int			 handshakes;
+	int			 max_handshakes;
 };
 
 static struct listener	*fake_listeners;
@@ -103,6 +105,37 @@ listener_disable(struct listener *l)
 }
 
 void
+listener_set_handshake_limit(struct listener *l, int max)
+{
+	l->max_handshakes = max;
+}
+
+void
+listener_handshake_begin(struct listener *l)
+{
+	l->handshakes++;
+}
+
+void
+listener_handshake_end(struct listener *l)
+{
+	l->handshakes--;
+}
+
+int
+listener_handshake_count(const struct listener *l)
+{
+	return l->handshakes;
+}
+
+uint64_t
+listener_pause_count(const struct listener *l)
+{
+	(void)l;
+	return 0;
+}
+
+void
 listener_format_peer(const struct sockaddr *sa, char *buf, size_t buflen)
 {
 	const struct sockaddr_in	*sin = (const struct sockaddr_in *)sa;
@@ -142,4 +175,10 @@ int
 fake_listener_disabled(const struct listener *l)
 {
 	return l->disabled;
+}
+
+int
+fake_listener_handshake_limit(const struct listener *l)
+{
+	return l->max_handshakes;
 }

@@ -45,6 +45,8 @@ void		 fake_conn_skip(struct conn *);
 /* 1 once conn_rate_limit() was applied. */
 int		 fake_conn_rate_limited(const struct conn *);
 size_t		 fake_conn_max_output(const struct conn *);
+/* What conn_set_line_share() set. */
+int		 fake_conn_line_share(const struct conn *);
 void		 fake_conn_free_all(void);
 
 /* fake_listener.c: listener_new records the accept function; no socket. */
@@ -52,6 +54,8 @@ struct listener	*fake_listener_find(const char *name);
 /* Accepts a connection from peer ("10.0.0.5:41822"); the conn made, or NULL. */
 struct conn	*fake_listener_accept(struct listener *, const char *peer);
 int		 fake_listener_disabled(const struct listener *);
+/* What listener_set_handshake_limit() set last. */
+int		 fake_listener_handshake_limit(const struct listener *);
 
 /* fake_tlsctx.c: what the "certificate" of every unit link says. */
 void		 fake_tls_identity(const char *cn, const unsigned char spki[32]);
