@@ -117,6 +117,21 @@ START_TEST(priority_change_moves_alarm)
 }
 END_TEST
 
+START_TEST(flood_push_is_a_message)
+{
+	ok("* FLOOD MAINS_FAIL count=51 sites=3 since=2026-11-25T21:33:20.123Z");
+	ck_assert_int_eq(effect, CONSOLE_EFFECT_CHANGED);
+	ck_assert_str_eq(console_model_message_get(m, 0), "FLOOD MAINS_FAIL "
+	    "count=51 sites=3 since=2026-11-25T21:33:20.123Z");
+	ok("* FLOOD MAINS_FAIL end count=60");
+	ck_assert_str_eq(console_model_message_get(m, 0),
+	    "FLOOD MAINS_FAIL end count=60");
+	/* Another push it does not know changes nothing. */
+	ok("* FROBNICATED 3");
+	ck_assert_int_eq(effect, CONSOLE_EFFECT_NONE);
+}
+END_TEST
+
 START_TEST(claim_release_resolve_pushes)
 {
 	struct console_counts	c;
@@ -311,6 +326,7 @@ console_model_suite(void)
 	tcase_add_test(tc, stack_order_priority_then_id);
 	tcase_add_test(tc, push_new_alarm_is_news);
 	tcase_add_test(tc, priority_change_moves_alarm);
+	tcase_add_test(tc, flood_push_is_a_message);
 	tcase_add_test(tc, claim_release_resolve_pushes);
 	tcase_add_test(tc, escalation_until_claimed);
 	tcase_add_test(tc, reread_sweeps_what_is_gone);

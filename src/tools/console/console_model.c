@@ -341,6 +341,12 @@ console_model_push(struct console_model *m,
 		console_model_cmd_result(m, &msg->cmd);
 		break;
 	default:
+		/* A mass event is told in one line; its alarms come with ALARMS. */
+		if (msg->kind == OPPROTO_CLIENT_OTHER && msg->word != NULL &&
+		    strcmp(msg->word, "FLOOD") == 0) {
+			console_model_message(m, "FLOOD %s", msg->args);
+			break;
+		}
 		*effect = CONSOLE_EFFECT_NONE;	/* a push this console does not know */
 		break;
 	}
