@@ -41,7 +41,7 @@ CORE_SRCS	= src/core/diag.c src/core/line.c src/core/evtype.c \
 		  src/core/alarm.c src/core/alarmq.c src/core/audit.c \
 		  src/core/opproto.c src/core/stats.c src/core/change.c \
 		  src/core/opproto_client.c src/core/uproto_client.c \
-		  src/core/pwhash.c
+		  src/core/pwhash.c src/core/when.c
 # Layer 2: services, one owner per outside thing.
 SERVICE_SRCS	= src/service/log.c src/service/store.c src/service/store_backend.c \
 		  $(STORE_SQLITE_SRCS) src/service/tlsctx.c src/service/conn.c \
@@ -86,7 +86,7 @@ TOOL_PROGRAMS	+= $(BUILD)/refuge-console
 TOOL_PROGRAMS	+= $(BUILD)/refuge-sim
 TOOL_PROGRAMS	+= $(BUILD)/refugectl
 
-UNIT_TESTS	= check_line check_uproto check_evtype check_duration check_timefmt \
+UNIT_TESTS	= check_line check_uproto check_evtype check_duration check_timefmt check_when \
 		  check_config check_registry check_store \
 		  check_alarm check_alarmq check_audit check_opproto check_stats \
 		  check_notify check_metrics check_log check_listener check_admission \

@@ -3,11 +3,14 @@
 set -e
 # clang is clang-14 on Debian 12; its libFuzzer and sanitizer runtimes come
 # with libclang-rt-dev, only a recommendation of clang (make fuzz-smoke).
+# cairo and libqrencode draw refugectl's printed matter; zbar-tools and
+# poppler-utils let the tests read it back (zbarimg, pdftotext, pdfinfo).
 # systemd gives systemd-analyze, which test_install.py needs; with CI set a
 # test skipped for want of a tool fails.
 PKGS="gcc make pkg-config libc6-dev libevent-dev libssl-dev openssl libsqlite3-dev
 libyaml-dev check libcrypt-dev libncurses-dev python3 python3-pytest mandoc tmux
-clang libclang-rt-dev systemd"
+clang libclang-rt-dev systemd libcairo2-dev libqrencode-dev zbar-tools
+poppler-utils"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||

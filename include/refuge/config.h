@@ -41,6 +41,7 @@ struct refuge_config {
 	int64_t			 escalation_after_ms;	/* escalation.after, default 30s */
 	int			 flood_threshold;	/* alarms.flood_threshold, default 50; 0: off */
 	enum config_log_level	 log_level;		/* log.level, default info */
+	char			*timezone;		/* IANA name; NULL: the system's */
 };
 
 /*
@@ -68,6 +69,9 @@ int	config_parse(const char *name, const char *buf, size_t len,
 	    const struct config_files *files, struct refuge_config **out,
 	    struct diag *d);
 void	config_free(struct refuge_config *);
+
+/* 0 when name has the form of an IANA zone name ("Europe/London"), else -1. */
+int	config_zone_valid(const char *name);
 
 /* Splits "host:port" or "[v6]:port". Returns 0, or -1 on a bad form. */
 int	config_split_hostport(const char *text, char *host, int hostlen,

@@ -22,7 +22,8 @@ enum config_kind {
 	CONFIG_DURATION,	/* int64_t milliseconds in min..max */
 	CONFIG_INT,		/* int in min..max */
 	CONFIG_SIZE,		/* int64_t bytes in min..max: 65536, 64KB, 8MB, 1GB */
-	CONFIG_LOGLEVEL		/* enum config_log_level */
+	CONFIG_LOGLEVEL,	/* enum config_log_level */
+	CONFIG_ZONE		/* char *, an IANA zone name ("Europe/London") */
 };
 
 struct config_ctx {
@@ -118,6 +119,7 @@ static const struct yamltree_field config_top[] = {
 	{ .key = "escalation", .kind = CONFIG_SECTION, .sub = config_escalation },
 	{ .key = "alarms", .kind = CONFIG_SECTION, .sub = config_alarms },
 	{ .key = "log", .kind = CONFIG_SECTION, .sub = config_log },
+	{ .key = "timezone", .kind = CONFIG_ZONE, .offset = OFF(timezone) },
 	{ .key = NULL }
 };
 
@@ -327,6 +329,29 @@ config_size(struct config_ctx *ctx, const struct yamltree_field *f,
 	*(int64_t *)(void *)((char *)ctx->cf + f->offset) = v * units[i].unit;
 }
 
+/*
+ * The zone's name only: whether the system knows it is timenow_set_zone()'s
+ * question, asked at start-up (the rules are files, and files are not ours).
+ */
+static void
+config_zone(struct config_ctx *ctx, const struct yamltree_field *f,
+    const struct yamltree_node *n, const char *path)
+{
+	const char	*s;
+	char		**slot = (char **)(void *)((char *)ctx->cf + f->offset);
+
+	if (yamltree_string(ctx->doc, n, path, &s) == -1)
+		return;
+	if (config_zone_valid(s) == -1) {
+		yamltree_error(ctx->doc, n, path, "bad time zone '%.64s' (use "
+		    "an IANA name such as Europe/London or UTC)", s);
+		return;
+	}
+	free(*slot);
+	if ((*slot = strdup(s)) == NULL)
+		yamltree_error(ctx->doc, n, path, "out of memory");
+}
+
 /* Called by yamltree_fields for every known key present. */
 static void
 config_field(void *arg, const struct yamltree_field *f,
@@ -364,6 +389,9 @@ config_field(void *arg, const struct yamltree_field *f,
 		break;
 	case CONFIG_LOGLEVEL:
 		config_loglevel(ctx, n, path);
+		break;
+	case CONFIG_ZONE:
+		config_zone(ctx, f, n, path);
 		break;
 	}
 }
@@ -415,6 +443,19 @@ config_new(const char *path)
 	cf->flood_threshold = 50;
 	cf->log_level = CONFIG_LOG_INFO;
 	return cf;
+}
+
+int
+config_zone_valid(const char *name)
+{
+	size_t	len = strlen(name);
+
+	if (len == 0 || len > 64 || name[0] == '/' || name[0] == '.' ||
+	    strstr(name, "..") != NULL ||
+	    strspn(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+	    "0123456789/_+-") != len)
+		return -1;
+	return 0;
 }
 
 int
@@ -472,5 +513,6 @@ config_free(struct refuge_config *cf)
 	free(cf->tls_crl);
 	free(cf->database);
 	free(cf->registry);
+	free(cf->timezone);
 	free(cf);
 }

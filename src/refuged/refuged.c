@@ -7,6 +7,7 @@
 
 #include "refuge/config.h"
 #include "refuge/confload.h"
+#include "refuge/timenow.h"
 #include "refuge/daemon.h"
 #include "refuge/diag.h"
 #include "refuge/log.h"
@@ -39,13 +40,18 @@ load(const char *path, struct refuge_config **config,
     struct registry **registry)
 {
 	struct diag	d;
+	char		why[512];
 	int		rc = 0;
 
 	diag_init(&d);
 	*registry = NULL;
 	if (confload_config(path, config, &d) == -1)
 		rc = -1;
-	else if (confload_registry((*config)->registry, registry, &d) == -1)
+	else if (timenow_set_zone((*config)->timezone, why, sizeof(why)) ==
+	    -1) {
+		diag_add(&d, path, 0, 0, "timezone: %s", why);
+		rc = -1;
+	} else if (confload_registry((*config)->registry, registry, &d) == -1)
 		rc = -1;
 	print_diag(&d);
 	diag_clear(&d);

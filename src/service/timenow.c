@@ -1,8 +1,14 @@
 /* The clocks, read in one place. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/timex.h>
 #include <time.h>
+#include <unistd.h>
 
+#include "refuge/config.h"
 #include "refuge/timenow.h"
 
 static int64_t
@@ -56,4 +62,52 @@ timenow_clock_synced(void)
 	if ((state = adjtimex(&tx)) == -1)
 		return -1;
 	return state != TIME_ERROR && !(tx.status & STA_UNSYNC);
+}
+
+int
+timenow_set_zone(const char *zone, char *why, size_t whylen)
+{
+	char		path[128];
+	struct stat	st;
+
+	if (zone == NULL) {
+		tzset();
+		return 0;
+	}
+	if (config_zone_valid(zone) == -1) {
+		snprintf(why, whylen, "bad time zone name '%.64s'", zone);
+		return -1;
+	}
+	/* tzset() would quietly fall back to UTC for a zone it cannot find. */
+	snprintf(path, sizeof(path), "/usr/share/zoneinfo/%s", zone);
+	if (strcmp(zone, "UTC") != 0 && stat(path, &st) == -1) {
+		snprintf(why, whylen, "unknown time zone '%s' (%s: %s)", zone,
+		    path, strerror(errno));
+		return -1;
+	}
+	if (setenv("TZ", zone, 1) == -1) {
+		snprintf(why, whylen, "setenv TZ: %s", strerror(errno));
+		return -1;
+	}
+	tzset();
+	return 0;
+}
+
+const char *
+timenow_zone_name(void)
+{
+	const char	*tz = getenv("TZ");
+	static char	 name[128];
+	ssize_t		 n;
+	const char	*p;
+
+	if (tz != NULL && *tz != '\0')
+		return tz[0] == ':' ? tz + 1 : tz;
+	/* The system's zone is the one /etc/localtime links to. */
+	if ((n = readlink("/etc/localtime", name, sizeof(name) - 1)) > 0) {
+		name[n] = '\0';
+		if ((p = strstr(name, "zoneinfo/")) != NULL)
+			return p + strlen("zoneinfo/");
+	}
+	return "UTC";
 }

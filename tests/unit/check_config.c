@@ -235,6 +235,40 @@ START_TEST(test_sizes)
 }
 END_TEST
 
+/* timezone: an IANA name's form; whether the system has it is asked at start-up. */
+START_TEST(test_timezone)
+{
+	static const char	*const good[] = { "Europe/London", "UTC",
+		"America/Argentina/Buenos_Aires", "Etc/GMT+1" };
+	static const char	*const bad[] = { "../etc/passwd", "/etc/localtime",
+		"Europe London", "", ".hidden" };
+	struct refuge_config	*cf;
+	struct diag		 d;
+	char			 text[256];
+	size_t			 i;
+
+	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		snprintf(text, sizeof(text), "tls: {cert: a, key: b, unit_ca: c}\n"
+		    "timezone: \"%s\"\n", good[i]);
+		diag_init(&d);
+		ck_assert_msg(config_parse("z.yaml", text, strlen(text), NULL,
+		    &cf, &d) == 0, "%s refused", good[i]);
+		ck_assert_str_eq(cf->timezone, good[i]);
+		config_free(cf);
+	}
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(text, sizeof(text), "tls: {cert: a, key: b, unit_ca: c}\n"
+		    "timezone: \"%s\"\n", bad[i]);
+		diag_init(&d);
+		ck_assert_int_eq(config_parse("z.yaml", text, strlen(text), NULL,
+		    &cf, &d), -1);
+		ck_assert_msg(strstr(d.messages[0], "z.yaml:2:11: timezone: bad "
+		    "time zone") != NULL, "%s: got %s", bad[i], d.messages[0]);
+		diag_clear(&d);
+	}
+}
+END_TEST
+
 /* The pure parser: bytes in, names kept as written without files. */
 START_TEST(test_parse_buffer)
 {
@@ -387,6 +421,7 @@ config_suite(void)
 	tcase_add_test(tc, test_many_errors);
 	tcase_add_test(tc, test_parse_buffer);
 	tcase_add_test(tc, test_sizes);
+	tcase_add_test(tc, test_timezone);
 	tcase_add_test(tc, test_parse_files);
 	tcase_add_test(tc, test_directory);
 	tcase_add_test(tc, test_split_hostport);

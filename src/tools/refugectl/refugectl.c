@@ -7,6 +7,7 @@
 
 #include "refuge/config.h"
 #include "refuge/confload.h"
+#include "refuge/timenow.h"
 #include "refuge/diag.h"
 #include "refuge/registry.h"
 #include "refuge/tlsctx.h"
@@ -189,10 +190,16 @@ ctl_config(const struct ctl *ctl)
 {
 	struct refuge_config	*config = NULL;
 	struct diag		 d;
+	char			 why[512];
 
 	diag_init(&d);
 	if (confload_config(ctl->config_path, &config, &d) == -1)
 		config = NULL;
+	else if (timenow_set_zone(config->timezone, why, sizeof(why)) == -1) {
+		diag_add(&d, ctl->config_path, 0, 0, "timezone: %s", why);
+		config_free(config);
+		config = NULL;
+	}
 	refugectl_print_diag(&d);
 	diag_clear(&d);
 	return config;
