@@ -43,7 +43,7 @@ CORE_SRCS	= src/core/diag.c src/core/line.c src/core/evtype.c \
 		  src/core/alarm.c src/core/alarmq.c src/core/audit.c \
 		  src/core/opproto.c src/core/stats.c src/core/change.c \
 		  src/core/opproto_client.c src/core/uproto_client.c \
-		  src/core/pwhash.c src/core/when.c src/core/registry_print.c src/core/geo.c
+		  src/core/pwhash.c src/core/when.c src/core/registry_print.c src/core/geo.c src/core/report.c
 # Layer 2: services, one owner per outside thing.
 SERVICE_SRCS	= src/service/log.c src/service/store.c src/service/store_backend.c \
 		  $(STORE_SQLITE_SRCS) src/service/tlsctx.c src/service/conn.c \
@@ -78,6 +78,8 @@ REFUGECTL_SRCS	= src/tools/refugectl/refugectl.c src/tools/refugectl/ctl_pki.c \
 		  src/tools/refugectl/ctl_report.c src/tools/refugectl/ctl_revoke.c \
 		  src/tools/refugectl/ctl_database.c src/tools/refugectl/ctl_draw.c \
 		  src/tools/refugectl/ctl_map.c src/tools/refugectl/ctl_sign.c \
+		  src/tools/refugectl/ctl_report_text.c \
+		  src/tools/refugectl/ctl_report_pdf.c \
 		  $(TOOLS_SHARED_SRCS)
 CONSOLE_SRCS	= src/tools/console/console.c src/tools/console/console_link.c \
 		  src/tools/console/console_batch.c src/tools/console/console_model.c \

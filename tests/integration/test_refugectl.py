@@ -86,8 +86,10 @@ def reload(d, count):
     (["check", "extra"], "unexpected argument 'extra'"),
     (["history"], "which unit? give its id"),
     (["history", "HP-001", "0"], "N wants a number from 1 to 100000, not '0'"),
-    (["report", "--format", "xml"], "--format is text or csv, not 'xml'"),
-    (["report", "--since", "yesterday"], "--since wants a date"),
+    (["report", "--format", "xml"], "--format is text, csv or pdf, not 'xml'"),
+    (["report", "--since", "tomorrow"], "--since wants an ISO date or time"),
+    (["report", "--format", "pdf", "-o", "x.csv"], "--format pdf and -o x.csv disagree"),
+    (["report", "--rows"], "--rows is for --format csv"),
     (["report", "--since", "2026-02-01", "--until", "2026-01-01"],
      "--until must come after --since"),
     (["report", "--format", "csv", "--format", "csv"], "option --format given twice"),
@@ -406,6 +408,8 @@ def test_report_figures(make_daemon):
     d = make_daemon()
     d.stop()
     fill_report_rows(d.db_path)
+    with open(d.config_path, "a") as f:
+        f.write("timezone: Europe/London\n")
     window = ["--since", "2026-01-01", "--until", "2026-01-31"]
     r = ctl("report", "--format", "csv", *window, config=d.config_path)
     assert r.returncode == 0, r
@@ -416,18 +420,27 @@ def test_report_figures(make_daemon):
         section, key, value = line.split(",")
         rows[(section, key)] = value
     expect = {
-        ("period", "since"): "2026-01-01T00:00:00.000Z",
-        ("period", "until"): "2026-02-01T00:00:00.000Z",
-        ("total", "alarms"): "6", ("total", "genuine"): "1",
-        ("total", "false"): "4", ("total", "open"): "1",
+        ("period", "since"): "2026-01-01 00:00:00",
+        ("period", "until"): "2026-02-01 00:00:00",
+        ("period", "timezone"): "Europe/London",
+        ("total", "alarms"): "6",
+        # Activations are BUTTON alarms; the TAMPER is technical, apart.
+        ("activations", "total"): "5", ("activations", "genuine"): "1",
+        ("activations", "false"): "3", ("activations", "open"): "1",
+        ("activations", "never_claimed"): "1",
+        ("technical", "total"): "1", ("technical", "open"): "0",
+        ("technical_type", "TAMPER"): "1",
         ("false_reason", "accidental"): "2", ("false_reason", "misuse"): "1",
-        ("false_reason", "fault"): "1", ("genuine_action", "police"): "1",
-        ("site", "racecourse"): "6",
-        ("unit_alarms", "HP-001"): "3", ("unit_genuine", "HP-001"): "1",
+        ("genuine_action", "police"): "1",
+        ("site_activations", "racecourse"): "5", ("site_technical", "racecourse"): "1",
+        ("unit_activations", "HP-001"): "3", ("unit_genuine", "HP-001"): "1",
         ("unit_false", "HP-001"): "2", ("unit_open", "HP-001"): "0",
-        ("unit_alarms", "HP-002"): "3", ("unit_genuine", "HP-002"): "0",
-        ("unit_false", "HP-002"): "2", ("unit_open", "HP-002"): "1",
-        ("hour", "08"): "2", ("hour", "09"): "2", ("hour", "22"): "2", ("hour", "00"): "0",
+        ("unit_activations", "HP-002"): "2", ("unit_genuine", "HP-002"): "0",
+        ("unit_false", "HP-002"): "1", ("unit_open", "HP-002"): "1",
+        ("unit_technical", "HP-002"): "1",
+        ("hour", "08"): "2", ("hour", "09"): "2", ("hour", "22"): "1", ("hour", "00"): "0",
+        ("weekday_hour", "Mon 08"): "2", ("weekday_hour", "Tue 22"): "1",
+        ("week", "2025-12-29"): "0", ("week", "2026-01-05"): "5", ("week", "2026-01-26"): "0",
         # The alarm never claimed counts with its wait up to --until (25 days
         # 1.5 h): leaving it out would have shown the 80% target met.
         ("to_claim", "count"): "6", ("to_claim", "p50_ms"): "20000",
@@ -442,14 +455,17 @@ def test_report_figures(make_daemon):
     }
     for k, v in expect.items():
         assert rows.get(k) == v, (k, rows.get(k), r.stdout)
-    assert ("unit_alarms", "HP-003") not in rows
-    assert sum(int(rows[("hour", "%02d" % h)]) for h in range(24)) == 6
+    assert ("unit_activations", "HP-003") not in rows
+    assert ("false_reason", "fault") not in rows
+    assert sum(int(rows[("hour", "%02d" % h)]) for h in range(24)) == 5
+    assert len([k for k in rows if k[0] == "week"]) == 5
 
     r = ctl("report", *window, config=d.config_path)
     assert r.returncode == 0, r
     text = r.stdout
-    assert re.search(r"^alarms +6$", text, re.M), text
-    assert re.search(r"^  HP-002 +3 +0 +2 +1$", text, re.M), text
+    assert re.search(r"^activations \(BUTTON presses\) +5$", text, re.M), text
+    assert re.search(r"^alarms 6$", text, re.M), text
+    assert re.search(r"^  HP-002 +2 +0 +1 +1 +1$", text, re.M), text
     assert "median 20.0s  80% 70.0s  98.5% 2165400.0s  max 2165400.0s" in text
     assert "never claimed and waiting over 60 s: 1" in text
     assert "EN 50518 80% within 30 s: 66.7% within, NOT met" in text
