@@ -92,7 +92,7 @@ TOOL_PROGRAMS	+= $(BUILD)/refuge-console
 TOOL_PROGRAMS	+= $(BUILD)/refuge-sim
 TOOL_PROGRAMS	+= $(BUILD)/refugectl
 
-UNIT_TESTS	= check_line check_uproto check_evtype check_duration check_timefmt check_when check_geo \
+UNIT_TESTS	= check_line check_uproto check_evtype check_duration check_timefmt check_when check_geo check_report \
 		  check_config check_registry check_store \
 		  check_alarm check_alarmq check_audit check_opproto check_stats \
 		  check_notify check_metrics check_log check_listener check_admission \
