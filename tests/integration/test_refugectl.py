@@ -282,19 +282,86 @@ def test_revoke_without_a_crl(tmp_path):
 
 # ---- passwd
 
-def test_passwd_hash_logs_in(make_daemon):
-    r = ctl("passwd", "dave", stdin="correct-horse-9\n")
+def test_passwd_print_keeps_the_hash_for_pasting(make_daemon):
+    r = ctl("passwd", "dave", "--print", stdin="correct-horse-battery\n")
     assert r.returncode == 0, r
     hashed = r.stdout.strip()
     assert re.fullmatch(r"\$y\$[./A-Za-z0-9]+\$[./A-Za-z0-9]+\$[./A-Za-z0-9]{43}", hashed), hashed
     d = make_daemon(registry={"operators": [
         {"user": "dave", "password": hashed, "role": "operator"}]})
-    with d.operator("dave", "correct-horse-9"):
+    with d.operator("dave", "correct-horse-battery"):
         pass
     with d.operator(None) as op:
-        assert op.login("dave", "wrong-horse-9").startswith("ERR")
-    r = ctl("passwd", "dave", stdin="\n")
-    assert r.returncode == 1 and "empty password" in r.stderr, r
+        assert op.login("dave", "wrong-horse-battery").startswith("ERR")
+
+
+@pytest.mark.parametrize("password,why", [
+    ("", "shorter than 12 characters"),
+    ("short-one", "shorter than 12 characters"),
+    ("password1234", "one of the most common passwords"),
+    ("aaaaaaaaaaaaaa", "one character repeated"),
+    ("my-alice-password", "it contains the user name"),
+])
+def test_passwd_refuses_weak_passwords(tmp_path, password, why):
+    directory, _ = init(tmp_path)
+    config = os.path.join(directory, "refuge.yaml")
+    before = open(os.path.join(directory, "units.yaml")).read()
+    r = ctl("passwd", "alice", stdin=password + "\n", config=config)
+    assert r.returncode == 1 and "password refused: " + why in r.stderr, r
+    assert open(os.path.join(directory, "units.yaml")).read() == before
+
+
+def test_passwd_writes_units_yaml_keeping_its_layout(make_daemon, tmp_path):
+    directory, passwords = init(tmp_path)
+    config = os.path.join(directory, "refuge.yaml")
+    units = os.path.join(directory, "units.yaml")
+    with open(units, "a") as f:
+        f.write("# kept: a comment at the end\n")
+    before = open(units).read()
+    r = ctl("passwd", "alice", stdin="a-new-long-passphrase\n", config=config)
+    assert r.returncode == 0, r
+    assert "reload refuged" in r.stdout
+    after = open(units).read()
+    # Only alice's password line changed.
+    changed = [(a, b) for a, b in zip(before.splitlines(), after.splitlines()) if a != b]
+    assert len(changed) == 1 and "password:" in changed[0][1], changed
+    assert len(before.splitlines()) == len(after.splitlines())
+    r = ctl("passwd", "carol", "--add", "--role", "supervisor",
+            stdin="another-long-phrase\n", config=config)
+    assert r.returncode == 0, r
+    r = ctl("passwd", "bob", "--remove", config=config)
+    assert r.returncode == 0, r
+    text = open(units).read()
+    assert "# kept: a comment at the end" in text
+    assert "user: bob" not in text and "user: carol" in text
+    d = start_on(make_daemon, directory)
+    with d.operator("alice", "a-new-long-passphrase"):
+        pass
+    with d.operator("carol", "another-long-phrase"):
+        pass
+    with d.operator(None) as op:
+        assert op.login("bob", passwords["bob"]).startswith("ERR")
+    with d.operator(None) as op:
+        assert op.login("alice", passwords["alice"]).startswith("ERR")
+
+
+def test_passwd_refusals(tmp_path):
+    directory, _ = init(tmp_path)
+    config = os.path.join(directory, "refuge.yaml")
+    before = open(os.path.join(directory, "units.yaml")).read()
+    cases = [
+        (["passwd", "nobody"], 1, "no operator nobody in"),
+        (["passwd", "alice", "--add", "--role", "operator"], 1, "alice is already an operator"),
+        (["passwd", "bob", "--remove"], 1, "bob is the last supervisor"),
+        (["passwd", "dave", "--role", "operator"], 2, "--role goes with --add"),
+        (["passwd", "dave", "--add"], 2, "--add wants --role operator or --role supervisor"),
+        (["passwd", "dave", "--add", "--remove"], 2, "give one of --add, --remove and --print"),
+        (["passwd", "da ve"], 2, "bad user name 'da ve'"),
+    ]
+    for args, code, text in cases:
+        r = ctl(*args, stdin="a-long-enough-secret\n", config=config)
+        assert r.returncode == code and text in r.stderr, (args, r)
+    assert open(os.path.join(directory, "units.yaml")).read() == before
 
 
 # ---- views, report, verify, backup
