@@ -1,5 +1,6 @@
 /* refugectl: set up, enroll, revoke, check and report on a refuge receiver. */
 #include <stdarg.h>
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,7 +33,8 @@ static const struct ctl_command ctl_commands[] = {
 	{ "alarms", ctl_cmd_alarms, "alarms" },
 	{ "history", ctl_cmd_history, "history UNIT-ID [N]" },
 	{ "report", ctl_cmd_report,
-	    "report [--since D] [--until D] [--format text|csv]" },
+	    "report [--since T] [--until T] [--site S] [--unit U] "
+	    "[--format text|csv|pdf] [--rows] [-o FILE]" },
 	{ "verify", ctl_cmd_verify, "verify" },
 	{ "backup", ctl_cmd_backup, "backup FILE" },
 	{ "restore", ctl_cmd_restore, "restore FILE" },
@@ -47,7 +49,11 @@ refugectl_usage(FILE *fp)
 {
 	const struct ctl_command	*c;
 
-	fprintf(fp, "usage: refugectl [-V] [-c FILE] COMMAND ...\n");
+	fprintf(fp, "usage: refugectl [-hV] [-c FILE] COMMAND ...\n"
+	    "  -c, --config FILE  refuge.yaml (default %s)\n"
+	    "  -h, --help         print this and exit\n"
+	    "  -V, --version      print the version and exit\n"
+	    "commands:\n", CTL_DEFAULT_CONFIG);
 	for (c = ctl_commands; c->name != NULL; c++)
 		fprintf(fp, "       refugectl [-c FILE] %s\n", c->usage);
 }
@@ -282,9 +288,16 @@ main(int argc, char *argv[])
 	const struct ctl_command	*c;
 	struct ctl			 ctl = { .config_path = CTL_DEFAULT_CONFIG };
 	int				 ch;
+	static const struct option	 longopts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 }
+	};
 
 	opterr = 0;
-	while ((ch = getopt(argc, argv, "+:c:hV")) != -1) {
+	while ((ch = getopt_long(argc, argv, "+:c:hV", longopts, NULL)) !=
+	    -1) {
 		switch (ch) {
 		case 'c':
 			ctl.config_path = optarg;
@@ -300,7 +313,11 @@ main(int argc, char *argv[])
 			refugectl_usage(stderr);
 			return CTL_USAGE;
 		default:
-			ctl_warnx("unknown option '-%c'", optopt);
+			if (optopt == 0)
+				ctl_warnx("unknown option '%s'",
+				    argv[optind - 1]);
+			else
+				ctl_warnx("unknown option '-%c'", optopt);
 			refugectl_usage(stderr);
 			return CTL_USAGE;
 		}
