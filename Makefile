@@ -54,7 +54,8 @@ SERVICE_SRCS	= src/service/log.c src/service/store.c src/service/store_backend.c
 # The store's backends: each has its sources and its schema in schema/<name>/.
 STORE_SQLITE_SRCS = src/service/store_sqlite.c src/service/store_sqlite_alarms.c \
 		  src/service/store_sqlite_audit.c src/service/store_sqlite_file.c \
-		  src/service/store_sqlite_restore.c
+		  src/service/store_sqlite_restore.c src/service/store_sqlite_seal.c \
+		  src/service/store_sqlite_seal_verify.c
 SCHEMA_BACKENDS	= sqlite
 # Layer 3: the daemon and its sessions.
 REFUGED_SRCS	= src/refuged/refuged.c src/refuged/daemon.c src/refuged/ingest.c \
