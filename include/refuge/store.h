@@ -222,5 +222,8 @@ int	store_audit_append(struct store *, int64_t time_ms, const char *user,
 /* Calls fn for every row in id order. */
 int	store_audit_each(struct store *,
 	    int (*fn)(const struct audit_row *, void *arg), void *arg);
+/* Calls fn for one alarm's rows in id order (PLAN's ticked steps). */
+int	store_audit_alarm_each(struct store *, int64_t alarm_id,
+	    int (*fn)(const struct audit_row *, void *arg), void *arg);
 
 #endif
