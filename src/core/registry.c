@@ -11,6 +11,7 @@
 
 #include "refuge/pwhash.h"
 #include "refuge/registry.h"
+#include "refuge/registry_print.h"
 #include "refuge/timefmt.h"
 #include "refuge/yamltree.h"
 #include "registry_plan.h"
@@ -33,7 +34,8 @@ enum registry_kind {
 	REGISTRY_CONTACTS,	/* a plan's list of {name, phone} */
 	REGISTRY_NIGHT,		/* a site's "HH:MM-HH:MM" */
 	REGISTRY_NIGHT_PLAN,	/* char *, names a plan */
-	REGISTRY_LIGHT_IDLE	/* on or off */
+	REGISTRY_LIGHT_IDLE,	/* on or off */
+	REGISTRY_PRINT		/* signs:, routes:, map_image: (registry_print.c) */
 };
 
 enum registry_list_id {
@@ -82,6 +84,7 @@ static const struct yamltree_field registry_site_fields[] = {
 	{ .key = "night_plan", .kind = REGISTRY_NIGHT_PLAN,
 	  .offset = SITE(night_plan) },
 	{ .key = "night", .kind = REGISTRY_NIGHT },
+	{ .key = "map_image", .kind = REGISTRY_PRINT },
 	{ .key = NULL }
 };
 
@@ -138,6 +141,8 @@ static const struct yamltree_field registry_top[] = {
 	{ .key = "operators", .kind = REGISTRY_LIST,
 	  .offset = REGISTRY_OPERATORS, .sub = registry_operator_fields },
 	{ .key = "priorities", .kind = REGISTRY_PRIORITIES },
+	{ .key = "signs", .kind = REGISTRY_PRINT },
+	{ .key = "routes", .kind = REGISTRY_PRINT },
 	{ .key = NULL }
 };
 
@@ -377,6 +382,9 @@ registry_field(void *arg, const struct yamltree_field *f,
 	case REGISTRY_LIGHT_IDLE:
 		registry_plan_light_idle(ctx->doc, ctx->cur->base, n, path);
 		break;
+	case REGISTRY_PRINT:
+		registry_print_map_image(ctx->doc, ctx->cur->base, n, path);
+		break;
 	}
 }
 
@@ -492,8 +500,14 @@ static void
 registry_top_field(void *arg, const struct yamltree_field *f,
     const struct yamltree_node *n, const char *path)
 {
+	struct registry_ctx	*ctx = arg;
+
 	if (f->kind == REGISTRY_LIST)
 		registry_list(arg, f, n, path);
+	else if (f->kind == REGISTRY_PRINT && strcmp(f->key, "signs") == 0)
+		registry_print_signs(ctx->doc, ctx->reg, n, path);
+	else if (f->kind == REGISTRY_PRINT)
+		registry_print_routes(ctx->doc, ctx->reg, n, path);
 	else
 		registry_priorities(arg, n, path);
 }
@@ -579,28 +593,6 @@ registry_check_refs(struct registry_ctx *ctx, enum registry_list_id list,
 	}
 }
 
-/* Reports each site whose night_plan is not a plan's id. */
-static void
-registry_check_night(struct registry_ctx *ctx, size_t nplans)
-{
-	struct registry_entry	*e = ctx->ents[REGISTRY_SITES];
-	char			 path[YAMLTREE_PATH_MAX];
-	size_t			 i;
-
-	if (ctx->bad[REGISTRY_PLANS])
-		return;
-	for (i = 0; i < ctx->nents[REGISTRY_SITES]; i++) {
-		if (e[i].night_ref == NULL || (nplans > 0 &&
-		    bsearch(e[i].night_ref->text, ctx->refs[REGISTRY_PLANS],
-		    nplans, sizeof(struct registry_ref),
-		    registry_ref_find) != NULL))
-			continue;
-		snprintf(path, sizeof(path), "sites[%zu].night_plan", i);
-		yamltree_error(ctx->doc, e[i].night_ref, path,
-		    "unknown plan '%s'", e[i].night_ref->text);
-	}
-}
-
 /* Puts a list's array in the order of its sorted refs. */
 static int
 registry_permute(struct registry_ctx *ctx, enum registry_list_id list)
@@ -625,7 +617,7 @@ registry_permute(struct registry_ctx *ctx, enum registry_list_id list)
 static void
 registry_finish(struct registry_ctx *ctx)
 {
-	size_t	nsorted[REGISTRY_NLISTS];
+	size_t	nsorted[REGISTRY_NLISTS], i;
 	int	list;
 
 	for (list = 0; list < REGISTRY_NLISTS; list++)
@@ -634,7 +626,12 @@ registry_finish(struct registry_ctx *ctx)
 	    nsorted[REGISTRY_SITES], "site", "site");
 	registry_check_refs(ctx, REGISTRY_SITES, REGISTRY_PLANS,
 	    nsorted[REGISTRY_PLANS], "plan", "plan");
-	registry_check_night(ctx, nsorted[REGISTRY_PLANS]);
+	/* A site's night_plan is a second reference to a plan. */
+	for (i = 0; i < ctx->nents[REGISTRY_SITES]; i++)
+		ctx->ents[REGISTRY_SITES][i].ref =
+		    ctx->ents[REGISTRY_SITES][i].night_ref;
+	registry_check_refs(ctx, REGISTRY_SITES, REGISTRY_PLANS,
+	    nsorted[REGISTRY_PLANS], "night_plan", "plan");
 	if (ctx->doc->errors > 0)
 		return;
 	for (list = 0; list < REGISTRY_NLISTS; list++)
@@ -642,6 +639,7 @@ registry_finish(struct registry_ctx *ctx)
 			yamltree_error(ctx->doc, NULL, NULL, "out of memory");
 			return;
 		}
+	registry_print_check(ctx->doc, ctx->reg);
 }
 
 int
@@ -693,6 +691,7 @@ registry_free(struct registry *r)
 
 	if (r == NULL)
 		return;
+	registry_print_free(r);
 	for (i = 0; i < r->site_count; i++) {
 		free(r->sites[i].id);
 		free(r->sites[i].name);

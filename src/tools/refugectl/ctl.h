@@ -71,6 +71,11 @@ int	ctl_cmd_report(struct ctl *, int, char *[]);
 int	ctl_cmd_verify(struct ctl *, int, char *[]);
 int	ctl_cmd_backup(struct ctl *, int, char *[]);
 int	ctl_cmd_restore(struct ctl *, int, char *[]);
+int	ctl_cmd_map(struct ctl *, int, char *[]);
+int	ctl_cmd_sign(struct ctl *, int, char *[]);
+
+/* The directory units.yaml is in (malloc'd): map_image files are relative to it. */
+char	*ctl_registry_dir(const struct registry *);
 
 /* ctl_database.c: the database file's integrity. */
 

@@ -35,6 +35,9 @@ static const struct ctl_command ctl_commands[] = {
 	{ "verify", ctl_cmd_verify, "verify" },
 	{ "backup", ctl_cmd_backup, "backup FILE" },
 	{ "restore", ctl_cmd_restore, "restore FILE" },
+	{ "sign", ctl_cmd_sign,
+	    "sign UNIT-ID|--all [-o FILE.pdf|.svg|.png|DIR] [--size A4|A3|A5]" },
+	{ "map", ctl_cmd_map, "map SITE [-o FILE.pdf|.svg|.png]" },
 	{ NULL, NULL, NULL }
 };
 
@@ -137,15 +140,26 @@ ctl_args(const char *cmd, int argc, char *argv[], const struct ctl_opt *opts,
 			continue;
 		}
 		if (arg[1] != '-') {
-			ctl_usage_error(cmd, "unknown option '%s'", arg);
-			return -1;
+			/* The one short form every command shares: -o FILE. */
+			for (o = opts; strcmp(arg, "-o") == 0 && o != NULL &&
+			    o->name != NULL; o++)
+				if (strcmp(o->name, "output") == 0)
+					break;
+			if (o == NULL || o->name == NULL ||
+			    strcmp(arg, "-o") != 0) {
+				ctl_usage_error(cmd, "unknown option '%s'", arg);
+				return -1;
+			}
+			eq = NULL;
+		} else {
+			eq = strchr(arg + 2, '=');
+			len = eq != NULL ? (size_t)(eq - (arg + 2)) :
+			    strlen(arg + 2);
+			for (o = opts; o != NULL && o->name != NULL; o++)
+				if (strlen(o->name) == len &&
+				    strncmp(o->name, arg + 2, len) == 0)
+					break;
 		}
-		eq = strchr(arg + 2, '=');
-		len = eq != NULL ? (size_t)(eq - (arg + 2)) : strlen(arg + 2);
-		for (o = opts; o != NULL && o->name != NULL; o++)
-			if (strlen(o->name) == len &&
-			    strncmp(o->name, arg + 2, len) == 0)
-				break;
 		if (o == NULL || o->name == NULL) {
 			ctl_usage_error(cmd, "unknown option '%.*s'", (int)len + 2,
 			    arg);
