@@ -197,8 +197,9 @@ operator_desk_step(struct operator_session *session,
 {
 	const struct registry_plan	*plan;
 	struct alarm			*alarm;
-	char				 detail[LINE_MAX_BYTES + 32], text[96];
-	int				 night, n;
+	char				 detail[2 * LINE_MAX_BYTES + 32], text[96];
+	char				 quoted[2 * LINE_MAX_BYTES];
+	int				 night;
 
 	if ((alarm = stack_find(session->link->deps.stack,
 	    request->alarm_id)) == NULL) {
@@ -217,22 +218,17 @@ operator_desk_step(struct operator_session *session,
 		operator_err(session, OPPROTO_ERR_SYNTAX, text);
 		return;
 	}
-	n = snprintf(detail, sizeof(detail), "n=%d", request->step);
-	if (request->text != NULL) {
-		detail[n++] = ' ';
-		detail[n++] = '"';
-		/* A note is at most 400 bytes and holds no control character. */
-		if (line_quote(detail + n, sizeof(detail) - (size_t)n - 1,
-		    request->text) < 0) {
-			operator_err(session, OPPROTO_ERR_SYNTAX, "bad note");
-			return;
-		}
-		if (detail[n] == '"')
-			memmove(detail + n - 1, detail + n,
-			    strlen(detail + n) + 1);
-		else
-			strcat(detail, "\"");
+	/* The note always quoted, so the detail reads back as one token. */
+	if (request->text != NULL && line_quote(quoted, sizeof(quoted),
+	    request->text) < 0) {
+		operator_err(session, OPPROTO_ERR_SYNTAX, "bad note");
+		return;
 	}
+	if (request->text == NULL)
+		snprintf(detail, sizeof(detail), "n=%d", request->step);
+	else
+		snprintf(detail, sizeof(detail), quoted[0] == '"' ? "n=%d %s" :
+		    "n=%d \"%s\"", request->step, quoted);
 	if (stack_audit(session->link->deps.stack, session->user, alarm->id,
 	    "step", detail) == -1) {
 		operator_err(session, OPPROTO_ERR_INTERNAL, "not recorded");

@@ -242,3 +242,31 @@ def test_the_night_plan_follows_local_time(make_daemon):
     # STEP counts the steps of the plan the alarm follows.
     assert alice.call("STEP %d 2" % night["id"]) == "OK"
     assert alice.call("STEP %d 2" % day["id"]).startswith("ERR syntax")
+
+
+def test_ticks_survive_a_restart_and_lines_stay_within_512_bytes(make_daemon):
+    longest = "s" * 300			# the most a step may have
+    reg = {"plans": [{"id": "park", "steps": [longest, "Speak to the caller"]}]}
+    d = make_daemon(config=QUIET, registry=reg)
+    alice = d.operator("alice")
+    u = d.commanded_unit("HP-001")
+    u.hello()
+    a = raise_alarm(alice, u, "b1", "BUTTON")
+    note = "\u00e9" * 200				# 400 bytes of two-byte characters
+    assert alice.call('STEP %d 1 "%s"' % (a["id"], note)) == "OK"
+    assert alice.call("CLAIM %d" % a["id"]) == "OK"
+    push = alice.wait_push("STEP %d 1" % a["id"])
+    data, final = alice.request("PLAN %d" % a["id"])
+    for line in [push] + data:
+        assert len(line.encode()) <= 512, (len(line.encode()), line[:60])
+    fields = parse_line(data[1])[1]
+    assert fields["by"] == "alice"
+    assert note.startswith(fields["note"]) and len(fields["note"]) > 20
+    assert d.stop() == 0
+
+    again = make_daemon(directory=d.dir)
+    alice = again.operator("alice")
+    data, final = alice.request("PLAN %d" % a["id"])
+    assert final == "OK"
+    assert parse_line(data[1])[1]["by"] == "alice"
+    assert "by" not in parse_line(data[2])[1]

@@ -492,8 +492,17 @@ START_TEST(test_desk_keys_bad)
 	};
 	struct registry	*r;
 	struct diag	 d;
+	char		 text[400];
 	size_t		 i;
 
+	/* A step over 300 bytes could not be shown within a 512-byte line. */
+	diag_init(&d);
+	snprintf(text, sizeof(text), "plans: [{id: p, steps: [%0301d]}]\n", 0);
+	ck_assert_int_eq(registry_parse("mem.yaml", text, strlen(text), &r, &d),
+	    -1);
+	ck_assert_str_eq(d.messages[0], "mem.yaml:1:25: plans[0].steps[0]: "
+	    "longer than 300 bytes");
+	diag_clear(&d);
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		diag_init(&d);
 		ck_assert_msg(registry_parse("mem.yaml", cases[i].text,
