@@ -270,3 +270,24 @@ def test_ticks_survive_a_restart_and_lines_stay_within_512_bytes(make_daemon):
     assert final == "OK"
     assert parse_line(data[1])[1]["by"] == "alice"
     assert "by" not in parse_line(data[2])[1]
+
+
+def test_the_night_window_is_in_the_receivers_timezone(make_daemon):
+    # India is 5:30 ahead of UTC: a window around the local time there
+    # excludes the UTC time, and the other way round.
+    now = time.time()
+    local = now + 5.5 * 3600
+    reg = night_registry(local)
+    reg["sites"][1]["night"] = "%s-%s" % (hhmm(now - 3600), hhmm(now + 3600))
+    d = make_daemon(config=dict(QUIET, timezone="Asia/Kolkata"),
+                    units={"HP-002": {"site": "square"}}, registry=reg)
+    alice = d.operator("alice")
+    u1 = d.commanded_unit("HP-001")
+    u1.hello()
+    u2 = d.commanded_unit("HP-002")
+    u2.hello()
+    local_night = raise_alarm(alice, u1, "b1", "BUTTON")
+    utc_night = raise_alarm(alice, u2, "b2", "BUTTON")
+    assert alice.request("PLAN %d" % local_night["id"])[0][0].endswith(" night=1")
+    assert alice.request("PLAN %d" % utc_night["id"])[0][0] == \
+        "PLAN park site=square steps=1 contacts=0"
