@@ -43,7 +43,7 @@ CORE_SRCS	= src/core/diag.c src/core/line.c src/core/evtype.c \
 		  src/core/alarm.c src/core/alarmq.c src/core/audit.c \
 		  src/core/opproto.c src/core/stats.c src/core/change.c \
 		  src/core/opproto_client.c src/core/uproto_client.c \
-		  src/core/pwhash.c src/core/when.c src/core/registry_print.c src/core/geo.c \
+		  src/core/pwhash.c src/core/when.c src/core/registry_print.c src/core/geo.c src/core/report.c \
 		  src/core/registry_plan.c src/core/opproto_desk.c
 # Layer 2: services, one owner per outside thing.
 SERVICE_SRCS	= src/service/log.c src/service/store.c src/service/store_backend.c \
@@ -80,6 +80,8 @@ REFUGECTL_SRCS	= src/tools/refugectl/refugectl.c src/tools/refugectl/ctl_pki.c \
 		  src/tools/refugectl/ctl_report.c src/tools/refugectl/ctl_revoke.c \
 		  src/tools/refugectl/ctl_database.c src/tools/refugectl/ctl_draw.c \
 		  src/tools/refugectl/ctl_map.c src/tools/refugectl/ctl_sign.c \
+		  src/tools/refugectl/ctl_report_text.c \
+		  src/tools/refugectl/ctl_report_pdf.c src/tools/refugectl/ctl_passwd.c \
 		  $(TOOLS_SHARED_SRCS)
 CONSOLE_SRCS	= src/tools/console/console.c src/tools/console/console_link.c \
 		  src/tools/console/console_batch.c src/tools/console/console_model.c \
@@ -92,7 +94,7 @@ TOOL_PROGRAMS	+= $(BUILD)/refuge-console
 TOOL_PROGRAMS	+= $(BUILD)/refuge-sim
 TOOL_PROGRAMS	+= $(BUILD)/refugectl
 
-UNIT_TESTS	= check_line check_uproto check_evtype check_duration check_timefmt check_when check_geo \
+UNIT_TESTS	= check_line check_uproto check_evtype check_duration check_timefmt check_when check_geo check_report \
 		  check_config check_registry check_store \
 		  check_alarm check_alarmq check_audit check_opproto check_stats \
 		  check_notify check_metrics check_log check_listener check_admission \

@@ -84,7 +84,8 @@ static const char *const store_sqlite_sql[STMT_COUNT] = {
 	[STMT_STATS] =
 	    "SELECT site_id, unit_id, type, coalesce(outcome, ''), "
 	    "coalesce(reason, action, ''), raised_ms, "
-	    "coalesce(first_claimed_ms, -1), coalesce(resolved_ms, -1) "
+	    "coalesce(first_claimed_ms, -1), coalesce(resolved_ms, -1), id, "
+	    "coalesce(resolved_by, claimed_by, ''), coalesce(note, '') "
 	    "FROM alarms WHERE raised_ms >= ?1 AND raised_ms < ?2 ORDER BY id",
 	[STMT_AUDIT_LAST] =
 	    "SELECT id, time_ms, user, alarm_id, action, detail, prev_hash, hash "

@@ -80,6 +80,16 @@ ctl_page_size(const char *name, double *width, double *height)
 	return 0;
 }
 
+/* A PDF to standard output ("-"): the caller made sure it is no terminal. */
+static cairo_status_t
+ctl_draw_stdout(void *arg, const unsigned char *data, unsigned int len)
+{
+	(void)arg;
+	if (fwrite(data, 1, len, stdout) != len)
+		return CAIRO_STATUS_WRITE_ERROR;
+	return CAIRO_STATUS_SUCCESS;
+}
+
 int
 ctl_draw_open(struct ctl_drawing *d, const char *path, enum ctl_format format,
     double width, double height, char *err, size_t errlen)
@@ -95,7 +105,12 @@ ctl_draw_open(struct ctl_drawing *d, const char *path, enum ctl_format format,
 	}
 	switch (format) {
 	case CTL_FORMAT_PDF:
-		d->surface = cairo_pdf_surface_create(path, width, height);
+		if (strcmp(path, "-") == 0)
+			d->surface = cairo_pdf_surface_create_for_stream(
+			    ctl_draw_stdout, NULL, width, height);
+		else
+			d->surface = cairo_pdf_surface_create(path, width,
+			    height);
 		break;
 	case CTL_FORMAT_SVG:
 		d->surface = cairo_svg_surface_create(path, width, height);
@@ -164,6 +179,10 @@ ctl_draw_close(struct ctl_drawing *d, char *err, size_t errlen)
 	cairo_surface_destroy(d->surface);
 	d->cr = NULL;
 	d->surface = NULL;
+	if (rc == 0 && strcmp(d->path, "-") == 0 && fflush(stdout) != 0) {
+		snprintf(err, errlen, "standard output: write failed");
+		rc = -1;
+	}
 	return rc;
 }
 
