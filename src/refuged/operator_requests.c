@@ -211,6 +211,10 @@ operator_cmd(struct operator_session *session,
 	for (i = 0; i < request->word_count && off < sizeof(text); i++)
 		off += (size_t)snprintf(text + off, sizeof(text) - off, "%s%s",
 		    i ? " " : "", request->words[i]);
+	/* The record shows the uri the desk or the registry gave. */
+	if (request->word_count == 2 && cmd.kind == UPROTO_CMD_AUDIO_OPEN &&
+	    off < sizeof(text))
+		snprintf(text + off, sizeof(text) - off, " %s", cmd.arg);
 	if (command_send(session->link->deps.command, record, &cmd, 0,
 	    session->user, text, cmd_id, &reason) == -1) {
 		operator_err(session, OPPROTO_ERR_OFFLINE, reason);

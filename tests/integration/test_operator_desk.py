@@ -54,6 +54,8 @@ def test_audio_rings_the_operators_desk_and_is_recorded(daemon):
     # The unit calls the desk of whoever opened audio, before its own uri.
     cid = send_cmd(alice, "CMD HP-001 AUDIO OPEN")
     assert u1.wait_command("AUDIO", "OPEN", DESK) == cid
+    row = daemon.query("SELECT command FROM unit_commands WHERE cmd_id = ?", (cid,))
+    assert row[0]["command"] == "AUDIO OPEN " + DESK
     cid = send_cmd(carol, "CMD HP-002 AUDIO OPEN")
     assert u2.wait_command("AUDIO", "OPEN", "sip:hp-002@127.0.0.1") == cid
     assert carol.call("CMD HP-003 AUDIO OPEN") == \
