@@ -230,5 +230,8 @@ int	store_audit_each(struct store *,
  */
 int	store_seal_verify(struct store *, char *problem, size_t len,
 	    size_t *rows);
+/* Calls fn for one alarm's rows in id order (PLAN's ticked steps). */
+int	store_audit_alarm_each(struct store *, int64_t alarm_id,
+	    int (*fn)(const struct audit_row *, void *arg), void *arg);
 
 #endif

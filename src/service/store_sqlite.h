@@ -39,6 +39,7 @@ enum store_sqlite_statement {
 	STMT_AUDIT_LAST,
 	STMT_AUDIT_INSERT,
 	STMT_AUDIT_ALL,
+	STMT_AUDIT_ALARM,
 	STMT_RUN_START,
 	STMT_RUN_STOP,
 	STMT_COUNT
@@ -159,5 +160,7 @@ int	store_sqlite_restore(const char *path, const char *source, char *err,
 int	store_sqlite_audit_insert(void *, const struct store_audit_record *);
 int	store_sqlite_audit_each(void *, store_audit_record_fn *, void *arg);
 int	store_sqlite_audit_last(void *, store_audit_record_fn *, void *arg);
+int	store_sqlite_audit_alarm(void *, int64_t alarm_id,
+	    store_audit_record_fn *, void *arg);
 
 #endif
