@@ -66,6 +66,11 @@ REFUGED_SRCS	= src/refuged/refuged.c src/refuged/daemon.c src/refuged/ingest.c \
 		  src/refuged/stack_batch.c src/refuged/stack_actions.c \
 		  src/refuged/stack_timers.c src/refuged/stack_held.c \
 		  src/refuged/reload.c src/refuged/integrity.c
+# The operator's desk: technical outcomes and escalation that goes somewhere.
+CORE_SRCS	+= src/core/opproto_resolve.c src/core/registry_outcomes.c \
+		  src/core/config_lists.c
+SERVICE_SRCS	+= src/service/spawn.c
+REFUGED_SRCS	+= src/refuged/escalate.c src/refuged/operator_outcomes.c
 
 # The tools reuse layers 1 and 2, never the daemon's sessions: a folder per
 # program, and beside them in src/tools/ what more than one program shares.

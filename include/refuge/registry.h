@@ -44,6 +44,16 @@ struct registry_operator {
 	enum registry_role	 role;
 };
 
+/* units.yaml's outcomes: lists, in the order of struct alarm_lists. */
+enum registry_outcome_list {
+	REGISTRY_FALSE_REASONS,
+	REGISTRY_GENUINE_ACTIONS,
+	REGISTRY_TECHNICAL_ACTIONS,
+	REGISTRY_OUTCOME_LISTS
+};
+
+struct alarm_lists;
+
 struct registry {
 	char				*path;
 	size_t				 site_count;
@@ -55,6 +65,7 @@ struct registry {
 	size_t				 operator_count;
 	struct registry_operator	*operators;
 	int				 priorities[EVTYPE_COUNT];	/* 0: no alarm */
+	char				**outcomes[REGISTRY_OUTCOME_LISTS];	/* NULL-terminated; NULL: the default */
 };
 
 /*
@@ -76,5 +87,8 @@ const struct registry_plan	*registry_plan_find(const struct registry *,
 const struct registry_operator	*registry_operator_find(const struct registry *,
 				    const char *user);
 const char			*registry_role_name(enum registry_role);
+/* The outcome lists operators classify with: units.yaml's, else the defaults. */
+void				 registry_outcomes_lists(const struct registry *,
+				    struct alarm_lists *);
 
 #endif

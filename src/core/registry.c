@@ -13,10 +13,12 @@
 #include "refuge/registry.h"
 #include "refuge/timefmt.h"
 #include "refuge/yamltree.h"
+#include "registry_outcomes.h"
 
 enum registry_kind {
 	REGISTRY_LIST,		/* top level: a list of entries, .offset the list */
 	REGISTRY_PRIORITIES,	/* top level: event type name -> 1..9 */
+	REGISTRY_OUTCOMES,	/* top level: registry_outcomes.c */
 	REGISTRY_ID,		/* char *, non-empty: the entry's id */
 	REGISTRY_UNIT_ID,	/* REGISTRY_ID of 1-64 [A-Za-z0-9._:-] */
 	REGISTRY_TEXT,		/* char * */
@@ -125,6 +127,7 @@ static const struct yamltree_field registry_top[] = {
 	{ .key = "operators", .kind = REGISTRY_LIST,
 	  .offset = REGISTRY_OPERATORS, .sub = registry_operator_fields },
 	{ .key = "priorities", .kind = REGISTRY_PRIORITIES },
+	{ .key = "outcomes", .kind = REGISTRY_OUTCOMES },
 	{ .key = NULL }
 };
 
@@ -458,8 +461,12 @@ static void
 registry_top_field(void *arg, const struct yamltree_field *f,
     const struct yamltree_node *n, const char *path)
 {
+	struct registry_ctx	*ctx = arg;
+
 	if (f->kind == REGISTRY_LIST)
 		registry_list(arg, f, n, path);
+	else if (f->kind == REGISTRY_OUTCOMES)
+		registry_outcomes_parse(ctx->doc, n, path, ctx->reg);
 	else
 		registry_priorities(arg, n, path);
 }
@@ -661,6 +668,7 @@ registry_free(struct registry *r)
 	free(r->units);
 	free(r->plans);
 	free(r->operators);
+	registry_outcomes_free(r);
 	free(r->path);
 	free(r);
 }

@@ -254,9 +254,40 @@ stack_batch_commit(struct stack *stack)
 		}
 }
 
+/* alarms.auto_resolve_restored: the batch's restores that close their alarm. */
+static void
+stack_batch_auto_resolve(struct stack *stack)
+{
+	struct stack_change	*change;
+	int64_t			*ids;
+	size_t			 i, n = 0;
+
+	for (i = 0; i < stack->change_count; i++)
+		if (stack->changes[i].kind == STACK_RESTORED &&
+		    stack->config->auto_resolve_restored[
+		    stack->changes[i].alarm->type])
+			n++;
+	if (n == 0)
+		return;
+	if ((ids = calloc(n, sizeof(*ids))) == NULL) {
+		log_warnx("auto-resolve: out of memory; restored alarms stay "
+		    "open");
+		return;
+	}
+	for (i = 0, n = 0; i < stack->change_count; i++) {
+		change = &stack->changes[i];
+		if (change->kind == STACK_RESTORED &&
+		    stack->config->auto_resolve_restored[change->alarm->type])
+			ids[n++] = change->alarm->id;
+	}
+	stack_auto_resolve(stack, ids, n);
+	free(ids);
+}
+
 void
 stack_batch_finish(struct stack *stack)
 {
+	stack_batch_auto_resolve(stack);
 	stack->change_count = 0;
 	feed_settle(stack->feed);
 }

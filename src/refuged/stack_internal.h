@@ -87,6 +87,11 @@ void		 stack_publish(struct stack *, enum change_kind,
 
 /* stack_actions.c: logs, rolls back and answers ALARM_ERR_STORE. */
 enum alarm_status	stack_store_failed(struct stack *);
+/* Who closes an alarm on its restore (alarms.auto_resolve_restored). */
+#define STACK_RECEIVER_USER	"receiver"
+/* After a commit: the restored alarms of ids that alarms.auto_resolve_restored closes. */
+void		 stack_auto_resolve(struct stack *, const int64_t *ids,
+		    size_t n);
 
 /* stack_held.c: alarms shown before their commit. */
 /* Inside ingest's transaction: writes the held alarm and what was done to it. */
