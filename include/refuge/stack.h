@@ -29,6 +29,11 @@ struct stack	*stack_new(struct event_base *, struct store *, struct units *,
 		    const struct registry *);
 void		 stack_set_presence(struct stack *, stack_presence_fn *,
 		    void *arg);
+/* How many operator sessions are logged in with a live link. */
+typedef int	stack_operators_fn(void *arg);
+/* With none, a queued alarm escalates to the second level at once. */
+void		 stack_set_operators(struct stack *, stack_operators_fn *,
+		    void *arg);
 void		 stack_reconfigure(struct stack *, struct units *,
 		    const struct refuge_config *, const struct registry *);
 /* Rebuilds the stack and the test windows from the store. */

@@ -55,6 +55,8 @@ struct stack {
 	const struct registry		*registry;
 	stack_presence_fn		*present;
 	void				*present_arg;
+	stack_operators_fn		*operators;	/* NULL: assume some */
+	void				*operators_arg;
 	int64_t				 started_mono_ms;
 	struct alarmq			*queue;
 	struct event			*escalation;
@@ -110,5 +112,7 @@ void		 stack_held_free(struct stack *);
 void		 stack_test_arm(struct stack *, struct unit_record *,
 		    int64_t now_ms);
 void		 stack_escalation_tick(evutil_socket_t, short, void *);
+/* A batch raised alarms: escalate at once if no operator is there to see them. */
+void		 stack_escalation_raised(struct stack *);
 
 #endif

@@ -293,7 +293,7 @@ START_TEST(resolve_statuses)
 	int64_t			 id, other;
 	size_t			 before;
 
-	one_event("HP-001", EVTYPE_TAMPER);
+	one_event("HP-001", EVTYPE_BUTTON);
 	one_event("HP-002", EVTYPE_MAINS_FAIL);
 	id = change_at(0)->alarm_id;
 	other = change_at(1)->alarm_id;
@@ -314,6 +314,9 @@ START_TEST(resolve_statuses)
 	    ALARM_OUTCOME_FALSE, "bogus", NULL, NULL), ALARM_ERR_CLASSIFY);
 	ck_assert_int_eq(stack_resolve(t->stack, id, "alice", 0,
 	    ALARM_OUTCOME_NONE, NULL, NULL, NULL), ALARM_ERR_CLASSIFY);
+	/* A press is an activation: never technical. */
+	ck_assert_int_eq(stack_resolve(t->stack, id, "alice", 0,
+	    ALARM_OUTCOME_TECHNICAL, NULL, "engineer", NULL), ALARM_ERR_OUTCOME);
 	before = t->change_count;
 	ck_assert_int_eq(stack_find(t->stack, id)->state, ALARM_CLAIMED);
 
@@ -346,10 +349,18 @@ START_TEST(resolve_statuses)
 	one_event("HP-003", EVTYPE_TAMPER);
 	ck_assert_int_eq(stack_claim(t->stack,
 	    l3_last_change(t, CHANGE_RAISED)->alarm_id, "bob"), ALARM_OK);
+	/* A technical alarm is never false. */
 	ck_assert_int_eq(stack_resolve(t->stack,
 	    l3_last_change(t, CHANGE_RAISED)->alarm_id, "sam", 1,
-	    ALARM_OUTCOME_FALSE, "test", NULL, NULL), ALARM_OK);
+	    ALARM_OUTCOME_FALSE, "test", NULL, NULL), ALARM_ERR_OUTCOME);
+	ck_assert_int_eq(stack_resolve(t->stack,
+	    l3_last_change(t, CHANGE_RAISED)->alarm_id, "sam", 1,
+	    ALARM_OUTCOME_TECHNICAL, NULL, NULL, NULL), ALARM_OK);
+	ck_assert_int_eq(l3_last_change(t, CHANGE_RESOLVED)->outcome,
+	    ALARM_OUTCOME_TECHNICAL);
 	ck_assert_str_eq(l3_last_change(t, CHANGE_RESOLVED)->user, "sam");
+	ck_assert_int_eq(l3_sql_int(t, "SELECT count(*) FROM alarms WHERE "
+	    "outcome = 'technical' AND action IS NULL"), 1);
 	ck_assert_int_eq(stack_resolve(t->stack, other, "sam", 1,
 	    ALARM_OUTCOME_GENUINE, NULL, "fire", NULL), ALARM_OK);
 	ck_assert_int_eq(l3_last_change(t, CHANGE_RESOLVED)->outcome,

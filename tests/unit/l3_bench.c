@@ -260,6 +260,9 @@ l3_new(void)
 	t->config.operator_sessions = 256;
 	t->config.operator_output = 8 * 1024 * 1024;
 	t->config.escalation_after_ms = 30000;
+	t->config.escalation_supervisor_after_ms = 60000;
+	t->config.escalation_repeat_ms = 60000;
+	t->config.escalation_command_max_priority = 1;
 	t->config.log_level = CONFIG_LOG_ERROR;
 
 	t->store = store_open(t->db_path, err, sizeof(err));
