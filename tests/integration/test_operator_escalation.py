@@ -17,7 +17,7 @@ def waited(push):
     return float(m.group(1))
 
 
-@pytest.mark.refuge(config={"escalation": {"after": "1s"}})
+@pytest.mark.refuge(config={"escalation": {"after": "1s", "repeat": "1s"}})
 def test_queued_alarm_escalates_every_period_until_claimed(daemon):
     alice = daemon.operator("alice")
     carol = daemon.operator("carol")
