@@ -151,6 +151,10 @@ l3_change_cb(const struct change *change, void *arg)
 	c->first_claim = change->first_claim;
 	c->until_ms = change->until_ms;
 	c->waited_s = change->waited_s;
+	c->level = change->level;
+	c->command = change->command;
+	c->escalated_first = change->escalated_first;
+	c->audience = change->audience;
 	snprintf(c->state, sizeof(c->state), "%s",
 	    change->state ? change->state : "");
 	snprintf(c->cmd_id, sizeof(c->cmd_id), "%s",
