@@ -338,3 +338,20 @@ def test_escalation_repeats_at_most_every_repeat(make_daemon):
     w1, w2 = (int(parse_line(p)[1]["waited"]) for p in (first, second))
     assert w2 - w1 >= 2, (first, second)
     assert parse_line(second)[1]["level"] == "1"
+
+
+def test_at_most_four_commands_run_at_once(make_daemon, tmp_path):
+    out = str(tmp_path / "started")
+    # Each run notes its alarm, then outlives the test (killed when refuged stops).
+    command = ["/bin/sh", "-c", 'echo "$1" >> "$0"; exec sleep 60', out]
+    d = make_daemon(config={"escalation": {"after": "1s", "supervisor_after": "1s",
+                                           "repeat": "1h", "command": command}})
+    bob = d.operator("bob")
+    units = connected(d, "HP-001", "HP-002", "HP-003", "HP-004", "HP-005")
+    ids = [raise_alarm(bob, u, "f%d" % n, "BUTTON")["id"] for n, u in enumerate(units)]
+    for a in ids:
+        bob.wait_push("ESCALATE %d" % a, "level=2", timeout=6)
+    d.wait_log("escalation command not run: 4 programs run already", timeout=5)
+    wait_for(lambda: len(lines_of(out)) == 4, timeout=10, message="not 4 runs")
+    assert len(d.query("SELECT id FROM alarms WHERE state = 'queued'")) == 5
+    assert len(lines_of(out)) == 4
