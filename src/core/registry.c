@@ -11,6 +11,7 @@
 
 #include "refuge/pwhash.h"
 #include "refuge/registry.h"
+#include "refuge/registry_print.h"
 #include "refuge/timefmt.h"
 #include "refuge/yamltree.h"
 #include "registry_outcomes.h"
@@ -30,7 +31,8 @@ enum registry_kind {
 	REGISTRY_HEARTBEAT,	/* int64_t ms */
 	REGISTRY_PRESET,	/* int 0..255 */
 	REGISTRY_UNTIL,		/* int64_t unix ms from ISO 8601 */
-	REGISTRY_STEPS		/* a plan's non-empty list of strings */
+	REGISTRY_STEPS,		/* a plan's non-empty list of strings */
+	REGISTRY_PRINT		/* signs:, routes:, map_image: (registry_print.c) */
 };
 
 enum registry_list_id {
@@ -75,6 +77,7 @@ static const struct yamltree_field registry_site_fields[] = {
 	{ .key = "name", .required = 1, .kind = REGISTRY_TEXT,
 	  .offset = SITE(name) },
 	{ .key = "plan", .kind = REGISTRY_REF, .offset = SITE(plan) },
+	{ .key = "map_image", .kind = REGISTRY_PRINT },
 	{ .key = NULL }
 };
 
@@ -128,6 +131,8 @@ static const struct yamltree_field registry_top[] = {
 	  .offset = REGISTRY_OPERATORS, .sub = registry_operator_fields },
 	{ .key = "priorities", .kind = REGISTRY_PRIORITIES },
 	{ .key = "outcomes", .kind = REGISTRY_OUTCOMES },
+	{ .key = "signs", .kind = REGISTRY_PRINT },
+	{ .key = "routes", .kind = REGISTRY_PRINT },
 	{ .key = NULL }
 };
 
@@ -352,6 +357,9 @@ registry_field(void *arg, const struct yamltree_field *f,
 	case REGISTRY_STEPS:
 		registry_steps(ctx, n, path);
 		break;
+	case REGISTRY_PRINT:
+		registry_print_map_image(ctx->doc, ctx->cur->base, n, path);
+		break;
 	}
 }
 
@@ -467,6 +475,10 @@ registry_top_field(void *arg, const struct yamltree_field *f,
 		registry_list(arg, f, n, path);
 	else if (f->kind == REGISTRY_OUTCOMES)
 		registry_outcomes_parse(ctx->doc, n, path, ctx->reg);
+	else if (f->kind == REGISTRY_PRINT && strcmp(f->key, "signs") == 0)
+		registry_print_signs(ctx->doc, ctx->reg, n, path);
+	else if (f->kind == REGISTRY_PRINT)
+		registry_print_routes(ctx->doc, ctx->reg, n, path);
 	else
 		registry_priorities(arg, n, path);
 }
@@ -592,6 +604,7 @@ registry_finish(struct registry_ctx *ctx)
 			yamltree_error(ctx->doc, NULL, NULL, "out of memory");
 			return;
 		}
+	registry_print_check(ctx->doc, ctx->reg);
 }
 
 int
@@ -643,6 +656,7 @@ registry_free(struct registry *r)
 
 	if (r == NULL)
 		return;
+	registry_print_free(r);
 	for (i = 0; i < r->site_count; i++) {
 		free(r->sites[i].id);
 		free(r->sites[i].name);
