@@ -185,6 +185,20 @@ stack_escalate_publish(struct stack *stack, struct alarm *alarm, int level,
 }
 
 /*
+ * An alarm loaded from the store at start-up, not raised in this run. The
+ * levels its age implies were reached in the last run, and their command
+ * run then: a restart must not page the duty engineer again.
+ */
+static int
+stack_from_last_run(struct stack *stack, const struct alarm *alarm)
+{
+	int64_t	started_wall = timenow_wall_ms() -
+		    (timenow_mono_ms() - stack->started_mono_ms);
+
+	return alarm->last_escalated_ms < 0 && alarm->raised_ms < started_wall;
+}
+
+/*
  * One alarm's escalation: a new level is published and audited at once, a
  * level reached before again every escalation.repeat. Returns the level
  * reached now (0: nothing published), and *audit set for a new level.
@@ -200,6 +214,11 @@ stack_escalate_one(struct stack *stack, struct alarm *alarm, int64_t now,
 	*audit = 0;
 	level = alarm_escalation_level(waited, cf->escalation_after_ms,
 	    cf->escalation_supervisor_after_ms);
+	if (previous == 0 && level > 0 && stack_from_last_run(stack, alarm)) {
+		/* Escalated in the last run: told again, not paged again. */
+		alarm->escalation_level = previous = level;
+		alarm->last_escalated_ms = now - cf->escalation_repeat_ms;
+	}
 	if (unwatched)
 		level = 2;
 	if (level == 0)

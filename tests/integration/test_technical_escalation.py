@@ -355,3 +355,20 @@ def test_at_most_four_commands_run_at_once(make_daemon, tmp_path):
     wait_for(lambda: len(lines_of(out)) == 4, timeout=10, message="not 4 runs")
     assert len(d.query("SELECT id FROM alarms WHERE state = 'queued'")) == 5
     assert len(lines_of(out)) == 4
+
+
+def test_a_restart_does_not_page_again(make_daemon, tmp_path):
+    out, command = command_script(tmp_path)
+    d = make_daemon(config={"escalation": dict(LEVELS, command=command)})
+    bob = d.operator("bob")
+    u, = connected(d, "HP-001")
+    a = raise_alarm(bob, u, "k1", "BUTTON")["id"]
+    wait_for(lambda: len(lines_of(out)) == 1, timeout=10, message="the command never ran")
+    d.kill()
+    again = make_daemon(directory=d.dir)
+    bob = again.operator("bob")
+    # Told again at the level it had reached, as a repeat: no second page.
+    bob.wait_push("ESCALATE %d" % a, "level=2", timeout=5)
+    bob.wait_push("ESCALATE %d" % a, "level=2", timeout=5)
+    assert len(lines_of(out)) == 1
+    assert again.find_log("escalation command alarm=%d" % a) is None
