@@ -108,6 +108,7 @@ UNIT_TESTS	= check_line check_uproto check_evtype check_duration check_timefmt c
 # Layer 3 in-process: its modules with test doubles of conn, listener and tlsctx.
 L3_TESTS	= check_feed check_ingest check_stack check_supervise \
 		  check_unit_session check_unit_admission check_operator_session
+UNIT_TESTS	+= check_spawn
 
 CORE_OBJS	= $(CORE_SRCS:%.c=$(BUILD)/%.o)
 SCHEMA_OBJS	= $(SCHEMA_BACKENDS:%=$(BUILD)/gen/schema_%.o)
