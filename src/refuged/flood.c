@@ -19,6 +19,7 @@
 
 #define FLOOD_TICK_MS		1000
 #define FLOOD_SITES_MAX		1024	/* counted exactly up to this many */
+#define FLOOD_SLACK_MS		1000	/* raise to publication, for flood_of */
 
 struct flood_type {
 	int64_t	*ring;		/* raise times, threshold + 1 of them */
@@ -227,8 +228,9 @@ flood_of(const struct flood *flood, enum evtype type, int64_t raised_ms)
 	if ((int)type < 0 || type >= EVTYPE_COUNT)
 		return -1;
 	t = &flood->types[type];
-	if (t->since_ms <= 0 || raised_ms < t->since_ms ||
-	    raised_ms > t->last_wall_ms)
+	/* The times are when the feed saw them, a commit after the raise. */
+	if (t->since_ms <= 0 || raised_ms + FLOOD_SLACK_MS < t->since_ms ||
+	    raised_ms > t->last_wall_ms + FLOOD_SLACK_MS)
 		return -1;
 	return t->since_ms;
 }

@@ -372,3 +372,23 @@ def test_a_restart_does_not_page_again(make_daemon, tmp_path):
     bob.wait_push("ESCALATE %d" % a, "level=2", timeout=5)
     assert len(lines_of(out)) == 1
     assert again.find_log("escalation command alarm=%d" % a) is None
+
+
+def test_command_once_per_flood(make_daemon, tmp_path):
+    out, command = command_script(tmp_path)
+    d = make_daemon(config={
+        "alarms": {"flood_threshold": 2},
+        "escalation": dict(LEVELS, repeat="1h", command=command, command_max_priority=2)})
+    bob = d.operator("bob")
+    units = connected(d, "HP-001", "HP-002", "HP-003", "HP-004")
+    for n, u in enumerate(units):
+        assert u.event("fl%d" % n, "TAMPER") == "ACK fl%d" % n
+    bob.wait_push("FLOOD TAMPER")
+    ids = [r["id"] for r in d.query("SELECT id FROM alarms ORDER BY id")]
+    assert len(ids) == 4
+    for a in ids:
+        bob.wait_push("ESCALATE %d" % a, "level=2", timeout=6)
+    wait_for(lambda: len(lines_of(out)) == 1, timeout=10, message="no command for the flood")
+    for a in ids[1:]:
+        d.wait_log("alarm=%d escalation command not run: part of the TAMPER flood" % a)
+    assert [l[0] for l in lines_of(out)] == [str(ids[0])]
