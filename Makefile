@@ -70,7 +70,7 @@ REFUGED_SRCS	= src/refuged/refuged.c src/refuged/daemon.c src/refuged/ingest.c \
 		  src/refuged/stack_batch.c src/refuged/stack_actions.c \
 		  src/refuged/stack_timers.c src/refuged/stack_held.c \
 		  src/refuged/reload.c src/refuged/integrity.c \
-		  src/refuged/retention.c \
+		  src/refuged/retention.c src/refuged/alarmlog.c \
 		  src/refuged/operator_desk.c
 # The operator's desk: technical outcomes and escalation that goes somewhere.
 CORE_SRCS	+= src/core/opproto_resolve.c src/core/registry_outcomes.c \

@@ -8,6 +8,7 @@
 #include <event2/event.h>
 
 #include "refuge/activate.h"
+#include "refuge/alarmlog.h"
 #include "refuge/command.h"
 #include "refuge/conn.h"
 #include "refuge/daemon.h"
@@ -356,7 +357,8 @@ daemon_wire(struct daemon *daemon, char *err, size_t errlen)
 	ingest_set_watch(daemon->ingest, daemon_store_changed, daemon);
 	if ((daemon->activate = activate_new(daemon->feed, daemon->units,
 	    daemon->command)) == NULL ||
-	    (daemon->tally = tally_new(daemon->feed)) == NULL) {
+	    (daemon->tally = tally_new(daemon->feed)) == NULL ||
+	    (daemon->alarmlog = alarmlog_new(daemon->feed)) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
@@ -526,6 +528,7 @@ daemon_free(struct daemon *daemon)
 	retention_free(daemon->retention);
 	escalate_free(daemon->escalate);
 	tally_free(daemon->tally);
+	alarmlog_free(daemon->alarmlog);
 	if (daemon->units != NULL)
 		for (i = 0; i < units_count(daemon->units); i++) {
 			record = units_at(daemon->units, i);
