@@ -41,7 +41,7 @@ CORE_SRCS	= src/core/diag.c src/core/line.c src/core/evtype.c \
 		  src/core/alarm.c src/core/alarmq.c src/core/audit.c \
 		  src/core/opproto.c src/core/stats.c src/core/change.c \
 		  src/core/opproto_client.c src/core/uproto_client.c \
-		  src/core/pwhash.c src/core/when.c
+		  src/core/pwhash.c src/core/when.c src/core/opproto_record.c
 # Layer 2: services, one owner per outside thing.
 SERVICE_SRCS	= src/service/log.c src/service/store.c src/service/store_backend.c \
 		  $(STORE_SQLITE_SRCS) src/service/tlsctx.c src/service/conn.c \
@@ -52,7 +52,7 @@ SERVICE_SRCS	= src/service/log.c src/service/store.c src/service/store_backend.c
 # The store's backends: each has its sources and its schema in schema/<name>/.
 STORE_SQLITE_SRCS = src/service/store_sqlite.c src/service/store_sqlite_alarms.c \
 		  src/service/store_sqlite_audit.c src/service/store_sqlite_file.c \
-		  src/service/store_sqlite_restore.c
+		  src/service/store_sqlite_restore.c src/service/store_sqlite_search.c
 SCHEMA_BACKENDS	= sqlite
 # Layer 3: the daemon and its sessions.
 REFUGED_SRCS	= src/refuged/refuged.c src/refuged/daemon.c src/refuged/ingest.c \
@@ -65,7 +65,8 @@ REFUGED_SRCS	= src/refuged/refuged.c src/refuged/daemon.c src/refuged/ingest.c \
 		  src/refuged/stack.c src/refuged/stack_queue.c \
 		  src/refuged/stack_batch.c src/refuged/stack_actions.c \
 		  src/refuged/stack_timers.c src/refuged/stack_held.c \
-		  src/refuged/reload.c src/refuged/integrity.c
+		  src/refuged/reload.c src/refuged/integrity.c \
+		  src/refuged/operator_record.c src/refuged/stack_force.c
 
 # The tools reuse layers 1 and 2, never the daemon's sessions: a folder per
 # program, and beside them in src/tools/ what more than one program shares.

@@ -8,6 +8,9 @@
 #include "diag.h"
 #include "evtype.h"
 
+/* The most bytes of a unit's name or address as sent ('"' and '\\' count two). */
+#define REGISTRY_TEXT_MAX	100
+
 struct registry_site {
 	char	*id;
 	char	*name;
@@ -30,6 +33,7 @@ struct registry_unit {
 	int64_t		 heartbeat_ms;	/* 0: the configuration's default */
 	int		 camera_preset;	/* -1: none */
 	char		*audio_uri;	/* NULL: none */
+	char		*address;	/* street, landmark, postcode; NULL: none */
 	int64_t		 on_test_until_ms;	/* unix ms; 0: not on test */
 };
 

@@ -8,6 +8,7 @@
 #include "refuge/evtype.h"
 #include "refuge/opproto.h"
 #include "refuge/timefmt.h"
+#include "opproto_internal.h"
 
 #define OPPROTO_ALARM_ID_DIGITS	18
 #define OPPROTO_TEXT_MAX	400
@@ -41,7 +42,7 @@ static const struct opproto_command_def opproto_commands[] = {
 	{ "PING",	OPPROTO_PING,		opproto_parse_bare },
 	{ "ALARMS",	OPPROTO_ALARMS,		opproto_parse_bare },
 	{ "UNITS",	OPPROTO_UNITS,		opproto_parse_bare },
-	{ "CLAIM",	OPPROTO_CLAIM,		opproto_parse_id },
+	{ "CLAIM",	OPPROTO_CLAIM,		opproto_parse_claim },
 	{ "RELEASE",	OPPROTO_RELEASE,	opproto_parse_id },
 	{ "PLAN",	OPPROTO_PLAN,		opproto_parse_id },
 	{ "NOTE",	OPPROTO_NOTE,		opproto_parse_note },
@@ -50,9 +51,13 @@ static const struct opproto_command_def opproto_commands[] = {
 	{ "HISTORY",	OPPROTO_HISTORY,	opproto_parse_history },
 	{ "STATS",	OPPROTO_STATS,		opproto_parse_stats },
 	{ "TESTMODE",	OPPROTO_TESTMODE,	opproto_parse_testmode },
+	{ "DETAIL",	OPPROTO_DETAIL,		opproto_parse_detail },
+	{ "SEARCH",	OPPROTO_SEARCH,		opproto_parse_search },
+	{ "WHO",	OPPROTO_WHO,		opproto_parse_who },
+	{ "HANDOVER",	OPPROTO_HANDOVER,	opproto_parse_handover },
 };
 
-static int __attribute__((format(printf, 3, 4)))
+int
 opproto_fail(char *err, size_t errlen, const char *fmt, ...)
 {
 	va_list	ap;
@@ -66,7 +71,7 @@ opproto_fail(char *err, size_t errlen, const char *fmt, ...)
 }
 
 /* How many bytes of s to echo: at most OPPROTO_SHOW_MAX, not splitting UTF-8. */
-static int
+int
 opproto_show(const char *s)
 {
 	size_t	n = strlen(s);
@@ -80,7 +85,7 @@ opproto_show(const char *s)
 }
 
 /* The i-th token if it is there and not key=value, else NULL. */
-static const char *
+const char *
 opproto_word(const struct opproto_request *req, size_t i)
 {
 	if (i >= req->line.count || req->line.tokens[i].key != NULL)
@@ -88,7 +93,7 @@ opproto_word(const struct opproto_request *req, size_t i)
 	return req->line.tokens[i].value;
 }
 
-static int
+int
 opproto_no_more(const struct opproto_request *req, size_t n, char *err,
     size_t errlen)
 {
@@ -112,7 +117,7 @@ opproto_unit(struct opproto_request *req, size_t i, char *err, size_t errlen)
 }
 
 /* Token 1 as an alarm id: 1 to 18 digits, not zero. */
-static int
+int
 opproto_alarm_id(struct opproto_request *req, char *err, size_t errlen)
 {
 	const char	*v;
@@ -149,7 +154,7 @@ opproto_storage(struct opproto_request *req, const struct line_token *t)
  * in order with at least one byte between them; the tokens' own pointers
  * are stale afterwards.
  */
-static int
+int
 opproto_text(struct opproto_request *req, size_t first, char *err,
     size_t errlen)
 {
@@ -430,6 +435,9 @@ opproto_parse(struct opproto_request *req, const char *line, size_t len,
 	req->history_count = OPPROTO_HISTORY_DEFAULT;
 	req->since_ms = -1;
 	req->duration_ms = 0;
+	req->force = 0;
+	memset(&req->search, 0, sizeof(req->search));
+	req->search.limit = OPPROTO_SEARCH_DEFAULT;
 	if (err != NULL && errlen > 0)
 		err[0] = '\0';
 
@@ -467,7 +475,7 @@ opproto_vprintf(char *buf, size_t len, const char *fmt, va_list ap)
 	return n;
 }
 
-static int __attribute__((format(printf, 3, 4)))
+int
 opproto_printf(char *buf, size_t len, const char *fmt, ...)
 {
 	va_list	ap;
@@ -479,7 +487,7 @@ opproto_printf(char *buf, size_t len, const char *fmt, ...)
 	return n;
 }
 
-static int
+int
 opproto_refuse(char *buf, size_t len)
 {
 	if (len > 0)
@@ -498,7 +506,7 @@ opproto_has_ctl(const char *s)
 }
 
 /* Appends s always double-quoted, with \" and \\ escapes. */
-static int
+int
 opproto_put_quoted(char *buf, size_t len, size_t *off, const char *s)
 {
 	if (opproto_has_ctl(s) || *off + 1 >= len)
@@ -522,7 +530,7 @@ opproto_put_quoted(char *buf, size_t len, size_t *off, const char *s)
 }
 
 /* Appends " key=value" with the value quoted where line_parse needs it. */
-static int
+int
 opproto_put_attr(char *buf, size_t len, size_t *off, const char *key,
     const char *value)
 {
@@ -581,6 +589,15 @@ opproto_format_alarm(char *buf, size_t len, int push,
 		return opproto_refuse(buf, len);
 	if (a->unstored && opproto_put_attr(buf, len, &off, "stored", "no") == -1)
 		return opproto_refuse(buf, len);
+	if (view->located) {
+		if ((n = opproto_printf(buf + off, len - off, " lat=%.6f "
+		    "lon=%.6f", view->lat, view->lon)) < 0)
+			return opproto_refuse(buf, len);
+		off += (size_t)n;
+	}
+	if (view->outcome != NULL && view->outcome[0] != '\0' &&
+	    opproto_put_attr(buf, len, &off, "outcome", view->outcome) == -1)
+		return opproto_refuse(buf, len);
 	if ((n = opproto_printf(buf + off, len - off, "\n")) < 0)
 		return opproto_refuse(buf, len);
 	return (int)(off + (size_t)n);
@@ -618,7 +635,8 @@ opproto_format_receiver(char *buf, size_t len, const struct change *c)
 static int
 opproto_format_alarm_change(char *buf, size_t len, const struct change *c)
 {
-	struct opproto_alarm_view	view = { c->alarm, c->unit_name };
+	struct opproto_alarm_view	view = { c->alarm, c->unit_name,
+					    c->located, c->lat, c->lon, NULL };
 	int				n, m;
 
 	if ((n = opproto_format_alarm(buf, len, 1, &view)) < 0)

@@ -69,7 +69,8 @@ struct registry_ctx {
 #define OPER(m)		offsetof(struct registry_operator, m)
 
 static const struct yamltree_field registry_site_fields[] = {
-	{ .key = "id", .required = 1, .kind = REGISTRY_ID, .offset = SITE(id) },
+	{ .key = "id", .required = 1, .kind = REGISTRY_ID, .offset = SITE(id),
+	  .max = 64 },
 	{ .key = "name", .required = 1, .kind = REGISTRY_TEXT,
 	  .offset = SITE(name) },
 	{ .key = "plan", .kind = REGISTRY_REF, .offset = SITE(plan) },
@@ -80,7 +81,9 @@ static const struct yamltree_field registry_unit_fields[] = {
 	{ .key = "id", .required = 1, .kind = REGISTRY_UNIT_ID,
 	  .offset = UNIT(id) },
 	{ .key = "name", .required = 1, .kind = REGISTRY_TEXT,
-	  .offset = UNIT(name) },
+	  .offset = UNIT(name), .max = REGISTRY_TEXT_MAX },
+	{ .key = "address", .kind = REGISTRY_TEXT, .offset = UNIT(address),
+	  .max = REGISTRY_TEXT_MAX },
 	{ .key = "site", .required = 1, .kind = REGISTRY_REF,
 	  .offset = UNIT(site) },
 	{ .key = "lat", .required = 1, .kind = REGISTRY_COORD,
@@ -217,6 +220,34 @@ registry_steps(struct registry_ctx *ctx, const struct yamltree_node *n,
 	}
 }
 
+/*
+ * A text sent to operators (a unit's name and address, a site's id): no
+ * control character, which no line can carry, and at most max bytes as
+ * sent, where '"' and '\\' are escaped and count two, so that every line
+ * carrying it stays within the protocol's 512 bytes.
+ */
+static int
+registry_text_check(struct yamltree_doc *doc, const struct yamltree_node *n,
+    const char *path, const char *s, size_t max)
+{
+	size_t	sent = 0;
+
+	for (; *s != '\0'; s++) {
+		if ((unsigned char)*s < 0x20 || *s == 0x7f) {
+			yamltree_error(doc, n, path, "control characters are "
+			    "not allowed");
+			return -1;
+		}
+		sent += *s == '"' || *s == '\\' ? 2 : 1;
+	}
+	if (sent > max) {
+		yamltree_error(doc, n, path, "longer than %zu bytes (a '\"' or "
+		    "'\\' counts two)", max);
+		return -1;
+	}
+	return 0;
+}
+
 /* A string value: ids, names, references and passwords. */
 static void
 registry_string(struct registry_ctx *ctx, const struct yamltree_field *f,
@@ -232,6 +263,9 @@ registry_string(struct registry_ctx *ctx, const struct yamltree_field *f,
 		yamltree_error(ctx->doc, n, path, "must not be empty");
 		return;
 	}
+	if (f->max > 0 && registry_text_check(ctx->doc, n, path, s,
+	    (size_t)f->max) == -1)
+		return;
 	if (f->kind == REGISTRY_UNIT_ID && !registry_unit_id_ok(s)) {
 		yamltree_error(ctx->doc, n, path, "bad unit id '%.64s' "
 		    "(1-64 of A-Z a-z 0-9 . _ : -)", s);
@@ -646,6 +680,7 @@ registry_free(struct registry *r)
 		free(r->units[i].name);
 		free(r->units[i].site);
 		free(r->units[i].audio_uri);
+		free(r->units[i].address);
 	}
 	for (i = 0; i < r->plan_count; i++) {
 		free(r->plans[i].id);

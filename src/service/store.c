@@ -610,3 +610,83 @@ store_audit_each(struct store *store,
 	return store_checked(store, store->backend->audit_each(store->be,
 	    store_audit_row, &walk));
 }
+
+/* The record's reads, optional in a backend. */
+static int
+store_unsupported(struct store *store, const char *what)
+{
+	snprintf(store->error, sizeof(store->error), "%s is not supported by "
+	    "the %s backend", what, store->backend->name);
+	return -1;
+}
+
+int
+store_alarm_record(struct store *store, int64_t alarm_id, store_record_fn *fn,
+    void *arg)
+{
+	if (store->backend->alarm_record == NULL)
+		return store_unsupported(store, "reading an alarm");
+	return store_checked(store, store->backend->alarm_record(store->be,
+	    alarm_id, fn, arg));
+}
+
+int
+store_alarms_search(struct store *store, const struct store_search *search,
+    store_record_fn *fn, void *arg)
+{
+	if (store->backend->alarms_search == NULL)
+		return store_unsupported(store, "searching alarms");
+	return store_checked(store, store->backend->alarms_search(store->be,
+	    search, fn, arg));
+}
+
+int
+store_alarm_events_each(struct store *store, int64_t alarm_id,
+    store_history_fn *fn, void *arg)
+{
+	if (store->backend->alarm_events_each == NULL)
+		return store_unsupported(store, "reading an alarm's events");
+	return store_checked(store, store->backend->alarm_events_each(store->be,
+	    alarm_id, fn, arg));
+}
+
+int
+store_alarm_audit_each(struct store *store, int64_t alarm_id,
+    int (*fn)(const struct audit_row *, void *), void *arg)
+{
+	struct store_audit_walk	walk = { fn, arg };
+
+	if (store->backend->alarm_audit_each == NULL)
+		return store_unsupported(store, "reading an alarm's audit");
+	return store_checked(store, store->backend->alarm_audit_each(store->be,
+	    alarm_id, store_audit_row, &walk));
+}
+
+int
+store_alarm_commands_each(struct store *store, int64_t alarm_id,
+    store_command_fn *fn, void *arg)
+{
+	if (store->backend->alarm_commands_each == NULL)
+		return store_unsupported(store, "reading an alarm's commands");
+	return store_checked(store, store->backend->alarm_commands_each(
+	    store->be, alarm_id, fn, arg));
+}
+
+int
+store_handover_add(struct store *store, int64_t time_ms, const char *user,
+    const char *text)
+{
+	if (store->backend->handover_add == NULL)
+		return store_unsupported(store, "a handover note");
+	return store_checked(store, store->backend->handover_add(store->be,
+	    time_ms, user, text));
+}
+
+int
+store_handover_last(struct store *store, store_handover_fn *fn, void *arg)
+{
+	if (store->backend->handover_last == NULL)
+		return store_unsupported(store, "a handover note");
+	return store_checked(store, store->backend->handover_last(store->be,
+	    fn, arg));
+}
