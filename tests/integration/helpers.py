@@ -195,7 +195,9 @@ ALARM_RE = re.compile(
     r' at=(?P<at>\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z)'
     r' name="(?P<name>(?:[^"\\]|\\.)*)"'
     r'(?: count=(?P<count>\d+))?(?: (?P<restored>restored=1))?(?: by=(?P<by>\S+))?'
-    r'(?: (?P<unstored>stored=no))?$')
+    r'(?: (?P<unstored>stored=no))?'
+    r'(?: lat=(?P<lat>-?\d+\.\d{6}) lon=(?P<lon>-?\d+\.\d{6}))?'
+    r'(?: outcome=(?P<outcome>\S+))?$')
 
 
 def iso_ms(text):

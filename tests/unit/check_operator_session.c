@@ -26,6 +26,8 @@ static struct l3	*t;
 static void
 setup(void)
 {
+	/* LOGIN's reply names the zone: one known to the tests. */
+	setenv("TZ", "UTC", 1);
 	t = l3_new();
 	l3_operator_link(t);
 }
@@ -72,8 +74,8 @@ op_logged_in(const char *user)
 	struct conn	*conn = op_connect();
 
 	op_login_as(conn, user, "secret");
-	l3_expect_line(conn, strcmp(user, "sam") == 0 ? "OK role=supervisor" :
-	    "OK role=operator");
+	l3_expect_line(conn, strcmp(user, "sam") == 0 ?
+	    "OK role=supervisor tz=UTC" : "OK role=operator tz=UTC");
 	return conn;
 }
 
@@ -123,7 +125,7 @@ START_TEST(login_verdict_from_worker_in_order)
 	fake_conn_line(conn, "ALARMS");
 	ck_assert_uint_eq(fake_conn_held(conn), 2);
 	ck_assert(l3_wait(t, has_line, conn, VERDICT_MS));
-	l3_expect_line(conn, "OK role=operator");
+	l3_expect_line(conn, "OK role=operator tz=UTC");
 	l3_turn(t);	/* the resume delivers what was held */
 	l3_expect_line(conn, "OK");
 	l3_expect_line(conn, "OK 0");
@@ -157,7 +159,7 @@ START_TEST(failed_login_answered_after_delay)
 	/* The link stays and may try again. */
 	ck_assert(!fake_conn_closed(wrong));
 	op_login_as(wrong, "alice", "secret");
-	l3_expect_line(wrong, "OK role=operator");
+	l3_expect_line(wrong, "OK role=operator tz=UTC");
 }
 END_TEST
 
@@ -255,7 +257,7 @@ START_TEST(claim_pushed_to_every_logged_in_session_before_ok)
 	l3_expect_line(bob, "OK");
 	l3_expect_nothing(alice);
 	ck_assert(l3_wait(t, has_line, checking, VERDICT_MS));
-	l3_expect_line(checking, "OK role=operator");
+	l3_expect_line(checking, "OK role=operator tz=UTC");
 	l3_expect_nothing(checking);
 }
 END_TEST
@@ -421,7 +423,7 @@ START_TEST(failed_logins_lock_the_user_at_that_address)
 	other = op_connect();
 	fake_conn_line(other, "LOGIN sam secret");
 	ck_assert(l3_wait(t, has_line, other, VERDICT_MS));
-	ck_assert_str_eq(fake_conn_output(other), "OK role=supervisor\n");
+	ck_assert_str_eq(fake_conn_output(other), "OK role=supervisor tz=UTC\n");
 }
 END_TEST
 
@@ -437,7 +439,7 @@ START_TEST(more_than_ten_checks_a_second_wait_their_turn)
 	/* Over the cap a LOGIN is queued, not refused: all eleven get in. */
 	for (i = 0; i < 11; i++) {
 		ck_assert(l3_wait(t, has_line, conns[i], 3 * VERDICT_MS));
-		ck_assert_str_eq(fake_conn_output(conns[i]), "OK role=operator\n");
+		ck_assert_str_eq(fake_conn_output(conns[i]), "OK role=operator tz=UTC\n");
 	}
 }
 END_TEST
