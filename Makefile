@@ -93,7 +93,7 @@ UNIT_TESTS	= check_line check_uproto check_evtype check_duration check_timefmt c
 		  check_notify check_metrics check_log check_listener check_admission \
 		  check_console_model check_sim_stats check_pwcheck \
 		  check_opproto_client check_uproto_client \
-		  check_change $(L3_TESTS)
+		  check_change check_opproto_record $(L3_TESTS)
 # Layer 3 in-process: its modules with test doubles of conn, listener and tlsctx.
 L3_TESTS	= check_feed check_ingest check_stack check_supervise \
 		  check_unit_session check_unit_admission check_operator_session

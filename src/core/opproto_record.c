@@ -17,7 +17,7 @@
 #include "refuge/when.h"
 #include "opproto_internal.h"
 
-#define OPPROTO_LINE_CAP	(LINE_MAX_BYTES + 1)	/* a line and its LF */
+#define OPPROTO_LINE_CAP	(LINE_MAX_BYTES + 2)	/* a line, its LF, a NUL */
 #define OPPROTO_LOG_KEYS	30	/* key=value words of a LOG line kept */
 /* A handover's quoted text: what fits beside "* HANDOVER by= at=". */
 #define OPPROTO_HANDOVER_QUOTED	430
@@ -295,7 +295,7 @@ opproto_log_text(char *buf, size_t cap, size_t *off, const char *text)
 		return -1;
 	memcpy(buf + save, " cut=1 \"", 8);
 	*off = save + 8;
-	room = cap - *off - 2;	/* the closing quote and the LF */
+	room = cap - *off - 3;	/* the closing quote, the LF, the NUL */
 	for (i = 0, n = 0, end = 0; text[i] != '\0'; i++) {
 		cut = text[i] == '"' || text[i] == '\\';
 		if (n + 1 + (size_t)cut > room)

@@ -30,7 +30,7 @@ fuzz_opproto_alarm(const char *s)
 {
 	static struct line_parsed	 lp;
 	struct alarm			 a;
-	struct opproto_alarm_view	 v = { &a, s };
+	struct opproto_alarm_view	 v = { .alarm = &a, .unit_name = s };
 	char				 buf[2048], err[64];
 	int				 n;
 

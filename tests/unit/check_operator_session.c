@@ -313,11 +313,11 @@ START_TEST(reply_lines_are_contiguous)
 	fake_conn_line(sam, "HISTORY HP-001");
 	ck_assert_uint_eq(reply_without_push(sam, "EVENT ", "OK 1"), 1);
 	fake_conn_line(sam, "UNITS");
-	l3_expect_line(sam, "UNIT HP-001 state=unknown last_seen=- site=park "
-	    "name=\"Main gate\"");
+	l3_expect_line(sam, "UNIT HP-001 state=unknown last_seen=- heard=- "
+	    "site=park name=\"Main gate\" lat=52.100000 lon=-0.800000");
 	l3_expect_prefix(sam, "UNIT HP-002 ");
 	l3_expect_prefix(sam, "UNIT HP-003 ");
-	l3_expect_prefix(sam, "UNIT HP-004 state=unknown last_seen=- "
+	l3_expect_prefix(sam, "UNIT HP-004 state=unknown last_seen=- heard=- "
 	    "site=square name=\"Pavilion\" test_until=");
 	l3_expect_line(sam, "OK 4");
 }

@@ -99,11 +99,11 @@ START_TEST(migrations_reach_latest_and_reopen)
 	char		 err[256];
 
 	store_close(store);
-	ck_assert_int_eq(pragma_int("PRAGMA user_version"), 4);
+	ck_assert_int_eq(pragma_int("PRAGMA user_version"), 5);
 	store = store_open(db_path, err, sizeof(err));
 	ck_assert_msg(store != NULL, "reopen: %s", err);
 	store_close(store);
-	ck_assert_int_eq(pragma_int("PRAGMA user_version"), 4);
+	ck_assert_int_eq(pragma_int("PRAGMA user_version"), 5);
 	remove_files();
 }
 END_TEST
