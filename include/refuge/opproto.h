@@ -99,7 +99,7 @@ struct opproto_alarm_view {
  * Each formatter writes one line with its '\n' and returns its length, or
  * -1 if it does not fit. push adds the "* " prefix.
  * ALARM <id> prio=<n> state=<s> type=<T> unit=<u> site=<s> at=<iso> name="..."
- *   [count=<n>] [restored=1] [by=<user>] [stored=no] [lat=<d> lon=<d>]
+ *   [lat=<d> lon=<d>] [count=<n>] [restored=1] [by=<user>] [stored=no]
  *   [outcome=<o>]
  */
 int	opproto_format_alarm(char *buf, size_t len, int push,

@@ -572,6 +572,12 @@ opproto_format_alarm(char *buf, size_t len, int push,
 	if (opproto_put_quoted(buf, len, &off, view->unit_name == NULL ? "" :
 	    view->unit_name) == -1)
 		return opproto_refuse(buf, len);
+	if (view->located) {
+		if ((n = opproto_printf(buf + off, len - off, " lat=%.6f "
+		    "lon=%.6f", view->lat, view->lon)) < 0)
+			return opproto_refuse(buf, len);
+		off += (size_t)n;
+	}
 	if (a->count > 1) {
 		if ((n = opproto_printf(buf + off, len - off, " count=%d",
 		    a->count)) < 0)
@@ -589,12 +595,6 @@ opproto_format_alarm(char *buf, size_t len, int push,
 		return opproto_refuse(buf, len);
 	if (a->unstored && opproto_put_attr(buf, len, &off, "stored", "no") == -1)
 		return opproto_refuse(buf, len);
-	if (view->located) {
-		if ((n = opproto_printf(buf + off, len - off, " lat=%.6f "
-		    "lon=%.6f", view->lat, view->lon)) < 0)
-			return opproto_refuse(buf, len);
-		off += (size_t)n;
-	}
 	if (view->outcome != NULL && view->outcome[0] != '\0' &&
 	    opproto_put_attr(buf, len, &off, "outcome", view->outcome) == -1)
 		return opproto_refuse(buf, len);

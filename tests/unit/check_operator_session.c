@@ -238,8 +238,8 @@ START_TEST(claim_pushed_to_every_logged_in_session_before_ok)
 	fake_conn_line(alice, "CLAIM 1");
 	rest = l3_expect_prefix(alice, claimed);
 	snprintf(tail, sizeof(tail), "%s", rest);
-	ck_assert_msg(strstr(tail, " name=\"Main gate\" by=alice") != NULL, "%s",
-	    tail);
+	ck_assert_msg(strstr(tail, " name=\"Main gate\" lat=52.100000 "
+	    "lon=-0.800000 by=alice") != NULL, "%s", tail);
 	/* The push a request causes comes before its final line. */
 	l3_expect_line(alice, "* CLAIMED 1 by=alice");
 	l3_expect_line(alice, "OK");

@@ -327,6 +327,12 @@ START_TEST(unit_and_alarm_lines_round_trip)
 	ck_assert_int_eq(m->alarm.located, 1);
 	ck_assert(m->alarm.lat == 52.246);
 	ck_assert_str_eq(m->alarm.outcome, "false");
+	/* Where it is comes before who holds it. */
+	a.state = ALARM_CLAIMED;
+	snprintf(a.claimed_by, sizeof(a.claimed_by), "alice");
+	v.outcome = NULL;
+	n = opproto_format_alarm(buf, sizeof(buf), 0, &v);
+	ck_assert_ptr_nonnull(strstr(line_of(n, buf), "lon=-0.887000 by=alice"));
 	l = "OK role=operator tz=Europe/London";
 	ck_assert_int_eq(opproto_client_parse(m, l, strlen(l), cerr,
 	    sizeof(cerr)), 0);
