@@ -120,8 +120,8 @@ struct opproto_client_log {
 struct opproto_client_operator {
 	const char	*user;
 	const char	*role;
-	const char	*desk;		/* "-" for none */
-	const char	*claimed;	/* "id,id,..." as sent, or "-" */
+	const char	*desk;		/* as sent: a URI, or "-" for none */
+	const char	*claimed;	/* as sent: "id,id,...", or "-" for none */
 	int64_t		 more;		/* claimed alarms left out, 0 if none */
 };
 

@@ -565,7 +565,7 @@ opproto_client_log(struct opproto_client_msg *m, char *err, size_t errlen)
 	const struct line_token		*last;
 
 	if ((l->at = opproto_client_word(m, 1)) == NULL ||
-	    (l->at_ms = opproto_client_time(l->at)) == -1)
+	    (l->at_ms = opproto_client_time(l->at)) < 0)
 		return opproto_client_fail(err, errlen, "bad time");
 	if ((l->what = opproto_client_word(m, 2)) == NULL ||
 	    m->line.tokens[2].quoted)
@@ -601,9 +601,8 @@ opproto_client_operator(struct opproto_client_msg *m, char *err, size_t errlen)
 	opproto_client_attrs(m, 2, known, sizeof(known) / sizeof(known[0]));
 	if (o->role == NULL || o->role[0] == '\0')
 		return opproto_client_fail(err, errlen, "no role");
-	o->desk = o->desk == NULL || o->desk[0] == '\0' ? "-" : o->desk;
-	o->claimed = o->claimed == NULL || o->claimed[0] == '\0' ? "-" :
-	    o->claimed;
+	o->desk = opproto_client_or_empty(o->desk);
+	o->claimed = opproto_client_or_empty(o->claimed);
 	if (opproto_client_number(more, 0, INT64_MAX, &o->more) == -1)
 		o->more = 0;
 	return 0;
