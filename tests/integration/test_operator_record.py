@@ -318,7 +318,11 @@ def test_supervisor_takes_over_a_claim(daemon):
                         "action = 'claim' ORDER BY id", (a["id"],))
     assert [(r["user"], r["detail"]) for r in rows] == \
         [("alice", ""), ("bob", "force=1 from=alice")]
-    logs = [parse_line(l) for l in detail(bob, a["id"]) if l.startswith("LOG ")]
+    record = detail(bob, a["id"])
+    open_alarm = parse_alarm(record[0])		# DETAIL of an open alarm
+    assert (open_alarm["state"], open_alarm["by"], open_alarm["outcome"]) == \
+        ("claimed", "bob", None), record[0]
+    logs = [parse_line(l) for l in record if l.startswith("LOG ")]
     forced = [f for w, f in logs if w[2] == "claimed" and f.get("by") == "bob"]
     assert forced == [{"by": "bob", "force": "1", "from": "alice"}], logs
     # Alice no longer holds it: she cannot resolve it, bob can.
