@@ -1,4 +1,4 @@
-/* Unit tests for the record's requests and lines: DETAIL, SEARCH, WHO, HANDOVER, CLAIM force; LOG, OPERATOR, HANDOVER, UNIT. */
+/* Unit tests for the record: DETAIL, SEARCH, WHO, HANDOVER, CLAIM force and their lines. */
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
