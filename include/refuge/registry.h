@@ -11,10 +11,36 @@
 /* The most bytes of a unit's name or address as sent ('"' and '\\' count two). */
 #define REGISTRY_TEXT_MAX	100
 
+/* A background picture for a site's map and the coordinates of its edges. */
+struct registry_map_image {
+	char	*file;		/* as written; relative to units.yaml's directory */
+	double	 north, south, east, west;
+};
+
 struct registry_site {
-	char	*id;
-	char	*name;
-	char	*plan;		/* plan id, or NULL */
+	char				*id;
+	char				*name;
+	char				*plan;		/* plan id, or NULL */
+	struct registry_map_image	*map_image;	/* NULL: none */
+};
+
+struct registry_point {
+	double	lat, lon;
+};
+
+/* A safer route drawn on the maps: a name and its points in order. */
+struct registry_route {
+	char			*name;
+	char			*site;		/* a site id, or NULL: any map it crosses */
+	size_t			 point_count;	/* 2 or more */
+	struct registry_point	*points;
+	size_t			 site_line, site_column;	/* where site was written */
+};
+
+/* What the printed signs say: signs: {text: ..., url: ...}. */
+struct registry_signs {
+	char	*text;		/* NULL: refugectl's default words */
+	char	*url;		/* with {unit} for the unit id; NULL: none */
 };
 
 struct registry_plan {
@@ -59,6 +85,9 @@ struct registry {
 	size_t				 operator_count;
 	struct registry_operator	*operators;
 	int				 priorities[EVTYPE_COUNT];	/* 0: no alarm */
+	struct registry_signs		 signs;
+	size_t				 route_count;
+	struct registry_route		*routes;
 };
 
 /*

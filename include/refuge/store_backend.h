@@ -144,6 +144,22 @@ struct store_backend {
 			    size_t errlen);
 	/* Optional: NULL marks nothing (no unclean stop to detect). */
 	int		 (*run_mark)(void *be, int running, int64_t now_ms);
+	/*
+	 * Optional, together (NULL: nothing is sealed). seal writes entries
+	 * for the rows of the tables reports are made from that this
+	 * connection wrote since the transaction began, under audit row
+	 * audit_id, and gives their count and digest (0 entries: no row
+	 * written, the facade appends no audit row). seal_anchor does the
+	 * same once for every row there before sealing began (0 entries
+	 * afterwards). seal_verify checks every row against its newest seal:
+	 * 0 sound, 1 with problem naming the first bad row, -1 an error.
+	 */
+	int		 (*seal)(void *be, int64_t audit_id, size_t *entries,
+			    char digest[65]);
+	int		 (*seal_anchor)(void *be, int64_t audit_id,
+			    size_t *entries, char digest[65]);
+	int		 (*seal_verify)(void *be, char *problem, size_t len,
+			    size_t *rows);
 	/* Optional: NULL locks nothing. A non-NULL handle for unlock. */
 	void		*(*lock)(const char *database, char *err,
 			    size_t errlen);
@@ -165,6 +181,14 @@ struct store_backend {
 	int		 (*handover_last)(void *be, store_handover_fn *,
 			    void *arg);
 };
+
+/*
+ * The facade's own files (store.c, store_record.c): the backend of a store
+ * and its handle; and rc as an operation's result, its failure's text kept
+ * for store_error (unsupported set: the backend lacks the operation, -1).
+ */
+const struct store_backend *store_backend_of(struct store *, void **be);
+int	store_backend_checked(struct store *, int rc, const char *unsupported);
 
 /* The backends built in. */
 extern const struct store_backend	store_backend_sqlite;

@@ -11,6 +11,7 @@
 
 #include "refuge/pwhash.h"
 #include "refuge/registry.h"
+#include "refuge/registry_print.h"
 #include "refuge/timefmt.h"
 #include "refuge/yamltree.h"
 
@@ -28,7 +29,8 @@ enum registry_kind {
 	REGISTRY_HEARTBEAT,	/* int64_t ms */
 	REGISTRY_PRESET,	/* int 0..255 */
 	REGISTRY_UNTIL,		/* int64_t unix ms from ISO 8601 */
-	REGISTRY_STEPS		/* a plan's non-empty list of strings */
+	REGISTRY_STEPS,		/* a plan's non-empty list of strings */
+	REGISTRY_PRINT		/* signs:, routes:, map_image: (registry_print.c) */
 };
 
 enum registry_list_id {
@@ -74,6 +76,7 @@ static const struct yamltree_field registry_site_fields[] = {
 	{ .key = "name", .required = 1, .kind = REGISTRY_TEXT,
 	  .offset = SITE(name) },
 	{ .key = "plan", .kind = REGISTRY_REF, .offset = SITE(plan) },
+	{ .key = "map_image", .kind = REGISTRY_PRINT },
 	{ .key = NULL }
 };
 
@@ -128,6 +131,8 @@ static const struct yamltree_field registry_top[] = {
 	{ .key = "operators", .kind = REGISTRY_LIST,
 	  .offset = REGISTRY_OPERATORS, .sub = registry_operator_fields },
 	{ .key = "priorities", .kind = REGISTRY_PRIORITIES },
+	{ .key = "signs", .kind = REGISTRY_PRINT },
+	{ .key = "routes", .kind = REGISTRY_PRINT },
 	{ .key = NULL }
 };
 
@@ -383,6 +388,9 @@ registry_field(void *arg, const struct yamltree_field *f,
 	case REGISTRY_STEPS:
 		registry_steps(ctx, n, path);
 		break;
+	case REGISTRY_PRINT:
+		registry_print_map_image(ctx->doc, ctx->cur->base, n, path);
+		break;
 	}
 }
 
@@ -492,8 +500,14 @@ static void
 registry_top_field(void *arg, const struct yamltree_field *f,
     const struct yamltree_node *n, const char *path)
 {
+	struct registry_ctx	*ctx = arg;
+
 	if (f->kind == REGISTRY_LIST)
 		registry_list(arg, f, n, path);
+	else if (f->kind == REGISTRY_PRINT && strcmp(f->key, "signs") == 0)
+		registry_print_signs(ctx->doc, ctx->reg, n, path);
+	else if (f->kind == REGISTRY_PRINT)
+		registry_print_routes(ctx->doc, ctx->reg, n, path);
 	else
 		registry_priorities(arg, n, path);
 }
@@ -619,6 +633,7 @@ registry_finish(struct registry_ctx *ctx)
 			yamltree_error(ctx->doc, NULL, NULL, "out of memory");
 			return;
 		}
+	registry_print_check(ctx->doc, ctx->reg);
 }
 
 int
@@ -670,6 +685,7 @@ registry_free(struct registry *r)
 
 	if (r == NULL)
 		return;
+	registry_print_free(r);
 	for (i = 0; i < r->site_count; i++) {
 		free(r->sites[i].id);
 		free(r->sites[i].name);

@@ -331,16 +331,8 @@ operator_stats_row(const struct stats_alarm *alarm, void *arg)
 		rows->capacity = capacity;
 	}
 	row = &rows->rows[rows->count];
-	*row = *alarm;
-	row->site_id = strdup(alarm->site_id);
-	row->unit_id = strdup(alarm->unit_id);
-	row->reason = strdup(alarm->reason);
-	if (row->site_id == NULL || row->unit_id == NULL || row->reason == NULL) {
-		free((char *)(uintptr_t)row->site_id);
-		free((char *)(uintptr_t)row->unit_id);
-		free((char *)(uintptr_t)row->reason);
+	if (stats_alarm_copy(row, alarm) == -1)
 		return -1;
-	}
 	rows->count++;
 	return 0;
 }
@@ -393,9 +385,7 @@ operator_stats(struct operator_session *session,
 	operator_ok(session, NULL);
 done:
 	for (i = 0; i < rows.count; i++) {
-		free((char *)(uintptr_t)rows.rows[i].site_id);
-		free((char *)(uintptr_t)rows.rows[i].unit_id);
-		free((char *)(uintptr_t)rows.rows[i].reason);
+		stats_alarm_clear(&rows.rows[i]);
 	}
 	free(rows.rows);
 	free(summary);
