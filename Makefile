@@ -44,7 +44,8 @@ CORE_SRCS	= src/core/diag.c src/core/line.c src/core/evtype.c \
 		  src/core/opproto.c src/core/stats.c src/core/change.c \
 		  src/core/opproto_client.c src/core/uproto_client.c \
 		  src/core/pwhash.c src/core/when.c src/core/registry_print.c src/core/geo.c src/core/report.c \
-		  src/core/opproto_record.c
+		  src/core/registry_plan.c src/core/opproto_desk.c \
+		  src/core/opproto_record.c src/core/registry_text.c
 # Layer 2: services, one owner per outside thing.
 SERVICE_SRCS	= src/service/log.c src/service/store.c src/service/store_backend.c \
 		  src/service/store_record.c \
@@ -72,6 +73,7 @@ REFUGED_SRCS	= src/refuged/refuged.c src/refuged/daemon.c src/refuged/ingest.c \
 		  src/refuged/stack_batch.c src/refuged/stack_actions.c \
 		  src/refuged/stack_timers.c src/refuged/stack_held.c \
 		  src/refuged/reload.c src/refuged/integrity.c \
+		  src/refuged/operator_desk.c \
 		  src/refuged/operator_record.c src/refuged/stack_force.c
 
 # The tools reuse layers 1 and 2, never the daemon's sessions: a folder per

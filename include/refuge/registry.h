@@ -22,6 +22,9 @@ struct registry_site {
 	char				*name;
 	char				*plan;		/* plan id, or NULL */
 	struct registry_map_image	*map_image;	/* NULL: none */
+	/* The plan for the night window instead (registry_site_plan), or NULL. */
+	char				*night_plan;
+	int				 night_from_min, night_to_min;	/* local minutes */
 };
 
 struct registry_point {
@@ -43,10 +46,23 @@ struct registry_signs {
 	char	*url;		/* with {unit} for the unit id; NULL: none */
 };
 
+#define REGISTRY_CONTACTS_MAX	16
+#define REGISTRY_CONTACT_NAME_MAX	64
+#define REGISTRY_CONTACT_PHONE_MAX	32
+#define REGISTRY_STEP_MAX	300	/* bytes of a step's text */
+
+/* Someone to call while working through a plan. */
+struct registry_contact {
+	char	*name;		/* 1-64 bytes */
+	char	*phone;		/* 1-32 of 0-9 space + - ( ) */
+};
+
 struct registry_plan {
 	char	 *id;
 	size_t	  step_count;
 	char	**steps;
+	size_t			 contact_count;
+	struct registry_contact	*contacts;
 };
 
 struct registry_unit {
@@ -61,6 +77,8 @@ struct registry_unit {
 	char		*audio_uri;	/* NULL: none */
 	char		*address;	/* street, landmark, postcode; NULL: none */
 	int64_t		 on_test_until_ms;	/* unix ms; 0: not on test */
+	int		 light_idle_off;	/* light_idle: off, dark at rest */
+	int		 camera_home;	/* preset at rest; -1: none */
 };
 
 enum registry_role {
@@ -109,5 +127,13 @@ const struct registry_plan	*registry_plan_find(const struct registry *,
 const struct registry_operator	*registry_operator_find(const struct registry *,
 				    const char *user);
 const char			*registry_role_name(enum registry_role);
+/*
+ * The plan a site's alarm follows at now_ms: its night_plan within its night
+ * window (local time, the process's TZ), else its plan; NULL if none. *night
+ * is 1 when the night plan was chosen.
+ */
+const struct registry_plan	*registry_site_plan(const struct registry *,
+				    const struct registry_site *, int64_t now_ms,
+				    int *night);
 
 #endif

@@ -267,9 +267,6 @@ int	store_alarms_search(struct store *, const struct store_search *,
 int	store_alarm_events_each(struct store *, int64_t alarm_id,
 	    int (*fn)(const struct store_history_event *, void *arg),
 	    void *arg);
-/* The alarm's audit rows in id order (hashes as stored, not checked). */
-int	store_alarm_audit_each(struct store *, int64_t alarm_id,
-	    int (*fn)(const struct audit_row *, void *arg), void *arg);
 /* The commands sent for the alarm, oldest first. */
 int	store_alarm_commands_each(struct store *, int64_t alarm_id,
 	    store_command_fn *, void *arg);
@@ -297,5 +294,8 @@ int	store_audit_each(struct store *,
  */
 int	store_seal_verify(struct store *, char *problem, size_t len,
 	    size_t *rows);
+/* Calls fn for one alarm's rows in id order (PLAN's ticked steps). */
+int	store_audit_alarm_each(struct store *, int64_t alarm_id,
+	    int (*fn)(const struct audit_row *, void *arg), void *arg);
 
 #endif

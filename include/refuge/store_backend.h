@@ -127,6 +127,9 @@ struct store_backend {
 	/* The row with the highest id, if any: fn is called at most once. */
 	int		 (*audit_last)(void *be, store_audit_record_fn *,
 			    void *arg);
+	/* One alarm's audit rows in id order. */
+	int		 (*audit_alarm)(void *be, int64_t alarm_id,
+			    store_audit_record_fn *, void *arg);
 
 	/* Optional (NULL: the facade answers "not supported"). */
 	void		*(*open_readonly)(const char *database, char *err,
@@ -172,8 +175,6 @@ struct store_backend {
 			    store_record_fn *, void *arg);
 	int		 (*alarm_events_each)(void *be, int64_t alarm_id,
 			    store_history_fn *, void *arg);
-	int		 (*alarm_audit_each)(void *be, int64_t alarm_id,
-			    store_audit_record_fn *, void *arg);
 	int		 (*alarm_commands_each)(void *be, int64_t alarm_id,
 			    store_command_fn *, void *arg);
 	int		 (*handover_add)(void *be, int64_t time_ms,

@@ -35,6 +35,7 @@ static int	opproto_parse_history(struct opproto_request *, char *,
 static int	opproto_parse_stats(struct opproto_request *, char *, size_t);
 static int	opproto_parse_testmode(struct opproto_request *, char *,
 		    size_t);
+static int	opproto_parse_step(struct opproto_request *, char *, size_t);
 
 static const struct opproto_command_def opproto_commands[] = {
 	{ "LOGIN",	OPPROTO_LOGIN,		opproto_parse_login },
@@ -51,6 +52,7 @@ static const struct opproto_command_def opproto_commands[] = {
 	{ "HISTORY",	OPPROTO_HISTORY,	opproto_parse_history },
 	{ "STATS",	OPPROTO_STATS,		opproto_parse_stats },
 	{ "TESTMODE",	OPPROTO_TESTMODE,	opproto_parse_testmode },
+	{ "STEP",	OPPROTO_STEP,		opproto_parse_step },
 	{ "DETAIL",	OPPROTO_DETAIL,		opproto_parse_detail },
 	{ "SEARCH",	OPPROTO_SEARCH,		opproto_parse_search },
 	{ "WHO",	OPPROTO_WHO,		opproto_parse_who },
@@ -214,6 +216,14 @@ opproto_parse_login(struct opproto_request *req, char *err, size_t errlen)
 	if (v[0] == '\0')
 		return opproto_fail(err, errlen, "missing password");
 	req->password = v;
+	if (req->line.count > 3 && req->line.tokens[3].key != NULL &&
+	    strcmp(req->line.tokens[3].key, "desk") == 0) {
+		if (!opproto_desk_ok(req->line.tokens[3].value))
+			return opproto_fail(err, errlen, "bad desk (a sip:, sips: "
+			    "or tel: uri of at most %d bytes)", OPPROTO_DESK_MAX);
+		req->desk = req->line.tokens[3].value;
+		return opproto_no_more(req, 4, err, errlen);
+	}
 	return opproto_no_more(req, 3, err, errlen);
 }
 
@@ -239,6 +249,33 @@ opproto_parse_note(struct opproto_request *req, char *err, size_t errlen)
 	if (req->line.count < 3)
 		return opproto_fail(err, errlen, "missing note text");
 	return opproto_text(req, 2, err, errlen);
+}
+
+/* STEP <id> <n> ["note"] */
+static int
+opproto_parse_step(struct opproto_request *req, char *err, size_t errlen)
+{
+	const char	*v;
+	size_t		 i;
+	int		 n = 0;
+
+	if (opproto_alarm_id(req, err, errlen) == -1)
+		return -1;
+	if (req->line.count < 3)
+		return opproto_fail(err, errlen, "missing step number");
+	if ((v = opproto_word(req, 2)) == NULL || v[0] == '\0')
+		return opproto_fail(err, errlen, "bad step number");
+	for (i = 0; v[i] != '\0'; i++) {
+		if (v[i] < '0' || v[i] > '9' || i == 2)
+			return opproto_fail(err, errlen, "bad step number");
+		n = n * 10 + (v[i] - '0');
+	}
+	if (n < 1 || n > OPPROTO_STEP_MAX)
+		return opproto_fail(err, errlen, "bad step number");
+	req->step = n;
+	if (req->line.count > 3)
+		return opproto_text(req, 3, err, errlen);
+	return 0;
 }
 
 /* Writes the list as "a b c" into buf. */
@@ -435,6 +472,8 @@ opproto_parse(struct opproto_request *req, const char *line, size_t len,
 	req->history_count = OPPROTO_HISTORY_DEFAULT;
 	req->since_ms = -1;
 	req->duration_ms = 0;
+	req->desk = NULL;
+	req->step = 0;
 	req->force = 0;
 	memset(&req->search, 0, sizeof(req->search));
 	req->search.limit = OPPROTO_SEARCH_DEFAULT;
@@ -526,23 +565,6 @@ opproto_put_quoted(char *buf, size_t len, size_t *off, const char *s)
 		return -1;
 	buf[(*off)++] = '"';
 	buf[*off] = '\0';
-	return 0;
-}
-
-/* Appends " key=value" with the value quoted where line_parse needs it. */
-int
-opproto_put_attr(char *buf, size_t len, size_t *off, const char *key,
-    const char *value)
-{
-	int	n;
-
-	n = opproto_printf(buf + *off, len - *off, " %s=", key);
-	if (n < 0)
-		return -1;
-	*off += (size_t)n;
-	if ((n = line_quote(buf + *off, len - *off, value)) < 0)
-		return -1;
-	*off += (size_t)n;
 	return 0;
 }
 

@@ -158,6 +158,23 @@ opproto_parse_search(struct opproto_request *req, char *err, size_t errlen)
 	return 0;
 }
 
+/* Appends " key=value" with the value quoted where line_parse needs it (opproto.c too). */
+int
+opproto_put_attr(char *buf, size_t len, size_t *off, const char *key,
+    const char *value)
+{
+	int	n;
+
+	n = opproto_printf(buf + *off, len - *off, " %s=", key);
+	if (n < 0)
+		return -1;
+	*off += (size_t)n;
+	if ((n = line_quote(buf + *off, len - *off, value)) < 0)
+		return -1;
+	*off += (size_t)n;
+	return 0;
+}
+
 /* Appends " key=<iso>" or " key=-" for a time that is not known (< 0). */
 static int
 opproto_put_time(char *buf, size_t len, size_t *off, const char *key,

@@ -303,7 +303,7 @@ operator_detail(struct operator_session *session,
 	if (found == -1 ||
 	    store_alarm_events_each(store, request->alarm_id,
 	    operator_detail_event, &d) == -1 ||
-	    store_alarm_audit_each(store, request->alarm_id,
+	    store_audit_alarm_each(store, request->alarm_id,
 	    operator_detail_audit, &d) == -1 ||
 	    store_alarm_commands_each(store, request->alarm_id,
 	    operator_detail_command, &d) == -1) {
@@ -498,6 +498,9 @@ operator_claim(struct operator_session *session,
 	    session->user) : stack_claim(stack, request->alarm_id,
 	    session->user);
 	operator_answer(session, status, request->alarm_id);
+	/* The claimer is shown the plan at once (operator_desk.c). */
+	if (status == ALARM_OK)
+		operator_desk_claimed(session, request->alarm_id);
 }
 
 void

@@ -729,6 +729,16 @@ store_audit_each(struct store *store,
 	    store_audit_row, &walk));
 }
 
+int
+store_audit_alarm_each(struct store *store, int64_t alarm_id,
+    int (*fn)(const struct audit_row *, void *), void *arg)
+{
+	struct store_audit_walk	walk = { fn, arg };
+
+	return store_checked(store, store->backend->audit_alarm(store->be,
+	    alarm_id, store_audit_row, &walk));
+}
+
 /* For the facade's other files (store_record.c): the backend and its handle. */
 const struct store_backend *
 store_backend_of(struct store *store, void **be)

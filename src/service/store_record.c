@@ -49,45 +49,6 @@ store_alarm_events_each(struct store *store, int64_t alarm_id,
 	    fn, arg), NULL);
 }
 
-/* An alarm's audit rows go out as audit.h's rows; the hashes as stored, cut to size. */
-struct store_record_audit {
-	int	(*fn)(const struct audit_row *, void *);
-	void	*arg;
-};
-
-static int
-store_record_audit_row(const struct store_audit_record *record, void *arg)
-{
-	struct store_record_audit	*walk = arg;
-	struct audit_row		 row;
-
-	memset(&row, 0, sizeof(row));
-	row.id = record->id;
-	row.time_ms = record->time_ms;
-	row.user = record->user;
-	row.alarm_id = record->alarm_id;
-	row.action = record->action;
-	row.detail = record->detail;
-	snprintf(row.prev_hash, sizeof(row.prev_hash), "%s", record->prev_hash);
-	snprintf(row.hash, sizeof(row.hash), "%s", record->hash);
-	return walk->fn(&row, walk->arg);
-}
-
-int
-store_alarm_audit_each(struct store *store, int64_t alarm_id,
-    int (*fn)(const struct audit_row *, void *), void *arg)
-{
-	void				*be;
-	const struct store_backend	*b = store_backend_of(store, &be);
-	struct store_record_audit	 walk = { fn, arg };
-
-	if (b->alarm_audit_each == NULL)
-		return store_backend_checked(store, -1,
-		    "reading an alarm's audit");
-	return store_backend_checked(store, b->alarm_audit_each(be, alarm_id,
-	    store_record_audit_row, &walk), NULL);
-}
-
 int
 store_alarm_commands_each(struct store *store, int64_t alarm_id,
     store_command_fn *fn, void *arg)

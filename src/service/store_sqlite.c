@@ -96,6 +96,9 @@ static const char *const store_sqlite_sql[STMT_COUNT] = {
 	[STMT_AUDIT_ALL] =
 	    "SELECT id, time_ms, user, alarm_id, action, detail, prev_hash, hash "
 	    "FROM audit ORDER BY id",
+	[STMT_AUDIT_ALARM] =
+	    "SELECT id, time_ms, user, alarm_id, action, detail, prev_hash, hash "
+	    "FROM audit WHERE alarm_id = ?1 ORDER BY id",
 	[STMT_RUN_START] =
 	    "INSERT INTO receiver_run (id, started_ms, stopped_ms) "
 	    "VALUES (1, ?1, NULL) ON CONFLICT (id) DO UPDATE SET "
@@ -591,6 +594,7 @@ const struct store_backend store_backend_sqlite = {
 	.audit_insert = store_sqlite_audit_insert,
 	.audit_each = store_sqlite_audit_each,
 	.audit_last = store_sqlite_audit_last,
+	.audit_alarm = store_sqlite_audit_alarm,
 	.open_readonly = store_sqlite_open_readonly,
 	.backup = store_sqlite_backup,
 	.check = store_sqlite_check,
@@ -605,7 +609,6 @@ const struct store_backend store_backend_sqlite = {
 	.alarm_record = store_sqlite_alarm_record,
 	.alarms_search = store_sqlite_alarms_search,
 	.alarm_events_each = store_sqlite_alarm_events_each,
-	.alarm_audit_each = store_sqlite_alarm_audit_each,
 	.alarm_commands_each = store_sqlite_alarm_commands_each,
 	.handover_add = store_sqlite_handover_add,
 	.handover_last = store_sqlite_handover_last,

@@ -39,6 +39,7 @@ enum store_sqlite_statement {
 	STMT_AUDIT_LAST,
 	STMT_AUDIT_INSERT,
 	STMT_AUDIT_ALL,
+	STMT_AUDIT_ALARM,
 	STMT_RUN_START,
 	STMT_RUN_STOP,
 	STMT_COUNT
@@ -162,8 +163,6 @@ int	store_sqlite_alarms_search(void *, const struct store_search *,
 	    store_record_fn *, void *arg);
 int	store_sqlite_alarm_events_each(void *, int64_t alarm_id,
 	    store_history_fn *, void *arg);
-int	store_sqlite_alarm_audit_each(void *, int64_t alarm_id,
-	    store_audit_record_fn *, void *arg);
 int	store_sqlite_alarm_commands_each(void *, int64_t alarm_id,
 	    store_command_fn *, void *arg);
 int	store_sqlite_handover_add(void *, int64_t time_ms, const char *user,
@@ -174,5 +173,7 @@ int	store_sqlite_handover_last(void *, store_handover_fn *, void *arg);
 int	store_sqlite_audit_insert(void *, const struct store_audit_record *);
 int	store_sqlite_audit_each(void *, store_audit_record_fn *, void *arg);
 int	store_sqlite_audit_last(void *, store_audit_record_fn *, void *arg);
+int	store_sqlite_audit_alarm(void *, int64_t alarm_id,
+	    store_audit_record_fn *, void *arg);
 
 #endif

@@ -1,6 +1,6 @@
 /*
- * SQLite: the record's reads (an alarm open or resolved, its events, audit
- * rows and commands; SEARCH) and the handover notes. These run when an
+ * SQLite: the record's reads (an alarm open or resolved, its events and
+ * commands; SEARCH) and the handover notes. These run when an
  * operator asks, not per event, so each statement is prepared for its call
  * and finalised after it, keeping the connection's table of hot statements
  * (store_sqlite.c) as it is.
@@ -40,9 +40,6 @@ static const char store_sqlite_events_sql[] =
     "WHERE id = (SELECT event_id FROM alarms WHERE id = ?1) "
     "OR id IN (SELECT event_id FROM alarm_events WHERE alarm_id = ?1) "
     "ORDER BY received_ms, id";
-static const char store_sqlite_audit_sql[] =
-    "SELECT id, time_ms, user, alarm_id, action, detail, prev_hash, hash "
-    "FROM audit WHERE alarm_id = ?1 ORDER BY id";
 static const char store_sqlite_commands_sql[] =
     "SELECT cmd_id, user, command, sent_ms, coalesce(result, ''), "
     "coalesce(reason, ''), coalesce(done_ms, -1) FROM unit_commands "
@@ -204,40 +201,6 @@ store_sqlite_alarm_events_each(void *be, int64_t alarm_id,
 		event.unit_time_ms = sqlite3_column_int64(stmt, 4);
 		event.attributes = store_sqlite_text(stmt, 5);
 		if (fn(&event, arg) == -1) {
-			rc = -1;
-			break;
-		}
-	}
-done:
-	sqlite3_finalize(stmt);
-	return rc == -1 ? -1 : 0;
-}
-
-int
-store_sqlite_alarm_audit_each(void *be, int64_t alarm_id,
-    store_audit_record_fn *fn, void *arg)
-{
-	struct store_sqlite		*sq = be;
-	struct store_audit_record	 row;
-	sqlite3_stmt			*stmt;
-	int				 rc = -1;
-
-	if ((stmt = store_sqlite_search_prepare(sq,
-	    store_sqlite_audit_sql)) == NULL)
-		return -1;
-	if (sqlite3_bind_int64(stmt, 1, alarm_id) != SQLITE_OK)
-		goto done;
-	while ((rc = store_sqlite_search_step(stmt)) == 1) {
-		memset(&row, 0, sizeof(row));
-		row.id = sqlite3_column_int64(stmt, 0);
-		row.time_ms = sqlite3_column_int64(stmt, 1);
-		row.user = store_sqlite_text(stmt, 2);
-		row.alarm_id = sqlite3_column_int64(stmt, 3);
-		row.action = store_sqlite_text(stmt, 4);
-		row.detail = store_sqlite_text(stmt, 5);
-		row.prev_hash = store_sqlite_text(stmt, 6);
-		row.hash = store_sqlite_text(stmt, 7);
-		if (fn(&row, arg) == -1) {
 			rc = -1;
 			break;
 		}
