@@ -9,7 +9,8 @@ import pytest
 
 from conftest import default_config, default_registry, merge, refuged_path, \
     to_yaml, yaml_line_of
-from helpers import iso_ms, parse_alarm, parse_line, raise_alarm, wait_for
+from helpers import OPERATOR_PASSWORD, Operator, iso_ms, parse_alarm, parse_line, \
+    raise_alarm, wait_for
 
 QUIET = {"escalation": {"after": "1h"}}
 ADDRESS = "Racecourse Park, Kettering Road gate, NN2 7BD"
@@ -272,6 +273,14 @@ def test_who_lists_logged_in_operators_and_their_claims(daemon):
                              "claimed": "%d,%d" % (a["id"], b["id"])}, data
     assert rows["bob"] == {"role": "supervisor", "desk": "-", "claimed": "-"}, data
     assert bob.call("WHO now").startswith("ERR syntax")
+    # The desk phone given at LOGIN is shown.
+    carol = daemon.operator(None)
+    assert carol.call("LOGIN carol %s desk=sip:desk-3@pbx.example"
+                      % OPERATOR_PASSWORD).startswith("OK role=operator tz=")
+    data, final = bob.request("WHO")
+    assert final == "OK 3", (final, data)
+    rows = {parse_line(l)[0][1]: parse_line(l)[1] for l in data}
+    assert rows["carol"]["desk"] == "sip:desk-3@pbx.example", data
 
 
 def test_handover_is_pushed_and_sent_after_login(daemon):
@@ -329,3 +338,29 @@ def test_supervisor_takes_over_a_claim(daemon):
     assert alice.call("RESOLVE %d false reason=test" % a["id"]).startswith("ERR ")
     assert bob.call("RESOLVE %d false reason=test" % a["id"]) == "OK"
     assert bob.call("CLAIM 999999 force").startswith("ERR notfound")
+
+
+def test_detail_shows_the_desks_steps_audio_and_command_results(daemon):
+    alice = Operator(daemon)
+    assert alice.call("LOGIN alice %s desk=sip:desk-1@127.0.0.1"
+                      % OPERATOR_PASSWORD).startswith("OK role=")
+    unit = daemon.commanded_unit("HP-002")
+    unit.hello()
+    a = raise_alarm(alice, unit, "p1", "BUTTON")
+    unit.send("DONE %s" % unit.wait_command("LIGHT", "FLASH"))
+    assert alice.call("CLAIM %d" % a["id"]) == "OK"
+    assert alice.call('STEP %d 1 "Camera shows a cyclist"' % a["id"]) == "OK"
+    final = alice.call("CMD HP-002 AUDIO OPEN")
+    assert final.startswith("OK cmd="), final
+    assert unit.wait_command("AUDIO", "OPEN", "sip:desk-1@127.0.0.1")
+    wait_for(lambda: daemon.query("SELECT result FROM unit_commands WHERE "
+                                  "command = 'LIGHT FLASH'")[0]["result"] == "done")
+    logs = [parse_line(l) for l in detail(alice, a["id"]) if l.startswith("LOG ")]
+    steps = [(w, f) for w, f in logs if w[2] == "step"]
+    assert steps == [(["LOG", steps[0][0][1], "step", "Camera shows a cyclist"],
+                      {"by": "alice", "n": "1"})], logs
+    audio = [(w[3], f["by"]) for w, f in logs if w[2] == "audio"]
+    assert audio == [("open uri=sip:desk-1@127.0.0.1", "alice")], logs
+    results = [f for w, f in logs if w[2] == "result"]
+    assert {"result": "done"}.items() <= results[0].items(), logs
+    assert [w[2] for w, f in logs].index("raised") == 0
