@@ -58,7 +58,7 @@ SERVICE_SRCS	= src/service/log.c src/service/store.c src/service/store_backend.c
 STORE_SQLITE_SRCS = src/service/store_sqlite.c src/service/store_sqlite_alarms.c \
 		  src/service/store_sqlite_audit.c src/service/store_sqlite_file.c \
 		  src/service/store_sqlite_restore.c src/service/store_sqlite_seal.c \
-		  src/service/store_sqlite_seal_verify.c \
+		  src/service/store_sqlite_seal_verify.c src/service/store_sqlite_purge.c \
 		  src/service/store_sqlite_search.c
 SCHEMA_BACKENDS	= sqlite
 # Layer 3: the daemon and its sessions.
@@ -73,6 +73,7 @@ REFUGED_SRCS	= src/refuged/refuged.c src/refuged/daemon.c src/refuged/ingest.c \
 		  src/refuged/stack_batch.c src/refuged/stack_actions.c \
 		  src/refuged/stack_timers.c src/refuged/stack_held.c \
 		  src/refuged/reload.c src/refuged/integrity.c \
+		  src/refuged/retention.c \
 		  src/refuged/operator_desk.c \
 		  src/refuged/operator_record.c src/refuged/stack_force.c
 
@@ -87,6 +88,7 @@ REFUGECTL_SRCS	= src/tools/refugectl/refugectl.c src/tools/refugectl/ctl_pki.c \
 		  src/tools/refugectl/ctl_map.c src/tools/refugectl/ctl_sign.c \
 		  src/tools/refugectl/ctl_report_text.c \
 		  src/tools/refugectl/ctl_report_pdf.c src/tools/refugectl/ctl_passwd.c \
+		  src/tools/refugectl/ctl_purge.c \
 		  $(TOOLS_SHARED_SRCS)
 CONSOLE_SRCS	= src/tools/console/console.c src/tools/console/console_link.c \
 		  src/tools/console/console_batch.c src/tools/console/console_model.c \

@@ -25,6 +25,15 @@
 
 #include "store.h"
 
+/* What a purge resealed, for its checkpoint row (store_purge). */
+struct store_purge_seal {
+	size_t	entries;		/* new entries under the checkpoint */
+	char	digest[65];		/* of those entries */
+	int64_t	through;		/* the seals this checkpoint stands for */
+	char	old_digest[65];		/* of their entries that are left */
+	char	resume[65];		/* prev_hash of the chain's new first row; "" */
+};
+
 /* An audit row as a backend keeps it; the facade checks the hashes. */
 struct store_audit_record {
 	int64_t		 id;
@@ -163,6 +172,10 @@ struct store_backend {
 			    size_t *entries, char digest[65]);
 	int		 (*seal_verify)(void *be, char *problem, size_t len,
 			    size_t *rows);
+	/* Optional: the deletions of store_purge, inside its transaction. */
+	int		 (*purge)(void *be, const struct store_purge *,
+			    int64_t audit_id, struct store_purge_result *,
+			    struct store_purge_seal *);
 	/* Optional: NULL locks nothing. A non-NULL handle for unlock. */
 	void		*(*lock)(const char *database, char *err,
 			    size_t errlen);

@@ -110,6 +110,8 @@ main(int argc, char *argv[])
 	if (optind != argc)
 		usage(stderr, 1);
 	log_init("refuged", CONFIG_LOG_INFO, getenv("JOURNAL_STREAM") != NULL);
+	/* The journal stamps its lines; anywhere else the time must be there. */
+	log_set_timestamps(getenv("JOURNAL_STREAM") == NULL && !test_only);
 	if (load(path, &config, &registry) == -1) {
 		config_free(config);
 		return 1;

@@ -672,6 +672,43 @@ store_audit_append(struct store *store, int64_t time_ms, const char *user,
 }
 
 int
+store_purge(struct store *store, const struct store_purge *p,
+    struct store_purge_result *r)
+{
+	struct store_purge_seal	seal;
+	char			detail[640];
+
+	memset(r, 0, sizeof(*r));
+	if (store->backend->purge == NULL) {
+		snprintf(store->error, sizeof(store->error), "the %s backend "
+		    "cannot purge", store->backend->name);
+		return -1;
+	}
+	if (store_begin(store) == -1)
+		return -1;
+	if (store->backend->purge(store->be, p, store->audit_tail.id + 1, r,
+	    &seal) == -1) {
+		store_fail(store);
+		goto fail;
+	}
+	snprintf(detail, sizeof(detail), "events=%lld alarms=%lld notes=%lld "
+	    "commands=%lld attached=%lld audit=%lld through=%lld cp=%s "
+	    "entries=%zu digest=%s%s%s", (long long)r->events,
+	    (long long)r->alarms, (long long)r->notes, (long long)r->commands,
+	    (long long)r->attached, (long long)r->audit,
+	    (long long)seal.through, seal.old_digest, seal.entries, seal.digest,
+	    seal.resume[0] ? " resume=" : "", seal.resume);
+	if (store_audit_append(store, timenow_wall_ms(), "", 0, "purge",
+	    detail) == -1 || store_commit(store, NULL, NULL) == -1)
+		goto fail;
+	r->checkpoint_id = store->audit_tail.id;
+	return 0;
+fail:
+	store_rollback(store);
+	return -1;
+}
+
+int
 store_seal_verify(struct store *store, char *problem, size_t len,
     size_t *rows)
 {

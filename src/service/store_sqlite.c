@@ -604,6 +604,7 @@ const struct store_backend store_backend_sqlite = {
 	.seal = store_sqlite_seal,
 	.seal_anchor = store_sqlite_seal_anchor,
 	.seal_verify = store_sqlite_seal_verify,
+	.purge = store_sqlite_purge,
 	.lock = store_sqlite_lock,
 	.unlock = store_sqlite_unlock,
 	.alarm_record = store_sqlite_alarm_record,

@@ -115,6 +115,23 @@ size_t	 store_sqlite_seal_table_count(void);
 const char *store_sqlite_seal_table_name(size_t);
 const char *store_sqlite_seal_table_columns(size_t);
 int	 store_sqlite_seal_row_digest(sqlite3_stmt *, unsigned char *out);
+/* Resealing for a purge: begin, ranges of table i, end with the digest. */
+struct store_sqlite_reseal;
+struct store_sqlite_reseal *store_sqlite_reseal_begin(struct store_sqlite *,
+	    int64_t audit_id);
+int	 store_sqlite_reseal(struct store_sqlite_reseal *, size_t table,
+	    int64_t first, int64_t last);
+int	 store_sqlite_reseal_end(struct store_sqlite_reseal *, size_t *entries,
+	    char digest[65]);
+/* While paused, the rows written are not seen (a purge's deletions). */
+void	 store_sqlite_seal_pause(struct store_sqlite *, int paused);
+/* The digest of seal entries as a seal's audit row holds it (verify). */
+int	 store_sqlite_seal_entries_digest(sqlite3_stmt *, char out[65],
+	    size_t *count);
+/* store_sqlite_purge.c */
+int	 store_sqlite_purge(void *, const struct store_purge *,
+	    int64_t audit_id, struct store_purge_result *,
+	    struct store_purge_seal *);
 
 /* store_sqlite_file.c: the file itself, before and beside the connection. */
 

@@ -52,6 +52,7 @@ struct store_sqlite_seal {
 	struct seal_row	*pending;	/* rows written since the last seal */
 	size_t		 count, cap;
 	int		 overflow;	/* memory ran out: the seal fails */
+	int		 paused;	/* a purge: its deletions are no rows to seal */
 	sqlite3_stmt	*select[SEAL_NTABLES];	/* rowid BETWEEN ?1 AND ?2 */
 	sqlite3_stmt	*insert;
 };
@@ -91,7 +92,7 @@ seal_hook(void *arg, int op, const char *dbname, const char *table,
 	for (t = 0; t < SEAL_NTABLES; t++)
 		if (strcmp(table, seal_tables[t].name) == 0)
 			break;
-	if (t == SEAL_NTABLES || s->overflow)
+	if (t == SEAL_NTABLES || s->overflow || s->paused)
 		return;
 	if (s->count == s->cap) {
 		size_t	cap = s->cap ? s->cap * 2 : 1024;
@@ -439,6 +440,60 @@ done:
 	free(e);
 	s->count = 0;
 	return rc == 0 ? 0 : seal_error(sq, "writing the entries");
+}
+
+/*
+ * Reseals rows first..last of table t as they are now, under audit_id,
+ * adding to the digest a caller keeps across calls (purge's checkpoint).
+ */
+struct store_sqlite_reseal {
+	struct seal_out		 o;
+	struct seal_entry	*e;
+};
+
+struct store_sqlite_reseal *
+store_sqlite_reseal_begin(struct store_sqlite *sq, int64_t audit_id)
+{
+	struct store_sqlite_reseal	*r;
+
+	if ((r = calloc(1, sizeof(*r))) == NULL ||
+	    (r->e = calloc(1, sizeof(*r->e))) == NULL ||
+	    seal_begin_out(&r->o, sq, audit_id) == -1) {
+		if (r != NULL)
+			free(r->e);
+		free(r);
+		return NULL;
+	}
+	return r;
+}
+
+int
+store_sqlite_reseal(struct store_sqlite_reseal *r, size_t table,
+    int64_t first, int64_t last)
+{
+	return seal_range(&r->o, r->o.sq->seal->select[table], (unsigned)table,
+	    first, last, r->e);
+}
+
+int
+store_sqlite_reseal_end(struct store_sqlite_reseal *r, size_t *entries,
+    char digest[AUDIT_HASH_HEX])
+{
+	int	rc = seal_end_out(&r->o, entries, digest);
+
+	EVP_MD_CTX_free(r->e->md);
+	free(r->e);
+	free(r);
+	return rc;
+}
+
+void
+store_sqlite_seal_pause(struct store_sqlite *sq, int paused)
+{
+	if (sq->seal != NULL) {
+		sq->seal->paused = paused;
+		sq->seal->count = 0;
+	}
 }
 
 int

@@ -72,8 +72,9 @@ sv_detail(const char *detail, const char *key, char *out, size_t len)
 }
 
 /* The digest of the entries st yields (tbl, first, last, hash per row). */
-static int
-sv_entries_digest(sqlite3_stmt *st, char out[AUDIT_HASH_HEX], size_t *count)
+int
+store_sqlite_seal_entries_digest(sqlite3_stmt *st, char out[AUDIT_HASH_HEX],
+    size_t *count)
 {
 	EVP_MD_CTX	*md;
 	unsigned char	 d[SV_DIGEST];
@@ -116,12 +117,12 @@ sv_seals(struct sv *v)
 	int		 rc = -1, step;
 
 	if ((seals = sv_prepare(v, "SELECT id, action, detail FROM audit "
-	    "WHERE action IN ('seal', 'anchor') AND id > ?1 ORDER BY id")) ==
+	    "WHERE action IN ('seal', 'anchor', 'purge') AND id > ?1 ORDER BY id")) ==
 	    NULL || (entries = sv_prepare(v, "SELECT tbl, first, last, hash "
 	    "FROM seal_entries WHERE audit_id = ?1 ORDER BY rowid")) == NULL ||
 	    (orphan = sv_prepare(v, "SELECT audit_id, tbl, first FROM "
 	    "seal_entries WHERE audit_id > ?1 AND audit_id NOT IN (SELECT id "
-	    "FROM audit WHERE action IN ('seal', 'anchor')) LIMIT 1")) == NULL)
+	    "FROM audit WHERE action IN ('seal', 'anchor', 'purge')) LIMIT 1")) == NULL)
 		goto done;
 	sqlite3_bind_int64(seals, 1, v->through);
 	while ((step = sqlite3_step(seals)) == SQLITE_ROW) {
@@ -131,7 +132,7 @@ sv_seals(struct sv *v)
 
 		sqlite3_reset(entries);
 		sqlite3_bind_int64(entries, 1, id);
-		if (sv_entries_digest(entries, got, &count) == -1)
+		if (store_sqlite_seal_entries_digest(entries, got, &count) == -1)
 			goto done;
 		if (sv_detail(detail, "digest", want, sizeof(want)) == -1 ||
 		    sv_detail(detail, "entries", n, sizeof(n)) == -1 ||
@@ -185,10 +186,10 @@ sv_checkpoint(struct sv *v)
 	id = sqlite3_column_int64(cp, 0);
 	if (sv_detail((const char *)sqlite3_column_text(cp, 1), "through",
 	    through, sizeof(through)) == -1 ||
-	    sv_detail((const char *)sqlite3_column_text(cp, 1), "digest",
+	    sv_detail((const char *)sqlite3_column_text(cp, 1), "cp",
 	    v->through_digest, sizeof(v->through_digest)) == -1) {
 		snprintf(v->problem, v->len, "audit row %lld (purge): no "
-		    "through= or digest=", (long long)id);
+		    "through= or cp=", (long long)id);
 		rc = 1;
 		goto done;
 	}
@@ -198,7 +199,7 @@ sv_checkpoint(struct sv *v)
 	    NULL)
 		goto done;
 	sqlite3_bind_int64(entries, 1, v->through);
-	if (sv_entries_digest(entries, got, &count) == -1)
+	if (store_sqlite_seal_entries_digest(entries, got, &count) == -1)
 		goto done;
 	if (strcmp(got, v->through_digest) != 0) {
 		snprintf(v->problem, v->len, "audit row %lld (purge): the seal "

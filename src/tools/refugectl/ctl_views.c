@@ -296,13 +296,24 @@ struct ctl_walk {
 	char		 why[256];
 	const char	*head;		/* --head, or NULL */
 	int64_t		 head_id;	/* where it is in the chain; 0: not yet */
+	/* A chain whose first rows a purge took starts from their hash. */
+	char		 resumed[AUDIT_HASH_HEX];
+	char		 resume[AUDIT_HASH_HEX];	/* the latest purge's */
 };
 
 static int
 ctl_views_verify_row(const struct audit_row *row, void *arg)
 {
 	struct ctl_walk	*w = arg;
+	const char	*r;
 
+	if (w->rows == 0 && row->prev_hash[0] != '\0') {
+		snprintf(w->prev, sizeof(w->prev), "%s", row->prev_hash);
+		snprintf(w->resumed, sizeof(w->resumed), "%s", row->prev_hash);
+	}
+	if (strcmp(row->action, "purge") == 0 &&
+	    (r = strstr(row->detail, " resume=")) != NULL)
+		snprintf(w->resume, sizeof(w->resume), "%.64s", r + 8);
 	if (audit_check(row, w->prev, w->why, sizeof(w->why)) == -1) {
 		w->broken_id = row->id;
 		return -1;
@@ -347,6 +358,11 @@ ctl_cmd_verify(struct ctl *ctl, int argc, char *argv[])
 		else
 			ctl_warnx("reading the audit chain: %s",
 			    store_error(store));
+		goto done;
+	}
+	if (w.resumed[0] != '\0' && strcmp(w.resumed, w.resume) != 0) {
+		printf("audit chain broken at its first row: rows before it were "
+		    "removed, and no purge checkpoint says so\n");
 		goto done;
 	}
 	printf("audit chain intact: %zu rows\n", w.rows);

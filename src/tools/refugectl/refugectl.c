@@ -36,6 +36,7 @@ static const struct ctl_command ctl_commands[] = {
 	    "report [--since T] [--until T] [--site S] [--unit U] "
 	    "[--format text|csv|pdf] [--rows] [-o FILE]" },
 	{ "verify", ctl_cmd_verify, "verify [--head HASH]" },
+	{ "purge", ctl_cmd_purge, "purge --before TIME" },
 	{ "backup", ctl_cmd_backup, "backup FILE" },
 	{ "restore", ctl_cmd_restore, "restore FILE" },
 	{ "sign", ctl_cmd_sign,
