@@ -81,6 +81,7 @@ stack_claim(struct stack *stack, int64_t id, const char *user)
 	change.alarm = alarm;
 	change.unit_id = alarm->unit_id;
 	change.unit_name = stack_unit_name(stack, alarm->unit_id);
+	stack_locate(stack, &change);
 	change.user = user;
 	change.first_claim = first_claim;
 	feed_publish(stack->feed, &change);

@@ -608,4 +608,10 @@ const struct store_backend store_backend_sqlite = {
 	.purge = store_sqlite_purge,
 	.lock = store_sqlite_lock,
 	.unlock = store_sqlite_unlock,
+	.alarm_record = store_sqlite_alarm_record,
+	.alarms_search = store_sqlite_alarms_search,
+	.alarm_events_each = store_sqlite_alarm_events_each,
+	.alarm_commands_each = store_sqlite_alarm_commands_each,
+	.handover_add = store_sqlite_handover_add,
+	.handover_last = store_sqlite_handover_last,
 };

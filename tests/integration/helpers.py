@@ -194,8 +194,10 @@ ALARM_RE = re.compile(
     r' type=(?P<type>[A-Z_]+) unit=(?P<unit>\S+) site=(?P<site>\S+)'
     r' at=(?P<at>\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z)'
     r' name="(?P<name>(?:[^"\\]|\\.)*)"'
+    r'(?: lat=(?P<lat>-?\d+\.\d{6}) lon=(?P<lon>-?\d+\.\d{6}))?'
     r'(?: count=(?P<count>\d+))?(?: (?P<restored>restored=1))?(?: by=(?P<by>\S+))?'
-    r'(?: (?P<unstored>stored=no))?$')
+    r'(?: (?P<unstored>stored=no))?'
+    r'(?: outcome=(?P<outcome>\S+))?$')
 
 
 def iso_ms(text):
