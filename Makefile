@@ -93,7 +93,7 @@ REFUGECTL_SRCS	= src/tools/refugectl/refugectl.c src/tools/refugectl/ctl_pki.c \
 		  src/tools/refugectl/ctl_map.c src/tools/refugectl/ctl_sign.c \
 		  src/tools/refugectl/ctl_report_text.c \
 		  src/tools/refugectl/ctl_report_pdf.c src/tools/refugectl/ctl_passwd.c \
-		  src/tools/refugectl/ctl_purge.c \
+		  src/tools/refugectl/ctl_purge.c src/tools/refugectl/ctl_incident.c \
 		  $(TOOLS_SHARED_SRCS)
 CONSOLE_SRCS	= src/tools/console/console.c src/tools/console/console_link.c \
 		  src/tools/console/console_batch.c src/tools/console/console_model.c \

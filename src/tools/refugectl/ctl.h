@@ -74,6 +74,7 @@ int	ctl_cmd_backup(struct ctl *, int, char *[]);
 int	ctl_cmd_restore(struct ctl *, int, char *[]);
 int	ctl_cmd_map(struct ctl *, int, char *[]);
 int	ctl_cmd_purge(struct ctl *, int, char *[]);
+int	ctl_cmd_incident(struct ctl *, int, char *[]);
 int	ctl_cmd_sign(struct ctl *, int, char *[]);
 
 /* The directory units.yaml is in (malloc'd): map_image files are relative to it. */
