@@ -381,12 +381,16 @@ unit_active_line(struct unit_session *session, struct uproto_msg *msg)
 		    msg->counter));
 		break;
 	case UPROTO_EVENT:
-		if (uproto_attrs_format(msg, attrs, sizeof(attrs)) == -1 ||
-		    ingest_unit_event(links->ingest, &session->link, record,
-		    msg->event_id, msg->type, msg->at_ms, attrs) == -1)
-			/* Not stored, not acknowledged: the unit sends it again. */
+		/*
+		 * Not queued, or shed by an overloaded ingest (which logs it,
+		 * rate-limited): not acknowledged, the unit sends it again.
+		 */
+		if (uproto_attrs_format(msg, attrs, sizeof(attrs)) == -1)
 			log_warnx("unit=%s event=%s not queued", unit_name(session),
 			    msg->event_id);
+		else
+			(void)ingest_unit_event(links->ingest, &session->link,
+			    record, msg->event_id, msg->type, msg->at_ms, attrs);
 		break;
 	case UPROTO_STATE:
 		if (uproto_attrs_format(msg, attrs, sizeof(attrs)) != -1)
