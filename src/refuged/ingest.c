@@ -13,6 +13,10 @@
  * any priority but 1 is shed: dropped unacknowledged, for the unit to send
  * again after WELCOME's retry=. Items before head are done; items after it
  * may be done too (a priority-1 event commits ahead of its turn).
+ * A press starts a commit at the first priority, beside the reads; any
+ * other item at the second (conn.h), after the reads that are ready: one
+ * commit for a loop turn's reads, even for links read at the second
+ * priority, rather than one after each of them.
  */
 #include <stddef.h>
 #include <stdio.h>
@@ -22,6 +26,7 @@
 
 #include <event2/event.h>
 
+#include "refuge/conn.h"
 #include "refuge/feed.h"
 #include "refuge/ingest.h"
 #include "refuge/line.h"
@@ -79,7 +84,8 @@ struct ingest {
 	const struct registry	*registry;
 	struct ingest_counters	 counters;
 	uint64_t		 next_receiver_event;
-	struct event		*commit;
+	struct event		*commit;	/* a press: first priority */
+	struct event		*batch;		/* the rest: second priority */
 	struct event		*retry;
 	struct event		*again;		/* the next bounded commit */
 	struct ingest_item	*items;
@@ -102,6 +108,22 @@ struct ingest {
 };
 
 static void	ingest_commit_cb(evutil_socket_t, short, void *);
+
+/* An event at the second priority, where the loop has priorities. */
+static struct event *
+ingest_low_event(struct event_base *base, struct ingest *ingest)
+{
+	struct event	*ev;
+
+	if ((ev = event_new(base, -1, 0, ingest_commit_cb, ingest)) == NULL)
+		return NULL;
+	if (event_base_get_npriorities(base) == CONN_PRIORITIES &&
+	    event_priority_set(ev, CONN_PRIORITY_BUSY) == -1) {
+		event_free(ev);
+		return NULL;
+	}
+	return ev;
+}
 
 /* The store started or stopped failing: say so once, to whoever watches. */
 static void
@@ -198,10 +220,11 @@ ingest_new(struct event_base *base, struct store *store, struct stack *stack,
 	/* Same priority as the reads: it runs after those already active. */
 	ingest->commit = loop_event_new(base, -1, 0, ingest_commit_cb, ingest);
 	ingest->retry = loop_timer_new(base, ingest_commit_cb, ingest);
+	ingest->batch = ingest_low_event(base, ingest);
 	/* A timer, not event_active: the loop polls the links between commits. */
-	ingest->again = loop_timer_new(base, ingest_commit_cb, ingest);
+	ingest->again = ingest_low_event(base, ingest);
 	if (ingest->commit == NULL || ingest->retry == NULL ||
-	    ingest->again == NULL) {
+	    ingest->batch == NULL || ingest->again == NULL) {
 		ingest_free(ingest);
 		return NULL;
 	}
@@ -258,6 +281,8 @@ ingest_free(struct ingest *ingest)
 		event_free(ingest->retry);
 	if (ingest->again != NULL)
 		event_free(ingest->again);
+	if (ingest->batch != NULL)
+		event_free(ingest->batch);
 	free(ingest->seen);
 	free(ingest->items);
 	free(ingest);
@@ -306,9 +331,10 @@ ingest_add(struct ingest *ingest, enum ingest_kind kind,
 	ingest->waiting++;
 	ingest->urgent += item->urgent;
 	/* After a failure the rest waits for the retry; a press never does. */
-	if (!evtimer_pending(ingest->retry, NULL) ||
-	    (kind == INGEST_EVENT && urgent))
+	if (item->urgent)
 		event_active(ingest->commit, 0, 0);
+	else if (!evtimer_pending(ingest->retry, NULL))
+		event_active(ingest->batch, 0, 0);
 	return item;
 }
 
@@ -751,6 +777,9 @@ ingest_commit_cb(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
+	/* One round serves both: a press's commit takes the rest too. */
+	event_del(ingest->commit);
+	event_del(ingest->batch);
 	if (ingest->waiting == 0 && ingest->failing) {
 		ingest_probe(ingest);
 		if (ingest->failing && !evtimer_pending(ingest->retry, NULL))
