@@ -41,13 +41,15 @@
 /*
  * The second priority's turn. Links each within their share, but many
  * together, could keep the first priority busy for ever, and handshakes,
- * HELLOs and busy links would never be served. A timer at the second
- * priority notes when it last ran; when that was over CONN_TURN_MS ago, a
+ * HELLOs, busy links and the commit would never be served. While shared
+ * links are read, a probe timer at the second priority is kept armed,
+ * CONN_TICK_MS ahead; when it has waited for its turn over CONN_TURN_MS, a
  * shared link just read steps down for its next read, so the first priority
  * empties and the second has its turn, in arrival order with those links.
+ * An idle loop arms nothing.
  */
-#define CONN_TICK_MS		25
-#define CONN_TURN_MS		100
+#define CONN_TICK_MS		10
+#define CONN_TURN_MS		25
 
 enum conn_state {
 	CONN_OPEN,
@@ -85,7 +87,8 @@ struct conn {
 static struct {
 	struct event_base	*base;
 	struct event		*tick;
-	int64_t			 served_ms;	/* the second priority last ran */
+	int			 armed;		/* pending, or waiting for its turn */
+	int64_t			 due_ms;	/* when it fires */
 } conn_turn;
 
 static void
@@ -94,35 +97,44 @@ conn_turn_cb(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	(void)arg;
-	conn_turn.served_ms = timenow_mono_ms();
+	conn_turn.armed = 0;
 }
 
-/* Starts the tick on the first link of a loop with priorities. */
+/* Makes the probe on the first link of a loop with priorities. */
 static void
 conn_turn_watch(struct event_base *base)
 {
-	struct timeval	tv = timenow_tv(CONN_TICK_MS);
-
 	if (conn_turn.base == base)
 		return;
-	/* Another loop (a test's): the old one's tick went with it. */
+	/* Another loop (a test's): the old one's probe went with it. */
 	conn_turn.base = base;
-	conn_turn.served_ms = timenow_mono_ms();
-	conn_turn.tick = event_new(base, -1, EV_PERSIST, conn_turn_cb, NULL);
+	conn_turn.armed = 0;
+	conn_turn.tick = event_new(base, -1, 0, conn_turn_cb, NULL);
 	if (conn_turn.tick != NULL &&
-	    (event_priority_set(conn_turn.tick, CONN_PRIORITY_HANDSHAKE) == -1 ||
-	    event_add(conn_turn.tick, &tv) == -1)) {
+	    event_priority_set(conn_turn.tick, CONN_PRIORITY_HANDSHAKE) == -1) {
 		event_free(conn_turn.tick);
 		conn_turn.tick = NULL;
 	}
 }
 
-/* The second priority has waited too long: first-priority links step down. */
+/* 1 when the second priority has waited too long; else keeps the probe armed. */
 static int
-conn_turn_due(void)
+conn_turn_late(void)
 {
-	return conn_turn.tick != NULL &&
-	    timenow_mono_ms() - conn_turn.served_ms > CONN_TURN_MS;
+	struct timeval	tv;
+	int64_t		now;
+
+	if (conn_turn.tick == NULL)
+		return 0;
+	now = timenow_mono_ms();
+	if (conn_turn.armed)
+		return now - conn_turn.due_ms > CONN_TURN_MS;
+	tv = timenow_tv(CONN_TICK_MS);
+	if (event_add(conn_turn.tick, &tv) == 0) {
+		conn_turn.armed = 1;
+		conn_turn.due_ms = now + CONN_TICK_MS;
+	}
+	return 0;
 }
 
 /* The connection no longer counts against its listener's handshake cap. */
@@ -243,7 +255,7 @@ conn_read(struct bufferevent *bev, void *arg)
 	if (conn->shared) {
 		conn_budget_refill(conn);
 		/* This read goes on; the next waits its turn at the second priority. */
-		if (!conn->busy && conn_turn_due())
+		if (conn_turn_late() && !conn->busy)
 			conn_set_busy(conn, 1);
 	}
 	while (conn->state == CONN_OPEN && !conn->paused) {
