@@ -123,3 +123,17 @@ def test_press_from_another_unit_gets_through_while_one_is_shed(make_daemon):
     # And the heartbeat of the unit being shed is still answered.
     busy.send("HB 3")
     assert busy.reply(timeout=10) == "HBACK 3"
+
+
+def test_refuge_sim_waits_what_welcome_says(make_daemon, pki, tmp_path):
+    """refuge-sim takes WELCOME's retry= over its own --retry, as a unit
+    must; it says how long it waits when it connects."""
+    from test_refuge_sim import run_sim, units_dir, check_clean
+    d = make_daemon(config={"supervision": {"retry": "45s"}})
+    udir = units_dir(tmp_path, pki, ["HP-001"])
+    r = run_sim("--unit", "HP-001", "-H", "127.0.0.1:%d" % d.units_port, "--units", udir,
+                "--ca", pki.ca, "--retry", "2s", input="b\nq\n", timeout=30)
+    check_clean(r)
+    assert r.returncode == 0, r.stderr
+    assert "resend after 45 s" in r.stdout, r.stdout
+    assert "ACK BUTTON HP-001-" in r.stdout, r.stdout
