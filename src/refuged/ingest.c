@@ -536,7 +536,9 @@ ingest_mark_seen(struct ingest *ingest, enum ingest_pass pass, size_t end)
 		memset(ingest->seen, 0, size * sizeof(*ingest->seen));
 	for (i = end; i > ingest->head; i--) {
 		item = &ingest->items[i - 1];
-		if (!ingest_takes(item, pass) || item->kind != INGEST_EVENT)
+		/* The receiver's own events say nothing of the unit. */
+		if (!ingest_takes(item, pass) || item->kind != INGEST_EVENT ||
+		    item->from_receiver)
 			continue;
 		item->seen_last = 1;
 		if (size == 0)

@@ -379,6 +379,23 @@ START_TEST(commit_is_bounded_and_rest_follows_after_a_turn)
 }
 END_TEST
 
+START_TEST(last_seen_is_the_units_newest_event_not_the_receivers)
+{
+	struct l3_link	*a = l3_link(t, "HP-001");
+
+	l3_event(t, a, "e1", EVTYPE_TEST);
+	l3_event(t, a, "e2", EVTYPE_TEST);
+	/* Made by the receiver after them: it is no word from the unit. */
+	ck_assert_int_eq(ingest_receiver_event(t->ingest, a->link.unit,
+	    EVTYPE_UNIT_ONLINE), 0);
+	l3_turn(t);
+	ck_assert_uint_eq(ingest_counters(t->ingest)->commits, 1);
+	ck_assert_int_eq(l3_sql_int(t, "SELECT count(*) FROM units WHERE "
+	    "id = 'HP-001' AND last_seen_ms = (SELECT received_ms FROM events "
+	    "WHERE unit_event_id = 'e2')"), 1);
+}
+END_TEST
+
 static int
 queue(struct l3_link *l, const char *id, enum evtype type)
 {
@@ -448,6 +465,7 @@ ingest_suite(void)
 	tcase_add_test(tc, flush_commits_at_once);
 	tcase_add_test(tc, commit_is_bounded_and_rest_follows_after_a_turn);
 	tcase_add_test(tc, overloaded_queue_sheds_unit_events_but_never_a_press);
+	tcase_add_test(tc, last_seen_is_the_units_newest_event_not_the_receivers);
 	suite_add_tcase(s, tc);
 	return s;
 }
