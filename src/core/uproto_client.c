@@ -278,7 +278,7 @@ uproto_client_retry(const char *v)
 	return s >= UPROTO_RETRY_MIN && s <= UPROTO_RETRY_MAX ? s : 0;
 }
 
-/* WELCOME <heartbeat-seconds> <unix-time> [key=value ...]: unknown keys ignored. */
+/* WELCOME <heartbeat-seconds> <unix-time> [key=value ...]; unknown keys pass */
 static enum uproto_client_status
 uproto_client_welcome(struct uproto_client_msg *msg, char *err, size_t errlen)
 {

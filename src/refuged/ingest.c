@@ -491,7 +491,7 @@ ingest_store_item(struct ingest *ingest, struct ingest_item *item)
 	return -1;
 }
 
-/* Which items a commit takes: its whole round, or a round's priority-1 events first. */
+/* What a commit takes: its whole round, or the round's presses first. */
 enum ingest_pass {
 	INGEST_NONE,
 	INGEST_ALL,

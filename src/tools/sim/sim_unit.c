@@ -392,7 +392,7 @@ sim_unit_transmit(struct sim_unit *unit, struct sim_event *ev, int64_t now)
 	sim_unit_send(unit, ev->line, ev->len);
 }
 
-/* How long an event waits for its answer: what the receiver said, else --retry. */
+/* How long an event waits for its answer: the receiver's retry=, or --retry. */
 static int64_t
 sim_unit_retry_us(const struct sim_unit *unit)
 {
