@@ -34,7 +34,7 @@ struct refuge_config {
 	int			 connections_per_address; /* limits.connections_per_address, default 64 */
 	int			 max_connections;	/* limits.max_connections, default 200000 */
 	int			 max_handshakes;	/* limits.handshakes, default 128 */
-	int			 ingest_queue;		/* limits.ingest_queue, default 20000 */
+	int			 ingest_queue;		/* limits.ingest_queue, default 10000 */
 	int64_t			 command_timeout_ms;	/* limits.command_timeout, default 30s */
 	int			 operator_prelogin;	/* limits.operator_prelogin, default 64 */
 	int			 operator_prelogin_per_address;	/* default 4 */

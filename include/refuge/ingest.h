@@ -36,7 +36,7 @@ struct ingest	*ingest_new(struct event_base *, struct store *, struct stack *,
 void		 ingest_free(struct ingest *);
 void		 ingest_reconfigure(struct ingest *, const struct registry *);
 /* limits.ingest_queue: items waiting past which a unit's event is shed. */
-#define INGEST_QUEUE_DEFAULT	20000
+#define INGEST_QUEUE_DEFAULT	10000
 void		 ingest_set_queue_limit(struct ingest *, size_t);
 /* Items queued and not yet committed. */
 size_t		 ingest_waiting(const struct ingest *);

@@ -440,7 +440,7 @@ config_new(const char *path)
 	/* Measured with bench/handshake_storm.py; refuged(8), Connection storms. */
 	cf->max_handshakes = 128;
 	/* About a second of the durable rate: refuged(8), Overload. */
-	cf->ingest_queue = 20000;
+	cf->ingest_queue = 10000;
 	cf->command_timeout_ms = 30 * CONFIG_SECOND;
 	cf->operator_prelogin = 64;
 	cf->operator_prelogin_per_address = 4;

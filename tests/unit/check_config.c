@@ -86,7 +86,7 @@ START_TEST(test_defaults)
 	ck_assert_int_eq(cf->heartbeat_ms, 30000);
 	ck_assert_int_eq(cf->missed, 3);
 	ck_assert_int_eq(cf->retry_ms, 10000);
-	ck_assert_int_eq(cf->ingest_queue, 20000);
+	ck_assert_int_eq(cf->ingest_queue, 10000);
 	ck_assert_int_eq(cf->connections_per_address, 64);
 	ck_assert_int_eq(cf->max_connections, 200000);
 	ck_assert_int_eq(cf->max_handshakes, 128);

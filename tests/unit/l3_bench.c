@@ -252,7 +252,7 @@ l3_new(void)
 	t->config.heartbeat_ms = 30000;
 	t->config.missed = 3;
 	t->config.retry_ms = 10000;
-	t->config.ingest_queue = 20000;
+	t->config.ingest_queue = 10000;
 	t->config.handshake_timeout_ms = 10000;
 	t->config.connections_per_address = 64;
 	t->config.max_connections = 1000;

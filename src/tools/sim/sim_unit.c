@@ -392,12 +392,18 @@ sim_unit_transmit(struct sim_unit *unit, struct sim_event *ev, int64_t now)
 	sim_unit_send(unit, ev->line, ev->len);
 }
 
-/* How long an event waits for its answer: the receiver's retry=, or --retry. */
+/*
+ * How long an event waits for its answer: the receiver's retry=, or --retry,
+ * and up to a fifth more by unit, so that units whose events an overloaded
+ * receiver shed in one turn do not all send them again in one turn.
+ */
 static int64_t
 sim_unit_retry_us(const struct sim_unit *unit)
 {
-	return (unit->retry_ms > 0 ? unit->retry_ms : unit->sim->opt->retry_ms) *
-	    1000;
+	int64_t	ms = unit->retry_ms > 0 ? unit->retry_ms :
+		    unit->sim->opt->retry_ms;
+
+	return ms * 1000 + ms * 1000 / 5 * (unit->index % 32) / 32;
 }
 
 /* Arms the timer for the next heartbeat or retransmission, whichever is first. */
@@ -649,7 +655,8 @@ sim_unit_welcome(struct sim_unit *unit, const struct uproto_client_msg *msg)
 	unit->retry_ms = (int64_t)msg->retry_s * 1000;
 	sim_note(unit, "connected, heartbeat every %.1f s, resend after %.0f s, "
 	    "%u event(s) to send", (double)unit->hb_ms / 1000,
-	    (double)sim_unit_retry_us(unit) / 1e6, unit->pending_count);
+	    (double)(unit->retry_ms > 0 ? unit->retry_ms :
+	    sim->opt->retry_ms) / 1000, unit->pending_count);
 	for (ev = unit->pending; ev != NULL; ev = ev->next)
 		sim_unit_transmit(unit, ev, now);
 	sim_unit_schedule(unit, now);
