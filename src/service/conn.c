@@ -117,7 +117,7 @@ conn_turn_watch(struct event_base *base)
 	}
 }
 
-/* 1 when the second priority has waited too long; else keeps the probe armed. */
+/* 1 when the second priority waited too long; else keeps the probe armed. */
 static int
 conn_turn_late(void)
 {
