@@ -84,6 +84,7 @@ daemon_counters(struct daemon *daemon)
 	m->duplicates = ingest->duplicates;
 	m->commits = ingest->commits;
 	m->commit_errors = ingest->commit_errors;
+	m->events_shed = ingest->shed;
 	m->ack_latency = ingest->ack_latency;
 	m->commit_latency = ingest->commit_latency;
 	m->escalations = tally->escalations;
@@ -327,6 +328,7 @@ daemon_wire(struct daemon *daemon, char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
+	ingest_set_queue_limit(daemon->ingest, (size_t)config->ingest_queue);
 	if (stack_load(daemon->stack, err, errlen) == -1)
 		return -1;
 	if ((daemon->unit_links = unit_links_new(daemon->base, config,

@@ -139,7 +139,9 @@ class Unit:
             line += " fw=%s" % fw
         self.send(line)
         words = self.expect("WELCOME ", timeout).split()
-        assert len(words) == 3, words
+        # WELCOME <hb> <time> [key=value ...]: the keys are kept in .welcome.
+        assert len(words) >= 3 and all("=" in w for w in words[3:]), words
+        self.welcome = dict(w.split("=", 1) for w in words[3:])
         return int(words[1]), int(words[2])
 
     def event(self, event_id, type_, *attrs, timeout=5.0):
@@ -443,6 +445,8 @@ class CommandedUnit(Unit):
         assert reply is not None and reply.startswith("WELCOME "), \
             "%s: expected WELCOME, got %r" % (self.cert, reply)
         words = reply.split()
+        assert len(words) >= 3 and all("=" in w for w in words[3:]), words
+        self.welcome = dict(w.split("=", 1) for w in words[3:])
         return int(words[1]), int(words[2])
 
     def event(self, event_id, type_, *attrs, timeout=5.0):
