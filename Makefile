@@ -36,6 +36,7 @@ ALL_CFLAGS	= -std=c11 $(WARNINGS) $(PKG_CFLAGS) $(CFLAGS)
 
 # Layer 1: pure cores (no sockets, no event loop, no SQLite, no logging).
 CORE_SRCS	= src/core/diag.c src/core/line.c src/core/evtype.c \
+		  src/core/dc09.c src/core/dc09_codes.c \
 		  src/core/duration.c src/core/timefmt.c src/core/uproto.c \
 		  src/core/yamltree.c src/core/config.c src/core/registry.c \
 		  src/core/alarm.c src/core/alarmq.c src/core/audit.c \
@@ -92,7 +93,7 @@ UNIT_TESTS	= check_line check_uproto check_evtype check_duration check_timefmt c
 		  check_notify check_metrics check_log check_listener check_admission \
 		  check_console_model check_sim_stats check_pwcheck \
 		  check_opproto_client check_uproto_client \
-		  check_change $(L3_TESTS)
+		  check_change check_dc09 $(L3_TESTS)
 # Layer 3 in-process: its modules with test doubles of conn, listener and tlsctx.
 L3_TESTS	= check_feed check_ingest check_stack check_supervise \
 		  check_unit_session check_unit_admission check_operator_session
