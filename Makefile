@@ -36,7 +36,7 @@ ALL_CFLAGS	= -std=c11 $(WARNINGS) $(PKG_CFLAGS) $(CFLAGS)
 
 # Layer 1: pure cores (no sockets, no event loop, no SQLite, no logging).
 CORE_SRCS	= src/core/diag.c src/core/line.c src/core/evtype.c \
-		  src/core/dc09.c src/core/dc09_codes.c \
+		  src/core/dc09.c src/core/dc09_codes.c src/core/registry_dc09.c \
 		  src/core/duration.c src/core/timefmt.c src/core/uproto.c \
 		  src/core/yamltree.c src/core/config.c src/core/registry.c \
 		  src/core/alarm.c src/core/alarmq.c src/core/audit.c \

@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "dc09_codes.h"
 #include "diag.h"
 #include "evtype.h"
 
@@ -20,6 +21,16 @@ struct registry_plan {
 	char	**steps;
 };
 
+/* A unit's SIA DC-09 account (refuge-dc09(7)). */
+struct registry_dc09 {
+	char		 account[17];	/* 3-16 hex digits, unique */
+	unsigned char	 key[32];
+	size_t		 key_len;	/* 16, 24, 32; 0: plaintext */
+	int		 plaintext;	/* takes unencrypted frames */
+	int64_t		 supervision_ms;	/* a frame at least this often */
+	size_t		 line, column;	/* of the account, for messages */
+};
+
 struct registry_unit {
 	char		*id;		/* 1-64 of [A-Za-z0-9._:-] */
 	char		*name;
@@ -31,6 +42,7 @@ struct registry_unit {
 	int		 camera_preset;	/* -1: none */
 	char		*audio_uri;	/* NULL: none */
 	int64_t		 on_test_until_ms;	/* unix ms; 0: not on test */
+	struct registry_dc09	*dc09;	/* NULL: no DC-09 account */
 };
 
 enum registry_role {
@@ -55,6 +67,9 @@ struct registry {
 	size_t				 operator_count;
 	struct registry_operator	*operators;
 	int				 priorities[EVTYPE_COUNT];	/* 0: no alarm */
+	struct dc09_codes		 dc09_codes;	/* dc09_codes: overrides */
+	size_t				 dc09_count;
+	const struct registry_unit	**dc09_index;	/* by account */
 };
 
 /*
@@ -76,5 +91,8 @@ const struct registry_plan	*registry_plan_find(const struct registry *,
 const struct registry_operator	*registry_operator_find(const struct registry *,
 				    const char *user);
 const char			*registry_role_name(enum registry_role);
+/* The unit of a DC-09 account (hex digits, any case), or NULL. */
+const struct registry_unit	*registry_dc09_find(const struct registry *,
+				    const char *account);
 
 #endif

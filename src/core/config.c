@@ -40,6 +40,18 @@ static const struct yamltree_field config_listen[] = {
 	  .offset = OFF(listen_operators) },
 	{ .key = "metrics", .kind = CONFIG_HOSTPORT,
 	  .offset = OFF(listen_metrics) },
+	{ .key = "dc09", .kind = CONFIG_HOSTPORT, .offset = OFF(listen_dc09) },
+	{ .key = NULL }
+};
+
+/* SIA DC-09's time window (refuge-dc09(7)). */
+static const struct yamltree_field config_dc09[] = {
+	{ .key = "max_age", .kind = CONFIG_DURATION,
+	  .offset = OFF(dc09_max_age_ms), .min = CONFIG_SECOND,
+	  .max = CONFIG_HOUR },
+	{ .key = "max_ahead", .kind = CONFIG_DURATION,
+	  .offset = OFF(dc09_max_ahead_ms), .min = CONFIG_SECOND,
+	  .max = CONFIG_HOUR },
 	{ .key = NULL }
 };
 
@@ -120,6 +132,7 @@ static const struct yamltree_field config_top[] = {
 	{ .key = "alarms", .kind = CONFIG_SECTION, .sub = config_alarms },
 	{ .key = "log", .kind = CONFIG_SECTION, .sub = config_log },
 	{ .key = "timezone", .kind = CONFIG_ZONE, .offset = OFF(timezone) },
+	{ .key = "dc09", .kind = CONFIG_SECTION, .sub = config_dc09 },
 	{ .key = NULL }
 };
 
@@ -435,6 +448,8 @@ config_new(const char *path)
 	/* Measured with bench/handshake_storm.py; refuged(8), Connection storms. */
 	cf->max_handshakes = 128;
 	cf->command_timeout_ms = 30 * CONFIG_SECOND;
+	cf->dc09_max_age_ms = 40 * CONFIG_SECOND;
+	cf->dc09_max_ahead_ms = 20 * CONFIG_SECOND;
 	cf->operator_prelogin = 64;
 	cf->operator_prelogin_per_address = 4;
 	cf->operator_sessions = 256;
@@ -507,6 +522,7 @@ config_free(struct refuge_config *cf)
 	free(cf->listen_units);
 	free(cf->listen_operators);
 	free(cf->listen_metrics);
+	free(cf->listen_dc09);
 	free(cf->tls_cert);
 	free(cf->tls_key);
 	free(cf->tls_unit_ca);

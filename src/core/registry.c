@@ -11,6 +11,7 @@
 
 #include "refuge/pwhash.h"
 #include "refuge/registry.h"
+#include "refuge/registry_dc09.h"
 #include "refuge/timefmt.h"
 #include "refuge/yamltree.h"
 
@@ -28,7 +29,9 @@ enum registry_kind {
 	REGISTRY_HEARTBEAT,	/* int64_t ms */
 	REGISTRY_PRESET,	/* int 0..255 */
 	REGISTRY_UNTIL,		/* int64_t unix ms from ISO 8601 */
-	REGISTRY_STEPS		/* a plan's non-empty list of strings */
+	REGISTRY_STEPS,		/* a plan's non-empty list of strings */
+	REGISTRY_DC09,		/* a unit's dc09: block (registry_dc09.c) */
+	REGISTRY_DC09_CODES	/* top level: dc09_codes (registry_dc09.c) */
 };
 
 enum registry_list_id {
@@ -96,6 +99,7 @@ static const struct yamltree_field registry_unit_fields[] = {
 	{ .key = "audio_uri", .kind = REGISTRY_TEXT, .offset = UNIT(audio_uri) },
 	{ .key = "on_test_until", .kind = REGISTRY_UNTIL,
 	  .offset = UNIT(on_test_until_ms) },
+	{ .key = "dc09", .kind = REGISTRY_DC09, .offset = UNIT(dc09) },
 	{ .key = NULL }
 };
 
@@ -125,6 +129,7 @@ static const struct yamltree_field registry_top[] = {
 	{ .key = "operators", .kind = REGISTRY_LIST,
 	  .offset = REGISTRY_OPERATORS, .sub = registry_operator_fields },
 	{ .key = "priorities", .kind = REGISTRY_PRIORITIES },
+	{ .key = "dc09_codes", .kind = REGISTRY_DC09_CODES },
 	{ .key = NULL }
 };
 
@@ -349,6 +354,10 @@ registry_field(void *arg, const struct yamltree_field *f,
 	case REGISTRY_STEPS:
 		registry_steps(ctx, n, path);
 		break;
+	case REGISTRY_DC09:
+		registry_dc09_block(ctx->doc, n, path,
+		    (struct registry_dc09 **)(void *)(base + f->offset));
+		break;
 	}
 }
 
@@ -460,6 +469,9 @@ registry_top_field(void *arg, const struct yamltree_field *f,
 {
 	if (f->kind == REGISTRY_LIST)
 		registry_list(arg, f, n, path);
+	else if (f->kind == REGISTRY_DC09_CODES)
+		registry_dc09_codes(((struct registry_ctx *)arg)->doc, n, path,
+		    ((struct registry_ctx *)arg)->reg);
 	else
 		registry_priorities(arg, n, path);
 }
@@ -585,6 +597,7 @@ registry_finish(struct registry_ctx *ctx)
 			yamltree_error(ctx->doc, NULL, NULL, "out of memory");
 			return;
 		}
+	registry_dc09_finish(ctx->doc, ctx->reg);
 }
 
 int
@@ -636,6 +649,7 @@ registry_free(struct registry *r)
 
 	if (r == NULL)
 		return;
+	registry_dc09_free(r);
 	for (i = 0; i < r->site_count; i++) {
 		free(r->sites[i].id);
 		free(r->sites[i].name);

@@ -8,8 +8,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "refuge/config.h"
+#include "refuge/confload.h"
 #include "refuge/dc09.h"
 #include "refuge/dc09_codes.h"
+#include "refuge/registry.h"
 
 #define NULL_2026	"EA740027\"NULL\"0000L0#1409[]_20:38:07,08-27-2026"
 #define SIA_EMPTY	"96ED0016\"SIA-DCS\"0001L0#1234[]"
@@ -434,6 +437,69 @@ START_TEST(accounts_and_hex)
 }
 END_TEST
 
+START_TEST(registry_blocks)
+{
+	const struct registry_unit	*u;
+	struct registry			*r;
+	struct diag			 d;
+	struct dc09_event		 ev[1];
+
+	diag_init(&d);
+	ck_assert_int_eq(confload_registry(TEST_SRCDIR
+	    "/conf/registry-dc09-ok/units.yaml", &r, &d), 0);
+	ck_assert_uint_eq(r->dc09_count, 2);
+	ck_assert_ptr_nonnull(u = registry_dc09_find(r, "1234"));
+	ck_assert_str_eq(u->id, "HP-101");
+	ck_assert_uint_eq(u->dc09->key_len, 16);
+	ck_assert_uint_eq(u->dc09->key[15], 0xFF);
+	ck_assert_int_eq(u->dc09->plaintext, 0);
+	ck_assert_int_eq(u->dc09->supervision_ms, 90000);
+	ck_assert_ptr_nonnull(u = registry_dc09_find(r, "5678AB"));
+	ck_assert_ptr_eq(registry_dc09_find(r, "5678ab"), u);
+	ck_assert_int_eq(u->dc09->plaintext, 1);
+	ck_assert_int_eq(u->dc09->supervision_ms, 26 * 3600 * 1000LL);
+	ck_assert_ptr_null(registry_dc09_find(r, "9999"));
+	ck_assert_ptr_null(registry_unit_find(r, "HP-103")->dc09);
+	ck_assert_int_eq(dc09_events(DC09_ID_SIA_DCS, "NBA1", ev, 1), 1);
+	ck_assert_int_eq(dc09_codes_map(&r->dc09_codes, ev), EVTYPE_TAMPER);
+	registry_free(r);
+	diag_clear(&d);
+}
+END_TEST
+
+START_TEST(config_keys)
+{
+	const char		*yaml = "listen: { dc09: \"127.0.0.1:7402\" }\n"
+				    "tls: { cert: a, key: b, unit_ca: c }\n"
+				    "dc09: { max_age: 1m, max_ahead: 5s }\n";
+	const char		*bad = "tls: { cert: a, key: b, unit_ca: c }\n"
+				    "dc09: { max_age: 0s, max_ahed: 5s }\n";
+	struct refuge_config	*cf;
+	struct diag		 d;
+
+	diag_init(&d);
+	ck_assert_int_eq(config_parse("r.yaml", yaml, strlen(yaml), NULL, &cf,
+	    &d), 0);
+	ck_assert_str_eq(cf->listen_dc09, "127.0.0.1:7402");
+	ck_assert_int_eq(cf->dc09_max_age_ms, 60000);
+	ck_assert_int_eq(cf->dc09_max_ahead_ms, 5000);
+	config_free(cf);
+	yaml = "tls: { cert: a, key: b, unit_ca: c }\n";
+	ck_assert_int_eq(config_parse("r.yaml", yaml, strlen(yaml), NULL, &cf,
+	    &d), 0);
+	ck_assert_ptr_null(cf->listen_dc09);
+	ck_assert_int_eq(cf->dc09_max_age_ms, 40000);
+	ck_assert_int_eq(cf->dc09_max_ahead_ms, 20000);
+	config_free(cf);
+	ck_assert_int_eq(config_parse("r.yaml", bad, strlen(bad), NULL, &cf,
+	    &d), -1);
+	ck_assert_uint_eq(d.count, 2);
+	ck_assert_str_eq(d.messages[0], "r.yaml:2:18: dc09.max_age: must be "
+	    "between 1s and 1h");
+	diag_clear(&d);
+}
+END_TEST
+
 static Suite *
 dc09_suite(void)
 {
@@ -456,6 +522,8 @@ dc09_suite(void)
 	tcase_add_test(tc, code_map_defaults);
 	tcase_add_test(tc, code_map_overrides);
 	tcase_add_test(tc, accounts_and_hex);
+	tcase_add_test(tc, registry_blocks);
+	tcase_add_test(tc, config_keys);
 	suite_add_tcase(s, tc);
 	return s;
 }
