@@ -49,7 +49,7 @@ SERVICE_SRCS	= src/service/log.c src/service/store.c src/service/store_backend.c
 		  src/service/listener.c src/service/notify.c src/service/metrics.c \
 		  src/service/metrics_server.c \
 		  src/service/timenow.c src/service/pwcheck.c src/service/confload.c \
-		  src/service/dbcheck.c
+		  src/service/dbcheck.c src/service/dc09_net.c
 # The store's backends: each has its sources and its schema in schema/<name>/.
 STORE_SQLITE_SRCS = src/service/store_sqlite.c src/service/store_sqlite_alarms.c \
 		  src/service/store_sqlite_audit.c src/service/store_sqlite_file.c \
@@ -66,7 +66,8 @@ REFUGED_SRCS	= src/refuged/refuged.c src/refuged/daemon.c src/refuged/ingest.c \
 		  src/refuged/stack.c src/refuged/stack_queue.c \
 		  src/refuged/stack_batch.c src/refuged/stack_actions.c \
 		  src/refuged/stack_timers.c src/refuged/stack_held.c \
-		  src/refuged/reload.c src/refuged/integrity.c
+		  src/refuged/reload.c src/refuged/integrity.c \
+		  src/refuged/dc09_link.c src/refuged/dc09_account.c
 
 # The tools reuse layers 1 and 2, never the daemon's sessions: a folder per
 # program, and beside them in src/tools/ what more than one program shares.

@@ -15,6 +15,7 @@
 
 struct activate;
 struct command;
+struct dc09_links;
 struct event;
 struct event_base;
 struct feed;
@@ -52,6 +53,7 @@ struct daemon {
 	struct tally		*tally;
 	struct flood		*flood;
 	struct unit_links	*unit_links;
+	struct dc09_links	*dc09_links;	/* NULL unless listen.dc09 */
 	struct operator_link	*operators;
 	struct event		*signals[3];
 	int64_t			 started_ms;

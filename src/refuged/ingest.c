@@ -284,6 +284,13 @@ int
 ingest_receiver_event(struct ingest *ingest, struct unit_record *record,
     enum evtype type)
 {
+	return ingest_receiver_event_attrs(ingest, record, type, "");
+}
+
+int
+ingest_receiver_event_attrs(struct ingest *ingest, struct unit_record *record,
+    enum evtype type, const char *attributes)
+{
 	struct ingest_item	*item;
 
 	if ((item = ingest_add(ingest, INGEST_EVENT, record,
@@ -295,6 +302,7 @@ ingest_receiver_event(struct ingest *ingest, struct unit_record *record,
 	snprintf(item->event_id, sizeof(item->event_id), "rx-%lld-%llu",
 	    (long long)item->received_ms,
 	    (unsigned long long)ingest->next_receiver_event++);
+	snprintf(item->text, sizeof(item->text), "%s", attributes);
 	return 0;
 }
 

@@ -114,7 +114,7 @@ int
 operator_unit_line(struct unit_record *record, char *buf, size_t len)
 {
 	char	seen[TIMEFMT_ISO_LEN], test[TIMEFMT_ISO_LEN + 16];
-	char	name[LINE_MAX_BYTES + 8];
+	char	name[LINE_MAX_BYTES + 8], paths[32];
 
 	if (record->last_seen_ms >= 0)
 		timefmt_iso8601(record->last_seen_ms, seen);
@@ -126,10 +126,11 @@ operator_unit_line(struct unit_record *record, char *buf, size_t len)
 		timefmt_iso8601(record->test_until_ms, test + 12);
 	}
 	operator_quote(name, sizeof(name), record->reg->name);
+	units_paths(record, paths, sizeof(paths));
 	return snprintf(buf, len, "UNIT %s state=%s last_seen=%s site=%s "
-	    "name=%s%s\n", record->reg->id,
+	    "name=%s%s paths=%s%s\n", record->reg->id,
 	    store_unit_state_name(record->state), seen, record->reg->site,
-	    name, test);
+	    name, test, paths, units_dc09_only(record) ? " commands=no" : "");
 }
 
 static void
@@ -224,6 +225,12 @@ operator_cmd(struct operator_session *session,
 	    request->unit_id)) == NULL) {
 		operator_printf(session, "ERR %s unknown unit %s",
 		    OPPROTO_ERR_NOTFOUND, request->unit_id);
+		return;
+	}
+	if (units_dc09_only(record)) {
+		/* DC-09 is one-way: say so now rather than time out. */
+		operator_err(session, OPPROTO_ERR_STATE,
+		    "unit takes no commands (dc09 only)");
 		return;
 	}
 	if (uproto_cmd_parse(&cmd, request->words, request->word_count, err,

@@ -12,6 +12,7 @@
 #include "refuge/command.h"
 #include "refuge/confload.h"
 #include "refuge/daemon.h"
+#include "refuge/dc09_link.h"
 #include "refuge/diag.h"
 #include "refuge/feed.h"
 #include "refuge/flood.h"
@@ -125,6 +126,9 @@ reload_reconfigure(struct daemon *daemon)
 	flood_reconfigure(daemon->flood, config->flood_threshold);
 	unit_links_reconfigure(daemon->unit_links, config, daemon->tls,
 	    daemon->units);
+	if (daemon->dc09_links != NULL)
+		dc09_links_reconfigure(daemon->dc09_links, config,
+		    daemon->registry, daemon->units);
 	operator_link_reconfigure(daemon->operators, config, daemon->registry,
 	    daemon->tls, daemon->units);
 }
