@@ -13,6 +13,7 @@
 #include "evtype.h"
 
 #define ALARM_USER_MAX	32
+#define ALARM_DETAIL_MAX	240
 
 enum alarm_state {
 	ALARM_QUEUED,
@@ -43,6 +44,8 @@ struct alarm {
 	int64_t			 last_escalated_ms;	/* -1: never escalated */
 	enum alarm_outcome	 outcome;
 	int			 unstored;	/* shown before its commit (store failing) */
+	/* From its first event: "code=.. verify=.. path=..", for ALARM lines */
+	char			 detail[ALARM_DETAIL_MAX + 1];
 	size_t			 queue_index;	/* owned by alarmq */
 };
 
@@ -108,5 +111,12 @@ int			 alarm_state_from_name(const char *, enum alarm_state *);
 int			 alarm_outcome_from_name(const char *, enum alarm_outcome *);
 /* Stack order: priority, then arrival. <0, 0, >0 like strcmp. */
 int			 alarm_compare(const struct alarm *, const struct alarm *);
+
+/*
+ * The attributes of an alarm's first event that its ALARM line shows:
+ * code= (a DC-09 code, raw), verify= (a verification URL), path= (a path
+ * fault), as "key=value ..." quoted as lines quote. "" when none.
+ */
+void	alarm_detail(const char *attributes, char *out, size_t len);
 
 #endif

@@ -375,8 +375,9 @@ ingest_store_item(struct ingest *ingest, struct ingest_item *item)
 		if (store_event_insert(store, &event, &inserted, &row_id) == -1)
 			return -1;
 		item->inserted = inserted;
-		if (inserted && stack_event(ingest->stack, item->record,
-		    item->type, row_id, item->received_ms, item->held) == -1)
+		if (inserted && stack_event_detail(ingest->stack, item->record,
+		    item->type, row_id, item->received_ms, item->held,
+		    item->text) == -1)
 			return -1;
 		if (!inserted && item->held > 0) {
 			/* A retransmission of an event stored before the failure. */

@@ -195,7 +195,11 @@ ALARM_RE = re.compile(
     r' at=(?P<at>\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z)'
     r' name="(?P<name>(?:[^"\\]|\\.)*)"'
     r'(?: count=(?P<count>\d+))?(?: (?P<restored>restored=1))?(?: by=(?P<by>\S+))?'
-    r'(?: (?P<unstored>stored=no))?$')
+    r'(?: (?P<unstored>stored=no))?'
+    # From the alarm's first event (DC-09 panels): refuge-dc09(7).
+    r'(?: code=(?P<code>"(?:[^"\\]|\\.)*"|\S+))?'
+    r'(?: verify=(?P<verify>"(?:[^"\\]|\\.)*"|\S+))?'
+    r'(?: path=(?P<path>\S+))?$')
 
 
 def iso_ms(text):
@@ -217,6 +221,9 @@ def parse_alarm(line):
     assert m.group("count") is None or a["count"] > 1, "count=1 must be left out: %r" % line
     a["restored"] = a["restored"] is not None
     a["at_ms"] = iso_ms(a["at"])
+    for key in ("code", "verify"):
+        if a[key] is not None and a[key].startswith('"'):
+            a[key] = _unquote(a[key])
     a["line"] = line[2:] if line.startswith("* ") else line
     return a
 

@@ -251,6 +251,7 @@ def test_unknown_code_acked_with_alarm(dc09):
     assert token == "ACK"
     line = op.wait_push("* ALARM", "type=UNKNOWN_CODE", "unit=HP-002")
     assert "prio=5" in line
+    assert " code=ZZ" in line and " verify=http://cam.local/clip1" in line, line
     rows = dc09.events("HP-002", "UNKNOWN_CODE")
     assert len(rows) == 1
     assert "code=ZZ" in rows[0]["attributes"]
@@ -313,7 +314,8 @@ def test_dual_path_fault_names_the_path(make_daemon):
     row = d.events("HP-001", "PATH_FAULT", source=None)[0]
     assert row["attributes"] == "path=dc09"
     assert d.events("HP-001", "UNIT_OFFLINE", source=None) == []
-    op.wait_push("* ALARM", "type=PATH_FAULT", "unit=HP-001")
+    line = op.wait_push("* ALARM", "type=PATH_FAULT", "unit=HP-001")
+    assert "prio=5" in line and " path=dc09" in line, line
     assert parse_reply(p.call(plain_frame("NULL", 2, "D0A1")))[0] == "ACK"
     wait_for(lambda: len(d.events("HP-001", "PATH_RESTORE", source=None)) == 1,
              timeout=10, message="PATH_RESTORE when the path is back")
@@ -324,7 +326,8 @@ def test_dual_path_fault_names_the_path(make_daemon):
 
 
 def test_kill9_after_ack_stored_once(dc09, make_daemon):
-    frame = enc_frame(KEY256, "SIA-DCS", 81, "256256", "Nri1/FA7")
+    frame = enc_frame(KEY256, "SIA-DCS", 81, "256256", "Nri1/FA7",
+                      xdata="[Vhttps://cam.example/snap?id=7]")
     p = Panel(dc09.dc09_port)
     assert parse_reply(p.call(frame))[0] == "*ACK"
     p.close()
@@ -336,3 +339,8 @@ def test_kill9_after_ack_stored_once(dc09, make_daemon):
     assert parse_reply(p.call(frame))[0] == "*ACK"
     p.close()
     assert len(d.events("HP-004", "FIRE")) == 1
+    # The alarm rebuilt from the store still shows its verification URL.
+    op = d.operator()
+    op.login("alice")
+    fire = [a for a in op.alarms() if a["type"] == "FIRE"]
+    assert len(fire) == 1 and fire[0]["verify"] == "https://cam.example/snap?id=7", fire

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "refuge/alarm.h"
 #include "refuge/config.h"
 #include "refuge/confload.h"
 #include "refuge/dc09.h"
@@ -500,6 +501,24 @@ START_TEST(config_keys)
 }
 END_TEST
 
+START_TEST(alarm_detail_shown_keys)
+{
+	char	out[ALARM_DETAIL_MAX + 1], small[12];
+
+	alarm_detail("code=ZZ zone=9 seq=0001 verify=\"http://c/x?a=1\" xdata0=Q",
+	    out, sizeof(out));
+	ck_assert_str_eq(out, "code=ZZ verify=\"http://c/x?a=1\"");
+	alarm_detail("path=dc09", out, sizeof(out));
+	ck_assert_str_eq(out, "path=dc09");
+	alarm_detail("", out, sizeof(out));
+	ck_assert_str_eq(out, "");
+	alarm_detail(NULL, out, sizeof(out));
+	ck_assert_str_eq(out, "");
+	alarm_detail("code=ABCDEFGHIJKLMNOP path=x", small, sizeof(small));
+	ck_assert_str_eq(small, "path=x");
+}
+END_TEST
+
 static Suite *
 dc09_suite(void)
 {
@@ -524,6 +543,7 @@ dc09_suite(void)
 	tcase_add_test(tc, accounts_and_hex);
 	tcase_add_test(tc, registry_blocks);
 	tcase_add_test(tc, config_keys);
+	tcase_add_test(tc, alarm_detail_shown_keys);
 	suite_add_tcase(s, tc);
 	return s;
 }
