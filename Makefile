@@ -73,7 +73,7 @@ REFUGED_SRCS	= src/refuged/refuged.c src/refuged/daemon.c src/refuged/ingest.c \
 # program, and beside them in src/tools/ what more than one program shares.
 TOOLS_SHARED_SRCS = src/tools/pwprompt.c
 REFUGECTL_SRCS	= src/tools/refugectl/refugectl.c src/tools/refugectl/ctl_pki.c \
-		  src/tools/refugectl/ctl_setup.c src/tools/refugectl/ctl_enroll.c \
+		  src/tools/refugectl/ctl_setup.c src/tools/refugectl/ctl_enroll.c src/tools/refugectl/ctl_enroll_dc09.c \
 		  src/tools/refugectl/ctl_yaml.c src/tools/refugectl/ctl_views.c \
 		  src/tools/refugectl/ctl_report.c src/tools/refugectl/ctl_revoke.c \
 		  src/tools/refugectl/ctl_database.c $(TOOLS_SHARED_SRCS)

@@ -344,3 +344,48 @@ def test_kill9_after_ack_stored_once(dc09, make_daemon):
     op.login("alice")
     fire = [a for a in op.alarms() if a["type"] == "FIRE"]
     assert len(fire) == 1 and fire[0]["verify"] == "https://cam.example/snap?id=7", fire
+
+
+def test_enroll_dc09_then_panel_reports(make_daemon):
+    """refugectl enroll --dc09 on an existing unit and a new one without a
+    certificate: units.yaml keeps its comments, refuged takes the accounts
+    after a reload, and a panel using the printed key is answered."""
+    import os
+    import signal
+    import subprocess
+    from conftest import build_dir
+
+    d = make_daemon(config={"listen": {"dc09": "127.0.0.1:0"}})
+    port = dc09_port(d)
+    with open(d.registry_path) as f:
+        text = f.read()
+    with open(d.registry_path, "w") as f:
+        f.write("# kept by enroll\n" + text)
+
+    def enroll(*args):
+        r = subprocess.run([os.path.join(build_dir(), "refugectl"), "-c", d.config_path,
+                            "enroll"] + list(args), capture_output=True, text=True,
+                           timeout=30)
+        return r
+
+    r = enroll("HP-005", "--dc09", "5005", "--aes", "128")
+    assert r.returncode == 0, r.stderr
+    key128 = re.search(r"key +([0-9A-F]{32})\n", r.stdout).group(1)
+    assert "AES-128" in r.stdout and "account      5005" in r.stdout
+    r = enroll("PAV-1", "--dc09", "6006", "--name", "Pavilion panel")
+    assert r.returncode == 0, r.stderr
+    key256 = re.search(r"key +([0-9A-F]{64})\n", r.stdout).group(1)
+    assert enroll("PAV-2", "--dc09", "6006").returncode != 0	# taken
+    assert enroll("PAV-3", "--dc09", "12G").returncode != 0		# not hex
+    with open(d.registry_path) as f:
+        assert f.read().startswith("# kept by enroll\n")
+    d.proc.send_signal(signal.SIGHUP)
+    d.wait_log("reload: ", "units (")
+    p = Panel(port)
+    assert parse_reply(p.call(enc_frame(bytes.fromhex(key128), "SIA-DCS", 1, "5005",
+                                        "NPA1")))[0] == "*ACK"
+    assert parse_reply(p.call(enc_frame(bytes.fromhex(key256), "SIA-DCS", 2, "6006",
+                                        "NPA1")))[0] == "*ACK"
+    p.close()
+    assert len(d.events("HP-005", "BUTTON")) == 1
+    assert len(d.events("PAV-1", "BUTTON")) == 1

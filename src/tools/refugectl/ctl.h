@@ -126,6 +126,13 @@ int	ctl_random_password(char *buf, size_t len);
 int	ctl_hash_password(const char *password, char *out, size_t outlen);
 
 /* ctl_yaml.c: units.yaml edited as text, so comments and order stay. */
+struct ctl_unit_entry;
+/*
+ * ctl_enroll_dc09.c: enroll --dc09: a DC-09 account with a fresh key on unit
+ * u (is_new: a new unit, no certificate). Returns a CTL_* status.
+ */
+int	ctl_enroll_dc09(struct ctl *, struct ctl_unit_entry *u, int is_new,
+	    const char *account, const char *aes);
 
 struct ctl_unit_entry {
 	const char	*id;
