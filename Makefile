@@ -82,7 +82,8 @@ CONSOLE_SRCS	= src/tools/console/console.c src/tools/console/console_link.c \
 		  src/tools/console/console_ui.c src/tools/console/console_keys.c \
 		  $(TOOLS_SHARED_SRCS)
 SIM_SRCS	= src/tools/sim/sim.c src/tools/sim/sim_opts.c src/tools/sim/sim_unit.c \
-		  src/tools/sim/sim_tls.c src/tools/sim/sim_tty.c src/tools/sim/sim_stats.c
+		  src/tools/sim/sim_tls.c src/tools/sim/sim_tty.c src/tools/sim/sim_stats.c \
+		  src/tools/sim/sim_dc09.c src/tools/sim/sim_dc09_load.c
 TOOL_PROGRAMS	=
 TOOL_PROGRAMS	+= $(BUILD)/refuge-console
 TOOL_PROGRAMS	+= $(BUILD)/refuge-sim
