@@ -97,10 +97,7 @@ ctl_cmd_enroll(struct ctl *ctl, int argc, char *argv[])
 	char				*registry_path = NULL;
 	const char			*pos[1], *site_opt = NULL, *name_opt = NULL;
 	const char			*lat_opt = NULL, *lon_opt = NULL;
-	const char			*dc09_opt = NULL, *aes_opt = NULL;
 	const struct ctl_opt		 opts[] = {
-		{ "dc09", 1, &dc09_opt },
-		{ "aes", 1, &aes_opt },
 		{ "site", 1, &site_opt },
 		{ "name", 1, &name_opt },
 		{ "lat", 1, &lat_opt },
@@ -137,16 +134,6 @@ ctl_cmd_enroll(struct ctl *ctl, int argc, char *argv[])
 	if ((config = ctl_config(ctl)) == NULL ||
 	    (registry = ctl_registry(config)) == NULL)
 		goto done;
-	if (aes_opt != NULL && dc09_opt == NULL) {
-		rc = ctl_usage_error("enroll", "--aes goes with --dc09");
-		goto done;
-	}
-	/* A DC-09 account for a unit already there: its entry gains a block. */
-	if (dc09_opt != NULL && registry_unit_find(registry, u.id) != NULL) {
-		u.name = u.id;
-		rc = ctl_enroll_dc09(ctl, &u, 0, dc09_opt, aes_opt);
-		goto done;
-	}
 	if (registry_unit_find(registry, u.id) != NULL) {
 		ctl_warnx("%s is already in %s; refusing to enroll it again",
 		    u.id, config->registry);
@@ -175,11 +162,6 @@ ctl_cmd_enroll(struct ctl *ctl, int argc, char *argv[])
 	    &u.lon) == -1) {
 		rc = ctl_usage_error("enroll", "site %s has no units to take a "
 		    "position from: give --lat and --lon", u.site);
-		goto done;
-	}
-	/* A new unit reached only by DC-09: no certificate. */
-	if (dc09_opt != NULL) {
-		rc = ctl_enroll_dc09(ctl, &u, 1, dc09_opt, aes_opt);
 		goto done;
 	}
 	if ((key = ctl_unit_file(config->registry, u.id, "key")) == NULL ||

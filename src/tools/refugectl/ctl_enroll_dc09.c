@@ -164,7 +164,7 @@ ctl_dc09_print(const struct refuge_config *config, const char *id,
 	    account, bits, key_hex, CTL_DC09_SUPERVISION);
 }
 
-int
+static int
 ctl_enroll_dc09(struct ctl *ctl, struct ctl_unit_entry *u, int is_new,
     const char *account_opt, const char *aes_opt)
 {
@@ -257,6 +257,105 @@ done:
 	free(added);
 	free(text);
 	free(path);
+	registry_free(registry);
+	config_free(config);
+	return rc;
+}
+
+int
+ctl_cmd_enroll_any(struct ctl *ctl, int argc, char *argv[])
+{
+	int	i;
+
+	for (i = 1; i < argc; i++)
+		if (strcmp(argv[i], "--dc09") == 0 || strcmp(argv[i], "--aes") == 0 ||
+		    strncmp(argv[i], "--dc09=", 7) == 0 ||
+		    strncmp(argv[i], "--aes=", 6) == 0)
+			return ctl_cmd_enroll_dc09(ctl, argc, argv);
+	return ctl_cmd_enroll(ctl, argc, argv);
+}
+
+/* Where a new unit stands: --lat/--lon, or the average of its site's units. */
+static int
+ctl_dc09_position(const struct registry *r, struct ctl_unit_entry *u,
+    const char *lat, const char *lon)
+{
+	char	*end;
+	size_t	 i, n = 0;
+
+	if (lat != NULL || lon != NULL) {
+		if (lat == NULL || lon == NULL)
+			return -1;
+		u->lat = strtod(lat, &end);
+		if (*end != '\0' || !(u->lat >= -90 && u->lat <= 90))
+			return -1;
+		u->lon = strtod(lon, &end);
+		return *end != '\0' || !(u->lon >= -180 && u->lon <= 180) ? -1 : 0;
+	}
+	u->lat = u->lon = 0;
+	for (i = 0; i < r->unit_count; i++)
+		if (strcmp(r->units[i].site, u->site) == 0) {
+			u->lat += r->units[i].lat;
+			u->lon += r->units[i].lon;
+			n++;
+		}
+	if (n == 0)
+		return -1;
+	u->lat /= (double)n;
+	u->lon /= (double)n;
+	return 0;
+}
+
+int
+ctl_cmd_enroll_dc09(struct ctl *ctl, int argc, char *argv[])
+{
+	struct refuge_config	*config = NULL;
+	struct registry		*registry = NULL;
+	struct ctl_unit_entry	 u;
+	const char		*pos[1], *site = NULL, *name = NULL, *lat = NULL;
+	const char		*lon = NULL, *dc09 = NULL, *aes = NULL;
+	const struct ctl_opt	 opts[] = {
+		{ "site", 1, &site }, { "name", 1, &name }, { "lat", 1, &lat },
+		{ "lon", 1, &lon }, { "dc09", 1, &dc09 }, { "aes", 1, &aes },
+		{ NULL, 0, NULL }
+	};
+	int			 npos, rc = CTL_FAIL;
+
+	if (ctl_args("enroll", argc, argv, opts, pos, 1, &npos) == -1)
+		return CTL_USAGE;
+	if (npos != 1)
+		return ctl_usage_error("enroll", "which unit? give its id");
+	if (dc09 == NULL)
+		return ctl_usage_error("enroll", "--aes goes with --dc09");
+	memset(&u, 0, sizeof(u));
+	u.id = pos[0];
+	if (!ctl_valid_unit_id(u.id))
+		return ctl_usage_error("enroll", "bad unit id '%s'", u.id);
+	if (name != NULL && (name[0] == '\0' || strpbrk(name, "\r\n\t") != NULL))
+		return ctl_usage_error("enroll", "--name wants one line of text");
+	if ((config = ctl_config(ctl)) == NULL ||
+	    (registry = ctl_registry(config)) == NULL)
+		goto done;
+	if (registry_unit_find(registry, u.id) != NULL) {
+		rc = ctl_enroll_dc09(ctl, &u, 0, dc09, aes);
+		goto done;
+	}
+	if (site == NULL && registry->site_count == 1)
+		site = registry->sites[0].id;
+	if (site == NULL || registry_site_find(registry, site) == NULL) {
+		rc = ctl_usage_error("enroll", "say which site with --site (one "
+		    "of %s)", config->registry);
+		goto done;
+	}
+	u.site = site;
+	u.name = name != NULL ? name : u.id;
+	if (ctl_dc09_position(registry, &u, lat, lon) == -1) {
+		rc = ctl_usage_error("enroll", "give --lat (-90 to 90) and --lon "
+		    "(-180 to 180): the site has no units to take them from");
+		goto done;
+	}
+	rc = ctl_enroll_dc09(ctl, &u, 1, dc09, aes);
+done:
 	registry_free(registry);
 	config_free(config);
 	return rc;
