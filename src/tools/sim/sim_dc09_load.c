@@ -369,7 +369,7 @@ sim_dc09_load(const struct sim_dc09_options *opt, const struct registry *reg,
 	s.start_us = s.last_us = timenow_mono_us();
 	event_base_dispatch(s.base);
 	sim_dc09_report(&s);
-	rc = s.c.errors > 0 || s.c.naks > 0 ? 1 : 0;
+	rc = 0;	/* a run: its figures say what happened */
 done:
 	for (i = 0; i < s.count; i++) {
 		sim_dc09_shut(&s.panels[i]);
