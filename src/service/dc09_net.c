@@ -15,6 +15,7 @@
 
 #include <event2/event.h>
 
+#include "refuge/conn.h"
 #include "refuge/dc09_net.h"
 #include "refuge/listener.h"
 #include "refuge/timenow.h"
@@ -162,7 +163,13 @@ dc09_stream_new(struct event_base *base, int fd, const struct sockaddr *sa,
 	    (s->read_ev = event_new(base, fd, EV_READ | EV_PERSIST,
 	    dc09_stream_readable, s)) == NULL ||
 	    (s->write_ev = event_new(base, fd, EV_WRITE, dc09_stream_writable,
-	    s)) == NULL || event_add(s->read_ev, &tv) == -1) {
+	    s)) == NULL ||
+	    /*
+	     * As established unit links (conn.h): at a lower priority than
+	     * ingest's commit, each frame would be committed on its own.
+	     */
+	    event_priority_set(s->read_ev, CONN_PRIORITY_ESTABLISHED) == -1 ||
+	    event_add(s->read_ev, &tv) == -1) {
 		dc09_stream_free(s);
 		return NULL;
 	}
@@ -260,7 +267,9 @@ dc09_dgram_new(struct event_base *base, const char *host, int port,
 		goto fail;
 	}
 	if ((d->ev = event_new(base, d->fd, EV_READ | EV_PERSIST,
-	    dc09_dgram_readable, d)) == NULL || event_add(d->ev, NULL) == -1) {
+	    dc09_dgram_readable, d)) == NULL ||
+	    event_priority_set(d->ev, CONN_PRIORITY_ESTABLISHED) == -1 ||
+	    event_add(d->ev, NULL) == -1) {
 		snprintf(err, errlen, "out of memory");
 		goto fail;
 	}
