@@ -76,6 +76,9 @@ struct opproto_client_alarm {
 	int		 restored;	/* restored=1 */
 	const char	*by;
 	int		 unstored;	/* stored=no: shown before its commit */
+	const char	*code;		/* code=, verify=, path=: from a DC-09 */
+	const char	*verify;	/* panel's event ("" when absent) */
+	const char	*path;
 };
 
 /*
@@ -91,6 +94,8 @@ struct opproto_client_unit {
 	const char	*name;
 	const char	*test_until;	/* "" unless the unit is on test */
 	int64_t		 test_until_ms;
+	const char	*paths;		/* "tls,dc09", "-"; "" when absent */
+	int		 no_commands;	/* commands=no: reachable only by DC-09 */
 };
 
 struct opproto_client_step {

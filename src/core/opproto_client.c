@@ -237,6 +237,9 @@ opproto_client_alarm(struct opproto_client_msg *m, char *err, size_t errlen)
 		{ "restored", &restored },
 		{ "by", &a->by },
 		{ "stored", &stored },
+		{ "code", &a->code },
+		{ "verify", &a->verify },
+		{ "path", &a->path },
 	};
 	int64_t				 n;
 
@@ -263,6 +266,9 @@ opproto_client_alarm(struct opproto_client_msg *m, char *err, size_t errlen)
 	a->at = opproto_client_or_empty(a->at);
 	a->at_ms = opproto_client_time(a->at);
 	a->name = opproto_client_or_empty(a->name);
+	a->code = opproto_client_or_empty(a->code);
+	a->verify = opproto_client_or_empty(a->verify);
+	a->path = opproto_client_or_empty(a->path);
 	a->by = opproto_client_or_empty(a->by);
 	return 0;
 }
@@ -272,12 +278,15 @@ static int
 opproto_client_unit(struct opproto_client_msg *m, char *err, size_t errlen)
 {
 	struct opproto_client_unit	*u = &m->unit;
+	const char			*commands = NULL;
 	const struct opproto_client_known known[] = {
 		{ "state", &u->state },
 		{ "last_seen", &u->last_seen },
 		{ "site", &u->site },
 		{ "name", &u->name },
 		{ "test_until", &u->test_until },
+		{ "paths", &u->paths },
+		{ "commands", &commands },
 	};
 
 	if ((u->id = opproto_client_word(m, 1)) == NULL ||
@@ -288,6 +297,7 @@ opproto_client_unit(struct opproto_client_msg *m, char *err, size_t errlen)
 			return opproto_client_fail(err, errlen, "bad state");
 		opproto_client_attrs(m, 3, NULL, 0);
 		u->last_seen = u->site = u->name = u->test_until = "";
+		u->paths = "";
 		u->last_seen_ms = u->test_until_ms = -1;
 		return 0;
 	}
@@ -300,6 +310,8 @@ opproto_client_unit(struct opproto_client_msg *m, char *err, size_t errlen)
 	u->name = opproto_client_or_empty(u->name);
 	u->test_until = opproto_client_or_empty(u->test_until);
 	u->test_until_ms = opproto_client_time(u->test_until);
+	u->paths = opproto_client_or_empty(u->paths);
+	u->no_commands = commands != NULL && strcmp(commands, "no") == 0;
 	return 0;
 }
 
