@@ -207,7 +207,8 @@ def test_time_window_and_unknown_account_nak(dc09):
                   plain_frame("SIA-DCS", 32, "1234", "NPA1", t=time.time() + 120),
                   enc_frame(KEY128, "SIA-DCS", 33, "AB128", "NPA1", t=time.time() - 120),
                   plain_frame("SIA-DCS", 34, "9999", "NPA1"),
-                  enc_frame(KEY256, "SIA-DCS", 35, "AB128", "NPA1")):
+                  enc_frame(KEY256, "SIA-DCS", 35, "AB128", "NPA1"),	# garbage
+                  enc_frame(KEY128, "SIA-DCS", 36, "1234", "NPA1")):	# plaintext account
         token, seq, rest = parse_reply(p.call(frame))
         assert (token, seq) == ("NAK", "0000"), frame
         m = re.match(r"R0L0A0\[\]_(\d\d:\d\d:\d\d,\d\d-\d\d-\d{4})$", rest)

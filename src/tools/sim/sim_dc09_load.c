@@ -228,7 +228,7 @@ sim_dc09_tick(evutil_socket_t fd, short what, void *arg)
 		s->test_tokens = 1;
 	for (i = 0; i < s->count; i++) {
 		p = &s->panels[i];
-		if (p->busy && (now - p->sent_us) / 1000 > SIM_DC09_TIMEOUT_MS) {
+		if (p->busy && now - p->sent_us > SIM_DC09_TIMEOUT_MS * 1000LL) {
 			s->c.timeouts++;
 			sim_dc09_idle(p);
 		}
