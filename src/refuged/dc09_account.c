@@ -94,9 +94,11 @@ dc09_paths_check(struct dc09_account *account, int dc09_up)
 		return;
 	window = supervise_heartbeat_ms(account->owner->supervise, record) *
 	    account->owner->config->missed;
-	tls = units_link(record, "tls");
-	tls_up = tls != NULL && timenow_mono_ms() - link_last_heard(tls) <=
-	    window;
+	/* A TLS link that closed counts as lost only once its window has passed. */
+	if ((tls = units_link(record, "tls")) != NULL &&
+	    link_last_heard(tls) > account->tls_heard_mono_ms)
+		account->tls_heard_mono_ms = link_last_heard(tls);
+	tls_up = timenow_mono_ms() - account->tls_heard_mono_ms <= window;
 	if (!account->fault_dc09 && !dc09_up && tls_up) {
 		account->fault_dc09 = 1;
 		dc09_path_event(account, EVTYPE_PATH_FAULT, "dc09");
@@ -186,7 +188,7 @@ dc09_accounts_build(struct dc09_links *links)
 		a->owner = links;
 		a->reg = reg->dc09_index[i];
 		a->record = record;
-		a->heard_mono_ms = timenow_mono_ms();
+		a->heard_mono_ms = a->tls_heard_mono_ms = timenow_mono_ms();
 		TAILQ_INIT(&a->pending);
 		snprintf(a->peer, sizeof(a->peer), "-");
 		if ((a->timer = loop_timer_new(links->base, dc09_account_tick,

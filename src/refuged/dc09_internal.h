@@ -60,6 +60,7 @@ struct dc09_account {
 	struct unit_record		*record;
 	struct event			*timer;	/* supervision and path checks */
 	int64_t				 heard_mono_ms;
+	int64_t				 tls_heard_mono_ms;	/* the unit's TLS link */
 	int				 heard;	/* a frame since start */
 	int				 fault_dc09, fault_tls;	/* PATH_FAULT open */
 	TAILQ_HEAD(, dc09_pending)	 pending;

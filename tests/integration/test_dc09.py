@@ -390,3 +390,41 @@ def test_enroll_dc09_then_panel_reports(make_daemon):
     p.close()
     assert len(d.events("HP-005", "BUTTON")) == 1
     assert len(d.events("PAV-1", "BUTTON")) == 1
+
+
+def test_dual_path_tls_lost_while_panel_reports(make_daemon):
+    units = {"HP-001": {"heartbeat": "1s",
+                        "dc09": {"account": "D0A2", "plaintext": True, "supervision": "2s"}}}
+    d = make_daemon(config={"listen": {"dc09": "127.0.0.1:0"}}, units=units)
+    port = dc09_port(d)
+    u = d.unit("HP-001")
+    u.hello()
+    p = Panel(port, udp=True)
+    seq = [0]
+
+    def poll():
+        seq[0] += 1
+        assert parse_reply(p.call(plain_frame("NULL", seq[0], "D0A2")))[0] == "ACK"
+
+    def path_events(kind):
+        return [r for r in d.events("HP-001", kind, source=None)
+                if r["attributes"] == "path=tls"]
+
+    poll()
+    u.close()		# the TLS path goes silent; the panel keeps polling
+    deadline = time.monotonic() + 15
+    while not path_events("PATH_FAULT") and time.monotonic() < deadline:
+        poll()
+        time.sleep(0.2)
+    assert path_events("PATH_FAULT"), "no PATH_FAULT path=tls"
+    assert d.events("HP-001", "UNIT_OFFLINE", source=None) == []
+    u = d.unit("HP-001")
+    u.hello()
+    deadline = time.monotonic() + 10
+    while not path_events("PATH_RESTORE") and time.monotonic() < deadline:
+        poll()
+        u.send("HB %d" % seq[0])
+        time.sleep(0.2)
+    assert path_events("PATH_RESTORE"), "no PATH_RESTORE path=tls"
+    p.close()
+    u.close()
