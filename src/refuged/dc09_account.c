@@ -115,15 +115,22 @@ dc09_paths_check(struct dc09_account *account, int dc09_up)
 	}
 }
 
+static void	dc09_pending_free(struct dc09_account *, struct dc09_pending *);
+
 static void
 dc09_account_tick(evutil_socket_t fd, short what, void *arg)
 {
 	struct dc09_account	*account = arg;
+	struct dc09_pending	*p;
 	int64_t			 silent;
 	int			 up;
 
 	(void)fd;
 	(void)what;
+	/* Oldest first: the panel has sent these again, or given up. */
+	while ((p = TAILQ_FIRST(&account->pending)) != NULL &&
+	    timenow_mono_ms() - p->queued_mono_ms > DC09_PENDING_MS)
+		dc09_pending_free(account, p);
 	silent = timenow_mono_ms() - account->heard_mono_ms;
 	up = silent <= account->reg->dc09->supervision_ms;
 	if (!up && account->link.unit != NULL) {

@@ -24,6 +24,8 @@ struct registry_unit;
 #define DC09_DEDUPE_MS		(10 * 60 * 1000LL)
 #define DC09_RECENT		64	/* frame ids an account remembers */
 #define DC09_EVENT_ID_LEN	72
+/* A frame not ACKed by then will not be (the store failed): forget it. */
+#define DC09_PENDING_MS		(60 * 1000LL)
 
 struct dc09_session;
 
