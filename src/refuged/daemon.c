@@ -90,6 +90,15 @@ daemon_counters(struct daemon *daemon)
 	m->reloads_failed = daemon->reloads_failed;
 	m->operator_logins = ops->logins;
 	m->operator_login_failures = ops->login_failures;
+	if (daemon->dc09_links != NULL) {
+		const struct dc09_counters *dc = dc09_links_counters(
+		    daemon->dc09_links);
+
+		m->dc09_frames[0] = dc->acks;
+		m->dc09_frames[1] = dc->naks;
+		m->dc09_frames[2] = dc->duhs;
+		m->dc09_frames[3] = dc->dropped;
+	}
 }
 
 static void

@@ -236,6 +236,25 @@ def test_bad_crc_no_reply_then_next_good_frame_answered(dc09):
     p.close()
 
 
+def test_metrics_count_replies(make_daemon):
+    import urllib.request
+    d = make_daemon(config={"listen": {"dc09": "127.0.0.1:0", "metrics": "127.0.0.1:0"}},
+                    units=PANELS)
+    port = dc09_port(d)
+    m = re.search(r"metrics=(\S+)", d.find_log("ready units=")).group(1)
+    p = Panel(port)
+    bad = bytearray(plain_frame("NULL", 1, "1234"))
+    bad[1:5] = b"0000" if bad[1:5] != b"0000" else b"FFFF"
+    p.send(bytes(bad))
+    assert parse_reply(p.call(plain_frame("NULL", 2, "1234")))[0] == "ACK"
+    assert parse_reply(p.call(plain_frame("NULL", 3, "9999")))[0] == "NAK"
+    assert parse_reply(p.call(plain_frame("SIA-XYZ", 4, "1234")))[0] == "DUH"
+    p.close()
+    text = urllib.request.urlopen("http://%s/metrics" % m, timeout=5).read().decode()
+    for reply in ("ack", "nak", "duh", "none"):
+        assert 'refuge_dc09_frames_total{reply="%s"} 1' % reply in text, text
+
+
 def test_unsupported_token_duh(dc09):
     p = Panel(dc09.dc09_port)
     token, seq, rest = parse_reply(p.call(plain_frame("SIA-XYZ", 51, "1234", "NPA1")))
