@@ -346,15 +346,23 @@ dc09_link_ack(struct link *link, const char *event_id)
 	const char		*colon = strrchr(event_id, ':');
 	char			 buf[DC09_REPLY_MAX];
 	size_t			 n;
-	int			 len;
+	int			 len, i;
 
-	if (colon == NULL)
+	if (colon == NULL || (i = atoi(colon + 1)) < 0 || i >= DC09_MAX_EVENTS)
 		return;
 	n = (size_t)(colon - event_id);
+	/*
+	 * A retransmission before the first ACK has a frame of its own with the
+	 * same ids: each event's ACK counts once, for the oldest that lacks it.
+	 */
 	TAILQ_FOREACH(p, &account->pending, entry)
-		if (strlen(p->base) == n && memcmp(p->base, event_id, n) == 0)
+		if (strlen(p->base) == n && memcmp(p->base, event_id, n) == 0 &&
+		    !(p->acked & (1u << i)))
 			break;
-	if (p == NULL || --p->remaining > 0)
+	if (p == NULL)
+		return;
+	p->acked |= 1u << i;
+	if (--p->remaining > 0)
 		return;
 	if (p->frame.encrypted)
 		len = dc09_reply_ack_encrypted(buf, sizeof(buf), &p->frame, d->key,

@@ -46,6 +46,7 @@ struct dc09_pending {
 	struct dc09_frame		 frame;	/* the fields the ACK echoes */
 	char				 base[DC09_EVENT_ID_LEN];	/* event id before ":<i>" */
 	int				 remaining;
+	uint32_t			 acked;	/* bit i: event ":<i>" stored */
 	int64_t				 queued_mono_ms;
 };
 

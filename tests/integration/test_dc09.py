@@ -198,6 +198,12 @@ def test_retransmission_stored_once(dc09):
         assert parse_reply(p.call(enc_frame(KEY128, "SIA-DCS", 22, "AB128", "NYT",
                                             t=t)))[0] == "*ACK"
     assert len(dc09.events("HP-003", "BATTERY_LOW")) == 1
+    # Sent twice before the first ACK: two ACKs, each event stored once.
+    frame = plain_frame("SIA-DCS", 23, "1234", "Nri1/PA7/TA7")
+    p.send(frame + frame)
+    assert [parse_reply(p.reply())[:2] for _ in range(2)] == [("ACK", "0023")] * 2
+    assert len(dc09.events("HP-002", "BUTTON")) == 1
+    assert len(dc09.events("HP-002", "TAMPER")) == 1
     p.close()
 
 
