@@ -45,6 +45,10 @@ struct refuge_config {
 	char			*listen_dc09;		/* listen.dc09: TCP and UDP; NULL: none */
 	int64_t			 dc09_max_age_ms;	/* dc09.max_age, default 40s */
 	int64_t			 dc09_max_ahead_ms;	/* dc09.max_ahead, default 20s */
+	/* retention.events, .alarms, .audit: how long rows are kept; -1 keep. */
+	int64_t			 retention_events_ms;
+	int64_t			 retention_alarms_ms;
+	int64_t			 retention_audit_ms;
 };
 
 /*

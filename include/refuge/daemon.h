@@ -25,6 +25,7 @@ struct integrity;
 struct metrics_server;
 struct notify;
 struct operator_link;
+struct retention;
 struct stack;
 struct store;
 struct store_lock;
@@ -52,6 +53,7 @@ struct daemon {
 	struct activate		*activate;
 	struct tally		*tally;
 	struct flood		*flood;
+	struct retention	*retention;	/* refuge.yaml's retention: */
 	struct unit_links	*unit_links;
 	struct dc09_links	*dc09_links;	/* NULL unless listen.dc09 */
 	struct operator_link	*operators;
