@@ -340,9 +340,10 @@ console_ui_draw_units(struct console_ui *ui, int top, int height, int width)
 		else
 			snprintf(seen, sizeof(seen), "never");
 		console_ui_put(y, 0, width - 1, online ? A_NORMAL : (ui->colours ?
-		    COLOR_PAIR(1) : A_BOLD), "%-8s %-7s %-9s %s%s%s", u->id,
-		    u->state, seen, u->test_until[0] ? "[TEST] " : "",
-		    u->no_commands ? "[DC-09, NO COMMANDS] " : "", u->name);
+		    COLOR_PAIR(1) : A_BOLD), "%-8s %-7s %-9s %-8s %s%s%s", u->id,
+		    u->state, seen, u->paths[0] ? u->paths : "-",
+		    u->test_until[0] ? "[TEST] " : "",
+		    u->no_commands ? "[NO COMMANDS] " : "", u->name);
 	}
 }
 
