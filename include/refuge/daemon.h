@@ -14,8 +14,10 @@
 #include "registry.h"
 
 struct activate;
+struct alarmlog;
 struct command;
 struct dc09_links;
+struct escalate;
 struct event;
 struct event_base;
 struct feed;
@@ -52,8 +54,10 @@ struct daemon {
 	struct command		*command;
 	struct activate		*activate;
 	struct tally		*tally;
+	struct alarmlog		*alarmlog;	/* raised alarms in the log */
 	struct flood		*flood;
 	struct retention	*retention;	/* refuge.yaml's retention: */
+	struct escalate		*escalate;	/* escalation.command */
 	struct unit_links	*unit_links;
 	struct dc09_links	*dc09_links;	/* NULL unless listen.dc09 */
 	struct operator_link	*operators;

@@ -8,6 +8,7 @@
 #include <event2/event.h>
 
 #include "refuge/activate.h"
+#include "refuge/alarmlog.h"
 #include "refuge/command.h"
 #include "refuge/conn.h"
 #include "refuge/daemon.h"
@@ -26,6 +27,7 @@
 #include "refuge/store.h"
 #include "refuge/supervise.h"
 #include "refuge/tally.h"
+#include "refuge/escalate.h"
 #include "refuge/timenow.h"
 #include "refuge/tlsctx.h"
 #include "refuge/unit.h"
@@ -122,6 +124,7 @@ daemon_gauges(struct metrics_gauges *gauges, void *arg)
 	    daemon->operators);
 	gauges->operator_sessions = (size_t)operator_link_sessions(
 	    daemon->operators);
+	gauges->operators_connected = gauges->operator_sessions;
 	gauges->store_ok = !ingest_failing(daemon->ingest);
 	gauges->clock_synced = timenow_clock_synced() == 1;
 	count = stack_sorted(daemon->stack, &all);
@@ -131,6 +134,21 @@ daemon_gauges(struct metrics_gauges *gauges, void *arg)
 		gauges->alarms_open[priority][all[i]->state == ALARM_CLAIMED]++;
 	}
 	daemon_counters(daemon);
+}
+
+/* /healthz's operators line: with none logged in, alarms escalate at once. */
+static void
+daemon_health_operators(struct daemon *daemon)
+{
+	size_t	used = strlen(daemon->health);
+	int	n = operator_link_sessions(daemon->operators);
+
+	if (n > 0)
+		snprintf(daemon->health + used, sizeof(daemon->health) - used,
+		    "operators %d logged in\n", n);
+	else
+		snprintf(daemon->health + used, sizeof(daemon->health) - used,
+		    "no operator logged in: queued alarms escalate at once\n");
 }
 
 /* /healthz: 503 while stopping or while the store fails; the clock's state. */
@@ -154,6 +172,7 @@ daemon_health(void *arg, int *ok)
 	snprintf(daemon->health + strlen(daemon->health), sizeof(daemon->health) -
 	    strlen(daemon->health), "clock %s\n", synced == 1 ? "synchronised" :
 	    synced == 0 ? "not synchronised" : "state unknown");
+	daemon_health_operators(daemon);
 	return daemon->health;
 }
 
@@ -286,6 +305,13 @@ daemon_receiver_state(struct change *change, void *arg)
 		    daemon->receiver_reason, sizeof(daemon->receiver_reason));
 }
 
+/* Stack escalation: how many operator sessions are logged in. */
+static int
+daemon_operators(void *arg)
+{
+	return operator_link_sessions(arg);
+}
+
 /* Stack presence: does the user have a logged-in operator session? */
 static int
 daemon_user_present(const char *user, void *arg)
@@ -339,10 +365,17 @@ daemon_wire(struct daemon *daemon, char *err, size_t errlen)
 	if ((daemon->operators = operator_link_new(&deps, err, errlen)) == NULL)
 		return -1;
 	stack_set_presence(daemon->stack, daemon_user_present, daemon->operators);
+	stack_set_operators(daemon->stack, daemon_operators, daemon->operators);
+	if ((daemon->escalate = escalate_new(daemon->base, daemon->feed,
+	    daemon->flood, config)) == NULL) {
+		snprintf(err, errlen, "cannot set up escalation.command");
+		return -1;
+	}
 	ingest_set_watch(daemon->ingest, daemon_store_changed, daemon);
 	if ((daemon->activate = activate_new(daemon->feed, daemon->units,
 	    daemon->command)) == NULL ||
-	    (daemon->tally = tally_new(daemon->feed)) == NULL) {
+	    (daemon->tally = tally_new(daemon->feed)) == NULL ||
+	    (daemon->alarmlog = alarmlog_new(daemon->feed)) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
@@ -515,7 +548,9 @@ daemon_free(struct daemon *daemon)
 	activate_free(daemon->activate);
 	flood_free(daemon->flood);
 	retention_free(daemon->retention);
+	escalate_free(daemon->escalate);
 	tally_free(daemon->tally);
+	alarmlog_free(daemon->alarmlog);
 	if (daemon->units != NULL)
 		for (i = 0; i < units_count(daemon->units); i++) {
 			record = units_at(daemon->units, i);

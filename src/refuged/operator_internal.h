@@ -218,4 +218,10 @@ struct unit_record;
 /* A UNITS line with its LF; returns its length as snprintf does. */
 int	operator_unit_line(struct unit_record *, char *buf, size_t len);
 
+/* operator_outcomes.c: OUTCOMES, and RESOLVE restored (a supervisor's). */
+void	operator_outcomes(struct operator_session *,
+	    const struct opproto_request *);
+void	operator_outcomes_bulk(struct operator_session *,
+	    const struct opproto_request *);
+
 #endif

@@ -15,6 +15,7 @@
 #include "refuge/dc09_link.h"
 #include "refuge/diag.h"
 #include "refuge/feed.h"
+#include "refuge/escalate.h"
 #include "refuge/flood.h"
 #include "refuge/ingest.h"
 #include "refuge/link.h"
@@ -126,6 +127,7 @@ reload_reconfigure(struct daemon *daemon)
 	activate_reconfigure(daemon->activate, daemon->units);
 	flood_reconfigure(daemon->flood, config->flood_threshold);
 	retention_reconfigure(daemon->retention, config);
+	escalate_reconfigure(daemon->escalate, config);
 	unit_links_reconfigure(daemon->unit_links, config, daemon->tls,
 	    daemon->units);
 	if (daemon->dc09_links != NULL)
