@@ -261,7 +261,7 @@ START_TEST(plan_and_history)
 	a = console_model_alarm(m, 1);
 	ck_assert_int_eq(a->plan_read, 1);
 	ck_assert_uint_eq(a->step_count, 2);
-	ck_assert_str_eq(a->steps[0], "Look at the camera");
+	ck_assert_str_eq(a->steps[0].text, "Look at the camera");
 	console_model_history_clear(m, "HP-001");
 	console_model_history_line(m, "EVENT e1 BUTTON at=2026-11-25T21:34:50.123Z");
 	ck_assert_str_eq(m->history_unit, "HP-001");
