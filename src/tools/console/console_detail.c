@@ -49,8 +49,9 @@ console_detail_location(struct console_unit *u, const char *lat,
 		    lat && lat[0] ? lat : "-", lon && lon[0] ? lon : "-");
 	if (u != NULL && y < bottom) {
 		console_detail_when(heard, sizeof(heard), u->heard_ms, now_ms);
-		console_draw_put(y++, x, width, A_NORMAL, "Unit %s, last heard "
-		    "%s", u->state, heard);
+		console_draw_put(y++, x, width, A_NORMAL, "%s%s%s last heard %s",
+		    u->state[0] ? "Unit " : "", u->state, u->state[0] ? "," : "",
+		    heard);
 	}
 	return y;
 }
@@ -65,8 +66,8 @@ console_detail_plan(struct console_alarm *a, int y, int x, int bottom,
 
 	if (!a->plan_read || y >= bottom)
 		return y;
-	console_draw_put(y++, x, width, A_BOLD, "Trigger plan (t ticks a "
-	    "step):");
+	console_draw_put(y++, x, width, A_BOLD, "Trigger plan: (t ticks "
+	    "a step)");
 	for (i = 0; i < a->step_count && y < bottom; i++) {
 		st = &a->steps[i];
 		when[0] = '\0';
