@@ -171,7 +171,9 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libservice.a $(BUILD)/libcore.a
 $(BUILD)/tests/check_console_model: tests/unit/check_console_model.c \
 		$(BUILD)/src/tools/console/console_model.o \
 		$(BUILD)/src/tools/console/console_record.o \
-		$(BUILD)/src/tools/console/console_feed.o $(BUILD)/libservice.a $(BUILD)/libcore.a
+		$(BUILD)/src/tools/console/console_feed.o \
+		$(BUILD)/src/tools/console/console_text.o \
+		$(BUILD)/src/tools/console/console_run.o $(BUILD)/libservice.a $(BUILD)/libcore.a
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(ALL_CPPFLAGS) -Isrc/tools/console $(ALL_CFLAGS) $(CHECK_CFLAGS) \

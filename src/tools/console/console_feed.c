@@ -37,6 +37,9 @@ console_feed_sending(struct console_model *m, enum console_req_kind kind,
 	case CONSOLE_REQ_INFO:
 		console_record_info_clear(m, what);
 		break;
+	case CONSOLE_REQ_OUTCOMES:
+		console_record_outcomes_clear(m);
+		break;
 	default:
 		break;
 	}

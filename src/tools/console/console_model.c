@@ -185,7 +185,6 @@ console_model_alarm_line(struct console_model *m,
 	a->seen = 1;
 	m->alarms[m->alarm_count++] = a;
 	console_model_alarm_place(m, m->alarm_count - 1);
-	m->new_alarm_id = a->id;
 	*effect = CONSOLE_EFFECT_NEW_ALARM;
 	*priority = a->priority;
 	return 0;
@@ -424,6 +423,8 @@ console_model_apply_msg(struct console_model *m,
 		    err, errlen);
 		if (rc == 0 && !msg->push && *effect == CONSOLE_EFFECT_NEW_ALARM)
 			*effect = CONSOLE_EFFECT_CHANGED;	/* a re-read, not news */
+		if (rc == 0 && *effect == CONSOLE_EFFECT_NEW_ALARM)
+			m->new_alarm_id = msg->alarm.id;
 		return rc;
 	case OPPROTO_CLIENT_UNIT:
 		rc = console_model_unit_line(m, msg, now_ms, err, errlen);

@@ -258,6 +258,10 @@ console_record_words(char *out, size_t len, const struct opproto_client_msg *msg
 
 	for (i = first; i < msg->line.count && used < len; i++) {
 		t = &msg->line.tokens[i];
+		/* An EVENT's at= is already in front. */
+		if (t->key != NULL && msg->kind == OPPROTO_CLIENT_EVENT &&
+		    strcmp(t->key, "at") == 0)
+			continue;
 		if (t->key == NULL && t->quoted)
 			n = snprintf(out + used, len - used, " \"%s\"", t->value);
 		else if (t->key == NULL)
@@ -296,7 +300,7 @@ console_record_detail_line(struct console_model *m,
 			when_local(ms, when);
 			snprintf(out, CONSOLE_TEXT_MAX, "%s event", when);
 		}
-		console_record_words(out, CONSOLE_TEXT_MAX, msg, 2);
+		console_record_words(out, CONSOLE_TEXT_MAX, msg, 1);
 		return;
 	}
 	/* LOG <iso> <what> [by=<user>] [key=value ...] ["text"] */
