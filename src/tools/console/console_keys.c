@@ -111,9 +111,13 @@ console_keys_alarm_request(struct console_keys *k, struct console_alarm *a,
 static void
 console_keys_claim_alarm(struct console_keys *k, struct console_alarm *a)
 {
-	console_keys_alarm_request(k, a, CONSOLE_REQ_CLAIM, "CLAIM");
-	console_keys_message(k, "claiming alarm %lld: priority %d %s at %s "
-	    "\"%s\"", (long long)a->id, a->priority, a->type, a->unit, a->name);
+	char	what[CONSOLE_TEXT_MAX];
+
+	snprintf(what, sizeof(what), "CLAIM %lld (priority %d %s %s \"%.200s\")",
+	    (long long)a->id, a->priority, a->type, a->unit, a->name);
+	if (console_link_request(k->link, CONSOLE_REQ_CLAIM, a->id, a->unit,
+	    what, "CLAIM %lld", (long long)a->id) == -1)
+		console_keys_request_failed(k, what);
 }
 
 static void

@@ -54,6 +54,7 @@ struct console_link {
 	char				 password[CONSOLE_PASSWORD_MAX];
 	char				 desk[LINE_MAX_BYTES / 2];
 	char				 tz[CONSOLE_ZONE_MAX];
+	int				 desk_refused;	/* LOGIN with desk= got ERR syntax */
 	int64_t				 down_since_ms;	/* monotonic; 0: up */
 	enum console_link_state		 state;
 	struct conn			*conn;
@@ -336,26 +337,19 @@ console_link_ready(struct console_link *l)
 	console_link_changed(l);
 }
 
+/* Sends LOGIN, with desk= unless this receiver refused it. */
 static void
-console_link_connected(struct conn *conn, void *arg)
+console_link_login(struct console_link *l)
 {
-	struct console_link	*l = arg;
 	struct console_req	*req;
 	char			 quoted[CONSOLE_PASSWORD_MAX + 8];
 	char			 desk[sizeof(l->desk) + 8];
 	char			 line[LINE_MAX_BYTES + 1];
 	int			 n;
 
-	(void)conn;
-	evtimer_del(l->deadline);
-	if (l->user[0] == '\0') {
-		/* Batch without -u: the script logs in itself. */
-		console_link_ready(l);
-		return;
-	}
 	l->state = CONSOLE_LOGGING_IN;
 	desk[0] = '\0';
-	if (l->desk[0] != '\0') {
+	if (l->desk[0] != '\0' && !l->desk_refused) {
 		memcpy(desk, " desk=", 6);
 		if (line_quote(desk + 6, sizeof(desk) - 6, l->desk) < 0)
 			desk[0] = '\0';
@@ -375,6 +369,21 @@ console_link_connected(struct conn *conn, void *arg)
 	TAILQ_INSERT_HEAD(&l->queue, req, entry);
 	console_link_send_next(l);
 	console_link_changed(l);
+}
+
+static void
+console_link_connected(struct conn *conn, void *arg)
+{
+	struct console_link	*l = arg;
+
+	(void)conn;
+	evtimer_del(l->deadline);
+	if (l->user[0] == '\0') {
+		/* Batch without -u: the script logs in itself. */
+		console_link_ready(l);
+		return;
+	}
+	console_link_login(l);
 }
 
 /* ---- lines from refuged */
@@ -443,6 +452,16 @@ console_link_login_done(struct console_link *l,
 		tz = opproto_client_attr(msg, "tz");
 		snprintf(l->tz, sizeof(l->tz), "%s", tz != NULL ? tz : "");
 		console_link_ready(l);
+		return;
+	}
+	/* A receiver from before desk= refuses the word: log in without it. */
+	if (l->desk[0] != '\0' && !l->desk_refused &&
+	    strcmp(msg->err.code, "syntax") == 0) {
+		l->desk_refused = 1;
+		if (l->p.model != NULL)
+			console_model_message(l->p.model, "this receiver takes "
+			    "no desk=; audio calls the unit's own uri");
+		console_link_login(l);
 		return;
 	}
 	snprintf(why, sizeof(why), "login as %s failed: %.*s", l->user,
