@@ -58,16 +58,17 @@ console_history_list(struct console_model *m, int top, int height, long row,
 	char			 when[WHEN_LOCAL_LEN], name[4 * 64 + 1];
 	char			 outcome[160];
 	long			 first = 0, i;
-	int			 y, name_w = COLS - 66;
+	int			 y, name_w = COLS - 50 - 32;
 	attr_t			 attr;
 
+	/* The outcome matters more than the name: narrow screens drop the name. */
 	if (name_w < 8)
-		name_w = 8;
+		name_w = 0;
 	if (name_w > 60)
 		name_w = 60;
 	console_draw_put(top, 0, COLS, A_BOLD | A_UNDERLINE, "%6s %-19s %-12s "
-	    "%-8s %-*s %s", "ID", "RAISED", "TYPE", "UNIT", name_w, "NAME",
-	    "OUTCOME");
+	    "%-8s %-*s%s%s", "ID", "RAISED", "TYPE", "UNIT", name_w,
+	    name_w > 0 ? "NAME" : "", name_w > 0 ? " " : "", "OUTCOME");
 	if (m->hit_count == 0) {
 		console_draw_put(top + 1, 2, COLS - 2, A_NORMAL, "%s",
 		    m->searched ? "no alarms found" : "/ opens the search "
@@ -91,9 +92,9 @@ console_history_list(struct console_model *m, int top, int height, long row,
 		if (i == row)
 			attr |= A_REVERSE;
 		console_draw_put(y, 0, COLS, attr, "%6lld %-19s %-12.12s "
-		    "%-8.8s %s %s", (long long)h->id, when, h->type, h->unit,
+		    "%-8.8s %s%s%s", (long long)h->id, when, h->type, h->unit,
 		    console_draw_fit(name, sizeof(name), h->name, name_w),
-		    outcome);
+		    name_w > 0 ? " " : "", outcome);
 	}
 }
 
@@ -107,7 +108,10 @@ console_history_draw(struct console_model *m, int top, int height, long row,
 	    "(/ search form, Tab next field, Enter record, Esc live stack)",
 	    m->hit_count, m->hits_more ? ", more: narrow the search" : "");
 	console_history_form(m, top + 1, field);
+	/* The list as long as it needs, up to half; the record gets the rest. */
 	list_h = (height - 3) / 2;
+	if (list_h > (int)m->hit_count + 2)
+		list_h = (int)m->hit_count + 2;
 	if (list_h < 3)
 		list_h = 3;
 	console_history_list(m, top + 3, list_h, row, colours);
