@@ -154,7 +154,7 @@ def test_console_speaks_the_desk_contract(receiver, pki, tmux, tmp_path, size):
     login = receiver.wait_request("LOGIN ")
     assert login.endswith(" desk=sip:alice@127.0.0.1"), login
     # Local time from LOGIN's tz=, location from the ALARM and UNIT lines.
-    screen.wait("CONNECTED alice@", " EST ", "Where: Racecourse Rd, NN2 7AZ",
+    screen.wait("CONNECTED alice", " EST ", "Where: Racecourse Rd, NN2 7AZ",
                 "52.246000, -0.887000", "2026-12-02 10:00:00")
     receiver.wait_request("OUTCOMES")
 

@@ -94,7 +94,7 @@ def test_priority_1_alerts_until_claimed_then_plan(daemon, tmux, tmp_path, size)
     alerts = tmp_path / "alerts"
     screen = Screen(tmux, daemon, tmp_path, size,
                     ["--alert-command", alert_command(alerts)])
-    screen.wait("CONNECTED alice@")
+    screen.wait("CONNECTED alice")
     unit = daemon.commanded_unit("HP-001")
     unit.hello()
     assert unit.event("e1", "BUTTON") == "ACK e1"
@@ -139,7 +139,7 @@ def test_priority_1_alerts_until_claimed_then_plan(daemon, tmux, tmp_path, size)
 @pytest.mark.parametrize("size", SIZES, ids=["80x24", "200x50"])
 def test_new_press_takes_the_selection_and_enter_takes_it(daemon, tmux, tmp_path, size):
     screen = Screen(tmux, daemon, tmp_path, size)
-    screen.wait("CONNECTED alice@")
+    screen.wait("CONNECTED alice")
     other = daemon.commanded_unit("HP-002")
     other.hello()
     assert other.event("m1", "MAINS_FAIL") == "ACK m1"
@@ -183,7 +183,7 @@ def test_light_key_offers_flash_on_off_and_audio_runs_on_audio(daemon, tmux, tmp
     screen = Screen(tmux, daemon, tmp_path, (200, 50), [
         "--desk", "sip:alice@127.0.0.1",
         "--on-audio", "sh -c 'echo %%e %%u %%r >> %s'" % audio])
-    screen.wait("CONNECTED alice@")
+    screen.wait("CONNECTED alice")
     unit = daemon.commanded_unit("HP-002")
     unit.hello()
     assert unit.event("e1", "BUTTON") == "ACK e1"
@@ -224,7 +224,7 @@ def test_wrong_password_asks_again(daemon, tmux, tmp_path):
     screen.tmux.wait("Password for alice:")
     screen.keys("-l", OPERATOR_PASSWORD)
     screen.keys("Enter")
-    screen.wait("CONNECTED alice@")
+    screen.wait("CONNECTED alice")
     screen.quit()
 
 
@@ -232,7 +232,7 @@ def test_link_down_alerts(daemon, tmux, tmp_path):
     alerts = tmp_path / "alerts"
     screen = Screen(tmux, daemon, tmp_path, (80, 24),
                     ["--alert-command", alert_command(alerts)])
-    screen.wait("CONNECTED alice@")
+    screen.wait("CONNECTED alice")
     daemon.stop()
     screen.wait("DISCONNECTED")
     # After 10 s down it alerts, and goes on alerting.
@@ -245,7 +245,7 @@ def test_detail_shows_location_and_copies_it(daemon, tmux, tmp_path, size):
     if not receiver_has(daemon, "UNITS", "lat="):
         pytest.skip("the receiver sends no lat= in UNIT lines yet (issue 11, location)")
     screen = Screen(tmux, daemon, tmp_path, size)
-    screen.wait("CONNECTED alice@")
+    screen.wait("CONNECTED alice")
     unit = daemon.commanded_unit("HP-001")
     unit.hello()
     assert unit.event("e1", "BUTTON") == "ACK e1"
@@ -273,7 +273,7 @@ def test_history_view_finds_a_resolved_alarm_and_its_record(daemon, tmux, tmp_pa
         carol.ok('NOTE %d "caller was lost"' % aid)
         carol.ok("RESOLVE %d false reason=other" % aid)
     screen = Screen(tmux, daemon, tmp_path, size)
-    screen.wait("CONNECTED alice@", "no open alarms")
+    screen.wait("CONNECTED alice", "no open alarms")
     screen.keys("H")
     screen.wait("HISTORY", "since:", "outcome:")
     screen.keys("Tab", "Tab")

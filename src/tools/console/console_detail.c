@@ -49,9 +49,12 @@ console_detail_location(struct console_unit *u, const char *lat,
 		    lat && lat[0] ? lat : "-", lon && lon[0] ? lon : "-");
 	if (u != NULL && y < bottom) {
 		console_detail_when(heard, sizeof(heard), u->heard_ms, now_ms);
-		console_draw_put(y++, x, width, A_NORMAL, "%s%s%s last heard %s",
-		    u->state[0] ? "Unit " : "", u->state, u->state[0] ? "," : "",
-		    heard);
+		if (u->state[0] != '\0')
+			console_draw_put(y++, x, width, A_NORMAL, "Unit %s, "
+			    "last heard %s", u->state, heard);
+		else
+			console_draw_put(y++, x, width, A_NORMAL, "Last heard "
+			    "%s", heard);
 	}
 	return y;
 }

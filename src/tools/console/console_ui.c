@@ -301,13 +301,20 @@ console_ui_draw_status(struct console_ui *ui)
 	}
 	localtime_r(&now, &tm);
 	strftime(clock, sizeof(clock), "%H:%M:%S %Z", &tm);
-	/* The clock first where the bar is short: it must always show. */
-	snprintf(line, sizeof(line), " %s  %s %s@%s | open %zu queued %zu "
-	    "claimed %zu | units online %zu/%zu%s%s", clock, state,
-	    console_link_user(l), console_link_server(l), counts.open,
-	    counts.queued, counts.claimed, counts.units_online,
-	    counts.units_total, ui->view == CONSOLE_VIEW_HISTORY ?
-	    " | HISTORY" : "", console_link_desk(l)[0] ? " | desk" : "");
+	/* The clock first, and a shorter bar on a narrow screen. */
+	if (COLS < 120)
+		snprintf(line, sizeof(line), " %s %s %s | open %zu queued %zu "
+		    "claimed %zu | units %zu/%zu%s", clock, state,
+		    console_link_user(l), counts.open, counts.queued,
+		    counts.claimed, counts.units_online, counts.units_total,
+		    ui->view == CONSOLE_VIEW_HISTORY ? " | HISTORY" : "");
+	else
+		snprintf(line, sizeof(line), " %s  %s %s@%s | open %zu queued "
+		    "%zu claimed %zu | units online %zu/%zu%s%s", clock, state,
+		    console_link_user(l), console_link_server(l), counts.open,
+		    counts.queued, counts.claimed, counts.units_online,
+		    counts.units_total, ui->view == CONSOLE_VIEW_HISTORY ?
+		    " | HISTORY" : "", console_link_desk(l)[0] ? " | desk" : "");
 	console_draw_bar(0, A_REVERSE, line);
 }
 
