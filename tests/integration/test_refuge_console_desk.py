@@ -286,3 +286,39 @@ def test_history_view_finds_a_resolved_alarm_and_its_record(daemon, tmux, tmp_pa
     screen.wait("no open alarms", absent=("RECORD",))
     screen.quit()
     unit.close()
+
+
+def test_bell_rings_until_claimed(daemon, tmux, tmp_path):
+    """Without --alert-command the alert is the terminal's bell: tmux marks
+    the console's window when it rings while another window is in front."""
+    screen = Screen(tmux, daemon, tmp_path, (80, 24))
+    screen.wait("CONNECTED alice")
+    tmux.run("set-option", "-g", "monitor-bell", "on")
+    tmux.run("set-option", "-g", "bell-action", "any")
+    tmux.run("new-window", "-d", "-t", "console:1", "sleep", "600")
+
+    def rang():
+        # The flag is set while the window is behind another one.
+        tmux.run("select-window", "-t", "console:1")
+        out = tmux.run("list-windows", "-t", "console", "-F",
+                       "#{window_index} #{window_bell_flag}").stdout
+        return "0 1" in out.splitlines()
+
+    unit = daemon.commanded_unit("HP-001")
+    unit.hello()
+    assert unit.event("e1", "BUTTON") == "ACK e1"
+    wait_for(rang, timeout=SLOW)
+    # Looking at the window clears the flag; the bell rings again.
+    tmux.run("select-window", "-t", "console:0")
+    tmux.run("select-window", "-t", "console:1")
+    wait_for(rang, timeout=SLOW)
+    tmux.run("select-window", "-t", "console:0")
+    screen.keys("c")
+    screen.wait("claimed alice")
+    # Claimed: the bell stops (three periods pass without it).
+    tmux.run("select-window", "-t", "console:1")
+    with pytest.raises(AssertionError):
+        wait_for(rang, timeout=6)
+    tmux.run("select-window", "-t", "console:0")
+    screen.quit()
+    unit.close()

@@ -575,7 +575,7 @@ console_model_plan_contact(struct console_alarm *a,
 	console_model_copy(c->phone, sizeof(c->phone), phone ? phone : word[1]);
 }
 
-/* A ticked step says so with done=<iso>, at=, by= or state=done. */
+/* A ticked step says so with done=<iso> (or ticked=), at=, by= or state=done. */
 static void
 console_model_plan_state(struct console_step *st,
     const struct opproto_client_msg *msg)
@@ -584,8 +584,11 @@ console_model_plan_state(struct console_step *st,
 	const char	*state = opproto_client_attr(msg, "state");
 	const char	*by = opproto_client_attr(msg, "by");
 	const char	*at = opproto_client_attr(msg, "at");
+	const char	*ticked = opproto_client_attr(msg, "ticked");
 
 	st->at_ms = -1;
+	if (done == NULL)
+		done = ticked;
 	st->done = by != NULL ||
 	    (done != NULL && strcmp(done, "0") != 0 && strcmp(done, "no") != 0 &&
 	    strcmp(done, "-") != 0) ||

@@ -181,7 +181,7 @@ enum console_effect {
 	CONSOLE_EFFECT_NONE,
 	CONSOLE_EFFECT_NEW_ALARM,	/* a push of an alarm not known before (new_alarm_id) */
 	CONSOLE_EFFECT_CHANGED,
-	CONSOLE_EFFECT_ESCALATE,	/* an ESCALATE push (escalated_id); priority is its level */
+	CONSOLE_EFFECT_ESCALATE,	/* an ESCALATE push of escalated_id */
 	CONSOLE_EFFECT_AUDIO,		/* an AUDIO command done (audio_unit, audio_opened) */
 	CONSOLE_EFFECT_RELOADED		/* the registry changed: re-read the units */
 };

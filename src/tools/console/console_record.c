@@ -58,8 +58,10 @@ console_record_location(const struct opproto_client_msg *msg, char *lat,
 		console_record_copy(address, CONSOLE_ADDRESS_MAX, v);
 	if (heard_ms == NULL)
 		return;
-	if ((v = opproto_client_attr(msg, "heard")) == NULL)
-		v = opproto_client_attr(msg, "last_heard");
+	/* The receiver's name for it is heard=; the others are tolerated. */
+	if ((v = opproto_client_attr(msg, "heard")) == NULL &&
+	    (v = opproto_client_attr(msg, "last_heard")) == NULL)
+		v = opproto_client_attr(msg, "heard_at");
 	if (v != NULL && timefmt_parse_iso8601(v, &ms) == 0)
 		*heard_ms = ms;
 }
