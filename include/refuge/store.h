@@ -222,5 +222,16 @@ int	store_audit_append(struct store *, int64_t time_ms, const char *user,
 /* Calls fn for every row in id order. */
 int	store_audit_each(struct store *,
 	    int (*fn)(const struct audit_row *, void *arg), void *arg);
+/*
+ * Checks every sealed table against the seals in the audit chain (their
+ * entries against each seal's digest, every row against its newest seal,
+ * no row unsealed): 0 sound, 1 with problem naming the first bad row, -1
+ * on an error (store_error). rows counts the rows checked.
+ */
+int	store_seal_verify(struct store *, char *problem, size_t len,
+	    size_t *rows);
+/* Calls fn for one alarm's rows in id order (PLAN's ticked steps). */
+int	store_audit_alarm_each(struct store *, int64_t alarm_id,
+	    int (*fn)(const struct audit_row *, void *arg), void *arg);
 
 #endif

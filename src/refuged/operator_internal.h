@@ -78,6 +78,7 @@ struct operator_session {
 	char			 check_user[ALARM_USER_MAX + 1];	/* as typed */
 	char			 peer[LISTENER_PEER_LEN];
 	char			 host[LISTENER_PEER_LEN];	/* peer without port */
+	char			 desk[OPPROTO_DESK_MAX + 1];	/* LOGIN desk=, or "" */
 	char			 delayed[160];	/* the reply a WAITING session owes */
 	struct operator_reply	 reply;
 	struct operator_host	*prelogin;	/* its address's pool entry until READY */
@@ -197,6 +198,19 @@ void	operator_reply_start(struct operator_session *);
 void	operator_reply_push(struct operator_session *, const char *buf,
 	    size_t len);
 void	operator_reply_clear(struct operator_session *);
+
+/* operator_desk.c */
+struct unit_record;
+struct uproto_cmd;
+/* AUDIO OPEN without a uri: the desk's, else the unit's; -1 answered nodesk. */
+int	operator_desk_audio_uri(struct operator_session *,
+	    const struct unit_record *, struct uproto_cmd *);
+void	operator_desk_plan_request(struct operator_session *,
+	    const struct opproto_request *);
+void	operator_desk_step(struct operator_session *,
+	    const struct opproto_request *);
+/* After a CLAIM's OK: the alarm's plan as pushes, to the claimer only. */
+void	operator_desk_claimed(struct operator_session *, int64_t alarm_id);
 
 /* operator_requests.c: the request table, NULL for a command it lacks. */
 const struct operator_command	*operator_command_find(enum opproto_command);
