@@ -70,10 +70,17 @@ class Receiver:
                          "OUTCOME genuine welfare-check police",
                          "OUTCOME technical engineer restored", "OK"],
             "HISTORY": ["OK 0"],
-            "CLAIM": ["* CLAIMED %s by=alice" % (words[1] if len(words) > 1 else "?"), "OK"],
-            "PLAN": ['STEP 1 "Look at the camera" done=%s by=alice' % iso(RAISED),
+            # The claimer is pushed the plan right after the OK.
+            "CLAIM": ["* CLAIMED %s by=alice" % (words[1] if len(words) > 1 else "?"), "OK",
+                      "* PLAN 41 park site=racecourse steps=2 contacts=1",
+                      '* STEP 41 1 "Look at the camera"',
+                      '* STEP 41 2 "Speak to the caller"',
+                      '* CONTACT 41 name="Park warden" phone="01604 000000"'],
+            "PLAN": ["PLAN park site=racecourse steps=2 contacts=1 night=1",
+                     'STEP 1 "Look at the camera" by=alice at=%s note="nobody there"'
+                     % iso(RAISED),
                      'STEP 2 "Speak to the caller"',
-                     'CONTACT "Park warden" "01604 000000"', "OK"],
+                     'CONTACT name="Park warden" phone="01604 000000"', "OK"],
             "STEP": ["OK"],
             "SEARCH": [CLOSED_7, "OK 1 more=1"],
             "DETAIL": [CLOSED_7, UNIT_1, "EVENT e1 BUTTON at=2026-11-30T15:00:00.000Z",
@@ -166,8 +173,10 @@ def test_console_speaks_the_desk_contract(receiver, pki, tmux, tmp_path, size):
 
     # Claiming shows the plan with its step states and contacts.
     screen.keys("c")
-    screen.wait("[x] 1. Look at the camera", "[ ] 2. Speak to the caller",
-                "Contact: Park warden  01604 000000")
+    screen.wait("Trigger plan: park, night", "[x] 1. Look at the camera",
+                "[ ] 2. Speak to the caller", "Contact: Park warden  01604 000000")
+    if size[0] >= 200:
+        screen.wait('- alice 2026-12-02 10:00:00 "nobody there"')
     screen.keys("t")
     screen.keys("-l", "2 spoke to her")
     screen.keys("Enter")

@@ -373,7 +373,9 @@ START_TEST(plan_step_states_and_contacts)
 
 	ok(ALARM(1, 1, "queued", ""));
 	console_feed_sending(m, CONSOLE_REQ_PLAN, 1, "HP-001", "PLAN");
-	plan_line(1, "STEP 1 \"Look at the camera\" done=2026-11-25T21:35:00.000Z by=alice");
+	plan_line(1, "PLAN park-night site=racecourse steps=3 contacts=2 night=1");
+	plan_line(1, "STEP 1 \"Look at the camera\" by=alice "
+	    "at=2026-11-25T21:35:00.000Z note=\"man in a red coat\"");
 	plan_line(1, "STEP 2 \"Speak to the caller\"");
 	plan_line(1, "STEP 3 \"Call 999\" state=done");
 	plan_line(1, "CONTACT \"Park warden\" \"01604 000000\"");
@@ -383,6 +385,9 @@ START_TEST(plan_step_states_and_contacts)
 	ck_assert_int_eq(a->steps[0].done, 1);
 	ck_assert_str_eq(a->steps[0].by, "alice");
 	ck_assert_int_ne(a->steps[0].at_ms, -1);
+	ck_assert_str_eq(a->steps[0].note, "man in a red coat");
+	ck_assert_str_eq(a->plan_id, "park-night");
+	ck_assert_int_eq(a->plan_night, 1);
 	ck_assert_int_eq(a->steps[1].done, 0);
 	ck_assert_int_eq(a->steps[2].done, 1);
 	ck_assert_uint_eq(a->contact_count, 2);
@@ -394,6 +399,7 @@ START_TEST(plan_step_states_and_contacts)
 	console_feed_sending(m, CONSOLE_REQ_PLAN, 1, "HP-001", "PLAN");
 	ck_assert_uint_eq(a->step_count, 0);
 	ck_assert_uint_eq(a->contact_count, 0);
+	ck_assert_str_eq(a->plan_id, "");
 }
 END_TEST
 

@@ -69,8 +69,9 @@ console_detail_plan(struct console_alarm *a, int y, int x, int bottom,
 
 	if (!a->plan_read || y >= bottom)
 		return y;
-	console_draw_put(y++, x, width, A_BOLD, "Trigger plan: (t ticks "
-	    "a step)");
+	console_draw_put(y++, x, width, A_BOLD, "Trigger plan:%s%s%s (t "
+	    "ticks a step)", a->plan_id[0] ? " " : "", a->plan_id,
+	    a->plan_night ? ", night" : "");
 	for (i = 0; i < a->step_count && y < bottom; i++) {
 		st = &a->steps[i];
 		when[0] = '\0';
@@ -80,8 +81,9 @@ console_detail_plan(struct console_alarm *a, int y, int x, int bottom,
 			when[0] = ' ';
 		}
 		console_draw_put(y++, x, width, st->done ? A_DIM : A_NORMAL,
-		    " [%s] %zu. %s%s%s%s", st->done ? "x" : " ", i + 1, st->text,
-		    st->done && st->by[0] ? "  - " : "", st->by, when);
+		    " [%s] %zu. %s%s%s%s%s%s%s", st->done ? "x" : " ", i + 1,
+		    st->text, st->done && st->by[0] ? "  - " : "", st->by, when,
+		    st->note[0] ? " \"" : "", st->note, st->note[0] ? "\"" : "");
 	}
 	for (i = 0; i < a->contact_count && y < bottom; i++)
 		console_draw_put(y++, x, width, A_NORMAL, " Contact: %s  %s",

@@ -549,6 +549,8 @@ console_model_plan_clear(struct console_model *m, int64_t id)
 		return -1;
 	a->step_count = 0;
 	a->contact_count = 0;
+	a->plan_id[0] = '\0';
+	a->plan_night = 0;
 	a->plan_read = 1;
 	return 0;
 }
@@ -595,6 +597,8 @@ console_model_plan_state(struct console_step *st,
 	    (state != NULL && (strcmp(state, "done") == 0 ||
 	    strcmp(state, "ticked") == 0));
 	console_model_copy(st->by, sizeof(st->by), by);
+	console_model_copy(st->note, sizeof(st->note),
+	    opproto_client_attr(msg, "note"));
 	if (at == NULL)
 		at = done;
 	if (at != NULL && timefmt_parse_iso8601(at, &st->at_ms) == -1)
@@ -606,12 +610,22 @@ console_model_plan_step_msg(struct console_model *m, int64_t id,
     const struct opproto_client_msg *msg, char *err, size_t errlen)
 {
 	struct console_alarm	*a;
+	const char		*night;
 
 	if ((a = console_model_alarm(m, id)) == NULL)
 		return console_model_fail(err, errlen, "%s", "no such alarm");
 	if (!msg->push && msg->kind == OPPROTO_CLIENT_OTHER &&
 	    strcmp(msg->word, "CONTACT") == 0) {
 		console_model_plan_contact(a, msg);
+		return 0;
+	}
+	if (!msg->push && msg->kind == OPPROTO_CLIENT_OTHER &&
+	    strcmp(msg->word, "PLAN") == 0) {
+		console_model_copy(a->plan_id, sizeof(a->plan_id),
+		    msg->line.count > 1 && msg->line.tokens[1].key == NULL ?
+		    msg->line.tokens[1].value : "");
+		night = opproto_client_attr(msg, "night");
+		a->plan_night = night != NULL && strcmp(night, "1") == 0;
 		return 0;
 	}
 	if (msg->kind != OPPROTO_CLIENT_STEP || msg->push)

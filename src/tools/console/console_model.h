@@ -38,6 +38,7 @@ struct console_step {
 	int	 done;			/* ticked (done=, state=done or by=) */
 	char	 by[ALARM_USER_MAX + 1];
 	int64_t	 at_ms;			/* when ticked; -1 unknown */
+	char	 note[200];		/* given when ticked; cut for the screen */
 };
 
 struct console_contact {
@@ -67,6 +68,8 @@ struct console_alarm {
 	size_t	 step_count;
 	struct console_contact	contacts[CONSOLE_MAX_CONTACTS];	/* PLAN's */
 	size_t	 contact_count;
+	char	 plan_id[CONSOLE_ID_MAX];	/* PLAN's first line, "" if none */
+	int	 plan_night;		/* night=1: the site's night plan */
 	int	 plan_read;
 	int	 escalate_level;	/* the last ESCALATE's level=, 1 if none */
 	char	 lat[CONSOLE_COORD_MAX];	/* "" if the receiver sent none */
@@ -222,9 +225,10 @@ void	console_model_counts(const struct console_model *, struct console_counts *)
 /* Notes this console added to an alarm. Returns 0 or -1 (unknown alarm or full). */
 int	console_model_note(struct console_model *, int64_t id, const char *text);
 /*
- * PLAN's reply: clear, then one line at a time: STEP <n> "<text>" with
- * done=, at=, by= or state=done when ticked, and CONTACT lines (a name and
- * a phone, as two words or as name= and phone=); other lines are skipped.
+ * PLAN's reply: clear, then one line at a time: PLAN <plan-id> [night=1],
+ * STEP <n> "<text>" with by=, at=, note= (or done=, state=done) when
+ * ticked, and CONTACT lines (a name and a phone, as name= and phone= or as
+ * two words); other lines are skipped.
  */
 int	console_model_plan_clear(struct console_model *, int64_t id);
 int	console_model_plan_step_msg(struct console_model *, int64_t id,
