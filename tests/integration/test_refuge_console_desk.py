@@ -8,13 +8,13 @@ Some need the receiver's side of issue 11 (lat=/lon=/address= in UNIT
 lines, SEARCH and DETAIL): they probe the receiver first and skip, saying
 which part is missing, until it is there."""
 
-import os
 import shlex
 import shutil
+import signal
 
 import pytest
 
-from conftest import SANITIZER_MARKS
+from conftest import SANITIZER_MARKS, default_registry, to_yaml
 from helpers import OPERATOR_PASSWORD, wait_for
 from test_refuge_console import SLOW, Tmux, console_path, server_args
 
@@ -33,16 +33,17 @@ def tmux(tmp_path):
 class Screen:
     """A console in a tmux window of a given size, and its exit status."""
 
-    def __init__(self, tmux, daemon, tmp_path, size, extra=(), password=OPERATOR_PASSWORD):
+    def __init__(self, tmux, daemon, tmp_path, size, extra=(), password=OPERATOR_PASSWORD,
+                 user="alice"):
         self.tmux = tmux
         self.errfile = tmp_path / "console.err"
         self.statusfile = tmp_path / "console.status"
         env = "LANG=C.UTF-8 LC_ALL=C.UTF-8"
         if password is not None:
             env += " REFUGE_PASSWORD=%s" % shlex.quote(password)
-        command = "%s %s %s -u alice %s 2>%s; echo $? >%s" % (
+        command = "%s %s %s -u %s %s 2>%s; echo $? >%s" % (
             env, shlex.quote(console_path()),
-            " ".join(shlex.quote(a) for a in server_args(daemon)),
+            " ".join(shlex.quote(a) for a in server_args(daemon)), user,
             " ".join(shlex.quote(a) for a in extra), shlex.quote(str(self.errfile)),
             shlex.quote(str(self.statusfile)))
         tmux.run("-f", "/dev/null", "new-session", "-d", "-s", "console", "-x",
@@ -320,5 +321,41 @@ def test_bell_rings_until_claimed(daemon, tmux, tmp_path):
     with pytest.raises(AssertionError):
         wait_for(rang, timeout=6)
     tmux.run("select-window", "-t", "console:0")
+    screen.quit()
+    unit.close()
+
+
+def test_reload_testmode_and_stats_keys(daemon, tmux, tmp_path, password_hash):
+    # Test mode is a supervisor's.
+    screen = Screen(tmux, daemon, tmp_path, (200, 50), user="bob")
+    screen.wait("CONNECTED bob", "HP-005", "Racecourse Park point 5")
+    # A reload reaches the console's unit list (* RELOADED).
+    reg = default_registry(password_hash)
+    reg["units"][4]["name"] = "Renamed by the reload"
+    with open(daemon.registry_path, "w") as f:
+        f.write(to_yaml(reg))
+    daemon.proc.send_signal(signal.SIGHUP)
+    screen.wait("Renamed by the reload")
+
+    screen.keys("T")
+    screen.wait("Test mode:")
+    screen.keys("-l", "HP-003 2h")
+    screen.keys("Enter")
+    screen.wait("[TEST]", "TESTMODE: OK")
+
+    screen.keys("S")
+    screen.wait("STATS (any key closes this)")
+    screen.keys("x")
+    screen.wait("UNITS", absent=("any key closes this",))
+
+    # From the history view a new press brings the live stack back.
+    screen.keys("H")
+    screen.wait("HISTORY", "since:")
+    screen.keys("Escape")
+    unit = daemon.commanded_unit("HP-001")
+    unit.hello()
+    assert unit.event("e1", "BUTTON") == "ACK e1"
+    screen.wait("BUTTON", "UNITS", absent=("since:",))
+    assert "BUTTON" in screen.selected_row()
     screen.quit()
     unit.close()

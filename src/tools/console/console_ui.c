@@ -32,7 +32,7 @@
 #include "console_text.h"
 #include "console_ui.h"
 
-#define CONSOLE_UI_UNITS_WIDTH	46
+#define CONSOLE_UI_UNITS_WIDTH	64
 #define CONSOLE_UI_PROMPT_MAX	1024
 
 struct console_ui {
@@ -76,9 +76,14 @@ console_ui_effect(struct console_ui *ui, enum console_effect effect,
     int priority)
 {
 	if (effect == CONSOLE_EFFECT_NEW_ALARM) {
-		/* A press takes the selection, unless the operator is typing. */
-		if (priority == 1 && !console_ui_typing(ui))
+		/*
+		 * A press takes the selection, unless the operator is typing;
+		 * from the history view, back to the live stack to show it.
+		 */
+		if (priority == 1 && !console_ui_typing(ui)) {
+			ui->view = CONSOLE_VIEW_LIVE;
 			console_ui_select(ui, ui->model->new_alarm_id);
+		}
 		ui->history_unit[0] = '\0';	/* the history grew */
 	}
 	console_ui_schedule(ui);
