@@ -83,7 +83,9 @@ class Receiver:
                      'CONTACT name="Park warden" phone="01604 000000"', "OK"],
             "STEP": ["OK"],
             "SEARCH": [CLOSED_7, "OK 1 more=1"],
-            "DETAIL": [CLOSED_7, UNIT_1, "EVENT e1 BUTTON at=2026-11-30T15:00:00.000Z",
+            "DETAIL": [ALARM_41, UNIT_1,
+                       'LOG %s note by=bob "warden on the way"' % iso(RAISED), "OK"]
+            if words[1:] != ["7"] else [CLOSED_7, UNIT_1, "EVENT e1 BUTTON at=2026-11-30T15:00:00.000Z",
                        "LOG 2026-11-30T15:00:01.000Z claimed by=carol",
                        'LOG 2026-11-30T15:01:00.000Z note by=carol "kids again"',
                        "LOG 2026-11-30T15:02:00.000Z resolved by=carol outcome=false "
@@ -164,6 +166,9 @@ def test_console_speaks_the_desk_contract(receiver, pki, tmux, tmp_path, size):
     screen.wait("CONNECTED alice", " EST ", "Where: Racecourse Rd, NN2 7AZ",
                 "52.246000, -0.887000", "2026-12-02 10:00:00")
     receiver.wait_request("OUTCOMES")
+    # The live detail shows the alarm's record, others' notes included.
+    receiver.wait_request("DETAIL 41")
+    screen.wait('note by=bob "warden on the way"')
 
     screen.keys("y")
     screen.wait("copied: HP-001,")
@@ -234,7 +239,7 @@ def test_console_speaks_the_desk_contract(receiver, pki, tmux, tmp_path, size):
     assert " unit=HP-001 " in search and search.startswith("SEARCH since=2026-"), search
     screen.wait("1 found, more", "false child-playing by carol")
     screen.keys("Enter")
-    assert receiver.wait_request("DETAIL ") == "DETAIL 7"
+    receiver.wait_request("DETAIL 7")
     screen.wait("RECORD", "note by=carol \"kids again\"", "2026-11-30 10:01:00")
     screen.keys("Escape")
     screen.wait("UNIT_OFFLINE", absent=("RECORD",))

@@ -511,10 +511,24 @@ START_TEST(detail_record_in_local_time)
 	{
 		static const char *const none[] = { "ERR notfound no alarm 99",
 			NULL };
+		static const char *const noted[] = { "OK", NULL };
+		static const char *const old[] = {
+			"ERR unknown unknown command 'DETAIL'", NULL };
+
 		reply(CONSOLE_REQ_DETAIL, 99, "DETAIL", none);
 		ck_assert_int_eq(m->record_loaded, 0);
 		ck_assert_ptr_nonnull(strstr(console_model_message_get(m, 0),
 		    "notfound"));
+		ck_assert_int_eq(m->detail_unsupported, 0);
+		/* A note on the record's alarm makes the record old. */
+		ck_assert_int_eq(m->record_stale, 0);
+		reply(CONSOLE_REQ_NOTE, 99, "a note", noted);
+		ck_assert_int_eq(m->record_stale, 1);
+		/* A receiver without DETAIL: asked no more, and no message. */
+		reply(CONSOLE_REQ_DETAIL, 5, "DETAIL", old);
+		ck_assert_int_eq(m->detail_unsupported, 1);
+		ck_assert_ptr_null(strstr(console_model_message_get(m, 0),
+		    "DETAIL"));
 	}
 }
 END_TEST

@@ -122,8 +122,17 @@ console_detail_draw_alarm(struct console_model *m, struct console_alarm *a,
 		    "waited %lld s unclaimed", a->escalate_level,
 		    (long long)a->waited_s);
 	y = console_detail_plan(a, y, x, bottom, width, now_ms);
-	for (i = 0; i < a->note_count && y < bottom; i++)
-		console_draw_put(y++, x, width, A_NORMAL, "Note: %s", a->notes[i]);
+	/* The record (DETAIL) has every note; without it, this console's. */
+	if (m->record_loaded && m->record.id == a->id) {
+		if (y < bottom)
+			console_draw_put(y++, x, width, A_BOLD, "Record:");
+		for (i = 0; i < m->record_count && y < bottom; i++)
+			console_draw_put(y++, x, width, A_NORMAL, "  %s",
+			    m->record_lines[i]);
+	} else
+		for (i = 0; i < a->note_count && y < bottom; i++)
+			console_draw_put(y++, x, width, A_NORMAL, "Note: %s",
+			    a->notes[i]);
 	for (i = 0; (cmd = console_model_cmd(m, i)) != NULL && y < bottom; i++)
 		if (strcmp(cmd->unit, a->unit) == 0)
 			console_draw_put(y++, x, width, A_NORMAL, "Command %s %s: "

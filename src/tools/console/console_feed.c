@@ -129,6 +129,11 @@ console_feed_done(struct console_model *m, enum console_req_kind kind,
 {
 	int	ok = msg->kind == OPPROTO_CLIENT_OK;
 
+	/* What this console did to the record's alarm is in its record now. */
+	if (ok && alarm_id != 0 && alarm_id == m->record.id &&
+	    kind != CONSOLE_REQ_DETAIL && kind != CONSOLE_REQ_PLAN &&
+	    kind != CONSOLE_REQ_HISTORY)
+		m->record_stale = 1;
 	switch (kind) {
 	case CONSOLE_REQ_ALARMS:
 		if (ok)
@@ -152,6 +157,12 @@ console_feed_done(struct console_model *m, enum console_req_kind kind,
 	case CONSOLE_REQ_DETAIL:
 		if (ok)
 			m->record_loaded = 1;
+		else if (strcmp(msg->err.code, "unknown") == 0 ||
+		    strcmp(msg->err.code, "syntax") == 0) {
+			/* An older receiver: the live view stops asking. */
+			m->detail_unsupported = 1;
+			return;
+		}
 		break;
 	case CONSOLE_REQ_OUTCOMES:
 		return;		/* ERR: an older receiver; the defaults stay */

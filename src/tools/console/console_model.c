@@ -327,6 +327,8 @@ console_model_push(struct console_model *m,
 	case OPPROTO_CLIENT_RESOLVED:
 	case OPPROTO_CLIENT_ESCALATE:
 		a = console_model_alarm(m, msg->change.alarm_id);
+		if (msg->change.alarm_id == m->record.id)
+			m->record_stale = 1;	/* others' actions too */
 		break;
 	default:
 		break;

@@ -170,6 +170,8 @@ struct console_model {
 	char			  record_lines[CONSOLE_MAX_RECORD][CONSOLE_TEXT_MAX];
 	size_t			  record_count;
 	int			  record_loaded;
+	int			  record_stale;		/* the record's alarm changed */
+	int			  detail_unsupported;	/* DETAIL got ERR unknown or syntax */
 	/* WHO's or STATS' lines, shown until a key. */
 	char			  info_title[64];
 	char			  info[CONSOLE_MAX_INFO][CONSOLE_TEXT_MAX];

@@ -51,6 +51,7 @@ struct console_ui {
 	enum console_view	 view;
 	long			 hit_row;	/* the history list's selection */
 	int			 field;		/* the form field edited; -1 none */
+	int64_t			 record_for;	/* DETAIL asked for in the live view */
 	int			 colours;
 	char			 prompt[CONSOLE_UI_PROMPT_MAX];	/* "": none */
 	char			 history_unit[CONSOLE_ID_MAX];	/* HISTORY asked for */
@@ -81,7 +82,8 @@ console_ui_effect(struct console_ui *ui, enum console_effect effect,
 		 * from the history view, back to the live stack to show it.
 		 */
 		if (priority == 1 && !console_ui_typing(ui)) {
-			ui->view = CONSOLE_VIEW_LIVE;
+			if (ui->view != CONSOLE_VIEW_LIVE)
+				console_ui_view(ui, CONSOLE_VIEW_LIVE);
 			console_ui_select(ui, ui->model->new_alarm_id);
 		}
 		ui->history_unit[0] = '\0';	/* the history grew */
@@ -141,6 +143,11 @@ console_ui_clipboard(struct console_ui *ui, const char *text)
 void
 console_ui_view(struct console_ui *ui, enum console_view view)
 {
+	/* Each view shows its own record: the other's goes. */
+	if (view != ui->view) {
+		console_record_detail_clear(ui->model, 0);
+		ui->record_for = 0;
+	}
 	ui->view = view;
 	ui->field = -1;
 	console_ui_schedule(ui);
@@ -209,6 +216,7 @@ void
 console_ui_ready(struct console_ui *ui)
 {
 	ui->history_unit[0] = '\0';
+	ui->record_for = 0;
 	console_ui_schedule(ui);
 }
 
@@ -531,6 +539,28 @@ console_ui_follow_history(struct console_ui *ui)
 		    a->unit);
 }
 
+/*
+ * Asks for the selected alarm's record (DETAIL) when the selection moved or
+ * what this console did to it made the record old; not from a receiver
+ * without DETAIL.
+ */
+static void
+console_ui_follow_record(struct console_ui *ui)
+{
+	struct console_model	*m = ui->model;
+	struct console_alarm	*a = console_ui_selected(ui);
+
+	if (a == NULL || m->detail_unsupported ||
+	    console_link_state(ui->link) != CONSOLE_READY ||
+	    (a->id == ui->record_for && !m->record_stale))
+		return;
+	if (console_link_request(ui->link, CONSOLE_REQ_DETAIL, a->id, a->unit,
+	    "DETAIL", "DETAIL %lld", (long long)a->id) == 0) {
+		ui->record_for = a->id;
+		m->record_stale = 0;
+	}
+}
+
 /* The help bar, as much of it as the width takes. */
 static void
 console_ui_draw_keys(struct console_ui *ui)
@@ -597,8 +627,10 @@ console_ui_draw(struct console_ui *ui)
 		console_draw_put(LINES - 2, 0, COLS, A_NORMAL, "%s", msg);
 	console_ui_draw_keys(ui);
 	refresh();
-	if (ui->view == CONSOLE_VIEW_LIVE)
+	if (ui->view == CONSOLE_VIEW_LIVE) {
 		console_ui_follow_history(ui);
+		console_ui_follow_record(ui);
+	}
 }
 
 static void
