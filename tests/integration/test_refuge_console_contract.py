@@ -207,7 +207,7 @@ def test_console_speaks_the_desk_contract(receiver, pki, tmux, tmp_path, size):
     screen.keys("R")
     screen.wait("t technical, g genuine")
     screen.keys("t")
-    screen.wait("1 engineer", "2 restored")
+    screen.wait("1 engineer", "2 restored", "Enter: none given")
     screen.keys("2")
     screen.keys("-l", "back by itself")
     screen.keys("Enter")
@@ -244,8 +244,14 @@ def test_console_speaks_the_desk_contract(receiver, pki, tmux, tmp_path, size):
     screen.keys("Escape")
     screen.wait("UNIT_OFFLINE", absent=("RECORD",))
 
+    # A handover ends the shift: the receiver closes the link, the console
+    # ends instead of logging in again.
     screen.keys("O")
+    screen.wait("it ends your session")
     screen.keys("-l", "quiet night")
     screen.keys("Enter")
     assert receiver.wait_request("HANDOVER") == 'HANDOVER "quiet night"'
-    screen.quit()
+    wait_for(lambda: screen.statusfile.exists() and screen.statusfile.read_text().strip(),
+             timeout=SLOW)
+    assert int(screen.statusfile.read_text()) == 0
+    assert "session ended" in screen.errfile.read_text()

@@ -30,6 +30,7 @@ enum console_req_kind {
 	CONSOLE_REQ_DETAIL,	/* the history view's record */
 	CONSOLE_REQ_INFO,	/* WHO, STATS: lines for the info pane */
 	CONSOLE_REQ_OUTCOMES,	/* the resolve lists; ERR keeps the defaults */
+	CONSOLE_REQ_HANDOVER,	/* OK: the receiver ends the session; so do we */
 	CONSOLE_REQ_OTHER	/* RELEASE, RESOLVE, ...: the reply is a message */
 };
 

@@ -511,6 +511,17 @@ console_link_req_done(struct console_link *l, struct console_req *req,
 	case CONSOLE_REQ_LOGIN:
 		console_link_login_done(l, msg, line);
 		return;
+	case CONSOLE_REQ_HANDOVER:
+		/*
+		 * The end of a shift: the receiver closes the link, and a
+		 * console that logged in again would undo that.
+		 */
+		if (ok) {
+			console_link_finish(l, 0, "handover note left for the "
+			    "next shift; session ended");
+			return;
+		}
+		break;
 	default:
 		break;
 	}

@@ -28,7 +28,7 @@
 #define CONSOLE_MAX_HITS	100	/* SEARCH's default limit */
 #define CONSOLE_MAX_RECORD	64	/* DETAIL's EVENT and LOG lines kept */
 #define CONSOLE_MAX_INFO	32	/* WHO's or STATS' lines */
-#define CONSOLE_MAX_OUTCOMES	16	/* tokens in one resolve list */
+#define CONSOLE_MAX_OUTCOMES	17	/* tokens in one resolve list (OUTCOMES' cap) */
 #define CONSOLE_OUTCOME_MAX	48
 #define CONSOLE_ZONE_MAX	64
 

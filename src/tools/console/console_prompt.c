@@ -64,6 +64,13 @@ console_prompt_request(struct console_prompt *p, enum console_req_kind kind,
 		    "the line does not fit" : "not connected");
 }
 
+/* The key of the i-th item of a list: 1-9, 0, then a-g. */
+static char
+console_prompt_list_key(size_t i)
+{
+	return i < 9 ? (char)('1' + i) : i == 9 ? '0' : (char)('a' + i - 10);
+}
+
 /* The list of the current choice as "  1 no one there  2 ...". */
 static void
 console_prompt_list_text(struct console_prompt *p, char *buf, size_t len)
@@ -73,11 +80,11 @@ console_prompt_list_text(struct console_prompt *p, char *buf, size_t len)
 	int	n;
 
 	buf[0] = '\0';
-	for (i = 0; i < p->model->outcome_count[p->list] && i < 10; i++) {
+	for (i = 0; i < p->model->outcome_count[p->list]; i++) {
 		console_model_spaced(spaced, sizeof(spaced),
 		    p->model->outcomes[p->list][i]);
-		n = snprintf(buf + off, len - off, "  %zu %s", (i + 1) % 10,
-		    spaced);
+		n = snprintf(buf + off, len - off, "  %c %s",
+		    console_prompt_list_key(i), spaced);
 		if (n < 0 || (size_t)n >= len - off)
 			return;
 		off += (size_t)n;
@@ -99,9 +106,10 @@ console_prompt_show(struct console_prompt *p)
 		return;
 	case CONSOLE_PROMPT_LIST:
 		console_prompt_list_text(p, list, sizeof(list));
-		snprintf(line, sizeof(line), "%s %lld %s:%s (Esc cancels)",
+		snprintf(line, sizeof(line), "%s %lld %s:%s (%sEsc cancels)",
 		    p->outcome, (long long)p->alarm, p->list ==
-		    CONSOLE_LIST_FALSE ? "reason" : "action", list);
+		    CONSOLE_LIST_FALSE ? "reason" : "action", list, p->list ==
+		    CONSOLE_LIST_TECHNICAL ? "Enter: none given, " : "");
 		console_ui_prompt(p->ui, line);
 		return;
 	case CONSOLE_PROMPT_LIGHT:
@@ -131,8 +139,9 @@ console_prompt_show(struct console_prompt *p)
 		console_ui_prompt(p->ui, line);
 		return;
 	case CONSOLE_PROMPT_HANDOVER:
-		snprintf(line, sizeof(line), "Handover note for the next shift "
-		    "(Enter sends, Esc cancels): %s_", p->text);
+		snprintf(line, sizeof(line), "Handover note for the next shift; "
+		    "it ends your session (Enter sends, Esc cancels): %s_",
+		    p->text);
 		console_ui_prompt(p->ui, line);
 		return;
 	default:
@@ -229,8 +238,8 @@ console_prompt_submit(struct console_prompt *p)
 		}
 		if (p->kind == CONSOLE_PROMPT_HANDOVER) {
 			snprintf(line, sizeof(line), "HANDOVER %s", quoted);
-			console_prompt_request(p, CONSOLE_REQ_OTHER, "HANDOVER",
-			    line);
+			console_prompt_request(p, CONSOLE_REQ_HANDOVER,
+			    "HANDOVER", line);
 			break;
 		}
 		snprintf(line, sizeof(line), "NOTE %lld %s", (long long)p->alarm,
@@ -315,13 +324,19 @@ console_prompt_choose(struct console_prompt *p, wint_t ch)
 			p->kind = CONSOLE_PROMPT_LIST;
 		return;
 	case CONSOLE_PROMPT_LIST:
-		if (ch < '0' || ch > '9')
-			return;
-		i = ch == '0' ? 9 : (size_t)(ch - '1');
-		if (i >= p->model->outcome_count[p->list])
-			return;
-		snprintf(p->choice, sizeof(p->choice), "%s",
-		    p->model->outcomes[p->list][i]);
+		/* A technical alarm's action is optional: Enter gives none. */
+		if (p->list == CONSOLE_LIST_TECHNICAL && (ch == '\r' ||
+		    ch == '\n'))
+			p->choice[0] = '\0';
+		else {
+			for (i = 0; i < p->model->outcome_count[p->list]; i++)
+				if ((wint_t)console_prompt_list_key(i) == ch)
+					break;
+			if (i == p->model->outcome_count[p->list])
+				return;
+			snprintf(p->choice, sizeof(p->choice), "%s",
+			    p->model->outcomes[p->list][i]);
+		}
 		p->kind = CONSOLE_PROMPT_RESOLVE_NOTE;
 		p->text[0] = '\0';
 		return;
