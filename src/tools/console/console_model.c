@@ -395,13 +395,15 @@ console_model_push(struct console_model *m,
 		break;
 	default:
 		/* A mass event is told in one line; its alarms come with ALARMS. */
-		if (msg->kind == OPPROTO_CLIENT_OTHER && msg->word != NULL &&
-		    strcmp(msg->word, "FLOOD") == 0) {
+		/*
+		 * By the keyword, whatever kind the parser makes of it: a
+		 * newer opproto_client may know more kinds than this file.
+		 */
+		if (msg->word != NULL && strcmp(msg->word, "FLOOD") == 0) {
 			console_model_message(m, "FLOOD %s", msg->args);
 			break;
 		}
-		if (msg->kind == OPPROTO_CLIENT_OTHER && msg->word != NULL &&
-		    strcmp(msg->word, "HANDOVER") == 0) {
+		if (msg->word != NULL && strcmp(msg->word, "HANDOVER") == 0) {
 			console_model_handover(m, msg);
 			break;
 		}
@@ -616,13 +618,11 @@ console_model_plan_step_msg(struct console_model *m, int64_t id,
 
 	if ((a = console_model_alarm(m, id)) == NULL)
 		return console_model_fail(err, errlen, "%s", "no such alarm");
-	if (!msg->push && msg->kind == OPPROTO_CLIENT_OTHER &&
-	    strcmp(msg->word, "CONTACT") == 0) {
+	if (!msg->push && strcmp(msg->word, "CONTACT") == 0) {
 		console_model_plan_contact(a, msg);
 		return 0;
 	}
-	if (!msg->push && msg->kind == OPPROTO_CLIENT_OTHER &&
-	    strcmp(msg->word, "PLAN") == 0) {
+	if (!msg->push && strcmp(msg->word, "PLAN") == 0) {
 		console_model_copy(a->plan_id, sizeof(a->plan_id),
 		    msg->line.count > 1 && msg->line.tokens[1].key == NULL ?
 		    msg->line.tokens[1].value : "");

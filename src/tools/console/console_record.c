@@ -103,8 +103,7 @@ console_record_outcome_msg(struct console_model *m,
 	size_t	i, l, n = 0;
 	const char *list;
 
-	if (msg->push || msg->kind != OPPROTO_CLIENT_OTHER ||
-	    strcmp(msg->word, "OUTCOME") != 0 || msg->line.count < 2 ||
+	if (msg->push || strcmp(msg->word, "OUTCOME") != 0 || msg->line.count < 2 ||
 	    msg->line.tokens[1].key != NULL)
 		return -1;
 	list = msg->line.tokens[1].value;
@@ -341,13 +340,12 @@ console_record_detail_msg(struct console_model *m,
 	case OPPROTO_CLIENT_EVENT:
 		console_record_detail_line(m, msg);
 		return 0;
-	case OPPROTO_CLIENT_OTHER:
+	default:
+		/* By the keyword: a newer parser may give LOG a kind of its own. */
 		if (strcmp(msg->word, "LOG") != 0)
 			return -1;
 		console_record_detail_line(m, msg);
 		return 0;
-	default:
-		return -1;
 	}
 }
 
