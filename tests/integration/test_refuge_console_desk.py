@@ -280,9 +280,10 @@ def test_history_view_finds_a_resolved_alarm_and_its_record(daemon, tmux, tmp_pa
     screen.keys("Tab", "Tab")
     screen.keys("-l", "HP-001")
     screen.keys("Enter")
-    screen.wait("1 found", "false other")
+    screen.wait("1 found", "Racecourse Park point 1" if size[0] >= 200 else "HP-001",
+                "false")
     screen.keys("Enter")
-    screen.wait("RECORD", "caller was lost", "carol")
+    screen.wait("RECORD", 'note by=carol "caller was lost"', "reason=other")
     screen.keys("Escape")
     screen.wait("no open alarms", absent=("RECORD",))
     screen.quit()
