@@ -283,7 +283,10 @@ def test_history_view_finds_a_resolved_alarm_and_its_record(daemon, tmux, tmp_pa
     screen.wait("1 found", "Racecourse Park point 1" if size[0] >= 200 else "HP-001",
                 "false")
     screen.keys("Enter")
-    screen.wait("RECORD", 'note by=carol "caller was lost"', "reason=other")
+    screen.wait("RECORD", 'note by=carol "caller was lost"')
+    # The end of a long record is a page down on a small screen.
+    screen.keys("NPage")
+    screen.wait("resolved by=carol", "reason=other")
     screen.keys("Escape")
     screen.wait("no open alarms", absent=("RECORD",))
     screen.quit()

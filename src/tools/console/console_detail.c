@@ -149,13 +149,13 @@ console_detail_draw_alarm(struct console_model *m, struct console_alarm *a,
 
 void
 console_detail_draw_record(struct console_model *m, int top, int x,
-    int height, int width, int64_t now_ms)
+    int height, int width, int64_t now_ms, long *skip)
 {
 	struct console_hit	*h = &m->record;
 	struct console_unit	*u = &m->record_unit;
 	char			 raised[96];
 	int			 y = top, bottom = top + height;
-	size_t			 i;
+	long			 i, rows;
 
 	if (!m->record_loaded) {
 		console_draw_put(y, x, width, A_NORMAL, h->id > 0 ?
@@ -167,16 +167,24 @@ console_detail_draw_record(struct console_model *m, int top, int x,
 	    "%s%s%s%s%s", (long long)h->id, h->priority, h->type, h->state,
 	    h->outcome[0] ? "  " : "", h->outcome, h->detail[0] ? " " : "",
 	    h->detail);
-	console_draw_put(y++, x, width, A_NORMAL, "Unit %s \"%s\" at site %s",
-	    h->unit, h->name, h->site);
 	console_detail_when(raised, sizeof(raised), h->at_ms, now_ms);
-	if (y < bottom)
-		console_draw_put(y++, x, width, A_NORMAL, "Raised %s", raised);
-	y = console_detail_location(u->id[0] ? u : NULL, h->lat, h->lon, y, x,
-	    bottom, width, now_ms);
-	if (y < bottom)
-		console_draw_put(y++, x, width, A_BOLD, "Record:");
-	for (i = 0; i < m->record_count && y < bottom; i++)
+	console_draw_put(y++, x, width, A_NORMAL, "Unit %s \"%s\" at site %s, "
+	    "raised %s", h->unit, h->name, h->site, raised);
+	/* A past alarm's where on one line; when it was last heard is not news. */
+	console_draw_put(y++, x, width, A_NORMAL, "Where: %s  (%s, %s)",
+	    u->address[0] ? u->address : "no address in the registry",
+	    h->lat[0] ? h->lat : u->lat[0] ? u->lat : "-",
+	    h->lon[0] ? h->lon : u->lon[0] ? u->lon : "-");
+	rows = bottom - y - 1;
+	if (rows < 1)
+		return;
+	if (*skip > (long)m->record_count - rows)
+		*skip = (long)m->record_count - rows;
+	if (*skip < 0)
+		*skip = 0;
+	console_draw_put(y++, x, width, A_BOLD, "Record%s:", *skip > 0 ||
+	    (long)m->record_count > rows ? " (PgUp/PgDn scroll)" : "");
+	for (i = *skip; i < (long)m->record_count && y < bottom; i++)
 		console_draw_put(y++, x, width, A_NORMAL, "  %s",
 		    m->record_lines[i]);
 }

@@ -14,8 +14,11 @@
 /* The live alarm a in the box top, x, height, width. */
 void	console_detail_draw_alarm(struct console_model *, struct console_alarm *,
 	    int top, int x, int height, int width, int colours, int64_t now_ms);
-/* The record DETAIL gave, in the same kind of box. */
+/*
+ * The record DETAIL gave, in the same kind of box, its lines from the
+ * skip-th on (a long record scrolls); skip is lowered to what can show.
+ */
 void	console_detail_draw_record(struct console_model *, int top, int x,
-	    int height, int width, int64_t now_ms);
+	    int height, int width, int64_t now_ms, long *skip);
 
 #endif

@@ -100,7 +100,7 @@ console_history_list(struct console_model *m, int top, int height, long row,
 
 void
 console_history_draw(struct console_model *m, int top, int height, long row,
-    int field, int colours, int64_t now_ms)
+    int field, int colours, int64_t now_ms, long *skip)
 {
 	int	list_h, record_top;
 
@@ -121,5 +121,5 @@ console_history_draw(struct console_model *m, int top, int height, long row,
 	console_draw_put(record_top, 0, COLS, A_BOLD | A_UNDERLINE, "%s",
 	    "RECORD");
 	console_detail_draw_record(m, record_top + 1, 0,
-	    top + height - record_top - 1, COLS, now_ms);
+	    top + height - record_top - 1, COLS, now_ms, skip);
 }

@@ -15,9 +15,10 @@
 const char	*console_history_field_name(int field);
 /*
  * Draws the view in rows top .. top + height - 1. row is the list's
- * selection; field the form field being edited, or -1.
+ * selection; field the form field being edited, or -1; skip the record's
+ * first line shown (see console_detail_draw_record).
  */
 void	console_history_draw(struct console_model *, int top, int height,
-	    long row, int field, int colours, int64_t now_ms);
+	    long row, int field, int colours, int64_t now_ms, long *skip);
 
 #endif

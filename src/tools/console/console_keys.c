@@ -400,6 +400,10 @@ console_keys_history_key(struct console_keys *k, wint_t ch, int function)
 		console_ui_hit_move(k->ui, -1);
 		return 1;
 	}
+	if (function && (ch == KEY_NPAGE || ch == KEY_PPAGE)) {
+		console_ui_record_scroll(k->ui, ch == KEY_NPAGE ? 10 : -10);
+		return 1;
+	}
 	if ((function && ch == KEY_DOWN) || (!function && ch == 'j')) {
 		console_ui_hit_move(k->ui, 1);
 		return 1;
@@ -408,6 +412,7 @@ console_keys_history_key(struct console_keys *k, wint_t ch, int function)
 	    ch == '\n'))) {
 		if ((h = console_ui_hit(k->ui)) == NULL)
 			return 1;
+		console_ui_record_scroll(k->ui, 0);
 		if (console_link_request(k->link, CONSOLE_REQ_DETAIL, h->id,
 		    h->unit, "DETAIL", "DETAIL %lld", (long long)h->id) == -1)
 			console_keys_request_failed(k, "DETAIL");

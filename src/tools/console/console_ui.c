@@ -52,6 +52,7 @@ struct console_ui {
 	long			 hit_row;	/* the history list's selection */
 	int			 field;		/* the form field edited; -1 none */
 	int64_t			 record_for;	/* DETAIL asked for in the live view */
+	long			 record_skip;	/* the history record's first line shown */
 	int			 colours;
 	char			 prompt[CONSOLE_UI_PROMPT_MAX];	/* "": none */
 	char			 history_unit[CONSOLE_ID_MAX];	/* HISTORY asked for */
@@ -203,6 +204,14 @@ console_ui_resume(struct console_ui *ui)
 	reset_prog_mode();
 	clear();
 	console_ui_draw(ui);
+}
+
+void
+console_ui_record_scroll(struct console_ui *ui, long delta)
+{
+	/* 0 goes back to the top; drawing bounds the rest. */
+	ui->record_skip = delta == 0 ? 0 : ui->record_skip + delta;
+	console_ui_schedule(ui);
 }
 
 void
@@ -568,8 +577,8 @@ console_ui_draw_keys(struct console_ui *ui)
 	const char	*text;
 
 	if (ui->view == CONSOLE_VIEW_HISTORY)
-		text = " /:search j/k:select Enter:record Esc/H:live stack "
-		    "h/?:help q:quit";
+		text = " /:search j/k:select Enter:record PgUp/PgDn:scroll "
+		    "Esc/H:live stack h/?:help q:quit";
 	else if (COLS >= 150)
 		text = " Enter:take next c:claim r:release n:note R:resolve "
 		    "t:tick step p:plan l:light m:camera a:audio y:copy "
@@ -606,7 +615,8 @@ console_ui_draw(struct console_ui *ui)
 	}
 	if (ui->view == CONSOLE_VIEW_HISTORY)
 		console_history_draw(m, stack_top, LINES - 2 - stack_top,
-		    ui->hit_row, ui->field, ui->colours, timenow_wall_ms());
+		    ui->hit_row, ui->field, ui->colours, timenow_wall_ms(),
+		    &ui->record_skip);
 	else {
 		/* The stack gets fewer rows on a short screen: the detail matters. */
 		stack_h = (LINES - 4) * (LINES < 30 ? 35 : 40) / 100;

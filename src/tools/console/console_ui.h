@@ -55,6 +55,8 @@ void	console_ui_select_move(struct console_ui *, int delta);
 void	console_ui_prompt(struct console_ui *, const char *text);
 /* Shows (1) or hides (0) the key help in place of the panes. */
 void	console_ui_help(struct console_ui *, int shown);
+/* Scrolls the history view's record by delta lines; 0: to its top. */
+void	console_ui_record_scroll(struct console_ui *, long delta);
 /* Shows (1) or hides (0) the model's info lines (WHO, STATS) likewise. */
 void	console_ui_info(struct console_ui *, int shown);
 /* 1 while a prompt or the search form takes the keys. */
