@@ -363,3 +363,29 @@ def test_reload_testmode_and_stats_keys(daemon, tmux, tmp_path, password_hash):
     assert "BUTTON" in screen.selected_row()
     screen.quit()
     unit.close()
+
+
+def test_supervisor_takes_over_a_claimed_alarm(daemon, tmux, tmp_path):
+    unit = daemon.commanded_unit("HP-001")
+    unit.hello()
+    assert unit.event("e1", "BUTTON") == "ACK e1"
+    with daemon.operator("carol") as carol:
+        aid = carol.alarms()[0]["id"]
+        carol.ok("CLAIM %d" % aid)
+        screen = Screen(tmux, daemon, tmp_path, (80, 24), user="bob")
+        screen.wait("CONNECTED bob", "claimed carol")
+        screen.keys("c")
+        screen.wait("is claimed by carol: take")
+        screen.keys("y")
+        holder = {}
+
+        def answered():
+            holder["pane"] = screen.tmux.pane()
+            return "force (from carol): " in holder["pane"]
+        wait_for(answered, timeout=SLOW)
+        # A receiver with CLAIM force (issue 11, handover) hands it over.
+        if "force (from carol): OK" in holder["pane"]:
+            screen.wait("claimed bob")
+            assert carol.alarms()[0]["by"] == "bob"
+        screen.quit()
+    unit.close()

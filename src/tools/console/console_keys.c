@@ -113,6 +113,12 @@ console_keys_claim_alarm(struct console_keys *k, struct console_alarm *a)
 {
 	char	what[CONSOLE_TEXT_MAX];
 
+	/* Someone else's: a supervisor may take it over, when asked. */
+	if (strcmp(a->state, "claimed") == 0 && a->by[0] != '\0' &&
+	    strcmp(a->by, console_link_user(k->link)) != 0) {
+		console_prompt_open(k->prompt, CONSOLE_PROMPT_FORCE, a);
+		return;
+	}
 	snprintf(what, sizeof(what), "CLAIM %lld (priority %d %s %s \"%.200s\")",
 	    (long long)a->id, a->priority, a->type, a->unit, a->name);
 	if (console_link_request(k->link, CONSOLE_REQ_CLAIM, a->id, a->unit,

@@ -32,6 +32,7 @@ struct console_prompt {
 	int64_t				 alarm;
 	char				 unit[CONSOLE_ID_MAX];
 	int				 button;	/* the alarm is a BUTTON */
+	char				 by[ALARM_USER_MAX + 1];	/* its claimer */
 	const char			*outcome;	/* genuine, false, technical */
 	enum console_outcome_list	 list;
 	char				 choice[CONSOLE_OUTCOME_MAX];
@@ -112,6 +113,12 @@ console_prompt_show(struct console_prompt *p)
 		    CONSOLE_LIST_TECHNICAL ? "Enter: none given, " : "");
 		console_ui_prompt(p->ui, line);
 		return;
+	case CONSOLE_PROMPT_FORCE:
+		snprintf(line, sizeof(line), "Alarm %lld is claimed by %s: take "
+		    "it over (supervisors)? y takes it, any other key does not",
+		    (long long)p->alarm, p->by);
+		console_ui_prompt(p->ui, line);
+		return;
 	case CONSOLE_PROMPT_LIGHT:
 		snprintf(line, sizeof(line), "Light of %s: f flash, o on "
 		    "(steady), x off (Esc cancels)", p->unit);
@@ -161,6 +168,7 @@ console_prompt_open(struct console_prompt *p, enum console_prompt_kind kind,
 	p->alarm = a != NULL ? a->id : 0;
 	snprintf(p->unit, sizeof(p->unit), "%s", a != NULL ? a->unit : "");
 	p->button = a != NULL && strcmp(a->type, "BUTTON") == 0;
+	snprintf(p->by, sizeof(p->by), "%s", a != NULL ? a->by : "");
 	p->text[0] = '\0';
 	/* Test mode starts with the selected unit typed in. */
 	if (kind == CONSOLE_PROMPT_TESTMODE && a != NULL)
@@ -340,6 +348,18 @@ console_prompt_choose(struct console_prompt *p, wint_t ch)
 		p->kind = CONSOLE_PROMPT_RESOLVE_NOTE;
 		p->text[0] = '\0';
 		return;
+	case CONSOLE_PROMPT_FORCE:
+		p->kind = CONSOLE_PROMPT_NONE;
+		if (ch != 'y' && ch != 'Y') {
+			console_model_message(p->model, "not taken over");
+			return;
+		}
+		snprintf(what, sizeof(what), "CLAIM %lld force (from %s)",
+		    (long long)p->alarm, p->by);
+		snprintf(line, sizeof(line), "CLAIM %lld force",
+		    (long long)p->alarm);
+		console_prompt_request(p, CONSOLE_REQ_CLAIM, what, line);
+		return;
 	case CONSOLE_PROMPT_LIGHT:
 		what[0] = '\0';
 		if (ch == 'f' || ch == 'F')
@@ -366,7 +386,8 @@ console_prompt_key(struct console_prompt *p, wint_t ch, int function)
 		p->kind = CONSOLE_PROMPT_NONE;
 		console_model_message(p->model, "cancelled");
 	} else if (p->kind == CONSOLE_PROMPT_OUTCOME ||
-	    p->kind == CONSOLE_PROMPT_LIST || p->kind == CONSOLE_PROMPT_LIGHT) {
+	    p->kind == CONSOLE_PROMPT_LIST || p->kind == CONSOLE_PROMPT_LIGHT ||
+	    p->kind == CONSOLE_PROMPT_FORCE) {
 		if (!function)
 			console_prompt_choose(p, ch);
 	} else if ((function && ch == KEY_ENTER) || (!function && (ch == '\n' ||

@@ -27,7 +27,8 @@ enum console_prompt_kind {
 	CONSOLE_PROMPT_LIGHT,		/* f flash, o on, x off */
 	CONSOLE_PROMPT_STEP,		/* text: "<n> [note]" */
 	CONSOLE_PROMPT_TESTMODE,	/* text: "<unit> <duration>|off" */
-	CONSOLE_PROMPT_HANDOVER		/* text: HANDOVER */
+	CONSOLE_PROMPT_HANDOVER,	/* text: HANDOVER */
+	CONSOLE_PROMPT_FORCE		/* y: CLAIM <id> force (a supervisor's) */
 };
 
 struct console_prompt	*console_prompt_new(struct console_ui *,
