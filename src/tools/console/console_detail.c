@@ -35,18 +35,16 @@ console_detail_location(struct console_unit *u, const char *lat,
 {
 	char	heard[96];
 
-	if (y < bottom)
-		console_draw_put(y++, x, width, A_BOLD, "Where: %s",
-		    u != NULL && u->address[0] ? u->address :
-		    "no address in the registry");
 	if ((lat == NULL || lat[0] == '\0') && u != NULL) {
 		lat = u->lat;
 		lon = u->lon;
 	}
+	/* One line, so that the plan fits a small screen; y copies it. */
 	if (y < bottom)
-		console_draw_put(y++, x, width, A_NORMAL, "Lat/lon: %s, %s  "
-		    "(y copies unit, address, lat, lon)",
-		    lat && lat[0] ? lat : "-", lon && lon[0] ? lon : "-");
+		console_draw_put(y++, x, width, A_BOLD, "Where: %s  (%s, %s)",
+		    u != NULL && u->address[0] ? u->address :
+		    "no address in the registry", lat && lat[0] ? lat : "-",
+		    lon && lon[0] ? lon : "-");
 	if (u != NULL && y < bottom) {
 		console_detail_when(heard, sizeof(heard), u->heard_ms, now_ms);
 		if (u->state[0] != '\0')
@@ -100,7 +98,7 @@ console_detail_draw_alarm(struct console_model *m, struct console_alarm *a,
 	const struct console_cmd	*cmd;
 	char				 raised[96];
 	int				 y = top, bottom = top + height;
-	size_t				 i;
+	size_t				 i, first;
 
 	console_draw_put(y++, x, width, console_draw_priority_attr(colours,
 	    a->priority), "Alarm %lld  priority %d  %s  %s%s%s",
@@ -122,11 +120,19 @@ console_detail_draw_alarm(struct console_model *m, struct console_alarm *a,
 		    "waited %lld s unclaimed", a->escalate_level,
 		    (long long)a->waited_s);
 	y = console_detail_plan(a, y, x, bottom, width, now_ms);
-	/* The record (DETAIL) has every note; without it, this console's. */
+	/*
+	 * The record (DETAIL) has every note; without it, this console's.
+	 * Short of room, its newest lines: what just happened matters most.
+	 */
 	if (m->record_loaded && m->record.id == a->id) {
+		first = 0;
+		if (bottom - y - 1 > 0 && m->record_count >
+		    (size_t)(bottom - y - 1))
+			first = m->record_count - (size_t)(bottom - y - 1);
 		if (y < bottom)
-			console_draw_put(y++, x, width, A_BOLD, "Record:");
-		for (i = 0; i < m->record_count && y < bottom; i++)
+			console_draw_put(y++, x, width, A_BOLD, "Record%s:",
+			    first > 0 ? " (newest)" : "");
+		for (i = first; i < m->record_count && y < bottom; i++)
 			console_draw_put(y++, x, width, A_NORMAL, "  %s",
 			    m->record_lines[i]);
 	} else
