@@ -469,10 +469,19 @@ console_ui_draw_units(struct console_ui *ui, int top, int height, int width)
 			when_ago(u->heard_ms, now, seen, sizeof(seen));
 		else
 			snprintf(seen, sizeof(seen), "never");
-		console_draw_put(y, 0, width - 1, online ? A_NORMAL :
-		    (ui->colours ? COLOR_PAIR(1) : A_BOLD), "%s %-7s %-11s "
-		    "%s%s", console_draw_fit(id, sizeof(id), u->id, id_w),
-		    u->state, seen, u->test_until[0] ? "[TEST] " : "", u->name);
+		/* Narrow: the state in three letters, the name left out. */
+		if (width < 40)
+			console_draw_put(y, 0, width - 1, online ? A_NORMAL :
+			    (ui->colours ? COLOR_PAIR(1) : A_BOLD), "%s %-3.3s "
+			    "%s%s", console_draw_fit(id, sizeof(id), u->id,
+			    id_w), online ? "on" : u->state, u->test_until[0] ?
+			    "TEST " : "", seen);
+		else
+			console_draw_put(y, 0, width - 1, online ? A_NORMAL :
+			    (ui->colours ? COLOR_PAIR(1) : A_BOLD), "%s %-7s "
+			    "%-11s %s%s", console_draw_fit(id, sizeof(id), u->id,
+			    id_w), u->state, seen, u->test_until[0] ? "[TEST] " :
+			    "", u->name);
 	}
 }
 
