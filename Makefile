@@ -102,6 +102,11 @@ REFUGECTL_SRCS	= src/tools/refugectl/refugectl.c src/tools/refugectl/ctl_pki.c \
 CONSOLE_SRCS	= src/tools/console/console.c src/tools/console/console_link.c \
 		  src/tools/console/console_batch.c src/tools/console/console_model.c \
 		  src/tools/console/console_ui.c src/tools/console/console_keys.c \
+		  src/tools/console/console_record.c src/tools/console/console_feed.c \
+		  src/tools/console/console_text.c src/tools/console/console_draw.c \
+		  src/tools/console/console_detail.c src/tools/console/console_history.c \
+		  src/tools/console/console_run.c src/tools/console/console_alert.c \
+		  src/tools/console/console_prompt.c src/tools/console/console_opts.c \
 		  $(TOOLS_SHARED_SRCS)
 SIM_SRCS	= src/tools/sim/sim.c src/tools/sim/sim_opts.c src/tools/sim/sim_unit.c \
 		  src/tools/sim/sim_tls.c src/tools/sim/sim_tty.c src/tools/sim/sim_stats.c \
@@ -191,7 +196,11 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libservice.a $(BUILD)/libcore.a
 
 # The console's model is a tool's file, not in the libraries.
 $(BUILD)/tests/check_console_model: tests/unit/check_console_model.c \
-		$(BUILD)/src/tools/console/console_model.o $(BUILD)/libservice.a $(BUILD)/libcore.a
+		$(BUILD)/src/tools/console/console_model.o \
+		$(BUILD)/src/tools/console/console_record.o \
+		$(BUILD)/src/tools/console/console_feed.o \
+		$(BUILD)/src/tools/console/console_text.o \
+		$(BUILD)/src/tools/console/console_run.o $(BUILD)/libservice.a $(BUILD)/libcore.a
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(ALL_CPPFLAGS) -Isrc/tools/console $(ALL_CFLAGS) $(CHECK_CFLAGS) \

@@ -3,8 +3,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "console.h"
+#include "console_feed.h"
+#include "console_run.h"
+#include "console_text.h"
 
 #define NOW	1795000000000LL
 
@@ -261,7 +265,7 @@ START_TEST(plan_and_history)
 	a = console_model_alarm(m, 1);
 	ck_assert_int_eq(a->plan_read, 1);
 	ck_assert_uint_eq(a->step_count, 2);
-	ck_assert_str_eq(a->steps[0], "Look at the camera");
+	ck_assert_str_eq(a->steps[0].text, "Look at the camera");
 	console_model_history_clear(m, "HP-001");
 	console_model_history_line(m, "EVENT e1 BUTTON at=2026-11-25T21:34:50.123Z");
 	ck_assert_str_eq(m->history_unit, "HP-001");
@@ -315,6 +319,380 @@ START_TEST(notes_ring_keeps_newest)
 }
 END_TEST
 
+
+START_TEST(location_from_alarm_and_unit_lines)
+{
+	struct console_unit	*u;
+	char			 text[256];
+	int64_t			 heard;
+
+	ok(ALARM(1, 1, "queued", " lat=52.246000 lon=-0.887000"));
+	ck_assert_str_eq(console_model_alarm(m, 1)->lat, "52.246000");
+	ck_assert_str_eq(console_model_alarm(m, 1)->lon, "-0.887000");
+	/* An older receiver's line keeps what was known. */
+	ok("* " ALARM(1, 1, "queued", " count=2"));
+	ck_assert_str_eq(console_model_alarm(m, 1)->lat, "52.246000");
+	ok("UNIT HP-001 state=online last_seen=2026-11-25T21:34:50.123Z "
+	    "site=racecourse name=x lat=52.246000 lon=-0.887000 "
+	    "address=\"Racecourse Rd, NN1 1AA\" heard=2026-11-25T21:40:00.000Z");
+	u = console_model_unit(m, "HP-001");
+	ck_assert_str_eq(u->address, "Racecourse Rd, NN1 1AA");
+	ck_assert_str_eq(u->lat, "52.246000");
+	ck_assert_int_eq(timefmt_parse_iso8601("2026-11-25T21:40:00.000Z",
+	    &heard), 0);
+	ck_assert_int_eq(u->heard_ms, heard);
+	ck_assert_int_eq(console_record_location_text(m, "HP-001", "52.246000",
+	    "-0.887000", text, sizeof(text)), 0);
+	ck_assert_str_eq(text, "HP-001, Racecourse Rd, NN1 1AA, 52.246000, "
+	    "-0.887000");
+	/* Without heard= the last_seen is what was last heard. */
+	ok("UNIT HP-002 state=online last_seen=2026-11-25T21:34:50.123Z "
+	    "site=racecourse name=y");
+	ck_assert_int_eq(console_model_unit(m, "HP-002")->heard_ms,
+	    console_model_unit(m, "HP-002")->last_seen_ms);
+	ck_assert_int_eq(console_record_location_text(m, "HP-002", "", "",
+	    text, sizeof(text)), -1);
+}
+END_TEST
+
+static void
+plan_line(int64_t id, const char *line)
+{
+	struct opproto_client_msg	*msg = malloc(sizeof(*msg));
+
+	ck_assert_ptr_nonnull(msg);
+	ck_assert_int_eq(opproto_client_parse(msg, line, strlen(line), err,
+	    sizeof(err)), 0);
+	console_feed_data(m, CONSOLE_REQ_PLAN, id, msg, line, "");
+	free(msg);
+}
+
+START_TEST(plan_step_states_and_contacts)
+{
+	struct console_alarm	*a;
+
+	ok(ALARM(1, 1, "queued", ""));
+	console_feed_sending(m, CONSOLE_REQ_PLAN, 1, "HP-001", "PLAN");
+	plan_line(1, "PLAN park-night site=racecourse steps=3 contacts=2 night=1");
+	plan_line(1, "STEP 1 \"Look at the camera\" by=alice "
+	    "at=2026-11-25T21:35:00.000Z note=\"man in a red coat\"");
+	plan_line(1, "STEP 2 \"Speak to the caller\"");
+	plan_line(1, "STEP 3 \"Call 999\" state=done");
+	plan_line(1, "CONTACT \"Park warden\" \"01604 000000\"");
+	plan_line(1, "CONTACT name=Police phone=999");
+	a = console_model_alarm(m, 1);
+	ck_assert_uint_eq(a->step_count, 3);
+	ck_assert_int_eq(a->steps[0].done, 1);
+	ck_assert_str_eq(a->steps[0].by, "alice");
+	ck_assert_int_ne(a->steps[0].at_ms, -1);
+	ck_assert_str_eq(a->steps[0].note, "man in a red coat");
+	ck_assert_str_eq(a->plan_id, "park-night");
+	ck_assert_int_eq(a->plan_night, 1);
+	ck_assert_int_eq(a->steps[1].done, 0);
+	ck_assert_int_eq(a->steps[2].done, 1);
+	ck_assert_uint_eq(a->contact_count, 2);
+	ck_assert_str_eq(a->contacts[0].name, "Park warden");
+	ck_assert_str_eq(a->contacts[0].phone, "01604 000000");
+	ck_assert_str_eq(a->contacts[1].name, "Police");
+	ck_assert_str_eq(a->contacts[1].phone, "999");
+	/* Read again: the old steps go. */
+	console_feed_sending(m, CONSOLE_REQ_PLAN, 1, "HP-001", "PLAN");
+	ck_assert_uint_eq(a->step_count, 0);
+	ck_assert_uint_eq(a->contact_count, 0);
+	ck_assert_str_eq(a->plan_id, "");
+}
+END_TEST
+
+/* Feeds a whole reply of kind, the last line its OK or ERR. */
+static void
+reply(enum console_req_kind kind, int64_t id, const char *what,
+    const char *const *lines)
+{
+	struct opproto_client_msg	*msg = malloc(sizeof(*msg));
+	size_t				 i;
+
+	ck_assert_ptr_nonnull(msg);
+	console_feed_sending(m, kind, id, "", what);
+	for (i = 0; lines[i + 1] != NULL; i++) {
+		ck_assert_int_eq(opproto_client_parse(msg, lines[i],
+		    strlen(lines[i]), err, sizeof(err)), 0);
+		console_feed_data(m, kind, id, msg, lines[i], "");
+	}
+	ck_assert_int_eq(opproto_client_parse(msg, lines[i], strlen(lines[i]),
+	    err, sizeof(err)), 0);
+	console_feed_done(m, kind, id, "", what, msg, lines[i]);
+	free(msg);
+}
+
+START_TEST(search_form_and_list)
+{
+	static const char *const lines[] = {
+		"ALARM 9 prio=1 state=resolved type=BUTTON unit=HP-001 "
+		    "site=racecourse at=2026-11-25T21:34:50.123Z name=x "
+		    "outcome=false reason=no-one-there by=alice",
+		"ALARM 3 prio=3 state=resolved type=UNIT_OFFLINE unit=HP-002 "
+		    "site=racecourse at=2026-11-24T21:34:50.123Z name=y "
+		    "outcome=technical action=restored by=bob",
+		"OK 2 more=1",
+		NULL
+	};
+	char	line[512];
+
+	setenv("TZ", "UTC", 1);
+	tzset();
+	snprintf(m->form[CONSOLE_FIELD_SINCE], CONSOLE_FIELD_MAX,
+	    "2026-11-20");
+	snprintf(m->form[CONSOLE_FIELD_UNTIL], CONSOLE_FIELD_MAX,
+	    "2026-11-25");
+	snprintf(m->form[CONSOLE_FIELD_UNIT], CONSOLE_FIELD_MAX, "HP-001");
+	snprintf(m->form[CONSOLE_FIELD_OUTCOME], CONSOLE_FIELD_MAX, "false");
+	ck_assert_int_eq(console_record_search_line(m, NOW, line, sizeof(line),
+	    err, sizeof(err)), 0);
+	/* A whole day as an until ends at the next midnight. */
+	ck_assert_str_eq(line, "SEARCH since=2026-11-20T00:00:00.000Z "
+	    "until=2026-11-26T00:00:00.000Z unit=HP-001 outcome=false "
+	    "limit=100");
+	snprintf(m->form[CONSOLE_FIELD_SINCE], CONSOLE_FIELD_MAX, "last week");
+	ck_assert_int_eq(console_record_search_line(m, NOW, line, sizeof(line),
+	    err, sizeof(err)), -1);
+	ck_assert_ptr_nonnull(strstr(err, "since"));
+	snprintf(m->form[CONSOLE_FIELD_SINCE], CONSOLE_FIELD_MAX, "2h");
+	snprintf(m->form[CONSOLE_FIELD_UNIT], CONSOLE_FIELD_MAX, "HP 1");
+	ck_assert_int_eq(console_record_search_line(m, NOW, line, sizeof(line),
+	    err, sizeof(err)), -1);
+	ck_assert_ptr_nonnull(strstr(err, "unit"));
+
+	reply(CONSOLE_REQ_SEARCH, 0, "SEARCH", lines);
+	ck_assert_int_eq(m->searched, 1);
+	ck_assert_uint_eq(m->hit_count, 2);
+	ck_assert_int_eq(m->hits_more, 1);
+	ck_assert_int_eq(m->hits[0].id, 9);
+	ck_assert_str_eq(m->hits[0].outcome, "false");
+	ck_assert_str_eq(m->hits[0].detail, "no-one-there");
+	ck_assert_str_eq(m->hits[1].detail, "restored");
+	/* Closed alarms stay off the live stack. */
+	ck_assert_uint_eq(m->alarm_count, 0);
+}
+END_TEST
+
+START_TEST(detail_record_in_local_time)
+{
+	static const char *const lines[] = {
+		"ALARM 9 prio=1 state=resolved type=BUTTON unit=HP-001 "
+		    "site=racecourse at=2026-11-25T21:34:50.123Z name=x "
+		    "lat=52.246000 lon=-0.887000 outcome=genuine action=police",
+		"UNIT HP-001 state=online last_seen=2026-11-25T21:34:50.123Z "
+		    "site=racecourse name=x address=\"Racecourse Rd\" "
+		    "lat=52.246000 lon=-0.887000",
+		"EVENT e1 BUTTON at=2026-11-25T21:34:50.123Z",
+		"LOG 2026-11-25T21:35:01.000Z claimed by=alice",
+		"LOG 2026-11-25T21:36:00.000Z note by=alice \"caller is safe\"",
+		"OK",
+		NULL
+	};
+
+	setenv("TZ", "Europe/London", 1);
+	tzset();
+	reply(CONSOLE_REQ_DETAIL, 9, "DETAIL", lines);
+	ck_assert_int_eq(m->record_loaded, 1);
+	ck_assert_int_eq(m->record.id, 9);
+	ck_assert_str_eq(m->record.outcome, "genuine");
+	ck_assert_str_eq(m->record.detail, "police");
+	ck_assert_str_eq(m->record.lat, "52.246000");
+	ck_assert_str_eq(m->record_unit.address, "Racecourse Rd");
+	ck_assert_uint_eq(m->record_count, 3);
+	ck_assert_str_eq(m->record_lines[0], "2026-11-25 21:34:50 event e1 "
+	    "BUTTON");
+	ck_assert_str_eq(m->record_lines[1], "2026-11-25 21:35:01 claimed "
+	    "by=alice");
+	ck_assert_str_eq(m->record_lines[2], "2026-11-25 21:36:00 note "
+	    "by=alice \"caller is safe\"");
+	/* A DETAIL of an unknown id says so, and loads nothing. */
+	{
+		static const char *const none[] = { "ERR notfound no alarm 99",
+			NULL };
+		static const char *const noted[] = { "OK", NULL };
+		static const char *const old[] = {
+			"ERR unknown unknown command 'DETAIL'", NULL };
+
+		reply(CONSOLE_REQ_DETAIL, 99, "DETAIL", none);
+		ck_assert_int_eq(m->record_loaded, 0);
+		ck_assert_ptr_nonnull(strstr(console_model_message_get(m, 0),
+		    "notfound"));
+		ck_assert_int_eq(m->detail_unsupported, 0);
+		/* A note on the record's alarm makes the record old. */
+		ck_assert_int_eq(m->record_stale, 0);
+		reply(CONSOLE_REQ_NOTE, 99, "a note", noted);
+		ck_assert_int_eq(m->record_stale, 1);
+		/* A receiver without DETAIL: asked no more, and no message. */
+		reply(CONSOLE_REQ_DETAIL, 5, "DETAIL", old);
+		ck_assert_int_eq(m->detail_unsupported, 1);
+		ck_assert_ptr_null(strstr(console_model_message_get(m, 0),
+		    "DETAIL"));
+	}
+}
+END_TEST
+
+START_TEST(outcome_lists_replace_defaults)
+{
+	static const char *const lines[] = {
+		"OUTCOME false child-playing no-one-there",
+		"OUTCOME technical engineer restored",
+		"OUTCOME bogus x",
+		"OK",
+		NULL
+	};
+	static const char *const refused[] = { "ERR syntax unknown request",
+		NULL };
+	char	spaced[64];
+
+	ck_assert_uint_eq(m->outcome_count[CONSOLE_LIST_FALSE], 6);
+	ck_assert_str_eq(m->outcomes[CONSOLE_LIST_TECHNICAL][0], "engineer");
+	ck_assert_str_eq(m->outcomes[CONSOLE_LIST_TECHNICAL][3], "other");
+	reply(CONSOLE_REQ_OUTCOMES, 0, "OUTCOMES", lines);
+	ck_assert_uint_eq(m->outcome_count[CONSOLE_LIST_FALSE], 2);
+	ck_assert_str_eq(m->outcomes[CONSOLE_LIST_FALSE][0], "child-playing");
+	ck_assert_uint_eq(m->outcome_count[CONSOLE_LIST_TECHNICAL], 2);
+	/* Not given: the default stays. */
+	ck_assert_uint_eq(m->outcome_count[CONSOLE_LIST_GENUINE], 5);
+	/* An older receiver: the defaults, and no message about it. */
+	reply(CONSOLE_REQ_OUTCOMES, 0, "OUTCOMES", refused);
+	ck_assert_uint_eq(m->outcome_count[CONSOLE_LIST_FALSE], 6);
+	ck_assert_ptr_null(console_model_message_get(m, 0));
+	console_model_spaced(spaced, sizeof(spaced), "no-one-there");
+	ck_assert_str_eq(spaced, "no one there");
+}
+END_TEST
+
+START_TEST(who_and_stats_info)
+{
+	static const char *const lines[] = {
+		"OPERATOR alice role=operator desk=sip:alice@10.0.0.5 claimed=4,7",
+		"OPERATOR bob role=supervisor desk=- claimed=-",
+		"OK 2",
+		NULL
+	};
+
+	reply(CONSOLE_REQ_INFO, 0, "WHO", lines);
+	ck_assert_str_eq(m->info_title, "WHO");
+	ck_assert_uint_eq(m->info_count, 2);
+	ck_assert_str_eq(m->info[0], "alice role=operator "
+	    "desk=sip:alice@10.0.0.5 claimed=4,7");
+	ck_assert_ptr_null(console_model_message_get(m, 0));
+}
+END_TEST
+
+START_TEST(escalate_audio_reloaded_handover)
+{
+	ok(ALARM(4, 1, "queued", ""));
+	ok("* ESCALATE 4 waited=61 level=2");
+	ck_assert_int_eq(effect, CONSOLE_EFFECT_ESCALATE);
+	ck_assert_int_eq(m->escalated_id, 4);
+	ck_assert_int_eq(console_model_alarm(m, 4)->escalate_level, 2);
+	ok("* ESCALATE 4 waited=91");
+	ck_assert_int_eq(console_model_alarm(m, 4)->escalate_level, 1);
+	ok("* RELOADED units=7");
+	ck_assert_int_eq(effect, CONSOLE_EFFECT_RELOADED);
+	ok("UNIT HP-001 state=online last_seen=- site=racecourse name=x");
+	console_model_cmd_sent(m, "c9", "HP-001", "AUDIO OPEN");
+	ck_assert_int_eq(console_model_unit(m, "HP-001")->audio_open, 1);
+	ok("* CMD c9 done");
+	ck_assert_int_eq(effect, CONSOLE_EFFECT_AUDIO);
+	ck_assert_str_eq(m->audio_unit, "HP-001");
+	ck_assert_int_eq(m->audio_opened, 1);
+	setenv("TZ", "UTC", 1);
+	tzset();
+	ok("* HANDOVER by=bob at=2026-11-25T21:34:50.123Z \"HP-003 door "
+	    "sticks\"");
+	ck_assert_str_eq(console_model_message_get(m, 0), "HANDOVER from bob "
+	    "at 2026-11-25 21:34:50: HP-003 door sticks");
+}
+END_TEST
+
+START_TEST(next_queued_is_highest_priority_oldest)
+{
+	ck_assert_ptr_null(console_model_next_queued(m));
+	ck_assert_int_eq(console_model_queued_top(m), 0);
+	ok(ALARM(3, 2, "queued", ""));
+	ok(ALARM(5, 1, "claimed", " by=bob"));
+	ok(ALARM(7, 1, "queued", ""));
+	ok(ALARM(6, 1, "queued", ""));
+	ck_assert_int_eq(console_model_next_queued(m)->id, 6);
+	ck_assert_int_eq(console_model_queued_top(m), 1);
+	ok("* CLAIMED 6 by=alice");
+	ok("* CLAIMED 7 by=alice");
+	ck_assert_int_eq(console_model_next_queued(m)->id, 3);
+	ck_assert_int_eq(console_model_queued_top(m), 2);
+	ck_assert_int_eq(m->new_alarm_id, 0);	/* replies are no news */
+	ok("* " ALARM(8, 1, "queued", ""));
+	ck_assert_int_eq(m->new_alarm_id, 8);
+}
+END_TEST
+
+START_TEST(text_fit_with_ellipsis)
+{
+	char	buf[64];
+	int	w[CONSOLE_COLS], i, sum;
+
+	console_text_fit(buf, sizeof(buf), "Racecourse Park point 1", 10, "~",
+	    0);
+	ck_assert_str_eq(buf, "Racecours~");
+	console_text_fit(buf, sizeof(buf), "short", 8, "~", 1);
+	ck_assert_str_eq(buf, "short   ");
+	console_text_fit(buf, sizeof(buf), "Caf\xc3\xa9 du Parc", 5,
+	    "\xe2\x80\xa6", 0);
+	ck_assert_str_eq(buf, "Caf\xc3\xa9\xe2\x80\xa6");
+	ck_assert_int_eq(console_text_cols(buf), 5);
+	console_text_fit(buf, sizeof(buf), "exact", 5, "~", 0);
+	ck_assert_str_eq(buf, "exact");
+	/* The columns never pass the screen, at 80 and at 250. */
+	console_text_columns(80, w);
+	for (i = 0, sum = 1 + CONSOLE_COLS - 1; i < CONSOLE_COLS; i++)
+		sum += w[i];
+	ck_assert_int_le(sum, 80);
+	ck_assert_int_ge(w[CONSOLE_COL_NAME], 12);
+	console_text_columns(250, w);
+	for (i = 0, sum = 1 + CONSOLE_COLS - 1; i < CONSOLE_COLS; i++)
+		sum += w[i];
+	ck_assert_int_le(sum, 250);
+	ck_assert_int_ge(w[CONSOLE_COL_NAME], 40);
+	ck_assert_int_eq(console_text_base64(buf, sizeof(buf), "HP-1, a", 7),
+	    0);
+	ck_assert_str_eq(buf, "SFAtMSwgYQ==");
+	ck_assert_int_eq(console_text_base64(buf, 4, "HP-1", 4), -1);
+}
+END_TEST
+
+START_TEST(run_split_without_a_shell)
+{
+	const struct console_run_subst	 subst[] = {
+		{ 'e', "open" }, { 'u', "HP-001" }, { 'r', "sip:a b@x" },
+		{ 'p', "1" },
+	};
+	char				*argv[8], buf[256];
+
+	ck_assert_int_eq(console_run_split("/usr/bin/play -q 'alarm one.wav' "
+	    "%p", subst, 4, argv, 8, buf, sizeof(buf)), 4);
+	ck_assert_str_eq(argv[0], "/usr/bin/play");
+	ck_assert_str_eq(argv[2], "alarm one.wav");
+	ck_assert_str_eq(argv[3], "1");
+	ck_assert_ptr_null(argv[4]);
+	/* A value with spaces stays one word; %% is a percent. */
+	ck_assert_int_eq(console_run_split("sip-call --%e=%r \"%u;x\" 100%% %z",
+	    subst, 4, argv, 8, buf, sizeof(buf)), 5);
+	ck_assert_str_eq(argv[1], "--open=sip:a b@x");
+	ck_assert_str_eq(argv[2], "HP-001;x");
+	ck_assert_str_eq(argv[3], "100%");
+	ck_assert_str_eq(argv[4], "%z");
+	ck_assert_int_eq(console_run_split("a 'open", NULL, 0, argv, 8, buf,
+	    sizeof(buf)), -1);
+	ck_assert_int_eq(console_run_split("   ", NULL, 0, argv, 8, buf,
+	    sizeof(buf)), -1);
+	ck_assert_int_eq(console_run_split("a b c d", NULL, 0, argv, 4, buf,
+	    sizeof(buf)), -1);
+}
+END_TEST
+
 static Suite *
 console_model_suite(void)
 {
@@ -335,6 +713,16 @@ console_model_suite(void)
 	tcase_add_test(tc, plan_and_history);
 	tcase_add_test(tc, bad_lines_change_nothing);
 	tcase_add_test(tc, notes_ring_keeps_newest);
+	tcase_add_test(tc, location_from_alarm_and_unit_lines);
+	tcase_add_test(tc, plan_step_states_and_contacts);
+	tcase_add_test(tc, search_form_and_list);
+	tcase_add_test(tc, detail_record_in_local_time);
+	tcase_add_test(tc, outcome_lists_replace_defaults);
+	tcase_add_test(tc, who_and_stats_info);
+	tcase_add_test(tc, escalate_audio_reloaded_handover);
+	tcase_add_test(tc, next_queued_is_highest_priority_oldest);
+	tcase_add_test(tc, text_fit_with_ellipsis);
+	tcase_add_test(tc, run_split_without_a_shell);
 	suite_add_tcase(s, tc);
 	return s;
 }

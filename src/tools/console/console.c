@@ -7,12 +7,12 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <locale.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <event2/event.h>
@@ -23,20 +23,15 @@
 #include "refuge/line.h"
 #include "refuge/tlsctx.h"
 
+#include "console_alert.h"
 #include "console_batch.h"
 #include "console_keys.h"
 #include "console_link.h"
 #include "console_model.h"
+#include "console_opts.h"
+#include "console_run.h"
 #include "console_ui.h"
 #include "../pwprompt.h"
-
-#define CONSOLE_DEFAULT_SERVER	"127.0.0.1:7401"
-
-enum console_mode {
-	CONSOLE_MODE_UI,
-	CONSOLE_MODE_BATCH,
-	CONSOLE_MODE_WATCH
-};
 
 /* The program: what main made, for the callbacks and tear-down. */
 struct console {
@@ -47,7 +42,9 @@ struct console {
 	struct console_link	*link;
 	struct console_ui	*ui;
 	struct console_keys	*keys;
+	struct console_alert	*alert;
 	struct console_batch	*batch;
+	const struct console_opts *opts;
 	struct event		*sigint;
 	struct event		*sigterm;
 	int			 exit_status;
@@ -55,16 +52,6 @@ struct console {
 	/* Why the link gave up, printed after the screen is gone. */
 	char			 fatal[LINE_MAX_BYTES + 64];
 };
-
-static __attribute__((noreturn)) void
-console_usage(int status)
-{
-	fprintf(status ? stderr : stdout,
-	    "usage: refuge-console [-H host:port] [-u user] [--password-file file]\n"
-	    "                      [--ca file | --insecure] [--batch | --watch]\n"
-	    "       refuge-console -V\n");
-	exit(status);
-}
 
 /* Ends the loop; main tears down. status is the exit status. */
 static void
@@ -88,6 +75,24 @@ console_on_link_changed(void *arg)
 		console_ui_changed(c->ui);
 }
 
+/* --on-audio when this console's audio command is done. */
+static void
+console_on_audio(struct console *c)
+{
+	struct console_run_subst	subst[3];
+
+	if (c->opts->on_audio == NULL)
+		return;
+	subst[0].key = 'e';
+	subst[0].value = c->model->audio_opened ? "open" : "close";
+	subst[1].key = 'u';
+	subst[1].value = c->model->audio_unit;
+	subst[2].key = 'r';
+	subst[2].value = c->opts->desk;
+	if (console_run(c->opts->on_audio, subst, 3) == -1)
+		console_model_message(c->model, "--on-audio failed to start");
+}
+
 static void
 console_on_link_effect(enum console_effect effect, int priority, void *arg)
 {
@@ -95,15 +100,23 @@ console_on_link_effect(enum console_effect effect, int priority, void *arg)
 
 	if (c->ui != NULL)
 		console_ui_effect(c->ui, effect, priority);
+	console_alert_effect(c->alert, effect, priority);
+	if (effect == CONSOLE_EFFECT_AUDIO)
+		console_on_audio(c);
 }
 
+/* The screen shows the receiver's local time (LOGIN's tz=) when it names one. */
 static void
 console_on_link_ready(void *arg)
 {
 	struct console	*c = arg;
+	const char	*tz = console_link_tz(c->link);
 
-	if (c->ui != NULL)
-		console_ui_ready(c->ui);
+	if (c->ui == NULL)
+		return;
+	if (tz[0] != '\0' && setenv("TZ", tz, 1) == 0)
+		tzset();
+	console_ui_ready(c->ui);
 }
 
 static void
@@ -135,6 +148,29 @@ console_on_link_finished(int status, const char *why, void *arg)
 			fprintf(stderr, "refuge-console: %s\n", why);
 	}
 	console_finish(c, status);
+}
+
+static int	console_password_prompt(const char *, char *, size_t);
+
+/* A wrong password on the screen: ask again, with the screen put away. */
+static void
+console_on_login_refused(const char *why, void *arg)
+{
+	struct console	*c = arg;
+	char		 password[CONSOLE_PASSWORD_MAX];
+
+	console_ui_suspend(c->ui);
+	fprintf(stderr, "refuge-console: %s\n", why);
+	if (console_password_prompt(c->opts->user, password,
+	    sizeof(password)) == -1 || password[0] == '\0') {
+		OPENSSL_cleanse(password, sizeof(password));
+		snprintf(c->fatal, sizeof(c->fatal), "%s", why);
+		console_finish(c, 1);
+		return;
+	}
+	console_ui_resume(c->ui);
+	console_link_retry_login(c->link, password);
+	OPENSSL_cleanse(password, sizeof(password));
 }
 
 static void
@@ -214,6 +250,8 @@ console_free(struct console *c)
 {
 	console_keys_free(c->keys);
 	c->keys = NULL;
+	console_alert_free(c->alert);
+	c->alert = NULL;
 	console_ui_free(c->ui);
 	c->ui = NULL;
 	console_batch_free(c->batch);
@@ -237,130 +275,122 @@ console_free(struct console *c)
 		event_base_free(c->base);
 }
 
+/* The password: --password-file, REFUGE_PASSWORD, or asked. -1 said why. */
+static int
+console_password(const struct console_opts *o, char *password, size_t len)
+{
+	const char	*env;
+
+	if (o->user[0] == '\0')
+		return 0;
+	if (o->password_file != NULL) {
+		if (console_password_file(o->password_file, password, len) ==
+		    -1) {
+			fprintf(stderr, "refuge-console: %s: %s\n",
+			    o->password_file, strerror(errno));
+			return -1;
+		}
+	} else if ((env = getenv("REFUGE_PASSWORD")) != NULL)
+		snprintf(password, len, "%s", env);
+	else if (console_password_prompt(o->user, password, len) == -1) {
+		fprintf(stderr, "refuge-console: no terminal to ask the "
+		    "password on; use --password-file or REFUGE_PASSWORD\n");
+		return -1;
+	}
+	return 0;
+}
+
+/* The link: the screen's reconnects and feeds the model; the others print. */
+static struct console_link *
+console_make_link(struct console *c, const struct console_opts *o,
+    const struct sockaddr_storage *addr, socklen_t addrlen,
+    const char *password)
+{
+	struct console_link_params	 lp;
+	struct console_link_callbacks	 lcb;
+
+	memset(&lp, 0, sizeof(lp));
+	lp.base = c->base;
+	lp.ctx = c->ctx;
+	lp.addr = (const struct sockaddr *)addr;
+	lp.addrlen = addrlen;
+	lp.server = o->server;
+	lp.host = o->host;
+	lp.user = o->user;
+	lp.password = password;
+	lp.desk = o->desk;
+	lp.reconnect = c->mode == CONSOLE_MODE_UI;
+	lp.ping = c->mode != CONSOLE_MODE_BATCH;
+	lp.model = c->model;
+	memset(&lcb, 0, sizeof(lcb));
+	lcb.changed = console_on_link_changed;
+	lcb.effect = console_on_link_effect;
+	lcb.ready = console_on_link_ready;
+	lcb.idle = console_on_link_idle;
+	lcb.finished = console_on_link_finished;
+	if (c->mode == CONSOLE_MODE_UI)
+		lcb.login_refused = console_on_login_refused;
+	if (c->mode != CONSOLE_MODE_UI)
+		lcb.push = console_on_link_print;
+	if (c->mode == CONSOLE_MODE_BATCH)
+		lcb.reply = console_on_link_print;
+	return console_link_new(&lp, &lcb, c);
+}
+
+/* The screen, its keys and its alerts. Returns 0, or -1 having said why. */
+static int
+console_make_screen(struct console *c, const struct console_opts *o)
+{
+	struct console_ui_hooks	hooks;
+	char			err[256];
+
+	hooks.key = console_on_ui_key;
+	hooks.help = console_on_ui_help;
+	hooks.arg = c;
+	if ((c->ui = console_ui_new(c->base, c->model, c->link, &hooks,
+	    err, sizeof(err))) == NULL) {
+		fprintf(stderr, "refuge-console: %s\n", err);
+		return -1;
+	}
+	if ((c->keys = console_keys_new(c->ui, c->link, c->model,
+	    console_on_keys_quit, c)) == NULL ||
+	    (c->alert = console_alert_new(c->base, c->model, c->link, c->ui,
+	    o->alert_command)) == NULL) {
+		fprintf(stderr, "refuge-console: out of memory\n");
+		return -1;
+	}
+	return 0;
+}
+
 int
 main(int argc, char *argv[])
 {
-	static const struct option longopts[] = {
-		{ "batch",		no_argument,		NULL, 'b' },
-		{ "watch",		no_argument,		NULL, 'w' },
-		{ "password-file",	required_argument,	NULL, 'P' },
-		{ "ca",			required_argument,	NULL, 'C' },
-		{ "insecure",		no_argument,		NULL, 'I' },
-		{ "help",		no_argument,		NULL, 'h' },
-		{ "version",		no_argument,		NULL, 'V' },
-		{ NULL,			0,			NULL, 0 }
-	};
 	static struct console		 console;
+	static struct console_opts	 opts;
 	struct console			*c = &console;
-	struct console_link_params	 lp;
-	struct console_link_callbacks	 lcb;
-	struct console_ui_hooks		 hooks;
 	struct sockaddr_storage		 addr;
 	socklen_t			 addrlen;
-	const char			*ca = NULL, *password_file = NULL, *env;
-	char				 server[300], host[256], err[512];
-	char				 user[ALARM_USER_MAX + 1] = "";
+	char				 err[512];
 	char				 password[CONSOLE_PASSWORD_MAX] = "";
-	int				 ch, insecure = 0, batch = 0, watch = 0;
-	int				 port, status = 1;
+	int				 status = 1;
 
 	setlocale(LC_ALL, "");
-	snprintf(server, sizeof(server), "%s", CONSOLE_DEFAULT_SERVER);
-	while ((ch = getopt_long(argc, argv, "H:u:hV", longopts, NULL)) != -1) {
-		switch (ch) {
-		case 'H':
-			snprintf(server, sizeof(server), "%s", optarg);
-			break;
-		case 'u':
-			if (!line_is_ident(optarg) ||
-			    strlen(optarg) > ALARM_USER_MAX) {
-				fprintf(stderr, "refuge-console: bad user name "
-				    "%s\n", optarg);
-				return 2;
-			}
-			snprintf(user, sizeof(user), "%s", optarg);
-			break;
-		case 'b':
-			batch = 1;
-			break;
-		case 'w':
-			watch = 1;
-			break;
-		case 'P':
-			password_file = optarg;
-			break;
-		case 'C':
-			ca = optarg;
-			break;
-		case 'I':
-			insecure = 1;
-			break;
-		case 'h':
-			console_usage(0);
-		case 'V':
-			printf("refuge-console %s\n", REFUGE_VERSION);
-			return 0;
-		default:
-			console_usage(2);
-		}
-	}
-	if (optind != argc) {
-		fprintf(stderr, "refuge-console: unexpected argument %s\n",
-		    argv[optind]);
-		console_usage(2);
-	}
-	if (batch && watch) {
-		fprintf(stderr, "refuge-console: --batch and --watch exclude "
-		    "each other\n");
-		console_usage(2);
-	}
-	c->mode = batch ? CONSOLE_MODE_BATCH : watch ? CONSOLE_MODE_WATCH :
-	    CONSOLE_MODE_UI;
-	if (user[0] == '\0' && c->mode != CONSOLE_MODE_BATCH) {
-		fprintf(stderr, "refuge-console: give the user with -u\n");
-		console_usage(2);
-	}
-	if (ca == NULL && !insecure) {
-		fprintf(stderr, "refuge-console: refusing to connect without "
-		    "--ca to verify the server (or --insecure)\n");
-		return 2;
-	}
-	if (config_split_hostport(server, host, (int)sizeof(host), &port) ==
-	    -1 || host[0] == '\0' || port <= 0) {
-		fprintf(stderr, "refuge-console: bad -H %s (host:port)\n",
-		    server);
-		return 2;
-	}
-	if (c->mode == CONSOLE_MODE_UI &&
-	    (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))) {
-		fprintf(stderr, "refuge-console: the screen needs a terminal; "
-		    "use --batch or --watch from scripts\n");
-		return 2;
-	}
-	if (user[0] != '\0') {
-		if (password_file != NULL) {
-			if (console_password_file(password_file, password,
-			    sizeof(password)) == -1) {
-				fprintf(stderr, "refuge-console: %s: %s\n",
-				    password_file, strerror(errno));
-				return 1;
-			}
-		} else if ((env = getenv("REFUGE_PASSWORD")) != NULL)
-			snprintf(password, sizeof(password), "%s", env);
-		else if (console_password_prompt(user, password,
-		    sizeof(password)) == -1) {
-			fprintf(stderr, "refuge-console: no terminal to ask the "
-			    "password on; use --password-file or REFUGE_PASSWORD\n");
-			return 1;
-		}
-	}
-	if (conn_resolve(server, &addr, &addrlen, err, sizeof(err)) == -1) {
+	if ((status = console_opts_parse(argc, argv, &opts)) != -1)
+		return status;
+	status = 1;
+	c->opts = &opts;
+	c->mode = opts.mode;
+	if (console_password(&opts, password, sizeof(password)) == -1)
+		return 1;
+	if (conn_resolve(opts.server, &addr, &addrlen, err, sizeof(err)) == -1) {
 		fprintf(stderr, "refuge-console: %s\n", err);
 		goto out;
 	}
 	signal(SIGPIPE, SIG_IGN);
-	if ((c->ctx = tlsctx_client_new(ca, NULL, NULL, err, sizeof(err))) ==
-	    NULL) {
+	/* Alert and audio commands run in the background; none is waited for. */
+	signal(SIGCHLD, SIG_IGN);
+	if ((c->ctx = tlsctx_client_new(opts.ca, NULL, NULL, err,
+	    sizeof(err))) == NULL) {
 		fprintf(stderr, "refuge-console: %s\n", err);
 		goto out;
 	}
@@ -374,54 +404,18 @@ main(int argc, char *argv[])
 	    (c->mode == CONSOLE_MODE_UI &&
 	    (c->model = console_model_new()) == NULL))
 		goto nomem;
-
-	/* The screen's link reconnects and feeds the model; the others print. */
-	memset(&lp, 0, sizeof(lp));
-	lp.base = c->base;
-	lp.ctx = c->ctx;
-	lp.addr = (struct sockaddr *)&addr;
-	lp.addrlen = addrlen;
-	lp.server = server;
-	lp.host = host;
-	lp.user = user;
-	lp.password = password;
-	lp.reconnect = c->mode == CONSOLE_MODE_UI;
-	lp.ping = c->mode != CONSOLE_MODE_BATCH;
-	lp.model = c->model;
-	memset(&lcb, 0, sizeof(lcb));
-	lcb.changed = console_on_link_changed;
-	lcb.effect = console_on_link_effect;
-	lcb.ready = console_on_link_ready;
-	lcb.idle = console_on_link_idle;
-	lcb.finished = console_on_link_finished;
-	if (c->mode != CONSOLE_MODE_UI)
-		lcb.push = console_on_link_print;
-	if (c->mode == CONSOLE_MODE_BATCH)
-		lcb.reply = console_on_link_print;
-	c->link = console_link_new(&lp, &lcb, c);
+	c->link = console_make_link(c, &opts, &addr, addrlen, password);
 	OPENSSL_cleanse(password, sizeof(password));
 	if (c->link == NULL)
 		goto nomem;
-
 	if (c->mode == CONSOLE_MODE_BATCH && (c->batch = console_batch_new(
 	    c->base, c->link, console_on_batch_done, c)) == NULL) {
 		fprintf(stderr, "refuge-console: reading stdin: %s\n",
 		    strerror(errno));
 		goto out;
 	}
-	if (c->mode == CONSOLE_MODE_UI) {
-		hooks.key = console_on_ui_key;
-		hooks.help = console_on_ui_help;
-		hooks.arg = c;
-		if ((c->ui = console_ui_new(c->base, c->model, c->link, &hooks,
-		    err, sizeof(err))) == NULL) {
-			fprintf(stderr, "refuge-console: %s\n", err);
-			goto out;
-		}
-		if ((c->keys = console_keys_new(c->ui, c->link, c->model,
-		    console_on_keys_quit, c)) == NULL)
-			goto nomem;
-	}
+	if (c->mode == CONSOLE_MODE_UI && console_make_screen(c, &opts) == -1)
+		goto out;
 	console_link_connect(c->link);
 	if (!c->finished)
 		event_base_dispatch(c->base);

@@ -1,53 +1,41 @@
 /*
- * refuge-console's keys: the table of key bindings, their actions on the
- * selected alarm, and the prompts some open (note, resolve, camera preset).
- * While a prompt is open it takes every key; Esc cancels it. The prompt's
- * state lives here; the screen only shows the line this file makes of it.
+ * refuge-console's keys: the table of key bindings and their actions on the
+ * selected alarm, and the history view's keys (its search form, its list).
+ * What is typed into the prompt line is console_prompt.c's. Order of who
+ * takes a key: the help or info pane (any key closes it), an open prompt,
+ * the search form, the history view, then the bindings.
  */
 #define NCURSES_WIDECHAR	1	/* KEY_* codes */
 #include <curses.h>
-#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <wchar.h>
 
-#include "refuge/alarm.h"
 #include "refuge/line.h"
+#include "refuge/timenow.h"
 
+#include "console_history.h"
 #include "console_keys.h"
 #include "console_link.h"
 #include "console_model.h"
+#include "console_prompt.h"
 #include "console_ui.h"
 
 #define CONSOLE_KEYS_ESC	27
-#define CONSOLE_KEYS_TEXT_MAX	200	/* bytes typed into a prompt */
-
-enum console_keys_prompt {
-	CONSOLE_KEYS_PROMPT_NONE,
-	CONSOLE_KEYS_PROMPT_NOTE,
-	CONSOLE_KEYS_PROMPT_OUTCOME,		/* genuine or false */
-	CONSOLE_KEYS_PROMPT_REASON,		/* a false alarm's reason, by number */
-	CONSOLE_KEYS_PROMPT_ACTION,		/* a genuine alarm's action, by number */
-	CONSOLE_KEYS_PROMPT_RESOLVE_NOTE,
-	CONSOLE_KEYS_PROMPT_CAMERA
-};
+#define CONSOLE_KEYS_TAB	9
 
 struct console_keys {
-	struct console_ui		*ui;
-	struct console_link		*link;
-	struct console_model		*model;
-	void				(*quit)(void *);
-	void				*arg;
-	int				 help;		/* the help screen is up */
-	int				 genuine;	/* RESOLVE: the outcome chosen */
-	enum console_keys_prompt	 prompt;
-	int64_t				 prompt_alarm;
-	char				 prompt_unit[CONSOLE_ID_MAX];
-	const char			*choice;	/* RESOLVE: reason= or action= word */
-	char				 text[CONSOLE_TEXT_MAX];	/* what is typed */
-	size_t				 text_len;
+	struct console_ui	*ui;
+	struct console_link	*link;
+	struct console_model	*model;
+	struct console_prompt	*prompt;
+	void			(*quit)(void *);
+	void			*arg;
+	int			 help;		/* the help screen is up */
+	int			 info;		/* WHO's or STATS' lines are up */
+	int			 field;		/* the form field edited; -1 none */
 };
 
 struct console_keys_binding {
@@ -74,22 +62,6 @@ console_keys_message(struct console_keys *k, const char *fmt, ...)
 	console_ui_changed(k->ui);
 }
 
-/* Writes value always double-quoted; -1 if it cannot go on a line. */
-static int
-console_keys_quote(char *dst, size_t len, const char *value)
-{
-	char	quoted[CONSOLE_TEXT_MAX + 4];
-	int	n;
-
-	if (line_quote(quoted, sizeof(quoted), value) < 0)
-		return -1;
-	if (quoted[0] == '"')
-		n = snprintf(dst, len, "%s", quoted);
-	else
-		n = snprintf(dst, len, "\"%s\"", quoted);
-	return n < 0 || (size_t)n >= len ? -1 : 0;
-}
-
 static void
 console_keys_request_failed(struct console_keys *k, const char *what)
 {
@@ -108,55 +80,7 @@ console_keys_need_alarm(struct console_keys *k)
 	return a;
 }
 
-/* ---- the prompt line */
-
-/* Shows the open prompt on the screen, or takes it away. */
-static void
-console_keys_prompt_show(struct console_keys *k)
-{
-	char		 line[1024], list[256];
-	size_t		 off = 0;
-	int		 i;
-	const char *const *words;
-
-	switch (k->prompt) {
-	case CONSOLE_KEYS_PROMPT_NOTE:
-		snprintf(line, sizeof(line), "Note for alarm %lld (Enter sends, "
-		    "Esc cancels): %s_", (long long)k->prompt_alarm, k->text);
-		break;
-	case CONSOLE_KEYS_PROMPT_OUTCOME:
-		snprintf(line, sizeof(line), "Resolve alarm %lld: g genuine, "
-		    "f false (Esc cancels)", (long long)k->prompt_alarm);
-		break;
-	case CONSOLE_KEYS_PROMPT_REASON:
-	case CONSOLE_KEYS_PROMPT_ACTION:
-		words = k->prompt == CONSOLE_KEYS_PROMPT_REASON ?
-		    alarm_false_reasons : alarm_genuine_actions;
-		list[0] = '\0';
-		for (i = 0; words[i] != NULL && off < sizeof(list); i++)
-			off += (size_t)snprintf(list + off, sizeof(list) - off,
-			    "  %d %s", i + 1, words[i]);
-		snprintf(line, sizeof(line), "%s for alarm %lld:%s (Esc cancels)",
-		    k->prompt == CONSOLE_KEYS_PROMPT_REASON ? "False: reason" :
-		    "Genuine: action", (long long)k->prompt_alarm, list);
-		break;
-	case CONSOLE_KEYS_PROMPT_RESOLVE_NOTE:
-		snprintf(line, sizeof(line), "Resolve %lld %s: note (optional, "
-		    "Enter sends, Esc cancels): %s_", (long long)k->prompt_alarm,
-		    k->choice, k->text);
-		break;
-	case CONSOLE_KEYS_PROMPT_CAMERA:
-		snprintf(line, sizeof(line), "Camera preset for %s (Enter sends, "
-		    "Esc cancels): %s_", k->prompt_unit, k->text);
-		break;
-	default:
-		console_ui_prompt(k->ui, NULL);
-		return;
-	}
-	console_ui_prompt(k->ui, line);
-}
-
-/* ---- key actions */
+/* ---- key actions on the live stack */
 
 static void
 console_keys_up(struct console_keys *k)
@@ -170,106 +94,202 @@ console_keys_down(struct console_keys *k)
 	console_ui_select_move(k->ui, 1);
 }
 
-/* Sends "<verb> <id>" about the selected alarm. */
+/* Sends "<verb> <id>" about alarm a. */
 static void
-console_keys_alarm_request(struct console_keys *k, enum console_req_kind kind,
-    const char *verb)
+console_keys_alarm_request(struct console_keys *k, struct console_alarm *a,
+    enum console_req_kind kind, const char *verb)
 {
-	struct console_alarm	*a;
-	char			 what[64];
+	char	what[64];
 
-	if ((a = console_keys_need_alarm(k)) == NULL)
-		return;
 	snprintf(what, sizeof(what), "%s %lld", verb, (long long)a->id);
 	if (console_link_request(k->link, kind, a->id, a->unit, what, "%s",
 	    what) == -1)
 		console_keys_request_failed(k, what);
 }
 
+/* Claims a, saying which: the operator must know what they took. */
+static void
+console_keys_claim_alarm(struct console_keys *k, struct console_alarm *a)
+{
+	char	what[CONSOLE_TEXT_MAX];
+
+	/* Someone else's: a supervisor may take it over, when asked. */
+	if (strcmp(a->state, "claimed") == 0 && a->by[0] != '\0' &&
+	    strcmp(a->by, console_link_user(k->link)) != 0) {
+		console_prompt_open(k->prompt, CONSOLE_PROMPT_FORCE, a);
+		return;
+	}
+	snprintf(what, sizeof(what), "CLAIM %lld (priority %d %s %s \"%.200s\")",
+	    (long long)a->id, a->priority, a->type, a->unit, a->name);
+	if (console_link_request(k->link, CONSOLE_REQ_CLAIM, a->id, a->unit,
+	    what, "CLAIM %lld", (long long)a->id) == -1)
+		console_keys_request_failed(k, what);
+}
+
 static void
 console_keys_claim(struct console_keys *k)
 {
-	console_keys_alarm_request(k, CONSOLE_REQ_OTHER, "CLAIM");
+	struct console_alarm	*a;
+
+	if ((a = console_keys_need_alarm(k)) != NULL)
+		console_keys_claim_alarm(k, a);
+}
+
+/* Enter: the next alarm, highest priority and oldest first, selected and claimed. */
+static void
+console_keys_take_next(struct console_keys *k)
+{
+	struct console_alarm	*a = console_model_next_queued(k->model);
+
+	if (a == NULL) {
+		console_keys_message(k, "no queued alarm to take");
+		return;
+	}
+	console_ui_select(k->ui, a->id);
+	console_keys_claim_alarm(k, a);
 }
 
 static void
 console_keys_release(struct console_keys *k)
 {
-	console_keys_alarm_request(k, CONSOLE_REQ_OTHER, "RELEASE");
-}
-
-/* Opens a prompt about the selected alarm. */
-static void
-console_keys_prompt_open(struct console_keys *k,
-    enum console_keys_prompt prompt)
-{
 	struct console_alarm	*a;
 
-	if ((a = console_keys_need_alarm(k)) == NULL)
-		return;
-	k->prompt = prompt;
-	k->prompt_alarm = a->id;
-	snprintf(k->prompt_unit, sizeof(k->prompt_unit), "%s", a->unit);
-	k->text[0] = '\0';
-	k->text_len = 0;
-}
-
-static void
-console_keys_note(struct console_keys *k)
-{
-	console_keys_prompt_open(k, CONSOLE_KEYS_PROMPT_NOTE);
-}
-
-static void
-console_keys_resolve(struct console_keys *k)
-{
-	console_keys_prompt_open(k, CONSOLE_KEYS_PROMPT_OUTCOME);
+	if ((a = console_keys_need_alarm(k)) != NULL)
+		console_keys_alarm_request(k, a, CONSOLE_REQ_OTHER, "RELEASE");
 }
 
 static void
 console_keys_plan(struct console_keys *k)
 {
-	console_keys_alarm_request(k, CONSOLE_REQ_PLAN, "PLAN");
+	struct console_alarm	*a;
+
+	if ((a = console_keys_need_alarm(k)) != NULL)
+		console_keys_alarm_request(k, a, CONSOLE_REQ_PLAN, "PLAN");
+}
+
+/* Opens a prompt about the selected alarm. */
+static void
+console_keys_prompt(struct console_keys *k, enum console_prompt_kind kind)
+{
+	struct console_alarm	*a;
+
+	if ((a = console_keys_need_alarm(k)) != NULL)
+		console_prompt_open(k->prompt, kind, a);
 }
 
 static void
-console_keys_command(struct console_keys *k, const char *unit,
-    const char *words)
+console_keys_note(struct console_keys *k)
 {
-	char	line[CONSOLE_TEXT_MAX];
+	console_keys_prompt(k, CONSOLE_PROMPT_NOTE);
+}
 
-	snprintf(line, sizeof(line), "CMD %s %s", unit, words);
-	if (console_link_request(k->link, CONSOLE_REQ_CMD, 0, unit, words,
-	    "%s", line) == -1)
-		console_keys_request_failed(k, line);
+static void
+console_keys_resolve(struct console_keys *k)
+{
+	console_keys_prompt(k, CONSOLE_PROMPT_OUTCOME);
+}
+
+static void
+console_keys_step(struct console_keys *k)
+{
+	console_keys_prompt(k, CONSOLE_PROMPT_STEP);
 }
 
 static void
 console_keys_light(struct console_keys *k)
 {
-	struct console_alarm	*a;
-
-	if ((a = console_keys_need_alarm(k)) != NULL)
-		console_keys_command(k, a->unit, "LIGHT FLASH");
+	console_keys_prompt(k, CONSOLE_PROMPT_LIGHT);
 }
 
 static void
 console_keys_camera(struct console_keys *k)
 {
-	console_keys_prompt_open(k, CONSOLE_KEYS_PROMPT_CAMERA);
+	console_keys_prompt(k, CONSOLE_PROMPT_CAMERA);
 }
 
+static void
+console_keys_testmode(struct console_keys *k)
+{
+	console_prompt_open(k->prompt, CONSOLE_PROMPT_TESTMODE,
+	    console_ui_selected(k->ui));
+}
+
+static void
+console_keys_handover(struct console_keys *k)
+{
+	console_prompt_open(k->prompt, CONSOLE_PROMPT_HANDOVER, NULL);
+}
+
+/* Audio without a uri: the receiver has the unit call this operator's desk. */
 static void
 console_keys_audio(struct console_keys *k)
 {
 	struct console_alarm	*a;
 	struct console_unit	*u;
+	const char		*words;
 
 	if ((a = console_keys_need_alarm(k)) == NULL)
 		return;
 	u = console_model_unit(k->model, a->unit);
-	console_keys_command(k, a->unit, u != NULL && u->audio_open ?
-	    "AUDIO CLOSE" : "AUDIO OPEN");
+	words = u != NULL && u->audio_open ? "AUDIO CLOSE" : "AUDIO OPEN";
+	if (console_link_request(k->link, CONSOLE_REQ_CMD, a->id, a->unit,
+	    words, "CMD %s %s", a->unit, words) == -1)
+		console_keys_request_failed(k, words);
+}
+
+/* "unit, address, lat, lon" to the terminal's clipboard, for the 999 call. */
+static void
+console_keys_copy(struct console_keys *k)
+{
+	struct console_alarm	*a;
+	char			 text[CONSOLE_ADDRESS_MAX + 128];
+
+	if ((a = console_keys_need_alarm(k)) == NULL)
+		return;
+	if (console_record_location_text(k->model, a->unit, a->lat, a->lon,
+	    text, sizeof(text)) == -1) {
+		console_keys_message(k, "no location known for %s", a->unit);
+		return;
+	}
+	console_ui_clipboard(k->ui, text);
+	console_keys_message(k, "copied: %s", text);
+}
+
+/* WHO or STATS into the info pane. */
+static void
+console_keys_info(struct console_keys *k, const char *what)
+{
+	if (console_link_request(k->link, CONSOLE_REQ_INFO, 0, NULL, what,
+	    "%s", what) == -1) {
+		console_keys_request_failed(k, what);
+		return;
+	}
+	k->info = 1;
+	console_ui_info(k->ui, 1);
+}
+
+static void
+console_keys_who(struct console_keys *k)
+{
+	console_keys_info(k, "WHO");
+}
+
+static void
+console_keys_stats(struct console_keys *k)
+{
+	console_keys_info(k, "STATS");
+}
+
+static void
+console_keys_history(struct console_keys *k)
+{
+	console_ui_view(k->ui, CONSOLE_VIEW_HISTORY);
+	/* Straight into the form: the first thing wanted is a search. */
+	k->field = CONSOLE_FIELD_SINCE;
+	if (k->model->form[CONSOLE_FIELD_SINCE][0] == '\0')
+		snprintf(k->model->form[CONSOLE_FIELD_SINCE],
+		    sizeof(k->model->form[0]), "today");
+	console_ui_form(k->ui, k->field);
 }
 
 static void
@@ -290,156 +310,122 @@ static const struct console_keys_binding console_keys_bindings[] = {
 	{ 'k',		NULL,	NULL,				console_keys_up },
 	{ KEY_DOWN,	"Down/j", "select the alarm below",	console_keys_down },
 	{ 'j',		NULL,	NULL,				console_keys_down },
-	{ 'c',		"c",	"claim the selected alarm",	console_keys_claim },
+	{ '\r',		"Enter", "take the next alarm (highest priority, "
+	    "oldest): select and claim it",		console_keys_take_next },
+	{ '\n',		NULL,	NULL,				console_keys_take_next },
+	{ KEY_ENTER,	NULL,	NULL,				console_keys_take_next },
+	{ 'c',		"c",	"claim the selected alarm (shows its plan)",
+	    console_keys_claim },
 	{ 'r',		"r",	"release your claim",		console_keys_release },
 	{ 'n',		"n",	"add a note (prompts for the text)",
 	    console_keys_note },
-	{ 'R',		"R",	"resolve: genuine/false, reason or action, note",
+	{ 'R',		"R",	"resolve: outcome, reason or action, note",
 	    console_keys_resolve },
-	{ 'p',		"p",	"show the site's trigger plan",	console_keys_plan },
-	{ 'l',		"l",	"flash the unit's blue light",	console_keys_light },
+	{ 'p',		"p",	"show the site's plan with step states",
+	    console_keys_plan },
+	{ 't',		"t",	"tick a plan step (its number, a note)",
+	    console_keys_step },
+	{ 'l',		"l",	"the unit's blue light: flash, on or off",
+	    console_keys_light },
 	{ 'm',		"m",	"move the camera to a preset (prompts)",
 	    console_keys_camera },
-	{ 'a',		"a",	"open or close the unit's audio",
+	{ 'a',		"a",	"open (your desk phone) or close the audio",
 	    console_keys_audio },
+	{ 'y',		"y",	"copy unit, address, lat, lon (OSC 52)",
+	    console_keys_copy },
+	{ 'H',		"H",	"history: search past alarms, see the record",
+	    console_keys_history },
+	{ 'T',		"T",	"test mode for a unit (prompts)",
+	    console_keys_testmode },
+	{ 'S',		"S",	"statistics (STATS)",		console_keys_stats },
+	{ 'W',		"W",	"who is logged in (WHO)",	console_keys_who },
+	{ 'O',		"O",	"leave a handover note for the next shift",
+	    console_keys_handover },
 	{ 'h',		"h/?",	"this help",			console_keys_show_help },
 	{ '?',		NULL,	NULL,				console_keys_show_help },
 	{ 'q',		"q",	"quit",				console_keys_quit },
 };
 
-/* ---- prompts */
+/* ---- the history view */
 
 static void
-console_keys_resolve_send(struct console_keys *k)
+console_keys_search(struct console_keys *k)
 {
-	char	note[CONSOLE_TEXT_MAX + 4], what[64];
-	int	genuine = k->genuine;
+	char	line[LINE_MAX_BYTES], err[256];
 
-	note[0] = '\0';
-	if (k->text_len > 0 && console_keys_quote(note + 1, sizeof(note) - 1,
-	    k->text) == 0)
-		note[0] = ' ';
-	snprintf(what, sizeof(what), "RESOLVE %lld", (long long)k->prompt_alarm);
-	if (console_link_request(k->link, CONSOLE_REQ_OTHER, k->prompt_alarm,
-	    k->prompt_unit, what, "RESOLVE %lld %s %s=%s%s",
-	    (long long)k->prompt_alarm, genuine ? "genuine" : "false",
-	    genuine ? "action" : "reason", k->choice, note) == -1)
-		console_keys_request_failed(k, what);
-}
-
-static void
-console_keys_prompt_submit(struct console_keys *k)
-{
-	char	quoted[CONSOLE_TEXT_MAX + 4], what[64], words[64];
-	char	*end;
-	long	n;
-
-	switch (k->prompt) {
-	case CONSOLE_KEYS_PROMPT_NOTE:
-		if (k->text_len == 0)
-			break;
-		if (console_keys_quote(quoted, sizeof(quoted), k->text) == -1) {
-			console_keys_message(k, "a note cannot hold control "
-			    "characters");
-			break;
-		}
-		snprintf(what, sizeof(what), "NOTE %lld",
-		    (long long)k->prompt_alarm);
-		if (console_link_request(k->link, CONSOLE_REQ_NOTE,
-		    k->prompt_alarm, k->prompt_unit, k->text, "NOTE %lld %s",
-		    (long long)k->prompt_alarm, quoted) == -1)
-			console_keys_request_failed(k, what);
-		break;
-	case CONSOLE_KEYS_PROMPT_RESOLVE_NOTE:
-		console_keys_resolve_send(k);
-		break;
-	case CONSOLE_KEYS_PROMPT_CAMERA:
-		n = strtol(k->text, &end, 10);
-		if (k->text_len == 0 || *end != '\0' || n < 0 || n > 999) {
-			console_keys_message(k, "a camera preset is a number");
-			break;
-		}
-		snprintf(words, sizeof(words), "CAMERA PRESET %ld", n);
-		console_keys_command(k, k->prompt_unit, words);
-		break;
-	default:
-		break;
+	if (console_record_search_line(k->model, timenow_wall_ms(), line,
+	    sizeof(line), err, sizeof(err)) == -1) {
+		console_keys_message(k, "%s", err);
+		return;
 	}
-	k->prompt = CONSOLE_KEYS_PROMPT_NONE;
+	if (console_link_request(k->link, CONSOLE_REQ_SEARCH, 0, NULL, "SEARCH",
+	    "%s", line) == -1)
+		console_keys_request_failed(k, "SEARCH");
+	k->field = -1;
+	console_ui_form(k->ui, -1);
 }
 
-/* Picks the n-th (1-based) word of a NULL-terminated list, or NULL. */
-static const char *
-console_keys_pick(const char *const *list, int n)
-{
-	int	i;
-
-	for (i = 0; list[i] != NULL; i++)
-		if (i + 1 == n)
-			return list[i];
-	return NULL;
-}
-
+/* A key while the form is edited: Tab moves, Enter searches, Esc leaves it. */
 static void
-console_keys_prompt_key(struct console_keys *k, wint_t ch, int function)
+console_keys_form_key(struct console_keys *k, wint_t ch, int function)
 {
-	char	mb[MB_LEN_MAX];
-	size_t	n;
-	mbstate_t ps;
+	char	*text = k->model->form[k->field];
 
 	if (!function && ch == CONSOLE_KEYS_ESC) {
-		k->prompt = CONSOLE_KEYS_PROMPT_NONE;
-		console_keys_message(k, "cancelled");
+		k->field = -1;
+	} else if ((!function && ch == CONSOLE_KEYS_TAB) ||
+	    (function && ch == KEY_DOWN)) {
+		k->field = (k->field + 1) % CONSOLE_FIELDS;
+	} else if ((function && (ch == KEY_BTAB || ch == KEY_UP))) {
+		k->field = (k->field + CONSOLE_FIELDS - 1) % CONSOLE_FIELDS;
+	} else if ((function && ch == KEY_ENTER) || (!function && (ch == '\r' ||
+	    ch == '\n'))) {
+		console_keys_search(k);
 		return;
+	} else
+		(void)console_prompt_edit(text, CONSOLE_FIELD_MAX, ch, function);
+	console_ui_form(k->ui, k->field);
+}
+
+/* A key in the history view's list; 1 if taken. */
+static int
+console_keys_history_key(struct console_keys *k, wint_t ch, int function)
+{
+	const struct console_hit	*h;
+
+	if (!function && (ch == CONSOLE_KEYS_ESC || ch == 'H')) {
+		console_ui_view(k->ui, CONSOLE_VIEW_LIVE);
+		return 1;
 	}
-	switch (k->prompt) {
-	case CONSOLE_KEYS_PROMPT_OUTCOME:
-		k->genuine = !function && (ch == 'g' || ch == 'G');
-		if (k->genuine)
-			k->prompt = CONSOLE_KEYS_PROMPT_ACTION;
-		else if (!function && (ch == 'f' || ch == 'F'))
-			k->prompt = CONSOLE_KEYS_PROMPT_REASON;
-		return;
-	case CONSOLE_KEYS_PROMPT_REASON:
-	case CONSOLE_KEYS_PROMPT_ACTION:
-		if (function || ch < '1' || ch > '9')
-			return;
-		k->choice = console_keys_pick(k->prompt ==
-		    CONSOLE_KEYS_PROMPT_REASON ? alarm_false_reasons :
-		    alarm_genuine_actions, (int)(ch - '0'));
-		if (k->choice != NULL) {
-			k->prompt = CONSOLE_KEYS_PROMPT_RESOLVE_NOTE;
-			k->text[0] = '\0';
-			k->text_len = 0;
-		}
-		return;
-	default:
-		break;
+	if (!function && ch == '/') {
+		k->field = CONSOLE_FIELD_SINCE;
+		console_ui_form(k->ui, k->field);
+		return 1;
 	}
-	/* A text prompt. */
-	if ((function && ch == KEY_ENTER) || (!function && (ch == '\n' ||
-	    ch == '\r'))) {
-		console_keys_prompt_submit(k);
-		return;
+	if ((function && ch == KEY_UP) || (!function && ch == 'k')) {
+		console_ui_hit_move(k->ui, -1);
+		return 1;
 	}
-	if ((function && ch == KEY_BACKSPACE) || (!function && (ch == 127 ||
-	    ch == 8))) {
-		/* Drops one character, with its UTF-8 continuation bytes. */
-		while (k->text_len > 0 &&
-		    ((unsigned char)k->text[--k->text_len] & 0xc0) == 0x80)
-			;
-		k->text[k->text_len] = '\0';
-		return;
+	if (function && (ch == KEY_NPAGE || ch == KEY_PPAGE)) {
+		console_ui_record_scroll(k->ui, ch == KEY_NPAGE ? 10 : -10);
+		return 1;
 	}
-	if (function || ch < ' ' || ch == 127)
-		return;
-	memset(&ps, 0, sizeof(ps));
-	n = wcrtomb(mb, (wchar_t)ch, &ps);
-	if (n == (size_t)-1 || k->text_len + n + 1 > CONSOLE_KEYS_TEXT_MAX)
-		return;
-	memcpy(k->text + k->text_len, mb, n);
-	k->text_len += n;
-	k->text[k->text_len] = '\0';
+	if ((function && ch == KEY_DOWN) || (!function && ch == 'j')) {
+		console_ui_hit_move(k->ui, 1);
+		return 1;
+	}
+	if ((function && ch == KEY_ENTER) || (!function && (ch == '\r' ||
+	    ch == '\n'))) {
+		if ((h = console_ui_hit(k->ui)) == NULL)
+			return 1;
+		console_ui_record_scroll(k->ui, 0);
+		if (console_link_request(k->link, CONSOLE_REQ_DETAIL, h->id,
+		    h->unit, "DETAIL", "DETAIL %lld", (long long)h->id) == -1)
+			console_keys_request_failed(k, "DETAIL");
+		return 1;
+	}
+	/* q, h and ? work here too; the stack's actions do not. */
+	return !(!function && (ch == 'q' || ch == 'h' || ch == '?'));
 }
 
 void
@@ -447,25 +433,32 @@ console_keys_press(struct console_keys *k, wint_t ch, int function)
 {
 	size_t	i;
 
-	if (k->help) {
-		k->help = 0;
+	if (k->help || k->info) {
+		k->help = k->info = 0;
 		console_ui_help(k->ui, 0);
+		console_ui_info(k->ui, 0);
 		return;
 	}
-	if (k->prompt != CONSOLE_KEYS_PROMPT_NONE) {
-		console_keys_prompt_key(k, ch, function);
-		console_keys_prompt_show(k);
+	if (console_prompt_active(k->prompt)) {
+		console_prompt_key(k->prompt, ch, function);
 		return;
 	}
 	if (function && ch == KEY_RESIZE)
 		return;
+	if (console_ui_view_get(k->ui) == CONSOLE_VIEW_HISTORY) {
+		if (k->field >= 0) {
+			console_keys_form_key(k, ch, function);
+			return;
+		}
+		if (console_keys_history_key(k, ch, function))
+			return;
+	}
 	for (i = 0; i < sizeof(console_keys_bindings) /
 	    sizeof(console_keys_bindings[0]); i++) {
 		if ((console_keys_bindings[i].key >= KEY_MIN) !=
 		    (function != 0) || (wint_t)console_keys_bindings[i].key != ch)
 			continue;
 		console_keys_bindings[i].run(k);
-		console_keys_prompt_show(k);
 		return;
 	}
 }
@@ -496,16 +489,24 @@ console_keys_new(struct console_ui *ui, struct console_link *link,
 
 	if ((k = calloc(1, sizeof(*k))) == NULL)
 		return NULL;
+	if ((k->prompt = console_prompt_new(ui, link, model)) == NULL) {
+		free(k);
+		return NULL;
+	}
 	k->ui = ui;
 	k->link = link;
 	k->model = model;
 	k->quit = quit;
 	k->arg = arg;
+	k->field = -1;
 	return k;
 }
 
 void
 console_keys_free(struct console_keys *k)
 {
+	if (k == NULL)
+		return;
+	console_prompt_free(k->prompt);
 	free(k);
 }

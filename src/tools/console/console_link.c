@@ -23,6 +23,7 @@
 #include "refuge/opproto_client.h"
 #include "refuge/timenow.h"
 
+#include "console_feed.h"
 #include "console_link.h"
 #include "console_model.h"
 
@@ -51,6 +52,10 @@ struct console_link {
 	char				 host[256];
 	char				 user[ALARM_USER_MAX + 1];
 	char				 password[CONSOLE_PASSWORD_MAX];
+	char				 desk[LINE_MAX_BYTES / 2];
+	char				 tz[CONSOLE_ZONE_MAX];
+	int				 desk_refused;	/* LOGIN with desk= got ERR syntax */
+	int64_t				 down_since_ms;	/* monotonic; 0: up */
 	enum console_link_state		 state;
 	struct conn			*conn;
 	TAILQ_HEAD(, console_req)	 queue;
@@ -182,32 +187,6 @@ console_link_request(struct console_link *l, enum console_req_kind kind,
 	return 0;
 }
 
-/* What a request does to the model as it goes out. */
-static void
-console_link_req_sending(struct console_link *l, struct console_req *req)
-{
-	struct console_model	*m = l->p.model;
-
-	if (m == NULL)
-		return;
-	switch (req->kind) {
-	case CONSOLE_REQ_ALARMS:
-		console_model_mark_alarms(m);
-		break;
-	case CONSOLE_REQ_UNITS:
-		console_model_mark_units(m);
-		break;
-	case CONSOLE_REQ_HISTORY:
-		console_model_history_clear(m, req->unit);
-		break;
-	case CONSOLE_REQ_PLAN:
-		(void)console_model_plan_clear(m, req->alarm_id);
-		break;
-	default:
-		break;
-	}
-}
-
 void
 console_link_send_next(struct console_link *l)
 {
@@ -218,7 +197,9 @@ console_link_send_next(struct console_link *l)
 		return;
 	if (l->state != CONSOLE_READY && req->kind != CONSOLE_REQ_LOGIN)
 		return;
-	console_link_req_sending(l, req);
+	if (l->p.model != NULL)
+		console_feed_sending(l->p.model, req->kind, req->alarm_id,
+		    req->unit, req->what);
 	if (conn_send(l->conn, req->line, req->len) == -1)
 		return;		/* the conn fails and tells us */
 	l->in_flight = 1;
@@ -291,6 +272,8 @@ console_link_down(struct console_link *l, const char *reason)
 	console_link_drop_queue(l);
 	snprintf(l->down_reason, sizeof(l->down_reason), "%s", reason);
 	l->state = CONSOLE_DISCONNECTED;
+	if (l->down_since_ms == 0)
+		l->down_since_ms = timenow_mono_ms();
 	if (!l->p.reconnect) {
 		snprintf(why, sizeof(why), "%s: %s", l->server, reason);
 		console_link_finish(l, 1, why);
@@ -339,11 +322,14 @@ console_link_ready(struct console_link *l)
 	l->state = CONSOLE_READY;
 	l->backoff_ms = CONSOLE_LINK_BACKOFF_MIN_MS;
 	l->down_reason[0] = '\0';
+	l->down_since_ms = 0;
 	if (l->p.model != NULL) {
 		(void)console_link_request(l, CONSOLE_REQ_ALARMS, 0, NULL,
 		    "ALARMS", "ALARMS");
 		(void)console_link_request(l, CONSOLE_REQ_UNITS, 0, NULL,
 		    "UNITS", "UNITS");
+		(void)console_link_request(l, CONSOLE_REQ_OUTCOMES, 0, NULL,
+		    "OUTCOMES", "OUTCOMES");
 	}
 	if (l->cb.ready != NULL)
 		l->cb.ready(l->arg);
@@ -351,26 +337,26 @@ console_link_ready(struct console_link *l)
 	console_link_changed(l);
 }
 
+/* Sends LOGIN, with desk= unless this receiver refused it. */
 static void
-console_link_connected(struct conn *conn, void *arg)
+console_link_login(struct console_link *l)
 {
-	struct console_link	*l = arg;
 	struct console_req	*req;
 	char			 quoted[CONSOLE_PASSWORD_MAX + 8];
+	char			 desk[sizeof(l->desk) + 8];
 	char			 line[LINE_MAX_BYTES + 1];
 	int			 n;
 
-	(void)conn;
-	evtimer_del(l->deadline);
-	if (l->user[0] == '\0') {
-		/* Batch without -u: the script logs in itself. */
-		console_link_ready(l);
-		return;
-	}
 	l->state = CONSOLE_LOGGING_IN;
+	desk[0] = '\0';
+	if (l->desk[0] != '\0' && !l->desk_refused) {
+		memcpy(desk, " desk=", 6);
+		if (line_quote(desk + 6, sizeof(desk) - 6, l->desk) < 0)
+			desk[0] = '\0';
+	}
 	if (line_quote(quoted, sizeof(quoted), l->password) < 0 ||
-	    (n = snprintf(line, sizeof(line), "LOGIN %s %s", l->user,
-	    quoted)) < 0 || (size_t)n >= sizeof(line) ||
+	    (n = snprintf(line, sizeof(line), "LOGIN %s %s%s", l->user,
+	    quoted, desk)) < 0 || (size_t)n >= sizeof(line) ||
 	    (req = console_link_req_make(CONSOLE_REQ_LOGIN, 0, NULL, "LOGIN",
 	    line, (size_t)n)) == NULL) {
 		OPENSSL_cleanse(line, sizeof(line));
@@ -383,6 +369,21 @@ console_link_connected(struct conn *conn, void *arg)
 	TAILQ_INSERT_HEAD(&l->queue, req, entry);
 	console_link_send_next(l);
 	console_link_changed(l);
+}
+
+static void
+console_link_connected(struct conn *conn, void *arg)
+{
+	struct console_link	*l = arg;
+
+	(void)conn;
+	evtimer_del(l->deadline);
+	if (l->user[0] == '\0') {
+		/* Batch without -u: the script logs in itself. */
+		console_link_ready(l);
+		return;
+	}
+	console_link_login(l);
 }
 
 /* ---- lines from refuged */
@@ -400,6 +401,10 @@ console_link_apply(struct console_link *l, const struct opproto_client_msg *msg)
 		console_model_message(l->p.model, "not understood: %s", err);
 		return;
 	}
+	/* The registry changed: names, sites and locations with it. */
+	if (effect == CONSOLE_EFFECT_RELOADED)
+		(void)console_link_request(l, CONSOLE_REQ_UNITS, 0, NULL,
+		    "UNITS", "UNITS");
 	if (l->cb.effect != NULL)
 		l->cb.effect(effect, priority, l->arg);
 }
@@ -413,7 +418,6 @@ console_link_req_data(struct console_link *l, struct console_req *req,
     const struct opproto_client_msg *msg, const char *line, const char *err)
 {
 	struct console_model	*m = l->p.model;
-	char			 why[128];
 
 	if (req->kind == CONSOLE_REQ_RAW) {
 		if (l->cb.reply != NULL)
@@ -430,19 +434,62 @@ console_link_req_data(struct console_link *l, struct console_req *req,
 		else
 			console_model_message(m, "not understood: %s", err);
 		break;
-	case CONSOLE_REQ_HISTORY:
-		console_model_history_line(m, line);
-		break;
-	case CONSOLE_REQ_PLAN:
-		if (msg == NULL)
-			console_model_message(m, "PLAN: %s", err);
-		else if (console_model_plan_step_msg(m, req->alarm_id, msg, why,
-		    sizeof(why)) == -1)
-			console_model_message(m, "PLAN: %s", why);
-		break;
 	default:
+		console_feed_data(m, req->kind, req->alarm_id, msg, line, err);
 		break;
 	}
+}
+
+/* LOGIN's OK: the zone; LOGIN's ERR: finish, or wait for a new password. */
+static void
+console_link_login_done(struct console_link *l,
+    const struct opproto_client_msg *msg, const char *line)
+{
+	char		 why[LINE_MAX_BYTES + 64];
+	const char	*tz;
+
+	if (msg->kind == OPPROTO_CLIENT_OK) {
+		tz = opproto_client_attr(msg, "tz");
+		snprintf(l->tz, sizeof(l->tz), "%s", tz != NULL ? tz : "");
+		console_link_ready(l);
+		return;
+	}
+	/* A receiver from before desk= refuses the word: log in without it. */
+	if (l->desk[0] != '\0' && !l->desk_refused &&
+	    strcmp(msg->err.code, "syntax") == 0) {
+		l->desk_refused = 1;
+		if (l->p.model != NULL)
+			console_model_message(l->p.model, "this receiver takes "
+			    "no desk=; audio calls the unit's own uri");
+		console_link_login(l);
+		return;
+	}
+	snprintf(why, sizeof(why), "login as %s failed: %.*s", l->user,
+	    LINE_MAX_BYTES, line);
+	if (l->cb.login_refused == NULL ||
+	    strcmp(msg->err.code, "auth") != 0) {
+		console_link_finish(l, 1, why);
+		return;
+	}
+	/* Down, with no retry armed, until the owner has a new password. */
+	conn_close(l->conn);
+	l->conn = NULL;
+	evtimer_del(l->deadline);
+	console_link_drop_queue(l);
+	l->state = CONSOLE_DISCONNECTED;
+	l->retry_at_ms = 0;
+	snprintf(l->down_reason, sizeof(l->down_reason), "login refused");
+	if (l->down_since_ms == 0)
+		l->down_since_ms = timenow_mono_ms();
+	l->cb.login_refused(why, l->arg);
+}
+
+void
+console_link_retry_login(struct console_link *l, const char *password)
+{
+	snprintf(l->password, sizeof(l->password), "%s", password);
+	if (l->state == CONSOLE_DISCONNECTED && l->conn == NULL && !l->finished)
+		console_link_connect(l);
 }
 
 /* The in-flight request's OK or ERR. */
@@ -451,7 +498,6 @@ console_link_req_done(struct console_link *l, struct console_req *req,
     const struct opproto_client_msg *msg, const char *line)
 {
 	struct console_model	*m = l->p.model;
-	char			 why[LINE_MAX_BYTES + 64];
 	int			 ok = msg->kind == OPPROTO_CLIENT_OK;
 
 	switch (req->kind) {
@@ -463,48 +509,31 @@ console_link_req_done(struct console_link *l, struct console_req *req,
 			console_link_finish(l, 0, NULL);
 		return;
 	case CONSOLE_REQ_LOGIN:
-		if (!ok) {
-			snprintf(why, sizeof(why), "login as %s failed: %.*s",
-			    l->user, LINE_MAX_BYTES, line);
-			console_link_finish(l, 1, why);
+		console_link_login_done(l, msg, line);
+		return;
+	case CONSOLE_REQ_HANDOVER:
+		/*
+		 * The end of a shift: the receiver closes the link, and a
+		 * console that logged in again would undo that.
+		 */
+		if (ok) {
+			console_link_finish(l, 0, "handover note left for the "
+			    "next shift; session ended");
 			return;
 		}
-		console_link_ready(l);
-		return;
+		break;
 	default:
 		break;
 	}
 	if (m == NULL)
 		return;
-	switch (req->kind) {
-	case CONSOLE_REQ_ALARMS:
-		if (ok)
-			console_model_sweep_alarms(m);
-		break;
-	case CONSOLE_REQ_UNITS:
-		if (ok)
-			console_model_sweep_units(m);
-		break;
-	case CONSOLE_REQ_NOTE:
-		if (ok)
-			(void)console_model_note(m, req->alarm_id, req->what);
-		break;
-	case CONSOLE_REQ_CMD:
-		if (ok && msg->ok.cmd_id[0] != '\0')
-			console_model_cmd_sent(m, msg->ok.cmd_id, req->unit,
-			    req->what);
-		break;
-	default:
-		break;
-	}
-	if (req->kind == CONSOLE_REQ_NOTE)
-		console_model_message(m, "NOTE %lld: %s",
-		    (long long)req->alarm_id, line);
-	else if (req->kind != CONSOLE_REQ_PING &&
-	    (!ok || req->kind != CONSOLE_REQ_ALARMS) &&
-	    (!ok || req->kind != CONSOLE_REQ_UNITS) &&
-	    (!ok || req->kind != CONSOLE_REQ_HISTORY))
-		console_model_message(m, "%s: %s", req->what, line);
+	/* Claiming shows the plan at once; a ticked step shows in it. */
+	if ((req->kind == CONSOLE_REQ_CLAIM || req->kind == CONSOLE_REQ_STEP) &&
+	    ok)
+		(void)console_link_request(l, CONSOLE_REQ_PLAN, req->alarm_id,
+		    req->unit, "PLAN", "PLAN %lld", (long long)req->alarm_id);
+	console_feed_done(m, req->kind, req->alarm_id, req->unit, req->what,
+	    msg, line);
 }
 
 static void
@@ -597,9 +626,11 @@ console_link_new(const struct console_link_params *p,
 	snprintf(l->host, sizeof(l->host), "%s", p->host);
 	snprintf(l->user, sizeof(l->user), "%s", p->user);
 	snprintf(l->password, sizeof(l->password), "%s", p->password);
+	snprintf(l->desk, sizeof(l->desk), "%s", p->desk ? p->desk : "");
 	/* The copies above are what the link uses; p's strings may go. */
 	l->p.addr = NULL;
 	l->p.server = l->p.host = l->p.user = l->p.password = NULL;
+	l->p.desk = NULL;
 	l->state = CONSOLE_DISCONNECTED;
 	l->backoff_ms = CONSOLE_LINK_BACKOFF_MIN_MS;
 	if ((l->retry = evtimer_new(p->base, console_link_retry_cb, l)) ==
@@ -657,6 +688,24 @@ const char *
 console_link_down_reason(const struct console_link *l)
 {
 	return l->down_reason;
+}
+
+const char *
+console_link_tz(const struct console_link *l)
+{
+	return l->tz;
+}
+
+const char *
+console_link_desk(const struct console_link *l)
+{
+	return l->desk;
+}
+
+int64_t
+console_link_down_since(const struct console_link *l)
+{
+	return l->down_since_ms;
 }
 
 int

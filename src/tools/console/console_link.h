@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "console_feed.h"
 #include "console_model.h"
 
 #define CONSOLE_PASSWORD_MAX	256
@@ -22,19 +23,6 @@ enum console_link_state {
 	CONSOLE_READY
 };
 
-/* What a request's reply feeds. */
-enum console_req_kind {
-	CONSOLE_REQ_RAW,	/* batch: printed as received */
-	CONSOLE_REQ_LOGIN,
-	CONSOLE_REQ_ALARMS,
-	CONSOLE_REQ_UNITS,
-	CONSOLE_REQ_HISTORY,
-	CONSOLE_REQ_PLAN,
-	CONSOLE_REQ_NOTE,
-	CONSOLE_REQ_CMD,
-	CONSOLE_REQ_PING,
-	CONSOLE_REQ_OTHER	/* CLAIM, RELEASE, RESOLVE: the reply is a message */
-};
 
 struct console_link;
 struct event_base;
@@ -49,6 +37,7 @@ struct console_link_params {
 	const char		*host;		/* the server name to verify */
 	const char		*user;		/* "": no login (the script logs in) */
 	const char		*password;	/* copied; the caller may wipe its own */
+	const char		*desk;		/* desk= of LOGIN; NULL or "": none */
 	int			 reconnect;	/* a lost link retries; else it finishes */
 	int			 ping;		/* PING every 20 s when idle */
 	/*
@@ -79,6 +68,11 @@ struct console_link_callbacks {
 	 * if not NULL, says what went wrong. Nothing more happens on the link.
 	 */
 	void	(*finished)(int status, const char *why, void *arg);
+	/*
+	 * LOGIN was refused (ERR auth): when set, the link waits, down, for
+	 * console_link_retry_login instead of finishing.
+	 */
+	void	(*login_refused)(const char *why, void *arg);
 };
 
 /* Makes the link's timers; connects on console_link_connect. NULL on memory. */
@@ -114,5 +108,14 @@ const char		*console_link_server(const struct console_link *);
 /* Why the link is down, and seconds until the next attempt (-1: none). */
 const char		*console_link_down_reason(const struct console_link *);
 int			 console_link_retry_in(const struct console_link *);
+/* The zone LOGIN's reply named (tz=), or "". */
+const char		*console_link_tz(const struct console_link *);
+/* The desk URI given for LOGIN, or "". */
+const char		*console_link_desk(const struct console_link *);
+/* Down since (monotonic ms), or 0 while up. */
+int64_t			 console_link_down_since(const struct console_link *);
+/* After login_refused: a new password (copied), and connects again. */
+void			 console_link_retry_login(struct console_link *,
+			    const char *password);
 
 #endif

@@ -13,6 +13,7 @@
 #include "refuge/line.h"
 #include "refuge/opproto_client.h"
 #include "refuge/timefmt.h"
+#include "refuge/when.h"
 
 #include "console_model.h"
 
@@ -36,6 +37,7 @@ console_model_new(void)
 
 	if ((m = calloc(1, sizeof(*m))) == NULL)
 		return NULL;
+	console_record_outcomes_default(m);
 	return m;
 }
 
@@ -108,9 +110,10 @@ console_model_alarm_place(struct console_model *m, size_t i)
 /* An ALARM line, a reply's or a push's. */
 static int
 console_model_alarm_line(struct console_model *m,
-    const struct opproto_client_alarm *line, enum console_effect *effect,
+    const struct opproto_client_msg *msg, enum console_effect *effect,
     int *priority, char *err, size_t errlen)
 {
+	const struct opproto_client_alarm *line = &msg->alarm;
 	struct console_alarm	 fresh, *a;
 	long			 i;
 	struct console_alarm	**grown;
@@ -132,6 +135,7 @@ console_model_alarm_line(struct console_model *m,
 	console_model_copy(fresh.by, sizeof(fresh.by), line->by);
 	console_model_copy(fresh.verify, sizeof(fresh.verify), line->verify);
 	console_model_copy(fresh.code, sizeof(fresh.code), line->code);
+	console_record_location(msg, fresh.lat, fresh.lon, NULL, NULL);
 
 	i = console_model_alarm_index(m, fresh.id);
 	if (strcmp(fresh.state, "resolved") == 0) {
@@ -157,6 +161,10 @@ console_model_alarm_line(struct console_model *m,
 		memcpy(a->by, fresh.by, sizeof(a->by));
 		memcpy(a->verify, fresh.verify, sizeof(a->verify));
 		memcpy(a->code, fresh.code, sizeof(a->code));
+		if (fresh.lat[0] != '\0') {
+			memcpy(a->lat, fresh.lat, sizeof(a->lat));
+			memcpy(a->lon, fresh.lon, sizeof(a->lon));
+		}
 		if (strcmp(a->state, "queued") != 0)
 			a->escalated_ms = -1;
 		a->seen = 1;
@@ -177,6 +185,7 @@ console_model_alarm_line(struct console_model *m,
 		    "ALARM");
 	*a = fresh;
 	a->escalated_ms = -1;
+	a->escalate_level = 1;
 	a->seen = 1;
 	m->alarms[m->alarm_count++] = a;
 	console_model_alarm_place(m, m->alarm_count - 1);
@@ -217,6 +226,7 @@ console_model_unit_add(struct console_model *m, const char *id)
 	console_model_copy(u->state, sizeof(u->state), "unknown");
 	console_model_copy(u->last_seen, sizeof(u->last_seen), "-");
 	u->last_seen_ms = -1;
+	u->heard_ms = -1;
 	return u;
 }
 
@@ -235,10 +245,13 @@ console_model_unit_line(struct console_model *m,
 	console_model_copy(u->state, sizeof(u->state), line->state);
 	if (msg->push) {
 		/* Heard of just now. */
-		u->last_seen_ms = now_ms;
+		u->last_seen_ms = u->heard_ms = now_ms;
 		timefmt_iso8601(now_ms, u->last_seen);
 		return 0;
 	}
+	/* Heard: the receiver's newest word from it, heartbeats included. */
+	u->heard_ms = line->last_seen_ms;
+	console_record_location(msg, u->lat, u->lon, u->address, &u->heard_ms);
 	if (line->last_seen_ms >= 0) {
 		console_model_copy(u->last_seen, sizeof(u->last_seen),
 		    line->last_seen);
@@ -257,9 +270,10 @@ console_model_unit_line(struct console_model *m,
 	return 0;
 }
 
+/* A command's result; an AUDIO command done is an AUDIO effect. */
 static void
 console_model_cmd_result(struct console_model *m,
-    const struct opproto_client_cmd *line)
+    const struct opproto_client_cmd *line, enum console_effect *effect)
 {
 	struct console_cmd	*c;
 	size_t			 i;
@@ -270,8 +284,36 @@ console_model_cmd_result(struct console_model *m,
 			continue;
 		console_model_copy(c->result, sizeof(c->result), line->result);
 		console_model_copy(c->reason, sizeof(c->reason), line->reason);
+		if (strcmp(c->result, "done") == 0 &&
+		    strncmp(c->what, "AUDIO ", 6) == 0) {
+			console_model_copy(m->audio_unit, sizeof(m->audio_unit),
+			    c->unit);
+			m->audio_opened = strncmp(c->what, "AUDIO OPEN", 10) == 0;
+			*effect = CONSOLE_EFFECT_AUDIO;
+		}
 		return;
 	}
+}
+
+/* * HANDOVER by=<user> at=<iso> "text": a message, in local time. */
+static void
+console_model_handover(struct console_model *m,
+    const struct opproto_client_msg *msg)
+{
+	const char	*by = opproto_client_attr(msg, "by");
+	const char	*at = opproto_client_attr(msg, "at");
+	const char	*text = "";
+	char		 when[WHEN_LOCAL_LEN] = "";
+	int64_t		 ms;
+	size_t		 i;
+
+	for (i = 1; i < msg->line.count; i++)
+		if (msg->line.tokens[i].key == NULL)
+			text = msg->line.tokens[i].value;
+	if (at != NULL && timefmt_parse_iso8601(at, &ms) == 0)
+		when_local(ms, when);
+	console_model_message(m, "HANDOVER from %s%s%s: %s", by ? by : "?",
+	    when[0] ? " at " : "", when, text);
 }
 
 /* A push about what happened to an alarm or a unit. */
@@ -282,6 +324,7 @@ console_model_push(struct console_model *m,
 {
 	struct console_alarm	*a = NULL;
 	struct console_unit	*u;
+	const char		*level;
 
 	*effect = CONSOLE_EFFECT_CHANGED;
 	switch (msg->kind) {
@@ -290,6 +333,8 @@ console_model_push(struct console_model *m,
 	case OPPROTO_CLIENT_RESOLVED:
 	case OPPROTO_CLIENT_ESCALATE:
 		a = console_model_alarm(m, msg->change.alarm_id);
+		if (msg->change.alarm_id == m->record.id)
+			m->record_stale = 1;	/* others' actions too */
 		break;
 	default:
 		break;
@@ -328,7 +373,15 @@ console_model_push(struct console_model *m,
 			a->escalated_ms = now_ms;
 			if (msg->change.waited_s >= 0)
 				a->waited_s = msg->change.waited_s;
+			level = opproto_client_attr(msg, "level");
+			a->escalate_level = level != NULL &&
+			    strcmp(level, "2") == 0 ? 2 : 1;
+			m->escalated_id = a->id;
+			*effect = CONSOLE_EFFECT_ESCALATE;
 		}
+		break;
+	case OPPROTO_CLIENT_RELOADED:
+		*effect = CONSOLE_EFFECT_RELOADED;
 		break;
 	case OPPROTO_CLIENT_TESTSIGNAL:
 		console_model_message(m, "test signal from %s: %s",
@@ -344,13 +397,20 @@ console_model_push(struct console_model *m,
 		}
 		break;
 	case OPPROTO_CLIENT_CMD:
-		console_model_cmd_result(m, &msg->cmd);
+		console_model_cmd_result(m, &msg->cmd, effect);
 		break;
 	default:
 		/* A mass event is told in one line; its alarms come with ALARMS. */
-		if (msg->kind == OPPROTO_CLIENT_OTHER && msg->word != NULL &&
-		    strcmp(msg->word, "FLOOD") == 0) {
+		/*
+		 * By the keyword, whatever kind the parser makes of it: a
+		 * newer opproto_client may know more kinds than this file.
+		 */
+		if (msg->word != NULL && strcmp(msg->word, "FLOOD") == 0) {
 			console_model_message(m, "FLOOD %s", msg->args);
+			break;
+		}
+		if (msg->word != NULL && strcmp(msg->word, "HANDOVER") == 0) {
+			console_model_handover(m, msg);
 			break;
 		}
 		*effect = CONSOLE_EFFECT_NONE;	/* a push this console does not know */
@@ -369,10 +429,12 @@ console_model_apply_msg(struct console_model *m,
 	*priority = 0;
 	switch (msg->kind) {
 	case OPPROTO_CLIENT_ALARM:
-		rc = console_model_alarm_line(m, &msg->alarm, effect, priority,
+		rc = console_model_alarm_line(m, msg, effect, priority,
 		    err, errlen);
 		if (rc == 0 && !msg->push && *effect == CONSOLE_EFFECT_NEW_ALARM)
 			*effect = CONSOLE_EFFECT_CHANGED;	/* a re-read, not news */
+		if (rc == 0 && *effect == CONSOLE_EFFECT_NEW_ALARM)
+			m->new_alarm_id = msg->alarm.id;
 		return rc;
 	case OPPROTO_CLIENT_UNIT:
 		rc = console_model_unit_line(m, msg, now_ms, err, errlen);
@@ -496,8 +558,61 @@ console_model_plan_clear(struct console_model *m, int64_t id)
 	if ((a = console_model_alarm(m, id)) == NULL)
 		return -1;
 	a->step_count = 0;
+	a->contact_count = 0;
+	a->plan_id[0] = '\0';
+	a->plan_night = 0;
 	a->plan_read = 1;
 	return 0;
+}
+
+/* A CONTACT line of PLAN's reply: two words, or name= and phone=. */
+static void
+console_model_plan_contact(struct console_alarm *a,
+    const struct opproto_client_msg *msg)
+{
+	struct console_contact	*c;
+	const char		*name, *phone;
+	size_t			 i, words = 0;
+	const char		*word[2] = { "", "" };
+
+	if (a->contact_count == CONSOLE_MAX_CONTACTS)
+		return;
+	for (i = 1; i < msg->line.count && words < 2; i++)
+		if (msg->line.tokens[i].key == NULL)
+			word[words++] = msg->line.tokens[i].value;
+	name = opproto_client_attr(msg, "name");
+	phone = opproto_client_attr(msg, "phone");
+	c = &a->contacts[a->contact_count++];
+	console_model_copy(c->name, sizeof(c->name), name ? name : word[0]);
+	console_model_copy(c->phone, sizeof(c->phone), phone ? phone : word[1]);
+}
+
+/* A ticked step says so with done=<iso> (or ticked=), at=, by= or state=done. */
+static void
+console_model_plan_state(struct console_step *st,
+    const struct opproto_client_msg *msg)
+{
+	const char	*done = opproto_client_attr(msg, "done");
+	const char	*state = opproto_client_attr(msg, "state");
+	const char	*by = opproto_client_attr(msg, "by");
+	const char	*at = opproto_client_attr(msg, "at");
+	const char	*ticked = opproto_client_attr(msg, "ticked");
+
+	st->at_ms = -1;
+	if (done == NULL)
+		done = ticked;
+	st->done = by != NULL ||
+	    (done != NULL && strcmp(done, "0") != 0 && strcmp(done, "no") != 0 &&
+	    strcmp(done, "-") != 0) ||
+	    (state != NULL && (strcmp(state, "done") == 0 ||
+	    strcmp(state, "ticked") == 0));
+	console_model_copy(st->by, sizeof(st->by), by);
+	console_model_copy(st->note, sizeof(st->note),
+	    opproto_client_attr(msg, "note"));
+	if (at == NULL)
+		at = done;
+	if (at != NULL && timefmt_parse_iso8601(at, &st->at_ms) == -1)
+		st->at_ms = -1;
 }
 
 int
@@ -505,14 +620,29 @@ console_model_plan_step_msg(struct console_model *m, int64_t id,
     const struct opproto_client_msg *msg, char *err, size_t errlen)
 {
 	struct console_alarm	*a;
+	const char		*night;
 
 	if ((a = console_model_alarm(m, id)) == NULL)
 		return console_model_fail(err, errlen, "%s", "no such alarm");
+	if (!msg->push && strcmp(msg->word, "CONTACT") == 0) {
+		console_model_plan_contact(a, msg);
+		return 0;
+	}
+	if (!msg->push && strcmp(msg->word, "PLAN") == 0) {
+		console_model_copy(a->plan_id, sizeof(a->plan_id),
+		    msg->line.count > 1 && msg->line.tokens[1].key == NULL ?
+		    msg->line.tokens[1].value : "");
+		night = opproto_client_attr(msg, "night");
+		a->plan_night = night != NULL && strcmp(night, "1") == 0;
+		return 0;
+	}
 	if (msg->kind != OPPROTO_CLIENT_STEP || msg->push)
 		return console_model_fail(err, errlen, "%s", "not a STEP line");
-	if (a->step_count < CONSOLE_MAX_STEPS)
-		console_model_copy(a->steps[a->step_count++],
-		    sizeof(a->steps[0]), msg->step.text);
+	if (a->step_count < CONSOLE_MAX_STEPS) {
+		console_model_copy(a->steps[a->step_count].text,
+		    sizeof(a->steps[0].text), msg->step.text);
+		console_model_plan_state(&a->steps[a->step_count++], msg);
+	}
 	return 0;
 }
 
@@ -595,6 +725,39 @@ console_model_message(struct console_model *m, const char *fmt, ...)
 	vsnprintf(m->messages[m->message_next++ % CONSOLE_MAX_MESSAGES],
 	    sizeof(m->messages[0]), fmt, ap);
 	va_end(ap);
+}
+
+struct console_alarm *
+console_model_next_queued(struct console_model *m)
+{
+	size_t	i;
+
+	for (i = 0; i < m->alarm_count; i++)
+		if (strcmp(m->alarms[i]->state, "queued") == 0)
+			return m->alarms[i];
+	return NULL;
+}
+
+int
+console_model_queued_top(const struct console_model *m)
+{
+	size_t	i;
+
+	for (i = 0; i < m->alarm_count; i++)
+		if (strcmp(m->alarms[i]->state, "queued") == 0)
+			return m->alarms[i]->priority;
+	return 0;
+}
+
+void
+console_model_spaced(char *dst, size_t len, const char *token)
+{
+	size_t	i;
+
+	console_model_copy(dst, len, token);
+	for (i = 0; dst[i] != '\0'; i++)
+		if (dst[i] == '-')
+			dst[i] = ' ';
 }
 
 const char *

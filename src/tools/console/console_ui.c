@@ -22,12 +22,17 @@
 #include <event2/event.h>
 
 #include "refuge/timenow.h"
+#include "refuge/when.h"
 
+#include "console_detail.h"
+#include "console_draw.h"
+#include "console_history.h"
 #include "console_link.h"
 #include "console_model.h"
+#include "console_text.h"
 #include "console_ui.h"
 
-#define CONSOLE_UI_UNITS_WIDTH	46
+#define CONSOLE_UI_UNITS_WIDTH	64
 #define CONSOLE_UI_PROMPT_MAX	1024
 
 struct console_ui {
@@ -42,10 +47,18 @@ struct console_ui {
 	long			 selected_row;
 	int			 phase;		/* flips each second: flashing */
 	int			 help;		/* the help screen is up */
+	int			 info;		/* WHO's or STATS' lines are up */
+	enum console_view	 view;
+	long			 hit_row;	/* the history list's selection */
+	int			 field;		/* the form field edited; -1 none */
+	int64_t			 record_for;	/* DETAIL asked for in the live view */
+	long			 record_skip;	/* the history record's first line shown */
 	int			 colours;
 	char			 prompt[CONSOLE_UI_PROMPT_MAX];	/* "": none */
 	char			 history_unit[CONSOLE_ID_MAX];	/* HISTORY asked for */
 };
+
+static void	console_ui_draw(struct console_ui *);
 
 static void
 console_ui_schedule(struct console_ui *ui)
@@ -65,10 +78,146 @@ console_ui_effect(struct console_ui *ui, enum console_effect effect,
     int priority)
 {
 	if (effect == CONSOLE_EFFECT_NEW_ALARM) {
-		if (priority == 1)
-			beep();
+		/*
+		 * A press takes the selection, unless the operator is typing;
+		 * from the history view, back to the live stack to show it.
+		 */
+		if (priority == 1 && !console_ui_typing(ui)) {
+			if (ui->view != CONSOLE_VIEW_LIVE)
+				console_ui_view(ui, CONSOLE_VIEW_LIVE);
+			console_ui_select(ui, ui->model->new_alarm_id);
+		}
 		ui->history_unit[0] = '\0';	/* the history grew */
 	}
+	console_ui_schedule(ui);
+}
+
+int
+console_ui_typing(const struct console_ui *ui)
+{
+	return ui->prompt[0] != '\0' || ui->field >= 0;
+}
+
+void
+console_ui_select(struct console_ui *ui, int64_t id)
+{
+	long	i = console_model_alarm_index(ui->model, id);
+
+	if (i < 0)
+		return;
+	ui->selected = id;
+	ui->selected_row = i;
+	console_ui_schedule(ui);
+}
+
+void
+console_ui_bell(struct console_ui *ui)
+{
+	(void)ui;
+	beep();
+}
+
+void
+console_ui_flash(struct console_ui *ui)
+{
+	(void)ui;
+	flash();
+}
+
+void
+console_ui_clipboard(struct console_ui *ui, const char *text)
+{
+	char	b64[1024], seq[1100];
+	int	n;
+
+	if (console_text_base64(b64, sizeof(b64), text, strlen(text)) == -1)
+		return;
+	/* OSC 52: the terminal (and tmux with set-clipboard) takes it. */
+	n = snprintf(seq, sizeof(seq), "\033]52;c;%s\a", b64);
+	if (n > 0 && (size_t)n < sizeof(seq)) {
+		fflush(stdout);
+		(void)!write(STDOUT_FILENO, seq, (size_t)n);
+	}
+	console_ui_schedule(ui);
+}
+
+void
+console_ui_view(struct console_ui *ui, enum console_view view)
+{
+	/* Each view shows its own record: the other's goes. */
+	if (view != ui->view) {
+		console_record_detail_clear(ui->model, 0);
+		ui->record_for = 0;
+	}
+	ui->view = view;
+	ui->field = -1;
+	console_ui_schedule(ui);
+}
+
+enum console_view
+console_ui_view_get(const struct console_ui *ui)
+{
+	return ui->view;
+}
+
+void
+console_ui_form(struct console_ui *ui, int field)
+{
+	ui->field = field;
+	console_ui_schedule(ui);
+}
+
+void
+console_ui_hit_move(struct console_ui *ui, long delta)
+{
+	long	row = ui->hit_row + delta;
+
+	if (row >= (long)ui->model->hit_count)
+		row = (long)ui->model->hit_count - 1;
+	if (row < 0)
+		row = 0;
+	ui->hit_row = row;
+	console_ui_schedule(ui);
+}
+
+const struct console_hit *
+console_ui_hit(struct console_ui *ui)
+{
+	if (ui->hit_row >= (long)ui->model->hit_count)
+		ui->hit_row = 0;
+	if (ui->model->hit_count == 0)
+		return NULL;
+	return &ui->model->hits[ui->hit_row];
+}
+
+void
+console_ui_suspend(struct console_ui *ui)
+{
+	(void)ui;
+	def_prog_mode();
+	endwin();
+}
+
+void
+console_ui_resume(struct console_ui *ui)
+{
+	reset_prog_mode();
+	clear();
+	console_ui_draw(ui);
+}
+
+void
+console_ui_record_scroll(struct console_ui *ui, long delta)
+{
+	/* 0 goes back to the top; drawing bounds the rest. */
+	ui->record_skip = delta == 0 ? 0 : ui->record_skip + delta;
+	console_ui_schedule(ui);
+}
+
+void
+console_ui_info(struct console_ui *ui, int shown)
+{
+	ui->info = shown;
 	console_ui_schedule(ui);
 }
 
@@ -76,6 +225,7 @@ void
 console_ui_ready(struct console_ui *ui)
 {
 	ui->history_unit[0] = '\0';
+	ui->record_for = 0;
 	console_ui_schedule(ui);
 }
 
@@ -147,69 +297,12 @@ console_ui_age(char *buf, size_t len, int64_t ms)
 }
 
 static void
-console_ui_ago(char *buf, size_t len, int64_t ms)
-{
-	int64_t	s = ms < 0 ? 0 : ms / 1000;
-
-	if (s < 60)
-		snprintf(buf, len, "%llds ago", (long long)s);
-	else if (s < 3600)
-		snprintf(buf, len, "%lldm ago", (long long)(s / 60));
-	else if (s < 86400)
-		snprintf(buf, len, "%lldh ago", (long long)(s / 3600));
-	else
-		snprintf(buf, len, "%lldd ago", (long long)(s / 86400));
-}
-
-/* Prints a formatted line at y, x, clipped to width columns (bytes). */
-static void
-console_ui_put(int y, int x, int width, attr_t attr, const char *fmt, ...)
-    __attribute__((format(printf, 5, 6)));
-
-static void
-console_ui_put(int y, int x, int width, attr_t attr, const char *fmt, ...)
-{
-	char	buf[1024];
-	va_list	ap;
-
-	if (width <= 0 || y < 0 || y >= LINES)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	attron(attr);
-	mvaddnstr(y, x, buf, width);
-	attroff(attr);
-}
-
-/* A full-width bar: the text then spaces. */
-static void
-console_ui_bar(int y, attr_t attr, const char *text)
-{
-	attron(attr);
-	mvhline(y, 0, ' ', COLS);
-	mvaddnstr(y, 0, text, COLS);
-	attroff(attr);
-}
-
-static attr_t
-console_ui_priority_attr(struct console_ui *ui, int priority)
-{
-	int	pair = priority == 1 ? 1 : priority == 2 ? 2 : priority == 3 ? 3 :
-		    priority == 4 ? 4 : 0;
-
-	if (!ui->colours || pair == 0)
-		return priority <= 2 ? A_BOLD : A_NORMAL;
-	return COLOR_PAIR(pair) | (priority <= 2 ? A_BOLD : A_NORMAL);
-}
-
-static void
 console_ui_draw_status(struct console_ui *ui)
 {
 	struct console_link	*l = ui->link;
 	struct console_counts	 counts;
 	const char		*state;
-	char			 line[512], clock[16];
+	char			 line[512], clock[48];
 	time_t			 now = time(NULL);
 	struct tm		 tm;
 
@@ -229,13 +322,22 @@ console_ui_draw_status(struct console_ui *ui)
 		break;
 	}
 	localtime_r(&now, &tm);
-	strftime(clock, sizeof(clock), "%H:%M:%S", &tm);
-	snprintf(line, sizeof(line), " refuge-console  %s %s@%s  |  open %zu  "
-	    "queued %zu  claimed %zu  |  units online %zu/%zu  |  %s",
-	    state, console_link_user(l), console_link_server(l), counts.open,
-	    counts.queued, counts.claimed, counts.units_online,
-	    counts.units_total, clock);
-	console_ui_bar(0, A_REVERSE, line);
+	strftime(clock, sizeof(clock), "%H:%M:%S %Z", &tm);
+	/* The clock first, and a shorter bar on a narrow screen. */
+	if (COLS < 120)
+		snprintf(line, sizeof(line), " %s %s %s | open %zu queued %zu "
+		    "claimed %zu | units %zu/%zu%s", clock, state,
+		    console_link_user(l), counts.open, counts.queued,
+		    counts.claimed, counts.units_online, counts.units_total,
+		    ui->view == CONSOLE_VIEW_HISTORY ? " | HISTORY" : "");
+	else
+		snprintf(line, sizeof(line), " %s  %s %s@%s | open %zu queued "
+		    "%zu claimed %zu | units online %zu/%zu%s%s", clock, state,
+		    console_link_user(l), console_link_server(l), counts.open,
+		    counts.queued, counts.claimed, counts.units_online,
+		    counts.units_total, ui->view == CONSOLE_VIEW_HISTORY ?
+		    " | HISTORY" : "", console_link_desk(l)[0] ? " | desk" : "");
+	console_draw_bar(0, A_REVERSE, line);
 }
 
 static void
@@ -244,6 +346,8 @@ console_ui_draw_banner(struct console_ui *ui)
 	struct console_link	*l = ui->link;
 	char			 line[512];
 	int			 retry;
+	attr_t			 attr = ui->colours ? COLOR_PAIR(5) | A_BOLD :
+				    A_REVERSE | A_BOLD;
 
 	if (console_link_state(l) == CONSOLE_READY) {
 		if (!ui->model->store_failing)
@@ -252,8 +356,7 @@ console_ui_draw_banner(struct console_ui *ui)
 		    " new alarms are shown but not yet stored ***",
 		    ui->model->store_reason[0] ? ui->model->store_reason :
 		    "writes fail");
-		console_ui_bar(1, ui->colours ? COLOR_PAIR(5) | A_BOLD :
-		    A_REVERSE | A_BOLD, line);
+		console_draw_bar(1, attr, line);
 		return;
 	}
 	retry = console_link_retry_in(l);
@@ -265,8 +368,46 @@ console_ui_draw_banner(struct console_ui *ui)
 		snprintf(line, sizeof(line), " *** DISCONNECTED: %s %s ... ***",
 		    console_link_state(l) == CONSOLE_LOGGING_IN ?
 		    "logging in to" : "connecting to", console_link_server(l));
-	console_ui_bar(1, ui->colours ? COLOR_PAIR(5) | A_BOLD : A_REVERSE | A_BOLD,
-	    line);
+	console_draw_bar(1, attr, line);
+}
+
+/* One row of the stack, its columns sized by console_text_columns. */
+static void
+console_ui_stack_row(struct console_ui *ui, struct console_alarm *a, int y,
+    const int w[CONSOLE_COLS], attr_t attr, int selected, int64_t now)
+{
+	char	age[32], state[64], tail[64], count[24], id[24], prio[8];
+	char	f[CONSOLE_COLS][4 * 64 + 1];
+	const char *text[CONSOLE_COLS];
+	int	i;
+
+	console_ui_age(age, sizeof(age), a->at_ms < 0 ? 0 : now - a->at_ms);
+	snprintf(state, sizeof(state), "%s%s%s", a->state, a->by[0] ? " " : "",
+	    a->by);
+	snprintf(id, sizeof(id), "%6lld", (long long)a->id);
+	snprintf(prio, sizeof(prio), "%d", a->priority);
+	text[CONSOLE_COL_ID] = id;
+	text[CONSOLE_COL_PRIO] = prio;
+	text[CONSOLE_COL_AGE] = age;
+	text[CONSOLE_COL_STATE] = state;
+	text[CONSOLE_COL_TYPE] = a->type;
+	text[CONSOLE_COL_UNIT] = a->unit;
+	text[CONSOLE_COL_NAME] = a->name;
+	text[CONSOLE_COL_SITE] = a->site;
+	for (i = 0; i < CONSOLE_COLS; i++)
+		console_draw_fit(f[i], sizeof(f[i]), text[i], w[i]);
+	count[0] = '\0';
+	if (a->count > 1)
+		snprintf(count, sizeof(count), " x%d", a->count);
+	snprintf(tail, sizeof(tail), "%s%s%s", count, a->restored ?
+	    " RESTORED" : "", a->unstored ? " NOT STORED" : "");
+	attron(attr);
+	mvhline(y, 0, ' ', COLS);
+	attroff(attr);
+	console_draw_put(y, 0, COLS, attr, "%c%s %s %s %s %s %s %s %s%s",
+	    selected ? '>' : ' ', f[0], f[1], f[2], f[3], f[4], f[5], f[6],
+	    f[7], tail);
+	(void)ui;
 }
 
 static void
@@ -274,30 +415,29 @@ console_ui_draw_stack(struct console_ui *ui, int top, int height)
 {
 	struct console_model	*m = ui->model;
 	struct console_alarm	*a, *sel = console_ui_selected(ui);
-	char			 age[32], state[64], count[24];
+	char			 h[CONSOLE_COLS][4 * 64 + 1];
+	static const char *const head[CONSOLE_COLS] = { "    ID", "P", "AGE",
+				    "STATE", "TYPE", "UNIT", "NAME", "SITE" };
+	int			 w[CONSOLE_COLS], i, y, rows = height - 1;
 	int64_t			 now = timenow_wall_ms();
-	long			 first = 0, i;
-	int			 y, rows = height - 1;
+	long			 first = 0, n;
 	attr_t			 attr;
 
-	console_ui_put(top, 0, COLS, A_BOLD | A_UNDERLINE, "%-7s %-2s %-9s %-18s "
-	    "%-12s %-10s %-28s %s", "   ID", "P", "AGE", "STATE", "TYPE",
-	    "UNIT", "NAME", "SITE");
+	console_text_columns(COLS, w);
+	for (i = 0; i < CONSOLE_COLS; i++)
+		console_draw_fit(h[i], sizeof(h[i]), head[i], w[i]);
+	console_draw_put(top, 0, COLS, A_BOLD | A_UNDERLINE, " %s %s %s %s %s "
+	    "%s %s %s", h[0], h[1], h[2], h[3], h[4], h[5], h[6], h[7]);
 	if (m->alarm_count == 0) {
-		console_ui_put(top + 1, 2, COLS - 2, A_NORMAL, "no open alarms");
+		console_draw_put(top + 1, 2, COLS - 2, A_NORMAL, "no open alarms");
 		return;
 	}
 	if (sel != NULL && ui->selected_row >= rows)
 		first = ui->selected_row - rows + 1;
-	for (i = first, y = top + 1; i < (long)m->alarm_count &&
-	    y < top + height; i++, y++) {
-		a = m->alarms[i];
-		console_ui_age(age, sizeof(age), a->at_ms < 0 ? 0 : now - a->at_ms);
-		if (a->by[0] != '\0')
-			snprintf(state, sizeof(state), "%s %s", a->state, a->by);
-		else
-			snprintf(state, sizeof(state), "%s", a->state);
-		attr = console_ui_priority_attr(ui, a->priority);
+	for (n = first, y = top + 1; n < (long)m->alarm_count &&
+	    y < top + height; n++, y++) {
+		a = m->alarms[n];
+		attr = console_draw_priority_attr(ui->colours, a->priority);
 		if (a->escalated_ms >= 0 && strcmp(a->state, "queued") == 0) {
 			attr |= A_BLINK;
 			if (ui->phase)
@@ -305,17 +445,7 @@ console_ui_draw_stack(struct console_ui *ui, int top, int height)
 		}
 		if (a == sel)
 			attr ^= A_REVERSE;
-		attron(attr);
-		mvhline(y, 0, ' ', COLS);
-		attroff(attr);
-		count[0] = '\0';
-		if (a->count > 1)
-			snprintf(count, sizeof(count), "  x%d", a->count);
-		console_ui_put(y, 0, COLS, attr, "%c%6lld %-2d %-9s %-18s %-12s %-10s "
-		    "%-28s %s%s%s%s", a == sel ? '>' : ' ', (long long)a->id,
-		    a->priority, age, state, a->type, a->unit, a->name, a->site,
-		    count, a->restored ? "  RESTORED" : "",
-		    a->unstored ? "  NOT STORED YET" : "");
+		console_ui_stack_row(ui, a, y, w, attr, a == sel, now);
 	}
 }
 
@@ -324,84 +454,52 @@ console_ui_draw_units(struct console_ui *ui, int top, int height, int width)
 {
 	struct console_model	*m = ui->model;
 	struct console_unit	*u;
-	char			 seen[24];
+	char			 seen[32], id[4 * 16 + 1];
 	int64_t			 now = timenow_wall_ms();
 	size_t			 i;
-	int			 y, online;
+	int			 y, online, id_w = width >= 40 ? 8 : 6;
 
-	console_ui_put(top, 0, width, A_BOLD | A_UNDERLINE, "%-*s", width - 1,
-	    "UNITS");
+	console_draw_put(top, 0, width, A_BOLD | A_UNDERLINE, "%-*s", width - 1,
+	    "UNITS (last heard)");
 	for (i = 0, y = top + 1; i < m->unit_count && y < top + height; i++,
 	    y++) {
 		u = &m->units[i];
 		online = strcmp(u->state, "online") == 0;
-		if (u->last_seen_ms >= 0)
-			console_ui_ago(seen, sizeof(seen), now - u->last_seen_ms);
+		if (u->heard_ms >= 0)
+			when_ago(u->heard_ms, now, seen, sizeof(seen));
 		else
 			snprintf(seen, sizeof(seen), "never");
-		console_ui_put(y, 0, width - 1, online ? A_NORMAL : (ui->colours ?
-		    COLOR_PAIR(1) : A_BOLD), "%-8s %-7s %-9s %-8s %s%s%s", u->id,
-		    u->state, seen, u->paths[0] ? u->paths : "-",
-		    u->test_until[0] ? "[TEST] " : "",
-		    u->no_commands ? "[NO COMMANDS] " : "", u->name);
+		/* Narrow: the state in three letters, the name left out. */
+		if (width < 40)
+			console_draw_put(y, 0, width - 1, online ? A_NORMAL :
+			    (ui->colours ? COLOR_PAIR(1) : A_BOLD), "%s %-3.3s "
+			    "%s%s", console_draw_fit(id, sizeof(id), u->id,
+			    id_w), online ? "on" : u->state, u->test_until[0] ?
+			    "TEST " : "", seen);
+		else
+			console_draw_put(y, 0, width - 1, online ? A_NORMAL :
+			    (ui->colours ? COLOR_PAIR(1) : A_BOLD), "%s %-7s "
+			    "%-11s %-8s %s%s%s", console_draw_fit(id, sizeof(id),
+			    u->id, id_w), u->state, seen, u->paths[0] ? u->paths :
+			    "-", u->test_until[0] ? "[TEST] " : "",
+			    u->no_commands ? "[NO COMMANDS] " : "", u->name);
 	}
 }
 
 static void
-console_ui_draw_detail(struct console_ui *ui, int top, int height, int x, int width)
+console_ui_draw_detail(struct console_ui *ui, int top, int height, int x,
+    int width)
 {
-	struct console_model	*m = ui->model;
 	struct console_alarm	*a = console_ui_selected(ui);
-	struct console_unit	*u;
-	const struct console_cmd *cmd;
-	int			 y = top, bottom = top + height;
-	size_t			 i;
 
-	console_ui_put(y++, x, width, A_BOLD | A_UNDERLINE, "%-*s", width - 1,
+	console_draw_put(top, x, width, A_BOLD | A_UNDERLINE, "%-*s", width - 1,
 	    "DETAIL");
 	if (a == NULL) {
-		console_ui_put(y, x, width, A_NORMAL, "no alarm selected");
+		console_draw_put(top + 1, x, width, A_NORMAL, "no alarm selected");
 		return;
 	}
-	u = console_model_unit(m, a->unit);
-	console_ui_put(y++, x, width, console_ui_priority_attr(ui, a->priority),
-	    "Alarm %lld  priority %d  %s  %s%s%s", (long long)a->id,
-	    a->priority, a->type, a->state, a->by[0] ? " by " : "", a->by);
-	console_ui_put(y++, x, width, A_NORMAL, "Unit %s \"%s\" at site %s%s", a->unit,
-	    a->name, a->site, u != NULL && u->audio_open ? "  [audio open]" : "");
-	console_ui_put(y++, x, width, A_NORMAL, "Raised %s  events %d%s", a->at,
-	    a->count, a->restored ? "  RESTORED (the condition cleared)" : "");
-	if (a->verify[0] != '\0' && y < bottom)
-		console_ui_put(y++, x, width, A_BOLD, "Verify: %s", a->verify);
-	if (a->code[0] != '\0' && y < bottom)
-		console_ui_put(y++, x, width, A_NORMAL, "Panel code %s", a->code);
-	if (u != NULL && u->no_commands && y < bottom)
-		console_ui_put(y++, x, width, A_BOLD, "This unit takes no commands "
-		    "(reachable only by SIA DC-09)");
-	if (a->unstored && y < bottom)
-		console_ui_put(y++, x, width, A_BOLD, "NOT STORED YET: the receiver "
-		    "cannot write its database; resolve once it is stored");
-	if (a->escalated_ms >= 0 && y < bottom)
-		console_ui_put(y++, x, width, A_BOLD, "ESCALATED: waited %lld s unclaimed",
-		    (long long)a->waited_s);
-	for (i = 0; i < a->note_count && y < bottom; i++)
-		console_ui_put(y++, x, width, A_NORMAL, "Note: %s", a->notes[i]);
-	if (a->plan_read && y < bottom) {
-		console_ui_put(y++, x, width, A_BOLD, "Trigger plan:");
-		for (i = 0; i < a->step_count && y < bottom; i++)
-			console_ui_put(y++, x, width, A_NORMAL, "  %zu. %s", i + 1,
-			    a->steps[i]);
-	}
-	for (i = 0; (cmd = console_model_cmd(m, i)) != NULL && y < bottom; i++)
-		if (strcmp(cmd->unit, a->unit) == 0)
-			console_ui_put(y++, x, width, A_NORMAL, "Command %s %s: %s%s%s",
-			    cmd->id, cmd->what, cmd->result, cmd->reason[0] ?
-			    " " : "", cmd->reason);
-	if (strcmp(m->history_unit, a->unit) == 0 && y < bottom) {
-		console_ui_put(y++, x, width, A_BOLD, "History of %s:", a->unit);
-		for (i = 0; i < m->history_count && y < bottom; i++)
-			console_ui_put(y++, x, width, A_NORMAL, "  %s", m->history[i]);
-	}
+	console_detail_draw_alarm(ui->model, a, top + 1, x, height - 1, width,
+	    ui->colours, timenow_wall_ms());
 }
 
 static void
@@ -409,19 +507,38 @@ console_ui_draw_help(struct console_ui *ui)
 {
 	const char	*keys, *help;
 	size_t		 i;
-	int		 y = 2;
+	int		 y = 2, col = 0, x;
 
-	console_ui_put(y++, 2, COLS - 4, A_BOLD, "refuge-console keys (any key closes "
-	    "this help)");
-	y++;
+	console_draw_put(y++, 2, COLS - 4, A_BOLD, "refuge-console keys (any "
+	    "key closes this help)");
 	for (i = 0; ui->hooks.help != NULL &&
-	    ui->hooks.help(i, &keys, &help, ui->hooks.arg) == 0; i++)
-		console_ui_put(y++, 4, COLS - 6, A_NORMAL, "%-8s %s", keys, help);
-	y++;
-	console_ui_put(y++, 4, COLS - 6, A_NORMAL, "An escalated alarm flashes; a new "
-	    "priority 1 alarm rings the bell.");
-	console_ui_put(y, 4, COLS - 6, A_NORMAL, "Commands (l, m, a) go to the unit "
-	    "of the selected alarm.");
+	    ui->hooks.help(i, &keys, &help, ui->hooks.arg) == 0; i++) {
+		/* Two columns where the screen is too short for one. */
+		if (y >= LINES - 3 && col == 0 && COLS >= 100) {
+			col = 1;
+			y = 3;
+		}
+		x = col ? COLS / 2 : 2;
+		console_draw_put(y++, x, (col ? COLS / 2 : COLS / (COLS >= 100 ?
+		    2 : 1)) - 3, A_NORMAL, "%-9s %s", keys, help);
+	}
+	console_draw_put(y, 2, COLS - 4, A_NORMAL, "A queued priority 1 alarm "
+	    "alerts every 2 s until claimed; see refuge-console(1).");
+}
+
+static void
+console_ui_draw_info(struct console_ui *ui)
+{
+	struct console_model	*m = ui->model;
+	size_t			 i;
+	int			 y = 2;
+
+	console_draw_put(y++, 2, COLS - 4, A_BOLD, "%s (any key closes this)",
+	    m->info_title);
+	for (i = 0; i < m->info_count && y < LINES - 2; i++)
+		console_draw_put(y++, 4, COLS - 6, A_NORMAL, "%s", m->info[i]);
+	if (m->info_count == 0)
+		console_draw_put(y, 4, COLS - 6, A_NORMAL, "(nothing yet)");
 }
 
 /* Asks for the selected unit's history when the selection moved to another unit. */
@@ -441,6 +558,47 @@ console_ui_follow_history(struct console_ui *ui)
 		    a->unit);
 }
 
+/*
+ * Asks for the selected alarm's record (DETAIL) when the selection moved or
+ * what this console did to it made the record old; not from a receiver
+ * without DETAIL.
+ */
+static void
+console_ui_follow_record(struct console_ui *ui)
+{
+	struct console_model	*m = ui->model;
+	struct console_alarm	*a = console_ui_selected(ui);
+
+	if (a == NULL || m->detail_unsupported ||
+	    console_link_state(ui->link) != CONSOLE_READY ||
+	    (a->id == ui->record_for && !m->record_stale))
+		return;
+	if (console_link_request(ui->link, CONSOLE_REQ_DETAIL, a->id, a->unit,
+	    "DETAIL", "DETAIL %lld", (long long)a->id) == 0) {
+		ui->record_for = a->id;
+		m->record_stale = 0;
+	}
+}
+
+/* The help bar, as much of it as the width takes. */
+static void
+console_ui_draw_keys(struct console_ui *ui)
+{
+	const char	*text;
+
+	if (ui->view == CONSOLE_VIEW_HISTORY)
+		text = " /:search j/k:select Enter:record PgUp/PgDn:scroll "
+		    "Esc/H:live stack h/?:help q:quit";
+	else if (COLS >= 150)
+		text = " Enter:take next c:claim r:release n:note R:resolve "
+		    "t:tick step p:plan l:light m:camera a:audio y:copy "
+		    "location H:history h/?:help q:quit";
+	else
+		text = " Enter:next c:claim R:resolve t:tick n:note l a m "
+		    "y:copy H:hist h/?:help q:quit";
+	console_draw_bar(LINES - 1, A_REVERSE, text);
+}
+
 static void
 console_ui_draw(struct console_ui *ui)
 {
@@ -451,34 +609,48 @@ console_ui_draw(struct console_ui *ui)
 
 	erase();
 	if (LINES < 10 || COLS < 40) {
-		console_ui_put(0, 0, COLS, A_BOLD, "terminal too small");
+		console_draw_put(0, 0, COLS, A_BOLD, "terminal too small");
 		refresh();
 		return;
 	}
 	console_ui_draw_status(ui);
 	console_ui_draw_banner(ui);
-	if (ui->help) {
-		console_ui_draw_help(ui);
+	if (ui->help || ui->info) {
+		if (ui->help)
+			console_ui_draw_help(ui);
+		else
+			console_ui_draw_info(ui);
 		refresh();
 		return;
 	}
-	stack_h = (LINES - 4) * 45 / 100;
-	if (stack_h < 4)
-		stack_h = 4;
-	lower_top = stack_top + stack_h + 1;
-	lower_h = LINES - 2 - lower_top;
-	console_ui_draw_stack(ui, stack_top, stack_h);
-	units_w = COLS / 3 < CONSOLE_UI_UNITS_WIDTH ? COLS / 3 : CONSOLE_UI_UNITS_WIDTH;
-	console_ui_draw_units(ui, lower_top, lower_h, units_w);
-	console_ui_draw_detail(ui, lower_top, lower_h, units_w + 1, COLS - units_w - 1);
+	if (ui->view == CONSOLE_VIEW_HISTORY)
+		console_history_draw(m, stack_top, LINES - 2 - stack_top,
+		    ui->hit_row, ui->field, ui->colours, timenow_wall_ms(),
+		    &ui->record_skip);
+	else {
+		/* The stack gets fewer rows on a short screen: the detail matters. */
+		stack_h = (LINES - 4) * (LINES < 30 ? 35 : 40) / 100;
+		if (stack_h < 4)
+			stack_h = 4;
+		lower_top = stack_top + stack_h + 1;
+		lower_h = LINES - 2 - lower_top;
+		console_ui_draw_stack(ui, stack_top, stack_h);
+		units_w = COLS * 3 / 10 < CONSOLE_UI_UNITS_WIDTH ? COLS * 3 / 10 :
+		    CONSOLE_UI_UNITS_WIDTH;
+		console_ui_draw_units(ui, lower_top, lower_h, units_w);
+		console_ui_draw_detail(ui, lower_top, lower_h, units_w + 1,
+		    COLS - units_w - 1);
+	}
 	if (ui->prompt[0] != '\0')
-		console_ui_put(LINES - 2, 0, COLS, A_BOLD, "%s", ui->prompt);
+		console_draw_put(LINES - 2, 0, COLS, A_BOLD, "%s", ui->prompt);
 	else if ((msg = console_model_message_get(m, 0)) != NULL)
-		console_ui_put(LINES - 2, 0, COLS, A_NORMAL, "%s", msg);
-	console_ui_bar(LINES - 1, A_REVERSE, " j/k/Up/Down:select c:claim r:release "
-	    "n:note R:resolve p:plan l:light m:camera a:audio h/?:help q:quit");
+		console_draw_put(LINES - 2, 0, COLS, A_NORMAL, "%s", msg);
+	console_ui_draw_keys(ui);
 	refresh();
-	console_ui_follow_history(ui);
+	if (ui->view == CONSOLE_VIEW_LIVE) {
+		console_ui_follow_history(ui);
+		console_ui_follow_record(ui);
+	}
 }
 
 static void
@@ -545,6 +717,7 @@ console_ui_new(struct event_base *base, struct console_model *model,
 	ui->model = model;
 	ui->link = link;
 	ui->hooks = *hooks;
+	ui->field = -1;
 	if (initscr() == NULL) {
 		snprintf(err, errlen, "cannot start the screen");
 		free(ui);
