@@ -479,10 +479,10 @@ console_ui_draw_units(struct console_ui *ui, int top, int height, int width)
 		else
 			console_draw_put(y, 0, width - 1, online ? A_NORMAL :
 			    (ui->colours ? COLOR_PAIR(1) : A_BOLD), "%s %-7s "
-			    "%-11s %-8s %s%s%s", console_draw_fit(id, sizeof(id),
-			    u->id, id_w), u->state, seen, u->paths[0] ? u->paths :
-			    "-", u->test_until[0] ? "[TEST] " : "",
-			    u->no_commands ? "[NO COMMANDS] " : "", u->name);
+			    "%-11s %s%s%s  %s", console_draw_fit(id, sizeof(id),
+			    u->id, id_w), u->state, seen, u->test_until[0] ?
+			    "[TEST] " : "", u->no_commands ? "[NO COMMANDS] " : "",
+			    u->name, u->paths[0] ? u->paths : "-");
 	}
 }
 
