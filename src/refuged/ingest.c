@@ -51,6 +51,7 @@ struct ingest_item {
 	int64_t			 received_ms;
 	int64_t			 seen_ms;
 	int64_t			 queued_us;	/* monotonic, for the ACK latency */
+	size_t			 links_before;	/* links read before it in its turn */
 	char			 event_id[72];
 	char			 text[LINE_MAX_BYTES + 1];
 };
@@ -73,6 +74,9 @@ struct ingest {
 	ingest_watch_fn		*watch;
 	void			*watch_arg;
 	struct log_limit	 failed_log;	/* a full disk fails every turn */
+	/* Unit links read since the last commit, for a press's log line. */
+	size_t			 turn_links;
+	const struct link	*turn_last;
 };
 
 static void	ingest_commit_cb(evutil_socket_t, short, void *);
@@ -273,6 +277,15 @@ ingest_unit_event(struct ingest *ingest, struct link *link,
 	    ingest->registry->priorities[type] == 1)) == NULL)
 		return -1;
 	item->link = link;
+	/* A link's lines of one read come together: count the runs. */
+	if (link != ingest->turn_last) {
+		ingest->turn_links++;
+		ingest->turn_last = link;
+	}
+	item->links_before = ingest->turn_links - 1;
+	/* Operators write nothing lower until this press is pushed. */
+	if (ingest->registry->priorities[type] == 1)
+		feed_set_urgent(ingest->feed, 1);
 	item->type = type;
 	item->unit_time_ms = unit_time_ms;
 	snprintf(item->event_id, sizeof(item->event_id), "%s", event_id);
@@ -451,6 +464,10 @@ ingest_committed(struct ingest *ingest, enum ingest_pass pass)
 		if (!item->inserted)
 			log_debug("unit=%s event=%s duplicate acknowledged",
 			    item->record->reg->id, item->event_id);
+		else if (ingest_urgent(ingest, item) && !item->from_receiver)
+			log_info("unit=%s event=%s type=%s stored links_before=%zu",
+			    item->record->reg->id, item->event_id,
+			    evtype_name(item->type), item->links_before);
 		else if (item->type == EVTYPE_BUTTON || item->from_receiver)
 			log_info("unit=%s event=%s type=%s stored",
 			    item->record->reg->id, item->event_id,
@@ -559,6 +576,9 @@ ingest_flush(struct ingest *ingest)
 			rc = ingest_commit(ingest, INGEST_REST);
 	} else
 		rc = ingest_commit(ingest, INGEST_ALL);
+	feed_set_urgent(ingest->feed, 0);
+	ingest->turn_links = 0;
+	ingest->turn_last = NULL;
 	ingest_compact(ingest, rc == -1);
 	ingest_set_failing(ingest, rc == -1);
 	if (rc == 0)

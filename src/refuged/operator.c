@@ -28,6 +28,7 @@
 #include "refuge/loop.h"
 #include "refuge/operator.h"
 #include "refuge/opproto.h"
+#include "refuge/pushq.h"
 #include "refuge/pwcheck.h"
 #include "refuge/stack.h"
 #include "refuge/timenow.h"
@@ -36,6 +37,8 @@
 
 #define OPERATOR_MAX_OUTPUT_BEFORE_LOGIN	16384
 #define OPERATOR_LOGIN_TIMEOUT_MS	120000
+/* A small kernel buffer: the backlog waits in the push queue, in order. */
+#define OPERATOR_SNDBUF			(16 * 1024)
 
 static void	operator_connected(struct conn *, void *);
 static void	operator_line(struct conn *, const char *, size_t, void *);
@@ -128,6 +131,9 @@ operator_session_free(struct operator_session *session)
 		pwcheck_cancel(link->pwcheck, session->check);
 	operator_prelogin_remove(session);
 	operator_reply_clear(session);
+	pushq_free(session->pushq);
+	if (link->requesting == session)
+		link->requesting = NULL;
 	if (session->password != NULL) {
 		explicit_bzero(session->password, strlen(session->password));
 		free(session->password);
@@ -193,15 +199,20 @@ operator_accept(struct listener *listener, int fd, const struct sockaddr *sa,
 	struct operator_link	*link = arg;
 	struct operator_session	*session;
 	struct conn_limits	 limits = { LINE_MAX_BYTES,
-				    OPERATOR_MAX_OUTPUT_BEFORE_LOGIN, 0 };
+				    OPERATOR_MAX_OUTPUT_BEFORE_LOGIN,
+				    OPERATOR_SNDBUF };
 	char			*colon;
 
 	if ((session = calloc(1, sizeof(*session))) == NULL ||
+	    (session->pushq = pushq_new((size_t)
+	    link->deps.config->operator_output)) == NULL ||
 	    (session->timer = loop_timer_new(link->deps.base, operator_timer,
 	    session)) == NULL) {
 		log_ratelimited(&link->refused_log, CONFIG_LOG_WARNING,
 		    "operators: refused peer=%s reason=\"out of memory\"",
 		    peer);
+		if (session != NULL)
+			pushq_free(session->pushq);
 		free(session);
 		close(fd);
 		listener_release(listener, sa);
@@ -221,6 +232,7 @@ operator_accept(struct listener *listener, int fd, const struct sockaddr *sa,
 		    "operators: refused peer=%s reason=\"out of memory\"",
 		    peer);
 		event_free(session->timer);
+		pushq_free(session->pushq);
 		free(session);
 		close(fd);
 		listener_release(listener, sa);
@@ -236,6 +248,7 @@ operator_accept(struct listener *listener, int fd, const struct sockaddr *sa,
 		operator_prelogin_remove(session);
 		LIST_REMOVE(session, entry);
 		event_free(session->timer);
+		pushq_free(session->pushq);
 		free(session);
 		return;
 	}
@@ -287,6 +300,7 @@ static void
 operator_line(struct conn *conn, const char *line, size_t len, void *arg)
 {
 	struct operator_session		*session = arg;
+	struct operator_link		*link = session->link;
 	struct opproto_request		*request;
 	const struct operator_command	*command;
 	const char			*code;
@@ -322,7 +336,13 @@ operator_line(struct conn *conn, const char *line, size_t len, void *arg)
 		    "only a supervisor may do that");
 		goto done;
 	}
+	/* Its pushes follow the reply: pumped once it is written. */
+	link->requesting = session;
 	command->run(session, request);
+	if (link->requesting == session) {	/* the session was not freed */
+		link->requesting = NULL;
+		operator_push_pump(session);
+	}
 done:
 	free(request);
 }
@@ -332,7 +352,6 @@ static void
 operator_change(const struct change *change, void *arg)
 {
 	struct operator_link	*link = arg;
-	struct operator_session	*session, *next;
 	char			 buf[2 * (LINE_MAX_BYTES + 256)];
 	int			 n;
 
@@ -345,13 +364,7 @@ operator_change(const struct change *change, void *arg)
 			    change_kind_name(change->kind));
 		return;
 	}
-	/* A push may drop a session that cannot take it: step past it first. */
-	for (session = LIST_FIRST(&link->sessions); session != NULL;
-	    session = next) {
-		next = LIST_NEXT(session, entry);
-		if (session->state == OPERATOR_READY)
-			operator_reply_push(session, buf, (size_t)n);
-	}
+	operator_push_change(link, change, buf, (size_t)n);
 }
 
 /*
@@ -383,7 +396,8 @@ operator_link_new(const struct operator_deps *deps, char *err, size_t errlen)
 	TAILQ_INIT(&link->hosts);
 	if ((link->pwcheck = pwcheck_new(deps->base, err, errlen)) == NULL)
 		goto fail;
-	if (operator_prelogin_init(link) == -1) {
+	if (operator_prelogin_init(link) == -1 ||
+	    operator_push_init(link) == -1) {
 		snprintf(err, errlen, "out of memory");
 		goto fail;
 	}
@@ -445,6 +459,7 @@ operator_link_reconfigure(struct operator_link *link,
 		if (session->state != OPERATOR_READY)
 			continue;
 		conn_set_max_output(session->conn, (size_t)config->operator_output);
+		pushq_set_max(session->pushq, (size_t)config->operator_output);
 		account = registry_operator_find(registry, session->user);
 		if (account != NULL) {
 			session->role = account->role;
@@ -490,6 +505,7 @@ operator_link_free(struct operator_link *link)
 	operator_link_log_tick(link, 1);
 	pwcheck_free(link->pwcheck);
 	operator_prelogin_free(link);
+	operator_push_free(link);
 	listener_free(link->listener);
 	free(link);
 }
