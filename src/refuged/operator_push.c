@@ -167,8 +167,13 @@ operator_push_change(struct operator_link *link, const struct change *change,
 		next = LIST_NEXT(session, entry);
 		if (session->state != OPERATOR_READY)
 			continue;
-		if (operator_push_queue(session, rank, key, buf, len) == 0)
-			operator_push_pump(session);
+		if (operator_push_queue(session, rank, key, buf, len) == -1)
+			continue;
+		if (session->reply.kind != OPERATOR_REPLY_NONE &&
+		    pushq_count(session->pushq) == 1)
+			log_debug("operator=%s peer=%s pushes held until the "
+			    "reply ends", session->user, session->peer);
+		operator_push_pump(session);
 	}
 }
 
