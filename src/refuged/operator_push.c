@@ -143,13 +143,17 @@ operator_push_queue(struct operator_session *session, int rank,
 	case PUSHQ_OK:
 		return 0;
 	case PUSHQ_FULL:
-		/* It fell behind for good: what waits is stale, drop it all. */
-		operator_drop(session, "output buffer full");
-		return -1;
+		/* It fell behind for good: it reconnects and asks for ALARMS. */
+		log_warnx("operator=%s peer=%s closed reason=\"output buffer "
+		    "full\": %zu bytes of pushes waiting", session->user,
+		    session->peer, pushq_bytes(session->pushq));
+		break;
 	case PUSHQ_NOMEM:
+		log_warnx("operator=%s peer=%s closed reason=\"out of memory\"",
+		    session->user, session->peer);
 		break;
 	}
-	operator_drop(session, "out of memory");
+	operator_close(session);
 	return -1;
 }
 
