@@ -27,8 +27,10 @@ and at the end p50/p99 of the latency and the worst `lower`. The goal
 press's reading and its push. --flood-threshold 0 (the default here) gives
 every alarm its own `* ALARM` line, the worst case for the operator's
 queue; 50 is refuged's default, where most become `* FLOOD` lines.
---slow-operator makes the operator stop reading during the avalanche, so
-the press has to overtake a backlog in refuged's push queue.
+--slow-operator makes the operator stop reading from the avalanche's start
+until --pause-ms after the press, so the press has to overtake a backlog:
+latency and lower then count from when it reads again, and `after` is how
+many lower-priority pushes came after the press (those it overtook).
 
 Prints figures; asserts nothing."""
 
@@ -251,6 +253,8 @@ def main():
     ap.add_argument("--flood-threshold", type=int, default=0)
     ap.add_argument("--slow-operator", action="store_true",
                     help="the operator stops reading during each avalanche")
+    ap.add_argument("--pause-ms", type=int, default=1000,
+                    help="with --slow-operator: how long after the press it reads again")
     args = ap.parse_args()
     os.environ.setdefault("REFUGE_BUILD", os.path.join(ROOT, "build"))
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
@@ -289,13 +293,16 @@ def main():
         msg = parent_end.recv()
         print("avalanche_press: %d units connected in %.1f s" % (args.units, msg[1]))
 
-        op = d.operator("alice")
+        # A fixed receive buffer: the kernel's autotuning would otherwise
+        # grow it to megabytes on loopback, holding the whole backlog.
+        op = d.operator("alice", rcvbuf=65536 if args.slow_operator else None)
         watcher = Watcher(op)
         press = d.unit(PRESSER)
         press.hello()
         latencies, lowers, laters = [], [], []
-        print("%5s %10s %6s %6s %12s %8s %8s" % ("round", "latency", "lower", "later",
-                                                "links_before", "sent", "acked"))
+        print("%5s %10s %6s %6s %12s %8s %8s %s" % ("round", "latency", "lower", "later",
+                                                   "links_before", "sent", "acked",
+                                                   " after" if args.slow_operator else ""))
         for rnd in range(args.rounds):
             watcher.quiet()
             with watcher.cond:
@@ -307,12 +314,13 @@ def main():
             time.sleep(max(0.0, began + args.press_at_ms / 1000.0 - time.monotonic()))
             sent_at = time.monotonic()
             press.send("EVENT p%d BUTTON" % rnd)
+            status, sent, acked, unit_sent = parent_end.recv()
             if args.slow_operator:
-                # Let the avalanche's pushes pile up before reading again.
-                time.sleep(0.2)
+                # The avalanche's pushes have piled up: read again from now.
+                time.sleep(max(0.0, sent_at + args.pause_ms / 1000.0 - time.monotonic()))
+                sent_at = time.monotonic()
                 watcher.paused.clear()
             index, got_at = watcher.wait_press(start_index)
-            status, sent, acked, unit_sent = parent_end.recv()
             if index is None:
                 print("%5d no push of the press within 30 s" % rnd)
                 continue
@@ -339,9 +347,16 @@ def main():
             latencies.append(latency)
             lowers.append(lower)
             laters.append(later)
-            print("%5d %8.1f ms %6d %6d %12s %6.0f ms %6.0f ms"
+            after = ""
+            if args.slow_operator:
+                watcher.quiet()
+                with watcher.cond:
+                    after = "%6d" % len([1 for t, l in watcher.lines[index + 1:]
+                                         if l.startswith("* ALARM ")
+                                         and " type=MAINS_FAIL " in l])
+            print("%5d %8.1f ms %6d %6d %12s %6.0f ms %6.0f ms %s"
                   % (rnd, latency, lower, later, m.group(2) if m else "?", sent * 1000,
-                     acked * 1000))
+                     acked * 1000, after))
         parent_end.send(("stop",))
         child.join(30)
         if latencies:
