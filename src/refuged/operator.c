@@ -186,6 +186,11 @@ operator_timer(evutil_socket_t fd, short what, void *arg)
 		operator_login_delayed(session);
 		return;
 	}
+	/* Its pushes passed limits.operator_output (logged then). */
+	if (session->overflowed) {
+		operator_close(session);
+		return;
+	}
 	log_ratelimited(&session->link->closed_log, CONFIG_LOG_WARNING,
 	    "operators: closed peer=%s reason=\"%s timeout\"", session->peer,
 	    session->state == OPERATOR_HANDSHAKE ? "handshake" : "login");

@@ -83,6 +83,7 @@ struct operator_session {
 	struct pushq		*pushq;		/* pushes not yet given to conn */
 	int			 push_drain;	/* conn's drain calls the push pump */
 	int			 pumping;	/* in operator_push_pump */
+	int			 overflowed;	/* past the bound: closed by its timer */
 	struct operator_host	*prelogin;	/* its address's pool entry until READY */
 	TAILQ_ENTRY(operator_session) pool_entry;	/* in prelogin->links */
 	TAILQ_ENTRY(operator_session) queue_entry;	/* in prelogin->queue */

@@ -111,6 +111,7 @@ operator_push_pump(struct operator_session *session)
 	int			 rank;
 
 	if (session->state != OPERATOR_READY || session->pumping ||
+	    session->overflowed ||
 	    session->reply.kind != OPERATOR_REPLY_NONE ||
 	    link->requesting == session)
 		return;
@@ -134,7 +135,11 @@ operator_push_pump(struct operator_session *session)
 	session->pumping = 0;
 }
 
-/* Queues one line for the session; 0, or -1 when it was dropped for it. */
+/*
+ * Queues one line for the session; 0, or -1 when it fell too far behind:
+ * it is closed from its timer, not here, where closing would publish
+ * (its user's claims released) into the fan-out under way.
+ */
 static int
 operator_push_queue(struct operator_session *session, int rank,
     const char *key, const char *buf, size_t len)
@@ -153,7 +158,9 @@ operator_push_queue(struct operator_session *session, int rank,
 		    session->user, session->peer);
 		break;
 	}
-	operator_close(session);
+	session->overflowed = 1;
+	pushq_clear(session->pushq);
+	event_active(session->timer, EV_TIMEOUT, 0);
 	return -1;
 }
 
@@ -169,7 +176,7 @@ operator_push_change(struct operator_link *link, const struct change *change,
 	for (session = LIST_FIRST(&link->sessions); session != NULL;
 	    session = next) {
 		next = LIST_NEXT(session, entry);
-		if (session->state != OPERATOR_READY)
+		if (session->state != OPERATOR_READY || session->overflowed)
 			continue;
 		if (operator_push_queue(session, rank, key, buf, len) == -1)
 			continue;

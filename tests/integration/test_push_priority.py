@@ -172,3 +172,26 @@ def test_reply_comes_before_the_pushes_it_causes(daemon):
     alice.wait_push("* RESOLVED %d outcome=genuine by=alice" % alarm["id"])
     words, _ = parse_line(bob.wait_push("* RESOLVED %d" % alarm["id"]))
     assert words[:2] == ["RESOLVED", str(alarm["id"])], words
+
+
+@pytest.mark.refuge(config=dict(QUIET, limits={"operator_output": "64KB"}))
+def test_queue_is_bounded_by_operator_output(daemon):
+    """limits.operator_output bounds the pushes waiting for a console: one
+    that stops reading is closed once more is waiting, with a log line; a
+    console that reads gets every push."""
+    d = daemon
+    stalled = d.operator("alice", rcvbuf=4096)
+    reader = d.operator("carol")
+    units = [d.unit(uid) for uid in ("HP-001", "HP-002", "HP-003", "HP-004")]
+    for u in units:
+        u.hello()
+    got = []
+    for n, u in enumerate(units):
+        send_events(u, "m", "MAINS_FAIL", 500)
+        got += read_lines_until(reader, {" unit=%s " % u.cert: 500})
+    line = d.wait_log("operator=alice", stalled.peer, 'closed reason="output buffer full"')
+    assert "bytes of pushes waiting" in line, line
+    assert len([l for l in got if " type=MAINS_FAIL " in l]) == 2000
+    assert reader.call("PING") == "OK"
+    # What it had been sent already may still come; then the link ends.
+    stalled.expect_eof(timeout=10)
