@@ -42,6 +42,10 @@ struct refuge_config {
 	int			 flood_threshold;	/* alarms.flood_threshold, default 50; 0: off */
 	enum config_log_level	 log_level;		/* log.level, default info */
 	char			*timezone;		/* IANA name; NULL: the system's */
+	/* retention.events, .alarms, .audit: how long rows are kept; -1 keep. */
+	int64_t			 retention_events_ms;
+	int64_t			 retention_alarms_ms;
+	int64_t			 retention_audit_ms;
 };
 
 /*

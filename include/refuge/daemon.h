@@ -24,6 +24,7 @@ struct integrity;
 struct metrics_server;
 struct notify;
 struct operator_link;
+struct retention;
 struct stack;
 struct store;
 struct store_lock;
@@ -51,6 +52,7 @@ struct daemon {
 	struct activate		*activate;
 	struct tally		*tally;
 	struct flood		*flood;
+	struct retention	*retention;	/* refuge.yaml's retention: */
 	struct unit_links	*unit_links;
 	struct operator_link	*operators;
 	struct event		*signals[3];

@@ -23,7 +23,8 @@ enum opproto_command {
 	OPPROTO_CMD,
 	OPPROTO_HISTORY,
 	OPPROTO_STATS,
-	OPPROTO_TESTMODE
+	OPPROTO_TESTMODE,
+	OPPROTO_STEP
 };
 
 #define OPPROTO_HISTORY_DEFAULT	20
@@ -35,9 +36,11 @@ struct opproto_request {
 	struct line_parsed	 line;
 	const char		*user;		/* LOGIN */
 	const char		*password;	/* LOGIN */
-	int64_t			 alarm_id;	/* CLAIM RELEASE NOTE RESOLVE PLAN */
+	const char		*desk;		/* LOGIN desk=, or NULL */
+	int64_t			 alarm_id;	/* CLAIM RELEASE NOTE RESOLVE PLAN STEP */
+	int			 step;		/* STEP: 1-based */
 	const char		*unit_id;	/* CMD HISTORY TESTMODE */
-	const char		*text;		/* NOTE; RESOLVE's optional note, or NULL */
+	const char		*text;		/* NOTE; RESOLVE's, STEP's optional note, or NULL */
 	enum alarm_outcome	 outcome;	/* RESOLVE */
 	const char		*reason;	/* RESOLVE reason=, or NULL */
 	const char		*action;	/* RESOLVE action=, or NULL */
@@ -61,6 +64,7 @@ struct opproto_request {
 #define OPPROTO_ERR_OFFLINE	"offline"	/* the unit is not connected */
 #define OPPROTO_ERR_TOOLONG	"toolong"	/* line over 512 bytes */
 #define OPPROTO_ERR_INTERNAL	"internal"	/* storage failed; nothing changed */
+#define OPPROTO_ERR_NODESK	"nodesk"	/* AUDIO OPEN with no uri, desk or audio_uri */
 
 /*
  * Parses one request line. Returns 0, or -1 with *code (one of the
@@ -95,5 +99,40 @@ int	opproto_format_err(char *buf, size_t len, const char *code,
 /* Formats any other line from a printf format; words are not quoted for you. */
 int	opproto_format(char *buf, size_t len, const char *fmt, ...)
 	    __attribute__((format(printf, 3, 4)));
+
+/* The desk (opproto_desk.c). */
+
+#define OPPROTO_DESK_MAX	128	/* bytes of a LOGIN desk= uri */
+#define OPPROTO_STEP_MAX	99	/* STEP's n */
+
+/* 1 if s is a sip:, sips: or tel: uri of at most OPPROTO_DESK_MAX bytes. */
+int	opproto_desk_ok(const char *s);
+
+/* A plan step's state for PLAN; by NULL when not ticked. */
+struct opproto_step_view {
+	int		 n;		/* 1-based */
+	const char	*text;
+	const char	*by;
+	int64_t		 at_ms;
+	const char	*note;		/* or NULL */
+};
+
+/*
+ * PLAN's lines, each with its '\n', or -1 if it does not fit. push 0
+ * gives the reply's form, an alarm id the push sent after a CLAIM:
+ * PLAN <plan-id> site=<site> steps=<n> contacts=<n> [night=1]
+ * STEP <n> "text" [by=<user> at=<iso> [note="..."]]
+ * CONTACT name="..." phone="..."
+ * * PLAN <alarm-id> <plan-id> ..., * STEP <alarm-id> <n> ...,
+ * * CONTACT <alarm-id> ...
+ * A step's note that would take the line past LINE_MAX_BYTES is cut.
+ */
+int	opproto_format_plan(char *buf, size_t len, int64_t push,
+	    const char *plan_id, const char *site_id, size_t steps,
+	    size_t contacts, int night);
+int	opproto_format_step(char *buf, size_t len, int64_t push,
+	    const struct opproto_step_view *);
+int	opproto_format_contact(char *buf, size_t len, int64_t push,
+	    const char *name, const char *phone);
 
 #endif

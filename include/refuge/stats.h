@@ -27,6 +27,9 @@ struct stats_alarm {
 	 * unanswered out would flatter the EN 50518 figures.
 	 */
 	int64_t			 as_of_ms;
+	int64_t			 id;		/* the alarm's id */
+	const char		*operator;	/* who resolved it, else claimed it; "" none */
+	const char		*note;		/* the resolution's note; "" none */
 };
 
 struct stats_percentiles {
@@ -59,6 +62,14 @@ struct stats_summary {
 	struct stats_percentiles	to_claim;
 	struct stats_percentiles	to_resolve;
 };
+
+/*
+ * A copy of src whose strings dst owns (a store hands rows that live only
+ * for its callback). Returns 0, or -1 with nothing allocated. The copy is
+ * freed by stats_alarm_clear.
+ */
+int	stats_alarm_copy(struct stats_alarm *dst, const struct stats_alarm *src);
+void	stats_alarm_clear(struct stats_alarm *);
 
 /* Computes the summary; may reorder nothing in alarms. Returns 0 or -1 (memory). */
 int	stats_compute(const struct stats_alarm *, size_t count,

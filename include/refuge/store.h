@@ -222,5 +222,36 @@ int	store_audit_append(struct store *, int64_t time_ms, const char *user,
 /* Calls fn for every row in id order. */
 int	store_audit_each(struct store *,
 	    int (*fn)(const struct audit_row *, void *arg), void *arg);
+/*
+ * Checks every sealed table against the seals in the audit chain (their
+ * entries against each seal's digest, every row against its newest seal,
+ * no row unsealed): 0 sound, 1 with problem naming the first bad row, -1
+ * on an error (store_error). rows counts the rows checked.
+ */
+int	store_seal_verify(struct store *, char *problem, size_t len,
+	    size_t *rows);
+
+/* Retention: what is older than each time goes (-1: that kind is kept). */
+struct store_purge {
+	int64_t	events_before_ms;	/* events no alarm refers to */
+	int64_t	alarms_before_ms;	/* resolved alarms, their notes, commands */
+	int64_t	audit_before_ms;	/* the chain's oldest rows, as a prefix */
+};
+
+struct store_purge_result {
+	int64_t	events, alarms, notes, commands, attached, audit;
+	int64_t	checkpoint_id;		/* the audit row written; 0: none */
+};
+
+/*
+ * Deletes in one transaction, then writes a checkpoint row ('purge') into
+ * the chain that reseals what the deletion cut from older seals, so that
+ * verify still passes and still finds any other deletion. Returns 0 or -1.
+ */
+int	store_purge(struct store *, const struct store_purge *,
+	    struct store_purge_result *);
+/* Calls fn for one alarm's rows in id order (PLAN's ticked steps). */
+int	store_audit_alarm_each(struct store *, int64_t alarm_id,
+	    int (*fn)(const struct audit_row *, void *arg), void *arg);
 
 #endif

@@ -23,7 +23,8 @@ enum config_kind {
 	CONFIG_INT,		/* int in min..max */
 	CONFIG_SIZE,		/* int64_t bytes in min..max: 65536, 64KB, 8MB, 1GB */
 	CONFIG_LOGLEVEL,	/* enum config_log_level */
-	CONFIG_ZONE		/* char *, an IANA zone name ("Europe/London") */
+	CONFIG_ZONE,		/* char *, an IANA zone name ("Europe/London") */
+	CONFIG_RETENTION	/* int64_t ms from "<n>d", or -1 for "keep" */
 };
 
 struct config_ctx {
@@ -102,6 +103,16 @@ static const struct yamltree_field config_alarms[] = {
 	{ .key = NULL }
 };
 
+static const struct yamltree_field config_retention[] = {
+	{ .key = "events", .kind = CONFIG_RETENTION,
+	  .offset = OFF(retention_events_ms) },
+	{ .key = "alarms", .kind = CONFIG_RETENTION,
+	  .offset = OFF(retention_alarms_ms) },
+	{ .key = "audit", .kind = CONFIG_RETENTION,
+	  .offset = OFF(retention_audit_ms) },
+	{ .key = NULL }
+};
+
 static const struct yamltree_field config_log[] = {
 	{ .key = "level", .kind = CONFIG_LOGLEVEL, .offset = OFF(log_level) },
 	{ .key = NULL }
@@ -120,6 +131,7 @@ static const struct yamltree_field config_top[] = {
 	{ .key = "alarms", .kind = CONFIG_SECTION, .sub = config_alarms },
 	{ .key = "log", .kind = CONFIG_SECTION, .sub = config_log },
 	{ .key = "timezone", .kind = CONFIG_ZONE, .offset = OFF(timezone) },
+	{ .key = "retention", .kind = CONFIG_SECTION, .sub = config_retention },
 	{ .key = NULL }
 };
 
@@ -352,6 +364,32 @@ config_zone(struct config_ctx *ctx, const struct yamltree_field *f,
 		yamltree_error(ctx->doc, n, path, "out of memory");
 }
 
+/* "keep", or "<n>d": whole days, 1 to 100 years. */
+static void
+config_retention_value(struct config_ctx *ctx, const struct yamltree_field *f,
+    const struct yamltree_node *n, const char *path)
+{
+	const char	*s;
+	char		*end;
+	long		 days;
+
+	if (yamltree_string(ctx->doc, n, path, &s) == -1)
+		return;
+	if (strcmp(s, "keep") == 0) {
+		*(int64_t *)(void *)((char *)ctx->cf + f->offset) = -1;
+		return;
+	}
+	days = strtol(s, &end, 10);
+	if (s[0] < '0' || s[0] > '9' || strcmp(end, "d") != 0 || days < 1 ||
+	    days > 36525) {
+		yamltree_error(ctx->doc, n, path, "bad retention '%.64s' (use "
+		    "whole days, e.g. 31d or 2190d, or keep)", s);
+		return;
+	}
+	*(int64_t *)(void *)((char *)ctx->cf + f->offset) = days * 24 *
+	    CONFIG_HOUR;
+}
+
 /* Called by yamltree_fields for every known key present. */
 static void
 config_field(void *arg, const struct yamltree_field *f,
@@ -392,6 +430,9 @@ config_field(void *arg, const struct yamltree_field *f,
 		break;
 	case CONFIG_ZONE:
 		config_zone(ctx, f, n, path);
+		break;
+	case CONFIG_RETENTION:
+		config_retention_value(ctx, f, n, path);
 		break;
 	}
 }
@@ -441,6 +482,9 @@ config_new(const char *path)
 	cf->operator_output = 8 * CONFIG_MB;
 	cf->escalation_after_ms = 30 * CONFIG_SECOND;
 	cf->flood_threshold = 50;
+	cf->retention_events_ms = -1;
+	cf->retention_alarms_ms = -1;
+	cf->retention_audit_ms = -1;
 	cf->log_level = CONFIG_LOG_INFO;
 	return cf;
 }

@@ -34,6 +34,7 @@ static int	opproto_parse_history(struct opproto_request *, char *,
 static int	opproto_parse_stats(struct opproto_request *, char *, size_t);
 static int	opproto_parse_testmode(struct opproto_request *, char *,
 		    size_t);
+static int	opproto_parse_step(struct opproto_request *, char *, size_t);
 
 static const struct opproto_command_def opproto_commands[] = {
 	{ "LOGIN",	OPPROTO_LOGIN,		opproto_parse_login },
@@ -50,6 +51,7 @@ static const struct opproto_command_def opproto_commands[] = {
 	{ "HISTORY",	OPPROTO_HISTORY,	opproto_parse_history },
 	{ "STATS",	OPPROTO_STATS,		opproto_parse_stats },
 	{ "TESTMODE",	OPPROTO_TESTMODE,	opproto_parse_testmode },
+	{ "STEP",	OPPROTO_STEP,		opproto_parse_step },
 };
 
 static int __attribute__((format(printf, 3, 4)))
@@ -209,6 +211,14 @@ opproto_parse_login(struct opproto_request *req, char *err, size_t errlen)
 	if (v[0] == '\0')
 		return opproto_fail(err, errlen, "missing password");
 	req->password = v;
+	if (req->line.count > 3 && req->line.tokens[3].key != NULL &&
+	    strcmp(req->line.tokens[3].key, "desk") == 0) {
+		if (!opproto_desk_ok(req->line.tokens[3].value))
+			return opproto_fail(err, errlen, "bad desk (a sip:, sips: "
+			    "or tel: uri of at most %d bytes)", OPPROTO_DESK_MAX);
+		req->desk = req->line.tokens[3].value;
+		return opproto_no_more(req, 4, err, errlen);
+	}
 	return opproto_no_more(req, 3, err, errlen);
 }
 
@@ -234,6 +244,33 @@ opproto_parse_note(struct opproto_request *req, char *err, size_t errlen)
 	if (req->line.count < 3)
 		return opproto_fail(err, errlen, "missing note text");
 	return opproto_text(req, 2, err, errlen);
+}
+
+/* STEP <id> <n> ["note"] */
+static int
+opproto_parse_step(struct opproto_request *req, char *err, size_t errlen)
+{
+	const char	*v;
+	size_t		 i;
+	int		 n = 0;
+
+	if (opproto_alarm_id(req, err, errlen) == -1)
+		return -1;
+	if (req->line.count < 3)
+		return opproto_fail(err, errlen, "missing step number");
+	if ((v = opproto_word(req, 2)) == NULL || v[0] == '\0')
+		return opproto_fail(err, errlen, "bad step number");
+	for (i = 0; v[i] != '\0'; i++) {
+		if (v[i] < '0' || v[i] > '9' || i == 2)
+			return opproto_fail(err, errlen, "bad step number");
+		n = n * 10 + (v[i] - '0');
+	}
+	if (n < 1 || n > OPPROTO_STEP_MAX)
+		return opproto_fail(err, errlen, "bad step number");
+	req->step = n;
+	if (req->line.count > 3)
+		return opproto_text(req, 3, err, errlen);
+	return 0;
 }
 
 /* Writes the list as "a b c" into buf. */
@@ -430,6 +467,8 @@ opproto_parse(struct opproto_request *req, const char *line, size_t len,
 	req->history_count = OPPROTO_HISTORY_DEFAULT;
 	req->since_ms = -1;
 	req->duration_ms = 0;
+	req->desk = NULL;
+	req->step = 0;
 	if (err != NULL && errlen > 0)
 		err[0] = '\0';
 

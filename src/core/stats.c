@@ -1,4 +1,5 @@
 /* Handling figures over a set of alarms. */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -178,4 +179,39 @@ stats_compute(const struct stats_alarm *alarms, size_t count,
 	free(claim);
 	free(resolve);
 	return 0;
+}
+
+static char *
+stats_dup(const char *s)
+{
+	return strdup(s != NULL ? s : "");
+}
+
+int
+stats_alarm_copy(struct stats_alarm *dst, const struct stats_alarm *src)
+{
+	*dst = *src;
+	dst->site_id = stats_dup(src->site_id);
+	dst->unit_id = stats_dup(src->unit_id);
+	dst->reason = stats_dup(src->reason);
+	dst->operator = stats_dup(src->operator);
+	dst->note = stats_dup(src->note);
+	if (dst->site_id == NULL || dst->unit_id == NULL ||
+	    dst->reason == NULL || dst->operator == NULL || dst->note == NULL) {
+		stats_alarm_clear(dst);
+		return -1;
+	}
+	return 0;
+}
+
+void
+stats_alarm_clear(struct stats_alarm *a)
+{
+	/* The copy's strings are its own: the const is the store's promise. */
+	free((void *)(uintptr_t)a->site_id);
+	free((void *)(uintptr_t)a->unit_id);
+	free((void *)(uintptr_t)a->reason);
+	free((void *)(uintptr_t)a->operator);
+	free((void *)(uintptr_t)a->note);
+	a->site_id = a->unit_id = a->reason = a->operator = a->note = NULL;
 }

@@ -17,6 +17,7 @@
 #include "refuge/integrity.h"
 #include "refuge/listener.h"
 #include "refuge/log.h"
+#include "refuge/retention.h"
 #include "refuge/loop.h"
 #include "refuge/notify.h"
 #include "refuge/operator.h"
@@ -307,7 +308,9 @@ daemon_wire(struct daemon *daemon, char *err, size_t errlen)
 	    daemon->command, err, errlen)) == NULL)
 		return -1;
 	if ((daemon->flood = flood_new(daemon->base, daemon->feed,
-	    config->flood_threshold)) == NULL) {
+	    config->flood_threshold)) == NULL ||
+	    (daemon->retention = retention_new(daemon->base, daemon->store,
+	    config)) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
@@ -489,6 +492,7 @@ daemon_free(struct daemon *daemon)
 	unit_links_free(daemon->unit_links);
 	activate_free(daemon->activate);
 	flood_free(daemon->flood);
+	retention_free(daemon->retention);
 	tally_free(daemon->tally);
 	if (daemon->units != NULL)
 		for (i = 0; i < units_count(daemon->units); i++) {

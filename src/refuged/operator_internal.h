@@ -78,6 +78,7 @@ struct operator_session {
 	char			 check_user[ALARM_USER_MAX + 1];	/* as typed */
 	char			 peer[LISTENER_PEER_LEN];
 	char			 host[LISTENER_PEER_LEN];	/* peer without port */
+	char			 desk[OPPROTO_DESK_MAX + 1];	/* LOGIN desk=, or "" */
 	char			 delayed[160];	/* the reply a WAITING session owes */
 	struct operator_reply	 reply;
 	struct pushq		*pushq;		/* pushes not yet given to conn */
@@ -210,6 +211,22 @@ void	operator_push_change(struct operator_link *, const struct change *,
 void	operator_push_pump(struct operator_session *);
 int	operator_push_init(struct operator_link *);
 void	operator_push_free(struct operator_link *);
+/* A push for this session only, about alarm (NULL: about nothing in particular). */
+void	operator_push_session(struct operator_session *, const struct alarm *,
+	    const char *buf, size_t len);
+
+/* operator_desk.c */
+struct unit_record;
+struct uproto_cmd;
+/* AUDIO OPEN without a uri: the desk's, else the unit's; -1 answered nodesk. */
+int	operator_desk_audio_uri(struct operator_session *,
+	    const struct unit_record *, struct uproto_cmd *);
+void	operator_desk_plan_request(struct operator_session *,
+	    const struct opproto_request *);
+void	operator_desk_step(struct operator_session *,
+	    const struct opproto_request *);
+/* After a CLAIM's OK: the alarm's plan as pushes, to the claimer only. */
+void	operator_desk_claimed(struct operator_session *, int64_t alarm_id);
 
 /* operator_requests.c: the request table, NULL for a command it lacks. */
 const struct operator_command	*operator_command_find(enum opproto_command);

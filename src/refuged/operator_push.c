@@ -188,6 +188,20 @@ operator_push_change(struct operator_link *link, const struct change *change,
 	}
 }
 
+void
+operator_push_session(struct operator_session *session,
+    const struct alarm *alarm, const char *buf, size_t len)
+{
+	int	rank = alarm != NULL && alarm->priority > 0 ? alarm->priority :
+		    OPERATOR_PUSH_RANK_LAST;
+
+	if (session->state != OPERATOR_READY || session->overflowed)
+		return;
+	if (operator_push_queue(session, rank, alarm != NULL ? alarm->unit_id :
+	    NULL, buf, len) == 0)
+		operator_push_pump(session);
+}
+
 static void
 operator_push_later(evutil_socket_t fd, short what, void *arg)
 {

@@ -146,8 +146,13 @@ static void
 operator_claim(struct operator_session *session,
     const struct opproto_request *request)
 {
-	operator_answer(session, stack_claim(session->link->deps.stack,
-	    request->alarm_id, session->user), request->alarm_id);
+	enum alarm_status	status;
+
+	status = stack_claim(session->link->deps.stack, request->alarm_id,
+	    session->user);
+	operator_answer(session, status, request->alarm_id);
+	if (status == ALARM_OK)
+		operator_desk_claimed(session, request->alarm_id);
 }
 
 static void
@@ -178,38 +183,6 @@ operator_resolve(struct operator_session *session,
 }
 
 static void
-operator_plan(struct operator_session *session,
-    const struct opproto_request *request)
-{
-	const struct registry		*registry = session->link->deps.registry;
-	const struct registry_site	*site;
-	const struct registry_plan	*plan = NULL;
-	struct alarm			*alarm;
-	char				 text[LINE_MAX_BYTES + 8];
-	size_t				 i;
-
-	if ((alarm = stack_find(session->link->deps.stack,
-	    request->alarm_id)) == NULL) {
-		operator_printf(session, "ERR %s no open alarm %lld",
-		    OPPROTO_ERR_NOTFOUND, (long long)request->alarm_id);
-		return;
-	}
-	site = registry_site_find(registry, alarm->site_id);
-	if (site != NULL && site->plan != NULL)
-		plan = registry_plan_find(registry, site->plan);
-	if (plan == NULL) {
-		operator_printf(session, "ERR %s site %s has no trigger plan",
-		    OPPROTO_ERR_NOTFOUND, alarm->site_id);
-		return;
-	}
-	for (i = 0; i < plan->step_count; i++) {
-		operator_quote(text, sizeof(text), plan->steps[i]);
-		operator_printf(session, "STEP %zu %s", i + 1, text);
-	}
-	operator_ok(session, NULL);
-}
-
-static void
 operator_cmd(struct operator_session *session,
     const struct opproto_request *request)
 {
@@ -231,18 +204,17 @@ operator_cmd(struct operator_session *session,
 		operator_err(session, OPPROTO_ERR_SYNTAX, err);
 		return;
 	}
-	if (cmd.kind == UPROTO_CMD_AUDIO_OPEN && cmd.arg[0] == '\0') {
-		if (record->reg->audio_uri == NULL) {
-			operator_err(session, OPPROTO_ERR_SYNTAX,
-			    "unit has no audio_uri; give one");
-			return;
-		}
-		snprintf(cmd.arg, sizeof(cmd.arg), "%s", record->reg->audio_uri);
-	}
+	if (cmd.kind == UPROTO_CMD_AUDIO_OPEN && cmd.arg[0] == '\0' &&
+	    operator_desk_audio_uri(session, record, &cmd) == -1)
+		return;
 	text[0] = '\0';
 	for (i = 0; i < request->word_count && off < sizeof(text); i++)
 		off += (size_t)snprintf(text + off, sizeof(text) - off, "%s%s",
 		    i ? " " : "", request->words[i]);
+	/* The record shows the uri the desk or the registry gave. */
+	if (request->word_count == 2 && cmd.kind == UPROTO_CMD_AUDIO_OPEN &&
+	    off < sizeof(text))
+		snprintf(text + off, sizeof(text) - off, " %s", cmd.arg);
 	if (command_send(session->link->deps.command, record, &cmd, 0,
 	    session->user, text, cmd_id, &reason) == -1) {
 		operator_err(session, OPPROTO_ERR_OFFLINE, reason);
@@ -361,16 +333,8 @@ operator_stats_row(const struct stats_alarm *alarm, void *arg)
 		rows->capacity = capacity;
 	}
 	row = &rows->rows[rows->count];
-	*row = *alarm;
-	row->site_id = strdup(alarm->site_id);
-	row->unit_id = strdup(alarm->unit_id);
-	row->reason = strdup(alarm->reason);
-	if (row->site_id == NULL || row->unit_id == NULL || row->reason == NULL) {
-		free((char *)(uintptr_t)row->site_id);
-		free((char *)(uintptr_t)row->unit_id);
-		free((char *)(uintptr_t)row->reason);
+	if (stats_alarm_copy(row, alarm) == -1)
 		return -1;
-	}
 	rows->count++;
 	return 0;
 }
@@ -423,9 +387,7 @@ operator_stats(struct operator_session *session,
 	operator_ok(session, NULL);
 done:
 	for (i = 0; i < rows.count; i++) {
-		free((char *)(uintptr_t)rows.rows[i].site_id);
-		free((char *)(uintptr_t)rows.rows[i].unit_id);
-		free((char *)(uintptr_t)rows.rows[i].reason);
+		stats_alarm_clear(&rows.rows[i]);
 	}
 	free(rows.rows);
 	free(summary);
@@ -457,11 +419,12 @@ static const struct operator_command operator_commands[] = {
 	{ OPPROTO_RELEASE,	1, 0, operator_release },
 	{ OPPROTO_NOTE,		1, 0, operator_note },
 	{ OPPROTO_RESOLVE,	1, 0, operator_resolve },
-	{ OPPROTO_PLAN,		1, 0, operator_plan },
+	{ OPPROTO_PLAN,		1, 0, operator_desk_plan_request },
 	{ OPPROTO_CMD,		1, 0, operator_cmd },
 	{ OPPROTO_HISTORY,	1, 0, operator_history },
 	{ OPPROTO_STATS,	1, 0, operator_stats },
 	{ OPPROTO_TESTMODE,	1, 1, operator_testmode },
+	{ OPPROTO_STEP,		1, 0, operator_desk_step },
 };
 
 const struct operator_command *

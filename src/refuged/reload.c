@@ -19,6 +19,7 @@
 #include "refuge/link.h"
 #include "refuge/log.h"
 #include "refuge/operator.h"
+#include "refuge/retention.h"
 #include "refuge/stack.h"
 #include "refuge/supervise.h"
 #include "refuge/tlsctx.h"
@@ -123,6 +124,7 @@ reload_reconfigure(struct daemon *daemon)
 	command_reconfigure(daemon->command, config->command_timeout_ms);
 	activate_reconfigure(daemon->activate, daemon->units);
 	flood_reconfigure(daemon->flood, config->flood_threshold);
+	retention_reconfigure(daemon->retention, config);
 	unit_links_reconfigure(daemon->unit_links, config, daemon->tls,
 	    daemon->units);
 	operator_link_reconfigure(daemon->operators, config, daemon->registry,

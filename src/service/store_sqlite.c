@@ -84,7 +84,8 @@ static const char *const store_sqlite_sql[STMT_COUNT] = {
 	[STMT_STATS] =
 	    "SELECT site_id, unit_id, type, coalesce(outcome, ''), "
 	    "coalesce(reason, action, ''), raised_ms, "
-	    "coalesce(first_claimed_ms, -1), coalesce(resolved_ms, -1) "
+	    "coalesce(first_claimed_ms, -1), coalesce(resolved_ms, -1), id, "
+	    "coalesce(resolved_by, claimed_by, ''), coalesce(note, '') "
 	    "FROM alarms WHERE raised_ms >= ?1 AND raised_ms < ?2 ORDER BY id",
 	[STMT_AUDIT_LAST] =
 	    "SELECT id, time_ms, user, alarm_id, action, detail, prev_hash, hash "
@@ -95,6 +96,9 @@ static const char *const store_sqlite_sql[STMT_COUNT] = {
 	[STMT_AUDIT_ALL] =
 	    "SELECT id, time_ms, user, alarm_id, action, detail, prev_hash, hash "
 	    "FROM audit ORDER BY id",
+	[STMT_AUDIT_ALARM] =
+	    "SELECT id, time_ms, user, alarm_id, action, detail, prev_hash, hash "
+	    "FROM audit WHERE alarm_id = ?1 ORDER BY id",
 	[STMT_RUN_START] =
 	    "INSERT INTO receiver_run (id, started_ms, stopped_ms) "
 	    "VALUES (1, ?1, NULL) ON CONFLICT (id) DO UPDATE SET "
@@ -163,6 +167,7 @@ store_sqlite_close(void *be)
 
 	if (sq == NULL)
 		return;
+	store_sqlite_seal_free(sq);
 	for (i = 0; i < STMT_COUNT; i++)
 		sqlite3_finalize(sq->stmt[i]);
 	sqlite3_close(sq->db);
@@ -271,6 +276,11 @@ store_sqlite_open_mode(const char *path, int readonly, char *err,
 			goto fail;
 		}
 	}
+	if (!readonly && store_sqlite_seal_init(sq, reason, sizeof(reason)) ==
+	    -1) {
+		snprintf(err, errlen, "%s: %s", path, reason);
+		goto fail;
+	}
 	return sq;
 fail:
 	sqlite3_finalize(stmt);
@@ -334,6 +344,8 @@ store_sqlite_error(void *be)
 {
 	struct store_sqlite	*sq = be;
 
+	if (sq->seal_error[0] != '\0')
+		return sq->seal_error;
 	return sqlite3_errmsg(sq->db);
 }
 
@@ -353,6 +365,10 @@ store_sqlite_step_done(struct store_sqlite *sq,
 static int
 store_sqlite_begin(void *be)
 {
+	struct store_sqlite	*sq = be;
+
+	store_sqlite_seal_forget(sq);
+	sq->seal_error[0] = '\0';
 	return store_sqlite_step_done(be, STMT_BEGIN);
 }
 
@@ -375,6 +391,7 @@ store_sqlite_rollback(void *be)
 
 	if (!sqlite3_get_autocommit(sq->db))
 		(void)store_sqlite_step_done(sq, STMT_ROLLBACK);
+	store_sqlite_seal_forget(sq);
 }
 
 int
@@ -577,12 +594,17 @@ const struct store_backend store_backend_sqlite = {
 	.audit_insert = store_sqlite_audit_insert,
 	.audit_each = store_sqlite_audit_each,
 	.audit_last = store_sqlite_audit_last,
+	.audit_alarm = store_sqlite_audit_alarm,
 	.open_readonly = store_sqlite_open_readonly,
 	.backup = store_sqlite_backup,
 	.check = store_sqlite_check,
 	.restore = store_sqlite_restore,
 	.inspect = store_sqlite_inspect,
 	.run_mark = store_sqlite_run_mark,
+	.seal = store_sqlite_seal,
+	.seal_anchor = store_sqlite_seal_anchor,
+	.seal_verify = store_sqlite_seal_verify,
+	.purge = store_sqlite_purge,
 	.lock = store_sqlite_lock,
 	.unlock = store_sqlite_unlock,
 };

@@ -408,7 +408,8 @@ def test_plan_lists_the_site_steps(daemon):
     a = raise_alarm(alice, u, "p1", "BUTTON")
     data, final = alice.request("PLAN %d" % a["id"])
     assert final in ("OK", "OK %d" % len(data)), final
-    assert data == ['STEP 1 "Look at the camera"', 'STEP 2 "Speak to the caller"']
+    assert data == ["PLAN park site=racecourse steps=2 contacts=0",
+                    'STEP 1 "Look at the camera"', 'STEP 2 "Speak to the caller"']
     assert alice.call("PLAN 99999").startswith("ERR notfound")
 
 

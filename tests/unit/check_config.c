@@ -269,6 +269,39 @@ START_TEST(test_timezone)
 }
 END_TEST
 
+/* retention.*: whole days or keep; every kind kept by default. */
+START_TEST(test_retention)
+{
+	static const char	 text[] = "tls: {cert: a, key: b, unit_ca: c}\n"
+	    "retention: {events: 31d, alarms: 2190d, audit: keep}\n";
+	static const char	*const bad[] = { "31", "1w", "0d", "36526d", "-1d",
+		"forever" };
+	struct refuge_config	*cf;
+	struct diag		 d;
+	char			 buf[256];
+	size_t			 i;
+
+	diag_init(&d);
+	ck_assert_int_eq(config_parse("r.yaml", text, strlen(text), NULL, &cf,
+	    &d), 0);
+	ck_assert_int_eq(cf->retention_events_ms, 31LL * 86400000);
+	ck_assert_int_eq(cf->retention_alarms_ms, 2190LL * 86400000);
+	ck_assert_int_eq(cf->retention_audit_ms, -1);
+	config_free(cf);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(buf, sizeof(buf), "tls: {cert: a, key: b, unit_ca: c}\n"
+		    "retention:\n  events: %s\n", bad[i]);
+		diag_init(&d);
+		ck_assert_int_eq(config_parse("r.yaml", buf, strlen(buf), NULL,
+		    &cf, &d), -1);
+		ck_assert_msg(strstr(d.messages[0], "r.yaml:3:11: "
+		    "retention.events: bad retention") != NULL, "%s: got %s",
+		    bad[i], d.messages[0]);
+		diag_clear(&d);
+	}
+}
+END_TEST
+
 /* The pure parser: bytes in, names kept as written without files. */
 START_TEST(test_parse_buffer)
 {
@@ -422,6 +455,7 @@ config_suite(void)
 	tcase_add_test(tc, test_parse_buffer);
 	tcase_add_test(tc, test_sizes);
 	tcase_add_test(tc, test_timezone);
+	tcase_add_test(tc, test_retention);
 	tcase_add_test(tc, test_parse_files);
 	tcase_add_test(tc, test_directory);
 	tcase_add_test(tc, test_split_hostport);

@@ -203,6 +203,7 @@ START_TEST(err_codes_follow_alarm_status)
 	fake_conn_line(alice, "FROBNICATE");
 	l3_expect_line(alice, "ERR unknown unknown command 'FROBNICATE'");
 	fake_conn_line(alice, "PLAN 2");
+	l3_expect_line(alice, "PLAN park site=park steps=2 contacts=0");
 	l3_expect_line(alice, "STEP 1 \"Open audio and speak to the caller\"");
 	l3_expect_line(alice, "STEP 2 \"Call the warden\"");
 	l3_expect_line(alice, "OK");
@@ -241,14 +242,21 @@ START_TEST(claim_pushed_to_every_logged_in_session_after_ok)
 	ck_assert_msg(strstr(tail, " name=\"Main gate\" by=alice") != NULL, "%s",
 	    tail);
 	l3_expect_line(alice, "* CLAIMED 1 by=alice");
+	/* The claimer, only, is shown the plan, after the pushes of its claim. */
+	l3_expect_line(alice, "* PLAN 1 park site=park steps=2 contacts=0");
+	l3_expect_line(alice, "* STEP 1 1 \"Open audio and speak to the caller\"");
+	l3_expect_line(alice, "* STEP 1 2 \"Call the warden\"");
 	l3_expect_prefix(bob, claimed);
 	l3_expect_line(bob, "* CLAIMED 1 by=alice");
 	l3_expect_nothing(bob);
 	l3_expect_nothing(anon);
 	l3_expect_nothing(checking);
-	/* Claiming what one holds: OK, no push. */
+	/* Claiming what one holds: OK, the plan again, no push to others. */
 	fake_conn_line(alice, "CLAIM 1");
 	l3_expect_line(alice, "OK");
+	l3_expect_prefix(alice, "* PLAN 1 ");
+	l3_expect_prefix(alice, "* STEP 1 1 ");
+	l3_expect_prefix(alice, "* STEP 1 2 ");
 	l3_expect_nothing(bob);
 	/* A note is stored, pushed to nobody. */
 	fake_conn_line(bob, "NOTE 1 \"caller hung up\"");
@@ -306,6 +314,9 @@ START_TEST(reply_lines_are_contiguous)
 	l3_expect_line(sam, "OK");
 	l3_expect_prefix(sam, "* ALARM 2 ");
 	l3_expect_line(sam, "* CLAIMED 2 by=sam");
+	l3_expect_prefix(sam, "* PLAN 2 ");
+	l3_expect_prefix(sam, "* STEP 2 1 ");
+	l3_expect_prefix(sam, "* STEP 2 2 ");
 	l3_expect_line(sam, "OK");
 	l3_expect_prefix(sam, "* TESTMODE HP-004 until=");
 	fake_conn_line(sam, "HISTORY HP-001");
@@ -369,7 +380,7 @@ START_TEST(cmd_goes_to_the_unit_link_and_result_is_pushed)
 	l3_expect_prefix(alice, "OK cmd=");
 	ck_assert_str_eq(l->command_args[1].arg, "sip:hp-001@pbx");
 	fake_conn_line(alice, "CMD HP-004 AUDIO OPEN");
-	l3_expect_line(alice, "ERR syntax unit has no audio_uri; give one");
+	l3_expect_line(alice, "ERR nodesk log in with desk=<sip-uri>");
 	fake_conn_line(alice, "CMD HP-009 RESET");
 	l3_expect_line(alice, "ERR notfound unknown unit HP-009");
 	l->busy = 1;

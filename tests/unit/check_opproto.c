@@ -2,6 +2,7 @@
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "refuge/opproto.h"
@@ -512,6 +513,93 @@ START_TEST(format_printf)
 }
 END_TEST
 
+/* The desk: LOGIN desk=, STEP, and PLAN's lines within 512 bytes. */
+START_TEST(desk_login_and_step)
+{
+	char	long_uri[200];
+
+	ok("LOGIN alice pw desk=sip:desk1@pbx.example", OPPROTO_LOGIN);
+	ck_assert_str_eq(req.desk, "sip:desk1@pbx.example");
+	ok("LOGIN alice pw desk=tel:+441604000000", OPPROTO_LOGIN);
+	ok("LOGIN alice pw desk=sips:a@b;transport=tls", OPPROTO_LOGIN);
+	ck_assert_str_eq(req.desk, "sips:a@b;transport=tls");
+	ok("LOGIN alice pw", OPPROTO_LOGIN);
+	ck_assert_ptr_null(req.desk);
+	syntax("LOGIN alice pw desk=http://x", "bad desk (a sip:, sips: or tel: "
+	    "uri of at most 128 bytes)");
+	syntax("LOGIN alice pw desk=sip:", "bad desk (a sip:, sips: or tel: "
+	    "uri of at most 128 bytes)");
+	syntax("LOGIN alice pw desk=\"sip:a b\"", "bad desk (a sip:, sips: or "
+	    "tel: uri of at most 128 bytes)");
+	syntax("LOGIN alice pw desk=sip:a x", "too many arguments");
+	memset(long_uri, 'a', sizeof(long_uri));
+	memcpy(long_uri, "LOGIN a p desk=sip:", 19);
+	long_uri[10 + 129 + 6] = '\0';
+	ck_assert_int_eq(parse(long_uri), -1);
+	ck_assert_int_eq(opproto_desk_ok("sip:x"), 1);
+	ck_assert_int_eq(opproto_desk_ok("SIP:x"), 0);
+
+	ok("STEP 12 3", OPPROTO_STEP);
+	ck_assert_int_eq(req.alarm_id, 12);
+	ck_assert_int_eq(req.step, 3);
+	ck_assert_ptr_null(req.text);
+	ok("STEP 12 99 \"called the warden\"", OPPROTO_STEP);
+	ck_assert_int_eq(req.step, 99);
+	ck_assert_str_eq(req.text, "called the warden");
+	ok("STEP 12 1 no answer", OPPROTO_STEP);
+	ck_assert_str_eq(req.text, "no answer");
+	syntax("STEP 12", "missing step number");
+	syntax("STEP 12 0", "bad step number");
+	syntax("STEP 12 100", "bad step number");
+	syntax("STEP 12 x", "bad step number");
+	syntax("STEP 0 1", "bad alarm id");
+	syntax("STEP", "missing alarm id");
+}
+END_TEST
+
+START_TEST(desk_format_plan_lines)
+{
+	struct opproto_step_view	 v;
+	char				 buf[1024], longnote[401];
+
+	ck_assert_int_gt(opproto_format_plan(buf, sizeof(buf), 0, "park",
+	    "site-1", 3, 1, 1), 0);
+	ck_assert_str_eq(buf, "PLAN park site=site-1 steps=3 contacts=1 "
+	    "night=1\n");
+	ck_assert_int_gt(opproto_format_plan(buf, sizeof(buf), 42, "park",
+	    "site-1", 3, 0, 0), 0);
+	ck_assert_str_eq(buf, "* PLAN 42 park site=site-1 steps=3 contacts=0\n");
+	memset(&v, 0, sizeof(v));
+	v.n = 2;
+	v.text = "Call \"999\"";
+	ck_assert_int_gt(opproto_format_step(buf, sizeof(buf), 0, &v), 0);
+	ck_assert_str_eq(buf, "STEP 2 \"Call \\\"999\\\"\"\n");
+	v.text = "Look";
+	v.by = "alice";
+	v.at_ms = 1796212800000LL;
+	v.note = "no answer";
+	ck_assert_int_gt(opproto_format_step(buf, sizeof(buf), 7, &v), 0);
+	ck_assert_str_eq(buf, "* STEP 7 2 \"Look\" by=alice "
+	    "at=2026-12-02T12:00:00.000Z note=\"no answer\"\n");
+	/* The longest step and note: the note is cut to keep 512 bytes. */
+	memset(buf, 'x', 300);
+	buf[300] = '\0';
+	v.text = strdup(buf);
+	memset(longnote, 'y', 400);
+	longnote[400] = '\0';
+	v.note = longnote;
+	ck_assert_int_gt(opproto_format_step(buf, sizeof(buf), 999999999, &v),
+	    0);
+	ck_assert_uint_le(strlen(buf), 513);
+	ck_assert_ptr_nonnull(strstr(buf, " note=\"yyy"));
+	free((char *)(uintptr_t)v.text);
+	ck_assert_int_gt(opproto_format_contact(buf, sizeof(buf), 0,
+	    "Park warden", "01604 000000"), 0);
+	ck_assert_str_eq(buf, "CONTACT name=\"Park warden\" "
+	    "phone=\"01604 000000\"\n");
+}
+END_TEST
+
 static Suite *
 opproto_suite(void)
 {
@@ -536,6 +624,8 @@ opproto_suite(void)
 	tcase_add_test(tc, format_alarm_does_not_fit);
 	tcase_add_test(tc, format_ok_err);
 	tcase_add_test(tc, format_printf);
+	tcase_add_test(tc, desk_login_and_step);
+	tcase_add_test(tc, desk_format_plan_lines);
 	suite_add_tcase(s, tc);
 	return s;
 }
