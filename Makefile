@@ -73,6 +73,11 @@ REFUGED_SRCS	= src/refuged/refuged.c src/refuged/daemon.c src/refuged/ingest.c \
 		  src/refuged/reload.c src/refuged/integrity.c \
 		  src/refuged/retention.c \
 		  src/refuged/operator_desk.c
+# The operator's desk: technical outcomes and escalation that goes somewhere.
+CORE_SRCS	+= src/core/opproto_resolve.c src/core/registry_outcomes.c \
+		  src/core/config_lists.c
+SERVICE_SRCS	+= src/service/spawn.c
+REFUGED_SRCS	+= src/refuged/escalate.c src/refuged/operator_outcomes.c
 
 # The tools reuse layers 1 and 2, never the daemon's sessions: a folder per
 # program, and beside them in src/tools/ what more than one program shares.
@@ -108,6 +113,7 @@ UNIT_TESTS	= check_line check_uproto check_evtype check_duration check_timefmt c
 # Layer 3 in-process: its modules with test doubles of conn, listener and tlsctx.
 L3_TESTS	= check_feed check_ingest check_stack check_supervise \
 		  check_unit_session check_unit_admission check_operator_session
+UNIT_TESTS	+= check_spawn
 
 CORE_OBJS	= $(CORE_SRCS:%.c=$(BUILD)/%.o)
 SCHEMA_OBJS	= $(SCHEMA_BACKENDS:%=$(BUILD)/gen/schema_%.o)

@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "diag.h"
+#include "evtype.h"
 
 enum config_log_level {
 	CONFIG_LOG_ERROR,
@@ -39,6 +40,11 @@ struct refuge_config {
 	int			 operator_sessions;	/* limits.operator_sessions, default 256 */
 	int64_t			 operator_output;	/* limits.operator_output bytes, default 8 MB */
 	int64_t			 escalation_after_ms;	/* escalation.after, default 30s */
+	int64_t			 escalation_supervisor_after_ms;	/* escalation.supervisor_after, default 60s */
+	int64_t			 escalation_repeat_ms;	/* escalation.repeat, default 60s */
+	char			**escalation_command;	/* escalation.command: argv, NULL-terminated; NULL: none */
+	int			 escalation_command_max_priority;	/* escalation.command_max_priority, default 1 */
+	int			 auto_resolve_restored[EVTYPE_COUNT];	/* alarms.auto_resolve_restored: 1 per type */
 	int			 flood_threshold;	/* alarms.flood_threshold, default 50; 0: off */
 	enum config_log_level	 log_level;		/* log.level, default info */
 	char			*timezone;		/* IANA name; NULL: the system's */

@@ -15,6 +15,7 @@
 
 struct activate;
 struct command;
+struct escalate;
 struct event;
 struct event_base;
 struct feed;
@@ -53,6 +54,7 @@ struct daemon {
 	struct tally		*tally;
 	struct flood		*flood;
 	struct retention	*retention;	/* refuge.yaml's retention: */
+	struct escalate		*escalate;	/* escalation.command */
 	struct unit_links	*unit_links;
 	struct operator_link	*operators;
 	struct event		*signals[3];

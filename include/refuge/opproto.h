@@ -24,7 +24,8 @@ enum opproto_command {
 	OPPROTO_HISTORY,
 	OPPROTO_STATS,
 	OPPROTO_TESTMODE,
-	OPPROTO_STEP
+	OPPROTO_STEP,
+	OPPROTO_OUTCOMES	/* the outcome lists: OUTCOME <outcome> <word>... */
 };
 
 #define OPPROTO_HISTORY_DEFAULT	20
@@ -42,6 +43,9 @@ struct opproto_request {
 	const char		*unit_id;	/* CMD HISTORY TESTMODE */
 	const char		*text;		/* NOTE; RESOLVE's, STEP's optional note, or NULL */
 	enum alarm_outcome	 outcome;	/* RESOLVE */
+	int			 bulk_restored;	/* RESOLVE restored type= [site=] technical */
+	enum evtype		 type;		/* RESOLVE restored: the type */
+	const char		*site_id;	/* RESOLVE restored: site=, or NULL */
 	const char		*reason;	/* RESOLVE reason=, or NULL */
 	const char		*action;	/* RESOLVE action=, or NULL */
 	const char		*words[8];	/* CMD: the words after the unit */

@@ -88,6 +88,16 @@ struct registry_operator {
 	enum registry_role	 role;
 };
 
+/* units.yaml's outcomes: lists, in the order of struct alarm_lists. */
+enum registry_outcome_list {
+	REGISTRY_FALSE_REASONS,
+	REGISTRY_GENUINE_ACTIONS,
+	REGISTRY_TECHNICAL_ACTIONS,
+	REGISTRY_OUTCOME_LISTS
+};
+
+struct alarm_lists;
+
 struct registry {
 	char				*path;
 	size_t				 site_count;
@@ -99,6 +109,7 @@ struct registry {
 	size_t				 operator_count;
 	struct registry_operator	*operators;
 	int				 priorities[EVTYPE_COUNT];	/* 0: no alarm */
+	char				**outcomes[REGISTRY_OUTCOME_LISTS];	/* NULL-terminated; NULL: the default */
 	struct registry_signs		 signs;
 	size_t				 route_count;
 	struct registry_route		*routes;
@@ -131,5 +142,8 @@ const char			*registry_role_name(enum registry_role);
 const struct registry_plan	*registry_site_plan(const struct registry *,
 				    const struct registry_site *, int64_t now_ms,
 				    int *night);
+/* The outcome lists operators classify with: units.yaml's, else the defaults. */
+void				 registry_outcomes_lists(const struct registry *,
+				    struct alarm_lists *);
 
 #endif

@@ -6,6 +6,7 @@
 
 #include "refuge/config.h"
 #include "refuge/yamltree.h"
+#include "config_lists.h"
 
 #define CONFIG_SECOND	1000LL
 #define CONFIG_HOUR	(3600 * CONFIG_SECOND)
@@ -24,7 +25,9 @@ enum config_kind {
 	CONFIG_SIZE,		/* int64_t bytes in min..max: 65536, 64KB, 8MB, 1GB */
 	CONFIG_LOGLEVEL,	/* enum config_log_level */
 	CONFIG_ZONE,		/* char *, an IANA zone name ("Europe/London") */
-	CONFIG_RETENTION	/* int64_t ms from "<n>d", or -1 for "keep" */
+	CONFIG_RETENTION,	/* int64_t ms from "<n>d", or -1 for "keep" */
+	CONFIG_ARGV,		/* char **, a command (config_lists.c) */
+	CONFIG_RESTORABLE	/* int[EVTYPE_COUNT], event types (config_lists.c) */
 };
 
 struct config_ctx {
@@ -94,12 +97,24 @@ static const struct yamltree_field config_escalation[] = {
 	{ .key = "after", .kind = CONFIG_DURATION,
 	  .offset = OFF(escalation_after_ms), .min = CONFIG_SECOND,
 	  .max = CONFIG_HOUR },
+	{ .key = "supervisor_after", .kind = CONFIG_DURATION,
+	  .offset = OFF(escalation_supervisor_after_ms), .min = CONFIG_SECOND,
+	  .max = CONFIG_HOUR },
+	{ .key = "repeat", .kind = CONFIG_DURATION,
+	  .offset = OFF(escalation_repeat_ms), .min = CONFIG_SECOND,
+	  .max = CONFIG_HOUR },
+	{ .key = "command", .kind = CONFIG_ARGV,
+	  .offset = OFF(escalation_command) },
+	{ .key = "command_max_priority", .kind = CONFIG_INT,
+	  .offset = OFF(escalation_command_max_priority), .min = 1, .max = 9 },
 	{ .key = NULL }
 };
 
 static const struct yamltree_field config_alarms[] = {
 	{ .key = "flood_threshold", .kind = CONFIG_INT,
 	  .offset = OFF(flood_threshold), .min = 0, .max = 10000 },
+	{ .key = "auto_resolve_restored", .kind = CONFIG_RESTORABLE,
+	  .offset = OFF(auto_resolve_restored) },
 	{ .key = NULL }
 };
 
@@ -434,6 +449,14 @@ config_field(void *arg, const struct yamltree_field *f,
 	case CONFIG_RETENTION:
 		config_retention_value(ctx, f, n, path);
 		break;
+	case CONFIG_ARGV:
+		config_lists_argv(ctx->doc, n, path,
+		    (char ***)(void *)(base + f->offset));
+		break;
+	case CONFIG_RESTORABLE:
+		config_lists_restorable(ctx->doc, n, path,
+		    (int *)(void *)(base + f->offset));
+		break;
 	}
 }
 
@@ -481,6 +504,9 @@ config_new(const char *path)
 	cf->operator_sessions = 256;
 	cf->operator_output = 8 * CONFIG_MB;
 	cf->escalation_after_ms = 30 * CONFIG_SECOND;
+	cf->escalation_supervisor_after_ms = 60 * CONFIG_SECOND;
+	cf->escalation_repeat_ms = 60 * CONFIG_SECOND;
+	cf->escalation_command_max_priority = 1;
 	cf->flood_threshold = 50;
 	cf->retention_events_ms = -1;
 	cf->retention_alarms_ms = -1;
@@ -558,5 +584,6 @@ config_free(struct refuge_config *cf)
 	free(cf->database);
 	free(cf->registry);
 	free(cf->timezone);
+	config_lists_argv_free(cf->escalation_command);
 	free(cf);
 }

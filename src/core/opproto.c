@@ -8,6 +8,7 @@
 #include "refuge/evtype.h"
 #include "refuge/opproto.h"
 #include "refuge/timefmt.h"
+#include "opproto_internal.h"
 
 #define OPPROTO_ALARM_ID_DIGITS	18
 #define OPPROTO_TEXT_MAX	400
@@ -26,8 +27,6 @@ static int	opproto_parse_login(struct opproto_request *, char *, size_t);
 static int	opproto_parse_bare(struct opproto_request *, char *, size_t);
 static int	opproto_parse_id(struct opproto_request *, char *, size_t);
 static int	opproto_parse_note(struct opproto_request *, char *, size_t);
-static int	opproto_parse_resolve(struct opproto_request *, char *,
-		    size_t);
 static int	opproto_parse_cmd(struct opproto_request *, char *, size_t);
 static int	opproto_parse_history(struct opproto_request *, char *,
 		    size_t);
@@ -46,15 +45,16 @@ static const struct opproto_command_def opproto_commands[] = {
 	{ "RELEASE",	OPPROTO_RELEASE,	opproto_parse_id },
 	{ "PLAN",	OPPROTO_PLAN,		opproto_parse_id },
 	{ "NOTE",	OPPROTO_NOTE,		opproto_parse_note },
-	{ "RESOLVE",	OPPROTO_RESOLVE,	opproto_parse_resolve },
+	{ "RESOLVE",	OPPROTO_RESOLVE,	opproto_resolve_parse },
 	{ "CMD",	OPPROTO_CMD,		opproto_parse_cmd },
 	{ "HISTORY",	OPPROTO_HISTORY,	opproto_parse_history },
 	{ "STATS",	OPPROTO_STATS,		opproto_parse_stats },
 	{ "TESTMODE",	OPPROTO_TESTMODE,	opproto_parse_testmode },
 	{ "STEP",	OPPROTO_STEP,		opproto_parse_step },
+	{ "OUTCOMES",	OPPROTO_OUTCOMES,	opproto_parse_bare },
 };
 
-static int __attribute__((format(printf, 3, 4)))
+int __attribute__((format(printf, 3, 4)))
 opproto_fail(char *err, size_t errlen, const char *fmt, ...)
 {
 	va_list	ap;
@@ -68,7 +68,7 @@ opproto_fail(char *err, size_t errlen, const char *fmt, ...)
 }
 
 /* How many bytes of s to echo: at most OPPROTO_SHOW_MAX, not splitting UTF-8. */
-static int
+int
 opproto_show(const char *s)
 {
 	size_t	n = strlen(s);
@@ -82,7 +82,7 @@ opproto_show(const char *s)
 }
 
 /* The i-th token if it is there and not key=value, else NULL. */
-static const char *
+const char *
 opproto_word(const struct opproto_request *req, size_t i)
 {
 	if (i >= req->line.count || req->line.tokens[i].key != NULL)
@@ -90,7 +90,7 @@ opproto_word(const struct opproto_request *req, size_t i)
 	return req->line.tokens[i].value;
 }
 
-static int
+int
 opproto_no_more(const struct opproto_request *req, size_t n, char *err,
     size_t errlen)
 {
@@ -114,7 +114,7 @@ opproto_unit(struct opproto_request *req, size_t i, char *err, size_t errlen)
 }
 
 /* Token 1 as an alarm id: 1 to 18 digits, not zero. */
-static int
+int
 opproto_alarm_id(struct opproto_request *req, char *err, size_t errlen)
 {
 	const char	*v;
@@ -151,7 +151,7 @@ opproto_storage(struct opproto_request *req, const struct line_token *t)
  * in order with at least one byte between them; the tokens' own pointers
  * are stale afterwards.
  */
-static int
+int
 opproto_text(struct opproto_request *req, size_t first, char *err,
     size_t errlen)
 {
@@ -273,94 +273,6 @@ opproto_parse_step(struct opproto_request *req, char *err, size_t errlen)
 	return 0;
 }
 
-/* Writes the list as "a b c" into buf. */
-static const char *
-opproto_list(const char *const *list, char *buf, size_t len)
-{
-	size_t	off = 0;
-	int	n;
-
-	buf[0] = '\0';
-	for (; *list != NULL && off < len; list++) {
-		n = snprintf(buf + off, len - off, "%s%s", off > 0 ? " " : "",
-		    *list);
-		if (n < 0)
-			break;
-		off += (size_t)n;
-	}
-	return buf;
-}
-
-static int
-opproto_parse_resolve(struct opproto_request *req, char *err, size_t errlen)
-{
-	const struct line_token	*t = req->line.tokens;
-	const char		*v;
-	char			 list[128];
-	size_t			 i;
-
-	if (opproto_alarm_id(req, err, errlen) == -1)
-		return -1;
-	if (req->line.count < 3)
-		return opproto_fail(err, errlen, "missing outcome");
-	if ((v = opproto_word(req, 2)) == NULL)
-		return opproto_fail(err, errlen, "bad outcome");
-	if (strcmp(v, "genuine") == 0)
-		req->outcome = ALARM_OUTCOME_GENUINE;
-	else if (strcmp(v, "false") == 0)
-		req->outcome = ALARM_OUTCOME_FALSE;
-	else
-		return opproto_fail(err, errlen, "unknown outcome '%.*s'",
-		    opproto_show(v), v);
-	/* Attributes come first; the first plain token starts the note. */
-	for (i = 3; i < req->line.count && t[i].key != NULL; i++) {
-		if (strcmp(t[i].key, "reason") == 0) {
-			if (req->reason != NULL)
-				return opproto_fail(err, errlen,
-				    "duplicate reason=");
-			req->reason = t[i].value;
-		} else if (strcmp(t[i].key, "action") == 0) {
-			if (req->action != NULL)
-				return opproto_fail(err, errlen,
-				    "duplicate action=");
-			req->action = t[i].value;
-		} else
-			return opproto_fail(err, errlen,
-			    "unknown attribute '%.*s'", opproto_show(t[i].key),
-			    t[i].key);
-	}
-	if (req->reason != NULL &&
-	    !alarm_word_in(alarm_false_reasons, req->reason))
-		return opproto_fail(err, errlen, "unknown reason '%.*s'",
-		    opproto_show(req->reason), req->reason);
-	if (req->action != NULL &&
-	    !alarm_word_in(alarm_genuine_actions, req->action))
-		return opproto_fail(err, errlen, "unknown action '%.*s'",
-		    opproto_show(req->action), req->action);
-	if (req->outcome == ALARM_OUTCOME_FALSE) {
-		if (req->reason == NULL)
-			return opproto_fail(err, errlen,
-			    "false needs reason= one of %s",
-			    opproto_list(alarm_false_reasons, list,
-			    sizeof(list)));
-		if (req->action != NULL)
-			return opproto_fail(err, errlen,
-			    "false takes no action=");
-	} else {
-		if (req->action == NULL)
-			return opproto_fail(err, errlen,
-			    "genuine needs action= one of %s",
-			    opproto_list(alarm_genuine_actions, list,
-			    sizeof(list)));
-		if (req->reason != NULL)
-			return opproto_fail(err, errlen,
-			    "genuine takes no reason=");
-	}
-	if (i < req->line.count)
-		return opproto_text(req, i, err, errlen);
-	return 0;
-}
-
 static int
 opproto_parse_cmd(struct opproto_request *req, char *err, size_t errlen)
 {
@@ -460,6 +372,9 @@ opproto_parse(struct opproto_request *req, const char *line, size_t len,
 	req->command = OPPROTO_PING;
 	req->user = req->password = req->unit_id = req->text = NULL;
 	req->reason = req->action = NULL;
+	req->bulk_restored = 0;
+	req->type = EVTYPE_COUNT;
+	req->site_id = NULL;
 	req->alarm_id = 0;
 	req->outcome = ALARM_OUTCOME_NONE;
 	memset(req->words, 0, sizeof(req->words));
@@ -702,7 +617,8 @@ opproto_format_change(char *buf, size_t len, const struct change *c)
 		break;
 	case CHANGE_ESCALATED:
 		n = opproto_printf(buf, len, "* ESCALATE %" PRId64 " waited=%"
-		    PRId64 "\n", c->alarm->id, c->waited_s);
+		    PRId64 " level=%d\n", c->alarm->id, c->waited_s,
+		    c->level > 1 ? 2 : 1);
 		break;
 	case CHANGE_TESTSIGNAL:
 		n = opproto_printf(buf, len, "* TESTSIGNAL %s %s\n", c->unit_id,

@@ -15,10 +15,12 @@
 #include "refuge/timefmt.h"
 #include "refuge/yamltree.h"
 #include "registry_plan.h"
+#include "registry_outcomes.h"
 
 enum registry_kind {
 	REGISTRY_LIST,		/* top level: a list of entries, .offset the list */
 	REGISTRY_PRIORITIES,	/* top level: event type name -> 1..9 */
+	REGISTRY_OUTCOMES,	/* top level: registry_outcomes.c */
 	REGISTRY_ID,		/* char *, non-empty: the entry's id */
 	REGISTRY_UNIT_ID,	/* REGISTRY_ID of 1-64 [A-Za-z0-9._:-] */
 	REGISTRY_TEXT,		/* char * */
@@ -141,6 +143,7 @@ static const struct yamltree_field registry_top[] = {
 	{ .key = "operators", .kind = REGISTRY_LIST,
 	  .offset = REGISTRY_OPERATORS, .sub = registry_operator_fields },
 	{ .key = "priorities", .kind = REGISTRY_PRIORITIES },
+	{ .key = "outcomes", .kind = REGISTRY_OUTCOMES },
 	{ .key = "signs", .kind = REGISTRY_PRINT },
 	{ .key = "routes", .kind = REGISTRY_PRINT },
 	{ .key = NULL }
@@ -504,6 +507,8 @@ registry_top_field(void *arg, const struct yamltree_field *f,
 
 	if (f->kind == REGISTRY_LIST)
 		registry_list(arg, f, n, path);
+	else if (f->kind == REGISTRY_OUTCOMES)
+		registry_outcomes_parse(ctx->doc, n, path, ctx->reg);
 	else if (f->kind == REGISTRY_PRINT && strcmp(f->key, "signs") == 0)
 		registry_print_signs(ctx->doc, ctx->reg, n, path);
 	else if (f->kind == REGISTRY_PRINT)
@@ -719,6 +724,7 @@ registry_free(struct registry *r)
 	free(r->units);
 	free(r->plans);
 	free(r->operators);
+	registry_outcomes_free(r);
 	free(r->path);
 	free(r);
 }

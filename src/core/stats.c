@@ -145,9 +145,20 @@ stats_compute(const struct stats_alarm *alarms, size_t count,
 			s->genuine++;
 			stats_count(s->actions, &s->action_count, a->reason);
 			break;
+		case ALARM_OUTCOME_TECHNICAL:
+			s->technical++;
+			stats_count(s->technical_actions,
+			    &s->technical_action_count, a->reason);
+			break;
 		default:
 			s->open++;
 			break;
+		}
+		if (alarm_is_activation(a->type) && (a->outcome ==
+		    ALARM_OUTCOME_GENUINE || a->outcome == ALARM_OUTCOME_FALSE)) {
+			s->activations_resolved++;
+			s->activations_genuine += a->outcome ==
+			    ALARM_OUTCOME_GENUINE;
 		}
 		stats_count(s->sites, &s->site_count, a->site_id);
 		h = (a->raised_ms / STATS_HOUR_MS) % 24;
@@ -175,10 +186,20 @@ stats_compute(const struct stats_alarm *alarms, size_t count,
 	    stats_counter_cmp);
 	qsort(s->actions, s->action_count, sizeof(s->actions[0]),
 	    stats_counter_cmp);
+	qsort(s->technical_actions, s->technical_action_count,
+	    sizeof(s->technical_actions[0]), stats_counter_cmp);
 	qsort(s->sites, s->site_count, sizeof(s->sites[0]), stats_counter_cmp);
 	free(claim);
 	free(resolve);
 	return 0;
+}
+
+double
+stats_genuine_share(const struct stats_summary *s)
+{
+	if (s->activations_resolved == 0)
+		return 0.0;
+	return (double)s->activations_genuine / (double)s->activations_resolved;
 }
 
 static char *

@@ -352,6 +352,22 @@ done:
 	free(request);
 }
 
+int
+operator_audience(const struct operator_session *session,
+    const struct change *change)
+{
+	int	supervisor = session->role == REGISTRY_ROLE_SUPERVISOR;
+
+	switch (change->audience) {
+	case CHANGE_AUDIENCE_SUPERVISORS:
+		return supervisor;
+	case CHANGE_AUDIENCE_OPERATORS:
+		return !supervisor;
+	default:
+		return 1;
+	}
+}
+
 /* A change of the stack, formatted once and sent to every logged-in operator. */
 static void
 operator_change(const struct change *change, void *arg)

@@ -167,6 +167,9 @@ void	operator_close(struct operator_session *);
 /* Closes at once, discarding output (a link dropped to make room). */
 void	operator_drop(struct operator_session *, const char *reason);
 void	operator_arm(struct operator_session *, int64_t ms);
+/* Whether the session is among those the change is for (ESCALATE level=2). */
+int	operator_audience(const struct operator_session *,
+	    const struct change *);
 
 /* operator_login.c */
 void	operator_login(struct operator_session *,
@@ -233,5 +236,11 @@ const struct operator_command	*operator_command_find(enum opproto_command);
 struct unit_record;
 /* A UNITS line with its LF; returns its length as snprintf does. */
 int	operator_unit_line(struct unit_record *, char *buf, size_t len);
+
+/* operator_outcomes.c: OUTCOMES, and RESOLVE restored (a supervisor's). */
+void	operator_outcomes(struct operator_session *,
+	    const struct opproto_request *);
+void	operator_outcomes_bulk(struct operator_session *,
+	    const struct opproto_request *);
 
 #endif

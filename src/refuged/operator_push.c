@@ -176,7 +176,8 @@ operator_push_change(struct operator_link *link, const struct change *change,
 	for (session = LIST_FIRST(&link->sessions); session != NULL;
 	    session = next) {
 		next = LIST_NEXT(session, entry);
-		if (session->state != OPERATOR_READY || session->overflowed)
+		if (session->state != OPERATOR_READY || session->overflowed ||
+		    !operator_audience(session, change))
 			continue;
 		if (operator_push_queue(session, rank, key, buf, len) == -1)
 			continue;

@@ -56,6 +56,7 @@ operator_answer(struct operator_session *session, enum alarm_status status,
 		    alarm_status_text(status));
 		return;
 	case ALARM_ERR_CLASSIFY:
+	case ALARM_ERR_OUTCOME:
 		operator_err(session, OPPROTO_ERR_SYNTAX,
 		    alarm_status_text(status));
 		return;
@@ -176,6 +177,10 @@ static void
 operator_resolve(struct operator_session *session,
     const struct opproto_request *request)
 {
+	if (request->bulk_restored) {
+		operator_outcomes_bulk(session, request);
+		return;
+	}
 	operator_answer(session, stack_resolve(session->link->deps.stack,
 	    request->alarm_id, session->user,
 	    session->role == REGISTRY_ROLE_SUPERVISOR, request->outcome,
@@ -359,7 +364,7 @@ operator_stats(struct operator_session *session,
 {
 	struct operator_stats_rows	 rows = { NULL, 0, 0 };
 	struct stats_summary		*summary;
-	size_t				 i, classified;
+	size_t				 i;
 
 	if ((summary = calloc(1, sizeof(*summary))) == NULL ||
 	    store_stats_each(session->link->deps.store, request->since_ms, -1,
@@ -368,17 +373,20 @@ operator_stats(struct operator_session *session,
 		operator_err(session, OPPROTO_ERR_INTERNAL, "cannot compute figures");
 		goto done;
 	}
-	classified = summary->genuine + summary->false_alarms;
 	operator_printf(session, "STAT alarms total=%zu open=%zu genuine=%zu "
-	    "false=%zu genuine_share=%.1f", summary->total, summary->open,
-	    summary->genuine, summary->false_alarms, classified ?
-	    100.0 * summary->genuine / classified : 0.0);
+	    "false=%zu technical=%zu genuine_share=%.1f", summary->total,
+	    summary->open, summary->genuine, summary->false_alarms,
+	    summary->technical, 100.0 * stats_genuine_share(summary));
 	for (i = 0; i < summary->reason_count; i++)
 		operator_printf(session, "STAT false reason=%s count=%zu",
 		    summary->reasons[i].key, summary->reasons[i].count);
 	for (i = 0; i < summary->action_count; i++)
 		operator_printf(session, "STAT genuine action=%s count=%zu",
 		    summary->actions[i].key, summary->actions[i].count);
+	for (i = 0; i < summary->technical_action_count; i++)
+		operator_printf(session, "STAT technical action=%s count=%zu",
+		    summary->technical_actions[i].key,
+		    summary->technical_actions[i].count);
 	operator_stats_percentiles(session, "to_claim", &summary->to_claim);
 	operator_stats_percentiles(session, "to_resolve", &summary->to_resolve);
 	for (i = 0; i < summary->site_count; i++)
@@ -425,6 +433,7 @@ static const struct operator_command operator_commands[] = {
 	{ OPPROTO_STATS,	1, 0, operator_stats },
 	{ OPPROTO_TESTMODE,	1, 1, operator_testmode },
 	{ OPPROTO_STEP,		1, 0, operator_desk_step },
+	{ OPPROTO_OUTCOMES,	1, 0, operator_outcomes },
 };
 
 const struct operator_command *

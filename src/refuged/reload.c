@@ -14,6 +14,7 @@
 #include "refuge/daemon.h"
 #include "refuge/diag.h"
 #include "refuge/feed.h"
+#include "refuge/escalate.h"
 #include "refuge/flood.h"
 #include "refuge/ingest.h"
 #include "refuge/link.h"
@@ -125,6 +126,7 @@ reload_reconfigure(struct daemon *daemon)
 	activate_reconfigure(daemon->activate, daemon->units);
 	flood_reconfigure(daemon->flood, config->flood_threshold);
 	retention_reconfigure(daemon->retention, config);
+	escalate_reconfigure(daemon->escalate, config);
 	unit_links_reconfigure(daemon->unit_links, config, daemon->tls,
 	    daemon->units);
 	operator_link_reconfigure(daemon->operators, config, daemon->registry,

@@ -181,6 +181,9 @@ metrics_render_gauges(const struct metrics_gauges *g, struct evbuffer *out)
 		return -1;
 	if (metrics_single(out, "refuge_operator_sessions", "gauge",
 	    "Operators logged in.", g->operator_sessions) == -1 ||
+	    metrics_single(out, "refuge_operators_connected", "gauge",
+	    "Operator sessions logged in with a live link; at 0 a queued alarm "
+	    "escalates at once.", g->operators_connected) == -1 ||
 	    metrics_single(out, "refuge_store_ok", "gauge",
 	    "1 while database writes succeed, 0 from a failed write until one "
 	    "succeeds.", g->store_ok) == -1 ||

@@ -262,9 +262,10 @@ store_sqlite_open_mode(const char *path, int readonly, char *err,
 	    sizeof(reason)) == -1 ||
 	    store_sqlite_exec(sq->db, "PRAGMA synchronous = FULL", reason,
 	    sizeof(reason)) == -1 ||
+	    /* Migrations run with foreign keys off: one may rebuild a table. */
+	    store_sqlite_migrate(sq->db, reason, sizeof(reason)) == -1 ||
 	    store_sqlite_exec(sq->db, "PRAGMA foreign_keys = ON", reason,
-	    sizeof(reason)) == -1 ||
-	    store_sqlite_migrate(sq->db, reason, sizeof(reason)) == -1) {
+	    sizeof(reason)) == -1) {
 		snprintf(err, errlen, "%s: %s", path, reason);
 		goto fail;
 	}

@@ -61,6 +61,18 @@ START_TEST(test_every_value)
 	ck_assert_int_eq(cf->operator_sessions, 32);
 	ck_assert_int_eq(cf->operator_output, 65536);
 	ck_assert_int_eq(cf->escalation_after_ms, 120000);
+	ck_assert_int_eq(cf->escalation_supervisor_after_ms, 300000);
+	ck_assert_int_eq(cf->escalation_repeat_ms, 90000);
+	ck_assert_int_eq(cf->escalation_command_max_priority, 2);
+	ck_assert_ptr_nonnull(cf->escalation_command);
+	ck_assert_str_eq(cf->escalation_command[0], "/usr/local/bin/page-duty");
+	ck_assert_str_eq(cf->escalation_command[1], "--team");
+	ck_assert_str_eq(cf->escalation_command[2], "cctv desk");
+	ck_assert_ptr_null(cf->escalation_command[3]);
+	ck_assert_int_eq(cf->flood_threshold, 20);
+	ck_assert_int_eq(cf->auto_resolve_restored[EVTYPE_UNIT_OFFLINE], 1);
+	ck_assert_int_eq(cf->auto_resolve_restored[EVTYPE_MAINS_FAIL], 1);
+	ck_assert_int_eq(cf->auto_resolve_restored[EVTYPE_TAMPER], 0);
 	ck_assert_int_eq(cf->log_level, CONFIG_LOG_DEBUG);
 	config_free(cf);
 }
@@ -70,6 +82,7 @@ START_TEST(test_defaults)
 {
 	struct refuge_config	*cf;
 	struct diag		 d;
+	int			 i;
 
 	diag_init(&d);
 	ck_assert_int_eq(confload_config(CASES "/config-minimal/refuge.yaml", &cf,
@@ -93,6 +106,12 @@ START_TEST(test_defaults)
 	ck_assert_int_eq(cf->operator_sessions, 256);
 	ck_assert_int_eq(cf->operator_output, 8 * 1024 * 1024);
 	ck_assert_int_eq(cf->escalation_after_ms, 30000);
+	ck_assert_int_eq(cf->escalation_supervisor_after_ms, 60000);
+	ck_assert_int_eq(cf->escalation_repeat_ms, 60000);
+	ck_assert_int_eq(cf->escalation_command_max_priority, 1);
+	ck_assert_ptr_null(cf->escalation_command);
+	for (i = 0; i < EVTYPE_COUNT; i++)
+		ck_assert_int_eq(cf->auto_resolve_restored[i], 0);
 	ck_assert_int_eq(cf->log_level, CONFIG_LOG_INFO);
 	config_free(cf);
 }

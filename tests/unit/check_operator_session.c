@@ -187,7 +187,24 @@ START_TEST(err_codes_follow_alarm_status)
 	fake_conn_line(bob, "RESOLVE 1 genuine action=police");
 	l3_expect_line(bob, "ERR state alarm is not claimed by you");
 	fake_conn_line(alice, "RESOLVE 1 false");
-	l3_expect_prefix(alice, "ERR syntax false needs reason= one of ");
+	l3_expect_line(alice, "ERR syntax false needs reason= (OUTCOMES lists "
+	    "them)");
+	/* A TAMPER alarm is technical: never false. */
+	fake_conn_line(alice, "RESOLVE 1 false reason=test");
+	l3_expect_line(alice, "ERR syntax a BUTTON alarm resolves genuine or "
+	    "false, any other type technical or genuine");
+	fake_conn_line(alice, "RESOLVE 1 technical action=bogus");
+	l3_expect_line(alice, "ERR syntax false needs reason=, genuine action=, "
+	    "technical an optional action=, each from the lists OUTCOMES gives");
+	fake_conn_line(alice, "RESOLVE restored type=TAMPER technical");
+	l3_expect_line(alice, "ERR denied only a supervisor may resolve in bulk");
+	fake_conn_line(alice, "OUTCOMES");
+	l3_expect_line(alice, "OUTCOME false accidental misuse test no-one-there "
+	    "fault other");
+	l3_expect_line(alice, "OUTCOME genuine police fire ambulance advice "
+	    "other");
+	l3_expect_line(alice, "OUTCOME technical engineer restored none other");
+	l3_expect_line(alice, "OK");
 	fake_conn_line(alice, "RESOLVE 1 genuine action=police");
 	l3_expect_line(alice, "OK");
 	l3_expect_line(alice, "* RESOLVED 1 outcome=genuine by=alice");

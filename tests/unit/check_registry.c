@@ -6,6 +6,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "refuge/alarm.h"
 #include "refuge/confload.h"
 #include "refuge/pwhash.h"
 #include "refuge/registry.h"
@@ -513,6 +514,37 @@ START_TEST(test_desk_keys_bad)
 		    d.messages[0]);
 		diag_clear(&d);
 	}
+/* outcomes: a list given replaces its default; restored is always there. */
+START_TEST(test_outcomes)
+{
+	static const char	 text[] = "outcomes:\n"
+				    "  false_reasons: [child-playing, pocket-press]\n"
+				    "  technical_actions: [reset-by-phone]\n";
+	struct registry		*r;
+	struct alarm_lists	 lists;
+	struct diag		 d;
+
+	registry_outcomes_lists(NULL, &lists);
+	ck_assert_ptr_eq(lists.false_reasons, alarm_false_reasons);
+	diag_init(&d);
+	ck_assert_int_eq(registry_parse("mem.yaml", text, sizeof(text) - 1, &r,
+	    &d), 0);
+	registry_outcomes_lists(r, &lists);
+	ck_assert_str_eq(lists.false_reasons[0], "child-playing");
+	ck_assert_str_eq(lists.false_reasons[1], "pocket-press");
+	ck_assert_ptr_null(lists.false_reasons[2]);
+	ck_assert_ptr_eq(lists.genuine_actions, alarm_genuine_actions);
+	ck_assert_str_eq(lists.technical_actions[0], "reset-by-phone");
+	ck_assert_str_eq(lists.technical_actions[1], ALARM_ACTION_RESTORED);
+	ck_assert_ptr_null(lists.technical_actions[2]);
+	registry_free(r);
+	/* Without the key: the defaults. */
+	ck_assert_int_eq(registry_parse("mem.yaml", "sites: []\n", 10, &r, &d),
+	    0);
+	registry_outcomes_lists(r, &lists);
+	ck_assert_ptr_eq(lists.technical_actions, alarm_technical_actions);
+	registry_free(r);
+	diag_clear(&d);
 }
 END_TEST
 
@@ -532,6 +564,7 @@ registry_suite(void)
 	tcase_add_test(tc, test_hostile_scalars);
 	tcase_add_test(tc, test_missing_file);
 	tcase_add_test(tc, test_parse_buffer);
+	tcase_add_test(tc, test_outcomes);
 	tcase_add_test(tc, test_password_hashes);
 	tcase_add_test(tc, test_desk_keys);
 	tcase_add_test(tc, test_desk_keys_bad);
