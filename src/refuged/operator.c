@@ -37,8 +37,12 @@
 
 #define OPERATOR_MAX_OUTPUT_BEFORE_LOGIN	16384
 #define OPERATOR_LOGIN_TIMEOUT_MS	120000
-/* A small kernel buffer: the backlog waits in the push queue, in order. */
-#define OPERATOR_SNDBUF			(16 * 1024)
+/*
+ * A small kernel buffer: the backlog waits in the push queue, in order.
+ * Not smaller: a turn of the loop writes at most what the socket takes, and
+ * in an avalanche turns are slow (refuged(8), Pushes to operators).
+ */
+#define OPERATOR_SNDBUF			(64 * 1024)
 
 static void	operator_connected(struct conn *, void *);
 static void	operator_line(struct conn *, const char *, size_t, void *);
