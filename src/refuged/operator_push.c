@@ -1,7 +1,8 @@
 /*
  * Pushes to logged-in operators, through a push queue per session (pushq).
  * A change's line is queued, not written: the conn gets lines only while
- * its output is below OPERATOR_PUSH_TARGET, and more each time it drains,
+ * its output is below OPERATOR_PUSH_TARGET (priority 1 at once), and more
+ * each time it drains,
  * and the socket's send buffer is small (OPERATOR_SNDBUF). So a console
  * that falls behind keeps its backlog here, in order of importance, and a
  * press queued behind thousands of lines goes out next.
@@ -121,8 +122,15 @@ operator_push_pump(struct operator_session *session)
 		session->push_drain = 1;
 	}
 	session->pumping = 1;
-	while ((line = pushq_peek(session->pushq, &len, &rank)) != NULL &&
-	    conn_output_length(session->conn) < OPERATOR_PUSH_TARGET) {
+	while ((line = pushq_peek(session->pushq, &len, &rank)) != NULL) {
+		/*
+		 * Priority 1 goes in at once, behind what the conn holds, rather
+		 * than a turn of the loop later, at its next drain; lines of
+		 * priority 1 are few (the conn's own bound holds them anyway).
+		 */
+		if (rank > 1 && conn_output_length(session->conn) >=
+		    OPERATOR_PUSH_TARGET)
+			break;
 		if (rank > 1 && feed_urgent(link->deps.feed)) {
 			operator_push_defer(link);
 			break;
