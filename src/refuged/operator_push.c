@@ -2,8 +2,8 @@
  * Pushes to logged-in operators, through a push queue per session (pushq).
  * A change's line is queued, not written: the conn gets lines only while
  * its output is below OPERATOR_PUSH_TARGET (priority 1 at once), and more
- * each time it drains,
- * and the socket's send buffer is small (OPERATOR_SNDBUF). So a console
+ * each time it drains, and the socket's send buffer is small
+ * (OPERATOR_SNDBUF, operator.c). So a console
  * that falls behind keeps its backlog here, in order of importance, and a
  * press queued behind thousands of lines goes out next.
  *
@@ -15,7 +15,7 @@
  * follow its final line. While a priority-1 event is read and not yet
  * committed (feed_urgent), nothing of lower rank is given to the conn.
  * limits.operator_output bounds the queue's bytes: a console past it is
- * dropped.
+ * closed.
  */
 #include <stdint.h>
 #include <stdio.h>
