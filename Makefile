@@ -44,9 +44,11 @@ CORE_SRCS	= src/core/diag.c src/core/line.c src/core/evtype.c \
 		  src/core/opproto.c src/core/stats.c src/core/change.c \
 		  src/core/opproto_client.c src/core/uproto_client.c \
 		  src/core/pwhash.c src/core/when.c src/core/registry_print.c src/core/geo.c src/core/report.c \
-		  src/core/registry_plan.c src/core/opproto_desk.c src/core/pushq.c
+		  src/core/registry_plan.c src/core/opproto_desk.c \
+		  src/core/opproto_record.c src/core/registry_text.c src/core/pushq.c
 # Layer 2: services, one owner per outside thing.
 SERVICE_SRCS	= src/service/log.c src/service/store.c src/service/store_backend.c \
+		  src/service/store_record.c \
 		  $(STORE_SQLITE_SRCS) src/service/tlsctx.c src/service/conn.c \
 		  src/service/listener.c src/service/notify.c src/service/metrics.c \
 		  src/service/metrics_server.c \
@@ -56,7 +58,8 @@ SERVICE_SRCS	= src/service/log.c src/service/store.c src/service/store_backend.c
 STORE_SQLITE_SRCS = src/service/store_sqlite.c src/service/store_sqlite_alarms.c \
 		  src/service/store_sqlite_audit.c src/service/store_sqlite_file.c \
 		  src/service/store_sqlite_restore.c src/service/store_sqlite_seal.c \
-		  src/service/store_sqlite_seal_verify.c src/service/store_sqlite_purge.c
+		  src/service/store_sqlite_seal_verify.c src/service/store_sqlite_purge.c \
+		  src/service/store_sqlite_search.c
 SCHEMA_BACKENDS	= sqlite
 # Layer 3: the daemon and its sessions.
 REFUGED_SRCS	= src/refuged/refuged.c src/refuged/daemon.c src/refuged/ingest.c \
@@ -71,8 +74,9 @@ REFUGED_SRCS	= src/refuged/refuged.c src/refuged/daemon.c src/refuged/ingest.c \
 		  src/refuged/stack_batch.c src/refuged/stack_actions.c \
 		  src/refuged/stack_timers.c src/refuged/stack_held.c \
 		  src/refuged/reload.c src/refuged/integrity.c \
-		  src/refuged/retention.c \
-		  src/refuged/operator_desk.c
+		  src/refuged/retention.c src/refuged/alarmlog.c \
+		  src/refuged/operator_desk.c \
+		  src/refuged/operator_record.c src/refuged/stack_force.c
 # The operator's desk: technical outcomes and escalation that goes somewhere.
 CORE_SRCS	+= src/core/opproto_resolve.c src/core/registry_outcomes.c \
 		  src/core/config_lists.c
@@ -90,7 +94,7 @@ REFUGECTL_SRCS	= src/tools/refugectl/refugectl.c src/tools/refugectl/ctl_pki.c \
 		  src/tools/refugectl/ctl_map.c src/tools/refugectl/ctl_sign.c \
 		  src/tools/refugectl/ctl_report_text.c \
 		  src/tools/refugectl/ctl_report_pdf.c src/tools/refugectl/ctl_passwd.c \
-		  src/tools/refugectl/ctl_purge.c \
+		  src/tools/refugectl/ctl_purge.c src/tools/refugectl/ctl_incident.c \
 		  $(TOOLS_SHARED_SRCS)
 CONSOLE_SRCS	= src/tools/console/console.c src/tools/console/console_link.c \
 		  src/tools/console/console_batch.c src/tools/console/console_model.c \
@@ -109,7 +113,7 @@ UNIT_TESTS	= check_line check_uproto check_evtype check_duration check_timefmt c
 		  check_notify check_metrics check_log check_listener check_admission \
 		  check_console_model check_sim_stats check_pwcheck \
 		  check_opproto_client check_uproto_client \
-		  check_change check_pushq $(L3_TESTS)
+		  check_change check_opproto_record check_pushq $(L3_TESTS)
 # Layer 3 in-process: its modules with test doubles of conn, listener and tlsctx.
 L3_TESTS	= check_feed check_ingest check_stack check_supervise \
 		  check_unit_session check_unit_admission check_operator_session

@@ -46,6 +46,8 @@ struct change {
 	const struct alarm	*alarm;
 	const char		*unit_id;	/* every kind but COMMAND and RELOADED */
 	const char		*unit_name;	/* for ALARM lines; may be NULL */
+	int			 located;	/* for ALARM lines: lat, lon set */
+	double			 lat, lon;
 	const char		*user;		/* CLAIMED RELEASED NOTED RESOLVED */
 	const char		*text;		/* NOTED: the note */
 	enum evtype		 type;		/* TESTSIGNAL: the event's type */

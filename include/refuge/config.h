@@ -30,10 +30,12 @@ struct refuge_config {
 	char			*registry;		/* default "units.yaml" */
 	int64_t			 heartbeat_ms;		/* supervision.heartbeat, default 30s */
 	int			 missed;		/* supervision.missed, default 3, 1..100 */
+	int64_t			 retry_ms;		/* supervision.retry (WELCOME retry=), default 10s, 5s..120s */
 	int64_t			 handshake_timeout_ms;	/* limits.handshake_timeout, default 10s */
 	int			 connections_per_address; /* limits.connections_per_address, default 64 */
 	int			 max_connections;	/* limits.max_connections, default 200000 */
 	int			 max_handshakes;	/* limits.handshakes, default 128 */
+	int			 ingest_queue;		/* limits.ingest_queue, default 10000 */
 	int64_t			 command_timeout_ms;	/* limits.command_timeout, default 30s */
 	int			 operator_prelogin;	/* limits.operator_prelogin, default 64 */
 	int			 operator_prelogin_per_address;	/* default 4 */

@@ -14,6 +14,7 @@
 #include "registry.h"
 
 struct activate;
+struct alarmlog;
 struct command;
 struct escalate;
 struct event;
@@ -52,6 +53,7 @@ struct daemon {
 	struct command		*command;
 	struct activate		*activate;
 	struct tally		*tally;
+	struct alarmlog		*alarmlog;	/* raised alarms in the log */
 	struct flood		*flood;
 	struct retention	*retention;	/* refuge.yaml's retention: */
 	struct escalate		*escalate;	/* escalation.command */

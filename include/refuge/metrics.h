@@ -44,6 +44,7 @@ struct metrics {
 	uint64_t			duplicates;
 	uint64_t			commits;
 	uint64_t			commit_errors;
+	uint64_t			events_shed;	/* overload: not acknowledged */
 	uint64_t			escalations;
 	uint64_t			reloads_ok;
 	uint64_t			reloads_failed;

@@ -8,6 +8,9 @@
 #include "diag.h"
 #include "evtype.h"
 
+/* The most bytes of a unit's name or address as sent ('"' and '\\' count two). */
+#define REGISTRY_TEXT_MAX	100
+
 /* A background picture for a site's map and the coordinates of its edges. */
 struct registry_map_image {
 	char	*file;		/* as written; relative to units.yaml's directory */
@@ -72,6 +75,7 @@ struct registry_unit {
 	int64_t		 heartbeat_ms;	/* 0: the configuration's default */
 	int		 camera_preset;	/* -1: none */
 	char		*audio_uri;	/* NULL: none */
+	char		*address;	/* street, landmark, postcode; NULL: none */
 	int64_t		 on_test_until_ms;	/* unix ms; 0: not on test */
 	int		 light_idle_off;	/* light_idle: off, dark at rest */
 	int		 camera_home;	/* preset at rest; -1: none */

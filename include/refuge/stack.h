@@ -66,6 +66,13 @@ void	stack_batch_abort(struct stack *);
 
 /* Operator actions; each commits, then publishes. */
 enum alarm_status	stack_claim(struct stack *, int64_t id, const char *user);
+/*
+ * A supervisor takes over an alarm claimed by another operator (CLAIM
+ * force), audited as claim with "force=1 from=<user>"; as stack_claim
+ * when it is not claimed by someone else. The caller checks the role.
+ */
+enum alarm_status	stack_claim_force(struct stack *, int64_t id,
+			    const char *user);
 enum alarm_status	stack_release(struct stack *, int64_t id,
 			    const char *user, int supervisor);
 enum alarm_status	stack_resolve(struct stack *, int64_t id,

@@ -54,6 +54,8 @@ typedef int	store_history_fn(const struct store_history_event *, void *arg);
 typedef int	store_stats_fn(const struct stats_alarm *, void *arg);
 typedef int	store_audit_record_fn(const struct store_audit_record *,
 		    void *arg);
+typedef int	store_handover_fn(int64_t time_ms, const char *user,
+		    const char *text, void *arg);
 
 struct store_backend {
 	const char	*name;		/* "sqlite": in messages */
@@ -178,7 +180,29 @@ struct store_backend {
 	void		*(*lock)(const char *database, char *err,
 			    size_t errlen);
 	void		 (*unlock)(void *handle);
+
+	/* Optional: the record's reads and the handover notes (store.h). */
+	int		 (*alarm_record)(void *be, int64_t alarm_id,
+			    store_record_fn *, void *arg);
+	int		 (*alarms_search)(void *be, const struct store_search *,
+			    store_record_fn *, void *arg);
+	int		 (*alarm_events_each)(void *be, int64_t alarm_id,
+			    store_history_fn *, void *arg);
+	int		 (*alarm_commands_each)(void *be, int64_t alarm_id,
+			    store_command_fn *, void *arg);
+	int		 (*handover_add)(void *be, int64_t time_ms,
+			    const char *user, const char *text);
+	int		 (*handover_last)(void *be, store_handover_fn *,
+			    void *arg);
 };
+
+/*
+ * The facade's own files (store.c, store_record.c): the backend of a store
+ * and its handle; and rc as an operation's result, its failure's text kept
+ * for store_error (unsupported set: the backend lacks the operation, -1).
+ */
+const struct store_backend *store_backend_of(struct store *, void **be);
+int	store_backend_checked(struct store *, int rc, const char *unsupported);
 
 /* The backends built in. */
 extern const struct store_backend	store_backend_sqlite;

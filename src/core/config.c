@@ -65,6 +65,8 @@ static const struct yamltree_field config_supervision[] = {
 	  .offset = OFF(heartbeat_ms), .min = CONFIG_SECOND, .max = CONFIG_HOUR },
 	{ .key = "missed", .kind = CONFIG_INT, .offset = OFF(missed),
 	  .min = 1, .max = 100 },
+	{ .key = "retry", .kind = CONFIG_DURATION, .offset = OFF(retry_ms),
+	  .min = 5 * CONFIG_SECOND, .max = 120 * CONFIG_SECOND },
 	{ .key = NULL }
 };
 
@@ -75,6 +77,8 @@ static const struct yamltree_field config_limits[] = {
 	  .offset = OFF(max_connections), .min = 1, .max = 1000000 },
 	{ .key = "handshakes", .kind = CONFIG_INT,
 	  .offset = OFF(max_handshakes), .min = 1, .max = 100000 },
+	{ .key = "ingest_queue", .kind = CONFIG_INT,
+	  .offset = OFF(ingest_queue), .min = 1, .max = 1000000 },
 	{ .key = "handshake_timeout", .kind = CONFIG_DURATION,
 	  .offset = OFF(handshake_timeout_ms), .min = 100,
 	  .max = 5 * 60 * CONFIG_SECOND },
@@ -493,11 +497,14 @@ config_new(const char *path)
 	cf->tls_min_version = 0x0304;
 	cf->heartbeat_ms = 30 * CONFIG_SECOND;
 	cf->missed = 3;
+	cf->retry_ms = 10 * CONFIG_SECOND;
 	cf->handshake_timeout_ms = 10 * CONFIG_SECOND;
 	cf->connections_per_address = 64;
 	cf->max_connections = 200000;
 	/* Measured with bench/handshake_storm.py; refuged(8), Connection storms. */
 	cf->max_handshakes = 128;
+	/* About a second of the durable rate: refuged(8), Overload. */
+	cf->ingest_queue = 10000;
 	cf->command_timeout_ms = 30 * CONFIG_SECOND;
 	cf->operator_prelogin = 64;
 	cf->operator_prelogin_per_address = 4;

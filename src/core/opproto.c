@@ -41,7 +41,7 @@ static const struct opproto_command_def opproto_commands[] = {
 	{ "PING",	OPPROTO_PING,		opproto_parse_bare },
 	{ "ALARMS",	OPPROTO_ALARMS,		opproto_parse_bare },
 	{ "UNITS",	OPPROTO_UNITS,		opproto_parse_bare },
-	{ "CLAIM",	OPPROTO_CLAIM,		opproto_parse_id },
+	{ "CLAIM",	OPPROTO_CLAIM,		opproto_parse_claim },
 	{ "RELEASE",	OPPROTO_RELEASE,	opproto_parse_id },
 	{ "PLAN",	OPPROTO_PLAN,		opproto_parse_id },
 	{ "NOTE",	OPPROTO_NOTE,		opproto_parse_note },
@@ -52,9 +52,13 @@ static const struct opproto_command_def opproto_commands[] = {
 	{ "TESTMODE",	OPPROTO_TESTMODE,	opproto_parse_testmode },
 	{ "STEP",	OPPROTO_STEP,		opproto_parse_step },
 	{ "OUTCOMES",	OPPROTO_OUTCOMES,	opproto_parse_bare },
+	{ "DETAIL",	OPPROTO_DETAIL,		opproto_parse_detail },
+	{ "SEARCH",	OPPROTO_SEARCH,		opproto_parse_search },
+	{ "WHO",	OPPROTO_WHO,		opproto_parse_who },
+	{ "HANDOVER",	OPPROTO_HANDOVER,	opproto_parse_handover },
 };
 
-int __attribute__((format(printf, 3, 4)))
+int
 opproto_fail(char *err, size_t errlen, const char *fmt, ...)
 {
 	va_list	ap;
@@ -384,6 +388,9 @@ opproto_parse(struct opproto_request *req, const char *line, size_t len,
 	req->duration_ms = 0;
 	req->desk = NULL;
 	req->step = 0;
+	req->force = 0;
+	memset(&req->search, 0, sizeof(req->search));
+	req->search.limit = OPPROTO_SEARCH_DEFAULT;
 	if (err != NULL && errlen > 0)
 		err[0] = '\0';
 
@@ -421,7 +428,7 @@ opproto_vprintf(char *buf, size_t len, const char *fmt, va_list ap)
 	return n;
 }
 
-static int __attribute__((format(printf, 3, 4)))
+int
 opproto_printf(char *buf, size_t len, const char *fmt, ...)
 {
 	va_list	ap;
@@ -433,7 +440,7 @@ opproto_printf(char *buf, size_t len, const char *fmt, ...)
 	return n;
 }
 
-static int
+int
 opproto_refuse(char *buf, size_t len)
 {
 	if (len > 0)
@@ -452,7 +459,7 @@ opproto_has_ctl(const char *s)
 }
 
 /* Appends s always double-quoted, with \" and \\ escapes. */
-static int
+int
 opproto_put_quoted(char *buf, size_t len, size_t *off, const char *s)
 {
 	if (opproto_has_ctl(s) || *off + 1 >= len)
@@ -472,23 +479,6 @@ opproto_put_quoted(char *buf, size_t len, size_t *off, const char *s)
 		return -1;
 	buf[(*off)++] = '"';
 	buf[*off] = '\0';
-	return 0;
-}
-
-/* Appends " key=value" with the value quoted where line_parse needs it. */
-static int
-opproto_put_attr(char *buf, size_t len, size_t *off, const char *key,
-    const char *value)
-{
-	int	n;
-
-	n = opproto_printf(buf + *off, len - *off, " %s=", key);
-	if (n < 0)
-		return -1;
-	*off += (size_t)n;
-	if ((n = line_quote(buf + *off, len - *off, value)) < 0)
-		return -1;
-	*off += (size_t)n;
 	return 0;
 }
 
@@ -518,6 +508,12 @@ opproto_format_alarm(char *buf, size_t len, int push,
 	if (opproto_put_quoted(buf, len, &off, view->unit_name == NULL ? "" :
 	    view->unit_name) == -1)
 		return opproto_refuse(buf, len);
+	if (view->located) {
+		if ((n = opproto_printf(buf + off, len - off, " lat=%.6f "
+		    "lon=%.6f", view->lat, view->lon)) < 0)
+			return opproto_refuse(buf, len);
+		off += (size_t)n;
+	}
 	if (a->count > 1) {
 		if ((n = opproto_printf(buf + off, len - off, " count=%d",
 		    a->count)) < 0)
@@ -534,6 +530,9 @@ opproto_format_alarm(char *buf, size_t len, int push,
 	    opproto_put_attr(buf, len, &off, "by", a->claimed_by) == -1)
 		return opproto_refuse(buf, len);
 	if (a->unstored && opproto_put_attr(buf, len, &off, "stored", "no") == -1)
+		return opproto_refuse(buf, len);
+	if (view->outcome != NULL && view->outcome[0] != '\0' &&
+	    opproto_put_attr(buf, len, &off, "outcome", view->outcome) == -1)
 		return opproto_refuse(buf, len);
 	if ((n = opproto_printf(buf + off, len - off, "\n")) < 0)
 		return opproto_refuse(buf, len);
@@ -572,7 +571,8 @@ opproto_format_receiver(char *buf, size_t len, const struct change *c)
 static int
 opproto_format_alarm_change(char *buf, size_t len, const struct change *c)
 {
-	struct opproto_alarm_view	view = { c->alarm, c->unit_name };
+	struct opproto_alarm_view	view = { c->alarm, c->unit_name,
+					    c->located, c->lat, c->lon, NULL };
 	int				n, m;
 
 	if ((n = opproto_format_alarm(buf, len, 1, &view)) < 0)

@@ -16,6 +16,7 @@
 #include "refuge/yamltree.h"
 #include "registry_plan.h"
 #include "registry_outcomes.h"
+#include "registry_text.h"
 
 enum registry_kind {
 	REGISTRY_LIST,		/* top level: a list of entries, .offset the list */
@@ -79,7 +80,8 @@ struct registry_ctx {
 #define OPER(m)		offsetof(struct registry_operator, m)
 
 static const struct yamltree_field registry_site_fields[] = {
-	{ .key = "id", .required = 1, .kind = REGISTRY_ID, .offset = SITE(id) },
+	{ .key = "id", .required = 1, .kind = REGISTRY_ID, .offset = SITE(id),
+	  .max = 64 },
 	{ .key = "name", .required = 1, .kind = REGISTRY_TEXT,
 	  .offset = SITE(name) },
 	{ .key = "plan", .kind = REGISTRY_REF, .offset = SITE(plan) },
@@ -94,7 +96,9 @@ static const struct yamltree_field registry_unit_fields[] = {
 	{ .key = "id", .required = 1, .kind = REGISTRY_UNIT_ID,
 	  .offset = UNIT(id) },
 	{ .key = "name", .required = 1, .kind = REGISTRY_TEXT,
-	  .offset = UNIT(name) },
+	  .offset = UNIT(name), .max = REGISTRY_TEXT_MAX },
+	{ .key = "address", .kind = REGISTRY_TEXT, .offset = UNIT(address),
+	  .max = REGISTRY_TEXT_MAX },
 	{ .key = "site", .required = 1, .kind = REGISTRY_REF,
 	  .offset = UNIT(site) },
 	{ .key = "lat", .required = 1, .kind = REGISTRY_COORD,
@@ -256,6 +260,9 @@ registry_string(struct registry_ctx *ctx, const struct yamltree_field *f,
 		yamltree_error(ctx->doc, n, path, "must not be empty");
 		return;
 	}
+	if (f->max > 0 && registry_text_check(ctx->doc, n, path, s,
+	    (size_t)f->max) == -1)
+		return;
 	if (f->kind == REGISTRY_UNIT_ID && !registry_unit_id_ok(s)) {
 		yamltree_error(ctx->doc, n, path, "bad unit id '%.64s' "
 		    "(1-64 of A-Z a-z 0-9 . _ : -)", s);
@@ -708,6 +715,7 @@ registry_free(struct registry *r)
 		free(r->units[i].name);
 		free(r->units[i].site);
 		free(r->units[i].audio_uri);
+		free(r->units[i].address);
 	}
 	for (i = 0; i < r->plan_count; i++) {
 		free(r->plans[i].id);

@@ -8,6 +8,7 @@
 #include <event2/event.h>
 
 #include "refuge/activate.h"
+#include "refuge/alarmlog.h"
 #include "refuge/command.h"
 #include "refuge/conn.h"
 #include "refuge/daemon.h"
@@ -83,6 +84,7 @@ daemon_counters(struct daemon *daemon)
 	m->duplicates = ingest->duplicates;
 	m->commits = ingest->commits;
 	m->commit_errors = ingest->commit_errors;
+	m->events_shed = ingest->shed;
 	m->ack_latency = ingest->ack_latency;
 	m->commit_latency = ingest->commit_latency;
 	m->escalations = tally->escalations;
@@ -326,6 +328,7 @@ daemon_wire(struct daemon *daemon, char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
+	ingest_set_queue_limit(daemon->ingest, (size_t)config->ingest_queue);
 	if (stack_load(daemon->stack, err, errlen) == -1)
 		return -1;
 	if ((daemon->unit_links = unit_links_new(daemon->base, config,
@@ -356,7 +359,8 @@ daemon_wire(struct daemon *daemon, char *err, size_t errlen)
 	ingest_set_watch(daemon->ingest, daemon_store_changed, daemon);
 	if ((daemon->activate = activate_new(daemon->feed, daemon->units,
 	    daemon->command)) == NULL ||
-	    (daemon->tally = tally_new(daemon->feed)) == NULL) {
+	    (daemon->tally = tally_new(daemon->feed)) == NULL ||
+	    (daemon->alarmlog = alarmlog_new(daemon->feed)) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
@@ -526,6 +530,7 @@ daemon_free(struct daemon *daemon)
 	retention_free(daemon->retention);
 	escalate_free(daemon->escalate);
 	tally_free(daemon->tally);
+	alarmlog_free(daemon->alarmlog);
 	if (daemon->units != NULL)
 		for (i = 0; i < units_count(daemon->units); i++) {
 			record = units_at(daemon->units, i);

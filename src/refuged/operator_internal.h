@@ -217,6 +217,9 @@ void	operator_push_free(struct operator_link *);
 /* A push for this session only, about alarm (NULL: about nothing in particular). */
 void	operator_push_session(struct operator_session *, const struct alarm *,
 	    const char *buf, size_t len);
+/* The same about no alarm (last rank): what other files called it before. */
+void	operator_reply_push(struct operator_session *, const char *buf,
+	    size_t len);
 
 /* operator_desk.c */
 struct unit_record;
@@ -233,8 +236,17 @@ void	operator_desk_claimed(struct operator_session *, int64_t alarm_id);
 
 /* operator_requests.c: the request table, NULL for a command it lacks. */
 const struct operator_command	*operator_command_find(enum opproto_command);
+/* A stack action's answer: the domain status as an ERR code and text. */
+void	operator_answer(struct operator_session *, enum alarm_status,
+	    int64_t alarm_id);
+
+/* operator_record.c: CLAIM (force), DETAIL, SEARCH, WHO, HANDOVER. */
+void	operator_record_run(struct operator_session *,
+	    const struct opproto_request *);
+/* After LOGIN: the latest handover note, as a push. */
+void	operator_record_login(struct operator_session *);
 struct unit_record;
-/* A UNITS line with its LF; returns its length as snprintf does. */
+/* A UNIT line with its LF, or -1 when it does not fit. */
 int	operator_unit_line(struct unit_record *, char *buf, size_t len);
 
 /* operator_outcomes.c: OUTCOMES, and RESOLVE restored (a supervisor's). */

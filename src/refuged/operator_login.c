@@ -228,8 +228,10 @@ operator_login_checked(int ok, void *arg)
 	snprintf(detail, sizeof(detail), "peer=%s desk=%s", session->peer,
 	    session->desk[0] != '\0' ? session->desk : "-");
 	(void)stack_audit(link->deps.stack, session->user, 0, "login", detail);
-	operator_printf(session, "OK role=%s", registry_role_name(session->role));
+	operator_printf(session, "OK role=%s tz=%s",
+	    registry_role_name(session->role), timenow_zone_name());
 	operator_login_receiver_state(session);
+	operator_record_login(session);
 }
 
 void

@@ -211,6 +211,13 @@ operator_push_session(struct operator_session *session,
 		operator_push_pump(session);
 }
 
+void
+operator_reply_push(struct operator_session *session, const char *buf,
+    size_t len)
+{
+	operator_push_session(session, NULL, buf, len);
+}
+
 static void
 operator_push_later(evutil_socket_t fd, short what, void *arg)
 {

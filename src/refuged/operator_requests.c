@@ -24,7 +24,7 @@
 #include "operator_internal.h"
 
 /* A stack action's answer: the domain status as an ERR code and text. */
-static void
+void
 operator_answer(struct operator_session *session, enum alarm_status status,
     int64_t alarm_id)
 {
@@ -97,42 +97,6 @@ operator_alarms(struct operator_session *session,
 	operator_reply_start(session);
 }
 
-/* Writes value double-quoted with escapes, always. */
-static void
-operator_quote(char *dst, size_t len, const char *value)
-{
-	char	quoted[LINE_MAX_BYTES + 4];
-
-	if (line_quote(quoted, sizeof(quoted), value) < 0)
-		snprintf(dst, len, "\"\"");
-	else if (quoted[0] == '"')
-		snprintf(dst, len, "%s", quoted);
-	else
-		snprintf(dst, len, "\"%s\"", quoted);
-}
-
-int
-operator_unit_line(struct unit_record *record, char *buf, size_t len)
-{
-	char	seen[TIMEFMT_ISO_LEN], test[TIMEFMT_ISO_LEN + 16];
-	char	name[LINE_MAX_BYTES + 8];
-
-	if (record->last_seen_ms >= 0)
-		timefmt_iso8601(record->last_seen_ms, seen);
-	else
-		snprintf(seen, sizeof(seen), "-");
-	test[0] = '\0';
-	if (stack_unit_on_test(record, timenow_wall_ms())) {
-		memcpy(test, " test_until=", 12);
-		timefmt_iso8601(record->test_until_ms, test + 12);
-	}
-	operator_quote(name, sizeof(name), record->reg->name);
-	return snprintf(buf, len, "UNIT %s state=%s last_seen=%s site=%s "
-	    "name=%s%s\n", record->reg->id,
-	    store_unit_state_name(record->state), seen, record->reg->site,
-	    name, test);
-}
-
 static void
 operator_units(struct operator_session *session,
     const struct opproto_request *request)
@@ -141,19 +105,6 @@ operator_units(struct operator_session *session,
 	session->reply.kind = OPERATOR_REPLY_UNITS;
 	session->reply.total = units_count(session->link->deps.units);
 	operator_reply_start(session);
-}
-
-static void
-operator_claim(struct operator_session *session,
-    const struct opproto_request *request)
-{
-	enum alarm_status	status;
-
-	status = stack_claim(session->link->deps.stack, request->alarm_id,
-	    session->user);
-	operator_answer(session, status, request->alarm_id);
-	if (status == ALARM_OK)
-		operator_desk_claimed(session, request->alarm_id);
 }
 
 static void
@@ -423,7 +374,7 @@ static const struct operator_command operator_commands[] = {
 	{ OPPROTO_LOGOUT,	1, 0, operator_logout },
 	{ OPPROTO_ALARMS,	1, 0, operator_alarms },
 	{ OPPROTO_UNITS,	1, 0, operator_units },
-	{ OPPROTO_CLAIM,	1, 0, operator_claim },
+	{ OPPROTO_CLAIM,	1, 0, operator_record_run },
 	{ OPPROTO_RELEASE,	1, 0, operator_release },
 	{ OPPROTO_NOTE,		1, 0, operator_note },
 	{ OPPROTO_RESOLVE,	1, 0, operator_resolve },
@@ -434,6 +385,10 @@ static const struct operator_command operator_commands[] = {
 	{ OPPROTO_TESTMODE,	1, 1, operator_testmode },
 	{ OPPROTO_STEP,		1, 0, operator_desk_step },
 	{ OPPROTO_OUTCOMES,	1, 0, operator_outcomes },
+	{ OPPROTO_DETAIL,	1, 0, operator_record_run },
+	{ OPPROTO_SEARCH,	1, 0, operator_record_run },
+	{ OPPROTO_WHO,		1, 0, operator_record_run },
+	{ OPPROTO_HANDOVER,	1, 0, operator_record_run },
 };
 
 const struct operator_command *

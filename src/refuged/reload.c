@@ -119,6 +119,7 @@ reload_reconfigure(struct daemon *daemon)
 	struct refuge_config	*config = daemon->config;
 
 	ingest_reconfigure(daemon->ingest, daemon->registry);
+	ingest_set_queue_limit(daemon->ingest, (size_t)config->ingest_queue);
 	stack_reconfigure(daemon->stack, daemon->units, config,
 	    daemon->registry);
 	supervise_reconfigure(daemon->supervise, daemon->units, config);

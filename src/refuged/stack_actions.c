@@ -74,12 +74,14 @@ stack_claim(struct stack *stack, int64_t id, const char *user)
 	    (status = stack_save_claim(stack, alarm, &copy, user, "claim")) !=
 	    ALARM_OK)
 		return status;
-	log_info("alarm=%lld claimed by=%s", (long long)id, user);
+	log_info("alarm=%lld claimed unit=%s type=%s by=%s", (long long)id,
+	    alarm->unit_id, evtype_name(alarm->type), user);
 	memset(&change, 0, sizeof(change));
 	change.kind = CHANGE_CLAIMED;
 	change.alarm = alarm;
 	change.unit_id = alarm->unit_id;
 	change.unit_name = stack_unit_name(stack, alarm->unit_id);
+	stack_locate(stack, &change);
 	change.user = user;
 	change.first_claim = first_claim;
 	feed_publish(stack->feed, &change);
@@ -103,7 +105,8 @@ stack_release(struct stack *stack, int64_t id, const char *user,
 	    (status = stack_save_claim(stack, alarm, &copy, user, "release")) !=
 	    ALARM_OK)
 		return status;
-	log_info("alarm=%lld released by=%s", (long long)id, user);
+	log_info("alarm=%lld released unit=%s by=%s", (long long)id,
+	    alarm->unit_id, user);
 	stack_publish(stack, CHANGE_RELEASED, alarm, user);
 	return ALARM_OK;
 }
@@ -122,8 +125,8 @@ stack_release_user(struct stack *stack, const char *user)
 		if (stack_save_claim(stack, all[i], &copy, user,
 		    "release-on-disconnect") != ALARM_OK)
 			continue;
-		log_info("alarm=%lld released: %s disconnected",
-		    (long long)copy.id, user);
+		log_info("alarm=%lld released unit=%s: %s disconnected",
+		    (long long)copy.id, copy.unit_id, user);
 		stack_publish(stack, CHANGE_RELEASED, all[i], user);
 	}
 }
@@ -195,7 +198,8 @@ stack_resolve(struct stack *stack, int64_t id, const char *user,
 	    store_commit(store, NULL, NULL) == -1)
 		return stack_store_failed(stack);
 	stack_resolve_detail(detail, sizeof(detail), outcome, reason, action);
-	log_info("alarm=%lld resolved by=%s %s", (long long)id, user, detail);
+	log_info("alarm=%lld resolved unit=%s type=%s by=%s %s", (long long)id,
+	    copy.unit_id, evtype_name(copy.type), user, detail);
 	stack_resolve_done(stack, alarm, &copy, user);
 	return ALARM_OK;
 }
@@ -241,8 +245,9 @@ stack_resolve_many(struct stack *stack, const int64_t *ids, size_t n,
 		if (alarm_resolve_with(&copy, user, 1, ALARM_OUTCOME_TECHNICAL,
 		    NULL, ALARM_ACTION_RESTORED, NULL) != ALARM_OK)
 			continue;
-		log_info("alarm=%lld resolved by=%s outcome=technical "
-		    "action=restored", (long long)copy.id, user);
+		log_info("alarm=%lld resolved unit=%s type=%s by=%s "
+		    "outcome=technical action=restored", (long long)copy.id,
+		    copy.unit_id, evtype_name(copy.type), user);
 		stack_resolve_done(stack, alarm, &copy, user);
 	}
 	*count = done;

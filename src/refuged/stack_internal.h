@@ -83,6 +83,8 @@ int		 stack_insert(struct stack *, struct unit_record *,
 		    struct alarm *);
 /* Takes the alarm out of the queue and its unit's list, and frees it. */
 void		 stack_delete(struct stack *, struct alarm *);
+/* Sets an ALARM change's location from the unit's registry entry. */
+void		 stack_locate(struct stack *, struct change *);
 /* Publishes a change of the alarm (kind, user) to the feed. */
 void		 stack_publish(struct stack *, enum change_kind,
 		    const struct alarm *, const char *user);

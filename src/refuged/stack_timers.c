@@ -302,8 +302,9 @@ stack_escalation_tick(evutil_socket_t fd, short what, void *arg)
 			stack_escalate_audit(stack, alarm, now, &open);
 		/* A mass outage must not bury the log: name a few, count the rest. */
 		if (audit && ++escalated <= STACK_ESCALATIONS_LOGGED)
-			log_warnx("alarm=%lld escalated level=%d: queued for "
-			    "%lld s%s", (long long)alarm->id, level,
+			log_warnx("alarm=%lld escalated unit=%s type=%s "
+			    "level=%d: queued for %lld s%s", (long long)alarm->id,
+			    alarm->unit_id, evtype_name(alarm->type), level,
 			    (long long)((now - alarm->raised_ms) / 1000),
 			    unwatched ? ", no operator logged in" : "");
 	}

@@ -247,6 +247,10 @@ metrics_render(const struct metrics *m, const struct metrics_gauges *g,
 	    "Retransmitted events already stored (acknowledged again).",
 	    m->duplicates) == -1)
 		return -1;
+	if (metrics_single(out, "refuge_events_shed_total", "counter",
+	    "Unit events dropped unacknowledged past limits.ingest_queue "
+	    "(the unit sends them again).", m->events_shed) == -1)
+		return -1;
 	if (metrics_histogram_render(out, "refuge_ack_latency_seconds",
 	    "From an EVENT line read to its ACK queued.", &m->ack_latency) == -1 ||
 	    metrics_histogram_render(out, "refuge_db_commit_seconds",

@@ -775,3 +775,24 @@ store_audit_alarm_each(struct store *store, int64_t alarm_id,
 	return store_checked(store, store->backend->audit_alarm(store->be,
 	    alarm_id, store_audit_row, &walk));
 }
+
+/* For the facade's other files (store_record.c): the backend and its handle. */
+const struct store_backend *
+store_backend_of(struct store *store, void **be)
+{
+	*be = store->be;
+	return store->backend;
+}
+
+/* For the facade's other files: keeps a failure's text; returns rc. */
+int
+store_backend_checked(struct store *store, int rc, const char *unsupported)
+{
+	if (unsupported != NULL) {
+		snprintf(store->error, sizeof(store->error), "%s is not "
+		    "supported by the %s backend", unsupported,
+		    store->backend->name);
+		return -1;
+	}
+	return store_checked(store, rc);
+}

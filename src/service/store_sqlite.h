@@ -173,6 +173,19 @@ void	store_sqlite_unlock(void *);
 int	store_sqlite_restore(const char *path, const char *source, char *err,
 	    size_t errlen);
 
+/* store_sqlite_search.c: the record's reads and the handover notes */
+int	store_sqlite_alarm_record(void *, int64_t alarm_id, store_record_fn *,
+	    void *arg);
+int	store_sqlite_alarms_search(void *, const struct store_search *,
+	    store_record_fn *, void *arg);
+int	store_sqlite_alarm_events_each(void *, int64_t alarm_id,
+	    store_history_fn *, void *arg);
+int	store_sqlite_alarm_commands_each(void *, int64_t alarm_id,
+	    store_command_fn *, void *arg);
+int	store_sqlite_handover_add(void *, int64_t time_ms, const char *user,
+	    const char *text);
+int	store_sqlite_handover_last(void *, store_handover_fn *, void *arg);
+
 /* store_sqlite_audit.c */
 int	store_sqlite_audit_insert(void *, const struct store_audit_record *);
 int	store_sqlite_audit_each(void *, store_audit_record_fn *, void *arg);

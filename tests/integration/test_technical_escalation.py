@@ -319,7 +319,7 @@ def test_no_operator_logged_in_escalates_at_once(make_daemon, tmp_path):
     wait_for(lambda: len(lines_of(out)) == 1, timeout=8, message="no command without operators")
     a = d.query("SELECT id FROM alarms WHERE type = 'BUTTON'")[0]["id"]
     assert lines_of(out)[0][:4] == [str(a), "HP-002", "racecourse", "BUTTON"]
-    assert d.wait_log("alarm=%d escalated level=2" % a, "no operator logged in")
+    assert d.wait_log("alarm=%d escalated unit=" % a, "level=2", "no operator logged in")
     bob = d.operator("bob")
     status, body = http_get(d, "/healthz")
     assert "operators 1 logged in" in body, body

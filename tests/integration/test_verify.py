@@ -127,3 +127,17 @@ def test_rows_from_before_sealing_are_anchored(make_daemon):
     d.start()
     d.stop()
     assert len(d.query("SELECT id FROM audit WHERE action = 'anchor'")) == 1
+
+
+def test_alarm_lines_in_the_log(make_daemon):
+    """Each alarm raised, claimed and resolved is one info line naming the
+    alarm, the unit and who; lines begin with the local time off systemd."""
+    d = make_daemon()
+    alarm = handled(d)
+    raised = d.wait_log("alarm=%d raised unit=HP-002 site=racecourse type=BUTTON priority=1"
+                        % alarm)
+    assert re.match(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}[+-]\d\d:\d\d refuged: alarm=",
+                    raised), raised
+    d.wait_log("alarm=%d claimed unit=HP-002 type=BUTTON by=alice" % alarm)
+    d.wait_log("alarm=%d resolved unit=HP-002 type=BUTTON by=alice outcome=genuine "
+               "action=police" % alarm)

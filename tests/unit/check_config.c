@@ -51,6 +51,8 @@ START_TEST(test_every_value)
 	ck_assert_str_eq(cf->registry, CASES "/config-ok/units.yaml");
 	ck_assert_int_eq(cf->heartbeat_ms, 45000);
 	ck_assert_int_eq(cf->missed, 5);
+	ck_assert_int_eq(cf->retry_ms, 30000);
+	ck_assert_int_eq(cf->ingest_queue, 500);
 	ck_assert_int_eq(cf->connections_per_address, 10);
 	ck_assert_int_eq(cf->max_connections, 1000);
 	ck_assert_int_eq(cf->max_handshakes, 32);
@@ -96,6 +98,8 @@ START_TEST(test_defaults)
 	ck_assert_str_eq(cf->registry, CASES "/config-minimal/units.yaml");
 	ck_assert_int_eq(cf->heartbeat_ms, 30000);
 	ck_assert_int_eq(cf->missed, 3);
+	ck_assert_int_eq(cf->retry_ms, 10000);
+	ck_assert_int_eq(cf->ingest_queue, 10000);
 	ck_assert_int_eq(cf->connections_per_address, 64);
 	ck_assert_int_eq(cf->max_connections, 200000);
 	ck_assert_int_eq(cf->max_handshakes, 128);

@@ -26,6 +26,8 @@ static struct l3	*t;
 static void
 setup(void)
 {
+	/* LOGIN's reply names the zone: one known to the tests. */
+	setenv("TZ", "UTC", 1);
 	t = l3_new();
 	l3_operator_link(t);
 }
@@ -72,8 +74,8 @@ op_logged_in(const char *user)
 	struct conn	*conn = op_connect();
 
 	op_login_as(conn, user, "secret");
-	l3_expect_line(conn, strcmp(user, "sam") == 0 ? "OK role=supervisor" :
-	    "OK role=operator");
+	l3_expect_line(conn, strcmp(user, "sam") == 0 ?
+	    "OK role=supervisor tz=UTC" : "OK role=operator tz=UTC");
 	return conn;
 }
 
@@ -123,7 +125,7 @@ START_TEST(login_verdict_from_worker_in_order)
 	fake_conn_line(conn, "ALARMS");
 	ck_assert_uint_eq(fake_conn_held(conn), 2);
 	ck_assert(l3_wait(t, has_line, conn, VERDICT_MS));
-	l3_expect_line(conn, "OK role=operator");
+	l3_expect_line(conn, "OK role=operator tz=UTC");
 	l3_turn(t);	/* the resume delivers what was held */
 	l3_expect_line(conn, "OK");
 	l3_expect_line(conn, "OK 0");
@@ -157,7 +159,7 @@ START_TEST(failed_login_answered_after_delay)
 	/* The link stays and may try again. */
 	ck_assert(!fake_conn_closed(wrong));
 	op_login_as(wrong, "alice", "secret");
-	l3_expect_line(wrong, "OK role=operator");
+	l3_expect_line(wrong, "OK role=operator tz=UTC");
 }
 END_TEST
 
@@ -256,8 +258,8 @@ START_TEST(claim_pushed_to_every_logged_in_session_after_ok)
 	l3_expect_line(alice, "OK");
 	rest = l3_expect_prefix(alice, claimed);
 	snprintf(tail, sizeof(tail), "%s", rest);
-	ck_assert_msg(strstr(tail, " name=\"Main gate\" by=alice") != NULL, "%s",
-	    tail);
+	ck_assert_msg(strstr(tail, " name=\"Main gate\" lat=52.100000 "
+	    "lon=-0.800000 by=alice") != NULL, "%s", tail);
 	l3_expect_line(alice, "* CLAIMED 1 by=alice");
 	/* The claimer, only, is shown the plan, after the pushes of its claim. */
 	l3_expect_line(alice, "* PLAN 1 park site=park steps=2 contacts=0");
@@ -280,7 +282,7 @@ START_TEST(claim_pushed_to_every_logged_in_session_after_ok)
 	l3_expect_line(bob, "OK");
 	l3_expect_nothing(alice);
 	ck_assert(l3_wait(t, has_line, checking, VERDICT_MS));
-	l3_expect_line(checking, "OK role=operator");
+	l3_expect_line(checking, "OK role=operator tz=UTC");
 	l3_expect_nothing(checking);
 }
 END_TEST
@@ -339,11 +341,11 @@ START_TEST(reply_lines_are_contiguous)
 	fake_conn_line(sam, "HISTORY HP-001");
 	ck_assert_uint_eq(reply_without_push(sam, "EVENT ", "OK 1"), 1);
 	fake_conn_line(sam, "UNITS");
-	l3_expect_line(sam, "UNIT HP-001 state=unknown last_seen=- site=park "
-	    "name=\"Main gate\"");
+	l3_expect_line(sam, "UNIT HP-001 state=unknown last_seen=- heard=- "
+	    "site=park name=\"Main gate\" lat=52.100000 lon=-0.800000");
 	l3_expect_prefix(sam, "UNIT HP-002 ");
 	l3_expect_prefix(sam, "UNIT HP-003 ");
-	l3_expect_prefix(sam, "UNIT HP-004 state=unknown last_seen=- "
+	l3_expect_prefix(sam, "UNIT HP-004 state=unknown last_seen=- heard=- "
 	    "site=square name=\"Pavilion\" test_until=");
 	l3_expect_line(sam, "OK 4");
 }
@@ -449,7 +451,7 @@ START_TEST(failed_logins_lock_the_user_at_that_address)
 	other = op_connect();
 	fake_conn_line(other, "LOGIN sam secret");
 	ck_assert(l3_wait(t, has_line, other, VERDICT_MS));
-	ck_assert_str_eq(fake_conn_output(other), "OK role=supervisor\n");
+	ck_assert_str_eq(fake_conn_output(other), "OK role=supervisor tz=UTC\n");
 }
 END_TEST
 
@@ -465,7 +467,7 @@ START_TEST(more_than_ten_checks_a_second_wait_their_turn)
 	/* Over the cap a LOGIN is queued, not refused: all eleven get in. */
 	for (i = 0; i < 11; i++) {
 		ck_assert(l3_wait(t, has_line, conns[i], 3 * VERDICT_MS));
-		ck_assert_str_eq(fake_conn_output(conns[i]), "OK role=operator\n");
+		ck_assert_str_eq(fake_conn_output(conns[i]), "OK role=operator tz=UTC\n");
 	}
 }
 END_TEST

@@ -137,7 +137,7 @@ START_TEST(alarm_id_commands)
 	syntax("CLAIM 1000000000000000000", "bad alarm id");
 	syntax("CLAIM id=1", "bad alarm id");
 	syntax("CLAIM \"\"", "bad alarm id");
-	syntax("CLAIM 1 2", "too many arguments");
+	syntax("CLAIM 1 2", "expected force");
 	syntax("PLAN 1 x", "too many arguments");
 }
 END_TEST
@@ -422,7 +422,8 @@ view_alarm(struct alarm *a)
 START_TEST(format_alarm)
 {
 	struct alarm			a;
-	struct opproto_alarm_view	v = { &a, "Gare du Nord, exit 3" };
+	struct opproto_alarm_view	v = { .alarm = &a,
+					    .unit_name = "Gare du Nord, exit 3" };
 	char				buf[512];
 	int				n;
 
@@ -466,7 +467,8 @@ END_TEST
 START_TEST(format_alarm_round_trips)
 {
 	struct alarm			a;
-	struct opproto_alarm_view	v = { &a, "a \"b\" = c\\" };
+	struct opproto_alarm_view	v = { .alarm = &a,
+					    .unit_name = "a \"b\" = c\\" };
 	struct line_parsed		lp;
 	char				buf[512];
 	int				n;
@@ -490,7 +492,7 @@ END_TEST
 START_TEST(format_alarm_does_not_fit)
 {
 	struct alarm			a;
-	struct opproto_alarm_view	v = { &a, "Kiosk" };
+	struct opproto_alarm_view	v = { .alarm = &a, .unit_name = "Kiosk" };
 	char				buf[512];
 	int				n, m;
 	size_t				len;
@@ -512,6 +514,74 @@ START_TEST(format_alarm_does_not_fit)
 	v.unit_name = "bad\nname";
 	ck_assert_int_eq(opproto_format_alarm(buf, sizeof(buf), 0, &v), -1);
 	ck_assert_str_eq(buf, "");
+}
+END_TEST
+
+/* The longest values units.yaml and the protocol allow keep every line in bounds. */
+START_TEST(longest_lines_fit_the_protocol)
+{
+	struct alarm			a;
+	struct opproto_alarm_view	v;
+	struct opproto_unit_view	u;
+	struct line_parsed		lp;
+	char				buf[4 * LINE_MAX_BYTES], name[51];
+	char				address[101], why[64];
+	int				n, push;
+
+	memset(name, '"', 50);
+	name[50] = '\0';			/* 100 bytes as sent */
+	memset(address, '\\', 50);
+	address[50] = '\0';
+	memset(&a, 0, sizeof(a));
+	a.id = 999999999999999999LL;
+	a.priority = 9;
+	a.state = ALARM_CLAIMED;
+	a.type = EVTYPE_BATTERY_RESTORE;	/* the longest type name */
+	memset(a.unit_id, 'u', 64);
+	memset(a.site_id, 's', 64);
+	a.raised_ms = 253402300799999LL;	/* 9999-12-31T23:59:59.999Z */
+	a.count = 2147483647;
+	a.restored = 1;
+	memset(a.claimed_by, 'b', ALARM_USER_MAX);
+	a.unstored = 1;
+	memset(&v, 0, sizeof(v));
+	v.alarm = &a;
+	v.unit_name = name;
+	v.located = 1;
+	v.lat = -89.999999;
+	v.lon = -179.999999;
+	for (push = 0; push < 2; push++) {
+		n = opproto_format_alarm(buf, sizeof(buf), push, &v);
+		ck_assert_int_gt(n, 0);
+		ck_assert_int_le(n - 1, LINE_MAX_BYTES);
+		ck_assert_int_eq(line_parse(&lp, buf + 2 * push, (size_t)n - 1 -
+		    2 * (size_t)push, why, sizeof(why)), 0);
+	}
+	/* A resolved one carries its outcome instead of by= and stored=no. */
+	a.state = ALARM_RESOLVED;
+	a.unstored = 0;
+	v.outcome = "technical";
+	n = opproto_format_alarm(buf, sizeof(buf), 0, &v);
+	ck_assert_int_gt(n, 0);
+	ck_assert_int_le(n - 1, LINE_MAX_BYTES);
+
+	memset(&u, 0, sizeof(u));
+	u.id = a.unit_id;
+	u.state = "unknown";
+	u.last_seen_ms = u.heard_ms = a.raised_ms;
+	u.site = a.site_id;
+	u.name = name;
+	u.test_until_ms = a.raised_ms;
+	u.lat = -89.999999;
+	u.lon = -179.999999;
+	u.address = address;
+	n = opproto_format_unit(buf, sizeof(buf), &u);
+	ck_assert_int_gt(n, 0);
+	ck_assert_int_le(n - 1, LINE_MAX_BYTES);
+	ck_assert_int_eq(line_parse(&lp, buf, (size_t)n - 1, why, sizeof(why)),
+	    0);
+	ck_assert_str_eq(lp.tokens[lp.count - 1].value, address);
+	ck_assert_uint_le(lp.count, LINE_MAX_TOKENS);
 }
 END_TEST
 
@@ -674,6 +744,7 @@ opproto_suite(void)
 	tcase_add_test(tc, format_alarm);
 	tcase_add_test(tc, format_alarm_round_trips);
 	tcase_add_test(tc, format_alarm_does_not_fit);
+	tcase_add_test(tc, longest_lines_fit_the_protocol);
 	tcase_add_test(tc, format_ok_err);
 	tcase_add_test(tc, format_printf);
 	tcase_add_test(tc, desk_login_and_step);

@@ -255,6 +255,8 @@ l3_new(void)
 	t->config.registry = t->registry_path;
 	t->config.heartbeat_ms = 30000;
 	t->config.missed = 3;
+	t->config.retry_ms = 10000;
+	t->config.ingest_queue = 10000;
 	t->config.handshake_timeout_ms = 10000;
 	t->config.connections_per_address = 64;
 	t->config.max_connections = 1000;

@@ -288,24 +288,16 @@ done:
 	return rc;
 }
 
-struct ctl_walk {
-	char		 prev[AUDIT_HASH_HEX];
-	size_t		 rows;
-	int64_t		 broken_id;	/* 0: intact so far */
-	int64_t		 last_id;
-	char		 why[256];
-	const char	*head;		/* --head, or NULL */
-	int64_t		 head_id;	/* where it is in the chain; 0: not yet */
-	/* A chain whose first rows a purge took starts from their hash. */
-	char		 resumed[AUDIT_HASH_HEX];
-	char		 resume[AUDIT_HASH_HEX];	/* the latest purge's */
-};
-
+/*
+ * The chain walked in id order: each row's hash and its link to the one
+ * before; a chain whose first rows a purge took must start from the hash
+ * the latest purge checkpoint names.
+ */
 static int
 ctl_views_verify_row(const struct audit_row *row, void *arg)
 {
-	struct ctl_walk	*w = arg;
-	const char	*r;
+	struct ctl_chain	*w = arg;
+	const char		*r;
 
 	if (w->rows == 0 && row->prev_hash[0] != '\0') {
 		snprintf(w->prev, sizeof(w->prev), "%s", row->prev_hash);
@@ -327,11 +319,32 @@ ctl_views_verify_row(const struct audit_row *row, void *arg)
 }
 
 int
+ctl_verify_chain(struct store *store, struct ctl_chain *w)
+{
+	const char	*head = w->head;
+
+	memset(w, 0, sizeof(*w));
+	w->head = head;
+	if (store_audit_each(store, ctl_views_verify_row, w) == -1) {
+		if (w->broken_id == 0)
+			return -1;
+		return 1;
+	}
+	if (w->resumed[0] != '\0' && strcmp(w->resumed, w->resume) != 0) {
+		snprintf(w->why, sizeof(w->why), "rows before it were removed, "
+		    "and no purge checkpoint says so");
+		w->broken_id = -1;
+		return 1;
+	}
+	return 0;
+}
+
+int
 ctl_cmd_verify(struct ctl *ctl, int argc, char *argv[])
 {
 	struct refuge_config	*config = NULL;
 	struct store		*store;
-	struct ctl_walk		 w;
+	struct ctl_chain	 w;
 	const char		*pos[1], *head = NULL;
 	const struct ctl_opt	 opts[] = {
 		{ "head", 1, &head },
@@ -349,20 +362,17 @@ ctl_cmd_verify(struct ctl *ctl, int argc, char *argv[])
 		    "of a chain head (as refuged logs it), not '%s'", head);
 	if ((store = ctl_store(ctl, &config)) == NULL)
 		goto done;
-	memset(&w, 0, sizeof(w));
 	w.head = head;
-	if (store_audit_each(store, ctl_views_verify_row, &w) == -1) {
-		if (w.broken_id != 0)
+	switch (ctl_verify_chain(store, &w)) {
+	case -1:
+		ctl_warnx("reading the audit chain: %s", store_error(store));
+		goto done;
+	case 1:
+		if (w.broken_id == -1)
+			printf("audit chain broken at its first row: %s\n", w.why);
+		else
 			printf("audit chain broken at row %lld: %s\n",
 			    (long long)w.broken_id, w.why);
-		else
-			ctl_warnx("reading the audit chain: %s",
-			    store_error(store));
-		goto done;
-	}
-	if (w.resumed[0] != '\0' && strcmp(w.resumed, w.resume) != 0) {
-		printf("audit chain broken at its first row: rows before it were "
-		    "removed, and no purge checkpoint says so\n");
 		goto done;
 	}
 	printf("audit chain intact: %zu rows\n", w.rows);

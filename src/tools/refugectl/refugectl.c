@@ -37,6 +37,8 @@ static const struct ctl_command ctl_commands[] = {
 	    "[--format text|csv|pdf] [--rows] [-o FILE]" },
 	{ "verify", ctl_cmd_verify, "verify [--head HASH]" },
 	{ "purge", ctl_cmd_purge, "purge --before TIME" },
+	{ "incident", ctl_cmd_incident,
+	    "incident ALARM-ID [--format text|pdf] [-o FILE]" },
 	{ "backup", ctl_cmd_backup, "backup FILE" },
 	{ "restore", ctl_cmd_restore, "restore FILE" },
 	{ "sign", ctl_cmd_sign,
