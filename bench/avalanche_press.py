@@ -30,7 +30,9 @@ queue; 50 is refuged's default, where most become `* FLOOD` lines.
 --slow-operator makes the operator stop reading from the avalanche's start
 until --pause-ms after the press, so the press has to overtake a backlog:
 latency and lower then count from when it reads again, and `after` is how
-many lower-priority pushes came after the press (those it overtook).
+many lower-priority pushes came after the press (those it overtook). Its
+latency then includes TCP's recovery from the zero window of a reader that
+stopped, which on loopback sometimes takes a probe of several hundred ms.
 
 Prints figures; asserts nothing."""
 
