@@ -44,7 +44,7 @@ CORE_SRCS	= src/core/diag.c src/core/line.c src/core/evtype.c \
 		  src/core/alarm.c src/core/alarmq.c src/core/audit.c \
 		  src/core/opproto.c src/core/stats.c src/core/change.c \
 		  src/core/opproto_client.c src/core/uproto_client.c \
-		  src/core/pwhash.c src/core/when.c src/core/registry_print.c src/core/geo.c src/core/report.c \
+		  src/core/pwhash.c src/core/when.c src/core/registry_print.c src/core/registry_priorities.c src/core/geo.c src/core/report.c \
 		  src/core/registry_plan.c src/core/opproto_desk.c \
 		  src/core/opproto_record.c src/core/registry_text.c src/core/pushq.c
 # Layer 2: services, one owner per outside thing.
@@ -98,6 +98,7 @@ REFUGECTL_SRCS	= src/tools/refugectl/refugectl.c src/tools/refugectl/ctl_pki.c \
 		  src/tools/refugectl/ctl_report_text.c \
 		  src/tools/refugectl/ctl_report_pdf.c src/tools/refugectl/ctl_passwd.c \
 		  src/tools/refugectl/ctl_purge.c src/tools/refugectl/ctl_incident.c \
+		  src/tools/refugectl/ctl_decommission.c \
 		  $(TOOLS_SHARED_SRCS)
 CONSOLE_SRCS	= src/tools/console/console.c src/tools/console/console_link.c \
 		  src/tools/console/console_batch.c src/tools/console/console_model.c \

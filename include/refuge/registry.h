@@ -91,6 +91,7 @@ struct registry_unit {
 	struct registry_dc09	*dc09;	/* NULL: no DC-09 account */
 	int		 light_idle_off;	/* light_idle: off, dark at rest */
 	int		 camera_home;	/* preset at rest; -1: none */
+	int		 decommissioned;	/* revoked: no supervision, no alarms */
 };
 
 enum registry_role {

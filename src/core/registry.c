@@ -18,6 +18,7 @@
 #include "registry_plan.h"
 #include "registry_outcomes.h"
 #include "registry_text.h"
+#include "registry_priorities.h"
 
 enum registry_kind {
 	REGISTRY_LIST,		/* top level: a list of entries, .offset the list */
@@ -41,6 +42,7 @@ enum registry_kind {
 	REGISTRY_NIGHT,		/* a site's "HH:MM-HH:MM" */
 	REGISTRY_NIGHT_PLAN,	/* char *, names a plan */
 	REGISTRY_LIGHT_IDLE,	/* on or off */
+	REGISTRY_FLAG,		/* int, true or false */
 	REGISTRY_PRINT		/* signs:, routes:, map_image: (registry_print.c) */
 };
 
@@ -119,6 +121,8 @@ static const struct yamltree_field registry_unit_fields[] = {
 	  .offset = UNIT(on_test_until_ms) },
 	{ .key = "dc09", .kind = REGISTRY_DC09, .offset = UNIT(dc09) },
 	{ .key = "light_idle", .kind = REGISTRY_LIGHT_IDLE },
+	{ .key = "decommissioned", .kind = REGISTRY_FLAG,
+	  .offset = UNIT(decommissioned) },
 	{ .key = "camera_home", .kind = REGISTRY_PRESET,
 	  .offset = UNIT(camera_home), .min = 0, .max = 255 },
 	{ .key = NULL }
@@ -401,6 +405,9 @@ registry_field(void *arg, const struct yamltree_field *f,
 	case REGISTRY_LIGHT_IDLE:
 		registry_plan_light_idle(ctx->doc, ctx->cur->base, n, path);
 		break;
+	case REGISTRY_FLAG:
+		yamltree_bool(ctx->doc, n, path, (int *)(void *)(base + f->offset));
+		break;
 	case REGISTRY_PRINT:
 		registry_print_map_image(ctx->doc, ctx->cur->base, n, path);
 		break;
@@ -478,44 +485,6 @@ registry_list(struct registry_ctx *ctx, const struct yamltree_field *f,
 }
 
 static void
-registry_priorities(struct registry_ctx *ctx, const struct yamltree_node *n,
-    const char *path)
-{
-	const struct yamltree_node	*key;
-	size_t				 first[EVTYPE_COUNT], i;
-	char				 item[YAMLTREE_PATH_MAX];
-	enum evtype			 type;
-	int64_t				 v;
-
-	if (n->kind != YAMLTREE_MAPPING) {
-		yamltree_error(ctx->doc, n, path, "expected a mapping");
-		return;
-	}
-	memset(first, 0, sizeof(first));
-	for (i = 0; i < n->count; i++) {
-		key = n->keys[i];
-		yamltree_path_key(item, path, key->text);
-		if (evtype_from_name(key->text, &type) == -1) {
-			yamltree_error(ctx->doc, key, item,
-			    "unknown event type");
-			continue;
-		}
-		if (first[type] != 0) {
-			yamltree_error(ctx->doc, key, item,
-			    "duplicate key (first at line %zu)", first[type]);
-			continue;
-		}
-		first[type] = key->line;
-		if (evtype_default_priority(type) == 0)
-			yamltree_error(ctx->doc, key, item, "%s never raises "
-			    "an alarm and cannot have a priority", key->text);
-		else if (yamltree_int(ctx->doc, n->items[i], item, 1, 9,
-		    &v) == 0)
-			ctx->reg->priorities[type] = (int)v;
-	}
-}
-
-static void
 registry_top_field(void *arg, const struct yamltree_field *f,
     const struct yamltree_node *n, const char *path)
 {
@@ -532,7 +501,7 @@ registry_top_field(void *arg, const struct yamltree_field *f,
 	else if (f->kind == REGISTRY_PRINT)
 		registry_print_routes(ctx->doc, ctx->reg, n, path);
 	else
-		registry_priorities(arg, n, path);
+		registry_priorities_parse(ctx->doc, ctx->reg, n, path);
 }
 
 static int

@@ -187,6 +187,9 @@ dc09_accounts_build(struct dc09_links *links)
 	    sizeof(*links->accounts))) == NULL)
 		return -1;
 	for (i = 0; i < reg->dc09_count; i++) {
+		/* A decommissioned unit's account is unknown: its frames get NAK. */
+		if (reg->dc09_index[i]->decommissioned)
+			continue;
 		if ((record = units_find(links->units, reg->dc09_index[i]->id)) ==
 		    NULL || (a = calloc(1, sizeof(*a))) == NULL)
 			return -1;

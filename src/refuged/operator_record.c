@@ -93,7 +93,8 @@ operator_unit_line(struct unit_record *record, char *buf, size_t len)
 
 	memset(&view, 0, sizeof(view));
 	view.id = record->reg->id;
-	view.state = store_unit_state_name(record->state);
+	view.state = record->reg->decommissioned ? "decommissioned" :
+	    store_unit_state_name(record->state);
 	view.last_seen_ms = record->last_seen_ms;
 	view.heard_ms = operator_unit_heard(record);
 	view.site = record->reg->site;

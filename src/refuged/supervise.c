@@ -96,6 +96,9 @@ supervise_expired(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
+	/* A decommissioned unit is not expected to speak. */
+	if (record->reg->decommissioned)
+		return;
 	window = supervise_window_ms(sup, record);
 	silent = timenow_mono_ms() - units_last_heard(record);
 	if (silent < window) {
@@ -131,7 +134,9 @@ supervise_add(struct supervise *sup, struct unit_record *record)
 		}
 	}
 	record->last_heard_mono_ms = timenow_mono_ms();
-	loop_timer_add(record->deadline, supervise_window_ms(sup, record));
+	if (!record->reg->decommissioned)
+		loop_timer_add(record->deadline, supervise_window_ms(sup,
+		    record));
 	return 0;
 }
 

@@ -315,6 +315,11 @@ unit_hello(struct unit_session *session, const struct uproto_msg *msg)
 		unit_deny(session, msg->unit_id, "unknown unit");
 		return;
 	}
+	/* Its certificate is in the CRL too; this holds without a CRL. */
+	if (record->reg->decommissioned) {
+		unit_deny(session, msg->unit_id, "decommissioned");
+		return;
+	}
 	if (record->reg->has_key_sha256 &&
 	    memcmp(record->reg->key_sha256, spki, sizeof(spki)) != 0) {
 		unit_deny(session, msg->unit_id, "key does not match registry");

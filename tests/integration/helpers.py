@@ -1,5 +1,6 @@
 """A Help Point client and polling helpers for the integration tests."""
 
+import os
 import re
 import socket
 import ssl
@@ -23,7 +24,14 @@ def wait_for(predicate, timeout=5.0, interval=0.02, message=None):
 def tls_context(pki, cert, max_version=None):
     """A client context trusting the test CA, with the unit certificate cert
     (a name under units/, or None for no client certificate)."""
-    key = (pki.dir, cert, max_version)
+    # Keyed by the files' times too: a unit enrolled again has a new pair.
+    stamp = None
+    if cert is not None:
+        try:
+            stamp = os.stat(pki.cert(cert)).st_mtime_ns
+        except OSError:
+            pass
+    key = (pki.dir, cert, max_version, stamp)
     ctx = _contexts.get(key)
     if ctx is None:
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)

@@ -174,7 +174,7 @@ def test_unit_and_operators_from_init_get_in(make_daemon, tmp_path):
 # ---- enroll and revoke
 
 def test_enroll_and_revoke_round_trip(make_daemon, tmp_path):
-    directory, _ = init(tmp_path)
+    directory, passwords = init(tmp_path)
     registry = os.path.join(directory, "units.yaml")
     config = os.path.join(directory, "refuge.yaml")
     d = start_on(make_daemon, directory)
@@ -225,6 +225,31 @@ def test_enroll_and_revoke_round_trip(make_daemon, tmp_path):
         assert again.readline() is None, "a revoked unit got a reply"
     d.wait_log("certificate revoked")
     d.unit("HP-001").hello()
+
+    # Revoked is decommissioned: marked in its stanza, listed as such, and
+    # not supervised (it does not go offline and escalate for ever).
+    with open(registry) as f:
+        marked = f.read()
+    assert stanza + "    decommissioned: true\n" in marked, marked
+    assert marked.replace("    decommissioned: true\n", "") == edited
+    r = ctl("units", config=config)
+    assert re.search(r"^HP-010 +decommissioned ", r.stdout, re.M), r.stdout
+    with d.operator("alice", passwords["alice"]) as op:
+        units = op.units()
+        assert units["HP-010"]["state"] == "decommissioned", units["HP-010"]
+
+    # Enrolled again: a new key and certificate, the mark cleared, the old
+    # pair kept aside; the unit is welcome after a reload.
+    r = ctl("enroll", "HP-010", config=config)
+    assert r.returncode == 0, r
+    assert "enrolled HP-010 again with a new key and certificate" in r.stdout
+    assert open(registry).read() == edited
+    assert any(n.startswith("HP-010.crt.revoked-")
+               for n in os.listdir(os.path.join(directory, "units")))
+    reload(d, 3)
+    back = d.unit("HP-010")
+    back.hello()
+    assert back.event("e2", "TEST") == "ACK e2"
 
 
 def test_enroll_defaults_and_unsafe_registry(tmp_path):

@@ -184,6 +184,22 @@ char	*ctl_write_temp(const char *path, const char *text, int mode,
 	    uid_t uid, gid_t gid, char *err, size_t errlen);
 /* Makes a rename into path's directory durable. Returns 0 or -1. */
 int	ctl_sync_dir(const char *path);
+/* The offset of line (1-based) in text, or of its end. */
+size_t	ctl_yaml_line_offset(const char *text, size_t line);
+/* Where the scalar starting at offset at ends (a quoted one after its quote). */
+size_t	ctl_yaml_scalar_end(const char *text, size_t at);
+/* text with [from, to) replaced by with; malloc'd, NULL on memory. */
+char	*ctl_yaml_splice(const char *text, size_t from, size_t to,
+	    const char *with);
+struct yamltree_node;
+/* The offset of the first line after a block list or mapping's lines. */
+size_t	ctl_yaml_block_end(const char *text, const struct yamltree_node *);
+/* ctl_decommission.c: decommissioned: in units.yaml, and a new certificate. */
+int	ctl_decommission_mark(const char *registry, const char *id, int on,
+	    char *err, size_t errlen);
+/* enroll of a decommissioned unit: CTL_OK, CTL_FAIL. */
+int	ctl_reenroll(const struct refuge_config *, const char *id);
+
 /* Reads a whole file (NUL-terminated, malloc'd); NULL with err. */
 char	*ctl_read_file(const char *path, char *err, size_t errlen);
 

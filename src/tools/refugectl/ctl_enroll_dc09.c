@@ -262,6 +262,35 @@ done:
 	return rc;
 }
 
+/*
+ * enroll of a unit that revoke decommissioned: a new key and certificate
+ * (ctl_reenroll). -1 when the unit is not such a one.
+ */
+static int
+ctl_enroll_decommissioned(struct ctl *ctl, int argc, char *argv[])
+{
+	struct refuge_config		*config = NULL;
+	struct registry			*reg = NULL;
+	const struct registry_unit	*u;
+	struct diag			 d;
+	int				 rc = -1;
+
+	if (argc < 1 || argv[0][0] == '-')
+		return -1;
+	diag_init(&d);
+	if (confload_config(ctl->config_path, &config, &d) == 0 &&
+	    confload_registry(config->registry, &reg, &d) == 0 &&
+	    (u = registry_unit_find(reg, argv[0])) != NULL &&
+	    u->decommissioned)
+		rc = argc == 1 ? ctl_reenroll(config, argv[0]) :
+		    ctl_usage_error("enroll", "%s is decommissioned: enroll it "
+		    "again with no options (it keeps its entry)", argv[0]);
+	diag_clear(&d);
+	registry_free(reg);
+	config_free(config);
+	return rc;
+}
+
 int
 ctl_cmd_enroll_any(struct ctl *ctl, int argc, char *argv[])
 {
@@ -272,6 +301,8 @@ ctl_cmd_enroll_any(struct ctl *ctl, int argc, char *argv[])
 		    strncmp(argv[i], "--dc09=", 7) == 0 ||
 		    strncmp(argv[i], "--aes=", 6) == 0)
 			return ctl_cmd_enroll_dc09(ctl, argc, argv);
+	if ((i = ctl_enroll_decommissioned(ctl, argc, argv)) != -1)
+		return i;
 	return ctl_cmd_enroll(ctl, argc, argv);
 }
 

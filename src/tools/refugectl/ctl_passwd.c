@@ -112,81 +112,6 @@ ctl_pw_find(const struct yamltree_node *root, const char *user,
 	}
 }
 
-/* The offset of line (1-based) in text, or of its end. */
-static size_t
-ctl_pw_line(const char *text, size_t line)
-{
-	const char	*p = text;
-
-	while (--line > 0 && (p = strchr(p, '\n')) != NULL)
-		p++;
-	return p == NULL ? strlen(text) : (size_t)(p - text);
-}
-
-/* Where the scalar at (line, column) ends: its closing quote, or the line's end. */
-static size_t
-ctl_pw_scalar_end(const char *text, size_t at)
-{
-	char	q = text[at];
-	size_t	i = at + 1;
-
-	if (q == '\'' || q == '"') {
-		for (; text[i] != '\0' && text[i] != '\n'; i++) {
-			if (text[i] == q && q == '\'' && text[i + 1] == '\'') {
-				i++;
-				continue;
-			}
-			if (text[i] == '\\' && q == '"' && text[i + 1] != '\0') {
-				i++;
-				continue;
-			}
-			if (text[i] == q)
-				return i + 1;
-		}
-		return i;
-	}
-	while (text[i] != '\0' && text[i] != '\n' &&
-	    !(text[i] == '#' && (text[i - 1] == ' ' || text[i - 1] == '\t')))
-		i++;
-	while (i > at && (text[i - 1] == ' ' || text[i - 1] == '\t'))
-		i--;
-	return i;
-}
-
-/* text with [from, to) replaced by with; malloc'd. */
-static char *
-ctl_pw_splice(const char *text, size_t from, size_t to, const char *with)
-{
-	size_t	len = strlen(text), wl = strlen(with);
-	char	*out;
-
-	if ((out = malloc(len - (to - from) + wl + 1)) == NULL)
-		return NULL;
-	memcpy(out, text, from);
-	memcpy(out + from, with, wl);
-	memcpy(out + from + wl, text + to, len - to + 1);
-	return out;
-}
-
-/* The first line after the operators: block: the next line at the margin. */
-static size_t
-ctl_pw_block_end(const char *text, const struct yamltree_node *list)
-{
-	size_t	at = ctl_pw_line(text, list->line);
-
-	for (;;) {
-		const char	*nl = strchr(text + at, '\n');
-
-		if (nl == NULL)
-			return strlen(text);
-		at = (size_t)(nl - text) + 1;
-		/* A comment at the margin belongs to what follows. */
-		if (text[at] != '\0' && text[at] != ' ' && text[at] != '\t' &&
-		    text[at] != '\n' && text[at] != '-')
-			return at;
-	}
-}
-
 static char *
 ctl_pw_edit(const char *text, const struct ctl_pw_place *pl, const char *user,
     const char *hash, const char *role, int add, int remove, char *err,
@@ -197,10 +122,10 @@ ctl_pw_edit(const char *text, const struct ctl_pw_place *pl, const char *user,
 
 	if (remove) {
 		/* From the entry's dash to the next entry's, or the block's end. */
-		dash = ctl_pw_line(text, pl->item->line);
-		to = pl->next != NULL ? ctl_pw_line(text, pl->next->line) :
-		    ctl_pw_block_end(text, pl->list);
-		return ctl_pw_splice(text, dash, to, "");
+		dash = ctl_yaml_line_offset(text, pl->item->line);
+		to = pl->next != NULL ? ctl_yaml_line_offset(text, pl->next->line) :
+		    ctl_yaml_block_end(text, pl->list);
+		return ctl_yaml_splice(text, dash, to, "");
 	}
 	if (add) {
 		if (pl->list == NULL) {
@@ -208,7 +133,7 @@ ctl_pw_edit(const char *text, const struct ctl_pw_place *pl, const char *user,
 			    "%s\n    password: '%s'\n    role: %s\n", user, hash,
 			    role);
 			from = strlen(text);
-			return ctl_pw_splice(text, from, from, stanza);
+			return ctl_yaml_splice(text, from, from, stanza);
 		}
 		if (pl->list->count > 0 && pl->list->items[0]->column < 3) {
 			snprintf(err, errlen, "operators: is not a block list "
@@ -219,17 +144,17 @@ ctl_pw_edit(const char *text, const struct ctl_pw_place *pl, const char *user,
 		snprintf(stanza, sizeof(stanza), "%*s- user: %s\n%*spassword: "
 		    "'%s'\n%*srole: %s\n", (int)dash, "", user, (int)dash + 2, "",
 		    hash, (int)dash + 2, "", role);
-		from = ctl_pw_block_end(text, pl->list);
+		from = ctl_yaml_block_end(text, pl->list);
 		/* After the block's last non-blank line, not its trailing gap. */
 		while (from > 0 && from >= 2 && text[from - 1] == '\n' &&
 		    text[from - 2] == '\n')
 			from--;
-		return ctl_pw_splice(text, from, from, stanza);
+		return ctl_yaml_splice(text, from, from, stanza);
 	}
-	from = ctl_pw_line(text, pl->password->line) + pl->password->column - 1;
-	to = ctl_pw_scalar_end(text, from);
+	from = ctl_yaml_line_offset(text, pl->password->line) + pl->password->column - 1;
+	to = ctl_yaml_scalar_end(text, from);
 	snprintf(stanza, sizeof(stanza), "'%s'", hash);
-	return ctl_pw_splice(text, from, to, stanza);
+	return ctl_yaml_splice(text, from, to, stanza);
 }
 
 /* The edited file must load and hold exactly the change meant. */

@@ -146,9 +146,17 @@ ctl_cmd_revoke(struct ctl *ctl, int argc, char *argv[])
 		printf("%s: %s is already revoked in %s\n", pos[0], cert,
 		    config->tls_crl);
 	else
-		printf("revoked %s: %s added to %s\n"
-		    "reload refuged (SIGHUP) for it to take effect\n", pos[0],
-		    cert, config->tls_crl);
+		printf("revoked %s: %s added to %s\n", pos[0], cert,
+		    config->tls_crl);
+	/* Out of service too: not supervised, so it does not go offline forever. */
+	if (ctl_decommission_mark(config->registry, pos[0], 1, err,
+	    sizeof(err)) == -1) {
+		ctl_warnx("%s not marked decommissioned: %s", pos[0], err);
+		goto done;
+	}
+	printf("%s marked decommissioned: true in %s\n"
+	    "reload refuged (SIGHUP) for it to take effect\n", pos[0],
+	    config->registry);
 	rc = CTL_OK;
 done:
 	ctl_ca_free(ca);

@@ -136,14 +136,15 @@ ctl_cmd_units(struct ctl *ctl, int argc, char *argv[])
 	for (i = 0; i < u.count; i++)
 		if ((int)strlen(u.rows[i].id) > width)
 			width = (int)strlen(u.rows[i].id);
-	printf("%-*s  %-7s  %-24s  %-16s  %s\n", width, "ID", "STATE",
+	printf("%-*s  %-14s  %-24s  %-16s  %s\n", width, "ID", "STATE",
 	    "LAST SEEN", "SITE", "NAME");
 	for (i = 0; i < u.count; i++) {
 		row = &u.rows[i];
 		ru = registry != NULL ? registry_unit_find(registry, row->id) :
 		    NULL;
 		ctl_views_time(row->last_seen_ms, seen);
-		printf("%-*s  %-7s  %-24s  %-16s  %s\n", width, row->id,
+		printf("%-*s  %-14s  %-24s  %-16s  %s\n", width, row->id,
+		    ru != NULL && ru->decommissioned ? "decommissioned" :
 		    store_unit_state_name(row->state), seen,
 		    ru != NULL ? ru->site : "-", ru != NULL ? ru->name :
 		    registry != NULL ? "(not in the registry)" : "-");

@@ -12,6 +12,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "refuge/yamltree.h"
+
 #include "ctl.h"
 
 #define CTL_FILE_MAX	(16 * 1024 * 1024)
@@ -381,4 +383,81 @@ ctl_sync_dir(const char *path)
 	rc = fsync(fd);
 	close(fd);
 	return rc;
+}
+
+/* Positions in a file parsed by yamltree, for edits at the places it names. */
+
+/* The offset of line (1-based) in text, or of its end. */
+size_t
+ctl_yaml_line_offset(const char *text, size_t line)
+{
+	const char	*p = text;
+
+	while (--line > 0 && (p = strchr(p, '\n')) != NULL)
+		p++;
+	return p == NULL ? strlen(text) : (size_t)(p - text);
+}
+
+/* Where the scalar at (line, column) ends: its closing quote, or the line's end. */
+size_t
+ctl_yaml_scalar_end(const char *text, size_t at)
+{
+	char	q = text[at];
+	size_t	i = at + 1;
+
+	if (q == '\'' || q == '"') {
+		for (; text[i] != '\0' && text[i] != '\n'; i++) {
+			if (text[i] == q && q == '\'' && text[i + 1] == '\'') {
+				i++;
+				continue;
+			}
+			if (text[i] == '\\' && q == '"' && text[i + 1] != '\0') {
+				i++;
+				continue;
+			}
+			if (text[i] == q)
+				return i + 1;
+		}
+		return i;
+	}
+	while (text[i] != '\0' && text[i] != '\n' &&
+	    !(text[i] == '#' && (text[i - 1] == ' ' || text[i - 1] == '\t')))
+		i++;
+	while (i > at && (text[i - 1] == ' ' || text[i - 1] == '\t'))
+		i--;
+	return i;
+}
+
+/* text with [from, to) replaced by with; malloc'd. */
+char *
+ctl_yaml_splice(const char *text, size_t from, size_t to, const char *with)
+{
+	size_t	len = strlen(text), wl = strlen(with);
+	char	*out;
+
+	if ((out = malloc(len - (to - from) + wl + 1)) == NULL)
+		return NULL;
+	memcpy(out, text, from);
+	memcpy(out + from, with, wl);
+	memcpy(out + from + wl, text + to, len - to + 1);
+	return out;
+}
+
+/* The first line after a top-level block (operators:, units:): the next line at the margin. */
+size_t
+ctl_yaml_block_end(const char *text, const struct yamltree_node *list)
+{
+	size_t	at = ctl_yaml_line_offset(text, list->line);
+
+	for (;;) {
+		const char	*nl = strchr(text + at, '\n');
+
+		if (nl == NULL)
+			return strlen(text);
+		at = (size_t)(nl - text) + 1;
+		/* A comment at the margin belongs to what follows. */
+		if (text[at] != '\0' && text[at] != ' ' && text[at] != '\t' &&
+		    text[at] != '\n' && text[at] != '-')
+			return at;
+	}
 }
