@@ -46,7 +46,7 @@ CORE_SRCS	= src/core/diag.c src/core/line.c src/core/evtype.c \
 		  src/core/opproto_client.c src/core/uproto_client.c \
 		  src/core/pwhash.c src/core/when.c src/core/registry_print.c src/core/registry_priorities.c src/core/geo.c src/core/report.c \
 		  src/core/registry_plan.c src/core/opproto_desk.c \
-		  src/core/opproto_record.c src/core/registry_text.c
+		  src/core/opproto_record.c src/core/registry_text.c src/core/pushq.c
 # Layer 2: services, one owner per outside thing.
 SERVICE_SRCS	= src/service/log.c src/service/store.c src/service/store_backend.c \
 		  src/service/store_record.c \
@@ -70,6 +70,7 @@ REFUGED_SRCS	= src/refuged/refuged.c src/refuged/daemon.c src/refuged/ingest.c \
 		  src/refuged/tally.c src/refuged/flood.c \
 		  src/refuged/operator_requests.c src/refuged/operator_login.c \
 		  src/refuged/operator_prelogin.c src/refuged/operator_reply.c \
+		  src/refuged/operator_push.c \
 		  src/refuged/unit.c src/refuged/supervise.c src/refuged/operator.c \
 		  src/refuged/stack.c src/refuged/stack_queue.c \
 		  src/refuged/stack_batch.c src/refuged/stack_actions.c \
@@ -122,7 +123,7 @@ UNIT_TESTS	= check_line check_uproto check_evtype check_duration check_timefmt c
 		  check_notify check_metrics check_log check_listener check_admission \
 		  check_console_model check_sim_stats check_pwcheck \
 		  check_opproto_client check_uproto_client \
-		  check_change check_opproto_record check_dc09 $(L3_TESTS)
+		  check_change check_opproto_record check_dc09 check_pushq $(L3_TESTS)
 # Layer 3 in-process: its modules with test doubles of conn, listener and tlsctx.
 L3_TESTS	= check_feed check_ingest check_stack check_supervise \
 		  check_unit_session check_unit_admission check_operator_session

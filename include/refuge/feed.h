@@ -24,5 +24,14 @@ void		 feed_free(struct feed *);
 int		 feed_subscribe(struct feed *, const struct feed_subscriber *);
 void		 feed_publish(struct feed *, const struct change *);
 void		 feed_settle(struct feed *);
+/*
+ * A priority-1 event has been read and its commit has not run yet. ingest
+ * says so when it queues one and again after the commit (or the failed
+ * attempt), within the same loop turn; a subscriber that queues output
+ * (operator sessions) meanwhile writes nothing of lower priority, so that
+ * nothing lower is written between a press's reading and its push.
+ */
+void		 feed_set_urgent(struct feed *, int due);
+int		 feed_urgent(const struct feed *);
 
 #endif

@@ -8,6 +8,7 @@
 struct feed {
 	struct feed_subscriber	subscribers[FEED_MAX_SUBSCRIBERS];
 	size_t			count;
+	int			urgent;		/* see feed_set_urgent */
 };
 
 struct feed *
@@ -48,4 +49,16 @@ feed_settle(struct feed *feed)
 	for (i = 0; i < feed->count; i++)
 		if (feed->subscribers[i].settle != NULL)
 			feed->subscribers[i].settle(feed->subscribers[i].arg);
+}
+
+void
+feed_set_urgent(struct feed *feed, int due)
+{
+	feed->urgent = due;
+}
+
+int
+feed_urgent(const struct feed *feed)
+{
+	return feed->urgent;
 }

@@ -230,6 +230,15 @@ ingest_unit_event(struct ingest *ingest, struct link *link,
 	if ((item = ingest_add(ingest, INGEST_EVENT, record, urgent)) == NULL)
 		return -1;
 	item->link = link;
+	/* A link's lines of one read come together: count the runs. */
+	if (link != ingest->turn_last) {
+		ingest->turn_links++;
+		ingest->turn_last = link;
+	}
+	item->links_before = ingest->turn_links - 1;
+	/* Operators write nothing lower until this press is pushed. */
+	if (urgent)
+		feed_set_urgent(ingest->feed, 1);
 	item->type = type;
 	item->unit_time_ms = unit_time_ms;
 	snprintf(item->event_id, sizeof(item->event_id), "%s", event_id);
@@ -462,6 +471,10 @@ ingest_committed(struct ingest *ingest, enum ingest_pass pass, size_t end)
 		if (!item->inserted)
 			log_debug("unit=%s event=%s duplicate acknowledged",
 			    item->record->reg->id, item->event_id);
+		else if (item->urgent && !item->from_receiver)
+			log_info("unit=%s event=%s type=%s stored links_before=%zu",
+			    item->record->reg->id, item->event_id,
+			    evtype_name(item->type), item->links_before);
 		else if (item->type == EVTYPE_BUTTON || item->from_receiver)
 			log_info("unit=%s event=%s type=%s stored",
 			    item->record->reg->id, item->event_id,
@@ -605,6 +618,10 @@ ingest_round(struct ingest *ingest)
 			rc = ingest_commit(ingest, INGEST_REST, end);
 	} else
 		rc = ingest_commit(ingest, INGEST_ALL, end);
+	/* Every press waiting was in this round: lower pushes may go again. */
+	feed_set_urgent(ingest->feed, 0);
+	ingest->turn_links = 0;
+	ingest->turn_last = NULL;
 	if (rc == -1)
 		ingest_compact(ingest, 1);
 	else {

@@ -48,6 +48,7 @@ struct ingest_item {
 	int64_t			 received_ms;
 	int64_t			 seen_ms;
 	int64_t			 queued_us;	/* monotonic, for the ACK latency */
+	size_t			 links_before;	/* links read before it in its turn */
 	char			 event_id[72];
 	char			 text[LINE_MAX_BYTES + 1];
 };
@@ -78,6 +79,9 @@ struct ingest {
 	ingest_watch_fn		*watch;
 	void			*watch_arg;
 	struct log_limit	 failed_log;	/* a full disk fails every turn */
+	/* Unit links read since the last commit, for a press's log line. */
+	size_t			 turn_links;
+	const struct link	*turn_last;
 	struct log_limit	 shed_log;	/* overload sheds every turn */
 	struct log_limit	 full_log;
 };

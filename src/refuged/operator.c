@@ -28,6 +28,7 @@
 #include "refuge/loop.h"
 #include "refuge/operator.h"
 #include "refuge/opproto.h"
+#include "refuge/pushq.h"
 #include "refuge/pwcheck.h"
 #include "refuge/stack.h"
 #include "refuge/timenow.h"
@@ -36,6 +37,12 @@
 
 #define OPERATOR_MAX_OUTPUT_BEFORE_LOGIN	16384
 #define OPERATOR_LOGIN_TIMEOUT_MS	120000
+/*
+ * A small kernel buffer: the backlog waits in the push queue, in order.
+ * Not smaller: a turn of the loop writes at most what the socket takes, and
+ * in an avalanche turns are slow (refuged(8), Pushes to operators).
+ */
+#define OPERATOR_SNDBUF			(64 * 1024)
 
 static void	operator_connected(struct conn *, void *);
 static void	operator_line(struct conn *, const char *, size_t, void *);
@@ -128,6 +135,9 @@ operator_session_free(struct operator_session *session)
 		pwcheck_cancel(link->pwcheck, session->check);
 	operator_prelogin_remove(session);
 	operator_reply_clear(session);
+	pushq_free(session->pushq);
+	if (link->requesting == session)
+		link->requesting = NULL;
 	if (session->password != NULL) {
 		explicit_bzero(session->password, strlen(session->password));
 		free(session->password);
@@ -180,6 +190,11 @@ operator_timer(evutil_socket_t fd, short what, void *arg)
 		operator_login_delayed(session);
 		return;
 	}
+	/* Its pushes passed limits.operator_output (logged then). */
+	if (session->overflowed) {
+		operator_close(session);
+		return;
+	}
 	log_ratelimited(&session->link->closed_log, CONFIG_LOG_WARNING,
 	    "operators: closed peer=%s reason=\"%s timeout\"", session->peer,
 	    session->state == OPERATOR_HANDSHAKE ? "handshake" : "login");
@@ -193,15 +208,20 @@ operator_accept(struct listener *listener, int fd, const struct sockaddr *sa,
 	struct operator_link	*link = arg;
 	struct operator_session	*session;
 	struct conn_limits	 limits = { LINE_MAX_BYTES,
-				    OPERATOR_MAX_OUTPUT_BEFORE_LOGIN, 0 };
+				    OPERATOR_MAX_OUTPUT_BEFORE_LOGIN,
+				    OPERATOR_SNDBUF };
 	char			*colon;
 
 	if ((session = calloc(1, sizeof(*session))) == NULL ||
+	    (session->pushq = pushq_new((size_t)
+	    link->deps.config->operator_output)) == NULL ||
 	    (session->timer = loop_timer_new(link->deps.base, operator_timer,
 	    session)) == NULL) {
 		log_ratelimited(&link->refused_log, CONFIG_LOG_WARNING,
 		    "operators: refused peer=%s reason=\"out of memory\"",
 		    peer);
+		if (session != NULL)
+			pushq_free(session->pushq);
 		free(session);
 		close(fd);
 		listener_release(listener, sa);
@@ -221,6 +241,7 @@ operator_accept(struct listener *listener, int fd, const struct sockaddr *sa,
 		    "operators: refused peer=%s reason=\"out of memory\"",
 		    peer);
 		event_free(session->timer);
+		pushq_free(session->pushq);
 		free(session);
 		close(fd);
 		listener_release(listener, sa);
@@ -236,6 +257,7 @@ operator_accept(struct listener *listener, int fd, const struct sockaddr *sa,
 		operator_prelogin_remove(session);
 		LIST_REMOVE(session, entry);
 		event_free(session->timer);
+		pushq_free(session->pushq);
 		free(session);
 		return;
 	}
@@ -287,6 +309,7 @@ static void
 operator_line(struct conn *conn, const char *line, size_t len, void *arg)
 {
 	struct operator_session		*session = arg;
+	struct operator_link		*link = session->link;
 	struct opproto_request		*request;
 	const struct operator_command	*command;
 	const char			*code;
@@ -322,13 +345,18 @@ operator_line(struct conn *conn, const char *line, size_t len, void *arg)
 		    "only a supervisor may do that");
 		goto done;
 	}
+	/* Its pushes follow the reply: pumped once it is written. */
+	link->requesting = session;
 	command->run(session, request);
+	if (link->requesting == session) {	/* the session was not freed */
+		link->requesting = NULL;
+		operator_push_pump(session);
+	}
 done:
 	free(request);
 }
 
-/* Whether the session is among those the change is for (ESCALATE level=2). */
-static int
+int
 operator_audience(const struct operator_session *session,
     const struct change *change)
 {
@@ -349,7 +377,6 @@ static void
 operator_change(const struct change *change, void *arg)
 {
 	struct operator_link	*link = arg;
-	struct operator_session	*session, *next;
 	char			 buf[2 * (LINE_MAX_BYTES + 256)];
 	int			 n;
 
@@ -362,14 +389,7 @@ operator_change(const struct change *change, void *arg)
 			    change_kind_name(change->kind));
 		return;
 	}
-	/* A push may drop a session that cannot take it: step past it first. */
-	for (session = LIST_FIRST(&link->sessions); session != NULL;
-	    session = next) {
-		next = LIST_NEXT(session, entry);
-		if (session->state == OPERATOR_READY &&
-		    operator_audience(session, change))
-			operator_reply_push(session, buf, (size_t)n);
-	}
+	operator_push_change(link, change, buf, (size_t)n);
 }
 
 /*
@@ -401,7 +421,8 @@ operator_link_new(const struct operator_deps *deps, char *err, size_t errlen)
 	TAILQ_INIT(&link->hosts);
 	if ((link->pwcheck = pwcheck_new(deps->base, err, errlen)) == NULL)
 		goto fail;
-	if (operator_prelogin_init(link) == -1) {
+	if (operator_prelogin_init(link) == -1 ||
+	    operator_push_init(link) == -1) {
 		snprintf(err, errlen, "out of memory");
 		goto fail;
 	}
@@ -463,6 +484,7 @@ operator_link_reconfigure(struct operator_link *link,
 		if (session->state != OPERATOR_READY)
 			continue;
 		conn_set_max_output(session->conn, (size_t)config->operator_output);
+		pushq_set_max(session->pushq, (size_t)config->operator_output);
 		account = registry_operator_find(registry, session->user);
 		if (account != NULL) {
 			session->role = account->role;
@@ -508,6 +530,7 @@ operator_link_free(struct operator_link *link)
 	operator_link_log_tick(link, 1);
 	pwcheck_free(link->pwcheck);
 	operator_prelogin_free(link);
+	operator_push_free(link);
 	listener_free(link->listener);
 	free(link);
 }

@@ -92,7 +92,7 @@ operator_desk_tick_row(const struct audit_row *row, void *arg)
 	return 0;
 }
 
-/* A line of the reply, or a push (held while a reply is produced). */
+/* A line of the reply, or a push about the alarm (after the claim's). */
 static void
 operator_desk_line(struct operator_session *session, const char *buf, int n,
     int64_t push)
@@ -100,7 +100,8 @@ operator_desk_line(struct operator_session *session, const char *buf, int n,
 	if (n <= 0)
 		return;		/* cannot happen: every field is bounded */
 	if (push > 0)
-		operator_reply_push(session, buf, (size_t)n);
+		operator_push_session(session, stack_find(
+		    session->link->deps.stack, push), buf, (size_t)n);
 	else
 		operator_send(session, buf, n);
 }

@@ -2,7 +2,8 @@
  * Shared by the operator link's files only: sessions (operator.c), the
  * pre-login pool and the fair password-check queue (operator_prelogin.c),
  * LOGIN and the lockouts (operator_login.c), replies produced as the link
- * drains (operator_reply.c) and the requests (operator_requests.c).
+ * drains (operator_reply.c), the push queue (operator_push.c) and the
+ * requests (operator_requests.c).
  */
 #ifndef REFUGE_OPERATOR_INTERNAL_H
 #define REFUGE_OPERATOR_INTERNAL_H
@@ -46,7 +47,7 @@ enum operator_reply_kind {
 
 /*
  * A reply in progress. While kind is not NONE the session reads nothing
- * and its pushes wait in held, in order, to follow the final line.
+ * and its pushes wait in its push queue, to follow the final line.
  */
 struct operator_reply {
 	enum operator_reply_kind	 kind;
@@ -56,11 +57,10 @@ struct operator_reply {
 	size_t				 total;		/* ids, units or text bytes */
 	size_t				 sent;		/* data lines sent */
 	int				 done;		/* the final line is queued */
-	char				*held;		/* pushes meanwhile */
-	size_t				 held_len, held_cap;
 };
 
 struct operator_host;
+struct pushq;
 
 struct operator_session {
 	struct operator_link	*link;
@@ -81,6 +81,10 @@ struct operator_session {
 	char			 desk[OPPROTO_DESK_MAX + 1];	/* LOGIN desk=, or "" */
 	char			 delayed[160];	/* the reply a WAITING session owes */
 	struct operator_reply	 reply;
+	struct pushq		*pushq;		/* pushes not yet given to conn */
+	int			 push_drain;	/* conn's drain calls the push pump */
+	int			 pumping;	/* in operator_push_pump */
+	int			 overflowed;	/* past the bound: closed by its timer */
 	struct operator_host	*prelogin;	/* its address's pool entry until READY */
 	TAILQ_ENTRY(operator_session) pool_entry;	/* in prelogin->links */
 	TAILQ_ENTRY(operator_session) queue_entry;	/* in prelogin->queue */
@@ -134,6 +138,9 @@ struct operator_link {
 	struct pwcheck			*pwcheck;
 	struct operator_counters	 counters;
 	int				 stopping;
+	/* The session whose request runs: its pushes wait for the reply. */
+	struct operator_session		*requesting;
+	struct event			*push_later;	/* pumps after a press is pushed */
 	/* Refusals can come thousands a second: N a second, then a count. */
 	struct log_limit		 refused_log;
 	struct log_limit		 closed_log;
@@ -160,6 +167,9 @@ void	operator_close(struct operator_session *);
 /* Closes at once, discarding output (a link dropped to make room). */
 void	operator_drop(struct operator_session *, const char *reason);
 void	operator_arm(struct operator_session *, int64_t ms);
+/* Whether the session is among those the change is for (ESCALATE level=2). */
+int	operator_audience(const struct operator_session *,
+	    const struct change *);
 
 /* operator_login.c */
 void	operator_login(struct operator_session *,
@@ -194,10 +204,22 @@ int	operator_prelogin_init(struct operator_link *);
 /* operator_reply.c */
 /* Starts a reply of kind; the handler has filled session->reply. */
 void	operator_reply_start(struct operator_session *);
-/* A push for a session: sent, or held while a reply is produced. */
+void	operator_reply_clear(struct operator_session *);
+
+/* operator_push.c */
+/* The change's line, queued for every logged-in session and sent as they drain. */
+void	operator_push_change(struct operator_link *, const struct change *,
+	    const char *buf, size_t len);
+/* Gives queued pushes to the conn while it has room (after a reply, a request). */
+void	operator_push_pump(struct operator_session *);
+int	operator_push_init(struct operator_link *);
+void	operator_push_free(struct operator_link *);
+/* A push for this session only, about alarm (NULL: about nothing in particular). */
+void	operator_push_session(struct operator_session *, const struct alarm *,
+	    const char *buf, size_t len);
+/* The same about no alarm (last rank): what other files called it before. */
 void	operator_reply_push(struct operator_session *, const char *buf,
 	    size_t len);
-void	operator_reply_clear(struct operator_session *);
 
 /* operator_desk.c */
 struct unit_record;

@@ -6,9 +6,9 @@
  * drained. Their lines never count against limits.operator_output.
  *
  * Meanwhile the session reads nothing (replies stay in request order) and
- * its pushes wait in reply.held, in order; they count against the bound,
- * and are written right after the final line, so a push never falls inside
- * a reply. ALARMS walks the ids of the stack's order when asked and shows
+ * its pushes wait in its push queue (operator_push.c), where they count
+ * against the bound, to be written after the final line, so a push never
+ * falls inside a reply. ALARMS walks the ids of the stack's order when asked and shows
  * each alarm as it is when its line is written (one resolved meanwhile is
  * left out; the held pushes tell the rest).
  */
@@ -120,23 +120,15 @@ operator_reply_step(struct operator_session *session, size_t room)
 	return n == 0 ? 0 : conn_send(session->conn, buf, (size_t)n);
 }
 
-/* The final line is queued: the held pushes follow once they fit. */
+/* The final line is queued: the pushes that waited follow. */
 static void
 operator_reply_finish(struct operator_session *session)
 {
-	struct operator_reply	*r = &session->reply;
-	size_t			 bound;
-
-	bound = (size_t)session->link->deps.config->operator_output;
-	if (r->held_len > 0) {
-		if (conn_output_length(session->conn) + r->held_len > bound)
-			return;		/* the next drain comes back here */
-		if (conn_send(session->conn, r->held, r->held_len) == -1)
-			return;
-	}
 	operator_reply_clear(session);
 	conn_set_drain(session->conn, 0, NULL, NULL);
+	session->push_drain = 0;
 	conn_resume(session->conn);
+	operator_push_pump(session);
 }
 
 /* Produces while the queued output is below the target. */
@@ -165,50 +157,11 @@ void
 operator_reply_start(struct operator_session *session)
 {
 	conn_pause(session->conn);
+	/* The drain is the reply's until it ends; pushes wait meanwhile. */
+	session->push_drain = 0;
 	conn_set_drain(session->conn, operator_reply_low(session),
 	    operator_reply_drained, session);
 	operator_reply_pump(session);
-}
-
-void
-operator_reply_push(struct operator_session *session, const char *buf,
-    size_t len)
-{
-	struct operator_reply	*r = &session->reply;
-	size_t			 bound, cap;
-	char			*grown;
-
-	if (r->kind == OPERATOR_REPLY_NONE) {
-		(void)conn_send(session->conn, buf, len);
-		return;
-	}
-	/* Held pushes must fit beside the reply's low mark when they go. */
-	bound = (size_t)session->link->deps.config->operator_output -
-	    operator_reply_low(session);
-	if (r->held_len + len > bound) {
-		log_warnx("operator=%s peer=%s closed reason=\"output buffer "
-		    "full\"", session->user, session->peer);
-		operator_close(session);
-		return;
-	}
-	if (r->held_len + len > r->held_cap) {
-		cap = r->held_cap ? r->held_cap : 4096;
-		while (cap < r->held_len + len)
-			cap *= 2;
-		if ((grown = realloc(r->held, cap)) == NULL) {
-			log_warnx("operator=%s peer=%s closed reason=\"out of "
-			    "memory\"", session->user, session->peer);
-			operator_close(session);
-			return;
-		}
-		r->held = grown;
-		r->held_cap = cap;
-	}
-	if (r->held_len == 0)
-		log_debug("operator=%s peer=%s pushes held until the reply ends",
-		    session->user, session->peer);
-	memcpy(r->held + r->held_len, buf, len);
-	r->held_len += len;
 }
 
 void
@@ -218,6 +171,5 @@ operator_reply_clear(struct operator_session *session)
 
 	free(r->ids);
 	free(r->text);
-	free(r->held);
 	memset(r, 0, sizeof(*r));
 }

@@ -208,8 +208,8 @@ def test_batch_alarms_claim_resolve(daemon):
     assert finals == ["OK", "OK", "OK 0"], lines
     assert "* CLAIMED %d by=alice" % aid in lines, lines
     assert "* RESOLVED %d outcome=false by=alice" % aid in lines, lines
-    # Pushes come before the reply they belong with, never inside it.
-    assert lines.index("* CLAIMED %d by=alice" % aid) < lines.index("OK")
+    # A reply comes before the pushes it causes, which are never inside it.
+    assert lines.index("OK") < lines.index("* CLAIMED %d by=alice" % aid)
     unit.close()
 
 

@@ -208,8 +208,8 @@ START_TEST(err_codes_follow_alarm_status)
 	l3_expect_line(alice, "OUTCOME technical engineer restored none other");
 	l3_expect_line(alice, "OK");
 	fake_conn_line(alice, "RESOLVE 1 genuine action=police");
-	l3_expect_line(alice, "* RESOLVED 1 outcome=genuine by=alice");
 	l3_expect_line(alice, "OK");
+	l3_expect_line(alice, "* RESOLVED 1 outcome=genuine by=alice");
 	l3_expect_line(bob, "* RESOLVED 1 outcome=genuine by=alice");
 	fake_conn_line(bob, "CLAIM 1");
 	l3_expect_line(bob, "ERR state alarm 1 is already resolved");
@@ -237,7 +237,7 @@ START_TEST(err_codes_follow_alarm_status)
 }
 END_TEST
 
-START_TEST(claim_pushed_to_every_logged_in_session_before_ok)
+START_TEST(claim_pushed_to_every_logged_in_session_after_ok)
 {
 	struct conn	*alice = op_logged_in("alice"), *bob = op_logged_in("bob");
 	struct conn	*anon = op_connect(), *checking = op_connect();
@@ -254,14 +254,14 @@ START_TEST(claim_pushed_to_every_logged_in_session_before_ok)
 	fake_conn_line(checking, "LOGIN bob secret");	/* verdict pending */
 
 	fake_conn_line(alice, "CLAIM 1");
+	/* A reply is never overtaken by the pushes it causes. */
+	l3_expect_line(alice, "OK");
 	rest = l3_expect_prefix(alice, claimed);
 	snprintf(tail, sizeof(tail), "%s", rest);
 	ck_assert_msg(strstr(tail, " name=\"Main gate\" lat=52.100000 "
 	    "lon=-0.800000 by=alice") != NULL, "%s", tail);
-	/* The push a request causes comes before its final line. */
 	l3_expect_line(alice, "* CLAIMED 1 by=alice");
-	l3_expect_line(alice, "OK");
-	/* The claimer, only, is shown the plan at once. */
+	/* The claimer, only, is shown the plan, after the pushes of its claim. */
 	l3_expect_line(alice, "* PLAN 1 park site=park steps=2 contacts=0");
 	l3_expect_line(alice, "* STEP 1 1 \"Open audio and speak to the caller\"");
 	l3_expect_line(alice, "* STEP 1 2 \"Call the warden\"");
@@ -330,14 +330,14 @@ START_TEST(reply_lines_are_contiguous)
 	l3_expect_prefix(alice, "* TESTMODE HP-004 until=");
 	ck_assert_uint_eq(reply_without_push(alice, "UNIT ", "OK 4"), 4);
 	l3_expect_nothing(alice);
+	l3_expect_line(sam, "OK");
 	l3_expect_prefix(sam, "* ALARM 2 ");
 	l3_expect_line(sam, "* CLAIMED 2 by=sam");
-	l3_expect_line(sam, "OK");
 	l3_expect_prefix(sam, "* PLAN 2 ");
 	l3_expect_prefix(sam, "* STEP 2 1 ");
 	l3_expect_prefix(sam, "* STEP 2 2 ");
-	l3_expect_prefix(sam, "* TESTMODE HP-004 until=");
 	l3_expect_line(sam, "OK");
+	l3_expect_prefix(sam, "* TESTMODE HP-004 until=");
 	fake_conn_line(sam, "HISTORY HP-001");
 	ck_assert_uint_eq(reply_without_push(sam, "EVENT ", "OK 1"), 1);
 	fake_conn_line(sam, "UNITS");
@@ -524,7 +524,7 @@ operator_session_suite(void)
 	tcase_add_test(tc, login_verdict_from_worker_in_order);
 	tcase_add_test(tc, failed_login_answered_after_delay);
 	tcase_add_test(tc, err_codes_follow_alarm_status);
-	tcase_add_test(tc, claim_pushed_to_every_logged_in_session_before_ok);
+	tcase_add_test(tc, claim_pushed_to_every_logged_in_session_after_ok);
 	tcase_add_test(tc, reply_lines_are_contiguous);
 	tcase_add_test(tc, last_session_gone_releases_claims);
 	tcase_add_test(tc, cmd_goes_to_the_unit_link_and_result_is_pushed);
