@@ -13,10 +13,13 @@
  *                a storm is on (in an avalanche: once, at a random moment
  *                of each window; with neither: all along), and the press's
  *                ACK latency is kept apart.
- * It also notices links lost after all were welcomed (a receiver restart)
- * and says when all are welcomed again. Marker lines go to stderr at once
+ * SIGUSR1 toggles "during" by hand, for a probes-only run beside another
+ * process making the storm or avalanche (its own loop then does not delay
+ * the probes). It also notices links lost after all were welcomed (a
+ * receiver restart) and says when all are welcomed again. Marker lines go to stderr at once
  * so that a driving script can time them.
  */
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -47,7 +50,7 @@ static struct {
 	int			 all_once;	/* every unit welcomed at least once */
 	int64_t			 storm_t0_us, storm_us;
 	int64_t			 lost_us, recovered_us;
-	struct event		*press_ev;
+	struct event		*press_ev, *usr1_ev;
 	/* The avalanche. */
 	struct event		*aval_ev;
 	uint32_t		*order;		/* units taking part, shuffled */
@@ -58,7 +61,8 @@ static struct {
 	int			 pressed;
 	double			 round_ms[64];	/* the first 64 rounds' figures */
 	/* Histograms, microseconds. */
-	struct sim_stats	 hb_calm, hb_during, press, aval;
+	struct sim_stats	 hb_calm, hb_during, press_calm, press_during,
+				 aval;
 } ph;
 
 static void	sim_phase_release(struct sim *);
@@ -156,6 +160,7 @@ sim_phase_round_start(struct sim *sim)
 	ph.press_at_us = ph.round_t0_us +
 	    (int64_t)(sim_random(sim) * (double)sim->opt->window_ms * 1000);
 	ph.active = 1;
+	sim_phase_marker("avalanche %u: sending", ph.round);
 	event_active(ph.aval_ev, EV_TIMEOUT, 0);
 }
 
@@ -257,7 +262,8 @@ sim_phase_answered(struct sim_unit *unit, enum evtype type, int64_t latency_us)
 	if (unit->index == 0 && type == EVTYPE_BUTTON &&
 	    sim->opt->press_every_ms > 0) {
 		if (latency_us >= 0)
-			sim_stats_add(&ph.press, (uint64_t)latency_us);
+			sim_stats_add(ph.active ? &ph.press_during :
+			    &ph.press_calm, (uint64_t)latency_us);
 		return;
 	}
 	if (!sim->opt->avalanche || type != sim->opt->avalanche_type ||
@@ -299,6 +305,7 @@ sim_phase_welcomed(struct sim_unit *unit)
 	}
 	if (!ph.all_once) {
 		ph.all_once = 1;
+		sim_phase_marker("all %zu units welcomed", sim->unit_count);
 		if (sim->opt->avalanche && ph.aval_ev != NULL)
 			sim_phase_in(ph.aval_ev, SIM_PHASE_SETTLE_MS);
 	}
@@ -332,6 +339,16 @@ sim_phase_release(struct sim *sim)
 	    sim->unit_count - ph.nprobes);
 }
 
+static void
+sim_phase_usr1(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	(void)arg;
+	ph.active = !ph.active;
+	sim_phase_marker("%s", ph.active ? "during" : "calm");
+}
+
 int
 sim_phase_start(struct sim *sim)
 {
@@ -341,7 +358,8 @@ sim_phase_start(struct sim *sim)
 	ph.sim = sim;
 	sim_stats_init(&ph.hb_calm);
 	sim_stats_init(&ph.hb_during);
-	sim_stats_init(&ph.press);
+	sim_stats_init(&ph.press_calm);
+	sim_stats_init(&ph.press_during);
 	sim_stats_init(&ph.aval);
 	ph.nprobes = opt->probes < sim->unit_count ? opt->probes :
 	    sim->unit_count;
@@ -355,6 +373,9 @@ sim_phase_start(struct sim *sim)
 			return -1;
 	}
 	if (opt->avalanche && sim_phase_aval_init(sim) == -1)
+		return -1;
+	if ((ph.usr1_ev = evsignal_new(sim->base, SIGUSR1, sim_phase_usr1,
+	    sim)) == NULL || evsignal_add(ph.usr1_ev, NULL) == -1)
 		return -1;
 	if (opt->press_every_ms > 0 && !opt->avalanche) {
 		if ((ph.press_ev = evtimer_new(sim->base, sim_phase_press_fire,
@@ -390,6 +411,9 @@ sim_phase_free(void)
 	ph.nprobes = 0;
 	if (ph.press_ev != NULL)
 		event_free(ph.press_ev);
+	if (ph.usr1_ev != NULL)
+		event_free(ph.usr1_ev);
+	ph.usr1_ev = NULL;
 	if (ph.aval_ev != NULL)
 		event_free(ph.aval_ev);
 	ph.press_ev = ph.aval_ev = NULL;
@@ -442,6 +466,7 @@ sim_phase_report(struct sim *sim, FILE *out, int json)
 	}
 	sim_phase_hist(out, json, "probe_hb_calm_ms", &ph.hb_calm);
 	sim_phase_hist(out, json, "probe_hb_during_ms", &ph.hb_during);
-	sim_phase_hist(out, json, "press_ack_ms", &ph.press);
+	sim_phase_hist(out, json, "press_ack_calm_ms", &ph.press_calm);
+	sim_phase_hist(out, json, "press_ack_during_ms", &ph.press_during);
 	sim_phase_hist(out, json, "avalanche_ack_ms", &ph.aval);
 }
