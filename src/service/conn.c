@@ -68,7 +68,6 @@ struct conn {
 	struct sockaddr_storage		 addr;
 	char				 peer[LISTENER_PEER_LEN];
 	char				 reason[256];
-	char				*line;	/* max_line + 2 bytes */
 };
 
 /* The connection no longer counts against its listener's handshake cap. */
@@ -93,7 +92,6 @@ conn_free(struct conn *conn)
 		event_free(conn->resume);
 	if (conn->owner != NULL)
 		listener_release(conn->owner, (struct sockaddr *)&conn->addr);
-	free(conn->line);
 	free(conn);
 }
 
@@ -148,6 +146,28 @@ conn_set_busy(struct conn *conn, int busy)
 	conn->busy = busy;
 }
 
+/*
+ * One line buffer for every link, grown to the longest max_line: a line is
+ * handed to its callback and done with before the next is read, all on the
+ * one loop thread; a buffer per link cost half a kilobyte on each idle one.
+ */
+static char	*conn_line;
+static size_t	 conn_line_size;
+
+static int
+conn_line_reserve(size_t size)
+{
+	char	*grown;
+
+	if (size <= conn_line_size)
+		return 0;
+	if ((grown = realloc(conn_line, size)) == NULL)
+		return -1;
+	conn_line = grown;
+	conn_line_size = size;
+	return 0;
+}
+
 /* Refills the budget for the time passed; a busy link with a full one steps up. */
 static void
 conn_budget_refill(struct conn *conn)
@@ -199,18 +219,18 @@ conn_read(struct bufferevent *bev, void *arg)
 		len = (size_t)eol.pos;
 		if (len > conn->limits.max_line + 1)
 			goto overlong;
-		if (evbuffer_remove(input, conn->line, len + 1) != (int)(len + 1)) {
+		if (evbuffer_remove(input, conn_line, len + 1) != (int)(len + 1)) {
 			conn_fail(conn, "read error");
 			return;
 		}
-		if (len > 0 && conn->line[len - 1] == '\r')
+		if (len > 0 && conn_line[len - 1] == '\r')
 			len--;
 		if (len > conn->limits.max_line)
 			goto overlong;
-		conn->line[len] = '\0';
+		conn_line[len] = '\0';
 		if (conn->shared)
 			conn_budget_spend(conn);
-		conn->callbacks->line(conn, conn->line, len, conn->arg);
+		conn->callbacks->line(conn, conn_line, len, conn->arg);
 	}
 	return;
 overlong:
@@ -451,7 +471,7 @@ conn_setup(struct event_base *base, SSL *ssl, int fd,
 	conn->limits = *limits;
 	conn->callbacks = callbacks;
 	conn->arg = arg;
-	if ((conn->line = malloc(limits->max_line + 2)) == NULL ||
+	if (conn_line_reserve(limits->max_line + 2) == -1 ||
 	    (conn->reap = event_new(base, -1, 0, conn_reap, conn)) == NULL ||
 	    (conn->resume = event_new(base, -1, 0, conn_resume_cb, conn)) == NULL)
 		goto fail;
