@@ -345,6 +345,21 @@ sim_opts_count(const char *name, const char *text, unsigned long max)
 	return n;
 }
 
+static void
+sim_opts_defaults(struct sim_options *opt)
+{
+	opt->id_format = "HP-%06d";
+	opt->drain_ms = 5000;
+	opt->retry_ms = 10000;
+	opt->report_ms = 5000;
+	opt->connect_rate = 500;
+	opt->first = 1;
+	opt->probe_ms = 100;
+	opt->window_ms = 100;
+	opt->repeat = 1;
+	opt->gap_ms = 2000;
+}
+
 /* The benchmark scenarios' options (sim_phase.c). */
 static void
 sim_opts_scenario(struct sim_options *opt, int ch, const char *arg)
@@ -381,22 +396,22 @@ sim_opts_scenario(struct sim_options *opt, int ch, const char *arg)
 	}
 }
 
+static void
+sim_opts_scenario_done(struct sim_options *opt)
+{
+	if (opt->storm)		/* every unit at once */
+		opt->connect_rate = 1e12;
+	if (opt->press_every_ms > 0 && opt->probes == 0)
+		opt->probes = 1;	/* the pressing unit is a probe */
+}
+
 void
 sim_opts_parse(int argc, char **argv, struct sim_options *opt)
 {
 	unsigned long	print_n = 0;
 	int		ch, any_rate = 0, port;
 
-	opt->id_format = "HP-%06d";
-	opt->drain_ms = 5000;
-	opt->retry_ms = 10000;
-	opt->report_ms = 5000;
-	opt->connect_rate = 500;
-	opt->first = 1;
-	opt->probe_ms = 100;
-	opt->window_ms = 100;
-	opt->repeat = 1;
-	opt->gap_ms = 2000;
+	sim_opts_defaults(opt);
 	while ((ch = getopt_long(argc, argv, "H:vVh", long_options,
 	    NULL)) != -1) {
 		switch (ch) {
@@ -478,10 +493,7 @@ sim_opts_parse(int argc, char **argv, struct sim_options *opt)
 	if (sim_opts_id_format_parse(opt->id_format, &id_format) == -1)
 		sim_opts_bad_usage("--id-format: '%s' needs one %%d, %%u or %%0Nd",
 		    opt->id_format);
-	if (opt->storm)		/* every unit at once */
-		opt->connect_rate = 1e12;
-	if (opt->press_every_ms > 0 && opt->probes == 0)
-		opt->probes = 1;	/* the pressing unit is a probe */
+	sim_opts_scenario_done(opt);
 	if (print_n > 0) {
 		sim_opts_print_registry((unsigned)print_n, opt->first, &id_format);
 		exit(0);
