@@ -77,10 +77,10 @@ for name in $names; do
 		suite=
 		;;
 	avalanche_press)
-		# The operator's side of a press in an avalanche (BUTTON -> push).
+		# The operator's side of a press in an avalanche (BUTTON -> push);
+		# it reads BENCH_QUICK from the environment.
 		if [ -f "$here/bench/avalanche_press.py" ]; then
-			phase avalanche_press "$python" "$here/bench/avalanche_press.py" \
-			    ${quick:+--quick}
+			phase avalanche_press "$python" "$here/bench/avalanche_press.py"
 		else
 			note "avalanche_press: bench/avalanche_press.py is not in this tree;" \
 			    "the operator push in an avalanche was not measured"
