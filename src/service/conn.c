@@ -67,7 +67,7 @@ struct conn {
 	struct listener			*owner;
 	struct sockaddr_storage		 addr;
 	char				 peer[LISTENER_PEER_LEN];
-	char				 reason[256];
+	char				*reason;	/* set on failure only */
 };
 
 /* The connection no longer counts against its listener's handshake cap. */
@@ -92,6 +92,7 @@ conn_free(struct conn *conn)
 		event_free(conn->resume);
 	if (conn->owner != NULL)
 		listener_release(conn->owner, (struct sockaddr *)&conn->addr);
+	free(conn->reason);
 	free(conn);
 }
 
@@ -103,7 +104,8 @@ conn_reap(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	if (conn->state == CONN_FAILED && conn->callbacks->failed != NULL)
-		conn->callbacks->failed(conn, conn->reason, conn->arg);
+		conn->callbacks->failed(conn, conn->reason != NULL ?
+		    conn->reason : "out of memory", conn->arg);
 	conn_free(conn);
 }
 
@@ -117,7 +119,8 @@ conn_fail(struct conn *conn, const char *reason)
 	}
 	conn->state = CONN_FAILED;
 	conn_handshake_over(conn);
-	snprintf(conn->reason, sizeof(conn->reason), "%s", reason);
+	/* Kept only while failing: 256 bytes on every idle link otherwise. */
+	conn->reason = strndup(reason, 255);
 	bufferevent_disable(conn->bev, EV_READ | EV_WRITE);
 	event_active(conn->reap, 0, 0);
 }
