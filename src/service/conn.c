@@ -330,6 +330,14 @@ conn_resume(struct conn *conn)
 	if (conn->state != CONN_OPEN)
 		return;
 	bufferevent_enable(conn->bev, EV_READ);
+	/* Made at the first resume: only operators' links pause, units' never. */
+	if (conn->resume == NULL &&
+	    ((conn->resume = event_new(bufferevent_get_base(conn->bev), -1, 0,
+	    conn_resume_cb, conn)) == NULL || (conn->prioritised &&
+	    event_priority_set(conn->resume, CONN_PRIORITY_ESTABLISHED) == -1))) {
+		conn_fail(conn, "out of memory");
+		return;
+	}
 	event_active(conn->resume, 0, 0);
 }
 
@@ -475,8 +483,7 @@ conn_setup(struct event_base *base, SSL *ssl, int fd,
 	conn->callbacks = callbacks;
 	conn->arg = arg;
 	if (conn_line_reserve(limits->max_line + 2) == -1 ||
-	    (conn->reap = event_new(base, -1, 0, conn_reap, conn)) == NULL ||
-	    (conn->resume = event_new(base, -1, 0, conn_resume_cb, conn)) == NULL)
+	    (conn->reap = event_new(base, -1, 0, conn_reap, conn)) == NULL)
 		goto fail;
 	conn->bev = bufferevent_openssl_socket_new(base, fd, ssl, role,
 	    BEV_OPT_CLOSE_ON_FREE);
@@ -495,8 +502,7 @@ conn_setup(struct event_base *base, SSL *ssl, int fd,
 	conn->prioritised = event_base_get_npriorities(base) == CONN_PRIORITIES;
 	if (conn->prioritised &&
 	    (bufferevent_priority_set(conn->bev, CONN_PRIORITY_HANDSHAKE) == -1 ||
-	    event_priority_set(conn->reap, CONN_PRIORITY_ESTABLISHED) == -1 ||
-	    event_priority_set(conn->resume, CONN_PRIORITY_ESTABLISHED) == -1))
+	    event_priority_set(conn->reap, CONN_PRIORITY_ESTABLISHED) == -1))
 		goto fail_setup;
 	return conn;
 fail_setup:
