@@ -82,7 +82,8 @@ def test_avalanche_sends_one_event_a_unit_a_round(make_daemon, pki):
 
 def test_presses_come_from_the_first_unit(make_daemon, pki):
     d = daemon_for(make_daemon, 3, first=7)
-    s, _ = run(d, pki, 3, "--first", 7, "--press-every", "100ms", "--duration", "1s")
+    s, _ = run(d, pki, 3, "--first", 7, "--press-every", "100ms", "--duration", "3s",
+               "--drain", "20s")
     rows = d.events(type_="BUTTON")
     assert rows and {row["unit_id"] for row in rows} == {"SIM-007"}
     assert s["press_ack_calm_ms"]["count"] == len(rows) == s["events_acked"]
