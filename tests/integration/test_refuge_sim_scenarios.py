@@ -51,7 +51,7 @@ def test_print_registry_numbers_from_first():
 def test_storm_lets_the_probes_in_first(make_daemon, pki):
     d = daemon_for(make_daemon, 6)
     s, err = run(d, pki, 6, "--storm", "--probes", 2, "--probe-interval", "50ms",
-                 "--duration", "2s")
+                 "--duration", "5s")
     assert s["handshakes"] == 6 and s["denied"] == 0
     assert "storm: 4 units connecting at once" in err
     assert "storm: all 6 units welcomed" in err
