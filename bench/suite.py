@@ -38,7 +38,7 @@ SCENARIO (default all): storm avalanche throughput idle restart press
 
 --quick uses small sizes (a smoke run of about two minutes). BENCH_EVENTS
 overrides the restart scenario's stored events, BENCH_IDLE_SIZES (e.g.
-"1000,5000") the idle scenario's sizes. Units beyond the open file
+"1000,5000") the idle scenario's sizes, BENCH_STORM_SIZES the storm's. Units beyond the open file
 limit are not run, and the suite says so."""
 
 import argparse
@@ -751,7 +751,8 @@ def main():
                        capture_output=True)
         for name in args.scenarios:
             if name == "storm":
-                for n in ((300,) if q else (10000, 19000)):
+                sizes = [int(x) for x in os.environ.get("BENCH_STORM_SIZES", "").split(",") if x]
+                for n in sizes or ((300,) if q else (10000, 19000)):
                     storm(base, n, q)
             elif name == "avalanche":
                 avalanche(base, 300 if q else 10000, q)
