@@ -71,6 +71,7 @@ BUILD = os.path.abspath(os.environ.get("BUILD", os.path.join(ROOT, "build")))
 PASSWORD = "secret"
 PROBES = 20
 SUMMARY = []		# (scenario, figure, goal, verdict)
+CHILDREN = []		# every Proc, stopped at the end even after an error
 NOTES = []		# what could not be done
 
 
@@ -139,6 +140,7 @@ class Proc:
         self.t0 = time.monotonic()
         self.p = subprocess.Popen(argv, cwd=cwd, stdin=subprocess.DEVNULL,
                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        CHILDREN.append(self)
         self.readers = [threading.Thread(target=self._read, args=(s, n), daemon=True)
                         for s, n in ((self.p.stdout, "out"), (self.p.stderr, "err"))]
         for r in self.readers:
@@ -770,6 +772,10 @@ def main():
             elif name == "press":
                 press(base, 30 if q else 300)
     finally:
+        for child in CHILDREN:
+            if child.p.poll() is None:
+                child.p.kill()
+                child.p.wait()
         shutil.rmtree(base, ignore_errors=True)
     say("\n== summary (%s mode)" % ("quick" if q else "full"))
     for name, figure, goal, verdict in SUMMARY:
