@@ -24,7 +24,9 @@ INSTALL		?= install
 
 PKGS		= libevent libevent_openssl openssl sqlite3 yaml-0.1
 PKG_CFLAGS	= $(shell pkg-config --cflags $(PKGS))
-PKG_LIBS	= $(shell pkg-config --libs $(PKGS)) -lcrypt -pthread
+PKG_LIBS	= $(shell pkg-config --libs $(PKGS)) -lcrypt -pthread -lm
+# refugectl's printed matter: cairo draws, libqrencode makes the QR codes.
+DRAW_PKGS	= cairo libqrencode
 CHECK_CFLAGS	= $(shell pkg-config --cflags check)
 CHECK_LIBS	= $(shell pkg-config --libs check)
 
@@ -41,9 +43,12 @@ CORE_SRCS	= src/core/diag.c src/core/line.c src/core/evtype.c \
 		  src/core/alarm.c src/core/alarmq.c src/core/audit.c \
 		  src/core/opproto.c src/core/stats.c src/core/change.c \
 		  src/core/opproto_client.c src/core/uproto_client.c \
-		  src/core/pwhash.c src/core/when.c
+		  src/core/pwhash.c src/core/when.c src/core/registry_print.c src/core/geo.c src/core/report.c \
+		  src/core/registry_plan.c src/core/opproto_desk.c \
+		  src/core/opproto_record.c src/core/registry_text.c
 # Layer 2: services, one owner per outside thing.
 SERVICE_SRCS	= src/service/log.c src/service/store.c src/service/store_backend.c \
+		  src/service/store_record.c \
 		  $(STORE_SQLITE_SRCS) src/service/tlsctx.c src/service/conn.c \
 		  src/service/listener.c src/service/notify.c src/service/metrics.c \
 		  src/service/metrics_server.c \
@@ -52,7 +57,9 @@ SERVICE_SRCS	= src/service/log.c src/service/store.c src/service/store_backend.c
 # The store's backends: each has its sources and its schema in schema/<name>/.
 STORE_SQLITE_SRCS = src/service/store_sqlite.c src/service/store_sqlite_alarms.c \
 		  src/service/store_sqlite_audit.c src/service/store_sqlite_file.c \
-		  src/service/store_sqlite_restore.c
+		  src/service/store_sqlite_restore.c src/service/store_sqlite_seal.c \
+		  src/service/store_sqlite_seal_verify.c src/service/store_sqlite_purge.c \
+		  src/service/store_sqlite_search.c
 SCHEMA_BACKENDS	= sqlite
 # Layer 3: the daemon and its sessions.
 REFUGED_SRCS	= src/refuged/refuged.c src/refuged/daemon.c src/refuged/ingest.c \
@@ -65,7 +72,15 @@ REFUGED_SRCS	= src/refuged/refuged.c src/refuged/daemon.c src/refuged/ingest.c \
 		  src/refuged/stack.c src/refuged/stack_queue.c \
 		  src/refuged/stack_batch.c src/refuged/stack_actions.c \
 		  src/refuged/stack_timers.c src/refuged/stack_held.c \
-		  src/refuged/reload.c src/refuged/integrity.c
+		  src/refuged/reload.c src/refuged/integrity.c \
+		  src/refuged/retention.c src/refuged/alarmlog.c \
+		  src/refuged/operator_desk.c \
+		  src/refuged/operator_record.c src/refuged/stack_force.c
+# The operator's desk: technical outcomes and escalation that goes somewhere.
+CORE_SRCS	+= src/core/opproto_resolve.c src/core/registry_outcomes.c \
+		  src/core/config_lists.c
+SERVICE_SRCS	+= src/service/spawn.c
+REFUGED_SRCS	+= src/refuged/escalate.c src/refuged/operator_outcomes.c
 
 # The tools reuse layers 1 and 2, never the daemon's sessions: a folder per
 # program, and beside them in src/tools/ what more than one program shares.
@@ -74,7 +89,12 @@ REFUGECTL_SRCS	= src/tools/refugectl/refugectl.c src/tools/refugectl/ctl_pki.c \
 		  src/tools/refugectl/ctl_setup.c src/tools/refugectl/ctl_enroll.c \
 		  src/tools/refugectl/ctl_yaml.c src/tools/refugectl/ctl_views.c \
 		  src/tools/refugectl/ctl_report.c src/tools/refugectl/ctl_revoke.c \
-		  src/tools/refugectl/ctl_database.c $(TOOLS_SHARED_SRCS)
+		  src/tools/refugectl/ctl_database.c src/tools/refugectl/ctl_draw.c \
+		  src/tools/refugectl/ctl_map.c src/tools/refugectl/ctl_sign.c \
+		  src/tools/refugectl/ctl_report_text.c \
+		  src/tools/refugectl/ctl_report_pdf.c src/tools/refugectl/ctl_passwd.c \
+		  src/tools/refugectl/ctl_purge.c src/tools/refugectl/ctl_incident.c \
+		  $(TOOLS_SHARED_SRCS)
 CONSOLE_SRCS	= src/tools/console/console.c src/tools/console/console_link.c \
 		  src/tools/console/console_batch.c src/tools/console/console_model.c \
 		  src/tools/console/console_ui.c src/tools/console/console_keys.c \
@@ -87,16 +107,17 @@ TOOL_PROGRAMS	+= $(BUILD)/refuge-console
 TOOL_PROGRAMS	+= $(BUILD)/refuge-sim
 TOOL_PROGRAMS	+= $(BUILD)/refugectl
 
-UNIT_TESTS	= check_line check_uproto check_evtype check_duration check_timefmt check_when \
+UNIT_TESTS	= check_line check_uproto check_evtype check_duration check_timefmt check_when check_geo check_report \
 		  check_config check_registry check_store \
 		  check_alarm check_alarmq check_audit check_opproto check_stats \
 		  check_notify check_metrics check_log check_listener check_admission \
 		  check_console_model check_sim_stats check_pwcheck \
 		  check_opproto_client check_uproto_client \
-		  check_change $(L3_TESTS)
+		  check_change check_opproto_record $(L3_TESTS)
 # Layer 3 in-process: its modules with test doubles of conn, listener and tlsctx.
 L3_TESTS	= check_feed check_ingest check_stack check_supervise \
 		  check_unit_session check_unit_admission check_operator_session
+UNIT_TESTS	+= check_spawn
 
 CORE_OBJS	= $(CORE_SRCS:%.c=$(BUILD)/%.o)
 SCHEMA_OBJS	= $(SCHEMA_BACKENDS:%=$(BUILD)/gen/schema_%.o)
@@ -124,6 +145,7 @@ $(BUILD)/%.o: %.c
 
 # A tool's file finds its own folder's headers by "" and the shared ones here.
 $(BUILD)/src/tools/%.o: ALL_CPPFLAGS += -Isrc/tools
+$(BUILD)/src/tools/refugectl/%.o: ALL_CFLAGS += $(shell pkg-config --cflags $(DRAW_PKGS))
 
 # One C array of migrations per backend, from schema/<backend>/NNN-name.sql.
 .SECONDEXPANSION:
@@ -147,7 +169,7 @@ $(BUILD)/refuged: $(REFUGED_OBJS) $(BUILD)/libservice.a $(BUILD)/libcore.a
 
 $(BUILD)/refugectl: $(REFUGECTL_SRCS:%.c=$(BUILD)/%.o) $(BUILD)/libservice.a $(BUILD)/libcore.a
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) $(shell pkg-config --libs $(DRAW_PKGS))
 
 $(BUILD)/refuge-console: $(CONSOLE_SRCS:%.c=$(BUILD)/%.o) $(BUILD)/libservice.a $(BUILD)/libcore.a
 	@$(if $(Q),echo "  LD      $@")

@@ -23,7 +23,8 @@ enum alarm_state {
 enum alarm_outcome {
 	ALARM_OUTCOME_NONE,
 	ALARM_OUTCOME_GENUINE,
-	ALARM_OUTCOME_FALSE
+	ALARM_OUTCOME_FALSE,
+	ALARM_OUTCOME_TECHNICAL		/* a technical alarm dealt with */
 };
 
 struct alarm {
@@ -41,6 +42,7 @@ struct alarm {
 	int64_t			 claimed_ms;
 	int64_t			 first_claimed_ms;	/* -1: never claimed */
 	int64_t			 last_escalated_ms;	/* -1: never escalated */
+	int			 escalation_level;	/* 0 none, 1 consoles, 2 supervisors */
 	enum alarm_outcome	 outcome;
 	int			 unstored;	/* shown before its commit (store failing) */
 	size_t			 queue_index;	/* owned by alarmq */
@@ -77,7 +79,8 @@ enum alarm_status {
 	ALARM_ERR_CLASSIFY,	/* reason/action missing or wrong for the outcome */
 	ALARM_ERR_NOT_FOUND,	/* no open alarm of that id, nor a resolved one */
 	ALARM_ERR_STORE,	/* the store failed; nothing changed */
-	ALARM_ERR_NOT_STORED	/* shown before its commit: cannot be resolved yet */
+	ALARM_ERR_NOT_STORED,	/* shown before its commit: cannot be resolved yet */
+	ALARM_ERR_OUTCOME	/* an outcome the alarm's type does not take */
 };
 
 enum alarm_status	alarm_claim(struct alarm *, const char *user, int64_t now_ms);
@@ -100,7 +103,46 @@ const char		*alarm_status_text(enum alarm_status);
 extern const char *const alarm_false_reasons[];
 /* "police fire ambulance advice other" */
 extern const char *const alarm_genuine_actions[];
+/* "engineer restored none other" */
+extern const char *const alarm_technical_actions[];
 int			alarm_word_in(const char *const *list, const char *word);
+
+/*
+ * The words each outcome takes (units.yaml's outcomes:, else the lists
+ * above), NULL-terminated. A list holds at most ALARM_WORDS_MAX words of at
+ * most ALARM_WORD_MAX bytes, so that an OUTCOME line always fits the
+ * protocol's 512 bytes. "restored" is always a technical action.
+ */
+#define ALARM_WORDS_MAX		16
+#define ALARM_WORD_MAX		24
+#define ALARM_ACTION_RESTORED	"restored"
+
+struct alarm_lists {
+	const char *const	*false_reasons;
+	const char *const	*genuine_actions;
+	const char *const	*technical_actions;
+};
+
+extern const struct alarm_lists	alarm_default_lists;
+
+/*
+ * An activation (a BUTTON press) resolves genuine or false; every other
+ * type is a technical alarm and resolves technical or genuine.
+ */
+int			alarm_is_activation(enum evtype);
+int			alarm_outcome_allowed(enum evtype, enum alarm_outcome);
+/*
+ * alarm_resolve against the given lists (NULL: the defaults). Technical
+ * takes no reason and an optional action. ALARM_ERR_OUTCOME when the type
+ * does not take the outcome.
+ */
+enum alarm_status	alarm_resolve_with(struct alarm *, const char *user,
+			    int supervisor, enum alarm_outcome,
+			    const char *reason, const char *action,
+			    const struct alarm_lists *);
+/* The escalation level an alarm queued for waited_ms has reached: 0, 1 or 2. */
+int			alarm_escalation_level(int64_t waited_ms, int64_t after_ms,
+			    int64_t supervisor_after_ms);
 
 const char		*alarm_state_name(enum alarm_state);
 const char		*alarm_outcome_name(enum alarm_outcome);

@@ -32,18 +32,31 @@ enum change_kind {
 	CHANGE_FLOOD		/* many alarms of one type at once, told as one */
 };
 
+/* Who is told of a change; every logged-in operator unless said. */
+enum change_audience {
+	CHANGE_AUDIENCE_ALL,
+	CHANGE_AUDIENCE_SUPERVISORS,	/* supervisors only */
+	CHANGE_AUDIENCE_OPERATORS	/* everyone but supervisors */
+};
+
 struct change {
 	enum change_kind	 kind;
+	enum change_audience	 audience;
 	/* RAISED ... ESCALATED: the alarm as it is now (RESOLVED: as resolved). */
 	const struct alarm	*alarm;
 	const char		*unit_id;	/* every kind but COMMAND and RELOADED */
 	const char		*unit_name;	/* for ALARM lines; may be NULL */
+	int			 located;	/* for ALARM lines: lat, lon set */
+	double			 lat, lon;
 	const char		*user;		/* CLAIMED RELEASED NOTED RESOLVED */
 	const char		*text;		/* NOTED: the note */
 	enum evtype		 type;		/* TESTSIGNAL: the event's type */
 	int			 first_claim;	/* CLAIMED: the alarm's first */
 	int64_t			 until_ms;	/* TESTMODE: window end, 0: off */
 	int64_t			 waited_s;	/* ESCALATED */
+	int			 level;		/* ESCALATED: 1 consoles, 2 supervisors */
+	int			 escalated_first;	/* ESCALATED: the alarm's first push */
+	int			 command;	/* ESCALATED: escalation.command is due */
 	const char		*state;		/* UNIT_STATE: "online", "offline" */
 	const char		*cmd_id;	/* COMMAND */
 	const char		*result;	/* COMMAND: done, fail, timeout */

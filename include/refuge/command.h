@@ -24,7 +24,10 @@ void		 command_reconfigure(struct command *, int64_t timeout_ms);
 
 /*
  * Sends cmd to the unit for user ("" for the receiver) about alarm_id (0:
- * none); text is how the audit shows it. 0 with the id in cmd_id, or -1
+ * none); text is how the audit shows it. AUDIO OPEN and CLOSE also mark
+ * the unit's record (audio_open) and add an "audio" audit row ("open
+ * uri=<uri>" or "close") on alarm_id, or with 0 on the unit's open BUTTON
+ * alarm, else its newest open alarm. 0 with the id in cmd_id, or -1
  * with *reason: the unit has no link that takes commands, or it is busy.
  */
 int	command_send(struct command *, struct unit_record *,

@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "diag.h"
+#include "evtype.h"
 
 enum config_log_level {
 	CONFIG_LOG_ERROR,
@@ -29,19 +30,30 @@ struct refuge_config {
 	char			*registry;		/* default "units.yaml" */
 	int64_t			 heartbeat_ms;		/* supervision.heartbeat, default 30s */
 	int			 missed;		/* supervision.missed, default 3, 1..100 */
+	int64_t			 retry_ms;		/* supervision.retry (WELCOME retry=), default 10s, 5s..120s */
 	int64_t			 handshake_timeout_ms;	/* limits.handshake_timeout, default 10s */
 	int			 connections_per_address; /* limits.connections_per_address, default 64 */
 	int			 max_connections;	/* limits.max_connections, default 200000 */
 	int			 max_handshakes;	/* limits.handshakes, default 128 */
+	int			 ingest_queue;		/* limits.ingest_queue, default 10000 */
 	int64_t			 command_timeout_ms;	/* limits.command_timeout, default 30s */
 	int			 operator_prelogin;	/* limits.operator_prelogin, default 64 */
 	int			 operator_prelogin_per_address;	/* default 4 */
 	int			 operator_sessions;	/* limits.operator_sessions, default 256 */
 	int64_t			 operator_output;	/* limits.operator_output bytes, default 8 MB */
 	int64_t			 escalation_after_ms;	/* escalation.after, default 30s */
+	int64_t			 escalation_supervisor_after_ms;	/* escalation.supervisor_after, default 60s */
+	int64_t			 escalation_repeat_ms;	/* escalation.repeat, default 60s */
+	char			**escalation_command;	/* escalation.command: argv, NULL-terminated; NULL: none */
+	int			 escalation_command_max_priority;	/* escalation.command_max_priority, default 1 */
+	int			 auto_resolve_restored[EVTYPE_COUNT];	/* alarms.auto_resolve_restored: 1 per type */
 	int			 flood_threshold;	/* alarms.flood_threshold, default 50; 0: off */
 	enum config_log_level	 log_level;		/* log.level, default info */
 	char			*timezone;		/* IANA name; NULL: the system's */
+	/* retention.events, .alarms, .audit: how long rows are kept; -1 keep. */
+	int64_t			 retention_events_ms;
+	int64_t			 retention_alarms_ms;
+	int64_t			 retention_audit_ms;
 };
 
 /*

@@ -14,7 +14,9 @@
 #include "registry.h"
 
 struct activate;
+struct alarmlog;
 struct command;
+struct escalate;
 struct event;
 struct event_base;
 struct feed;
@@ -24,6 +26,7 @@ struct integrity;
 struct metrics_server;
 struct notify;
 struct operator_link;
+struct retention;
 struct stack;
 struct store;
 struct store_lock;
@@ -50,7 +53,10 @@ struct daemon {
 	struct command		*command;
 	struct activate		*activate;
 	struct tally		*tally;
+	struct alarmlog		*alarmlog;	/* raised alarms in the log */
 	struct flood		*flood;
+	struct retention	*retention;	/* refuge.yaml's retention: */
+	struct escalate		*escalate;	/* escalation.command */
 	struct unit_links	*unit_links;
 	struct operator_link	*operators;
 	struct event		*signals[3];

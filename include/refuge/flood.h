@@ -11,6 +11,8 @@
 
 #include <stdint.h>
 
+#include "evtype.h"
+
 struct change;
 struct event_base;
 struct feed;
@@ -26,5 +28,10 @@ void		 flood_reconfigure(struct flood *, int threshold);
  * is told by the FLOOD push instead of its own line.
  */
 int		 flood_absorbs(struct flood *, const struct change *);
+/*
+ * The latest flood of the type, under way or over: its start (wall ms) if
+ * an alarm raised at raised_ms belongs to it, else -1.
+ */
+int64_t		 flood_of(const struct flood *, enum evtype, int64_t raised_ms);
 
 #endif

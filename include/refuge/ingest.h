@@ -5,6 +5,7 @@
 #ifndef REFUGE_INGEST_H
 #define REFUGE_INGEST_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "evtype.h"
@@ -25,6 +26,7 @@ struct ingest_counters {
 	uint64_t			duplicates;
 	uint64_t			commits;
 	uint64_t			commit_errors;
+	uint64_t			shed;	/* dropped unacknowledged, overloaded */
 	struct metrics_histogram	ack_latency;	/* line read -> ACK queued */
 	struct metrics_histogram	commit_latency;	/* BEGIN -> COMMIT returned */
 };
@@ -33,9 +35,19 @@ struct ingest	*ingest_new(struct event_base *, struct store *, struct stack *,
 		    struct feed *, const struct registry *);
 void		 ingest_free(struct ingest *);
 void		 ingest_reconfigure(struct ingest *, const struct registry *);
+/* limits.ingest_queue: items waiting past which a unit's event is shed. */
+#define INGEST_QUEUE_DEFAULT	10000
+void		 ingest_set_queue_limit(struct ingest *, size_t);
+/* Items queued and not yet committed. */
+size_t		 ingest_waiting(const struct ingest *);
 const struct ingest_counters	*ingest_counters(const struct ingest *);
 
-/* A unit's event; the ACK goes to link after the commit, if it still exists. */
+/*
+ * A unit's event; the ACK goes to link after the commit, if it still exists.
+ * Returns 0 when queued; 1 when shed: past the queue limit an event that is
+ * not priority 1 is dropped, unacknowledged, for the unit to send again; -1
+ * when it cannot be queued (logged here, rate-limited; not acknowledged).
+ */
 int	ingest_unit_event(struct ingest *, struct link *, struct unit_record *,
 	    const char *event_id, enum evtype, int64_t unit_time_ms,
 	    const char *attributes);

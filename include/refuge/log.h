@@ -40,6 +40,8 @@ typedef int64_t	log_clock_fn(void);
 
 void	log_init(const char *progname, enum config_log_level, int journald);
 void	log_set_level(enum config_log_level);
+/* Each line begins with the local time (journald stamps its own lines). */
+void	log_set_timestamps(int);
 void	log_warn(const char *, ...) __attribute__((format(printf, 1, 2)));
 void	log_warnx(const char *, ...) __attribute__((format(printf, 1, 2)));
 void	log_error(const char *, ...) __attribute__((format(printf, 1, 2)));

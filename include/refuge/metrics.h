@@ -44,6 +44,7 @@ struct metrics {
 	uint64_t			duplicates;
 	uint64_t			commits;
 	uint64_t			commit_errors;
+	uint64_t			events_shed;	/* overload: not acknowledged */
 	uint64_t			escalations;
 	uint64_t			reloads_ok;
 	uint64_t			reloads_failed;
@@ -63,6 +64,7 @@ struct metrics_gauges {
 	size_t	handshakes_in_progress;		/* unit TLS handshake or HELLO pending */
 	size_t	operator_connections;
 	size_t	operator_sessions;		/* logged in */
+	size_t	operators_connected;		/* logged in, link up: 0 escalates at once */
 	size_t	store_ok;			/* 1: the last write succeeded */
 	size_t	clock_synced;			/* 1: NTP-synchronised (adjtimex) */
 	size_t	alarms_open[10][3];		/* [priority 0-9][queued, claimed, -] */

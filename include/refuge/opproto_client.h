@@ -39,6 +39,9 @@ enum opproto_client_kind {
 	OPPROTO_CLIENT_CMD,		/* * CMD <cmd-id> done|fail|timeout [reason] */
 	OPPROTO_CLIENT_RELOADED,	/* * RELOADED units=<n> */
 	OPPROTO_CLIENT_RECEIVER,	/* * RECEIVER active|standby store= ... */
+	OPPROTO_CLIENT_LOG,		/* LOG <iso> <what> [by=] [k=v ...] ["text"] */
+	OPPROTO_CLIENT_OPERATOR,	/* OPERATOR <user> role= desk= claimed= */
+	OPPROTO_CLIENT_HANDOVER,	/* [* ]HANDOVER by= at= "text" */
 	OPPROTO_CLIENT_OTHER		/* a kind this version does not know */
 };
 
@@ -54,6 +57,7 @@ struct opproto_client_ok {
 	int64_t		 count;		/* the detail when it is a number, else -1 */
 	const char	*role;		/* role= (LOGIN), else "" */
 	const char	*cmd_id;	/* cmd= (CMD), else "" */
+	const char	*tz;		/* tz= (LOGIN): the receiver's zone, else "" */
 };
 
 struct opproto_client_err {
@@ -76,10 +80,14 @@ struct opproto_client_alarm {
 	int		 restored;	/* restored=1 */
 	const char	*by;
 	int		 unstored;	/* stored=no: shown before its commit */
+	int		 located;	/* lat= and lon= were given */
+	double		 lat, lon;
+	const char	*outcome;	/* a resolved alarm's (DETAIL, SEARCH), else "" */
 };
 
 /*
- * UNIT <id> state= last_seen= site= name= [test_until=] (state= required),
+ * UNIT <id> state= last_seen= heard= site= name= [test_until=] lat= lon=
+ * [address=] (state= required),
  * or the push UNIT <id> online|offline, which sets id and state only.
  */
 struct opproto_client_unit {
@@ -91,6 +99,38 @@ struct opproto_client_unit {
 	const char	*name;
 	const char	*test_until;	/* "" unless the unit is on test */
 	int64_t		 test_until_ms;
+	const char	*heard;		/* last heard, heartbeats too: ISO or "-" */
+	int64_t		 heard_ms;	/* -1 if never, absent or unreadable */
+	int		 located;	/* lat= and lon= were given */
+	double		 lat, lon;
+	const char	*address;	/* "" if none */
+};
+
+/* LOG: one step of an alarm's life (DETAIL); its key=value words in other[]. */
+struct opproto_client_log {
+	const char	*at;		/* as sent */
+	int64_t		 at_ms;
+	const char	*what;		/* raised, claimed, note, resolved, ... */
+	const char	*by;		/* "" for the receiver */
+	int		 cut;		/* cut=1: the text was cut to fit */
+	const char	*text;		/* "" if none */
+};
+
+/* OPERATOR: one logged-in operator (WHO). */
+struct opproto_client_operator {
+	const char	*user;
+	const char	*role;
+	const char	*desk;		/* as sent: a URI, or "-" for none */
+	const char	*claimed;	/* as sent: "id,id,...", or "-" for none */
+	int64_t		 more;		/* claimed alarms left out, 0 if none */
+};
+
+/* HANDOVER: the shift's handover note (a push, or after LOGIN). */
+struct opproto_client_handover {
+	const char	*by;
+	const char	*at;
+	int64_t		 at_ms;
+	const char	*text;
 };
 
 struct opproto_client_step {
@@ -168,6 +208,9 @@ struct opproto_client_msg {
 		struct opproto_client_cmd	 cmd;
 		struct opproto_client_reloaded	 reloaded;
 		struct opproto_client_receiver	 receiver;
+		struct opproto_client_log	 log;
+		struct opproto_client_operator	 op;
+		struct opproto_client_handover	 handover;
 	};
 	/* key=value tokens this version does not know, in line order. */
 	const struct line_token		*other[LINE_MAX_TOKENS];

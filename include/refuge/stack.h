@@ -29,6 +29,11 @@ struct stack	*stack_new(struct event_base *, struct store *, struct units *,
 		    const struct registry *);
 void		 stack_set_presence(struct stack *, stack_presence_fn *,
 		    void *arg);
+/* How many operator sessions are logged in with a live link. */
+typedef int	stack_operators_fn(void *arg);
+/* With none, a queued alarm escalates to the second level at once. */
+void		 stack_set_operators(struct stack *, stack_operators_fn *,
+		    void *arg);
 void		 stack_reconfigure(struct stack *, struct units *,
 		    const struct refuge_config *, const struct registry *);
 /* Rebuilds the stack and the test windows from the store. */
@@ -61,6 +66,13 @@ void	stack_batch_abort(struct stack *);
 
 /* Operator actions; each commits, then publishes. */
 enum alarm_status	stack_claim(struct stack *, int64_t id, const char *user);
+/*
+ * A supervisor takes over an alarm claimed by another operator (CLAIM
+ * force), audited as claim with "force=1 from=<user>"; as stack_claim
+ * when it is not claimed by someone else. The caller checks the role.
+ */
+enum alarm_status	stack_claim_force(struct stack *, int64_t id,
+			    const char *user);
 enum alarm_status	stack_release(struct stack *, int64_t id,
 			    const char *user, int supervisor);
 enum alarm_status	stack_resolve(struct stack *, int64_t id,
@@ -69,6 +81,14 @@ enum alarm_status	stack_resolve(struct stack *, int64_t id,
 			    const char *note);
 enum alarm_status	stack_note(struct stack *, int64_t id, const char *user,
 			    const char *note);
+/*
+ * A supervisor's bulk close after a mass event: every open restored alarm
+ * of the type (and site, unless NULL) resolved technical action=restored,
+ * in one transaction, audited alarm by alarm. *count: how many.
+ */
+enum alarm_status	stack_resolve_restored(struct stack *, enum evtype,
+			    const char *site_id, const char *user,
+			    size_t *count);
 /* A supervisor's test window for the unit; duration 0 ends it. */
 enum alarm_status	stack_testmode(struct stack *, struct unit_record *,
 			    int64_t duration_ms, const char *user);

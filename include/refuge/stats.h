@@ -16,7 +16,7 @@ struct stats_alarm {
 	const char		*unit_id;
 	enum evtype		 type;
 	enum alarm_outcome	 outcome;	/* NONE while open */
-	const char		*reason;	/* false: the reason; genuine: the action */
+	const char		*reason;	/* false: the reason; genuine, technical: the action */
 	int64_t			 raised_ms;
 	int64_t			 first_claimed_ms;	/* -1: never */
 	int64_t			 resolved_ms;		/* -1: open */
@@ -27,6 +27,9 @@ struct stats_alarm {
 	 * unanswered out would flatter the EN 50518 figures.
 	 */
 	int64_t			 as_of_ms;
+	int64_t			 id;		/* the alarm's id */
+	const char		*operator;	/* who resolved it, else claimed it; "" none */
+	const char		*note;		/* the resolution's note; "" none */
 };
 
 struct stats_percentiles {
@@ -49,10 +52,16 @@ struct stats_summary {
 	size_t				open;
 	size_t				genuine;
 	size_t				false_alarms;
+	size_t				technical;
+	/* The genuine share is over activations (BUTTON) only. */
+	size_t				activations_resolved;
+	size_t				activations_genuine;
 	struct stats_counter		reasons[STATS_MAX_KEYS];	/* false, by reason */
 	size_t				reason_count;
 	struct stats_counter		actions[STATS_MAX_KEYS];	/* genuine, by action */
 	size_t				action_count;
+	struct stats_counter		technical_actions[STATS_MAX_KEYS];
+	size_t				technical_action_count;
 	struct stats_counter		sites[STATS_MAX_KEYS];
 	size_t				site_count;
 	size_t				by_hour[24];	/* raised, UTC hour of day */
@@ -60,7 +69,17 @@ struct stats_summary {
 	struct stats_percentiles	to_resolve;
 };
 
+/*
+ * A copy of src whose strings dst owns (a store hands rows that live only
+ * for its callback). Returns 0, or -1 with nothing allocated. The copy is
+ * freed by stats_alarm_clear.
+ */
+int	stats_alarm_copy(struct stats_alarm *dst, const struct stats_alarm *src);
+void	stats_alarm_clear(struct stats_alarm *);
+
 /* Computes the summary; may reorder nothing in alarms. Returns 0 or -1 (memory). */
+/* The genuine share of resolved activations, 0..1 (0 when none). */
+double	stats_genuine_share(const struct stats_summary *);
 int	stats_compute(const struct stats_alarm *, size_t count,
 	    struct stats_summary *);
 /* Nearest-rank percentile of sorted values (p in 0..100). */

@@ -214,6 +214,70 @@ int	store_history_each(struct store *, const char *unit_id, int count,
 int	store_stats_each(struct store *, int64_t since_ms, int64_t until_ms,
 	    int (*fn)(const struct stats_alarm *, void *arg), void *arg);
 
+/*
+ * The record (DETAIL, SEARCH, HANDOVER): reads of stored alarms, open or
+ * resolved, and the shift's handover notes. Optional in a backend: without
+ * them these fail with "not supported".
+ */
+
+/* An alarm as stored. Strings are "" when not set, times -1. */
+struct store_alarm_record {
+	struct alarm	 alarm;		/* as the stack knows it; outcome as below */
+	int64_t		 restored_ms;
+	const char	*resolved_by;
+	int64_t		 resolved_ms;
+	const char	*outcome;	/* genuine, false, technical, ...; "" if open */
+	const char	*reason;
+	const char	*action;
+	const char	*note;		/* RESOLVE's note */
+};
+typedef int	store_record_fn(const struct store_alarm_record *, void *arg);
+
+/* SEARCH's filters: NULL (times -1) for any. */
+struct store_search {
+	int64_t		 since_ms;	/* raised at or after */
+	int64_t		 until_ms;	/* raised before */
+	const char	*unit_id;
+	const char	*site_id;
+	const char	*type;
+	const char	*outcome;	/* a stored outcome, or "open" */
+	const char	*user;		/* in the alarm's audit (claimed, noted, ...) */
+	int		 limit;		/* rows at most */
+};
+
+/* A unit command sent for an alarm, with its result. */
+struct store_command_record {
+	const char	*cmd_id;
+	const char	*user;
+	const char	*command;
+	int64_t		 sent_ms;
+	const char	*result;	/* done, fail, timeout; "" while pending */
+	const char	*reason;
+	int64_t		 done_ms;	/* -1 while pending */
+};
+typedef int	store_command_fn(const struct store_command_record *, void *arg);
+
+/* One alarm: 1 found (fn called), 0 no such alarm, -1 error. */
+int	store_alarm_record(struct store *, int64_t alarm_id, store_record_fn *,
+	    void *arg);
+/* Alarms matching the filters, newest first, at most limit. */
+int	store_alarms_search(struct store *, const struct store_search *,
+	    store_record_fn *, void *arg);
+/* The alarm's events, the raising one first, then those attached, in arrival order. */
+int	store_alarm_events_each(struct store *, int64_t alarm_id,
+	    int (*fn)(const struct store_history_event *, void *arg),
+	    void *arg);
+/* The commands sent for the alarm, oldest first. */
+int	store_alarm_commands_each(struct store *, int64_t alarm_id,
+	    store_command_fn *, void *arg);
+/* Inside a transaction: stores a shift handover note. */
+int	store_handover_add(struct store *, int64_t time_ms, const char *user,
+	    const char *text);
+/* The latest handover note: 1 (fn called), 0 none yet, -1 error. */
+int	store_handover_last(struct store *,
+	    int (*fn)(int64_t time_ms, const char *user, const char *text,
+	    void *arg), void *arg);
+
 /* The audit chain: the facade chains, the backend stores. */
 
 /* Appends a row chained to the last one. */
@@ -221,6 +285,37 @@ int	store_audit_append(struct store *, int64_t time_ms, const char *user,
 	    int64_t alarm_id, const char *action, const char *detail);
 /* Calls fn for every row in id order. */
 int	store_audit_each(struct store *,
+	    int (*fn)(const struct audit_row *, void *arg), void *arg);
+/*
+ * Checks every sealed table against the seals in the audit chain (their
+ * entries against each seal's digest, every row against its newest seal,
+ * no row unsealed): 0 sound, 1 with problem naming the first bad row, -1
+ * on an error (store_error). rows counts the rows checked.
+ */
+int	store_seal_verify(struct store *, char *problem, size_t len,
+	    size_t *rows);
+
+/* Retention: what is older than each time goes (-1: that kind is kept). */
+struct store_purge {
+	int64_t	events_before_ms;	/* events no alarm refers to */
+	int64_t	alarms_before_ms;	/* resolved alarms, their notes, commands */
+	int64_t	audit_before_ms;	/* the chain's oldest rows, as a prefix */
+};
+
+struct store_purge_result {
+	int64_t	events, alarms, notes, commands, attached, audit;
+	int64_t	checkpoint_id;		/* the audit row written; 0: none */
+};
+
+/*
+ * Deletes in one transaction, then writes a checkpoint row ('purge') into
+ * the chain that reseals what the deletion cut from older seals, so that
+ * verify still passes and still finds any other deletion. Returns 0 or -1.
+ */
+int	store_purge(struct store *, const struct store_purge *,
+	    struct store_purge_result *);
+/* Calls fn for one alarm's rows in id order (PLAN's ticked steps). */
+int	store_audit_alarm_each(struct store *, int64_t alarm_id,
 	    int (*fn)(const struct audit_row *, void *arg), void *arg);
 
 #endif

@@ -25,6 +25,15 @@
 
 #include "store.h"
 
+/* What a purge resealed, for its checkpoint row (store_purge). */
+struct store_purge_seal {
+	size_t	entries;		/* new entries under the checkpoint */
+	char	digest[65];		/* of those entries */
+	int64_t	through;		/* the seals this checkpoint stands for */
+	char	old_digest[65];		/* of their entries that are left */
+	char	resume[65];		/* prev_hash of the chain's new first row; "" */
+};
+
 /* An audit row as a backend keeps it; the facade checks the hashes. */
 struct store_audit_record {
 	int64_t		 id;
@@ -45,6 +54,8 @@ typedef int	store_history_fn(const struct store_history_event *, void *arg);
 typedef int	store_stats_fn(const struct stats_alarm *, void *arg);
 typedef int	store_audit_record_fn(const struct store_audit_record *,
 		    void *arg);
+typedef int	store_handover_fn(int64_t time_ms, const char *user,
+		    const char *text, void *arg);
 
 struct store_backend {
 	const char	*name;		/* "sqlite": in messages */
@@ -125,6 +136,9 @@ struct store_backend {
 	/* The row with the highest id, if any: fn is called at most once. */
 	int		 (*audit_last)(void *be, store_audit_record_fn *,
 			    void *arg);
+	/* One alarm's audit rows in id order. */
+	int		 (*audit_alarm)(void *be, int64_t alarm_id,
+			    store_audit_record_fn *, void *arg);
 
 	/* Optional (NULL: the facade answers "not supported"). */
 	void		*(*open_readonly)(const char *database, char *err,
@@ -142,11 +156,53 @@ struct store_backend {
 			    size_t errlen);
 	/* Optional: NULL marks nothing (no unclean stop to detect). */
 	int		 (*run_mark)(void *be, int running, int64_t now_ms);
+	/*
+	 * Optional, together (NULL: nothing is sealed). seal writes entries
+	 * for the rows of the tables reports are made from that this
+	 * connection wrote since the transaction began, under audit row
+	 * audit_id, and gives their count and digest (0 entries: no row
+	 * written, the facade appends no audit row). seal_anchor does the
+	 * same once for every row there before sealing began (0 entries
+	 * afterwards). seal_verify checks every row against its newest seal:
+	 * 0 sound, 1 with problem naming the first bad row, -1 an error.
+	 */
+	int		 (*seal)(void *be, int64_t audit_id, size_t *entries,
+			    char digest[65]);
+	int		 (*seal_anchor)(void *be, int64_t audit_id,
+			    size_t *entries, char digest[65]);
+	int		 (*seal_verify)(void *be, char *problem, size_t len,
+			    size_t *rows);
+	/* Optional: the deletions of store_purge, inside its transaction. */
+	int		 (*purge)(void *be, const struct store_purge *,
+			    int64_t audit_id, struct store_purge_result *,
+			    struct store_purge_seal *);
 	/* Optional: NULL locks nothing. A non-NULL handle for unlock. */
 	void		*(*lock)(const char *database, char *err,
 			    size_t errlen);
 	void		 (*unlock)(void *handle);
+
+	/* Optional: the record's reads and the handover notes (store.h). */
+	int		 (*alarm_record)(void *be, int64_t alarm_id,
+			    store_record_fn *, void *arg);
+	int		 (*alarms_search)(void *be, const struct store_search *,
+			    store_record_fn *, void *arg);
+	int		 (*alarm_events_each)(void *be, int64_t alarm_id,
+			    store_history_fn *, void *arg);
+	int		 (*alarm_commands_each)(void *be, int64_t alarm_id,
+			    store_command_fn *, void *arg);
+	int		 (*handover_add)(void *be, int64_t time_ms,
+			    const char *user, const char *text);
+	int		 (*handover_last)(void *be, store_handover_fn *,
+			    void *arg);
 };
+
+/*
+ * The facade's own files (store.c, store_record.c): the backend of a store
+ * and its handle; and rc as an operation's result, its failure's text kept
+ * for store_error (unsupported set: the backend lacks the operation, -1).
+ */
+const struct store_backend *store_backend_of(struct store *, void **be);
+int	store_backend_checked(struct store *, int rc, const char *unsupported);
 
 /* The backends built in. */
 extern const struct store_backend	store_backend_sqlite;

@@ -33,8 +33,9 @@ struct unit_record {
 	struct event			*deadline;
 	/* the link kind that announced the interval (unit.c): 0, none */
 	int64_t				 welcomed_heartbeat_ms;
-	/* command.c: commands awaiting DONE/FAIL */
+	/* command.c: commands awaiting DONE/FAIL; an AUDIO OPEN not closed */
 	struct command_pending		*commands;
+	int				 audio_open;
 	/* stack*.c: this unit's open alarms, in arrival order; its test window */
 	struct alarm			**alarms;
 	size_t				 alarm_count;

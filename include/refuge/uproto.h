@@ -62,10 +62,22 @@ int	uproto_attrs_format(const struct uproto_msg *, char *buf, size_t buflen);
  * Receiver to unit. Each returns the line length including '\n', or -1 if it
  * does not fit or an argument could not be parsed back (an id that is not
  * line_is_ident, a counter that is not 1-20 digits, an empty reason or one
- * with a control character, a heartbeat under 1).
+ * with a control character, a heartbeat under 1, a retry out of range).
  */
-int	uproto_format_welcome(char *buf, size_t len, int heartbeat_seconds,
-	    int64_t receiver_unix_time);
+/* Retry time a WELCOME may carry, in seconds (retry=). */
+#define UPROTO_RETRY_MIN	5
+#define UPROTO_RETRY_MAX	120
+/*
+ * WELCOME <heartbeat-seconds> <unix-time> [retry=<seconds>]: retry_seconds
+ * 0 leaves retry= out, else it must be UPROTO_RETRY_MIN..UPROTO_RETRY_MAX.
+ */
+struct uproto_welcome {
+	int		heartbeat_seconds;
+	int64_t		receiver_unix_time;
+	int		retry_seconds;
+};
+int	uproto_format_welcome(char *buf, size_t len,
+	    const struct uproto_welcome *);
 int	uproto_format_denied(char *buf, size_t len, const char *reason);
 int	uproto_format_hback(char *buf, size_t len, const char *counter);
 int	uproto_format_ack(char *buf, size_t len, const char *event_id);

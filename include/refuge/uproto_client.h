@@ -52,7 +52,7 @@ int	uproto_client_format_fail(char *buf, size_t len, const char *cmd_id,
 
 /* Receiver to unit. */
 enum uproto_client_kind {
-	UPROTO_CLIENT_WELCOME,	/* WELCOME <heartbeat-seconds> <unix-time> */
+	UPROTO_CLIENT_WELCOME,	/* WELCOME <heartbeat-seconds> <unix-time> [key=value ...] */
 	UPROTO_CLIENT_HBACK,	/* HBACK <n> */
 	UPROTO_CLIENT_ACK,	/* ACK <event-id> */
 	UPROTO_CLIENT_NAK,	/* NAK <event-id> <reason> */
@@ -67,6 +67,7 @@ struct uproto_client_msg {
 	enum uproto_client_kind	 kind;
 	int			 heartbeat_s;	/* WELCOME, >= 1 */
 	int64_t			 receiver_time;	/* WELCOME, unix seconds */
+	int			 retry_s;	/* WELCOME retry=, 5-120; 0: none given */
 	const char		*counter;	/* HBACK: 1-20 digits */
 	const char		*event_id;	/* ACK, NAK */
 	const char		*reason;	/* NAK, DENIED, ERR: the rest of the line as sent; may be "" */
@@ -84,9 +85,11 @@ enum uproto_client_status {
 };
 
 /*
- * Parses one line from the receiver (without its LF or CR). WELCOME's
- * key=value tokens after the time are ignored (a later version adds some),
- * and so are those among a command's words. The reasons are free text, taken
+ * Parses one line from the receiver (without its LF or CR). Of WELCOME's
+ * key=value tokens after the time, retry= is read (a value that is not a
+ * number of seconds from UPROTO_RETRY_MIN to UPROTO_RETRY_MAX is passed
+ * over, retry_s staying 0); keys not known here are ignored (a later version
+ * adds some), and so are those among a command's words. The reasons are free text, taken
  * as they came. A CMD's words go through uproto_cmd_parse. kind is set from
  * the keyword even when the rest of the line is bad (UNKNOWN for a keyword
  * not known here, which is a bad line too).

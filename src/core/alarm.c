@@ -17,6 +17,14 @@ const char *const alarm_genuine_actions[] = {
 	"police", "fire", "ambulance", "advice", "other", NULL
 };
 
+const char *const alarm_technical_actions[] = {
+	"engineer", ALARM_ACTION_RESTORED, "none", "other", NULL
+};
+
+const struct alarm_lists alarm_default_lists = {
+	alarm_false_reasons, alarm_genuine_actions, alarm_technical_actions
+};
+
 static const char *const alarm_state_names[] = {
 	[ALARM_QUEUED] = "queued",
 	[ALARM_CLAIMED] = "claimed",
@@ -27,6 +35,7 @@ static const char *const alarm_outcome_names[] = {
 	[ALARM_OUTCOME_NONE] = "none",
 	[ALARM_OUTCOME_GENUINE] = "genuine",
 	[ALARM_OUTCOME_FALSE] = "false",
+	[ALARM_OUTCOME_TECHNICAL] = "technical",
 };
 
 #define ALARM_NSTATES	(sizeof(alarm_state_names) / sizeof(alarm_state_names[0]))
@@ -137,33 +146,85 @@ alarm_release_user(struct alarm *a, const char *user)
 	return 1;
 }
 
+int
+alarm_is_activation(enum evtype type)
+{
+	return type == EVTYPE_BUTTON;
+}
+
+int
+alarm_outcome_allowed(enum evtype type, enum alarm_outcome outcome)
+{
+	switch (outcome) {
+	case ALARM_OUTCOME_GENUINE:
+		return 1;
+	case ALARM_OUTCOME_FALSE:
+		return alarm_is_activation(type);
+	case ALARM_OUTCOME_TECHNICAL:
+		return !alarm_is_activation(type);
+	default:
+		return 0;
+	}
+}
+
+/* Whether reason and action classify the outcome by the lists. */
+static int
+alarm_classified(const struct alarm_lists *lists, enum alarm_outcome outcome,
+    const char *reason, const char *action)
+{
+	switch (outcome) {
+	case ALARM_OUTCOME_FALSE:
+		return alarm_word_in(lists->false_reasons, reason) &&
+		    action == NULL;
+	case ALARM_OUTCOME_GENUINE:
+		return alarm_word_in(lists->genuine_actions, action) &&
+		    reason == NULL;
+	case ALARM_OUTCOME_TECHNICAL:
+		return reason == NULL && (action == NULL ||
+		    strcmp(action, ALARM_ACTION_RESTORED) == 0 ||
+		    alarm_word_in(lists->technical_actions, action));
+	default:
+		return 0;
+	}
+}
+
 enum alarm_status
-alarm_resolve(struct alarm *a, const char *user, int supervisor,
-    enum alarm_outcome outcome, const char *reason, const char *action)
+alarm_resolve_with(struct alarm *a, const char *user, int supervisor,
+    enum alarm_outcome outcome, const char *reason, const char *action,
+    const struct alarm_lists *lists)
 {
 	if (a->state == ALARM_RESOLVED)
 		return ALARM_ERR_RESOLVED;
 	if (!supervisor && !alarm_claimed_by(a, user))
 		return a->state == ALARM_QUEUED ? ALARM_ERR_NOT_CLAIMED :
 		    ALARM_ERR_CLAIMED;
-	switch (outcome) {
-	case ALARM_OUTCOME_FALSE:
-		if (!alarm_word_in(alarm_false_reasons, reason) ||
-		    action != NULL)
-			return ALARM_ERR_CLASSIFY;
-		break;
-	case ALARM_OUTCOME_GENUINE:
-		if (!alarm_word_in(alarm_genuine_actions, action) ||
-		    reason != NULL)
-			return ALARM_ERR_CLASSIFY;
-		break;
-	default:
+	if (outcome != ALARM_OUTCOME_NONE &&
+	    !alarm_outcome_allowed(a->type, outcome))
+		return ALARM_ERR_OUTCOME;
+	if (!alarm_classified(lists != NULL ? lists : &alarm_default_lists,
+	    outcome, reason, action))
 		return ALARM_ERR_CLASSIFY;
-	}
 	a->state = ALARM_RESOLVED;
 	a->claimed_by[0] = '\0';
 	a->outcome = outcome;
 	return ALARM_OK;
+}
+
+enum alarm_status
+alarm_resolve(struct alarm *a, const char *user, int supervisor,
+    enum alarm_outcome outcome, const char *reason, const char *action)
+{
+	return alarm_resolve_with(a, user, supervisor, outcome, reason, action,
+	    NULL);
+}
+
+int
+alarm_escalation_level(int64_t waited_ms, int64_t after_ms,
+    int64_t supervisor_after_ms)
+{
+	if (waited_ms >= supervisor_after_ms && waited_ms >= after_ms)
+		return 2;
+	return waited_ms >= after_ms ? 1 : 0;
 }
 
 const char *
@@ -181,9 +242,11 @@ alarm_status_text(enum alarm_status st)
 	case ALARM_ERR_DENIED:
 		return "not allowed for your role";
 	case ALARM_ERR_CLASSIFY:
-		return "false needs reason= one of accidental misuse test "
-		    "no-one-there fault other; genuine needs action= one of "
-		    "police fire ambulance advice other";
+		return "false needs reason=, genuine action=, technical an "
+		    "optional action=, each from the lists OUTCOMES gives";
+	case ALARM_ERR_OUTCOME:
+		return "a BUTTON alarm resolves genuine or false, any other "
+		    "type technical or genuine";
 	case ALARM_ERR_NOT_FOUND:
 		return "no such alarm";
 	case ALARM_ERR_NOT_STORED:

@@ -6,6 +6,7 @@
 
 #include "refuge/config.h"
 #include "refuge/yamltree.h"
+#include "config_lists.h"
 
 #define CONFIG_SECOND	1000LL
 #define CONFIG_HOUR	(3600 * CONFIG_SECOND)
@@ -23,7 +24,10 @@ enum config_kind {
 	CONFIG_INT,		/* int in min..max */
 	CONFIG_SIZE,		/* int64_t bytes in min..max: 65536, 64KB, 8MB, 1GB */
 	CONFIG_LOGLEVEL,	/* enum config_log_level */
-	CONFIG_ZONE		/* char *, an IANA zone name ("Europe/London") */
+	CONFIG_ZONE,		/* char *, an IANA zone name ("Europe/London") */
+	CONFIG_RETENTION,	/* int64_t ms from "<n>d", or -1 for "keep" */
+	CONFIG_ARGV,		/* char **, a command (config_lists.c) */
+	CONFIG_RESTORABLE	/* int[EVTYPE_COUNT], event types (config_lists.c) */
 };
 
 struct config_ctx {
@@ -61,6 +65,8 @@ static const struct yamltree_field config_supervision[] = {
 	  .offset = OFF(heartbeat_ms), .min = CONFIG_SECOND, .max = CONFIG_HOUR },
 	{ .key = "missed", .kind = CONFIG_INT, .offset = OFF(missed),
 	  .min = 1, .max = 100 },
+	{ .key = "retry", .kind = CONFIG_DURATION, .offset = OFF(retry_ms),
+	  .min = 5 * CONFIG_SECOND, .max = 120 * CONFIG_SECOND },
 	{ .key = NULL }
 };
 
@@ -71,6 +77,8 @@ static const struct yamltree_field config_limits[] = {
 	  .offset = OFF(max_connections), .min = 1, .max = 1000000 },
 	{ .key = "handshakes", .kind = CONFIG_INT,
 	  .offset = OFF(max_handshakes), .min = 1, .max = 100000 },
+	{ .key = "ingest_queue", .kind = CONFIG_INT,
+	  .offset = OFF(ingest_queue), .min = 1, .max = 1000000 },
 	{ .key = "handshake_timeout", .kind = CONFIG_DURATION,
 	  .offset = OFF(handshake_timeout_ms), .min = 100,
 	  .max = 5 * 60 * CONFIG_SECOND },
@@ -93,12 +101,34 @@ static const struct yamltree_field config_escalation[] = {
 	{ .key = "after", .kind = CONFIG_DURATION,
 	  .offset = OFF(escalation_after_ms), .min = CONFIG_SECOND,
 	  .max = CONFIG_HOUR },
+	{ .key = "supervisor_after", .kind = CONFIG_DURATION,
+	  .offset = OFF(escalation_supervisor_after_ms), .min = CONFIG_SECOND,
+	  .max = CONFIG_HOUR },
+	{ .key = "repeat", .kind = CONFIG_DURATION,
+	  .offset = OFF(escalation_repeat_ms), .min = CONFIG_SECOND,
+	  .max = CONFIG_HOUR },
+	{ .key = "command", .kind = CONFIG_ARGV,
+	  .offset = OFF(escalation_command) },
+	{ .key = "command_max_priority", .kind = CONFIG_INT,
+	  .offset = OFF(escalation_command_max_priority), .min = 1, .max = 9 },
 	{ .key = NULL }
 };
 
 static const struct yamltree_field config_alarms[] = {
 	{ .key = "flood_threshold", .kind = CONFIG_INT,
 	  .offset = OFF(flood_threshold), .min = 0, .max = 10000 },
+	{ .key = "auto_resolve_restored", .kind = CONFIG_RESTORABLE,
+	  .offset = OFF(auto_resolve_restored) },
+	{ .key = NULL }
+};
+
+static const struct yamltree_field config_retention[] = {
+	{ .key = "events", .kind = CONFIG_RETENTION,
+	  .offset = OFF(retention_events_ms) },
+	{ .key = "alarms", .kind = CONFIG_RETENTION,
+	  .offset = OFF(retention_alarms_ms) },
+	{ .key = "audit", .kind = CONFIG_RETENTION,
+	  .offset = OFF(retention_audit_ms) },
 	{ .key = NULL }
 };
 
@@ -120,6 +150,7 @@ static const struct yamltree_field config_top[] = {
 	{ .key = "alarms", .kind = CONFIG_SECTION, .sub = config_alarms },
 	{ .key = "log", .kind = CONFIG_SECTION, .sub = config_log },
 	{ .key = "timezone", .kind = CONFIG_ZONE, .offset = OFF(timezone) },
+	{ .key = "retention", .kind = CONFIG_SECTION, .sub = config_retention },
 	{ .key = NULL }
 };
 
@@ -352,6 +383,32 @@ config_zone(struct config_ctx *ctx, const struct yamltree_field *f,
 		yamltree_error(ctx->doc, n, path, "out of memory");
 }
 
+/* "keep", or "<n>d": whole days, 1 to 100 years. */
+static void
+config_retention_value(struct config_ctx *ctx, const struct yamltree_field *f,
+    const struct yamltree_node *n, const char *path)
+{
+	const char	*s;
+	char		*end;
+	long		 days;
+
+	if (yamltree_string(ctx->doc, n, path, &s) == -1)
+		return;
+	if (strcmp(s, "keep") == 0) {
+		*(int64_t *)(void *)((char *)ctx->cf + f->offset) = -1;
+		return;
+	}
+	days = strtol(s, &end, 10);
+	if (s[0] < '0' || s[0] > '9' || strcmp(end, "d") != 0 || days < 1 ||
+	    days > 36525) {
+		yamltree_error(ctx->doc, n, path, "bad retention '%.64s' (use "
+		    "whole days, e.g. 31d or 2190d, or keep)", s);
+		return;
+	}
+	*(int64_t *)(void *)((char *)ctx->cf + f->offset) = days * 24 *
+	    CONFIG_HOUR;
+}
+
 /* Called by yamltree_fields for every known key present. */
 static void
 config_field(void *arg, const struct yamltree_field *f,
@@ -393,6 +450,17 @@ config_field(void *arg, const struct yamltree_field *f,
 	case CONFIG_ZONE:
 		config_zone(ctx, f, n, path);
 		break;
+	case CONFIG_RETENTION:
+		config_retention_value(ctx, f, n, path);
+		break;
+	case CONFIG_ARGV:
+		config_lists_argv(ctx->doc, n, path,
+		    (char ***)(void *)(base + f->offset));
+		break;
+	case CONFIG_RESTORABLE:
+		config_lists_restorable(ctx->doc, n, path,
+		    (int *)(void *)(base + f->offset));
+		break;
 	}
 }
 
@@ -429,18 +497,27 @@ config_new(const char *path)
 	cf->tls_min_version = 0x0304;
 	cf->heartbeat_ms = 30 * CONFIG_SECOND;
 	cf->missed = 3;
+	cf->retry_ms = 10 * CONFIG_SECOND;
 	cf->handshake_timeout_ms = 10 * CONFIG_SECOND;
 	cf->connections_per_address = 64;
 	cf->max_connections = 200000;
 	/* Measured with bench/handshake_storm.py; refuged(8), Connection storms. */
 	cf->max_handshakes = 128;
+	/* About a second of the durable rate: refuged(8), Overload. */
+	cf->ingest_queue = 10000;
 	cf->command_timeout_ms = 30 * CONFIG_SECOND;
 	cf->operator_prelogin = 64;
 	cf->operator_prelogin_per_address = 4;
 	cf->operator_sessions = 256;
 	cf->operator_output = 8 * CONFIG_MB;
 	cf->escalation_after_ms = 30 * CONFIG_SECOND;
+	cf->escalation_supervisor_after_ms = 60 * CONFIG_SECOND;
+	cf->escalation_repeat_ms = 60 * CONFIG_SECOND;
+	cf->escalation_command_max_priority = 1;
 	cf->flood_threshold = 50;
+	cf->retention_events_ms = -1;
+	cf->retention_alarms_ms = -1;
+	cf->retention_audit_ms = -1;
 	cf->log_level = CONFIG_LOG_INFO;
 	return cf;
 }
@@ -514,5 +591,6 @@ config_free(struct refuge_config *cf)
 	free(cf->database);
 	free(cf->registry);
 	free(cf->timezone);
+	config_lists_argv_free(cf->escalation_command);
 	free(cf);
 }

@@ -8,6 +8,7 @@
 #include "refuge/evtype.h"
 #include "refuge/opproto.h"
 #include "refuge/timefmt.h"
+#include "opproto_internal.h"
 
 #define OPPROTO_ALARM_ID_DIGITS	18
 #define OPPROTO_TEXT_MAX	400
@@ -26,14 +27,13 @@ static int	opproto_parse_login(struct opproto_request *, char *, size_t);
 static int	opproto_parse_bare(struct opproto_request *, char *, size_t);
 static int	opproto_parse_id(struct opproto_request *, char *, size_t);
 static int	opproto_parse_note(struct opproto_request *, char *, size_t);
-static int	opproto_parse_resolve(struct opproto_request *, char *,
-		    size_t);
 static int	opproto_parse_cmd(struct opproto_request *, char *, size_t);
 static int	opproto_parse_history(struct opproto_request *, char *,
 		    size_t);
 static int	opproto_parse_stats(struct opproto_request *, char *, size_t);
 static int	opproto_parse_testmode(struct opproto_request *, char *,
 		    size_t);
+static int	opproto_parse_step(struct opproto_request *, char *, size_t);
 
 static const struct opproto_command_def opproto_commands[] = {
 	{ "LOGIN",	OPPROTO_LOGIN,		opproto_parse_login },
@@ -41,18 +41,24 @@ static const struct opproto_command_def opproto_commands[] = {
 	{ "PING",	OPPROTO_PING,		opproto_parse_bare },
 	{ "ALARMS",	OPPROTO_ALARMS,		opproto_parse_bare },
 	{ "UNITS",	OPPROTO_UNITS,		opproto_parse_bare },
-	{ "CLAIM",	OPPROTO_CLAIM,		opproto_parse_id },
+	{ "CLAIM",	OPPROTO_CLAIM,		opproto_parse_claim },
 	{ "RELEASE",	OPPROTO_RELEASE,	opproto_parse_id },
 	{ "PLAN",	OPPROTO_PLAN,		opproto_parse_id },
 	{ "NOTE",	OPPROTO_NOTE,		opproto_parse_note },
-	{ "RESOLVE",	OPPROTO_RESOLVE,	opproto_parse_resolve },
+	{ "RESOLVE",	OPPROTO_RESOLVE,	opproto_resolve_parse },
 	{ "CMD",	OPPROTO_CMD,		opproto_parse_cmd },
 	{ "HISTORY",	OPPROTO_HISTORY,	opproto_parse_history },
 	{ "STATS",	OPPROTO_STATS,		opproto_parse_stats },
 	{ "TESTMODE",	OPPROTO_TESTMODE,	opproto_parse_testmode },
+	{ "STEP",	OPPROTO_STEP,		opproto_parse_step },
+	{ "OUTCOMES",	OPPROTO_OUTCOMES,	opproto_parse_bare },
+	{ "DETAIL",	OPPROTO_DETAIL,		opproto_parse_detail },
+	{ "SEARCH",	OPPROTO_SEARCH,		opproto_parse_search },
+	{ "WHO",	OPPROTO_WHO,		opproto_parse_who },
+	{ "HANDOVER",	OPPROTO_HANDOVER,	opproto_parse_handover },
 };
 
-static int __attribute__((format(printf, 3, 4)))
+int
 opproto_fail(char *err, size_t errlen, const char *fmt, ...)
 {
 	va_list	ap;
@@ -66,7 +72,7 @@ opproto_fail(char *err, size_t errlen, const char *fmt, ...)
 }
 
 /* How many bytes of s to echo: at most OPPROTO_SHOW_MAX, not splitting UTF-8. */
-static int
+int
 opproto_show(const char *s)
 {
 	size_t	n = strlen(s);
@@ -80,7 +86,7 @@ opproto_show(const char *s)
 }
 
 /* The i-th token if it is there and not key=value, else NULL. */
-static const char *
+const char *
 opproto_word(const struct opproto_request *req, size_t i)
 {
 	if (i >= req->line.count || req->line.tokens[i].key != NULL)
@@ -88,7 +94,7 @@ opproto_word(const struct opproto_request *req, size_t i)
 	return req->line.tokens[i].value;
 }
 
-static int
+int
 opproto_no_more(const struct opproto_request *req, size_t n, char *err,
     size_t errlen)
 {
@@ -112,7 +118,7 @@ opproto_unit(struct opproto_request *req, size_t i, char *err, size_t errlen)
 }
 
 /* Token 1 as an alarm id: 1 to 18 digits, not zero. */
-static int
+int
 opproto_alarm_id(struct opproto_request *req, char *err, size_t errlen)
 {
 	const char	*v;
@@ -149,7 +155,7 @@ opproto_storage(struct opproto_request *req, const struct line_token *t)
  * in order with at least one byte between them; the tokens' own pointers
  * are stale afterwards.
  */
-static int
+int
 opproto_text(struct opproto_request *req, size_t first, char *err,
     size_t errlen)
 {
@@ -209,6 +215,14 @@ opproto_parse_login(struct opproto_request *req, char *err, size_t errlen)
 	if (v[0] == '\0')
 		return opproto_fail(err, errlen, "missing password");
 	req->password = v;
+	if (req->line.count > 3 && req->line.tokens[3].key != NULL &&
+	    strcmp(req->line.tokens[3].key, "desk") == 0) {
+		if (!opproto_desk_ok(req->line.tokens[3].value))
+			return opproto_fail(err, errlen, "bad desk (a sip:, sips: "
+			    "or tel: uri of at most %d bytes)", OPPROTO_DESK_MAX);
+		req->desk = req->line.tokens[3].value;
+		return opproto_no_more(req, 4, err, errlen);
+	}
 	return opproto_no_more(req, 3, err, errlen);
 }
 
@@ -236,91 +250,30 @@ opproto_parse_note(struct opproto_request *req, char *err, size_t errlen)
 	return opproto_text(req, 2, err, errlen);
 }
 
-/* Writes the list as "a b c" into buf. */
-static const char *
-opproto_list(const char *const *list, char *buf, size_t len)
-{
-	size_t	off = 0;
-	int	n;
-
-	buf[0] = '\0';
-	for (; *list != NULL && off < len; list++) {
-		n = snprintf(buf + off, len - off, "%s%s", off > 0 ? " " : "",
-		    *list);
-		if (n < 0)
-			break;
-		off += (size_t)n;
-	}
-	return buf;
-}
-
+/* STEP <id> <n> ["note"] */
 static int
-opproto_parse_resolve(struct opproto_request *req, char *err, size_t errlen)
+opproto_parse_step(struct opproto_request *req, char *err, size_t errlen)
 {
-	const struct line_token	*t = req->line.tokens;
-	const char		*v;
-	char			 list[128];
-	size_t			 i;
+	const char	*v;
+	size_t		 i;
+	int		 n = 0;
 
 	if (opproto_alarm_id(req, err, errlen) == -1)
 		return -1;
 	if (req->line.count < 3)
-		return opproto_fail(err, errlen, "missing outcome");
-	if ((v = opproto_word(req, 2)) == NULL)
-		return opproto_fail(err, errlen, "bad outcome");
-	if (strcmp(v, "genuine") == 0)
-		req->outcome = ALARM_OUTCOME_GENUINE;
-	else if (strcmp(v, "false") == 0)
-		req->outcome = ALARM_OUTCOME_FALSE;
-	else
-		return opproto_fail(err, errlen, "unknown outcome '%.*s'",
-		    opproto_show(v), v);
-	/* Attributes come first; the first plain token starts the note. */
-	for (i = 3; i < req->line.count && t[i].key != NULL; i++) {
-		if (strcmp(t[i].key, "reason") == 0) {
-			if (req->reason != NULL)
-				return opproto_fail(err, errlen,
-				    "duplicate reason=");
-			req->reason = t[i].value;
-		} else if (strcmp(t[i].key, "action") == 0) {
-			if (req->action != NULL)
-				return opproto_fail(err, errlen,
-				    "duplicate action=");
-			req->action = t[i].value;
-		} else
-			return opproto_fail(err, errlen,
-			    "unknown attribute '%.*s'", opproto_show(t[i].key),
-			    t[i].key);
+		return opproto_fail(err, errlen, "missing step number");
+	if ((v = opproto_word(req, 2)) == NULL || v[0] == '\0')
+		return opproto_fail(err, errlen, "bad step number");
+	for (i = 0; v[i] != '\0'; i++) {
+		if (v[i] < '0' || v[i] > '9' || i == 2)
+			return opproto_fail(err, errlen, "bad step number");
+		n = n * 10 + (v[i] - '0');
 	}
-	if (req->reason != NULL &&
-	    !alarm_word_in(alarm_false_reasons, req->reason))
-		return opproto_fail(err, errlen, "unknown reason '%.*s'",
-		    opproto_show(req->reason), req->reason);
-	if (req->action != NULL &&
-	    !alarm_word_in(alarm_genuine_actions, req->action))
-		return opproto_fail(err, errlen, "unknown action '%.*s'",
-		    opproto_show(req->action), req->action);
-	if (req->outcome == ALARM_OUTCOME_FALSE) {
-		if (req->reason == NULL)
-			return opproto_fail(err, errlen,
-			    "false needs reason= one of %s",
-			    opproto_list(alarm_false_reasons, list,
-			    sizeof(list)));
-		if (req->action != NULL)
-			return opproto_fail(err, errlen,
-			    "false takes no action=");
-	} else {
-		if (req->action == NULL)
-			return opproto_fail(err, errlen,
-			    "genuine needs action= one of %s",
-			    opproto_list(alarm_genuine_actions, list,
-			    sizeof(list)));
-		if (req->reason != NULL)
-			return opproto_fail(err, errlen,
-			    "genuine takes no reason=");
-	}
-	if (i < req->line.count)
-		return opproto_text(req, i, err, errlen);
+	if (n < 1 || n > OPPROTO_STEP_MAX)
+		return opproto_fail(err, errlen, "bad step number");
+	req->step = n;
+	if (req->line.count > 3)
+		return opproto_text(req, 3, err, errlen);
 	return 0;
 }
 
@@ -423,6 +376,9 @@ opproto_parse(struct opproto_request *req, const char *line, size_t len,
 	req->command = OPPROTO_PING;
 	req->user = req->password = req->unit_id = req->text = NULL;
 	req->reason = req->action = NULL;
+	req->bulk_restored = 0;
+	req->type = EVTYPE_COUNT;
+	req->site_id = NULL;
 	req->alarm_id = 0;
 	req->outcome = ALARM_OUTCOME_NONE;
 	memset(req->words, 0, sizeof(req->words));
@@ -430,6 +386,11 @@ opproto_parse(struct opproto_request *req, const char *line, size_t len,
 	req->history_count = OPPROTO_HISTORY_DEFAULT;
 	req->since_ms = -1;
 	req->duration_ms = 0;
+	req->desk = NULL;
+	req->step = 0;
+	req->force = 0;
+	memset(&req->search, 0, sizeof(req->search));
+	req->search.limit = OPPROTO_SEARCH_DEFAULT;
 	if (err != NULL && errlen > 0)
 		err[0] = '\0';
 
@@ -467,7 +428,7 @@ opproto_vprintf(char *buf, size_t len, const char *fmt, va_list ap)
 	return n;
 }
 
-static int __attribute__((format(printf, 3, 4)))
+int
 opproto_printf(char *buf, size_t len, const char *fmt, ...)
 {
 	va_list	ap;
@@ -479,7 +440,7 @@ opproto_printf(char *buf, size_t len, const char *fmt, ...)
 	return n;
 }
 
-static int
+int
 opproto_refuse(char *buf, size_t len)
 {
 	if (len > 0)
@@ -498,7 +459,7 @@ opproto_has_ctl(const char *s)
 }
 
 /* Appends s always double-quoted, with \" and \\ escapes. */
-static int
+int
 opproto_put_quoted(char *buf, size_t len, size_t *off, const char *s)
 {
 	if (opproto_has_ctl(s) || *off + 1 >= len)
@@ -518,23 +479,6 @@ opproto_put_quoted(char *buf, size_t len, size_t *off, const char *s)
 		return -1;
 	buf[(*off)++] = '"';
 	buf[*off] = '\0';
-	return 0;
-}
-
-/* Appends " key=value" with the value quoted where line_parse needs it. */
-static int
-opproto_put_attr(char *buf, size_t len, size_t *off, const char *key,
-    const char *value)
-{
-	int	n;
-
-	n = opproto_printf(buf + *off, len - *off, " %s=", key);
-	if (n < 0)
-		return -1;
-	*off += (size_t)n;
-	if ((n = line_quote(buf + *off, len - *off, value)) < 0)
-		return -1;
-	*off += (size_t)n;
 	return 0;
 }
 
@@ -564,6 +508,12 @@ opproto_format_alarm(char *buf, size_t len, int push,
 	if (opproto_put_quoted(buf, len, &off, view->unit_name == NULL ? "" :
 	    view->unit_name) == -1)
 		return opproto_refuse(buf, len);
+	if (view->located) {
+		if ((n = opproto_printf(buf + off, len - off, " lat=%.6f "
+		    "lon=%.6f", view->lat, view->lon)) < 0)
+			return opproto_refuse(buf, len);
+		off += (size_t)n;
+	}
 	if (a->count > 1) {
 		if ((n = opproto_printf(buf + off, len - off, " count=%d",
 		    a->count)) < 0)
@@ -580,6 +530,9 @@ opproto_format_alarm(char *buf, size_t len, int push,
 	    opproto_put_attr(buf, len, &off, "by", a->claimed_by) == -1)
 		return opproto_refuse(buf, len);
 	if (a->unstored && opproto_put_attr(buf, len, &off, "stored", "no") == -1)
+		return opproto_refuse(buf, len);
+	if (view->outcome != NULL && view->outcome[0] != '\0' &&
+	    opproto_put_attr(buf, len, &off, "outcome", view->outcome) == -1)
 		return opproto_refuse(buf, len);
 	if ((n = opproto_printf(buf + off, len - off, "\n")) < 0)
 		return opproto_refuse(buf, len);
@@ -618,7 +571,8 @@ opproto_format_receiver(char *buf, size_t len, const struct change *c)
 static int
 opproto_format_alarm_change(char *buf, size_t len, const struct change *c)
 {
-	struct opproto_alarm_view	view = { c->alarm, c->unit_name };
+	struct opproto_alarm_view	view = { c->alarm, c->unit_name,
+					    c->located, c->lat, c->lon, NULL };
 	int				n, m;
 
 	if ((n = opproto_format_alarm(buf, len, 1, &view)) < 0)
@@ -663,7 +617,8 @@ opproto_format_change(char *buf, size_t len, const struct change *c)
 		break;
 	case CHANGE_ESCALATED:
 		n = opproto_printf(buf, len, "* ESCALATE %" PRId64 " waited=%"
-		    PRId64 "\n", c->alarm->id, c->waited_s);
+		    PRId64 " level=%d\n", c->alarm->id, c->waited_s,
+		    c->level > 1 ? 2 : 1);
 		break;
 	case CHANGE_TESTSIGNAL:
 		n = opproto_printf(buf, len, "* TESTSIGNAL %s %s\n", c->unit_id,

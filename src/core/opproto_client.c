@@ -4,6 +4,7 @@
  * the lines are made by opproto.c's formatters and the daemon's pushes.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "refuge/opproto_client.h"
@@ -57,6 +58,11 @@ static int	opproto_client_receiver(struct opproto_client_msg *, char *,
 		    size_t);
 static int	opproto_client_other(struct opproto_client_msg *, char *,
 		    size_t);
+static int	opproto_client_log(struct opproto_client_msg *, char *, size_t);
+static int	opproto_client_operator(struct opproto_client_msg *, char *,
+		    size_t);
+static int	opproto_client_handover(struct opproto_client_msg *, char *,
+		    size_t);
 
 static const struct opproto_client_def opproto_client_defs[] = {
 	{ "OK", OPPROTO_CLIENT_OK, OPPROTO_CLIENT_IN_REPLY, 0,
@@ -93,6 +99,13 @@ static const struct opproto_client_def opproto_client_defs[] = {
 	    opproto_client_reloaded },
 	{ "RECEIVER", OPPROTO_CLIENT_RECEIVER, OPPROTO_CLIENT_IN_PUSH, 0,
 	    opproto_client_receiver },
+	{ "LOG", OPPROTO_CLIENT_LOG, OPPROTO_CLIENT_IN_REPLY, 0,
+	    opproto_client_log },
+	{ "OPERATOR", OPPROTO_CLIENT_OPERATOR, OPPROTO_CLIENT_IN_REPLY, 0,
+	    opproto_client_operator },
+	{ "HANDOVER", OPPROTO_CLIENT_HANDOVER,
+	    OPPROTO_CLIENT_IN_REPLY | OPPROTO_CLIENT_IN_PUSH, 0,
+	    opproto_client_handover },
 };
 
 static const struct opproto_client_def opproto_client_unknown = {
@@ -137,6 +150,24 @@ opproto_client_time(const char *s)
 	if (s == NULL || *s == '\0' || timefmt_parse_iso8601(s, &ms) == -1)
 		return -1;
 	return ms;
+}
+
+/* lat= and lon= as given: both numbers within range, else not located. */
+static int
+opproto_client_place(const char *lat, const char *lon, double *la,
+    double *lo)
+{
+	char	*end;
+
+	if (lat == NULL || lon == NULL || *lat == '\0' || *lon == '\0')
+		return 0;
+	*la = strtod(lat, &end);
+	if (*end != '\0' || *la < -90 || *la > 90)
+		return 0;
+	*lo = strtod(lon, &end);
+	if (*end != '\0' || *lo < -180 || *lo > 180)
+		return 0;
+	return 1;
 }
 
 static const char *
@@ -196,6 +227,7 @@ opproto_client_ok(struct opproto_client_msg *m, char *err, size_t errlen)
 	const struct opproto_client_known known[] = {
 		{ "role", &ok->role },
 		{ "cmd", &ok->cmd_id },
+		{ "tz", &ok->tz },
 	};
 
 	(void)err;
@@ -206,6 +238,7 @@ opproto_client_ok(struct opproto_client_msg *m, char *err, size_t errlen)
 	opproto_client_attrs(m, 1, known, sizeof(known) / sizeof(known[0]));
 	ok->role = opproto_client_or_empty(ok->role);
 	ok->cmd_id = opproto_client_or_empty(ok->cmd_id);
+	ok->tz = opproto_client_or_empty(ok->tz);
 	return 0;
 }
 
@@ -225,6 +258,7 @@ opproto_client_alarm(struct opproto_client_msg *m, char *err, size_t errlen)
 {
 	struct opproto_client_alarm	*a = &m->alarm;
 	const char			*prio, *count, *restored, *stored;
+	const char			*lat, *lon;
 	const struct opproto_client_known known[] = {
 		{ "prio", &prio },
 		{ "state", &a->state },
@@ -237,6 +271,9 @@ opproto_client_alarm(struct opproto_client_msg *m, char *err, size_t errlen)
 		{ "restored", &restored },
 		{ "by", &a->by },
 		{ "stored", &stored },
+		{ "lat", &lat },
+		{ "lon", &lon },
+		{ "outcome", &a->outcome },
 	};
 	int64_t				 n;
 
@@ -264,6 +301,8 @@ opproto_client_alarm(struct opproto_client_msg *m, char *err, size_t errlen)
 	a->at_ms = opproto_client_time(a->at);
 	a->name = opproto_client_or_empty(a->name);
 	a->by = opproto_client_or_empty(a->by);
+	a->outcome = opproto_client_or_empty(a->outcome);
+	a->located = opproto_client_place(lat, lon, &a->lat, &a->lon);
 	return 0;
 }
 
@@ -272,8 +311,13 @@ static int
 opproto_client_unit(struct opproto_client_msg *m, char *err, size_t errlen)
 {
 	struct opproto_client_unit	*u = &m->unit;
+	const char			*lat = NULL, *lon = NULL;
 	const struct opproto_client_known known[] = {
 		{ "state", &u->state },
+		{ "heard", &u->heard },
+		{ "lat", &lat },
+		{ "lon", &lon },
+		{ "address", &u->address },
 		{ "last_seen", &u->last_seen },
 		{ "site", &u->site },
 		{ "name", &u->name },
@@ -288,7 +332,8 @@ opproto_client_unit(struct opproto_client_msg *m, char *err, size_t errlen)
 			return opproto_client_fail(err, errlen, "bad state");
 		opproto_client_attrs(m, 3, NULL, 0);
 		u->last_seen = u->site = u->name = u->test_until = "";
-		u->last_seen_ms = u->test_until_ms = -1;
+		u->heard = u->address = "";
+		u->last_seen_ms = u->test_until_ms = u->heard_ms = -1;
 		return 0;
 	}
 	opproto_client_attrs(m, 2, known, sizeof(known) / sizeof(known[0]));
@@ -300,6 +345,10 @@ opproto_client_unit(struct opproto_client_msg *m, char *err, size_t errlen)
 	u->name = opproto_client_or_empty(u->name);
 	u->test_until = opproto_client_or_empty(u->test_until);
 	u->test_until_ms = opproto_client_time(u->test_until);
+	u->heard = opproto_client_or_empty(u->heard);
+	u->heard_ms = opproto_client_time(u->heard);
+	u->address = opproto_client_or_empty(u->address);
+	u->located = opproto_client_place(lat, lon, &u->lat, &u->lon);
 	return 0;
 }
 
@@ -500,6 +549,84 @@ opproto_client_other(struct opproto_client_msg *m, char *err, size_t errlen)
 	(void)err;
 	(void)errlen;
 	opproto_client_attrs(m, 1, NULL, 0);
+	return 0;
+}
+
+/* LOG <iso> <what> [by=] [cut=1] [key=value ...] ["text"] */
+static int
+opproto_client_log(struct opproto_client_msg *m, char *err, size_t errlen)
+{
+	struct opproto_client_log	*l = &m->log;
+	const char			*cut = NULL;
+	const struct opproto_client_known known[] = {
+		{ "by", &l->by },
+		{ "cut", &cut },
+	};
+	const struct line_token		*last;
+
+	if ((l->at = opproto_client_word(m, 1)) == NULL ||
+	    (l->at_ms = opproto_client_time(l->at)) < 0)
+		return opproto_client_fail(err, errlen, "bad time");
+	if ((l->what = opproto_client_word(m, 2)) == NULL ||
+	    m->line.tokens[2].quoted)
+		return opproto_client_fail(err, errlen, "no step");
+	l->text = "";
+	last = &m->line.tokens[m->line.count - 1];
+	opproto_client_attrs(m, 3, known, sizeof(known) / sizeof(known[0]));
+	/* The free text is the last token, quoted; it is not an attribute. */
+	if (m->line.count > 3 && last->key == NULL && last->quoted) {
+		l->text = last->value;
+		m->other_count--;
+	}
+	l->by = opproto_client_or_empty(l->by);
+	l->cut = cut != NULL && strcmp(cut, "1") == 0;
+	return 0;
+}
+
+/* OPERATOR <user> role= desk= claimed= [more=] */
+static int
+opproto_client_operator(struct opproto_client_msg *m, char *err, size_t errlen)
+{
+	struct opproto_client_operator	*o = &m->op;
+	const char			*more;
+	const struct opproto_client_known known[] = {
+		{ "role", &o->role },
+		{ "desk", &o->desk },
+		{ "claimed", &o->claimed },
+		{ "more", &more },
+	};
+
+	if ((o->user = opproto_client_word(m, 1)) == NULL)
+		return opproto_client_fail(err, errlen, "no user");
+	opproto_client_attrs(m, 2, known, sizeof(known) / sizeof(known[0]));
+	if (o->role == NULL || o->role[0] == '\0')
+		return opproto_client_fail(err, errlen, "no role");
+	o->desk = opproto_client_or_empty(o->desk);
+	o->claimed = opproto_client_or_empty(o->claimed);
+	if (opproto_client_number(more, 0, INT64_MAX, &o->more) == -1)
+		o->more = 0;
+	return 0;
+}
+
+/* HANDOVER by= at= "text" */
+static int
+opproto_client_handover(struct opproto_client_msg *m, char *err, size_t errlen)
+{
+	struct opproto_client_handover	*h = &m->handover;
+	const struct opproto_client_known known[] = {
+		{ "by", &h->by },
+		{ "at", &h->at },
+	};
+	const struct line_token		*last = &m->line.tokens[m->line.count - 1];
+
+	if (m->line.count < 2 || last->key != NULL || !last->quoted)
+		return opproto_client_fail(err, errlen, "no text");
+	opproto_client_attrs(m, 1, known, sizeof(known) / sizeof(known[0]));
+	m->other_count--;
+	h->text = last->value;
+	h->by = opproto_client_or_empty(h->by);
+	h->at = opproto_client_or_empty(h->at);
+	h->at_ms = opproto_client_time(h->at);
 	return 0;
 }
 

@@ -11,12 +11,17 @@
 
 #include "refuge/pwhash.h"
 #include "refuge/registry.h"
+#include "refuge/registry_print.h"
 #include "refuge/timefmt.h"
 #include "refuge/yamltree.h"
+#include "registry_plan.h"
+#include "registry_outcomes.h"
+#include "registry_text.h"
 
 enum registry_kind {
 	REGISTRY_LIST,		/* top level: a list of entries, .offset the list */
 	REGISTRY_PRIORITIES,	/* top level: event type name -> 1..9 */
+	REGISTRY_OUTCOMES,	/* top level: registry_outcomes.c */
 	REGISTRY_ID,		/* char *, non-empty: the entry's id */
 	REGISTRY_UNIT_ID,	/* REGISTRY_ID of 1-64 [A-Za-z0-9._:-] */
 	REGISTRY_TEXT,		/* char * */
@@ -28,7 +33,12 @@ enum registry_kind {
 	REGISTRY_HEARTBEAT,	/* int64_t ms */
 	REGISTRY_PRESET,	/* int 0..255 */
 	REGISTRY_UNTIL,		/* int64_t unix ms from ISO 8601 */
-	REGISTRY_STEPS		/* a plan's non-empty list of strings */
+	REGISTRY_STEPS,		/* a plan's non-empty list of strings */
+	REGISTRY_CONTACTS,	/* a plan's list of {name, phone} */
+	REGISTRY_NIGHT,		/* a site's "HH:MM-HH:MM" */
+	REGISTRY_NIGHT_PLAN,	/* char *, names a plan */
+	REGISTRY_LIGHT_IDLE,	/* on or off */
+	REGISTRY_PRINT		/* signs:, routes:, map_image: (registry_print.c) */
 };
 
 enum registry_list_id {
@@ -45,6 +55,7 @@ struct registry_entry {
 	const struct yamltree_node	*id;	/* its id's node */
 	const struct yamltree_node	*ref;	/* its site or plan name's node */
 	const struct yamltree_node	*password;	/* an operator's password */
+	const struct yamltree_node	*night_ref;	/* a site's night_plan */
 };
 
 /* An id sorted with where it came from. */
@@ -69,10 +80,15 @@ struct registry_ctx {
 #define OPER(m)		offsetof(struct registry_operator, m)
 
 static const struct yamltree_field registry_site_fields[] = {
-	{ .key = "id", .required = 1, .kind = REGISTRY_ID, .offset = SITE(id) },
+	{ .key = "id", .required = 1, .kind = REGISTRY_ID, .offset = SITE(id),
+	  .max = 64 },
 	{ .key = "name", .required = 1, .kind = REGISTRY_TEXT,
 	  .offset = SITE(name) },
 	{ .key = "plan", .kind = REGISTRY_REF, .offset = SITE(plan) },
+	{ .key = "night_plan", .kind = REGISTRY_NIGHT_PLAN,
+	  .offset = SITE(night_plan) },
+	{ .key = "night", .kind = REGISTRY_NIGHT },
+	{ .key = "map_image", .kind = REGISTRY_PRINT },
 	{ .key = NULL }
 };
 
@@ -80,7 +96,9 @@ static const struct yamltree_field registry_unit_fields[] = {
 	{ .key = "id", .required = 1, .kind = REGISTRY_UNIT_ID,
 	  .offset = UNIT(id) },
 	{ .key = "name", .required = 1, .kind = REGISTRY_TEXT,
-	  .offset = UNIT(name) },
+	  .offset = UNIT(name), .max = REGISTRY_TEXT_MAX },
+	{ .key = "address", .kind = REGISTRY_TEXT, .offset = UNIT(address),
+	  .max = REGISTRY_TEXT_MAX },
 	{ .key = "site", .required = 1, .kind = REGISTRY_REF,
 	  .offset = UNIT(site) },
 	{ .key = "lat", .required = 1, .kind = REGISTRY_COORD,
@@ -96,12 +114,16 @@ static const struct yamltree_field registry_unit_fields[] = {
 	{ .key = "audio_uri", .kind = REGISTRY_TEXT, .offset = UNIT(audio_uri) },
 	{ .key = "on_test_until", .kind = REGISTRY_UNTIL,
 	  .offset = UNIT(on_test_until_ms) },
+	{ .key = "light_idle", .kind = REGISTRY_LIGHT_IDLE },
+	{ .key = "camera_home", .kind = REGISTRY_PRESET,
+	  .offset = UNIT(camera_home), .min = 0, .max = 255 },
 	{ .key = NULL }
 };
 
 static const struct yamltree_field registry_plan_fields[] = {
 	{ .key = "id", .required = 1, .kind = REGISTRY_ID, .offset = PLAN(id) },
 	{ .key = "steps", .required = 1, .kind = REGISTRY_STEPS },
+	{ .key = "contacts", .kind = REGISTRY_CONTACTS },
 	{ .key = NULL }
 };
 
@@ -125,6 +147,9 @@ static const struct yamltree_field registry_top[] = {
 	{ .key = "operators", .kind = REGISTRY_LIST,
 	  .offset = REGISTRY_OPERATORS, .sub = registry_operator_fields },
 	{ .key = "priorities", .kind = REGISTRY_PRIORITIES },
+	{ .key = "outcomes", .kind = REGISTRY_OUTCOMES },
+	{ .key = "signs", .kind = REGISTRY_PRINT },
+	{ .key = "routes", .kind = REGISTRY_PRINT },
 	{ .key = NULL }
 };
 
@@ -213,7 +238,10 @@ registry_steps(struct registry_ctx *ctx, const struct yamltree_node *n,
 	p->step_count = n->count;
 	for (i = 0; i < n->count; i++) {
 		yamltree_path_index(item, path, i);
-		yamltree_strdup(ctx->doc, n->items[i], item, &p->steps[i]);
+		if (yamltree_strdup(ctx->doc, n->items[i], item,
+		    &p->steps[i]) == 0 && strlen(p->steps[i]) > REGISTRY_STEP_MAX)
+			yamltree_error(ctx->doc, n->items[i], item, "longer than "
+			    "%d bytes", REGISTRY_STEP_MAX);
 	}
 }
 
@@ -232,6 +260,9 @@ registry_string(struct registry_ctx *ctx, const struct yamltree_field *f,
 		yamltree_error(ctx->doc, n, path, "must not be empty");
 		return;
 	}
+	if (f->max > 0 && registry_text_check(ctx->doc, n, path, s,
+	    (size_t)f->max) == -1)
+		return;
 	if (f->kind == REGISTRY_UNIT_ID && !registry_unit_id_ok(s)) {
 		yamltree_error(ctx->doc, n, path, "bad unit id '%.64s' "
 		    "(1-64 of A-Z a-z 0-9 . _ : -)", s);
@@ -245,6 +276,8 @@ registry_string(struct registry_ctx *ctx, const struct yamltree_field *f,
 		ctx->cur->ref = n;
 	else if (f->kind == REGISTRY_PASSWORD)
 		ctx->cur->password = n;
+	else if (f->kind == REGISTRY_NIGHT_PLAN)
+		ctx->cur->night_ref = n;
 }
 
 /*
@@ -323,6 +356,7 @@ registry_field(void *arg, const struct yamltree_field *f,
 	case REGISTRY_TEXT:
 	case REGISTRY_REF:
 	case REGISTRY_PASSWORD:
+	case REGISTRY_NIGHT_PLAN:
 		registry_string(ctx, f, n, path);
 		break;
 	case REGISTRY_ROLE:
@@ -348,6 +382,18 @@ registry_field(void *arg, const struct yamltree_field *f,
 		break;
 	case REGISTRY_STEPS:
 		registry_steps(ctx, n, path);
+		break;
+	case REGISTRY_CONTACTS:
+		registry_plan_contacts(ctx->doc, ctx->cur->base, n, path);
+		break;
+	case REGISTRY_NIGHT:
+		registry_plan_night(ctx->doc, ctx->cur->base, n, path);
+		break;
+	case REGISTRY_LIGHT_IDLE:
+		registry_plan_light_idle(ctx->doc, ctx->cur->base, n, path);
+		break;
+	case REGISTRY_PRINT:
+		registry_print_map_image(ctx->doc, ctx->cur->base, n, path);
 		break;
 	}
 }
@@ -405,14 +451,20 @@ registry_list(struct registry_ctx *ctx, const struct yamltree_field *f,
 	for (i = 0; i < n->count; i++) {
 		ctx->cur = &ctx->ents[list][i];
 		ctx->cur->base = array + i * registry_lists[list].size;
-		if (list == REGISTRY_UNITS)
+		if (list == REGISTRY_UNITS) {
 			((struct registry_unit *)ctx->cur->base)->camera_preset =
 			    -1;
+			((struct registry_unit *)ctx->cur->base)->camera_home =
+			    -1;
+		}
 		yamltree_path_index(item, path, i);
 		yamltree_fields(ctx->doc, n->items[i], item, f->sub,
 		    registry_field, ctx);
 		if (list == REGISTRY_OPERATORS)
 			registry_password(ctx, item);
+		if (list == REGISTRY_SITES)
+			registry_plan_site_done(ctx->doc, ctx->cur->base,
+			    n->items[i], item);
 	}
 }
 
@@ -458,8 +510,16 @@ static void
 registry_top_field(void *arg, const struct yamltree_field *f,
     const struct yamltree_node *n, const char *path)
 {
+	struct registry_ctx	*ctx = arg;
+
 	if (f->kind == REGISTRY_LIST)
 		registry_list(arg, f, n, path);
+	else if (f->kind == REGISTRY_OUTCOMES)
+		registry_outcomes_parse(ctx->doc, n, path, ctx->reg);
+	else if (f->kind == REGISTRY_PRINT && strcmp(f->key, "signs") == 0)
+		registry_print_signs(ctx->doc, ctx->reg, n, path);
+	else if (f->kind == REGISTRY_PRINT)
+		registry_print_routes(ctx->doc, ctx->reg, n, path);
 	else
 		registry_priorities(arg, n, path);
 }
@@ -569,7 +629,7 @@ registry_permute(struct registry_ctx *ctx, enum registry_list_id list)
 static void
 registry_finish(struct registry_ctx *ctx)
 {
-	size_t	nsorted[REGISTRY_NLISTS];
+	size_t	nsorted[REGISTRY_NLISTS], i;
 	int	list;
 
 	for (list = 0; list < REGISTRY_NLISTS; list++)
@@ -578,6 +638,12 @@ registry_finish(struct registry_ctx *ctx)
 	    nsorted[REGISTRY_SITES], "site", "site");
 	registry_check_refs(ctx, REGISTRY_SITES, REGISTRY_PLANS,
 	    nsorted[REGISTRY_PLANS], "plan", "plan");
+	/* A site's night_plan is a second reference to a plan. */
+	for (i = 0; i < ctx->nents[REGISTRY_SITES]; i++)
+		ctx->ents[REGISTRY_SITES][i].ref =
+		    ctx->ents[REGISTRY_SITES][i].night_ref;
+	registry_check_refs(ctx, REGISTRY_SITES, REGISTRY_PLANS,
+	    nsorted[REGISTRY_PLANS], "night_plan", "plan");
 	if (ctx->doc->errors > 0)
 		return;
 	for (list = 0; list < REGISTRY_NLISTS; list++)
@@ -585,6 +651,7 @@ registry_finish(struct registry_ctx *ctx)
 			yamltree_error(ctx->doc, NULL, NULL, "out of memory");
 			return;
 		}
+	registry_print_check(ctx->doc, ctx->reg);
 }
 
 int
@@ -636,22 +703,26 @@ registry_free(struct registry *r)
 
 	if (r == NULL)
 		return;
+	registry_print_free(r);
 	for (i = 0; i < r->site_count; i++) {
 		free(r->sites[i].id);
 		free(r->sites[i].name);
 		free(r->sites[i].plan);
+		free(r->sites[i].night_plan);
 	}
 	for (i = 0; i < r->unit_count; i++) {
 		free(r->units[i].id);
 		free(r->units[i].name);
 		free(r->units[i].site);
 		free(r->units[i].audio_uri);
+		free(r->units[i].address);
 	}
 	for (i = 0; i < r->plan_count; i++) {
 		free(r->plans[i].id);
 		for (j = 0; j < r->plans[i].step_count; j++)
 			free(r->plans[i].steps[j]);
 		free(r->plans[i].steps);
+		registry_plan_free_contacts(&r->plans[i]);
 	}
 	for (i = 0; i < r->operator_count; i++) {
 		free(r->operators[i].user);
@@ -661,6 +732,7 @@ registry_free(struct registry *r)
 	free(r->units);
 	free(r->plans);
 	free(r->operators);
+	registry_outcomes_free(r);
 	free(r->path);
 	free(r);
 }

@@ -1,4 +1,5 @@
 /* Handling figures over a set of alarms. */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -144,9 +145,20 @@ stats_compute(const struct stats_alarm *alarms, size_t count,
 			s->genuine++;
 			stats_count(s->actions, &s->action_count, a->reason);
 			break;
+		case ALARM_OUTCOME_TECHNICAL:
+			s->technical++;
+			stats_count(s->technical_actions,
+			    &s->technical_action_count, a->reason);
+			break;
 		default:
 			s->open++;
 			break;
+		}
+		if (alarm_is_activation(a->type) && (a->outcome ==
+		    ALARM_OUTCOME_GENUINE || a->outcome == ALARM_OUTCOME_FALSE)) {
+			s->activations_resolved++;
+			s->activations_genuine += a->outcome ==
+			    ALARM_OUTCOME_GENUINE;
 		}
 		stats_count(s->sites, &s->site_count, a->site_id);
 		h = (a->raised_ms / STATS_HOUR_MS) % 24;
@@ -174,8 +186,53 @@ stats_compute(const struct stats_alarm *alarms, size_t count,
 	    stats_counter_cmp);
 	qsort(s->actions, s->action_count, sizeof(s->actions[0]),
 	    stats_counter_cmp);
+	qsort(s->technical_actions, s->technical_action_count,
+	    sizeof(s->technical_actions[0]), stats_counter_cmp);
 	qsort(s->sites, s->site_count, sizeof(s->sites[0]), stats_counter_cmp);
 	free(claim);
 	free(resolve);
 	return 0;
+}
+
+double
+stats_genuine_share(const struct stats_summary *s)
+{
+	if (s->activations_resolved == 0)
+		return 0.0;
+	return (double)s->activations_genuine / (double)s->activations_resolved;
+}
+
+static char *
+stats_dup(const char *s)
+{
+	return strdup(s != NULL ? s : "");
+}
+
+int
+stats_alarm_copy(struct stats_alarm *dst, const struct stats_alarm *src)
+{
+	*dst = *src;
+	dst->site_id = stats_dup(src->site_id);
+	dst->unit_id = stats_dup(src->unit_id);
+	dst->reason = stats_dup(src->reason);
+	dst->operator = stats_dup(src->operator);
+	dst->note = stats_dup(src->note);
+	if (dst->site_id == NULL || dst->unit_id == NULL ||
+	    dst->reason == NULL || dst->operator == NULL || dst->note == NULL) {
+		stats_alarm_clear(dst);
+		return -1;
+	}
+	return 0;
+}
+
+void
+stats_alarm_clear(struct stats_alarm *a)
+{
+	/* The copy's strings are its own: the const is the store's promise. */
+	free((void *)(uintptr_t)a->site_id);
+	free((void *)(uintptr_t)a->unit_id);
+	free((void *)(uintptr_t)a->reason);
+	free((void *)(uintptr_t)a->operator);
+	free((void *)(uintptr_t)a->note);
+	a->site_id = a->unit_id = a->reason = a->operator = a->note = NULL;
 }

@@ -342,13 +342,17 @@ uproto_refuse(char *buf, size_t len)
 }
 
 int
-uproto_format_welcome(char *buf, size_t len, int heartbeat_seconds,
-    int64_t receiver_unix_time)
+uproto_format_welcome(char *buf, size_t len, const struct uproto_welcome *w)
 {
-	if (heartbeat_seconds < 1)
+	if (w->heartbeat_seconds < 1 || (w->retry_seconds != 0 &&
+	    (w->retry_seconds < UPROTO_RETRY_MIN ||
+	    w->retry_seconds > UPROTO_RETRY_MAX)))
 		return uproto_refuse(buf, len);
-	return uproto_printf(buf, len, "WELCOME %d %" PRId64 "\n",
-	    heartbeat_seconds, receiver_unix_time);
+	if (w->retry_seconds == 0)
+		return uproto_printf(buf, len, "WELCOME %d %" PRId64 "\n",
+		    w->heartbeat_seconds, w->receiver_unix_time);
+	return uproto_printf(buf, len, "WELCOME %d %" PRId64 " retry=%d\n",
+	    w->heartbeat_seconds, w->receiver_unix_time, w->retry_seconds);
 }
 
 int

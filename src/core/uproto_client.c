@@ -266,10 +266,23 @@ uproto_client_skip(const char *p, size_t n)
 	return p;
 }
 
-/* WELCOME <heartbeat-seconds> <unix-time> [key=value ...] */
+/* retry=<seconds>: 0 unless a number of seconds in the protocol's range. */
+static int
+uproto_client_retry(const char *v)
+{
+	int	s;
+
+	if (!uproto_client_digits(v, 1, 3))
+		return 0;
+	s = (int)strtol(v, NULL, 10);
+	return s >= UPROTO_RETRY_MIN && s <= UPROTO_RETRY_MAX ? s : 0;
+}
+
+/* WELCOME <heartbeat-seconds> <unix-time> [key=value ...]; unknown keys pass */
 static enum uproto_client_status
 uproto_client_welcome(struct uproto_client_msg *msg, char *err, size_t errlen)
 {
+	const struct line_token	*tok;
 	const char	*hb, *t;
 	int64_t		 v = 0;
 	size_t		 i;
@@ -290,10 +303,14 @@ uproto_client_welcome(struct uproto_client_msg *msg, char *err, size_t errlen)
 	for (t += neg; *t != '\0'; t++)
 		v = v * 10 + (*t - '0');
 	msg->receiver_time = neg ? -v : v;
-	for (i = 3; i < msg->line.count; i++)
-		if (msg->line.tokens[i].key == NULL)
+	for (i = 3; i < msg->line.count; i++) {
+		tok = &msg->line.tokens[i];
+		if (tok->key == NULL)
 			return uproto_client_fail(UPROTO_CLIENT_BAD_LINE, err,
 			    errlen, "too many arguments");
+		if (strcmp(tok->key, "retry") == 0)
+			msg->retry_s = uproto_client_retry(tok->value);
+	}
 	return UPROTO_CLIENT_OK;
 }
 
@@ -341,6 +358,7 @@ uproto_client_parse(struct uproto_client_msg *msg, const char *line,
 	msg->kind = UPROTO_CLIENT_UNKNOWN;
 	msg->heartbeat_s = 0;
 	msg->receiver_time = 0;
+	msg->retry_s = 0;
 	msg->counter = msg->event_id = msg->reason = msg->cmd_id = NULL;
 	msg->line.count = 0;
 	msg->raw[0] = '\0';

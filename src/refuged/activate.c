@@ -1,4 +1,8 @@
-/* Activation of a unit on a new BUTTON alarm: light and camera commands. */
+/*
+ * Activation of a unit on a new BUTTON alarm (light flashing, camera to its
+ * preset), and its return to normal when that alarm is resolved (audio
+ * closed, light at rest, camera home).
+ */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +34,9 @@ struct activate {
 	size_t			 capacity;
 };
 
+static void	activate_restore(struct activate *, const char *unit_id,
+		    int64_t alarm_id);
+
 static void
 activate_change(const struct change *change, void *arg)
 {
@@ -37,6 +44,12 @@ activate_change(const struct change *change, void *arg)
 	struct activate_press	*grown;
 	size_t			 capacity;
 
+	if (change->kind == CHANGE_RESOLVED &&
+	    change->alarm->type == EVTYPE_BUTTON) {
+		activate_restore(act, change->unit_id, change->alarm->unstored ?
+		    0 : change->alarm->id);
+		return;
+	}
 	if (change->kind != CHANGE_RAISED || change->alarm->type != EVTYPE_BUTTON)
 		return;
 	if (act->count == act->capacity) {
@@ -81,6 +94,47 @@ activate_unit(struct activate *act, struct unit_record *record,
 		if (command_send(act->command, record, &commands[i], alarm_id, "",
 		    text, cmd_id, &reason) == -1)
 			log_warnx("unit=%s alarm=%lld activation command not sent: "
+			    "%s", record->reg->id, (long long)alarm_id, reason);
+	}
+}
+
+/*
+ * A resolved press: the unit back to normal. A BUTTON alarm is resolved by
+ * an operator's request, after its commit and outside any batch, so the
+ * commands go at once. Its audio, if open, is closed and recorded on it.
+ */
+static void
+activate_restore(struct activate *act, const char *unit_id, int64_t alarm_id)
+{
+	struct unit_record	*record;
+	struct uproto_cmd	 commands[3];
+	const char		*reason, *what[3];
+	char			 cmd_id[COMMAND_ID_LEN], text[300];
+	size_t			 i, count = 0;
+
+	if ((record = units_find(act->units, unit_id)) == NULL)
+		return;
+	if (record->audio_open) {
+		commands[count].kind = UPROTO_CMD_AUDIO_CLOSE;
+		commands[count].arg[0] = '\0';
+		what[count++] = "AUDIO CLOSE";
+	}
+	commands[count].kind = UPROTO_CMD_LIGHT;
+	snprintf(commands[count].arg, sizeof(commands[0].arg), "%s",
+	    record->reg->light_idle_off ? "OFF" : "ON");
+	what[count++] = "LIGHT";
+	if (record->reg->camera_home >= 0) {
+		commands[count].kind = UPROTO_CMD_CAMERA;
+		snprintf(commands[count].arg, sizeof(commands[0].arg), "%d",
+		    record->reg->camera_home);
+		what[count++] = "CAMERA PRESET";
+	}
+	for (i = 0; i < count; i++) {
+		snprintf(text, sizeof(text), "%s%s%s", what[i],
+		    commands[i].arg[0] != '\0' ? " " : "", commands[i].arg);
+		if (command_send(act->command, record, &commands[i], alarm_id, "",
+		    text, cmd_id, &reason) == -1)
+			log_warnx("unit=%s alarm=%lld restore command not sent: "
 			    "%s", record->reg->id, (long long)alarm_id, reason);
 	}
 }

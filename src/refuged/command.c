@@ -9,6 +9,7 @@
 
 #include <event2/event.h>
 
+#include "refuge/alarm.h"
 #include "refuge/command.h"
 #include "refuge/feed.h"
 #include "refuge/line.h"
@@ -18,6 +19,7 @@
 #include "refuge/store.h"
 #include "refuge/timenow.h"
 #include "refuge/units.h"
+#include "refuge/uproto.h"
 
 struct command {
 	struct event_base	*base;
@@ -34,6 +36,7 @@ struct command_pending {
 	struct command		*owner;
 	struct unit_record	*record;
 	struct event		*timer;
+	int			 audio_open;	/* an AUDIO OPEN: undone by a failure */
 	char			 id[COMMAND_ID_LEN];
 };
 
@@ -88,6 +91,9 @@ command_finish(struct command_pending *pending, const char *result,
 		    pending->id, result, store_error(cmds->store));
 		store_rollback(cmds->store);
 	}
+	/* An open the unit refused or never answered left no call open. */
+	if (pending->audio_open && strcmp(result, "done") != 0)
+		pending->record->audio_open = 0;
 	memset(&change, 0, sizeof(change));
 	change.kind = CHANGE_COMMAND;
 	change.unit_id = pending->record->reg->id;
@@ -111,21 +117,51 @@ command_timeout(evutil_socket_t fd, short what, void *arg)
 	command_finish(pending, "timeout", NULL);
 }
 
-/* The command and its audit row, before any answer can arrive. */
+/*
+ * The alarm a call is recorded on: the unit's open BUTTON alarm (the newest
+ * if several), else its newest open alarm; 0 if it has none open.
+ */
+static int64_t
+command_audio_alarm(const struct unit_record *record)
+{
+	size_t	i;
+
+	for (i = record->alarm_count; i > 0; i--)
+		if (record->alarms[i - 1]->type == EVTYPE_BUTTON &&
+		    !record->alarms[i - 1]->unstored)
+			return record->alarms[i - 1]->id;
+	for (i = record->alarm_count; i > 0; i--)
+		if (!record->alarms[i - 1]->unstored)
+			return record->alarms[i - 1]->id;
+	return 0;
+}
+
+/*
+ * The command and its audit row, before any answer can arrive; an AUDIO
+ * OPEN or CLOSE also gets an "audio" row, so a call's length is on record.
+ */
 static void
 command_record(struct command *cmds, const char *cmd_id, const char *unit_id,
-    int64_t alarm_id, const char *user, const char *text)
+    int64_t alarm_id, const char *user, const char *text,
+    const struct uproto_cmd *cmd)
 {
 	struct store	*store = cmds->store;
 	int64_t		 now = timenow_wall_ms();
-	char		 detail[LINE_MAX_BYTES + 96];
+	char		 detail[LINE_MAX_BYTES + 96], audio[300];
 
 	snprintf(detail, sizeof(detail), "unit=%s cmd=%s %s", unit_id, cmd_id,
 	    text);
+	audio[0] = '\0';
+	if (cmd->kind == UPROTO_CMD_AUDIO_OPEN)
+		snprintf(audio, sizeof(audio), "open uri=%s", cmd->arg);
+	else if (cmd->kind == UPROTO_CMD_AUDIO_CLOSE)
+		snprintf(audio, sizeof(audio), "close");
 	if (store_begin(store) == -1 || store_command_insert(store, cmd_id,
 	    unit_id, alarm_id, user, text, now) == -1 ||
 	    store_audit_append(store, now, user, alarm_id, "command", detail) ==
-	    -1 || store_commit(store, NULL, NULL) == -1) {
+	    -1 || (audio[0] != '\0' && store_audit_append(store, now, user,
+	    alarm_id, "audio", audio) == -1) ||
+	    store_commit(store, NULL, NULL) == -1) {
 		log_error("store: command %s not recorded: %s", cmd_id,
 		    store_error(store));
 		store_rollback(store);
@@ -159,13 +195,21 @@ command_send(struct command *cmds, struct unit_record *record,
 		free(pending);
 		return -1;
 	}
+	if (cmd->kind == UPROTO_CMD_AUDIO_OPEN ||
+	    cmd->kind == UPROTO_CMD_AUDIO_CLOSE) {
+		if (alarm_id == 0)
+			alarm_id = command_audio_alarm(record);
+		pending->audio_open = cmd->kind == UPROTO_CMD_AUDIO_OPEN;
+		record->audio_open = pending->audio_open;
+	}
 	pending->owner = cmds;
 	pending->record = record;
 	pending->next = record->commands;
 	record->commands = pending;
 	loop_timer_add(pending->timer, cmds->timeout_ms);
 	snprintf(cmd_id, COMMAND_ID_LEN, "%s", pending->id);
-	command_record(cmds, pending->id, record->reg->id, alarm_id, user, text);
+	command_record(cmds, pending->id, record->reg->id, alarm_id, user, text,
+	    cmd);
 	return 0;
 }
 

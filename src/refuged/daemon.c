@@ -8,6 +8,7 @@
 #include <event2/event.h>
 
 #include "refuge/activate.h"
+#include "refuge/alarmlog.h"
 #include "refuge/command.h"
 #include "refuge/conn.h"
 #include "refuge/daemon.h"
@@ -17,6 +18,7 @@
 #include "refuge/integrity.h"
 #include "refuge/listener.h"
 #include "refuge/log.h"
+#include "refuge/retention.h"
 #include "refuge/loop.h"
 #include "refuge/notify.h"
 #include "refuge/operator.h"
@@ -24,6 +26,7 @@
 #include "refuge/store.h"
 #include "refuge/supervise.h"
 #include "refuge/tally.h"
+#include "refuge/escalate.h"
 #include "refuge/timenow.h"
 #include "refuge/tlsctx.h"
 #include "refuge/unit.h"
@@ -81,6 +84,7 @@ daemon_counters(struct daemon *daemon)
 	m->duplicates = ingest->duplicates;
 	m->commits = ingest->commits;
 	m->commit_errors = ingest->commit_errors;
+	m->events_shed = ingest->shed;
 	m->ack_latency = ingest->ack_latency;
 	m->commit_latency = ingest->commit_latency;
 	m->escalations = tally->escalations;
@@ -111,6 +115,7 @@ daemon_gauges(struct metrics_gauges *gauges, void *arg)
 	    daemon->operators);
 	gauges->operator_sessions = (size_t)operator_link_sessions(
 	    daemon->operators);
+	gauges->operators_connected = gauges->operator_sessions;
 	gauges->store_ok = !ingest_failing(daemon->ingest);
 	gauges->clock_synced = timenow_clock_synced() == 1;
 	count = stack_sorted(daemon->stack, &all);
@@ -120,6 +125,21 @@ daemon_gauges(struct metrics_gauges *gauges, void *arg)
 		gauges->alarms_open[priority][all[i]->state == ALARM_CLAIMED]++;
 	}
 	daemon_counters(daemon);
+}
+
+/* /healthz's operators line: with none logged in, alarms escalate at once. */
+static void
+daemon_health_operators(struct daemon *daemon)
+{
+	size_t	used = strlen(daemon->health);
+	int	n = operator_link_sessions(daemon->operators);
+
+	if (n > 0)
+		snprintf(daemon->health + used, sizeof(daemon->health) - used,
+		    "operators %d logged in\n", n);
+	else
+		snprintf(daemon->health + used, sizeof(daemon->health) - used,
+		    "no operator logged in: queued alarms escalate at once\n");
 }
 
 /* /healthz: 503 while stopping or while the store fails; the clock's state. */
@@ -143,6 +163,7 @@ daemon_health(void *arg, int *ok)
 	snprintf(daemon->health + strlen(daemon->health), sizeof(daemon->health) -
 	    strlen(daemon->health), "clock %s\n", synced == 1 ? "synchronised" :
 	    synced == 0 ? "not synchronised" : "state unknown");
+	daemon_health_operators(daemon);
 	return daemon->health;
 }
 
@@ -273,6 +294,13 @@ daemon_receiver_state(struct change *change, void *arg)
 		    daemon->receiver_reason, sizeof(daemon->receiver_reason));
 }
 
+/* Stack escalation: how many operator sessions are logged in. */
+static int
+daemon_operators(void *arg)
+{
+	return operator_link_sessions(arg);
+}
+
 /* Stack presence: does the user have a logged-in operator session? */
 static int
 daemon_user_present(const char *user, void *arg)
@@ -300,6 +328,7 @@ daemon_wire(struct daemon *daemon, char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
+	ingest_set_queue_limit(daemon->ingest, (size_t)config->ingest_queue);
 	if (stack_load(daemon->stack, err, errlen) == -1)
 		return -1;
 	if ((daemon->unit_links = unit_links_new(daemon->base, config,
@@ -307,7 +336,9 @@ daemon_wire(struct daemon *daemon, char *err, size_t errlen)
 	    daemon->command, err, errlen)) == NULL)
 		return -1;
 	if ((daemon->flood = flood_new(daemon->base, daemon->feed,
-	    config->flood_threshold)) == NULL) {
+	    config->flood_threshold)) == NULL ||
+	    (daemon->retention = retention_new(daemon->base, daemon->store,
+	    config)) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
@@ -319,10 +350,17 @@ daemon_wire(struct daemon *daemon, char *err, size_t errlen)
 	if ((daemon->operators = operator_link_new(&deps, err, errlen)) == NULL)
 		return -1;
 	stack_set_presence(daemon->stack, daemon_user_present, daemon->operators);
+	stack_set_operators(daemon->stack, daemon_operators, daemon->operators);
+	if ((daemon->escalate = escalate_new(daemon->base, daemon->feed,
+	    daemon->flood, config)) == NULL) {
+		snprintf(err, errlen, "cannot set up escalation.command");
+		return -1;
+	}
 	ingest_set_watch(daemon->ingest, daemon_store_changed, daemon);
 	if ((daemon->activate = activate_new(daemon->base, daemon->feed,
 	    daemon->units, daemon->command)) == NULL ||
-	    (daemon->tally = tally_new(daemon->feed)) == NULL) {
+	    (daemon->tally = tally_new(daemon->feed)) == NULL ||
+	    (daemon->alarmlog = alarmlog_new(daemon->feed)) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
@@ -489,7 +527,10 @@ daemon_free(struct daemon *daemon)
 	unit_links_free(daemon->unit_links);
 	activate_free(daemon->activate);
 	flood_free(daemon->flood);
+	retention_free(daemon->retention);
+	escalate_free(daemon->escalate);
 	tally_free(daemon->tally);
+	alarmlog_free(daemon->alarmlog);
 	if (daemon->units != NULL)
 		for (i = 0; i < units_count(daemon->units); i++) {
 			record = units_at(daemon->units, i);

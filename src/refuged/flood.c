@@ -19,6 +19,7 @@
 
 #define FLOOD_TICK_MS		1000
 #define FLOOD_SITES_MAX		1024	/* counted exactly up to this many */
+#define FLOOD_SLACK_MS		1000	/* raise to publication, for flood_of */
 
 struct flood_type {
 	int64_t	*ring;		/* raise times, threshold + 1 of them */
@@ -29,6 +30,7 @@ struct flood_type {
 	size_t	 count;
 	int64_t	 since_ms;
 	int64_t	 last_ms;
+	int64_t	 last_wall_ms;	/* its last alarm, wall clock; kept after it ends */
 	char	 (*sites)[65];
 	size_t	 site_count;
 };
@@ -117,6 +119,7 @@ flood_raised(struct flood *flood, const struct change *change)
 	size_t			 size = (size_t)flood->threshold + 1;
 
 	t->last_ms = now;
+	t->last_wall_ms = timenow_wall_ms();
 	if (t->active) {
 		t->count++;
 		t->dirty = 1;
@@ -215,6 +218,21 @@ flood_reconfigure(struct flood *flood, int threshold)
 		log_warnx("flood: out of memory; flood detection is off");
 		(void)flood_alloc(flood, 0);
 	}
+}
+
+int64_t
+flood_of(const struct flood *flood, enum evtype type, int64_t raised_ms)
+{
+	const struct flood_type	*t;
+
+	if ((int)type < 0 || type >= EVTYPE_COUNT)
+		return -1;
+	t = &flood->types[type];
+	/* The times are when the feed saw them, a commit after the raise. */
+	if (t->since_ms <= 0 || raised_ms + FLOOD_SLACK_MS < t->since_ms ||
+	    raised_ms > t->last_wall_ms + FLOOD_SLACK_MS)
+		return -1;
+	return t->since_ms;
 }
 
 void

@@ -6,6 +6,17 @@
  * transaction of their own, so a burst or a mass outage cannot hold them back.
  * When a commit fails nothing of it is acknowledged: units retransmit, and
  * the receiver's own items stay queued and are retried.
+ *
+ * Overload (refuged(8)): a commit takes at most INGEST_COMMIT_MAX items, the
+ * rest waits for the next one, after a loop turn that reads the links and
+ * runs the timers; past limits.ingest_queue items waiting, a unit's event of
+ * any priority but 1 is shed: dropped unacknowledged, for the unit to send
+ * again after WELCOME's retry=. Items before head are done; items after it
+ * may be done too (a priority-1 event commits ahead of its turn).
+ * A press starts a commit at the first priority, beside the reads; any
+ * other item at the second (conn.h), after the reads that are ready: one
+ * commit for a loop turn's reads, even for links read at the second
+ * priority, rather than one after each of them.
  */
 #include <stddef.h>
 #include <stdio.h>
@@ -15,6 +26,7 @@
 
 #include <event2/event.h>
 
+#include "refuge/conn.h"
 #include "refuge/feed.h"
 #include "refuge/ingest.h"
 #include "refuge/line.h"
@@ -28,7 +40,14 @@
 
 #define INGEST_RETRY_MS		1000
 #define INGEST_URGENT_SPLIT	32
-#define INGEST_MAX_ITEMS	200000
+/* A commit of this many took 20-50 ms on a busy 2-core machine: prompt ACKs. */
+#define INGEST_COMMIT_MAX	1000
+/*
+ * Past the queue bound only what cannot be sent again is queued (presses,
+ * the receiver's own items, unit states), this many more; then nothing: a
+ * database that keeps failing must not turn into memory that grows.
+ */
+#define INGEST_RESERVE		100000
 
 enum ingest_kind {
 	INGEST_EVENT,
@@ -45,6 +64,9 @@ struct ingest_item {
 	int			 inserted;	/* a new row, not a retransmission */
 	int64_t			 held;		/* its priority-1 alarm, shown unstored */
 	int			 committed;
+	int			 urgent;	/* a priority-1 event */
+	int			 pass;		/* taken by the commit under way */
+	int			 seen_last;	/* its unit's newest event in the pass */
 	enum evtype		 type;
 	enum store_unit_state	 state;
 	int64_t			 unit_time_ms;
@@ -62,20 +84,46 @@ struct ingest {
 	const struct registry	*registry;
 	struct ingest_counters	 counters;
 	uint64_t		 next_receiver_event;
-	struct event		*commit;
+	struct event		*commit;	/* a press: first priority */
+	struct event		*batch;		/* the rest: second priority */
 	struct event		*retry;
+	struct event		*again;		/* the next bounded commit */
 	struct ingest_item	*items;
+	size_t			 head;		/* items before it are done */
 	size_t			 count;
 	size_t			 capacity;
+	size_t			 waiting;	/* items not yet committed */
+	size_t			 urgent;	/* of which priority-1 events */
+	size_t			 queue_max;	/* limits.ingest_queue */
+	const struct unit_record **seen;	/* open addressing, per pass */
+	size_t			 seen_size;	/* a power of two, or 0 */
 	int			 failing;	/* the last commit failed */
 	char			 failure[160];	/* why, while failing */
 	int64_t			 probed_ms;	/* last probe write of ingest_failing */
 	ingest_watch_fn		*watch;
 	void			*watch_arg;
 	struct log_limit	 failed_log;	/* a full disk fails every turn */
+	struct log_limit	 shed_log;	/* overload sheds every turn */
+	struct log_limit	 full_log;
 };
 
 static void	ingest_commit_cb(evutil_socket_t, short, void *);
+
+/* An event at the second priority, where the loop has priorities. */
+static struct event *
+ingest_low_event(struct event_base *base, struct ingest *ingest)
+{
+	struct event	*ev;
+
+	if ((ev = event_new(base, -1, 0, ingest_commit_cb, ingest)) == NULL)
+		return NULL;
+	if (event_base_get_npriorities(base) == CONN_PRIORITIES &&
+	    event_priority_set(ev, CONN_PRIORITY_BUSY) == -1) {
+		event_free(ev);
+		return NULL;
+	}
+	return ev;
+}
 
 /* The store started or stopped failing: say so once, to whoever watches. */
 static void
@@ -132,7 +180,7 @@ ingest_probe_write(struct ingest *ingest)
 static void
 ingest_probe(struct ingest *ingest)
 {
-	if (!ingest->failing || ingest->count > 0 ||
+	if (!ingest->failing || ingest->waiting > 0 ||
 	    timenow_mono_ms() - ingest->probed_ms < 1000)
 		return;
 	ingest_probe_write(ingest);
@@ -163,13 +211,20 @@ ingest_new(struct event_base *base, struct store *store, struct stack *stack,
 	ingest->stack = stack;
 	ingest->feed = feed;
 	ingest->registry = registry;
+	ingest->queue_max = INGEST_QUEUE_DEFAULT;
 	ingest->failed_log = (struct log_limit)LOG_LIMIT_DEFAULT("store: write failed");
+	ingest->shed_log = (struct log_limit)LOG_LIMIT_DEFAULT("ingest: shed");
+	ingest->full_log = (struct log_limit)LOG_LIMIT_DEFAULT("ingest: dropped");
 	metrics_histogram_latency(&ingest->counters.ack_latency);
 	metrics_histogram_latency(&ingest->counters.commit_latency);
 	/* Same priority as the reads: it runs after those already active. */
 	ingest->commit = loop_event_new(base, -1, 0, ingest_commit_cb, ingest);
 	ingest->retry = loop_timer_new(base, ingest_commit_cb, ingest);
-	if (ingest->commit == NULL || ingest->retry == NULL) {
+	ingest->batch = ingest_low_event(base, ingest);
+	/* A timer, not event_active: the loop polls the links between commits. */
+	ingest->again = ingest_low_event(base, ingest);
+	if (ingest->commit == NULL || ingest->retry == NULL ||
+	    ingest->batch == NULL || ingest->again == NULL) {
 		ingest_free(ingest);
 		return NULL;
 	}
@@ -182,6 +237,18 @@ ingest_reconfigure(struct ingest *ingest, const struct registry *registry)
 	ingest->registry = registry;
 }
 
+void
+ingest_set_queue_limit(struct ingest *ingest, size_t queue_max)
+{
+	ingest->queue_max = queue_max > 0 ? queue_max : INGEST_QUEUE_DEFAULT;
+}
+
+size_t
+ingest_waiting(const struct ingest *ingest)
+{
+	return ingest->waiting;
+}
+
 const struct ingest_counters *
 ingest_counters(const struct ingest *ingest)
 {
@@ -191,10 +258,15 @@ ingest_counters(const struct ingest *ingest)
 void
 ingest_log_tick(struct ingest *ingest, int flush)
 {
-	if (flush)
-		log_limit_flush(&ingest->failed_log);
-	else
-		(void)log_limit_tick(&ingest->failed_log);
+	struct log_limit	*limits[] = { &ingest->failed_log,
+				    &ingest->shed_log, &ingest->full_log };
+	size_t			 i;
+
+	for (i = 0; i < sizeof(limits) / sizeof(limits[0]); i++)
+		if (flush)
+			log_limit_flush(limits[i]);
+		else
+			(void)log_limit_tick(limits[i]);
 }
 
 void
@@ -207,6 +279,11 @@ ingest_free(struct ingest *ingest)
 		event_free(ingest->commit);
 	if (ingest->retry != NULL)
 		event_free(ingest->retry);
+	if (ingest->again != NULL)
+		event_free(ingest->again);
+	if (ingest->batch != NULL)
+		event_free(ingest->batch);
+	free(ingest->seen);
 	free(ingest->items);
 	free(ingest);
 }
@@ -218,11 +295,18 @@ ingest_add(struct ingest *ingest, enum ingest_kind kind,
 	struct ingest_item	*item, *grown;
 	size_t			 capacity;
 
-	/* A database that keeps failing must not turn into memory that grows. */
-	if (ingest->count >= INGEST_MAX_ITEMS) {
-		log_warnx("ingest: %zu items waiting for the store, unit=%s item "
-		    "dropped", ingest->count, record->reg->id);
+	if (ingest->waiting >= ingest->queue_max + INGEST_RESERVE) {
+		log_ratelimited(&ingest->full_log, CONFIG_LOG_WARNING,
+		    "ingest: %zu items waiting for the store, unit=%s item "
+		    "dropped", ingest->waiting, record->reg->id);
 		return NULL;
+	}
+	if (ingest->count == ingest->capacity && ingest->head > 0) {
+		/* Reuse the room of what is done rather than grow. */
+		memmove(ingest->items, ingest->items + ingest->head,
+		    (ingest->count - ingest->head) * sizeof(*ingest->items));
+		ingest->count -= ingest->head;
+		ingest->head = 0;
 	}
 	if (ingest->count == ingest->capacity) {
 		capacity = ingest->capacity ? ingest->capacity * 2 : 256;
@@ -240,13 +324,17 @@ ingest_add(struct ingest *ingest, enum ingest_kind kind,
 	item->text[0] = '\0';
 	item->kind = kind;
 	item->record = record;
+	item->urgent = kind == INGEST_EVENT && urgent;
 	item->unit_time_ms = -1;
 	item->received_ms = timenow_wall_ms();
 	item->queued_us = timenow_mono_us();
+	ingest->waiting++;
+	ingest->urgent += item->urgent;
 	/* After a failure the rest waits for the retry; a press never does. */
-	if (!evtimer_pending(ingest->retry, NULL) ||
-	    (kind == INGEST_EVENT && urgent))
+	if (item->urgent)
 		event_active(ingest->commit, 0, 0);
+	else if (!evtimer_pending(ingest->retry, NULL))
+		event_active(ingest->batch, 0, 0);
 	return item;
 }
 
@@ -257,20 +345,30 @@ ingest_unit_event(struct ingest *ingest, struct link *link,
 {
 	struct ingest_item	*item;
 	size_t			 i;
+	int			 urgent = ingest->registry->priorities[type] == 1;
 
 	/* While the store fails, a retransmission joins the item still queued. */
 	if (ingest->failing)
-		for (i = 0; i < ingest->count; i++) {
+		for (i = ingest->head; i < ingest->count; i++) {
 			item = &ingest->items[i];
 			if (item->kind == INGEST_EVENT && item->record == record &&
-			    !item->from_receiver &&
+			    !item->from_receiver && !item->committed &&
 			    strcmp(item->event_id, event_id) == 0) {
 				item->link = link;
 				return 0;
 			}
 		}
-	if ((item = ingest_add(ingest, INGEST_EVENT, record,
-	    ingest->registry->priorities[type] == 1)) == NULL)
+	/* Overloaded: what the unit will send again waits there, not here. */
+	if (!urgent && ingest->waiting >= ingest->queue_max) {
+		ingest->counters.shed++;
+		log_ratelimited(&ingest->shed_log, CONFIG_LOG_WARNING,
+		    "ingest: %zu items waiting to be stored (limits.ingest_queue), "
+		    "unit=%s event=%s type=%s shed: not acknowledged, the unit "
+		    "sends it again", ingest->waiting, record->reg->id, event_id,
+		    evtype_name(type));
+		return 1;
+	}
+	if ((item = ingest_add(ingest, INGEST_EVENT, record, urgent)) == NULL)
 		return -1;
 	item->link = link;
 	item->type = type;
@@ -340,7 +438,7 @@ ingest_forget_link(struct ingest *ingest, struct link *link)
 {
 	size_t	i;
 
-	for (i = 0; i < ingest->count; i++)
+	for (i = ingest->head; i < ingest->count; i++)
 		if (ingest->items[i].link == link)
 			ingest->items[i].link = NULL;
 }
@@ -375,8 +473,11 @@ ingest_store_item(struct ingest *ingest, struct ingest_item *item)
 			stack_drop_held(ingest->stack, item->held);
 			item->held = 0;
 		}
-		/* The receiver's own events (offline, online) are no word from the unit. */
-		if (item->from_receiver)
+		/*
+		 * The receiver's own events (offline, online) are no word from
+		 * the unit; of a unit's events in one pass, the newest says it.
+		 */
+		if (item->from_receiver || !item->seen_last)
 			return 0;
 		return store_unit_set_seen(store, unit_id, item->received_ms);
 	case INGEST_STATE:
@@ -390,31 +491,71 @@ ingest_store_item(struct ingest *ingest, struct ingest_item *item)
 	return -1;
 }
 
-/* Which items a commit takes: all, or a large batch's priority-1 events first. */
+/* What a commit takes: its whole round, or the round's presses first. */
 enum ingest_pass {
+	INGEST_NONE,
 	INGEST_ALL,
 	INGEST_URGENT,
 	INGEST_REST
 };
 
 static int
-ingest_urgent(const struct ingest *ingest, const struct ingest_item *item)
+ingest_takes(const struct ingest_item *item, enum ingest_pass pass)
 {
-	return item->kind == INGEST_EVENT &&
-	    ingest->registry->priorities[item->type] == 1;
+	if (item->committed || item->pass == INGEST_NONE)
+		return 0;
+	return pass == INGEST_ALL || (pass == INGEST_URGENT) == item->urgent;
 }
 
-static int
-ingest_takes(const struct ingest *ingest, const struct ingest_item *item,
-    enum ingest_pass pass)
+/*
+ * Marks seen_last on each unit's newest event of the pass, walking back with
+ * a set of the units met: one last_seen update a unit, not one an event.
+ */
+static void
+ingest_mark_seen(struct ingest *ingest, enum ingest_pass pass, size_t end)
 {
-	return pass == INGEST_ALL || (pass == INGEST_URGENT) ==
-	    ingest_urgent(ingest, item);
+	const struct unit_record	**grown;
+	struct ingest_item		 *item;
+	size_t				  i, n = 0, size, slot;
+
+	for (i = ingest->head; i < end; i++)
+		n += ingest_takes(&ingest->items[i], pass);
+	for (size = 64; size < 2 * n; size *= 2)
+		;
+	if (size > ingest->seen_size) {
+		if ((grown = reallocarray(ingest->seen, size,
+		    sizeof(*grown))) == NULL)
+			size = 0;	/* then every event says it */
+		else {
+			ingest->seen = grown;
+			ingest->seen_size = size;
+		}
+	}
+	size = size == 0 ? 0 : ingest->seen_size;
+	if (size > 0)
+		memset(ingest->seen, 0, size * sizeof(*ingest->seen));
+	for (i = end; i > ingest->head; i--) {
+		item = &ingest->items[i - 1];
+		/* The receiver's own events say nothing of the unit. */
+		if (!ingest_takes(item, pass) || item->kind != INGEST_EVENT ||
+		    item->from_receiver)
+			continue;
+		item->seen_last = 1;
+		if (size == 0)
+			continue;
+		slot = ((uintptr_t)item->record >> 4) * 0x9E3779B1u & (size - 1);
+		while (ingest->seen[slot] != NULL &&
+		    ingest->seen[slot] != item->record)
+			slot = (slot + 1) & (size - 1);
+		if (ingest->seen[slot] == item->record)
+			item->seen_last = 0;
+		ingest->seen[slot] = item->record;
+	}
 }
 
 /* After the commit of a pass: pushes to operators first, then the ACKs. */
 static void
-ingest_committed(struct ingest *ingest, enum ingest_pass pass)
+ingest_committed(struct ingest *ingest, enum ingest_pass pass, size_t end)
 {
 	struct ingest_counters	*counters = &ingest->counters;
 	struct ingest_item	*item;
@@ -422,9 +563,9 @@ ingest_committed(struct ingest *ingest, enum ingest_pass pass)
 	size_t			 i;
 
 	stack_batch_commit(ingest->stack);
-	for (i = 0; i < ingest->count; i++) {
+	for (i = ingest->head; i < end; i++) {
 		item = &ingest->items[i];
-		if (item->kind != INGEST_STATE || !ingest_takes(ingest, item, pass))
+		if (item->kind != INGEST_STATE || !ingest_takes(item, pass))
 			continue;
 		memset(&change, 0, sizeof(change));
 		change.kind = CHANGE_UNIT_STATE;
@@ -432,11 +573,13 @@ ingest_committed(struct ingest *ingest, enum ingest_pass pass)
 		change.state = store_unit_state_name(item->state);
 		feed_publish(ingest->feed, &change);
 	}
-	for (i = 0; i < ingest->count; i++) {
+	for (i = ingest->head; i < end; i++) {
 		item = &ingest->items[i];
-		if (!ingest_takes(ingest, item, pass))
+		if (!ingest_takes(item, pass))
 			continue;
 		item->committed = 1;
+		ingest->waiting--;
+		ingest->urgent -= item->urgent;
 		if (item->kind != INGEST_EVENT)
 			continue;
 		if (item->inserted)
@@ -464,15 +607,14 @@ ingest_committed(struct ingest *ingest, enum ingest_pass pass)
  * unstored; its item stays queued and stores the alarm when a commit works.
  */
 static void
-ingest_hold(struct ingest *ingest, enum ingest_pass pass)
+ingest_hold(struct ingest *ingest, enum ingest_pass pass, size_t end)
 {
 	struct ingest_item	*item;
 	size_t			 i, held = 0;
 
-	for (i = 0; i < ingest->count; i++) {
+	for (i = ingest->head; i < end; i++) {
 		item = &ingest->items[i];
-		if (!ingest_takes(ingest, item, pass) || item->held > 0 ||
-		    !ingest_urgent(ingest, item))
+		if (!ingest_takes(item, pass) || item->held > 0 || !item->urgent)
 			continue;
 		if ((item->held = stack_hold(ingest->stack, item->record,
 		    item->type, item->received_ms)) > 0)
@@ -483,17 +625,18 @@ ingest_hold(struct ingest *ingest, enum ingest_pass pass)
 }
 
 static int
-ingest_commit(struct ingest *ingest, enum ingest_pass pass)
+ingest_commit(struct ingest *ingest, enum ingest_pass pass, size_t end)
 {
 	struct store		*store = ingest->store;
 	struct ingest_counters	*counters = &ingest->counters;
 	int64_t			 began_us = timenow_mono_us();
-	size_t		 i;
+	size_t			 i;
 
+	ingest_mark_seen(ingest, pass, end);
 	if (store_begin(store) == -1)
 		goto fail;
-	for (i = 0; i < ingest->count; i++)
-		if (ingest_takes(ingest, &ingest->items[i], pass) &&
+	for (i = ingest->head; i < end; i++)
+		if (ingest_takes(&ingest->items[i], pass) &&
 		    ingest_store_item(ingest, &ingest->items[i]) == -1)
 			goto fail;
 	if (store_commit(store, NULL, NULL) == -1)
@@ -501,7 +644,7 @@ ingest_commit(struct ingest *ingest, enum ingest_pass pass)
 	counters->commits++;
 	metrics_observe(&counters->commit_latency,
 	    (timenow_mono_us() - began_us) / 1e6);
-	ingest_committed(ingest, pass);
+	ingest_committed(ingest, pass, end);
 	return 0;
 fail:
 	log_ratelimited(&ingest->failed_log, CONFIG_LOG_ERROR,
@@ -510,13 +653,13 @@ fail:
 	counters->commit_errors++;
 	store_rollback(store);
 	stack_batch_abort(ingest->stack);
-	ingest_hold(ingest, pass);
+	ingest_hold(ingest, pass, end);
 	return -1;
 }
 
 /*
- * Drops what was committed; after a failure keeps only what the receiver
- * itself made, to try again (units send theirs again).
+ * After a failure keeps only what the receiver itself made, to try again
+ * (units send theirs again), and the presses; drops what is done.
  */
 static void
 ingest_compact(struct ingest *ingest, int failed)
@@ -524,42 +667,87 @@ ingest_compact(struct ingest *ingest, int failed)
 	struct ingest_item	*item;
 	size_t			 i, kept = 0;
 
-	for (i = 0; i < ingest->count; i++) {
+	ingest->waiting = ingest->urgent = 0;
+	for (i = ingest->head; i < ingest->count; i++) {
 		item = &ingest->items[i];
 		/*
 		 * Units send again what was not acknowledged, and STATE anew;
 		 * a press stays, shown unstored, to be stored as soon as can be.
 		 */
 		if (item->committed || (failed && !item->from_receiver &&
-		    item->kind != INGEST_STATE && !ingest_urgent(ingest, item)))
+		    item->kind != INGEST_STATE && !item->urgent))
 			continue;
-		ingest->items[kept++] = *item;
+		item->pass = INGEST_NONE;
+		ingest->waiting++;
+		ingest->urgent += item->urgent;
+		if (kept != i)
+			ingest->items[kept] = *item;
+		kept++;
 	}
+	ingest->head = 0;
 	ingest->count = kept;
 }
 
-int
-ingest_flush(struct ingest *ingest)
+/*
+ * Marks what the next commit takes: every priority-1 event waiting, then the
+ * oldest of the rest, INGEST_COMMIT_MAX items in all. Returns the end of the
+ * marked range; *urgent and *rest count what was marked.
+ */
+static size_t
+ingest_select(struct ingest *ingest, size_t *urgent, size_t *rest)
 {
-	size_t		i, urgent = 0, total = ingest->count;
+	struct ingest_item	*item;
+	size_t			 i, end = ingest->head;
+
+	*urgent = *rest = 0;
+	for (i = ingest->head; i < ingest->count; i++) {
+		item = &ingest->items[i];
+		if (item->committed)
+			continue;
+		item->pass = INGEST_NONE;
+		if (item->urgent)
+			(*urgent)++;
+		else if (*urgent + *rest < INGEST_COMMIT_MAX)
+			(*rest)++;
+		else if (*urgent == ingest->urgent)
+			break;	/* full, and no press left behind */
+		else
+			continue;
+		item->pass = INGEST_ALL;
+		end = i + 1;
+	}
+	return end;
+}
+
+/* One bounded commit: a round. Returns 0, or -1 if it failed. */
+static int
+ingest_round(struct ingest *ingest)
+{
+	size_t		i, urgent, rest, end;
 	int		rc;
 
-	if (ingest->count == 0)
-		return 0;
+	end = ingest_select(ingest, &urgent, &rest);
 	/*
 	 * A big batch (a burst, a mass outage) would hold a button press back
 	 * for its whole commit: store and push priority-1 events first.
 	 */
-	if (ingest->count >= INGEST_URGENT_SPLIT)
-		for (i = 0; i < ingest->count; i++)
-			urgent += ingest_urgent(ingest, &ingest->items[i]);
-	if (urgent > 0 && urgent < ingest->count) {
-		rc = ingest_commit(ingest, INGEST_URGENT);
+	if (urgent > 0 && rest > 0 && urgent + rest >= INGEST_URGENT_SPLIT) {
+		rc = ingest_commit(ingest, INGEST_URGENT, end);
 		if (rc == 0)
-			rc = ingest_commit(ingest, INGEST_REST);
+			rc = ingest_commit(ingest, INGEST_REST, end);
 	} else
-		rc = ingest_commit(ingest, INGEST_ALL);
-	ingest_compact(ingest, rc == -1);
+		rc = ingest_commit(ingest, INGEST_ALL, end);
+	if (rc == -1)
+		ingest_compact(ingest, 1);
+	else {
+		for (i = ingest->head; i < end; i++)
+			ingest->items[i].pass = INGEST_NONE;
+		while (ingest->head < ingest->count &&
+		    ingest->items[ingest->head].committed)
+			ingest->head++;
+		if (ingest->head == ingest->count)
+			ingest->head = ingest->count = 0;
+	}
 	ingest_set_failing(ingest, rc == -1);
 	if (rc == 0)
 		evtimer_del(ingest->retry);
@@ -569,8 +757,18 @@ ingest_flush(struct ingest *ingest)
 			loop_timer_add(ingest->retry, INGEST_RETRY_MS);
 		return -1;
 	}
-	log_debug("ingest: committed %zu items%s", total,
-	    urgent > 0 && urgent < total ? ", priority 1 first" : "");
+	log_debug("ingest: committed %zu items%s, %zu waiting", urgent + rest,
+	    urgent > 0 && rest > 0 && urgent + rest >= INGEST_URGENT_SPLIT ?
+	    ", priority 1 first" : "", ingest->waiting);
+	return 0;
+}
+
+int
+ingest_flush(struct ingest *ingest)
+{
+	while (ingest->waiting > 0)
+		if (ingest_round(ingest) == -1)
+			return -1;
 	return 0;
 }
 
@@ -581,11 +779,18 @@ ingest_commit_cb(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
-	if (ingest->count == 0 && ingest->failing) {
+	/* One round serves both: a press's commit takes the rest too. */
+	event_del(ingest->commit);
+	event_del(ingest->batch);
+	if (ingest->waiting == 0 && ingest->failing) {
 		ingest_probe(ingest);
 		if (ingest->failing && !evtimer_pending(ingest->retry, NULL))
 			loop_timer_add(ingest->retry, INGEST_RETRY_MS);
 		return;
 	}
-	(void)ingest_flush(ingest);
+	if (ingest->waiting == 0 || ingest_round(ingest) == -1)
+		return;
+	/* More than one commit takes: the rest after the loop has polled. */
+	if (ingest->waiting > 0 && !evtimer_pending(ingest->again, NULL))
+		loop_timer_add(ingest->again, 0);
 }

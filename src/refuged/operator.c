@@ -327,6 +327,23 @@ done:
 	free(request);
 }
 
+/* Whether the session is among those the change is for (ESCALATE level=2). */
+static int
+operator_audience(const struct operator_session *session,
+    const struct change *change)
+{
+	int	supervisor = session->role == REGISTRY_ROLE_SUPERVISOR;
+
+	switch (change->audience) {
+	case CHANGE_AUDIENCE_SUPERVISORS:
+		return supervisor;
+	case CHANGE_AUDIENCE_OPERATORS:
+		return !supervisor;
+	default:
+		return 1;
+	}
+}
+
 /* A change of the stack, formatted once and sent to every logged-in operator. */
 static void
 operator_change(const struct change *change, void *arg)
@@ -349,7 +366,8 @@ operator_change(const struct change *change, void *arg)
 	for (session = LIST_FIRST(&link->sessions); session != NULL;
 	    session = next) {
 		next = LIST_NEXT(session, entry);
-		if (session->state == OPERATOR_READY)
+		if (session->state == OPERATOR_READY &&
+		    operator_audience(session, change))
 			operator_reply_push(session, buf, (size_t)n);
 	}
 }

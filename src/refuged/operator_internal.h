@@ -78,6 +78,7 @@ struct operator_session {
 	char			 check_user[ALARM_USER_MAX + 1];	/* as typed */
 	char			 peer[LISTENER_PEER_LEN];
 	char			 host[LISTENER_PEER_LEN];	/* peer without port */
+	char			 desk[OPPROTO_DESK_MAX + 1];	/* LOGIN desk=, or "" */
 	char			 delayed[160];	/* the reply a WAITING session owes */
 	struct operator_reply	 reply;
 	struct operator_host	*prelogin;	/* its address's pool entry until READY */
@@ -198,10 +199,38 @@ void	operator_reply_push(struct operator_session *, const char *buf,
 	    size_t len);
 void	operator_reply_clear(struct operator_session *);
 
+/* operator_desk.c */
+struct unit_record;
+struct uproto_cmd;
+/* AUDIO OPEN without a uri: the desk's, else the unit's; -1 answered nodesk. */
+int	operator_desk_audio_uri(struct operator_session *,
+	    const struct unit_record *, struct uproto_cmd *);
+void	operator_desk_plan_request(struct operator_session *,
+	    const struct opproto_request *);
+void	operator_desk_step(struct operator_session *,
+	    const struct opproto_request *);
+/* After a CLAIM's OK: the alarm's plan as pushes, to the claimer only. */
+void	operator_desk_claimed(struct operator_session *, int64_t alarm_id);
+
 /* operator_requests.c: the request table, NULL for a command it lacks. */
 const struct operator_command	*operator_command_find(enum opproto_command);
+/* A stack action's answer: the domain status as an ERR code and text. */
+void	operator_answer(struct operator_session *, enum alarm_status,
+	    int64_t alarm_id);
+
+/* operator_record.c: CLAIM (force), DETAIL, SEARCH, WHO, HANDOVER. */
+void	operator_record_run(struct operator_session *,
+	    const struct opproto_request *);
+/* After LOGIN: the latest handover note, as a push. */
+void	operator_record_login(struct operator_session *);
 struct unit_record;
-/* A UNITS line with its LF; returns its length as snprintf does. */
+/* A UNIT line with its LF, or -1 when it does not fit. */
 int	operator_unit_line(struct unit_record *, char *buf, size_t len);
+
+/* operator_outcomes.c: OUTCOMES, and RESOLVE restored (a supervisor's). */
+void	operator_outcomes(struct operator_session *,
+	    const struct opproto_request *);
+void	operator_outcomes_bulk(struct operator_session *,
+	    const struct opproto_request *);
 
 #endif

@@ -198,7 +198,7 @@ operator_login_checked(int ok, void *arg)
 	struct operator_session		*session = arg;
 	struct operator_link		*link = session->link;
 	const struct registry_operator	*account;
-	char				 detail[96];
+	char				 detail[96 + OPPROTO_DESK_MAX];
 
 	session->check = 0;
 	session->state = OPERATOR_LOGIN;
@@ -222,12 +222,16 @@ operator_login_checked(int ok, void *arg)
 	    (size_t)link->deps.config->operator_output);
 	link->counters.logins++;
 	evtimer_del(session->timer);
-	log_info("operator=%s peer=%s logged in role=%s", session->user,
-	    session->peer, registry_role_name(session->role));
-	snprintf(detail, sizeof(detail), "peer=%s", session->peer);
+	log_info("operator=%s peer=%s logged in role=%s desk=%s", session->user,
+	    session->peer, registry_role_name(session->role),
+	    session->desk[0] != '\0' ? session->desk : "-");
+	snprintf(detail, sizeof(detail), "peer=%s desk=%s", session->peer,
+	    session->desk[0] != '\0' ? session->desk : "-");
 	(void)stack_audit(link->deps.stack, session->user, 0, "login", detail);
-	operator_printf(session, "OK role=%s", registry_role_name(session->role));
+	operator_printf(session, "OK role=%s tz=%s",
+	    registry_role_name(session->role), timenow_zone_name());
 	operator_login_receiver_state(session);
+	operator_record_login(session);
 }
 
 void
@@ -313,6 +317,9 @@ operator_login(struct operator_session *session,
 	}
 	snprintf(session->check_user, sizeof(session->check_user), "%s",
 	    request->user);
+	/* Used only once READY; a later LOGIN sets it again. */
+	snprintf(session->desk, sizeof(session->desk), "%s",
+	    request->desk != NULL ? request->desk : "");
 	/* Nothing else is read until the verdict: replies stay in order. */
 	session->state = OPERATOR_QUEUED;
 	conn_pause(session->conn);

@@ -50,7 +50,9 @@ operator_reply_alarm(struct operator_session *session, char *buf, size_t len)
 	struct operator_reply		*r = &session->reply;
 	struct stack			*stack = session->link->deps.stack;
 	struct opproto_alarm_view	 view;
+	struct unit_record		*record;
 
+	memset(&view, 0, sizeof(view));
 	if (r->next == r->total) {
 		r->done = 1;
 		return snprintf(buf, len, "OK %zu\n", r->sent);
@@ -58,6 +60,12 @@ operator_reply_alarm(struct operator_session *session, char *buf, size_t len)
 	if ((view.alarm = stack_find(stack, r->ids[r->next++])) == NULL)
 		return 0;
 	view.unit_name = stack_unit_name(stack, view.alarm->unit_id);
+	if ((record = units_find(session->link->deps.units,
+	    view.alarm->unit_id)) != NULL) {
+		view.located = 1;
+		view.lat = record->reg->lat;
+		view.lon = record->reg->lon;
+	}
 	r->sent++;
 	return opproto_format_alarm(buf, len, 0, &view);
 }

@@ -24,7 +24,7 @@
 #include "operator_internal.h"
 
 /* A stack action's answer: the domain status as an ERR code and text. */
-static void
+void
 operator_answer(struct operator_session *session, enum alarm_status status,
     int64_t alarm_id)
 {
@@ -56,6 +56,7 @@ operator_answer(struct operator_session *session, enum alarm_status status,
 		    alarm_status_text(status));
 		return;
 	case ALARM_ERR_CLASSIFY:
+	case ALARM_ERR_OUTCOME:
 		operator_err(session, OPPROTO_ERR_SYNTAX,
 		    alarm_status_text(status));
 		return;
@@ -96,42 +97,6 @@ operator_alarms(struct operator_session *session,
 	operator_reply_start(session);
 }
 
-/* Writes value double-quoted with escapes, always. */
-static void
-operator_quote(char *dst, size_t len, const char *value)
-{
-	char	quoted[LINE_MAX_BYTES + 4];
-
-	if (line_quote(quoted, sizeof(quoted), value) < 0)
-		snprintf(dst, len, "\"\"");
-	else if (quoted[0] == '"')
-		snprintf(dst, len, "%s", quoted);
-	else
-		snprintf(dst, len, "\"%s\"", quoted);
-}
-
-int
-operator_unit_line(struct unit_record *record, char *buf, size_t len)
-{
-	char	seen[TIMEFMT_ISO_LEN], test[TIMEFMT_ISO_LEN + 16];
-	char	name[LINE_MAX_BYTES + 8];
-
-	if (record->last_seen_ms >= 0)
-		timefmt_iso8601(record->last_seen_ms, seen);
-	else
-		snprintf(seen, sizeof(seen), "-");
-	test[0] = '\0';
-	if (stack_unit_on_test(record, timenow_wall_ms())) {
-		memcpy(test, " test_until=", 12);
-		timefmt_iso8601(record->test_until_ms, test + 12);
-	}
-	operator_quote(name, sizeof(name), record->reg->name);
-	return snprintf(buf, len, "UNIT %s state=%s last_seen=%s site=%s "
-	    "name=%s%s\n", record->reg->id,
-	    store_unit_state_name(record->state), seen, record->reg->site,
-	    name, test);
-}
-
 static void
 operator_units(struct operator_session *session,
     const struct opproto_request *request)
@@ -140,14 +105,6 @@ operator_units(struct operator_session *session,
 	session->reply.kind = OPERATOR_REPLY_UNITS;
 	session->reply.total = units_count(session->link->deps.units);
 	operator_reply_start(session);
-}
-
-static void
-operator_claim(struct operator_session *session,
-    const struct opproto_request *request)
-{
-	operator_answer(session, stack_claim(session->link->deps.stack,
-	    request->alarm_id, session->user), request->alarm_id);
 }
 
 static void
@@ -171,42 +128,14 @@ static void
 operator_resolve(struct operator_session *session,
     const struct opproto_request *request)
 {
+	if (request->bulk_restored) {
+		operator_outcomes_bulk(session, request);
+		return;
+	}
 	operator_answer(session, stack_resolve(session->link->deps.stack,
 	    request->alarm_id, session->user,
 	    session->role == REGISTRY_ROLE_SUPERVISOR, request->outcome,
 	    request->reason, request->action, request->text), request->alarm_id);
-}
-
-static void
-operator_plan(struct operator_session *session,
-    const struct opproto_request *request)
-{
-	const struct registry		*registry = session->link->deps.registry;
-	const struct registry_site	*site;
-	const struct registry_plan	*plan = NULL;
-	struct alarm			*alarm;
-	char				 text[LINE_MAX_BYTES + 8];
-	size_t				 i;
-
-	if ((alarm = stack_find(session->link->deps.stack,
-	    request->alarm_id)) == NULL) {
-		operator_printf(session, "ERR %s no open alarm %lld",
-		    OPPROTO_ERR_NOTFOUND, (long long)request->alarm_id);
-		return;
-	}
-	site = registry_site_find(registry, alarm->site_id);
-	if (site != NULL && site->plan != NULL)
-		plan = registry_plan_find(registry, site->plan);
-	if (plan == NULL) {
-		operator_printf(session, "ERR %s site %s has no trigger plan",
-		    OPPROTO_ERR_NOTFOUND, alarm->site_id);
-		return;
-	}
-	for (i = 0; i < plan->step_count; i++) {
-		operator_quote(text, sizeof(text), plan->steps[i]);
-		operator_printf(session, "STEP %zu %s", i + 1, text);
-	}
-	operator_ok(session, NULL);
 }
 
 static void
@@ -231,18 +160,17 @@ operator_cmd(struct operator_session *session,
 		operator_err(session, OPPROTO_ERR_SYNTAX, err);
 		return;
 	}
-	if (cmd.kind == UPROTO_CMD_AUDIO_OPEN && cmd.arg[0] == '\0') {
-		if (record->reg->audio_uri == NULL) {
-			operator_err(session, OPPROTO_ERR_SYNTAX,
-			    "unit has no audio_uri; give one");
-			return;
-		}
-		snprintf(cmd.arg, sizeof(cmd.arg), "%s", record->reg->audio_uri);
-	}
+	if (cmd.kind == UPROTO_CMD_AUDIO_OPEN && cmd.arg[0] == '\0' &&
+	    operator_desk_audio_uri(session, record, &cmd) == -1)
+		return;
 	text[0] = '\0';
 	for (i = 0; i < request->word_count && off < sizeof(text); i++)
 		off += (size_t)snprintf(text + off, sizeof(text) - off, "%s%s",
 		    i ? " " : "", request->words[i]);
+	/* The record shows the uri the desk or the registry gave. */
+	if (request->word_count == 2 && cmd.kind == UPROTO_CMD_AUDIO_OPEN &&
+	    off < sizeof(text))
+		snprintf(text + off, sizeof(text) - off, " %s", cmd.arg);
 	if (command_send(session->link->deps.command, record, &cmd, 0,
 	    session->user, text, cmd_id, &reason) == -1) {
 		operator_err(session, OPPROTO_ERR_OFFLINE, reason);
@@ -361,16 +289,8 @@ operator_stats_row(const struct stats_alarm *alarm, void *arg)
 		rows->capacity = capacity;
 	}
 	row = &rows->rows[rows->count];
-	*row = *alarm;
-	row->site_id = strdup(alarm->site_id);
-	row->unit_id = strdup(alarm->unit_id);
-	row->reason = strdup(alarm->reason);
-	if (row->site_id == NULL || row->unit_id == NULL || row->reason == NULL) {
-		free((char *)(uintptr_t)row->site_id);
-		free((char *)(uintptr_t)row->unit_id);
-		free((char *)(uintptr_t)row->reason);
+	if (stats_alarm_copy(row, alarm) == -1)
 		return -1;
-	}
 	rows->count++;
 	return 0;
 }
@@ -395,7 +315,7 @@ operator_stats(struct operator_session *session,
 {
 	struct operator_stats_rows	 rows = { NULL, 0, 0 };
 	struct stats_summary		*summary;
-	size_t				 i, classified;
+	size_t				 i;
 
 	if ((summary = calloc(1, sizeof(*summary))) == NULL ||
 	    store_stats_each(session->link->deps.store, request->since_ms, -1,
@@ -404,17 +324,20 @@ operator_stats(struct operator_session *session,
 		operator_err(session, OPPROTO_ERR_INTERNAL, "cannot compute figures");
 		goto done;
 	}
-	classified = summary->genuine + summary->false_alarms;
 	operator_printf(session, "STAT alarms total=%zu open=%zu genuine=%zu "
-	    "false=%zu genuine_share=%.1f", summary->total, summary->open,
-	    summary->genuine, summary->false_alarms, classified ?
-	    100.0 * summary->genuine / classified : 0.0);
+	    "false=%zu technical=%zu genuine_share=%.1f", summary->total,
+	    summary->open, summary->genuine, summary->false_alarms,
+	    summary->technical, 100.0 * stats_genuine_share(summary));
 	for (i = 0; i < summary->reason_count; i++)
 		operator_printf(session, "STAT false reason=%s count=%zu",
 		    summary->reasons[i].key, summary->reasons[i].count);
 	for (i = 0; i < summary->action_count; i++)
 		operator_printf(session, "STAT genuine action=%s count=%zu",
 		    summary->actions[i].key, summary->actions[i].count);
+	for (i = 0; i < summary->technical_action_count; i++)
+		operator_printf(session, "STAT technical action=%s count=%zu",
+		    summary->technical_actions[i].key,
+		    summary->technical_actions[i].count);
 	operator_stats_percentiles(session, "to_claim", &summary->to_claim);
 	operator_stats_percentiles(session, "to_resolve", &summary->to_resolve);
 	for (i = 0; i < summary->site_count; i++)
@@ -423,9 +346,7 @@ operator_stats(struct operator_session *session,
 	operator_ok(session, NULL);
 done:
 	for (i = 0; i < rows.count; i++) {
-		free((char *)(uintptr_t)rows.rows[i].site_id);
-		free((char *)(uintptr_t)rows.rows[i].unit_id);
-		free((char *)(uintptr_t)rows.rows[i].reason);
+		stats_alarm_clear(&rows.rows[i]);
 	}
 	free(rows.rows);
 	free(summary);
@@ -453,15 +374,21 @@ static const struct operator_command operator_commands[] = {
 	{ OPPROTO_LOGOUT,	1, 0, operator_logout },
 	{ OPPROTO_ALARMS,	1, 0, operator_alarms },
 	{ OPPROTO_UNITS,	1, 0, operator_units },
-	{ OPPROTO_CLAIM,	1, 0, operator_claim },
+	{ OPPROTO_CLAIM,	1, 0, operator_record_run },
 	{ OPPROTO_RELEASE,	1, 0, operator_release },
 	{ OPPROTO_NOTE,		1, 0, operator_note },
 	{ OPPROTO_RESOLVE,	1, 0, operator_resolve },
-	{ OPPROTO_PLAN,		1, 0, operator_plan },
+	{ OPPROTO_PLAN,		1, 0, operator_desk_plan_request },
 	{ OPPROTO_CMD,		1, 0, operator_cmd },
 	{ OPPROTO_HISTORY,	1, 0, operator_history },
 	{ OPPROTO_STATS,	1, 0, operator_stats },
 	{ OPPROTO_TESTMODE,	1, 1, operator_testmode },
+	{ OPPROTO_STEP,		1, 0, operator_desk_step },
+	{ OPPROTO_OUTCOMES,	1, 0, operator_outcomes },
+	{ OPPROTO_DETAIL,	1, 0, operator_record_run },
+	{ OPPROTO_SEARCH,	1, 0, operator_record_run },
+	{ OPPROTO_WHO,		1, 0, operator_record_run },
+	{ OPPROTO_HANDOVER,	1, 0, operator_record_run },
 };
 
 const struct operator_command *

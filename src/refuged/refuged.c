@@ -1,4 +1,5 @@
 /* refuged: the control-room receiver for Help Points. */
+#include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,10 +18,17 @@
 #define REFUGED_DEFAULT_CONFIG	REFUGE_SYSCONFDIR "/refuge/refuge.yaml"
 
 static void
-usage(void)
+usage(FILE *fp, int status)
 {
-	fprintf(stderr, "usage: refuged [-tvV] [-c file]\n");
-	exit(1);
+	fprintf(fp, "usage: refuged [-htvV] [-c file]\n"
+	    "  -c, --config FILE  the configuration (default %s)\n"
+	    "  -t, --test         check the configuration and the registry, "
+	    "then exit\n"
+	    "  -v, --verbose      log debug messages\n"
+	    "  -V, --version      print the version and exit\n"
+	    "  -h, --help         print this and exit\n",
+	    REFUGED_DEFAULT_CONFIG);
+	exit(status);
 }
 
 static void
@@ -68,9 +76,21 @@ main(int argc, char *argv[])
 	const char		*path = REFUGED_DEFAULT_CONFIG;
 	char			 err[1024];
 	int			 ch, test_only = 0, verbose = 0, rc;
+	static const struct option longopts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "test", no_argument, NULL, 't' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "version", no_argument, NULL, 'V' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
 
-	while ((ch = getopt(argc, argv, "c:tvV")) != -1) {
+	while ((ch = getopt_long(argc, argv, "c:htvV", longopts, NULL)) !=
+	    -1) {
 		switch (ch) {
+		case 'h':
+			usage(stdout, 0);
+			break;
 		case 'c':
 			path = optarg;
 			break;
@@ -84,12 +104,14 @@ main(int argc, char *argv[])
 			printf("refuged %s\n", REFUGE_VERSION);
 			return 0;
 		default:
-			usage();
+			usage(stderr, 1);
 		}
 	}
 	if (optind != argc)
-		usage();
+		usage(stderr, 1);
 	log_init("refuged", CONFIG_LOG_INFO, getenv("JOURNAL_STREAM") != NULL);
+	/* The journal stamps its lines; anywhere else the time must be there. */
+	log_set_timestamps(getenv("JOURNAL_STREAM") == NULL && !test_only);
 	if (load(path, &config, &registry) == -1) {
 		config_free(config);
 		return 1;

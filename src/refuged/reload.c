@@ -14,11 +14,13 @@
 #include "refuge/daemon.h"
 #include "refuge/diag.h"
 #include "refuge/feed.h"
+#include "refuge/escalate.h"
 #include "refuge/flood.h"
 #include "refuge/ingest.h"
 #include "refuge/link.h"
 #include "refuge/log.h"
 #include "refuge/operator.h"
+#include "refuge/retention.h"
 #include "refuge/stack.h"
 #include "refuge/supervise.h"
 #include "refuge/tlsctx.h"
@@ -117,12 +119,15 @@ reload_reconfigure(struct daemon *daemon)
 	struct refuge_config	*config = daemon->config;
 
 	ingest_reconfigure(daemon->ingest, daemon->registry);
+	ingest_set_queue_limit(daemon->ingest, (size_t)config->ingest_queue);
 	stack_reconfigure(daemon->stack, daemon->units, config,
 	    daemon->registry);
 	supervise_reconfigure(daemon->supervise, daemon->units, config);
 	command_reconfigure(daemon->command, config->command_timeout_ms);
 	activate_reconfigure(daemon->activate, daemon->units);
 	flood_reconfigure(daemon->flood, config->flood_threshold);
+	retention_reconfigure(daemon->retention, config);
+	escalate_reconfigure(daemon->escalate, config);
 	unit_links_reconfigure(daemon->unit_links, config, daemon->tls,
 	    daemon->units);
 	operator_link_reconfigure(daemon->operators, config, daemon->registry,

@@ -194,6 +194,7 @@ stack_hold(struct stack *stack, struct unit_record *record, enum evtype type,
 	log_warnx("alarm=%lld unit=%s type=%s shown to operators before it is "
 	    "stored", (long long)alarm->id, alarm->unit_id, evtype_name(type));
 	stack_publish(stack, CHANGE_RAISED, alarm, NULL);
+	stack_escalation_raised(stack);
 	return alarm->id;
 }
 
@@ -229,7 +230,7 @@ stack_batch_commit(struct stack *stack)
 	struct stack_change		*change;
 	struct change			 testsignal;
 	size_t				 i;
-	int				 pass;
+	int				 pass, raised = 0;
 
 	/* Priority-1 alarms go out before anything else of the batch. */
 	for (pass = 0; pass < 2; pass++)
@@ -240,6 +241,7 @@ stack_batch_commit(struct stack *stack)
 				continue;
 			if (change->kind == STACK_STORED)
 				stack_held_done(stack, change->alarm->id);
+			raised |= change->kind == STACK_RAISED;
 			if (change->kind != STACK_TESTSIGNAL) {
 				stack_publish(stack, kinds[change->kind],
 				    change->alarm, NULL);
@@ -252,11 +254,44 @@ stack_batch_commit(struct stack *stack)
 			testsignal.type = change->type;
 			feed_publish(stack->feed, &testsignal);
 		}
+	if (raised)
+		stack_escalation_raised(stack);
+}
+
+/* alarms.auto_resolve_restored: the batch's restores that close their alarm. */
+static void
+stack_batch_auto_resolve(struct stack *stack)
+{
+	struct stack_change	*change;
+	int64_t			*ids;
+	size_t			 i, n = 0;
+
+	for (i = 0; i < stack->change_count; i++)
+		if (stack->changes[i].kind == STACK_RESTORED &&
+		    stack->config->auto_resolve_restored[
+		    stack->changes[i].alarm->type])
+			n++;
+	if (n == 0)
+		return;
+	if ((ids = calloc(n, sizeof(*ids))) == NULL) {
+		log_warnx("auto-resolve: out of memory; restored alarms stay "
+		    "open");
+		return;
+	}
+	for (i = 0, n = 0; i < stack->change_count; i++) {
+		change = &stack->changes[i];
+		if (change->kind == STACK_RESTORED &&
+		    stack->config->auto_resolve_restored[change->alarm->type])
+			ids[n++] = change->alarm->id;
+	}
+	stack_auto_resolve(stack, ids, n);
+	free(ids);
 }
 
 void
 stack_batch_finish(struct stack *stack)
 {
+	stack_batch_auto_resolve(stack);
 	stack->change_count = 0;
 	feed_settle(stack->feed);
 }

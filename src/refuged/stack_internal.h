@@ -55,6 +55,8 @@ struct stack {
 	const struct registry		*registry;
 	stack_presence_fn		*present;
 	void				*present_arg;
+	stack_operators_fn		*operators;	/* NULL: assume some */
+	void				*operators_arg;
 	int64_t				 started_mono_ms;
 	struct alarmq			*queue;
 	struct event			*escalation;
@@ -81,12 +83,19 @@ int		 stack_insert(struct stack *, struct unit_record *,
 		    struct alarm *);
 /* Takes the alarm out of the queue and its unit's list, and frees it. */
 void		 stack_delete(struct stack *, struct alarm *);
+/* Sets an ALARM change's location from the unit's registry entry. */
+void		 stack_locate(struct stack *, struct change *);
 /* Publishes a change of the alarm (kind, user) to the feed. */
 void		 stack_publish(struct stack *, enum change_kind,
 		    const struct alarm *, const char *user);
 
 /* stack_actions.c: logs, rolls back and answers ALARM_ERR_STORE. */
 enum alarm_status	stack_store_failed(struct stack *);
+/* Who closes an alarm on its restore (alarms.auto_resolve_restored). */
+#define STACK_RECEIVER_USER	"receiver"
+/* After a commit: the restored alarms of ids that alarms.auto_resolve_restored closes. */
+void		 stack_auto_resolve(struct stack *, const int64_t *ids,
+		    size_t n);
 
 /* stack_held.c: alarms shown before their commit. */
 /* Inside ingest's transaction: writes the held alarm and what was done to it. */
@@ -105,5 +114,7 @@ void		 stack_held_free(struct stack *);
 void		 stack_test_arm(struct stack *, struct unit_record *,
 		    int64_t now_ms);
 void		 stack_escalation_tick(evutil_socket_t, short, void *);
+/* A batch raised alarms: escalate at once if no operator is there to see them. */
+void		 stack_escalation_raised(struct stack *);
 
 #endif

@@ -31,6 +31,19 @@ stack_unit_name(struct stack *stack, const char *unit_id)
 	return record != NULL ? record->reg->name : "";
 }
 
+/* An ALARM line's location: the unit's lat and lon from the registry. */
+void
+stack_locate(struct stack *stack, struct change *change)
+{
+	struct unit_record	*record;
+
+	if ((record = units_find(stack->units, change->unit_id)) == NULL)
+		return;
+	change->located = 1;
+	change->lat = record->reg->lat;
+	change->lon = record->reg->lon;
+}
+
 void
 stack_publish(struct stack *stack, enum change_kind kind,
     const struct alarm *alarm, const char *user)
@@ -42,6 +55,7 @@ stack_publish(struct stack *stack, enum change_kind kind,
 	change.alarm = alarm;
 	change.unit_id = alarm->unit_id;
 	change.unit_name = stack_unit_name(stack, alarm->unit_id);
+	stack_locate(stack, &change);
 	change.user = user;
 	feed_publish(stack->feed, &change);
 }

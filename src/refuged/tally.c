@@ -16,7 +16,9 @@ tally_change(const struct change *change, void *arg)
 
 	switch (change->kind) {
 	case CHANGE_ESCALATED:
-		tally->counters.escalations++;
+		/* Alarms escalated, not the repeats nor each level. */
+		if (change->escalated_first)
+			tally->counters.escalations++;
 		break;
 	case CHANGE_CLAIMED:
 		if (change->first_claim && alarm->first_claimed_ms >= 0)

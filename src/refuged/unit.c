@@ -293,6 +293,7 @@ unit_hello(struct unit_session *session, const struct uproto_msg *msg)
 	struct unit_links	*links = session->owner;
 	struct unit_record	*record;
 	struct link		*old;
+	struct uproto_welcome	 welcome;
 	unsigned char		 spki[32];
 	char			 cn[128], err[128], buf[128];
 
@@ -340,9 +341,12 @@ unit_hello(struct unit_session *session, const struct uproto_msg *msg)
 	    session->peer, msg->firmware ? msg->firmware : "-");
 	record->welcomed_heartbeat_ms = supervise_heartbeat_ms(links->supervise,
 	    record);
+	welcome.heartbeat_seconds = (int)(record->welcomed_heartbeat_ms / 1000);
+	welcome.receiver_unix_time = timenow_wall_ms() / 1000;
+	/* How long the unit waits for an ACK: what overload leaves unanswered. */
+	welcome.retry_seconds = (int)(links->config->retry_ms / 1000);
 	unit_send(session, buf, uproto_format_welcome(buf, sizeof(buf),
-	    (int)(record->welcomed_heartbeat_ms / 1000),
-	    timenow_wall_ms() / 1000));
+	    &welcome));
 	if (msg->firmware != NULL)
 		(void)ingest_unit_firmware(links->ingest, record, msg->firmware);
 	supervise_heard(links->supervise, record);
@@ -379,12 +383,16 @@ unit_active_line(struct unit_session *session, struct uproto_msg *msg)
 		    msg->counter));
 		break;
 	case UPROTO_EVENT:
-		if (uproto_attrs_format(msg, attrs, sizeof(attrs)) == -1 ||
-		    ingest_unit_event(links->ingest, &session->link, record,
-		    msg->event_id, msg->type, msg->at_ms, attrs) == -1)
-			/* Not stored, not acknowledged: the unit sends it again. */
+		/*
+		 * Not queued, or shed by an overloaded ingest (which logs it,
+		 * rate-limited): not acknowledged, the unit sends it again.
+		 */
+		if (uproto_attrs_format(msg, attrs, sizeof(attrs)) == -1)
 			log_warnx("unit=%s event=%s not queued", unit_name(session),
 			    msg->event_id);
+		else
+			(void)ingest_unit_event(links->ingest, &session->link,
+			    record, msg->event_id, msg->type, msg->at_ms, attrs);
 		break;
 	case UPROTO_STATE:
 		if (uproto_attrs_format(msg, attrs, sizeof(attrs)) != -1)

@@ -38,6 +38,18 @@
  * them (libevent's priorities are strict), until its budget is full again.
  */
 #define CONN_SHARE_BURST_S	4
+/*
+ * The second priority's turn. Links each within their share, but many
+ * together, could keep the first priority busy for ever, and handshakes,
+ * HELLOs, busy links and the commit would never be served. While shared
+ * links are read, a probe timer at the second priority is kept armed,
+ * CONN_TICK_MS ahead; when it has waited for its turn over CONN_TURN_MS, a
+ * shared link just read steps down for its next read, so the first priority
+ * empties and the second has its turn, in arrival order with those links.
+ * An idle loop arms nothing.
+ */
+#define CONN_TICK_MS		10
+#define CONN_TURN_MS		25
 
 enum conn_state {
 	CONN_OPEN,
@@ -69,6 +81,60 @@ struct conn {
 	char				 peer[LISTENER_PEER_LEN];
 	char				*reason;	/* set on failure only */
 };
+
+/* One event loop with priorities a process (refuged's); see CONN_TURN_MS. */
+static struct {
+	struct event_base	*base;
+	struct event		*tick;
+	int			 armed;		/* pending, or waiting for its turn */
+	int64_t			 due_ms;	/* when it fires */
+} conn_turn;
+
+static void
+conn_turn_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	(void)arg;
+	conn_turn.armed = 0;
+}
+
+/* Makes the probe on the first link of a loop with priorities. */
+static void
+conn_turn_watch(struct event_base *base)
+{
+	if (conn_turn.base == base)
+		return;
+	/* Another loop (a test's): the old one's probe went with it. */
+	conn_turn.base = base;
+	conn_turn.armed = 0;
+	conn_turn.tick = event_new(base, -1, 0, conn_turn_cb, NULL);
+	if (conn_turn.tick != NULL &&
+	    event_priority_set(conn_turn.tick, CONN_PRIORITY_HANDSHAKE) == -1) {
+		event_free(conn_turn.tick);
+		conn_turn.tick = NULL;
+	}
+}
+
+/* 1 when the second priority waited too long; else keeps the probe armed. */
+static int
+conn_turn_late(void)
+{
+	struct timeval	tv;
+	int64_t		now;
+
+	if (conn_turn.tick == NULL)
+		return 0;
+	now = timenow_mono_ms();
+	if (conn_turn.armed)
+		return now - conn_turn.due_ms > CONN_TURN_MS;
+	tv = timenow_tv(CONN_TICK_MS);
+	if (event_add(conn_turn.tick, &tv) == 0) {
+		conn_turn.armed = 1;
+		conn_turn.due_ms = now + CONN_TICK_MS;
+	}
+	return 0;
+}
 
 /* The connection no longer counts against its listener's handshake cap. */
 static void
@@ -209,8 +275,12 @@ conn_read(struct bufferevent *bev, void *arg)
 	struct evbuffer_ptr	 eol;
 	size_t			 eol_len, len;
 
-	if (conn->shared)
+	if (conn->shared) {
 		conn_budget_refill(conn);
+		/* This read goes on; the next waits its turn at the second priority. */
+		if (conn_turn_late() && !conn->busy)
+			conn_set_busy(conn, 1);
+	}
 	while (conn->state == CONN_OPEN && !conn->paused) {
 		eol = evbuffer_search_eol(input, NULL, &eol_len, EVBUFFER_EOL_LF);
 		if (eol.pos < 0) {
@@ -500,6 +570,8 @@ conn_setup(struct event_base *base, SSL *ssl, int fd,
 	bufferevent_setcb(conn->bev, conn_read, conn_write, conn_event, conn);
 	bufferevent_setwatermark(conn->bev, EV_READ, 0, CONN_READ_HIGH_WATER);
 	conn->prioritised = event_base_get_npriorities(base) == CONN_PRIORITIES;
+	if (conn->prioritised)
+		conn_turn_watch(base);
 	if (conn->prioritised &&
 	    (bufferevent_priority_set(conn->bev, CONN_PRIORITY_HANDSHAKE) == -1 ||
 	    event_priority_set(conn->reap, CONN_PRIORITY_ESTABLISHED) == -1))

@@ -11,6 +11,7 @@
 static const char		*log_progname = "refuge";
 static enum config_log_level	 log_level = CONFIG_LOG_INFO;
 static int			 log_journald;
+static int			 log_stamps;
 static log_clock_fn		*log_clock;
 
 static void	log_write(enum config_log_level, const char *, ...)
@@ -30,6 +31,33 @@ log_set_level(enum config_log_level level)
 	log_level = level;
 }
 
+void
+log_set_timestamps(int on)
+{
+	log_stamps = on;
+}
+
+/* "2026-12-02T10:15:18.123+00:00 " in local time; "" when it cannot be had. */
+static void
+log_stamp(char *buf, size_t len)
+{
+	struct timespec	ts;
+	struct tm	tm;
+	char		zone[8];
+	size_t		n;
+
+	buf[0] = '\0';
+	if (clock_gettime(CLOCK_REALTIME, &ts) == -1 ||
+	    localtime_r(&ts.tv_sec, &tm) == NULL ||
+	    (n = strftime(buf, len, "%Y-%m-%dT%H:%M:%S", &tm)) == 0 ||
+	    strftime(zone, sizeof(zone), "%z", &tm) != 5) {
+		buf[0] = '\0';
+		return;
+	}
+	snprintf(buf + n, len - n, ".%03ld%.3s:%.2s ", ts.tv_nsec / 1000000L,
+	    zone, zone + 3);
+}
+
 static void
 log_vwrite(enum config_log_level level, const char *errtext, const char *fmt,
     va_list ap)
@@ -37,7 +65,7 @@ log_vwrite(enum config_log_level level, const char *errtext, const char *fmt,
 	/* syslog priorities: err 3, warning 4, info 6, debug 7 */
 	static const int	 priority[] = { 3, 4, 6, 7 };
 	static const char	*label[] = { "ERROR: ", "warning: ", "", "debug: " };
-	char			 text[2048];
+	char			 text[2048], stamp[48] = "";
 
 	if (level > log_level)
 		return;
@@ -45,9 +73,13 @@ log_vwrite(enum config_log_level level, const char *errtext, const char *fmt,
 	if (log_journald)
 		fprintf(stderr, "<%d>%s%s%s\n", priority[level], text,
 		    errtext ? ": " : "", errtext ? errtext : "");
-	else
-		fprintf(stderr, "%s: %s%s%s%s\n", log_progname, label[level],
-		    text, errtext ? ": " : "", errtext ? errtext : "");
+	else {
+		if (log_stamps)
+			log_stamp(stamp, sizeof(stamp));
+		fprintf(stderr, "%s%s: %s%s%s%s\n", stamp, log_progname,
+		    label[level], text, errtext ? ": " : "",
+		    errtext ? errtext : "");
+	}
 }
 
 void

@@ -181,6 +181,9 @@ metrics_render_gauges(const struct metrics_gauges *g, struct evbuffer *out)
 		return -1;
 	if (metrics_single(out, "refuge_operator_sessions", "gauge",
 	    "Operators logged in.", g->operator_sessions) == -1 ||
+	    metrics_single(out, "refuge_operators_connected", "gauge",
+	    "Operator sessions logged in with a live link; at 0 a queued alarm "
+	    "escalates at once.", g->operators_connected) == -1 ||
 	    metrics_single(out, "refuge_store_ok", "gauge",
 	    "1 while database writes succeed, 0 from a failed write until one "
 	    "succeeds.", g->store_ok) == -1 ||
@@ -243,6 +246,10 @@ metrics_render(const struct metrics *m, const struct metrics_gauges *g,
 	if (metrics_single(out, "refuge_event_duplicates_total", "counter",
 	    "Retransmitted events already stored (acknowledged again).",
 	    m->duplicates) == -1)
+		return -1;
+	if (metrics_single(out, "refuge_events_shed_total", "counter",
+	    "Unit events dropped unacknowledged past limits.ingest_queue "
+	    "(the unit sends them again).", m->events_shed) == -1)
 		return -1;
 	if (metrics_histogram_render(out, "refuge_ack_latency_seconds",
 	    "From an EVENT line read to its ACK queued.", &m->ack_latency) == -1 ||

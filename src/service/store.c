@@ -9,8 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "refuge/log.h"
 #include "refuge/store.h"
 #include "refuge/store_backend.h"
+#include "refuge/timenow.h"
 
 #define STORE_ERROR_MAX	512
 
@@ -30,7 +32,13 @@ struct store {
 	void				*commit_arg;
 	char				 error[STORE_ERROR_MAX];
 	char				 damaged[STORE_ERROR_MAX];	/* "": sound */
+	/* The chain's head goes to the log on a resolution and hourly. */
+	int				 head_due;
+	int64_t				 head_logged_id;
+	int64_t				 head_logged_ms;
 };
+
+#define STORE_HEAD_EVERY_MS	(3600LL * 1000)
 
 struct store_lock {
 	const struct store_backend	*backend;
@@ -94,6 +102,39 @@ store_audit_load_tail(struct store *store)
 	return 0;
 }
 
+/*
+ * Once per database: the rows written before sealing began are sealed as
+ * they are, under one audit row, the anchor.
+ */
+static int
+store_anchor(struct store *store)
+{
+	char	digest[65], detail[128];
+	size_t	entries;
+
+	if (store->backend->seal_anchor == NULL)
+		return 0;
+	if (store_begin(store) == -1)
+		return -1;
+	if (store->backend->seal_anchor(store->be, store->audit_tail.id + 1,
+	    &entries, digest) == -1) {
+		store_fail(store);
+		goto fail;
+	}
+	snprintf(detail, sizeof(detail), "entries=%zu digest=%s", entries,
+	    digest);
+	if ((entries > 0 && store_audit_append(store, timenow_wall_ms(), "", 0,
+	    "anchor", detail) == -1) || store_commit(store, NULL, NULL) == -1)
+		goto fail;
+	if (entries > 0)
+		log_info("store: %zu seal entries anchor the rows written before "
+		    "sealing began", entries);
+	return 0;
+fail:
+	store_rollback(store);
+	return -1;
+}
+
 struct store *
 store_open_backend(const struct store_backend *backend, const char *database,
     int readonly, char *err, size_t errlen)
@@ -125,6 +166,13 @@ store_open_backend(const struct store_backend *backend, const char *database,
 		return NULL;
 	}
 	store->audit_at_begin = store->audit_tail;
+	if (!readonly && store_anchor(store) == -1) {
+		store_display(database, name, sizeof(name));
+		snprintf(err, errlen, "%s: sealing the rows already there: %s",
+		    name, store->error);
+		store_close(store);
+		return NULL;
+	}
 	return store;
 }
 
@@ -295,6 +343,50 @@ store_refuse_damaged(struct store *store)
 	return -1;
 }
 
+/*
+ * Seals what the transaction wrote (the backend names the rows) into one
+ * audit row, so that verify finds any later edit of them.
+ */
+static int
+store_seal(struct store *store)
+{
+	char	digest[65], detail[128];
+	size_t	entries;
+
+	if (store->backend->seal == NULL)
+		return 0;
+	if (store->backend->seal(store->be, store->audit_tail.id + 1, &entries,
+	    digest) == -1)
+		return store_fail(store);
+	if (entries == 0)
+		return 0;
+	snprintf(detail, sizeof(detail), "entries=%zu digest=%s", entries,
+	    digest);
+	return store_audit_append(store, timenow_wall_ms(), "", 0, "seal",
+	    detail);
+}
+
+/*
+ * The chain's head, written outside the database (journald keeps it): an
+ * earlier head given to refugectl verify --head shows a cut tail.
+ */
+static void
+store_log_head(struct store *store)
+{
+	int64_t	now = timenow_mono_ms();
+
+	if (store->audit_tail.id == 0 || store->audit_tail.id ==
+	    store->head_logged_id || (!store->head_due &&
+	    now - store->head_logged_ms < STORE_HEAD_EVERY_MS &&
+	    store->head_logged_ms != 0))
+		return;
+	log_info("audit head id=%lld hash=%s",
+	    (long long)store->audit_tail.id, store->audit_tail.hash);
+	store->head_due = 0;
+	store->head_logged_id = store->audit_tail.id;
+	store->head_logged_ms = now;
+}
+
 int
 store_begin(struct store *store)
 {
@@ -318,16 +410,22 @@ store_commit_finished(int status, void *arg)
 		status = -1;
 		store_fail(store);
 		store_rollback(store);
-	}
+	} else
+		store_log_head(store);
 	done(status, done_arg);
 }
 
 int
 store_commit(struct store *store, store_done_fn *done, void *arg)
 {
-	if (done == NULL)
-		return store_refuse_damaged(store) == -1 ? -1 : store_checked(store,
-		    store->backend->commit(store->be, NULL, NULL));
+	if (done == NULL) {
+		if (store_refuse_damaged(store) == -1 || store_seal(store) == -1 ||
+		    store_checked(store, store->backend->commit(store->be, NULL,
+		    NULL)) == -1)
+			return -1;
+		store_log_head(store);
+		return 0;
+	}
 	/* One transaction at a time: a second commit is a caller's mistake. */
 	if (store->commit_done != NULL) {
 		snprintf(store->error, sizeof(store->error),
@@ -335,7 +433,7 @@ store_commit(struct store *store, store_done_fn *done, void *arg)
 		done(-1, arg);
 		return 0;
 	}
-	if (store_refuse_damaged(store) == -1) {
+	if (store_refuse_damaged(store) == -1 || store_seal(store) == -1) {
 		store_rollback(store);
 		done(-1, arg);
 		return 0;
@@ -568,7 +666,64 @@ store_audit_append(struct store *store, int64_t time_ms, const char *user,
 		return store_fail(store);
 	store->audit_tail.id = row.id;
 	memcpy(store->audit_tail.hash, row.hash, sizeof(row.hash));
+	if (strcmp(action, "resolve") == 0)
+		store->head_due = 1;
 	return 0;
+}
+
+int
+store_purge(struct store *store, const struct store_purge *p,
+    struct store_purge_result *r)
+{
+	struct store_purge_seal	seal;
+	char			detail[640];
+
+	memset(r, 0, sizeof(*r));
+	if (store->backend->purge == NULL) {
+		snprintf(store->error, sizeof(store->error), "the %s backend "
+		    "cannot purge", store->backend->name);
+		return -1;
+	}
+	if (store_begin(store) == -1)
+		return -1;
+	if (store->backend->purge(store->be, p, store->audit_tail.id + 1, r,
+	    &seal) == -1) {
+		store_fail(store);
+		goto fail;
+	}
+	snprintf(detail, sizeof(detail), "events=%lld alarms=%lld notes=%lld "
+	    "commands=%lld attached=%lld audit=%lld through=%lld cp=%s "
+	    "entries=%zu digest=%s%s%s", (long long)r->events,
+	    (long long)r->alarms, (long long)r->notes, (long long)r->commands,
+	    (long long)r->attached, (long long)r->audit,
+	    (long long)seal.through, seal.old_digest, seal.entries, seal.digest,
+	    seal.resume[0] ? " resume=" : "", seal.resume);
+	if (store_audit_append(store, timenow_wall_ms(), "", 0, "purge",
+	    detail) == -1 || store_commit(store, NULL, NULL) == -1)
+		goto fail;
+	r->checkpoint_id = store->audit_tail.id;
+	return 0;
+fail:
+	store_rollback(store);
+	return -1;
+}
+
+int
+store_seal_verify(struct store *store, char *problem, size_t len,
+    size_t *rows)
+{
+	int	rc;
+
+	*rows = 0;
+	if (store->backend->seal_verify == NULL) {
+		snprintf(store->error, sizeof(store->error), "the %s backend "
+		    "seals no rows", store->backend->name);
+		return -1;
+	}
+	if ((rc = store->backend->seal_verify(store->be, problem, len, rows)) ==
+	    -1)
+		return store_fail(store);
+	return rc;
 }
 
 struct store_audit_walk {
@@ -609,4 +764,35 @@ store_audit_each(struct store *store,
 
 	return store_checked(store, store->backend->audit_each(store->be,
 	    store_audit_row, &walk));
+}
+
+int
+store_audit_alarm_each(struct store *store, int64_t alarm_id,
+    int (*fn)(const struct audit_row *, void *), void *arg)
+{
+	struct store_audit_walk	walk = { fn, arg };
+
+	return store_checked(store, store->backend->audit_alarm(store->be,
+	    alarm_id, store_audit_row, &walk));
+}
+
+/* For the facade's other files (store_record.c): the backend and its handle. */
+const struct store_backend *
+store_backend_of(struct store *store, void **be)
+{
+	*be = store->be;
+	return store->backend;
+}
+
+/* For the facade's other files: keeps a failure's text; returns rc. */
+int
+store_backend_checked(struct store *store, int rc, const char *unsupported)
+{
+	if (unsupported != NULL) {
+		snprintf(store->error, sizeof(store->error), "%s is not "
+		    "supported by the %s backend", unsupported,
+		    store->backend->name);
+		return -1;
+	}
+	return store_checked(store, rc);
 }

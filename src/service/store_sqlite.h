@@ -39,15 +39,20 @@ enum store_sqlite_statement {
 	STMT_AUDIT_LAST,
 	STMT_AUDIT_INSERT,
 	STMT_AUDIT_ALL,
+	STMT_AUDIT_ALARM,
 	STMT_RUN_START,
 	STMT_RUN_STOP,
 	STMT_COUNT
 };
 
+struct store_sqlite_seal;
+
 /* The backend's "be": one connection. */
 struct store_sqlite {
-	sqlite3		*db;
-	sqlite3_stmt	*stmt[STMT_COUNT];
+	sqlite3				*db;
+	sqlite3_stmt			*stmt[STMT_COUNT];
+	struct store_sqlite_seal	*seal;		/* NULL when read-only */
+	char				 seal_error[256];	/* "": none */
 };
 
 /* Steps a statement that returns no rows, then resets it. Returns 0 or -1. */
@@ -93,6 +98,41 @@ int	store_sqlite_history_each(void *, const char *unit_id, int count,
 int	store_sqlite_stats_each(void *, int64_t since_ms, int64_t until_ms,
 	    store_stats_fn *, void *arg);
 
+/* store_sqlite_seal.c: rows sealed into the audit chain (005-seal.sql). */
+int	store_sqlite_seal_init(struct store_sqlite *, char *err, size_t errlen);
+void	store_sqlite_seal_free(struct store_sqlite *);
+/* Forgets the rows written since the last seal (a rollback, a begin). */
+void	store_sqlite_seal_forget(struct store_sqlite *);
+int	store_sqlite_seal(void *, int64_t audit_id, size_t *entries,
+	    char digest[65]);
+int	store_sqlite_seal_anchor(void *, int64_t audit_id, size_t *entries,
+	    char digest[65]);
+int	store_sqlite_seal_verify(void *, char *problem, size_t len,
+	    size_t *rows);
+/* The sealed tables and their columns, and a row's digest (32 bytes) as
+ * sealed, from a statement selecting rowid and those columns. */
+size_t	 store_sqlite_seal_table_count(void);
+const char *store_sqlite_seal_table_name(size_t);
+const char *store_sqlite_seal_table_columns(size_t);
+int	 store_sqlite_seal_row_digest(sqlite3_stmt *, unsigned char *out);
+/* Resealing for a purge: begin, ranges of table i, end with the digest. */
+struct store_sqlite_reseal;
+struct store_sqlite_reseal *store_sqlite_reseal_begin(struct store_sqlite *,
+	    int64_t audit_id);
+int	 store_sqlite_reseal(struct store_sqlite_reseal *, size_t table,
+	    int64_t first, int64_t last);
+int	 store_sqlite_reseal_end(struct store_sqlite_reseal *, size_t *entries,
+	    char digest[65]);
+/* While paused, the rows written are not seen (a purge's deletions). */
+void	 store_sqlite_seal_pause(struct store_sqlite *, int paused);
+/* The digest of seal entries as a seal's audit row holds it (verify). */
+int	 store_sqlite_seal_entries_digest(sqlite3_stmt *, char out[65],
+	    size_t *count);
+/* store_sqlite_purge.c */
+int	 store_sqlite_purge(void *, const struct store_purge *,
+	    int64_t audit_id, struct store_purge_result *,
+	    struct store_purge_seal *);
+
 /* store_sqlite_file.c: the file itself, before and beside the connection. */
 
 /*
@@ -133,9 +173,24 @@ void	store_sqlite_unlock(void *);
 int	store_sqlite_restore(const char *path, const char *source, char *err,
 	    size_t errlen);
 
+/* store_sqlite_search.c: the record's reads and the handover notes */
+int	store_sqlite_alarm_record(void *, int64_t alarm_id, store_record_fn *,
+	    void *arg);
+int	store_sqlite_alarms_search(void *, const struct store_search *,
+	    store_record_fn *, void *arg);
+int	store_sqlite_alarm_events_each(void *, int64_t alarm_id,
+	    store_history_fn *, void *arg);
+int	store_sqlite_alarm_commands_each(void *, int64_t alarm_id,
+	    store_command_fn *, void *arg);
+int	store_sqlite_handover_add(void *, int64_t time_ms, const char *user,
+	    const char *text);
+int	store_sqlite_handover_last(void *, store_handover_fn *, void *arg);
+
 /* store_sqlite_audit.c */
 int	store_sqlite_audit_insert(void *, const struct store_audit_record *);
 int	store_sqlite_audit_each(void *, store_audit_record_fn *, void *arg);
 int	store_sqlite_audit_last(void *, store_audit_record_fn *, void *arg);
+int	store_sqlite_audit_alarm(void *, int64_t alarm_id,
+	    store_audit_record_fn *, void *arg);
 
 #endif

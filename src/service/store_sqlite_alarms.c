@@ -322,6 +322,9 @@ store_sqlite_stats_each(void *be, int64_t since_ms, int64_t until_ms,
 		alarm.first_claimed_ms = sqlite3_column_int64(stmt, 6);
 		alarm.resolved_ms = sqlite3_column_int64(stmt, 7);
 		alarm.as_of_ms = as_of;
+		alarm.id = sqlite3_column_int64(stmt, 8);
+		alarm.operator = store_sqlite_text(stmt, 9);
+		alarm.note = store_sqlite_text(stmt, 10);
 		if (fn(&alarm, arg) == -1) {
 			store_sqlite_walk_end(sq, STMT_STATS);
 			return -1;

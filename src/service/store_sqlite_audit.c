@@ -67,3 +67,14 @@ store_sqlite_audit_last(void *be, store_audit_record_fn *fn, void *arg)
 {
 	return store_sqlite_audit_walk(be, STMT_AUDIT_LAST, fn, arg);
 }
+
+int
+store_sqlite_audit_alarm(void *be, int64_t alarm_id, store_audit_record_fn *fn,
+    void *arg)
+{
+	struct store_sqlite	*sq = be;
+
+	if (sqlite3_bind_int64(sq->stmt[STMT_AUDIT_ALARM], 1, alarm_id))
+		return store_sqlite_bind_failed(sq, STMT_AUDIT_ALARM);
+	return store_sqlite_audit_walk(sq, STMT_AUDIT_ALARM, fn, arg);
+}

@@ -30,7 +30,7 @@ fuzz_opproto_alarm(const char *s)
 {
 	static struct line_parsed	 lp;
 	struct alarm			 a;
-	struct opproto_alarm_view	 v = { &a, s };
+	struct opproto_alarm_view	 v = { .alarm = &a, .unit_name = s };
 	char				 buf[2048], err[64];
 	int				 n;
 
@@ -49,6 +49,27 @@ fuzz_opproto_alarm(const char *s)
 	if (line_parse(&lp, buf, (size_t)n - 1, err, sizeof(err)) == -1 ||
 	    lp.count != 12 || strcmp(lp.tokens[9].key, "name") != 0 ||
 	    strcmp(lp.tokens[9].value, s) != 0)
+		abort();
+}
+
+/* Shows s as a note in a LOG line: within the protocol's bounds, or refused. */
+static void
+fuzz_opproto_log(const char *s)
+{
+	static struct line_parsed	 lp;
+	char				 buf[2048], err[64];
+	int				 n;
+
+	n = opproto_format_log(buf, sizeof(buf), 0,
+	    "abcdefghijabcdefghijabcdefghijab", "note", s);
+	if (n < 0)
+		return;
+	if (n < 1 || buf[n - 1] != '\n' || (size_t)n - 1 > LINE_MAX_BYTES ||
+	    line_parse(&lp, buf, (size_t)n - 1, err, sizeof(err)) == -1)
+		abort();
+	n = opproto_format_log(buf, sizeof(buf), 0, "", "command", s);
+	if (n > 0 && ((size_t)n - 1 > LINE_MAX_BYTES ||
+	    line_parse(&lp, buf, (size_t)n - 1, err, sizeof(err)) == -1))
 		abort();
 }
 
@@ -129,11 +150,33 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		    req.duration_ms > 7LL * 24 * 3600 * 1000)
 			abort();
 		break;
+	case OPPROTO_DETAIL:
+		if (req.alarm_id <= 0)
+			abort();
+		break;
+	case OPPROTO_SEARCH:
+		fuzz_opproto_inside(&req, req.search.since);
+		fuzz_opproto_inside(&req, req.search.until);
+		fuzz_opproto_inside(&req, req.search.unit);
+		fuzz_opproto_inside(&req, req.search.site);
+		fuzz_opproto_inside(&req, req.search.type);
+		fuzz_opproto_inside(&req, req.search.outcome);
+		fuzz_opproto_inside(&req, req.search.by);
+		if (req.search.limit < 1 ||
+		    req.search.limit > OPPROTO_SEARCH_MAX)
+			abort();
+		break;
+	case OPPROTO_HANDOVER:
+		if (req.text == NULL)
+			abort();
+		break;
 	default:
 		break;
 	}
-	if (req.text != NULL)
+	if (req.text != NULL) {
 		fuzz_opproto_alarm(req.text);
+		fuzz_opproto_log(req.text);
+	}
 	if (req.password != NULL)
 		fuzz_opproto_alarm(req.password);
 	return 0;

@@ -41,6 +41,7 @@ fuzz_opproto_client_strings(const struct opproto_client_msg *m)
 		fuzz_opproto_client_inside(m, m->ok.detail);
 		fuzz_opproto_client_inside(m, m->ok.role);
 		fuzz_opproto_client_inside(m, m->ok.cmd_id);
+		fuzz_opproto_client_inside(m, m->ok.tz);
 		break;
 	case OPPROTO_CLIENT_ERR:
 		fuzz_opproto_client_inside(m, m->err.code);
@@ -57,6 +58,11 @@ fuzz_opproto_client_strings(const struct opproto_client_msg *m)
 		fuzz_opproto_client_inside(m, m->alarm.at);
 		fuzz_opproto_client_inside(m, m->alarm.name);
 		fuzz_opproto_client_inside(m, m->alarm.by);
+		fuzz_opproto_client_inside(m, m->alarm.outcome);
+		if (m->alarm.located && (m->alarm.lat < -90 ||
+		    m->alarm.lat > 90 || m->alarm.lon < -180 ||
+		    m->alarm.lon > 180))
+			abort();
 		break;
 	case OPPROTO_CLIENT_UNIT:
 		if (!line_is_ident(m->unit.id))
@@ -66,6 +72,27 @@ fuzz_opproto_client_strings(const struct opproto_client_msg *m)
 		fuzz_opproto_client_inside(m, m->unit.site);
 		fuzz_opproto_client_inside(m, m->unit.name);
 		fuzz_opproto_client_inside(m, m->unit.test_until);
+		fuzz_opproto_client_inside(m, m->unit.heard);
+		fuzz_opproto_client_inside(m, m->unit.address);
+		break;
+	case OPPROTO_CLIENT_LOG:
+		if (m->log.at_ms < 0)
+			abort();
+		fuzz_opproto_client_inside(m, m->log.at);
+		fuzz_opproto_client_inside(m, m->log.what);
+		fuzz_opproto_client_inside(m, m->log.by);
+		fuzz_opproto_client_inside(m, m->log.text);
+		break;
+	case OPPROTO_CLIENT_OPERATOR:
+		fuzz_opproto_client_inside(m, m->op.user);
+		fuzz_opproto_client_inside(m, m->op.role);
+		fuzz_opproto_client_inside(m, m->op.desk);
+		fuzz_opproto_client_inside(m, m->op.claimed);
+		break;
+	case OPPROTO_CLIENT_HANDOVER:
+		fuzz_opproto_client_inside(m, m->handover.by);
+		fuzz_opproto_client_inside(m, m->handover.at);
+		fuzz_opproto_client_inside(m, m->handover.text);
 		break;
 	case OPPROTO_CLIENT_STEP:
 		if (m->step.number < 1)
@@ -100,6 +127,12 @@ fuzz_opproto_client_strings(const struct opproto_client_msg *m)
 		fuzz_opproto_client_inside(m, m->cmd.cmd_id);
 		fuzz_opproto_client_inside(m, m->cmd.result);
 		fuzz_opproto_client_inside(m, m->cmd.reason);
+		break;
+	case OPPROTO_CLIENT_RECEIVER:
+		fuzz_opproto_client_inside(m, m->receiver.role);
+		fuzz_opproto_client_inside(m, m->receiver.name);
+		fuzz_opproto_client_inside(m, m->receiver.active);
+		fuzz_opproto_client_inside(m, m->receiver.reason);
 		break;
 	case OPPROTO_CLIENT_RELOADED:
 	case OPPROTO_CLIENT_OTHER:

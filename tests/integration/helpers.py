@@ -139,7 +139,9 @@ class Unit:
             line += " fw=%s" % fw
         self.send(line)
         words = self.expect("WELCOME ", timeout).split()
-        assert len(words) == 3, words
+        # WELCOME <hb> <time> [key=value ...]: the keys are kept in .welcome.
+        assert len(words) >= 3 and all("=" in w for w in words[3:]), words
+        self.welcome = dict(w.split("=", 1) for w in words[3:])
         return int(words[1]), int(words[2])
 
     def event(self, event_id, type_, *attrs, timeout=5.0):
@@ -194,8 +196,10 @@ ALARM_RE = re.compile(
     r' type=(?P<type>[A-Z_]+) unit=(?P<unit>\S+) site=(?P<site>\S+)'
     r' at=(?P<at>\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z)'
     r' name="(?P<name>(?:[^"\\]|\\.)*)"'
+    r'(?: lat=(?P<lat>-?\d+\.\d{6}) lon=(?P<lon>-?\d+\.\d{6}))?'
     r'(?: count=(?P<count>\d+))?(?: (?P<restored>restored=1))?(?: by=(?P<by>\S+))?'
-    r'(?: (?P<unstored>stored=no))?$')
+    r'(?: (?P<unstored>stored=no))?'
+    r'(?: outcome=(?P<outcome>\S+))?$')
 
 
 def iso_ms(text):
@@ -441,6 +445,8 @@ class CommandedUnit(Unit):
         assert reply is not None and reply.startswith("WELCOME "), \
             "%s: expected WELCOME, got %r" % (self.cert, reply)
         words = reply.split()
+        assert len(words) >= 3 and all("=" in w for w in words[3:]), words
+        self.welcome = dict(w.split("=", 1) for w in words[3:])
         return int(words[1]), int(words[2])
 
     def event(self, event_id, type_, *attrs, timeout=5.0):

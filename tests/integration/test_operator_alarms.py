@@ -266,11 +266,12 @@ def test_resolve_rules(daemon):
     assert bob.call("RESOLVE %d genuine action=police" % b) == "OK"
     carol.wait_push("RESOLVED %d" % b, "outcome=genuine", "by=bob")
     assert carol.call("CLAIM %d" % c).startswith("OK")
-    assert bob.call("RESOLVE %d false reason=no-one-there" % c) == "OK"
-    carol.wait_push("RESOLVED %d" % c, "outcome=false", "by=bob")
+    # A technical alarm (MAINS_FAIL) resolves technical, not false.
+    assert bob.call("RESOLVE %d technical action=engineer" % c) == "OK"
+    carol.wait_push("RESOLVED %d" % c, "outcome=technical", "by=bob")
     rb, rc = alarm_row(daemon, b), alarm_row(daemon, c)
     assert (rb["outcome"], rb["action"], rb["resolved_by"]) == ("genuine", "police", "bob")
-    assert (rc["outcome"], rc["reason"]) == ("false", "no-one-there")
+    assert (rc["outcome"], rc["action"], rc["reason"]) == ("technical", "engineer", None)
     assert alice.alarms() == []
 
 
@@ -310,7 +311,7 @@ def test_resolved_alarm_cannot_be_resolved_or_claimed_again(daemon):
 def test_every_listed_reason_and_action_is_accepted(daemon, classification):
     bob = daemon.operator("bob")
     u, = connected(daemon, "HP-003")
-    a = raise_alarm(bob, u, "w1", "TAMPER")
+    a = raise_alarm(bob, u, "w1", "BUTTON")
     assert bob.call("RESOLVE %d %s" % (a["id"], classification)) == "OK"
 
 
@@ -408,7 +409,8 @@ def test_plan_lists_the_site_steps(daemon):
     a = raise_alarm(alice, u, "p1", "BUTTON")
     data, final = alice.request("PLAN %d" % a["id"])
     assert final in ("OK", "OK %d" % len(data)), final
-    assert data == ['STEP 1 "Look at the camera"', 'STEP 2 "Speak to the caller"']
+    assert data == ["PLAN park site=racecourse steps=2 contacts=0",
+                    'STEP 1 "Look at the camera"', 'STEP 2 "Speak to the caller"']
     assert alice.call("PLAN 99999").startswith("ERR notfound")
 
 

@@ -17,7 +17,7 @@ def waited(push):
     return float(m.group(1))
 
 
-@pytest.mark.refuge(config={"escalation": {"after": "1s"}})
+@pytest.mark.refuge(config={"escalation": {"after": "1s", "repeat": "1s"}})
 def test_queued_alarm_escalates_every_period_until_claimed(daemon):
     alice = daemon.operator("alice")
     carol = daemon.operator("carol")
@@ -72,7 +72,7 @@ def test_open_alarms_survive_kill9(make_daemon):
     alice.wait_push("ALARM %d" % m["id"], "restored=1")
     x = raise_alarm(alice, u2, "k6", "BATTERY_LOW")
     assert alice.call("CLAIM %d" % x["id"]).startswith("OK")
-    assert alice.call("RESOLVE %d false reason=fault" % x["id"]) == "OK"
+    assert alice.call("RESOLVE %d technical action=engineer" % x["id"]) == "OK"
     before = alice.alarms()
     assert [a["id"] for a in before] == [b["id"], t["id"], m["id"]]
     assert (before[0]["state"], before[0]["by"]) == ("claimed", "alice")

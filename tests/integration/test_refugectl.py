@@ -86,8 +86,10 @@ def reload(d, count):
     (["check", "extra"], "unexpected argument 'extra'"),
     (["history"], "which unit? give its id"),
     (["history", "HP-001", "0"], "N wants a number from 1 to 100000, not '0'"),
-    (["report", "--format", "xml"], "--format is text or csv, not 'xml'"),
-    (["report", "--since", "yesterday"], "--since wants a date"),
+    (["report", "--format", "xml"], "--format is text, csv or pdf, not 'xml'"),
+    (["report", "--since", "tomorrow"], "--since wants an ISO date or time"),
+    (["report", "--format", "pdf", "-o", "x.csv"], "--format pdf and -o x.csv disagree"),
+    (["report", "--rows"], "--rows is for --format csv"),
     (["report", "--since", "2026-02-01", "--until", "2026-01-01"],
      "--until must come after --since"),
     (["report", "--format", "csv", "--format", "csv"], "option --format given twice"),
@@ -280,19 +282,86 @@ def test_revoke_without_a_crl(tmp_path):
 
 # ---- passwd
 
-def test_passwd_hash_logs_in(make_daemon):
-    r = ctl("passwd", "dave", stdin="correct-horse-9\n")
+def test_passwd_print_keeps_the_hash_for_pasting(make_daemon):
+    r = ctl("passwd", "dave", "--print", stdin="correct-horse-battery\n")
     assert r.returncode == 0, r
     hashed = r.stdout.strip()
     assert re.fullmatch(r"\$y\$[./A-Za-z0-9]+\$[./A-Za-z0-9]+\$[./A-Za-z0-9]{43}", hashed), hashed
     d = make_daemon(registry={"operators": [
         {"user": "dave", "password": hashed, "role": "operator"}]})
-    with d.operator("dave", "correct-horse-9"):
+    with d.operator("dave", "correct-horse-battery"):
         pass
     with d.operator(None) as op:
-        assert op.login("dave", "wrong-horse-9").startswith("ERR")
-    r = ctl("passwd", "dave", stdin="\n")
-    assert r.returncode == 1 and "empty password" in r.stderr, r
+        assert op.login("dave", "wrong-horse-battery").startswith("ERR")
+
+
+@pytest.mark.parametrize("password,why", [
+    ("", "shorter than 12 characters"),
+    ("short-one", "shorter than 12 characters"),
+    ("password1234", "one of the most common passwords"),
+    ("aaaaaaaaaaaaaa", "one character repeated"),
+    ("my-alice-password", "it contains the user name"),
+])
+def test_passwd_refuses_weak_passwords(tmp_path, password, why):
+    directory, _ = init(tmp_path)
+    config = os.path.join(directory, "refuge.yaml")
+    before = open(os.path.join(directory, "units.yaml")).read()
+    r = ctl("passwd", "alice", stdin=password + "\n", config=config)
+    assert r.returncode == 1 and "password refused: " + why in r.stderr, r
+    assert open(os.path.join(directory, "units.yaml")).read() == before
+
+
+def test_passwd_writes_units_yaml_keeping_its_layout(make_daemon, tmp_path):
+    directory, passwords = init(tmp_path)
+    config = os.path.join(directory, "refuge.yaml")
+    units = os.path.join(directory, "units.yaml")
+    with open(units, "a") as f:
+        f.write("# kept: a comment at the end\n")
+    before = open(units).read()
+    r = ctl("passwd", "alice", stdin="a-new-long-passphrase\n", config=config)
+    assert r.returncode == 0, r
+    assert "reload refuged" in r.stdout
+    after = open(units).read()
+    # Only alice's password line changed.
+    changed = [(a, b) for a, b in zip(before.splitlines(), after.splitlines()) if a != b]
+    assert len(changed) == 1 and "password:" in changed[0][1], changed
+    assert len(before.splitlines()) == len(after.splitlines())
+    r = ctl("passwd", "carol", "--add", "--role", "supervisor",
+            stdin="another-long-phrase\n", config=config)
+    assert r.returncode == 0, r
+    r = ctl("passwd", "bob", "--remove", config=config)
+    assert r.returncode == 0, r
+    text = open(units).read()
+    assert "# kept: a comment at the end" in text
+    assert "user: bob" not in text and "user: carol" in text
+    d = start_on(make_daemon, directory)
+    with d.operator("alice", "a-new-long-passphrase"):
+        pass
+    with d.operator("carol", "another-long-phrase"):
+        pass
+    with d.operator(None) as op:
+        assert op.login("bob", passwords["bob"]).startswith("ERR")
+    with d.operator(None) as op:
+        assert op.login("alice", passwords["alice"]).startswith("ERR")
+
+
+def test_passwd_refusals(tmp_path):
+    directory, _ = init(tmp_path)
+    config = os.path.join(directory, "refuge.yaml")
+    before = open(os.path.join(directory, "units.yaml")).read()
+    cases = [
+        (["passwd", "nobody"], 1, "no operator nobody in"),
+        (["passwd", "alice", "--add", "--role", "operator"], 1, "alice is already an operator"),
+        (["passwd", "bob", "--remove"], 1, "bob is the last supervisor"),
+        (["passwd", "dave", "--role", "operator"], 2, "--role goes with --add"),
+        (["passwd", "dave", "--add"], 2, "--add wants --role operator or --role supervisor"),
+        (["passwd", "dave", "--add", "--remove"], 2, "give one of --add, --remove and --print"),
+        (["passwd", "da ve"], 2, "bad user name 'da ve'"),
+    ]
+    for args, code, text in cases:
+        r = ctl(*args, stdin="a-long-enough-secret\n", config=config)
+        assert r.returncode == code and text in r.stderr, (args, r)
+    assert open(os.path.join(directory, "units.yaml")).read() == before
 
 
 # ---- views, report, verify, backup
@@ -332,8 +401,10 @@ def test_views_verify_and_backup_while_running(make_daemon, tmp_path):
     r = ctl("verify", config=config)
     assert r.returncode == 0, r
     last = d.query("SELECT id, hash FROM audit ORDER BY id DESC LIMIT 1")[0]
-    assert r.stdout.splitlines() == ["audit chain intact: %d rows" % rows,
-                                     "last row %d hash %s" % (last[0], last[1])]
+    assert r.stdout.splitlines()[:2] == ["audit chain intact: %d rows" % rows,
+                                         "last row %d hash %s" % (last[0], last[1])]
+    assert re.fullmatch(r"records intact: \d+ rows of events, alarms, notes and commands "
+                        r"match their seals", r.stdout.splitlines()[2]), r.stdout
 
     backup = str(tmp_path / "copy.db")
     r = ctl("backup", backup, config=config)
@@ -406,6 +477,8 @@ def test_report_figures(make_daemon):
     d = make_daemon()
     d.stop()
     fill_report_rows(d.db_path)
+    with open(d.config_path, "a") as f:
+        f.write("timezone: Europe/London\n")
     window = ["--since", "2026-01-01", "--until", "2026-01-31"]
     r = ctl("report", "--format", "csv", *window, config=d.config_path)
     assert r.returncode == 0, r
@@ -416,18 +489,27 @@ def test_report_figures(make_daemon):
         section, key, value = line.split(",")
         rows[(section, key)] = value
     expect = {
-        ("period", "since"): "2026-01-01T00:00:00.000Z",
-        ("period", "until"): "2026-02-01T00:00:00.000Z",
-        ("total", "alarms"): "6", ("total", "genuine"): "1",
-        ("total", "false"): "4", ("total", "open"): "1",
+        ("period", "since"): "2026-01-01 00:00:00",
+        ("period", "until"): "2026-02-01 00:00:00",
+        ("period", "timezone"): "Europe/London",
+        ("total", "alarms"): "6",
+        # Activations are BUTTON alarms; the TAMPER is technical, apart.
+        ("activations", "total"): "5", ("activations", "genuine"): "1",
+        ("activations", "false"): "3", ("activations", "open"): "1",
+        ("activations", "never_claimed"): "1",
+        ("technical", "total"): "1", ("technical", "open"): "0",
+        ("technical_type", "TAMPER"): "1",
         ("false_reason", "accidental"): "2", ("false_reason", "misuse"): "1",
-        ("false_reason", "fault"): "1", ("genuine_action", "police"): "1",
-        ("site", "racecourse"): "6",
-        ("unit_alarms", "HP-001"): "3", ("unit_genuine", "HP-001"): "1",
+        ("genuine_action", "police"): "1",
+        ("site_activations", "racecourse"): "5", ("site_technical", "racecourse"): "1",
+        ("unit_activations", "HP-001"): "3", ("unit_genuine", "HP-001"): "1",
         ("unit_false", "HP-001"): "2", ("unit_open", "HP-001"): "0",
-        ("unit_alarms", "HP-002"): "3", ("unit_genuine", "HP-002"): "0",
-        ("unit_false", "HP-002"): "2", ("unit_open", "HP-002"): "1",
-        ("hour", "08"): "2", ("hour", "09"): "2", ("hour", "22"): "2", ("hour", "00"): "0",
+        ("unit_activations", "HP-002"): "2", ("unit_genuine", "HP-002"): "0",
+        ("unit_false", "HP-002"): "1", ("unit_open", "HP-002"): "1",
+        ("unit_technical", "HP-002"): "1",
+        ("hour", "08"): "2", ("hour", "09"): "2", ("hour", "22"): "1", ("hour", "00"): "0",
+        ("weekday_hour", "Mon 08"): "2", ("weekday_hour", "Tue 22"): "1",
+        ("week", "2025-12-29"): "0", ("week", "2026-01-05"): "5", ("week", "2026-01-26"): "0",
         # The alarm never claimed counts with its wait up to --until (25 days
         # 1.5 h): leaving it out would have shown the 80% target met.
         ("to_claim", "count"): "6", ("to_claim", "p50_ms"): "20000",
@@ -442,14 +524,17 @@ def test_report_figures(make_daemon):
     }
     for k, v in expect.items():
         assert rows.get(k) == v, (k, rows.get(k), r.stdout)
-    assert ("unit_alarms", "HP-003") not in rows
-    assert sum(int(rows[("hour", "%02d" % h)]) for h in range(24)) == 6
+    assert ("unit_activations", "HP-003") not in rows
+    assert ("false_reason", "fault") not in rows
+    assert sum(int(rows[("hour", "%02d" % h)]) for h in range(24)) == 5
+    assert len([k for k in rows if k[0] == "week"]) == 5
 
     r = ctl("report", *window, config=d.config_path)
     assert r.returncode == 0, r
     text = r.stdout
-    assert re.search(r"^alarms +6$", text, re.M), text
-    assert re.search(r"^  HP-002 +3 +0 +2 +1$", text, re.M), text
+    assert re.search(r"^activations \(BUTTON presses\) +5$", text, re.M), text
+    assert re.search(r"^alarms 6$", text, re.M), text
+    assert re.search(r"^  HP-002 +2 +0 +1 +1 +1$", text, re.M), text
     assert "median 20.0s  80% 70.0s  98.5% 2165400.0s  max 2165400.0s" in text
     assert "never claimed and waiting over 60 s: 1" in text
     assert "EN 50518 80% within 30 s: 66.7% within, NOT met" in text

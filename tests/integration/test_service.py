@@ -233,9 +233,11 @@ def check_histogram(samples, typed, name):
 def test_healthz_and_metrics(daemon):
     port = metrics_port(daemon)
     status, _, body = http_get(port, "/healthz")
-    # ok, then the clock's NTP state (this machine's: either is right here)
+    # ok, then the clock's NTP state (this machine's: either is right here),
+    # then whether anyone watches the stack (nobody has logged in here).
     assert status == 200 and re.match(
-        r"ok\nclock (synchronised|not synchronised|state unknown)\n$", body), body
+        r"ok\nclock (synchronised|not synchronised|state unknown)\n"
+        r"no operator logged in: queued alarms escalate at once\n$", body), body
     samples, typed = scrape(port)
     # The registry conftest writes: the registered units and the revoked one.
     assert samples["refuge_units_registered"] == len(REGISTERED) + 1 == 6

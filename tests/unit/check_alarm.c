@@ -312,6 +312,98 @@ START_TEST(resolve_classification)
 }
 END_TEST
 
+/* BUTTON: genuine or false; any other type: technical or genuine. */
+START_TEST(resolve_outcome_by_type)
+{
+	struct alarm	a;
+
+	alarm_init(&a, ALARM_CLAIMED, "ann");
+	ck_assert_int_eq(alarm_resolve(&a, "ann", 0, ALARM_OUTCOME_TECHNICAL,
+	    NULL, "engineer"), ALARM_ERR_OUTCOME);
+	ck_assert_int_eq(a.state, ALARM_CLAIMED);
+	alarm_init(&a, ALARM_CLAIMED, "ann");
+	a.type = EVTYPE_UNIT_OFFLINE;
+	ck_assert_int_eq(alarm_resolve(&a, "ann", 0, ALARM_OUTCOME_FALSE,
+	    "fault", NULL), ALARM_ERR_OUTCOME);
+	ck_assert_int_eq(a.state, ALARM_CLAIMED);
+	/* The state check comes first: another's claim is still CLAIMED. */
+	ck_assert_int_eq(alarm_resolve(&a, "bob", 0, ALARM_OUTCOME_FALSE,
+	    "fault", NULL), ALARM_ERR_CLAIMED);
+	ck_assert_int_eq(alarm_resolve(&a, "ann", 0, ALARM_OUTCOME_TECHNICAL,
+	    "fault", NULL), ALARM_ERR_CLASSIFY);
+	ck_assert_int_eq(alarm_resolve(&a, "ann", 0, ALARM_OUTCOME_TECHNICAL,
+	    NULL, "police"), ALARM_ERR_CLASSIFY);
+	ck_assert_int_eq(alarm_resolve(&a, "ann", 0, ALARM_OUTCOME_TECHNICAL,
+	    NULL, "engineer"), ALARM_OK);
+	ck_assert_int_eq(a.outcome, ALARM_OUTCOME_TECHNICAL);
+	ck_assert_int_eq(a.state, ALARM_RESOLVED);
+	/* The action is optional, and genuine is for every type. */
+	alarm_init(&a, ALARM_CLAIMED, "ann");
+	a.type = EVTYPE_TAMPER;
+	ck_assert_int_eq(alarm_resolve(&a, "ann", 0, ALARM_OUTCOME_TECHNICAL,
+	    NULL, NULL), ALARM_OK);
+	alarm_init(&a, ALARM_CLAIMED, "ann");
+	a.type = EVTYPE_MAINS_FAIL;
+	ck_assert_int_eq(alarm_resolve(&a, "ann", 0, ALARM_OUTCOME_GENUINE,
+	    NULL, "police"), ALARM_OK);
+	ck_assert_int_eq(alarm_is_activation(EVTYPE_BUTTON), 1);
+	ck_assert_int_eq(alarm_is_activation(EVTYPE_LIGHT_FAULT), 0);
+	ck_assert_int_eq(alarm_outcome_allowed(EVTYPE_BUTTON,
+	    ALARM_OUTCOME_NONE), 0);
+}
+END_TEST
+
+/* Lists from units.yaml replace the defaults; "restored" always passes. */
+START_TEST(resolve_with_custom_lists)
+{
+	static const char *const reasons[] = { "child-playing", NULL };
+	static const char *const actions[] = { "welfare-check", NULL };
+	static const char *const technical[] = { "reset", NULL };
+	const struct alarm_lists lists = { reasons, actions, technical };
+	struct alarm	a;
+
+	alarm_init(&a, ALARM_CLAIMED, "ann");
+	ck_assert_int_eq(alarm_resolve_with(&a, "ann", 0, ALARM_OUTCOME_FALSE,
+	    "accidental", NULL, &lists), ALARM_ERR_CLASSIFY);
+	ck_assert_int_eq(alarm_resolve_with(&a, "ann", 0, ALARM_OUTCOME_GENUINE,
+	    NULL, "police", &lists), ALARM_ERR_CLASSIFY);
+	ck_assert_int_eq(alarm_resolve_with(&a, "ann", 0, ALARM_OUTCOME_FALSE,
+	    "child-playing", NULL, &lists), ALARM_OK);
+	alarm_init(&a, ALARM_CLAIMED, "ann");
+	a.type = EVTYPE_BATTERY_LOW;
+	ck_assert_int_eq(alarm_resolve_with(&a, "ann", 0,
+	    ALARM_OUTCOME_TECHNICAL, NULL, "engineer", &lists),
+	    ALARM_ERR_CLASSIFY);
+	ck_assert_int_eq(alarm_resolve_with(&a, "ann", 0,
+	    ALARM_OUTCOME_TECHNICAL, NULL, ALARM_ACTION_RESTORED, &lists),
+	    ALARM_OK);
+	alarm_init(&a, ALARM_CLAIMED, "ann");
+	a.type = EVTYPE_BATTERY_LOW;
+	ck_assert_int_eq(alarm_resolve_with(&a, "ann", 0,
+	    ALARM_OUTCOME_TECHNICAL, NULL, "reset", &lists), ALARM_OK);
+	/* NULL lists: the defaults. */
+	alarm_init(&a, ALARM_CLAIMED, "ann");
+	a.type = EVTYPE_BATTERY_LOW;
+	ck_assert_int_eq(alarm_resolve_with(&a, "ann", 0,
+	    ALARM_OUTCOME_TECHNICAL, NULL, "reset", NULL), ALARM_ERR_CLASSIFY);
+	ck_assert_int_eq(alarm_word_in(alarm_technical_actions, "engineer"), 1);
+	ck_assert_int_eq(alarm_word_in(alarm_technical_actions, "none"), 1);
+}
+END_TEST
+
+START_TEST(escalation_levels)
+{
+	ck_assert_int_eq(alarm_escalation_level(0, 30000, 60000), 0);
+	ck_assert_int_eq(alarm_escalation_level(29999, 30000, 60000), 0);
+	ck_assert_int_eq(alarm_escalation_level(30000, 30000, 60000), 1);
+	ck_assert_int_eq(alarm_escalation_level(59999, 30000, 60000), 1);
+	ck_assert_int_eq(alarm_escalation_level(60000, 30000, 60000), 2);
+	/* supervisor_after below after: level 2 from the first escalation. */
+	ck_assert_int_eq(alarm_escalation_level(10000, 30000, 5000), 0);
+	ck_assert_int_eq(alarm_escalation_level(30000, 30000, 5000), 2);
+}
+END_TEST
+
 START_TEST(status_texts)
 {
 	ck_assert_str_eq(alarm_status_text(ALARM_OK), "ok");
@@ -324,9 +416,11 @@ START_TEST(status_texts)
 	ck_assert_str_eq(alarm_status_text(ALARM_ERR_DENIED),
 	    "not allowed for your role");
 	ck_assert_str_eq(alarm_status_text(ALARM_ERR_CLASSIFY),
-	    "false needs reason= one of accidental misuse test no-one-there "
-	    "fault other; genuine needs action= one of police fire ambulance "
-	    "advice other");
+	    "false needs reason=, genuine action=, technical an optional "
+	    "action=, each from the lists OUTCOMES gives");
+	ck_assert_str_eq(alarm_status_text(ALARM_ERR_OUTCOME),
+	    "a BUTTON alarm resolves genuine or false, any other type "
+	    "technical or genuine");
 	ck_assert_str_eq(alarm_status_text((enum alarm_status)99),
 	    "unknown status");
 }
@@ -356,6 +450,10 @@ START_TEST(names)
 	ck_assert_str_eq(alarm_outcome_name(ALARM_OUTCOME_NONE), "none");
 	ck_assert_str_eq(alarm_outcome_name(ALARM_OUTCOME_GENUINE), "genuine");
 	ck_assert_str_eq(alarm_outcome_name(ALARM_OUTCOME_FALSE), "false");
+	ck_assert_str_eq(alarm_outcome_name(ALARM_OUTCOME_TECHNICAL),
+	    "technical");
+	ck_assert_int_eq(alarm_outcome_from_name("technical", &o), 0);
+	ck_assert_int_eq(o, ALARM_OUTCOME_TECHNICAL);
 	ck_assert_str_eq(alarm_outcome_name((enum alarm_outcome)9), "unknown");
 	ck_assert_int_eq(alarm_state_from_name("claimed", &st), 0);
 	ck_assert_int_eq(st, ALARM_CLAIMED);
@@ -408,6 +506,9 @@ alarm_suite(void)
 	tcase_add_test(tc, release_user_on_disconnect);
 	tcase_add_test(tc, resolve_matrix);
 	tcase_add_test(tc, resolve_classification);
+	tcase_add_test(tc, resolve_outcome_by_type);
+	tcase_add_test(tc, resolve_with_custom_lists);
+	tcase_add_test(tc, escalation_levels);
 	tcase_add_test(tc, status_texts);
 	tcase_add_test(tc, word_lists);
 	tcase_add_test(tc, names);

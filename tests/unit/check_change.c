@@ -119,7 +119,15 @@ START_TEST(other_kinds_one_line_each)
 	a = example_alarm();
 	c = alarm_change(CHANGE_ESCALATED, &a, NULL);
 	c.waited_s = 30;
-	expect_push(&c, "* ESCALATE 41 waited=30\n");
+	expect_push(&c, "* ESCALATE 41 waited=30 level=1\n");
+	c.level = 2;
+	c.waited_s = 61;
+	expect_push(&c, "* ESCALATE 41 waited=61 level=2\n");
+	a.state = ALARM_RESOLVED;
+	a.outcome = ALARM_OUTCOME_TECHNICAL;
+	c = alarm_change(CHANGE_RESOLVED, &a, "receiver");
+	expect_push(&c, "* RESOLVED 41 outcome=technical by=receiver\n");
+	a = example_alarm();
 
 	memset(&c, 0, sizeof(c));
 	c.kind = CHANGE_TESTSIGNAL;

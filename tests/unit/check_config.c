@@ -51,6 +51,8 @@ START_TEST(test_every_value)
 	ck_assert_str_eq(cf->registry, CASES "/config-ok/units.yaml");
 	ck_assert_int_eq(cf->heartbeat_ms, 45000);
 	ck_assert_int_eq(cf->missed, 5);
+	ck_assert_int_eq(cf->retry_ms, 30000);
+	ck_assert_int_eq(cf->ingest_queue, 500);
 	ck_assert_int_eq(cf->connections_per_address, 10);
 	ck_assert_int_eq(cf->max_connections, 1000);
 	ck_assert_int_eq(cf->max_handshakes, 32);
@@ -61,6 +63,18 @@ START_TEST(test_every_value)
 	ck_assert_int_eq(cf->operator_sessions, 32);
 	ck_assert_int_eq(cf->operator_output, 65536);
 	ck_assert_int_eq(cf->escalation_after_ms, 120000);
+	ck_assert_int_eq(cf->escalation_supervisor_after_ms, 300000);
+	ck_assert_int_eq(cf->escalation_repeat_ms, 90000);
+	ck_assert_int_eq(cf->escalation_command_max_priority, 2);
+	ck_assert_ptr_nonnull(cf->escalation_command);
+	ck_assert_str_eq(cf->escalation_command[0], "/usr/local/bin/page-duty");
+	ck_assert_str_eq(cf->escalation_command[1], "--team");
+	ck_assert_str_eq(cf->escalation_command[2], "cctv desk");
+	ck_assert_ptr_null(cf->escalation_command[3]);
+	ck_assert_int_eq(cf->flood_threshold, 20);
+	ck_assert_int_eq(cf->auto_resolve_restored[EVTYPE_UNIT_OFFLINE], 1);
+	ck_assert_int_eq(cf->auto_resolve_restored[EVTYPE_MAINS_FAIL], 1);
+	ck_assert_int_eq(cf->auto_resolve_restored[EVTYPE_TAMPER], 0);
 	ck_assert_int_eq(cf->log_level, CONFIG_LOG_DEBUG);
 	config_free(cf);
 }
@@ -70,6 +84,7 @@ START_TEST(test_defaults)
 {
 	struct refuge_config	*cf;
 	struct diag		 d;
+	int			 i;
 
 	diag_init(&d);
 	ck_assert_int_eq(confload_config(CASES "/config-minimal/refuge.yaml", &cf,
@@ -83,6 +98,8 @@ START_TEST(test_defaults)
 	ck_assert_str_eq(cf->registry, CASES "/config-minimal/units.yaml");
 	ck_assert_int_eq(cf->heartbeat_ms, 30000);
 	ck_assert_int_eq(cf->missed, 3);
+	ck_assert_int_eq(cf->retry_ms, 10000);
+	ck_assert_int_eq(cf->ingest_queue, 10000);
 	ck_assert_int_eq(cf->connections_per_address, 64);
 	ck_assert_int_eq(cf->max_connections, 200000);
 	ck_assert_int_eq(cf->max_handshakes, 128);
@@ -93,6 +110,12 @@ START_TEST(test_defaults)
 	ck_assert_int_eq(cf->operator_sessions, 256);
 	ck_assert_int_eq(cf->operator_output, 8 * 1024 * 1024);
 	ck_assert_int_eq(cf->escalation_after_ms, 30000);
+	ck_assert_int_eq(cf->escalation_supervisor_after_ms, 60000);
+	ck_assert_int_eq(cf->escalation_repeat_ms, 60000);
+	ck_assert_int_eq(cf->escalation_command_max_priority, 1);
+	ck_assert_ptr_null(cf->escalation_command);
+	for (i = 0; i < EVTYPE_COUNT; i++)
+		ck_assert_int_eq(cf->auto_resolve_restored[i], 0);
 	ck_assert_int_eq(cf->log_level, CONFIG_LOG_INFO);
 	config_free(cf);
 }
@@ -269,6 +292,39 @@ START_TEST(test_timezone)
 }
 END_TEST
 
+/* retention.*: whole days or keep; every kind kept by default. */
+START_TEST(test_retention)
+{
+	static const char	 text[] = "tls: {cert: a, key: b, unit_ca: c}\n"
+	    "retention: {events: 31d, alarms: 2190d, audit: keep}\n";
+	static const char	*const bad[] = { "31", "1w", "0d", "36526d", "-1d",
+		"forever" };
+	struct refuge_config	*cf;
+	struct diag		 d;
+	char			 buf[256];
+	size_t			 i;
+
+	diag_init(&d);
+	ck_assert_int_eq(config_parse("r.yaml", text, strlen(text), NULL, &cf,
+	    &d), 0);
+	ck_assert_int_eq(cf->retention_events_ms, 31LL * 86400000);
+	ck_assert_int_eq(cf->retention_alarms_ms, 2190LL * 86400000);
+	ck_assert_int_eq(cf->retention_audit_ms, -1);
+	config_free(cf);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(buf, sizeof(buf), "tls: {cert: a, key: b, unit_ca: c}\n"
+		    "retention:\n  events: %s\n", bad[i]);
+		diag_init(&d);
+		ck_assert_int_eq(config_parse("r.yaml", buf, strlen(buf), NULL,
+		    &cf, &d), -1);
+		ck_assert_msg(strstr(d.messages[0], "r.yaml:3:11: "
+		    "retention.events: bad retention") != NULL, "%s: got %s",
+		    bad[i], d.messages[0]);
+		diag_clear(&d);
+	}
+}
+END_TEST
+
 /* The pure parser: bytes in, names kept as written without files. */
 START_TEST(test_parse_buffer)
 {
@@ -422,6 +478,7 @@ config_suite(void)
 	tcase_add_test(tc, test_parse_buffer);
 	tcase_add_test(tc, test_sizes);
 	tcase_add_test(tc, test_timezone);
+	tcase_add_test(tc, test_retention);
 	tcase_add_test(tc, test_parse_files);
 	tcase_add_test(tc, test_directory);
 	tcase_add_test(tc, test_split_hostport);

@@ -2,12 +2,15 @@
  * Group commit (ingest.c) through fake links on a real store and loop: an
  * ACK only after the commit, retransmissions stored once, a large batch's
  * priority-1 events first, nothing acknowledged when a commit fails, and no
- * ACK to a link that went away.
+ * ACK to a link that went away; under overload, bounded commits and, past
+ * the queue limit, units' events shed unacknowledged but never a press.
  */
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <event2/event.h>
 
 #include "refuge/ingest.h"
 #include "refuge/stack.h"
@@ -333,6 +336,114 @@ START_TEST(flush_commits_at_once)
 }
 END_TEST
 
+static int
+nothing_waiting(void *arg)
+{
+	return ingest_waiting(arg) == 0;
+}
+
+START_TEST(commit_is_bounded_and_rest_follows_after_a_turn)
+{
+	struct l3_link	*a = l3_link(t, "HP-001"), *b = l3_link(t, "HP-002");
+	char		 id[32];
+	int		 i;
+
+	for (i = 0; i < 1200; i++) {
+		snprintf(id, sizeof(id), "x%d", i);
+		l3_event(t, a, id, EVTYPE_TEST);
+	}
+	/* A's session went: its events are stored all the same, unanswered. */
+	ingest_forget_link(t->ingest, &a->link);
+	/* One loop iteration: one commit of the oldest 1000... */
+	ck_assert_int_ne(event_base_loop(t->base, EVLOOP_ONCE), -1);
+	ck_assert_uint_eq(ingest_counters(t->ingest)->commits, 1);
+	ck_assert_int_eq(l3_sql_int(t, "SELECT count(*) FROM events"), 1000);
+	ck_assert_int_eq(l3_sql_int(t, "SELECT count(*) FROM events WHERE "
+	    "unit_event_id = 'x999'"), 1);
+	/* ...the rest waits for the next, after the loop has polled. */
+	ck_assert_uint_eq(ingest_waiting(t->ingest), 200);
+	/* A press behind them goes first, in a transaction of its own. */
+	l3_event(t, b, "press", EVTYPE_BUTTON);
+	ck_assert(l3_wait(t, nothing_waiting, t->ingest, 5000));
+	ck_assert_uint_eq(ingest_counters(t->ingest)->commits, 3);
+	ck_assert_uint_eq(b->acks, 1);
+	ck_assert_int_eq(b->ack_stored[0], 1);
+	ck_assert_int_eq(l3_sql_int(t, "SELECT count(*) FROM events"), 1201);
+	ck_assert_int_lt(l3_sql_int(t, "SELECT id FROM events WHERE "
+	    "unit_event_id = 'press'"), l3_sql_int(t, "SELECT id FROM events "
+	    "WHERE unit_event_id = 'x1000'"));
+	/* One last_seen for a unit's events of a commit: the newest. */
+	ck_assert_int_eq(l3_sql_int(t, "SELECT last_seen_ms FROM units WHERE "
+	    "id = 'HP-001'"), l3_sql_int(t, "SELECT max(received_ms) FROM events "
+	    "WHERE unit_id = 'HP-001'"));
+}
+END_TEST
+
+START_TEST(last_seen_is_the_units_newest_event_not_the_receivers)
+{
+	struct l3_link	*a = l3_link(t, "HP-001");
+
+	l3_event(t, a, "e1", EVTYPE_TEST);
+	l3_event(t, a, "e2", EVTYPE_TEST);
+	/* Made by the receiver after them: it is no word from the unit. */
+	ck_assert_int_eq(ingest_receiver_event(t->ingest, a->link.unit,
+	    EVTYPE_UNIT_ONLINE), 0);
+	l3_turn(t);
+	ck_assert_uint_eq(ingest_counters(t->ingest)->commits, 1);
+	ck_assert_int_eq(l3_sql_int(t, "SELECT count(*) FROM units WHERE "
+	    "id = 'HP-001' AND last_seen_ms = (SELECT received_ms FROM events "
+	    "WHERE unit_event_id = 'e2')"), 1);
+}
+END_TEST
+
+static int
+queue(struct l3_link *l, const char *id, enum evtype type)
+{
+	return ingest_unit_event(t->ingest, &l->link, l->link.unit, id, type, -1,
+	    "");
+}
+
+START_TEST(overloaded_queue_sheds_unit_events_but_never_a_press)
+{
+	struct l3_link	*a = l3_link(t, "HP-001"), *b = l3_link(t, "HP-002");
+	struct l3_link	*c = l3_link(t, "HP-003");
+
+	ingest_set_queue_limit(t->ingest, 3);
+	ck_assert_int_eq(queue(a, "x1", EVTYPE_TEST), 0);
+	ck_assert_int_eq(queue(a, "x2", EVTYPE_TEST), 0);
+	ck_assert_int_eq(queue(b, "m1", EVTYPE_MAINS_FAIL), 0);
+	/* At the limit: a unit's event of priority other than 1 is shed... */
+	ck_assert_int_eq(queue(a, "x3", EVTYPE_TEST), 1);
+	ck_assert_int_eq(queue(b, "m2", EVTYPE_MAINS_FAIL), 1);
+	ck_assert_int_eq(queue(b, "r1", EVTYPE_MAINS_RESTORE), 1);
+	ck_assert_uint_eq(ingest_counters(t->ingest)->shed, 3);
+	/* ...a press never is, nor what the receiver itself makes. */
+	ck_assert_int_eq(queue(c, "p1", EVTYPE_BUTTON), 0);
+	ck_assert_int_eq(ingest_receiver_event(t->ingest, c->link.unit,
+	    EVTYPE_UNIT_ONLINE), 0);
+	ck_assert_int_eq(ingest_unit_state(t->ingest, c->link.unit,
+	    STORE_UNIT_ONLINE), 0);
+	ck_assert_uint_eq(ingest_waiting(t->ingest), 6);
+	l3_turn(t);
+	ck_assert_uint_eq(a->acks, 2);
+	ck_assert_uint_eq(b->acks, 1);
+	ck_assert_uint_eq(c->acks, 1);
+	ck_assert_str_eq(c->ack_ids[0], "p1");
+	ck_assert_int_eq(l3_sql_int(t, "SELECT count(*) FROM events WHERE "
+	    "unit_event_id IN ('x3', 'm2', 'r1')"), 0);
+	/* Sent again once the queue has room: stored and acknowledged. */
+	ck_assert_int_eq(queue(a, "x3", EVTYPE_TEST), 0);
+	ck_assert_int_eq(queue(b, "m2", EVTYPE_MAINS_FAIL), 0);
+	l3_turn(t);
+	ck_assert_uint_eq(a->acks, 3);
+	ck_assert_str_eq(a->ack_ids[2], "x3");
+	ck_assert_int_eq(a->ack_stored[2], 1);
+	ck_assert_uint_eq(b->acks, 2);
+	ck_assert_str_eq(b->ack_ids[1], "m2");
+	ck_assert_uint_eq(ingest_counters(t->ingest)->shed, 3);
+}
+END_TEST
+
 static Suite *
 ingest_suite(void)
 {
@@ -352,6 +463,9 @@ ingest_suite(void)
 	tcase_add_test(tc, locked_store_acknowledges_nothing);
 	tcase_add_test(tc, forgotten_link_gets_no_ack);
 	tcase_add_test(tc, flush_commits_at_once);
+	tcase_add_test(tc, commit_is_bounded_and_rest_follows_after_a_turn);
+	tcase_add_test(tc, overloaded_queue_sheds_unit_events_but_never_a_press);
+	tcase_add_test(tc, last_seen_is_the_units_newest_event_not_the_receivers);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -26,6 +26,8 @@ static struct l3	*t;
 static void
 setup(void)
 {
+	/* LOGIN's reply names the zone: one known to the tests. */
+	setenv("TZ", "UTC", 1);
 	t = l3_new();
 	l3_operator_link(t);
 }
@@ -72,8 +74,8 @@ op_logged_in(const char *user)
 	struct conn	*conn = op_connect();
 
 	op_login_as(conn, user, "secret");
-	l3_expect_line(conn, strcmp(user, "sam") == 0 ? "OK role=supervisor" :
-	    "OK role=operator");
+	l3_expect_line(conn, strcmp(user, "sam") == 0 ?
+	    "OK role=supervisor tz=UTC" : "OK role=operator tz=UTC");
 	return conn;
 }
 
@@ -123,7 +125,7 @@ START_TEST(login_verdict_from_worker_in_order)
 	fake_conn_line(conn, "ALARMS");
 	ck_assert_uint_eq(fake_conn_held(conn), 2);
 	ck_assert(l3_wait(t, has_line, conn, VERDICT_MS));
-	l3_expect_line(conn, "OK role=operator");
+	l3_expect_line(conn, "OK role=operator tz=UTC");
 	l3_turn(t);	/* the resume delivers what was held */
 	l3_expect_line(conn, "OK");
 	l3_expect_line(conn, "OK 0");
@@ -157,7 +159,7 @@ START_TEST(failed_login_answered_after_delay)
 	/* The link stays and may try again. */
 	ck_assert(!fake_conn_closed(wrong));
 	op_login_as(wrong, "alice", "secret");
-	l3_expect_line(wrong, "OK role=operator");
+	l3_expect_line(wrong, "OK role=operator tz=UTC");
 }
 END_TEST
 
@@ -187,7 +189,24 @@ START_TEST(err_codes_follow_alarm_status)
 	fake_conn_line(bob, "RESOLVE 1 genuine action=police");
 	l3_expect_line(bob, "ERR state alarm is not claimed by you");
 	fake_conn_line(alice, "RESOLVE 1 false");
-	l3_expect_prefix(alice, "ERR syntax false needs reason= one of ");
+	l3_expect_line(alice, "ERR syntax false needs reason= (OUTCOMES lists "
+	    "them)");
+	/* A TAMPER alarm is technical: never false. */
+	fake_conn_line(alice, "RESOLVE 1 false reason=test");
+	l3_expect_line(alice, "ERR syntax a BUTTON alarm resolves genuine or "
+	    "false, any other type technical or genuine");
+	fake_conn_line(alice, "RESOLVE 1 technical action=bogus");
+	l3_expect_line(alice, "ERR syntax false needs reason=, genuine action=, "
+	    "technical an optional action=, each from the lists OUTCOMES gives");
+	fake_conn_line(alice, "RESOLVE restored type=TAMPER technical");
+	l3_expect_line(alice, "ERR denied only a supervisor may resolve in bulk");
+	fake_conn_line(alice, "OUTCOMES");
+	l3_expect_line(alice, "OUTCOME false accidental misuse test no-one-there "
+	    "fault other");
+	l3_expect_line(alice, "OUTCOME genuine police fire ambulance advice "
+	    "other");
+	l3_expect_line(alice, "OUTCOME technical engineer restored none other");
+	l3_expect_line(alice, "OK");
 	fake_conn_line(alice, "RESOLVE 1 genuine action=police");
 	l3_expect_line(alice, "* RESOLVED 1 outcome=genuine by=alice");
 	l3_expect_line(alice, "OK");
@@ -203,6 +222,7 @@ START_TEST(err_codes_follow_alarm_status)
 	fake_conn_line(alice, "FROBNICATE");
 	l3_expect_line(alice, "ERR unknown unknown command 'FROBNICATE'");
 	fake_conn_line(alice, "PLAN 2");
+	l3_expect_line(alice, "PLAN park site=park steps=2 contacts=0");
 	l3_expect_line(alice, "STEP 1 \"Open audio and speak to the caller\"");
 	l3_expect_line(alice, "STEP 2 \"Call the warden\"");
 	l3_expect_line(alice, "OK");
@@ -236,26 +256,33 @@ START_TEST(claim_pushed_to_every_logged_in_session_before_ok)
 	fake_conn_line(alice, "CLAIM 1");
 	rest = l3_expect_prefix(alice, claimed);
 	snprintf(tail, sizeof(tail), "%s", rest);
-	ck_assert_msg(strstr(tail, " name=\"Main gate\" by=alice") != NULL, "%s",
-	    tail);
+	ck_assert_msg(strstr(tail, " name=\"Main gate\" lat=52.100000 "
+	    "lon=-0.800000 by=alice") != NULL, "%s", tail);
 	/* The push a request causes comes before its final line. */
 	l3_expect_line(alice, "* CLAIMED 1 by=alice");
 	l3_expect_line(alice, "OK");
+	/* The claimer, only, is shown the plan at once. */
+	l3_expect_line(alice, "* PLAN 1 park site=park steps=2 contacts=0");
+	l3_expect_line(alice, "* STEP 1 1 \"Open audio and speak to the caller\"");
+	l3_expect_line(alice, "* STEP 1 2 \"Call the warden\"");
 	l3_expect_prefix(bob, claimed);
 	l3_expect_line(bob, "* CLAIMED 1 by=alice");
 	l3_expect_nothing(bob);
 	l3_expect_nothing(anon);
 	l3_expect_nothing(checking);
-	/* Claiming what one holds: OK, no push. */
+	/* Claiming what one holds: OK, the plan again, no push to others. */
 	fake_conn_line(alice, "CLAIM 1");
 	l3_expect_line(alice, "OK");
+	l3_expect_prefix(alice, "* PLAN 1 ");
+	l3_expect_prefix(alice, "* STEP 1 1 ");
+	l3_expect_prefix(alice, "* STEP 1 2 ");
 	l3_expect_nothing(bob);
 	/* A note is stored, pushed to nobody. */
 	fake_conn_line(bob, "NOTE 1 \"caller hung up\"");
 	l3_expect_line(bob, "OK");
 	l3_expect_nothing(alice);
 	ck_assert(l3_wait(t, has_line, checking, VERDICT_MS));
-	l3_expect_line(checking, "OK role=operator");
+	l3_expect_line(checking, "OK role=operator tz=UTC");
 	l3_expect_nothing(checking);
 }
 END_TEST
@@ -306,16 +333,19 @@ START_TEST(reply_lines_are_contiguous)
 	l3_expect_prefix(sam, "* ALARM 2 ");
 	l3_expect_line(sam, "* CLAIMED 2 by=sam");
 	l3_expect_line(sam, "OK");
+	l3_expect_prefix(sam, "* PLAN 2 ");
+	l3_expect_prefix(sam, "* STEP 2 1 ");
+	l3_expect_prefix(sam, "* STEP 2 2 ");
 	l3_expect_prefix(sam, "* TESTMODE HP-004 until=");
 	l3_expect_line(sam, "OK");
 	fake_conn_line(sam, "HISTORY HP-001");
 	ck_assert_uint_eq(reply_without_push(sam, "EVENT ", "OK 1"), 1);
 	fake_conn_line(sam, "UNITS");
-	l3_expect_line(sam, "UNIT HP-001 state=unknown last_seen=- site=park "
-	    "name=\"Main gate\"");
+	l3_expect_line(sam, "UNIT HP-001 state=unknown last_seen=- heard=- "
+	    "site=park name=\"Main gate\" lat=52.100000 lon=-0.800000");
 	l3_expect_prefix(sam, "UNIT HP-002 ");
 	l3_expect_prefix(sam, "UNIT HP-003 ");
-	l3_expect_prefix(sam, "UNIT HP-004 state=unknown last_seen=- "
+	l3_expect_prefix(sam, "UNIT HP-004 state=unknown last_seen=- heard=- "
 	    "site=square name=\"Pavilion\" test_until=");
 	l3_expect_line(sam, "OK 4");
 }
@@ -369,7 +399,7 @@ START_TEST(cmd_goes_to_the_unit_link_and_result_is_pushed)
 	l3_expect_prefix(alice, "OK cmd=");
 	ck_assert_str_eq(l->command_args[1].arg, "sip:hp-001@pbx");
 	fake_conn_line(alice, "CMD HP-004 AUDIO OPEN");
-	l3_expect_line(alice, "ERR syntax unit has no audio_uri; give one");
+	l3_expect_line(alice, "ERR nodesk log in with desk=<sip-uri>");
 	fake_conn_line(alice, "CMD HP-009 RESET");
 	l3_expect_line(alice, "ERR notfound unknown unit HP-009");
 	l->busy = 1;
@@ -421,7 +451,7 @@ START_TEST(failed_logins_lock_the_user_at_that_address)
 	other = op_connect();
 	fake_conn_line(other, "LOGIN sam secret");
 	ck_assert(l3_wait(t, has_line, other, VERDICT_MS));
-	ck_assert_str_eq(fake_conn_output(other), "OK role=supervisor\n");
+	ck_assert_str_eq(fake_conn_output(other), "OK role=supervisor tz=UTC\n");
 }
 END_TEST
 
@@ -437,7 +467,7 @@ START_TEST(more_than_ten_checks_a_second_wait_their_turn)
 	/* Over the cap a LOGIN is queued, not refused: all eleven get in. */
 	for (i = 0; i < 11; i++) {
 		ck_assert(l3_wait(t, has_line, conns[i], 3 * VERDICT_MS));
-		ck_assert_str_eq(fake_conn_output(conns[i]), "OK role=operator\n");
+		ck_assert_str_eq(fake_conn_output(conns[i]), "OK role=operator tz=UTC\n");
 	}
 }
 END_TEST

@@ -2,6 +2,7 @@
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "refuge/opproto.h"
@@ -136,7 +137,7 @@ START_TEST(alarm_id_commands)
 	syntax("CLAIM 1000000000000000000", "bad alarm id");
 	syntax("CLAIM id=1", "bad alarm id");
 	syntax("CLAIM \"\"", "bad alarm id");
-	syntax("CLAIM 1 2", "too many arguments");
+	syntax("CLAIM 1 2", "expected force");
 	syntax("PLAN 1 x", "too many arguments");
 }
 END_TEST
@@ -215,26 +216,30 @@ START_TEST(resolve_errors)
 	syntax("RESOLVE", "missing alarm id");
 	syntax("RESOLVE 0 false reason=test", "bad alarm id");
 	syntax("RESOLVE 9", "missing outcome");
-	syntax("RESOLVE 9 maybe", "unknown outcome 'maybe'");
-	syntax("RESOLVE 9 FALSE reason=test", "unknown outcome 'FALSE'");
+	syntax("RESOLVE 9 maybe",
+	    "unknown outcome 'maybe' (genuine, false or technical)");
+	syntax("RESOLVE 9 FALSE reason=test",
+	    "unknown outcome 'FALSE' (genuine, false or technical)");
+	syntax("RESOLVE 9 none",
+	    "unknown outcome 'none' (genuine, false or technical)");
 	syntax("RESOLVE 9 outcome=false", "bad outcome");
-	syntax("RESOLVE 9 false",
-	    "false needs reason= one of accidental misuse test no-one-there "
-	    "fault other");
+	syntax("RESOLVE 9 false", "false needs reason= (OUTCOMES lists them)");
 	syntax("RESOLVE 9 false a note",
-	    "false needs reason= one of accidental misuse test no-one-there "
-	    "fault other");
+	    "false needs reason= (OUTCOMES lists them)");
 	syntax("RESOLVE 9 genuine",
-	    "genuine needs action= one of police fire ambulance advice other");
-	syntax("RESOLVE 9 false reason=bogus", "unknown reason 'bogus'");
-	syntax("RESOLVE 9 genuine action=x", "unknown action 'x'");
+	    "genuine needs action= (OUTCOMES lists them)");
+	/* Whether the lists hold a word is the state machine's question. */
+	syntax("RESOLVE 9 false reason=two\\ words", "unknown reason 'two\\'");
 	syntax("RESOLVE 9 genuine action=", "unknown action ''");
+	syntax("RESOLVE 9 genuine action=abcdefghijklmnopqrstuvwxy",
+	    "unknown action 'abcdefghijklmnopqrstuvwxy'");
+	syntax("RESOLVE 9 technical reason=fault", "technical takes no reason=");
 	syntax("RESOLVE 9 false reason=test action=police",
 	    "false takes no action=");
 	syntax("RESOLVE 9 genuine action=fire reason=test",
 	    "genuine takes no reason=");
 	syntax("RESOLVE 9 genuine reason=test",
-	    "genuine needs action= one of police fire ambulance advice other");
+	    "genuine needs action= (OUTCOMES lists them)");
 	syntax("RESOLVE 9 false reason=test reason=misuse",
 	    "duplicate reason=");
 	syntax("RESOLVE 9 genuine action=fire action=fire",
@@ -243,6 +248,53 @@ START_TEST(resolve_errors)
 	syntax("RESOLVE 9 false reason=test \"\"", "empty note text");
 	syntax("RESOLVE 9 false reason=test \"a\" b",
 	    "quote the whole text or none of it");
+}
+END_TEST
+
+START_TEST(resolve_technical_and_bulk)
+{
+	ok("RESOLVE 9 technical", OPPROTO_RESOLVE);
+	ck_assert_int_eq(req.outcome, ALARM_OUTCOME_TECHNICAL);
+	ck_assert_ptr_null(req.action);
+	ck_assert_int_eq(req.bulk_restored, 0);
+	ok("RESOLVE 9 technical action=engineer \"fuse replaced\"",
+	    OPPROTO_RESOLVE);
+	ck_assert_str_eq(req.action, "engineer");
+	ck_assert_str_eq(req.text, "fuse replaced");
+	/* Any single token: the lists come from units.yaml. */
+	ok("RESOLVE 9 false reason=child-playing", OPPROTO_RESOLVE);
+	ck_assert_str_eq(req.reason, "child-playing");
+
+	ok("RESOLVE restored type=UNIT_OFFLINE technical", OPPROTO_RESOLVE);
+	ck_assert_int_eq(req.bulk_restored, 1);
+	ck_assert_int_eq(req.type, EVTYPE_UNIT_OFFLINE);
+	ck_assert_ptr_null(req.site_id);
+	ck_assert_int_eq(req.outcome, ALARM_OUTCOME_TECHNICAL);
+	ok("RESOLVE restored type=MAINS_FAIL site=park technical",
+	    OPPROTO_RESOLVE);
+	ck_assert_int_eq(req.type, EVTYPE_MAINS_FAIL);
+	ck_assert_str_eq(req.site_id, "park");
+	syntax("RESOLVE restored technical", "missing type=");
+	syntax("RESOLVE restored type=MAINS_FAIL", "missing outcome technical");
+	syntax("RESOLVE restored type=BUTTON technical",
+	    "bad type 'BUTTON' (a technical alarm's type)");
+	syntax("RESOLVE restored type=NOPE technical",
+	    "bad type 'NOPE' (a technical alarm's type)");
+	syntax("RESOLVE restored type=TAMPER false",
+	    "bulk resolve takes only the outcome technical");
+	syntax("RESOLVE restored type=TAMPER technical technical",
+	    "bulk resolve takes only the outcome technical");
+	syntax("RESOLVE restored type=TAMPER type=TAMPER technical",
+	    "duplicate type=");
+	syntax("RESOLVE restored type=TAMPER who=me technical",
+	    "unknown attribute 'who'");
+	/* A fresh parse forgets the bulk form. */
+	ok("RESOLVE 9 genuine action=police", OPPROTO_RESOLVE);
+	ck_assert_int_eq(req.bulk_restored, 0);
+	ck_assert_ptr_null(req.site_id);
+
+	ok("OUTCOMES", OPPROTO_OUTCOMES);
+	syntax("OUTCOMES false", "too many arguments");
 }
 END_TEST
 
@@ -370,7 +422,8 @@ view_alarm(struct alarm *a)
 START_TEST(format_alarm)
 {
 	struct alarm			a;
-	struct opproto_alarm_view	v = { &a, "Gare du Nord, exit 3" };
+	struct opproto_alarm_view	v = { .alarm = &a,
+					    .unit_name = "Gare du Nord, exit 3" };
 	char				buf[512];
 	int				n;
 
@@ -414,7 +467,8 @@ END_TEST
 START_TEST(format_alarm_round_trips)
 {
 	struct alarm			a;
-	struct opproto_alarm_view	v = { &a, "a \"b\" = c\\" };
+	struct opproto_alarm_view	v = { .alarm = &a,
+					    .unit_name = "a \"b\" = c\\" };
 	struct line_parsed		lp;
 	char				buf[512];
 	int				n;
@@ -438,7 +492,7 @@ END_TEST
 START_TEST(format_alarm_does_not_fit)
 {
 	struct alarm			a;
-	struct opproto_alarm_view	v = { &a, "Kiosk" };
+	struct opproto_alarm_view	v = { .alarm = &a, .unit_name = "Kiosk" };
 	char				buf[512];
 	int				n, m;
 	size_t				len;
@@ -460,6 +514,74 @@ START_TEST(format_alarm_does_not_fit)
 	v.unit_name = "bad\nname";
 	ck_assert_int_eq(opproto_format_alarm(buf, sizeof(buf), 0, &v), -1);
 	ck_assert_str_eq(buf, "");
+}
+END_TEST
+
+/* The longest values units.yaml and the protocol allow keep every line in bounds. */
+START_TEST(longest_lines_fit_the_protocol)
+{
+	struct alarm			a;
+	struct opproto_alarm_view	v;
+	struct opproto_unit_view	u;
+	struct line_parsed		lp;
+	char				buf[4 * LINE_MAX_BYTES], name[51];
+	char				address[101], why[64];
+	int				n, push;
+
+	memset(name, '"', 50);
+	name[50] = '\0';			/* 100 bytes as sent */
+	memset(address, '\\', 50);
+	address[50] = '\0';
+	memset(&a, 0, sizeof(a));
+	a.id = 999999999999999999LL;
+	a.priority = 9;
+	a.state = ALARM_CLAIMED;
+	a.type = EVTYPE_BATTERY_RESTORE;	/* the longest type name */
+	memset(a.unit_id, 'u', 64);
+	memset(a.site_id, 's', 64);
+	a.raised_ms = 253402300799999LL;	/* 9999-12-31T23:59:59.999Z */
+	a.count = 2147483647;
+	a.restored = 1;
+	memset(a.claimed_by, 'b', ALARM_USER_MAX);
+	a.unstored = 1;
+	memset(&v, 0, sizeof(v));
+	v.alarm = &a;
+	v.unit_name = name;
+	v.located = 1;
+	v.lat = -89.999999;
+	v.lon = -179.999999;
+	for (push = 0; push < 2; push++) {
+		n = opproto_format_alarm(buf, sizeof(buf), push, &v);
+		ck_assert_int_gt(n, 0);
+		ck_assert_int_le(n - 1, LINE_MAX_BYTES);
+		ck_assert_int_eq(line_parse(&lp, buf + 2 * push, (size_t)n - 1 -
+		    2 * (size_t)push, why, sizeof(why)), 0);
+	}
+	/* A resolved one carries its outcome instead of by= and stored=no. */
+	a.state = ALARM_RESOLVED;
+	a.unstored = 0;
+	v.outcome = "technical";
+	n = opproto_format_alarm(buf, sizeof(buf), 0, &v);
+	ck_assert_int_gt(n, 0);
+	ck_assert_int_le(n - 1, LINE_MAX_BYTES);
+
+	memset(&u, 0, sizeof(u));
+	u.id = a.unit_id;
+	u.state = "unknown";
+	u.last_seen_ms = u.heard_ms = a.raised_ms;
+	u.site = a.site_id;
+	u.name = name;
+	u.test_until_ms = a.raised_ms;
+	u.lat = -89.999999;
+	u.lon = -179.999999;
+	u.address = address;
+	n = opproto_format_unit(buf, sizeof(buf), &u);
+	ck_assert_int_gt(n, 0);
+	ck_assert_int_le(n - 1, LINE_MAX_BYTES);
+	ck_assert_int_eq(line_parse(&lp, buf, (size_t)n - 1, why, sizeof(why)),
+	    0);
+	ck_assert_str_eq(lp.tokens[lp.count - 1].value, address);
+	ck_assert_uint_le(lp.count, LINE_MAX_TOKENS);
 }
 END_TEST
 
@@ -512,6 +634,93 @@ START_TEST(format_printf)
 }
 END_TEST
 
+/* The desk: LOGIN desk=, STEP, and PLAN's lines within 512 bytes. */
+START_TEST(desk_login_and_step)
+{
+	char	long_uri[200];
+
+	ok("LOGIN alice pw desk=sip:desk1@pbx.example", OPPROTO_LOGIN);
+	ck_assert_str_eq(req.desk, "sip:desk1@pbx.example");
+	ok("LOGIN alice pw desk=tel:+441604000000", OPPROTO_LOGIN);
+	ok("LOGIN alice pw desk=sips:a@b;transport=tls", OPPROTO_LOGIN);
+	ck_assert_str_eq(req.desk, "sips:a@b;transport=tls");
+	ok("LOGIN alice pw", OPPROTO_LOGIN);
+	ck_assert_ptr_null(req.desk);
+	syntax("LOGIN alice pw desk=http://x", "bad desk (a sip:, sips: or tel: "
+	    "uri of at most 128 bytes)");
+	syntax("LOGIN alice pw desk=sip:", "bad desk (a sip:, sips: or tel: "
+	    "uri of at most 128 bytes)");
+	syntax("LOGIN alice pw desk=\"sip:a b\"", "bad desk (a sip:, sips: or "
+	    "tel: uri of at most 128 bytes)");
+	syntax("LOGIN alice pw desk=sip:a x", "too many arguments");
+	memset(long_uri, 'a', sizeof(long_uri));
+	memcpy(long_uri, "LOGIN a p desk=sip:", 19);
+	long_uri[10 + 129 + 6] = '\0';
+	ck_assert_int_eq(parse(long_uri), -1);
+	ck_assert_int_eq(opproto_desk_ok("sip:x"), 1);
+	ck_assert_int_eq(opproto_desk_ok("SIP:x"), 0);
+
+	ok("STEP 12 3", OPPROTO_STEP);
+	ck_assert_int_eq(req.alarm_id, 12);
+	ck_assert_int_eq(req.step, 3);
+	ck_assert_ptr_null(req.text);
+	ok("STEP 12 99 \"called the warden\"", OPPROTO_STEP);
+	ck_assert_int_eq(req.step, 99);
+	ck_assert_str_eq(req.text, "called the warden");
+	ok("STEP 12 1 no answer", OPPROTO_STEP);
+	ck_assert_str_eq(req.text, "no answer");
+	syntax("STEP 12", "missing step number");
+	syntax("STEP 12 0", "bad step number");
+	syntax("STEP 12 100", "bad step number");
+	syntax("STEP 12 x", "bad step number");
+	syntax("STEP 0 1", "bad alarm id");
+	syntax("STEP", "missing alarm id");
+}
+END_TEST
+
+START_TEST(desk_format_plan_lines)
+{
+	struct opproto_step_view	 v;
+	char				 buf[1024], longnote[401];
+
+	ck_assert_int_gt(opproto_format_plan(buf, sizeof(buf), 0, "park",
+	    "site-1", 3, 1, 1), 0);
+	ck_assert_str_eq(buf, "PLAN park site=site-1 steps=3 contacts=1 "
+	    "night=1\n");
+	ck_assert_int_gt(opproto_format_plan(buf, sizeof(buf), 42, "park",
+	    "site-1", 3, 0, 0), 0);
+	ck_assert_str_eq(buf, "* PLAN 42 park site=site-1 steps=3 contacts=0\n");
+	memset(&v, 0, sizeof(v));
+	v.n = 2;
+	v.text = "Call \"999\"";
+	ck_assert_int_gt(opproto_format_step(buf, sizeof(buf), 0, &v), 0);
+	ck_assert_str_eq(buf, "STEP 2 \"Call \\\"999\\\"\"\n");
+	v.text = "Look";
+	v.by = "alice";
+	v.at_ms = 1796212800000LL;
+	v.note = "no answer";
+	ck_assert_int_gt(opproto_format_step(buf, sizeof(buf), 7, &v), 0);
+	ck_assert_str_eq(buf, "* STEP 7 2 \"Look\" by=alice "
+	    "at=2026-12-02T12:00:00.000Z note=\"no answer\"\n");
+	/* The longest step and note: the note is cut to keep 512 bytes. */
+	memset(buf, 'x', 300);
+	buf[300] = '\0';
+	v.text = strdup(buf);
+	memset(longnote, 'y', 400);
+	longnote[400] = '\0';
+	v.note = longnote;
+	ck_assert_int_gt(opproto_format_step(buf, sizeof(buf), 999999999, &v),
+	    0);
+	ck_assert_uint_le(strlen(buf), 513);
+	ck_assert_ptr_nonnull(strstr(buf, " note=\"yyy"));
+	free((char *)(uintptr_t)v.text);
+	ck_assert_int_gt(opproto_format_contact(buf, sizeof(buf), 0,
+	    "Park warden", "01604 000000"), 0);
+	ck_assert_str_eq(buf, "CONTACT name=\"Park warden\" "
+	    "phone=\"01604 000000\"\n");
+}
+END_TEST
+
 static Suite *
 opproto_suite(void)
 {
@@ -526,6 +735,7 @@ opproto_suite(void)
 	tcase_add_test(tc, note);
 	tcase_add_test(tc, resolve_ok);
 	tcase_add_test(tc, resolve_errors);
+	tcase_add_test(tc, resolve_technical_and_bulk);
 	tcase_add_test(tc, cmd);
 	tcase_add_test(tc, history);
 	tcase_add_test(tc, stats);
@@ -534,8 +744,11 @@ opproto_suite(void)
 	tcase_add_test(tc, format_alarm);
 	tcase_add_test(tc, format_alarm_round_trips);
 	tcase_add_test(tc, format_alarm_does_not_fit);
+	tcase_add_test(tc, longest_lines_fit_the_protocol);
 	tcase_add_test(tc, format_ok_err);
 	tcase_add_test(tc, format_printf);
+	tcase_add_test(tc, desk_login_and_step);
+	tcase_add_test(tc, desk_format_plan_lines);
 	suite_add_tcase(s, tc);
 	return s;
 }

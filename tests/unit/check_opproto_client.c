@@ -163,10 +163,12 @@ START_TEST(alarm_unknown_keys)
 	ck_assert_str_eq(msg->alarm.name, "Main gate, Kettering Road");
 	/* stored=no is known now: an alarm shown before its commit. */
 	ck_assert_int_eq(msg->alarm.unstored, 1);
-	ck_assert_uint_eq(msg->other_count, 3);
-	ck_assert_str_eq(msg->other[0]->key, "lat");
-	ck_assert_str_eq(msg->other[2]->key, "level");
-	ck_assert_str_eq(msg->other[2]->value, "very high");
+	/* lat= and lon= are known now: where the unit is. */
+	ck_assert_int_eq(msg->alarm.located, 1);
+	ck_assert(msg->alarm.lat == 52.4 && msg->alarm.lon == -0.7);
+	ck_assert_uint_eq(msg->other_count, 1);
+	ck_assert_str_eq(msg->other[0]->key, "level");
+	ck_assert_str_eq(msg->other[0]->value, "very high");
 	ck_assert_str_eq(opproto_client_attr(msg, "lat"), "52.4");
 	ck_assert_str_eq(opproto_client_attr(msg, "unit"), "HP-001");
 	ck_assert_ptr_null(opproto_client_attr(msg, "nothing"));
@@ -235,7 +237,11 @@ START_TEST(unit_lines)
 	ck_assert_int_eq(msg->unit.last_seen_ms, -1);
 	ck_assert_int_eq(msg->unit.test_until_ms,
 	    iso("2026-11-25T22:00:00.000Z"));
-	ck_assert_uint_eq(msg->other_count, 1);
+	/* lat= without lon= is no place. */
+	ck_assert_uint_eq(msg->other_count, 0);
+	ck_assert_int_eq(msg->unit.located, 0);
+	ck_assert_str_eq(msg->unit.heard, "");
+	ck_assert_int_eq(msg->unit.heard_ms, -1);
 
 	good("* UNIT HP-002 offline", OPPROTO_CLIENT_UNIT, 1);
 	ck_assert_str_eq(msg->unit.id, "HP-002");
@@ -487,6 +493,7 @@ START_TEST(receiver_formats_round_trip)
 	int				n;
 
 	memset(&a, 0, sizeof(a));
+	memset(&view, 0, sizeof(view));
 	a.id = 41;
 	a.priority = 2;
 	a.state = ALARM_CLAIMED;

@@ -3,8 +3,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "refuge/alarm.h"
 #include "refuge/confload.h"
 #include "refuge/pwhash.h"
 #include "refuge/registry.h"
@@ -391,6 +393,161 @@ START_TEST(test_parse_buffer)
 }
 END_TEST
 
+/* The desk's keys: a unit at rest, a site's night plan, a plan's contacts. */
+START_TEST(test_desk_keys)
+{
+	static const char	 text[] =
+	    "sites:\n"
+	    "  - {id: s, name: S, plan: day, night_plan: nite,\n"
+	    "     night: \"18:00-06:00\"}\n"
+	    "  - {id: t, name: T, plan: day, night_plan: nite,\n"
+	    "     night: \"01:00-02:30\"}\n"
+	    "units:\n"
+	    "  - {id: HP-1, name: U, site: s, lat: 1, lon: 2,\n"
+	    "     light_idle: off, camera_home: 7}\n"
+	    "  - {id: HP-2, name: V, site: s, lat: 1, lon: 2}\n"
+	    "plans:\n"
+	    "  - {id: day, steps: [a, b]}\n"
+	    "  - id: nite\n"
+	    "    steps: [c]\n"
+	    "    contacts: [{name: \"Park warden\", phone: \"01604 000000\"},\n"
+	    "               {name: Police, phone: \"+44 (0)101\"}]\n";
+	struct registry			*r;
+	const struct registry_unit	*u;
+	const struct registry_site	*site;
+	const struct registry_plan	*p;
+	struct diag			 d;
+	int				 night;
+
+	diag_init(&d);
+	ck_assert_int_eq(registry_parse("mem.yaml", text, sizeof(text) - 1,
+	    &r, &d), 0);
+	ck_assert_ptr_nonnull(u = registry_unit_find(r, "HP-1"));
+	ck_assert_int_eq(u->light_idle_off, 1);
+	ck_assert_int_eq(u->camera_home, 7);
+	ck_assert_ptr_nonnull(u = registry_unit_find(r, "HP-2"));
+	ck_assert_int_eq(u->light_idle_off, 0);
+	ck_assert_int_eq(u->camera_home, -1);
+	ck_assert_ptr_nonnull(p = registry_plan_find(r, "nite"));
+	ck_assert_uint_eq(p->contact_count, 2);
+	ck_assert_str_eq(p->contacts[0].name, "Park warden");
+	ck_assert_str_eq(p->contacts[0].phone, "01604 000000");
+	ck_assert_str_eq(p->contacts[1].phone, "+44 (0)101");
+	ck_assert_uint_eq(registry_plan_find(r, "day")->contact_count, 0);
+	/* The window wraps midnight; local time is UTC here (TZ=UTC below). */
+	ck_assert_ptr_nonnull(site = registry_site_find(r, "s"));
+	ck_assert_int_eq(site->night_from_min, 18 * 60);
+	ck_assert_int_eq(site->night_to_min, 6 * 60);
+	/* 2026-12-02T12:00Z, 19:00Z, 05:59Z and 06:00Z */
+	ck_assert_str_eq(registry_site_plan(r, site, 1796212800000LL,
+	    &night)->id, "day");
+	ck_assert_int_eq(night, 0);
+	ck_assert_str_eq(registry_site_plan(r, site, 1796238000000LL,
+	    &night)->id, "nite");
+	ck_assert_int_eq(night, 1);
+	ck_assert_str_eq(registry_site_plan(r, site, 1796191140000LL,
+	    &night)->id, "nite");
+	ck_assert_str_eq(registry_site_plan(r, site, 1796191200000LL,
+	    &night)->id, "day");
+	ck_assert_ptr_nonnull(site = registry_site_find(r, "t"));
+	ck_assert_str_eq(registry_site_plan(r, site, 1796172000000LL + 3600000,
+	    &night)->id, "nite");
+	ck_assert_str_eq(registry_site_plan(r, site, 1796172000000LL + 9000000,
+	    &night)->id, "day");
+	registry_free(r);
+}
+END_TEST
+
+/* Each bad desk key is refused with its place. */
+START_TEST(test_desk_keys_bad)
+{
+	static const struct {
+		const char	*text, *error;
+	} cases[] = {
+		{ "units:\n  - {id: A, name: U, site: s, lat: 1, lon: 2, "
+		  "light_idle: dim}\nsites: [{id: s, name: S}]\n",
+		  "mem.yaml:2:59: units[0].light_idle: expected on or off" },
+		{ "units:\n  - {id: A, name: U, site: s, lat: 1, lon: 2, "
+		  "camera_home: 256}\nsites: [{id: s, name: S}]\n",
+		  "mem.yaml:2:60: units[0].camera_home: must be between" },
+		{ "sites: [{id: s, name: S, night_plan: p, night: \"18:00\"}]\n"
+		  "plans: [{id: p, steps: [a]}]\n",
+		  "mem.yaml:1:48: sites[0].night: bad window '18:00'" },
+		{ "sites: [{id: s, name: S, night_plan: p, night: \"25:00-06:00\"}]\n"
+		  "plans: [{id: p, steps: [a]}]\n",
+		  "mem.yaml:1:48: sites[0].night: bad window" },
+		{ "sites: [{id: s, name: S, night_plan: p}]\n"
+		  "plans: [{id: p, steps: [a]}]\n",
+		  "mem.yaml:1:9: sites[0]: night_plan needs night" },
+		{ "sites: [{id: s, name: S, night_plan: q, night: 18:00-06:00}]\n"
+		  "plans: [{id: p, steps: [a]}]\n",
+		  "mem.yaml:1:38: sites[0].night_plan: unknown plan 'q'" },
+		{ "plans: [{id: p, steps: [a], contacts: [{name: W}]}]\n",
+		  "mem.yaml:1:40: plans[0].contacts[0]: missing key 'phone'" },
+		{ "plans: [{id: p, steps: [a], contacts: [{name: W, "
+		  "phone: call me}]}]\n",
+		  "mem.yaml:1:57: plans[0].contacts[0].phone: expected only" },
+		{ "plans: [{id: p, steps: [a], contacts: [{name: W, phone: 1, "
+		  "fax: 2}]}]\n",
+		  "mem.yaml:1:60: plans[0].contacts[0].fax: unknown key" },
+	};
+	struct registry	*r;
+	struct diag	 d;
+	char		 text[400];
+	size_t		 i;
+
+	/* A step over 300 bytes could not be shown within a 512-byte line. */
+	diag_init(&d);
+	snprintf(text, sizeof(text), "plans: [{id: p, steps: [%0301d]}]\n", 0);
+	ck_assert_int_eq(registry_parse("mem.yaml", text, strlen(text), &r, &d),
+	    -1);
+	ck_assert_str_eq(d.messages[0], "mem.yaml:1:25: plans[0].steps[0]: "
+	    "longer than 300 bytes");
+	diag_clear(&d);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		diag_init(&d);
+		ck_assert_msg(registry_parse("mem.yaml", cases[i].text,
+		    strlen(cases[i].text), &r, &d) == -1, "case %zu", i);
+		ck_assert_uint_gt(d.count, 0);
+		ck_assert_msg(strncmp(d.messages[0], cases[i].error,
+		    strlen(cases[i].error)) == 0, "case %zu: %s", i,
+		    d.messages[0]);
+		diag_clear(&d);
+	}
+/* outcomes: a list given replaces its default; restored is always there. */
+START_TEST(test_outcomes)
+{
+	static const char	 text[] = "outcomes:\n"
+				    "  false_reasons: [child-playing, pocket-press]\n"
+				    "  technical_actions: [reset-by-phone]\n";
+	struct registry		*r;
+	struct alarm_lists	 lists;
+	struct diag		 d;
+
+	registry_outcomes_lists(NULL, &lists);
+	ck_assert_ptr_eq(lists.false_reasons, alarm_false_reasons);
+	diag_init(&d);
+	ck_assert_int_eq(registry_parse("mem.yaml", text, sizeof(text) - 1, &r,
+	    &d), 0);
+	registry_outcomes_lists(r, &lists);
+	ck_assert_str_eq(lists.false_reasons[0], "child-playing");
+	ck_assert_str_eq(lists.false_reasons[1], "pocket-press");
+	ck_assert_ptr_null(lists.false_reasons[2]);
+	ck_assert_ptr_eq(lists.genuine_actions, alarm_genuine_actions);
+	ck_assert_str_eq(lists.technical_actions[0], "reset-by-phone");
+	ck_assert_str_eq(lists.technical_actions[1], ALARM_ACTION_RESTORED);
+	ck_assert_ptr_null(lists.technical_actions[2]);
+	registry_free(r);
+	/* Without the key: the defaults. */
+	ck_assert_int_eq(registry_parse("mem.yaml", "sites: []\n", 10, &r, &d),
+	    0);
+	registry_outcomes_lists(r, &lists);
+	ck_assert_ptr_eq(lists.technical_actions, alarm_technical_actions);
+	registry_free(r);
+	diag_clear(&d);
+}
+END_TEST
+
 static Suite *
 registry_suite(void)
 {
@@ -407,7 +564,10 @@ registry_suite(void)
 	tcase_add_test(tc, test_hostile_scalars);
 	tcase_add_test(tc, test_missing_file);
 	tcase_add_test(tc, test_parse_buffer);
+	tcase_add_test(tc, test_outcomes);
 	tcase_add_test(tc, test_password_hashes);
+	tcase_add_test(tc, test_desk_keys);
+	tcase_add_test(tc, test_desk_keys_bad);
 	suite_add_tcase(s, tc);
 	return s;
 }
@@ -415,8 +575,13 @@ registry_suite(void)
 int
 main(void)
 {
-	SRunner	*sr = srunner_create(registry_suite());
+	SRunner	*sr;
 	int	 failed;
+
+	/* registry_site_plan reads local time: make it UTC. */
+	setenv("TZ", "UTC", 1);
+	tzset();
+	sr = srunner_create(registry_suite());
 
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);

@@ -293,7 +293,7 @@ START_TEST(resolve_statuses)
 	int64_t			 id, other;
 	size_t			 before;
 
-	one_event("HP-001", EVTYPE_TAMPER);
+	one_event("HP-001", EVTYPE_BUTTON);
 	one_event("HP-002", EVTYPE_MAINS_FAIL);
 	id = change_at(0)->alarm_id;
 	other = change_at(1)->alarm_id;
@@ -314,6 +314,9 @@ START_TEST(resolve_statuses)
 	    ALARM_OUTCOME_FALSE, "bogus", NULL, NULL), ALARM_ERR_CLASSIFY);
 	ck_assert_int_eq(stack_resolve(t->stack, id, "alice", 0,
 	    ALARM_OUTCOME_NONE, NULL, NULL, NULL), ALARM_ERR_CLASSIFY);
+	/* A press is an activation: never technical. */
+	ck_assert_int_eq(stack_resolve(t->stack, id, "alice", 0,
+	    ALARM_OUTCOME_TECHNICAL, NULL, "engineer", NULL), ALARM_ERR_OUTCOME);
 	before = t->change_count;
 	ck_assert_int_eq(stack_find(t->stack, id)->state, ALARM_CLAIMED);
 
@@ -346,10 +349,18 @@ START_TEST(resolve_statuses)
 	one_event("HP-003", EVTYPE_TAMPER);
 	ck_assert_int_eq(stack_claim(t->stack,
 	    l3_last_change(t, CHANGE_RAISED)->alarm_id, "bob"), ALARM_OK);
+	/* A technical alarm is never false. */
 	ck_assert_int_eq(stack_resolve(t->stack,
 	    l3_last_change(t, CHANGE_RAISED)->alarm_id, "sam", 1,
-	    ALARM_OUTCOME_FALSE, "test", NULL, NULL), ALARM_OK);
+	    ALARM_OUTCOME_FALSE, "test", NULL, NULL), ALARM_ERR_OUTCOME);
+	ck_assert_int_eq(stack_resolve(t->stack,
+	    l3_last_change(t, CHANGE_RAISED)->alarm_id, "sam", 1,
+	    ALARM_OUTCOME_TECHNICAL, NULL, NULL, NULL), ALARM_OK);
+	ck_assert_int_eq(l3_last_change(t, CHANGE_RESOLVED)->outcome,
+	    ALARM_OUTCOME_TECHNICAL);
 	ck_assert_str_eq(l3_last_change(t, CHANGE_RESOLVED)->user, "sam");
+	ck_assert_int_eq(l3_sql_int(t, "SELECT count(*) FROM alarms WHERE "
+	    "outcome = 'technical' AND action IS NULL"), 1);
 	ck_assert_int_eq(stack_resolve(t->stack, other, "sam", 1,
 	    ALARM_OUTCOME_GENUINE, NULL, "fire", NULL), ALARM_OK);
 	ck_assert_int_eq(l3_last_change(t, CHANGE_RESOLVED)->outcome,
@@ -537,6 +548,145 @@ START_TEST(queued_alarm_escalates_claimed_does_not)
 END_TEST
 
 static int
+level_two(void *arg)
+{
+	const struct l3_change	*c = l3_last_change(arg, CHANGE_ESCALATED);
+
+	return c != NULL && c->audience == CHANGE_AUDIENCE_OPERATORS;
+}
+
+static int
+no_operators(void *arg)
+{
+	(void)arg;
+	return 0;
+}
+
+/* Level 1 to all, level 2 to supervisors with the command once, repeats. */
+START_TEST(escalation_levels_audiences_and_repeats)
+{
+	const struct l3_change	*c;
+	int64_t			 id;
+	size_t			 i, firsts = 0, commands = 0, sup = 0, ops = 0;
+	size_t			 all = 0;
+
+	t->config.escalation_after_ms = 100;
+	t->config.escalation_supervisor_after_ms = 1100;
+	t->config.escalation_repeat_ms = 1000;
+	stack_set_presence(t->stack, present_alice, NULL);
+	one_event("HP-001", EVTYPE_TAMPER);
+	id = change_at(0)->alarm_id;
+	ck_assert_msg(l3_wait(t, escalated, t, 3000), "nothing escalated");
+	c = l3_last_change(t, CHANGE_ESCALATED);
+	ck_assert_int_eq(c->level, 1);
+	ck_assert_int_eq(c->audience, CHANGE_AUDIENCE_ALL);
+	ck_assert_int_eq(c->escalated_first, 1);
+	ck_assert_int_eq(c->command, 0);
+	ck_assert_msg(l3_wait(t, level_two, t, 4000), "no level 2");
+	for (i = 0; i < t->change_count; i++) {
+		c = &t->changes[i];
+		if (c->kind != CHANGE_ESCALATED)
+			continue;
+		ck_assert_int_eq(c->alarm_id, id);
+		firsts += c->escalated_first;
+		commands += c->command;
+		sup += c->audience == CHANGE_AUDIENCE_SUPERVISORS;
+		ops += c->audience == CHANGE_AUDIENCE_OPERATORS;
+		all += c->audience == CHANGE_AUDIENCE_ALL;
+		if (c->audience == CHANGE_AUDIENCE_SUPERVISORS)
+			ck_assert_int_eq(c->level, 2);
+		else
+			ck_assert_int_eq(c->level, 1);
+	}
+	ck_assert_uint_eq(firsts, 1);
+	ck_assert_uint_eq(commands, 1);
+	ck_assert_uint_eq(sup, 1);
+	ck_assert_uint_eq(ops, 1);
+	ck_assert_uint_eq(all, 1);
+	ck_assert_uint_eq(tally_counters(t->tally)->escalations, 1);
+	ck_assert_int_eq(l3_sql_int(t, "SELECT count(*) FROM audit WHERE "
+	    "action = 'escalate'"), 2);
+	ck_assert_int_eq(stack_find(t->stack, id)->escalation_level, 2);
+}
+END_TEST
+
+START_TEST(escalation_at_once_without_operators)
+{
+	const struct l3_change	*c;
+
+	t->config.escalation_after_ms = 1000;
+	stack_set_operators(t->stack, no_operators, NULL);
+	/* Not in the first escalation.after of a run: consoles reconnect. */
+	l3_run_for(t, 1100);
+	one_event("HP-001", EVTYPE_BUTTON);
+	/* Level 2 long before supervisor_after (60 s here). */
+	ck_assert_msg(l3_wait(t, escalated, t, 5000), "not at once");
+	c = l3_last_change(t, CHANGE_ESCALATED);
+	ck_assert_int_eq(c->audience, CHANGE_AUDIENCE_OPERATORS);
+	ck_assert_int_eq(c->level, 1);
+	c = &t->changes[t->change_count - 2];
+	ck_assert_int_eq(c->kind, CHANGE_ESCALATED);
+	ck_assert_int_eq(c->level, 2);
+	ck_assert_int_eq(c->command, 1);
+	ck_assert_int_eq(c->escalated_first, 1);
+	ck_assert_int_lt(c->waited_s, 60);
+}
+END_TEST
+
+/* alarms.auto_resolve_restored, and a supervisor's bulk close. */
+START_TEST(restored_technical_alarms_close)
+{
+	int64_t		mains, claimed, tamper;
+	size_t		n;
+
+	t->config.auto_resolve_restored[EVTYPE_MAINS_FAIL] = 1;
+	one_event("HP-001", EVTYPE_MAINS_FAIL);
+	one_event("HP-002", EVTYPE_MAINS_FAIL);
+	one_event("HP-003", EVTYPE_TAMPER);
+	mains = change_at(0)->alarm_id;
+	claimed = change_at(1)->alarm_id;
+	tamper = change_at(2)->alarm_id;
+	ck_assert_int_eq(stack_claim(t->stack, claimed, "alice"), ALARM_OK);
+	one_event("HP-001", EVTYPE_MAINS_RESTORE);
+	one_event("HP-002", EVTYPE_MAINS_RESTORE);
+	one_event("HP-003", EVTYPE_TAMPER_RESTORE);
+	ck_assert_ptr_null(stack_find(t->stack, mains));
+	ck_assert_int_eq(l3_last_change(t, CHANGE_RESOLVED)->alarm_id, mains);
+	ck_assert_str_eq(l3_last_change(t, CHANGE_RESOLVED)->user, "receiver");
+	ck_assert_int_eq(l3_last_change(t, CHANGE_RESOLVED)->outcome,
+	    ALARM_OUTCOME_TECHNICAL);
+	ck_assert_int_eq(l3_sql_int(t, "SELECT count(*) FROM alarms WHERE "
+	    "id = %lld AND outcome = 'technical' AND action = 'restored' AND "
+	    "resolved_by = 'receiver'", (long long)mains), 1);
+	ck_assert_ptr_nonnull(stack_find(t->stack, claimed));
+	ck_assert_ptr_nonnull(stack_find(t->stack, tamper));
+
+	/* The bulk close takes claimed ones too, of the type only. */
+	ck_assert_int_eq(stack_resolve_restored(t->stack, EVTYPE_MAINS_FAIL,
+	    "elsewhere", "sam", &n), ALARM_OK);
+	ck_assert_uint_eq(n, 0);
+	ck_assert_int_eq(stack_resolve_restored(t->stack, EVTYPE_MAINS_FAIL,
+	    NULL, "sam", &n), ALARM_OK);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_ptr_null(stack_find(t->stack, claimed));
+	ck_assert_ptr_nonnull(stack_find(t->stack, tamper));
+	ck_assert_int_eq(l3_sql_int(t, "SELECT count(*) FROM audit WHERE "
+	    "action = 'resolve' AND user = 'sam' AND alarm_id = %lld",
+	    (long long)claimed), 1);
+	/* Store failing: nothing changes. */
+	ck_assert_int_eq(l3_sql(t, "BEGIN IMMEDIATE"), SQLITE_OK);
+	ck_assert_int_eq(stack_resolve_restored(t->stack, EVTYPE_TAMPER, NULL,
+	    "sam", &n), ALARM_ERR_STORE);
+	ck_assert_int_eq(l3_sql(t, "COMMIT"), SQLITE_OK);
+	ck_assert_ptr_nonnull(stack_find(t->stack, tamper));
+	ck_assert_int_eq(stack_resolve_restored(t->stack, EVTYPE_TAMPER, NULL,
+	    "sam", &n), ALARM_OK);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_uint_eq(stack_open_count(t->stack), 0);
+}
+END_TEST
+
+static int
 released(void *arg)
 {
 	return l3_changes_of(arg, CHANGE_RELEASED) > 0;
@@ -625,6 +775,9 @@ stack_suite(void)
 	tcase_add_test(tc, test_window_turns_alarms_into_testsignals);
 	tcase_add_test(tc, testmode_off_at_once);
 	tcase_add_test(tc, queued_alarm_escalates_claimed_does_not);
+	tcase_add_test(tc, escalation_levels_audiences_and_repeats);
+	tcase_add_test(tc, escalation_at_once_without_operators);
+	tcase_add_test(tc, restored_technical_alarms_close);
 	tcase_add_test(tc, orphaned_claim_goes_back_to_the_queue);
 	tcase_add_test(tc, load_rebuilds_stack_and_test_windows);
 	suite_add_tcase(s, tc);

@@ -277,6 +277,64 @@ START_TEST(long_key_truncated)
 END_TEST
 
 /* Unanswered alarms must not flatter the EN 50518 figures. */
+/* Technical alarms are counted apart; the genuine share is of presses only. */
+START_TEST(technical_apart_and_share_of_presses)
+{
+	static const struct {
+		enum evtype		 type;
+		enum alarm_outcome	 outcome;
+		const char		*word;
+	} rows[] = {
+		{ EVTYPE_BUTTON, ALARM_OUTCOME_GENUINE, "police" },
+		{ EVTYPE_BUTTON, ALARM_OUTCOME_FALSE, "test" },
+		{ EVTYPE_BUTTON, ALARM_OUTCOME_FALSE, "accidental" },
+		{ EVTYPE_BUTTON, ALARM_OUTCOME_NONE, "" },
+		{ EVTYPE_TAMPER, ALARM_OUTCOME_GENUINE, "police" },
+		{ EVTYPE_UNIT_OFFLINE, ALARM_OUTCOME_TECHNICAL, "restored" },
+		{ EVTYPE_UNIT_OFFLINE, ALARM_OUTCOME_TECHNICAL, "restored" },
+		{ EVTYPE_MAINS_FAIL, ALARM_OUTCOME_TECHNICAL, "engineer" },
+		{ EVTYPE_LIGHT_FAULT, ALARM_OUTCOME_TECHNICAL, "" },
+	};
+	struct stats_alarm	a[sizeof(rows) / sizeof(rows[0])];
+	size_t			i, n = sizeof(rows) / sizeof(rows[0]);
+
+	memset(a, 0, sizeof(a));
+	for (i = 0; i < n; i++) {
+		a[i].site_id = "park";
+		a[i].unit_id = "HP-001";
+		a[i].type = rows[i].type;
+		a[i].outcome = rows[i].outcome;
+		a[i].reason = rows[i].word;
+		a[i].raised_ms = T0;
+		a[i].first_claimed_ms = T0 + 1000;
+		a[i].resolved_ms = rows[i].outcome == ALARM_OUTCOME_NONE ? -1 :
+		    T0 + 2000;
+	}
+	ck_assert_int_eq(stats_compute(a, n, &sum), 0);
+	ck_assert_uint_eq(sum.total, 9);
+	ck_assert_uint_eq(sum.open, 1);
+	ck_assert_uint_eq(sum.genuine, 2);
+	ck_assert_uint_eq(sum.false_alarms, 2);
+	ck_assert_uint_eq(sum.technical, 4);
+	ck_assert_uint_eq(sum.activations_resolved, 3);
+	ck_assert_uint_eq(sum.activations_genuine, 1);
+	ck_assert_double_eq_tol(stats_genuine_share(&sum), 1.0 / 3, 1e-9);
+	ck_assert_uint_eq(sum.technical_action_count, 3);
+	ck_assert_str_eq(sum.technical_actions[0].key, "restored");
+	ck_assert_uint_eq(sum.technical_actions[0].count, 2);
+	ck_assert_uint_eq(count_of(sum.technical_actions,
+	    sum.technical_action_count, "engineer"), 1);
+	ck_assert_uint_eq(count_of(sum.technical_actions,
+	    sum.technical_action_count, "(none)"), 1);
+	/* Technical actions are not genuine ones. */
+	ck_assert_uint_eq(count_of(sum.actions, sum.action_count, "restored"), 0);
+	ck_assert_uint_eq(sum.to_resolve.count, 8);
+	/* No press resolved: a share of 0, not a division by zero. */
+	ck_assert_int_eq(stats_compute(a + 4, n - 4, &sum), 0);
+	ck_assert_double_eq(stats_genuine_share(&sum), 0.0);
+}
+END_TEST
+
 START_TEST(unclaimed_alarms_count_against_the_targets)
 {
 	struct stats_alarm	a[11];
@@ -329,6 +387,7 @@ stats_suite(void)
 	tcase_add_test(tc, too_many_keys);
 	tcase_add_test(tc, long_key_truncated);
 	tcase_add_test(tc, unclaimed_alarms_count_against_the_targets);
+	tcase_add_test(tc, technical_apart_and_share_of_presses);
 	suite_add_tcase(s, tc);
 	return s;
 }

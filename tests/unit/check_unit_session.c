@@ -162,13 +162,16 @@ START_TEST(welcome_attaches_link_and_unit_is_online)
 	struct conn		*conn;
 	struct link		*link;
 	const char		*rest;
+	char			*end;
 	long long		 now = timenow_wall_ms() / 1000, then;
 
 	conn = connect_as("HP-001");
 	fake_conn_line(conn, "HELLO HP-001 1 fw=2.4.1");
 	rest = l3_expect_prefix(conn, "WELCOME 30 ");
-	then = strtoll(rest, NULL, 10);
+	then = strtoll(rest, &end, 10);
 	ck_assert_msg(then >= now && then <= now + 2, "time %s", rest);
+	/* How long the unit waits for an ACK: supervision.retry. */
+	ck_assert_str_eq(end, " retry=10");
 	ck_assert(fake_conn_rate_limited(conn));
 	link = units_link(r, "tls");
 	ck_assert_ptr_nonnull(link);

@@ -246,11 +246,17 @@ END_TEST
 
 START_TEST(format_replies)
 {
-	char	buf[64];
+	struct uproto_welcome	w = { 30, 1795642490LL, 0 };
+	char			buf[64];
 
-	ck_assert_int_eq(uproto_format_welcome(buf, sizeof(buf), 30,
-	    1795642490LL), 22);
+	ck_assert_int_eq(uproto_format_welcome(buf, sizeof(buf), &w), 22);
 	ck_assert_str_eq(buf, "WELCOME 30 1795642490\n");
+	w.retry_seconds = 10;
+	ck_assert_int_eq(uproto_format_welcome(buf, sizeof(buf), &w), 31);
+	ck_assert_str_eq(buf, "WELCOME 30 1795642490 retry=10\n");
+	w.retry_seconds = UPROTO_RETRY_MAX;
+	ck_assert_int_eq(uproto_format_welcome(buf, sizeof(buf), &w), 32);
+	ck_assert_str_eq(buf, "WELCOME 30 1795642490 retry=120\n");
 	ck_assert_int_eq(uproto_format_denied(buf, sizeof(buf),
 	    "unsupported protocol version"), 36);
 	ck_assert_str_eq(buf, "DENIED unsupported protocol version\n");
@@ -269,7 +275,8 @@ END_TEST
 
 START_TEST(format_refuses)
 {
-	char	buf[64];
+	struct uproto_welcome	w = { 0, 1, 0 };
+	char			buf[64];
 
 	/* Exactly fitting, then one byte short. */
 	ck_assert_int_eq(uproto_format_ack(buf, 8, "e1"), 7);
@@ -284,7 +291,16 @@ START_TEST(format_refuses)
 	ck_assert_int_eq(uproto_format_nak(buf, sizeof(buf), "e1", ""), -1);
 	ck_assert_int_eq(uproto_format_ack(buf, sizeof(buf), ""), -1);
 	ck_assert_int_eq(uproto_format_hback(buf, sizeof(buf), "4x"), -1);
-	ck_assert_int_eq(uproto_format_welcome(buf, sizeof(buf), 0, 1), -1);
+	ck_assert_int_eq(uproto_format_welcome(buf, sizeof(buf), &w), -1);
+	ck_assert_str_eq(buf, "");
+	/* retry= outside 5-120 s is not sent: a unit would pass it over. */
+	w.heartbeat_seconds = 30;
+	w.retry_seconds = UPROTO_RETRY_MIN - 1;
+	ck_assert_int_eq(uproto_format_welcome(buf, sizeof(buf), &w), -1);
+	w.retry_seconds = UPROTO_RETRY_MAX + 1;
+	ck_assert_int_eq(uproto_format_welcome(buf, sizeof(buf), &w), -1);
+	w.retry_seconds = -1;
+	ck_assert_int_eq(uproto_format_welcome(buf, sizeof(buf), &w), -1);
 	ck_assert_str_eq(buf, "");
 }
 END_TEST

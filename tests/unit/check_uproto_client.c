@@ -253,16 +253,40 @@ END_TEST
 
 START_TEST(welcome)
 {
-	ck_assert_int_gt(uproto_format_welcome(buf, sizeof(buf), 30,
-	    1795642490), 0);
+	struct uproto_welcome	w = { 30, 1795642490, 0 };
+
+	ck_assert_int_gt(uproto_format_welcome(buf, sizeof(buf), &w), 0);
 	ck_assert_int_eq(parse(strtok(buf, "\n")), UPROTO_CLIENT_OK);
 	ck_assert_int_eq(in->kind, UPROTO_CLIENT_WELCOME);
 	ck_assert_int_eq(in->heartbeat_s, 30);
 	ck_assert_int_eq(in->receiver_time, 1795642490);
-	/* A later version's keys are ignored. */
+	ck_assert_int_eq(in->retry_s, 0);
+	/* What the receiver formats with retry=, the unit reads back. */
+	w.retry_seconds = 17;
+	ck_assert_int_gt(uproto_format_welcome(buf, sizeof(buf), &w), 0);
+	ck_assert_int_eq(parse(strtok(buf, "\n")), UPROTO_CLIENT_OK);
+	ck_assert_int_eq(in->retry_s, 17);
+	ck_assert_int_eq(in->heartbeat_s, 30);
+	/* A later version's keys are ignored, before or after retry=. */
 	ck_assert_int_eq(parse("WELCOME 30 1795642490 tz=UTC resume=\"e 1\""),
 	    UPROTO_CLIENT_OK);
 	ck_assert_int_eq(in->heartbeat_s, 30);
+	ck_assert_int_eq(in->retry_s, 0);
+	ck_assert_int_eq(parse("WELCOME 30 1795642490 alt=10.0.0.2:7400 "
+	    "retry=120 x_future=\"a b\""), UPROTO_CLIENT_OK);
+	ck_assert_int_eq(in->retry_s, 120);
+	ck_assert_int_eq(in->receiver_time, 1795642490);
+	/* A retry= out of range or not a number is passed over, not obeyed. */
+	ck_assert_int_eq(parse("WELCOME 30 1 retry=4"), UPROTO_CLIENT_OK);
+	ck_assert_int_eq(in->retry_s, 0);
+	ck_assert_int_eq(parse("WELCOME 30 1 retry=121"), UPROTO_CLIENT_OK);
+	ck_assert_int_eq(in->retry_s, 0);
+	ck_assert_int_eq(parse("WELCOME 30 1 retry=10s"), UPROTO_CLIENT_OK);
+	ck_assert_int_eq(in->retry_s, 0);
+	ck_assert_int_eq(parse("WELCOME 30 1 retry="), UPROTO_CLIENT_OK);
+	ck_assert_int_eq(in->retry_s, 0);
+	ck_assert_int_eq(parse("WELCOME 30 1 retry=0005"), UPROTO_CLIENT_OK);
+	ck_assert_int_eq(in->retry_s, 0);
 	bad("WELCOME", "bad heartbeat");
 	bad("WELCOME 0 1795642490", "bad heartbeat");
 	bad("WELCOME x 1795642490", "bad heartbeat");

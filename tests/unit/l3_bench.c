@@ -151,6 +151,10 @@ l3_change_cb(const struct change *change, void *arg)
 	c->first_claim = change->first_claim;
 	c->until_ms = change->until_ms;
 	c->waited_s = change->waited_s;
+	c->level = change->level;
+	c->command = change->command;
+	c->escalated_first = change->escalated_first;
+	c->audience = change->audience;
 	snprintf(c->state, sizeof(c->state), "%s",
 	    change->state ? change->state : "");
 	snprintf(c->cmd_id, sizeof(c->cmd_id), "%s",
@@ -251,6 +255,8 @@ l3_new(void)
 	t->config.registry = t->registry_path;
 	t->config.heartbeat_ms = 30000;
 	t->config.missed = 3;
+	t->config.retry_ms = 10000;
+	t->config.ingest_queue = 10000;
 	t->config.handshake_timeout_ms = 10000;
 	t->config.connections_per_address = 64;
 	t->config.max_connections = 1000;
@@ -260,6 +266,9 @@ l3_new(void)
 	t->config.operator_sessions = 256;
 	t->config.operator_output = 8 * 1024 * 1024;
 	t->config.escalation_after_ms = 30000;
+	t->config.escalation_supervisor_after_ms = 60000;
+	t->config.escalation_repeat_ms = 60000;
+	t->config.escalation_command_max_priority = 1;
 	t->config.log_level = CONFIG_LOG_ERROR;
 
 	t->store = store_open(t->db_path, err, sizeof(err));

@@ -55,6 +55,10 @@ struct l3_change {
 	int			first_claim;
 	int64_t			until_ms;
 	int64_t			waited_s;
+	int			level;		/* ESCALATED */
+	int			command;
+	int			escalated_first;
+	enum change_audience	audience;
 	char			state[16];
 	char			cmd_id[COMMAND_ID_LEN];
 	char			result[16];

@@ -1,10 +1,11 @@
 /*
  * refugectl's own modules: the command table (refugectl.c), the private CA
  * with its certificates and CRL (ctl_pki.c), revoke (ctl_revoke.c), init
- * and passwd (ctl_setup.c), enroll (ctl_enroll.c) with the textual editing
- * of units.yaml (ctl_yaml.c), the read-only views, verify and backup
- * (ctl_views.c), check --database and restore (ctl_database.c) and the
- * report (ctl_report.c). Never daemon code.
+ * (ctl_setup.c), passwd (ctl_passwd.c), enroll (ctl_enroll.c) with the
+ * textual editing of units.yaml (ctl_yaml.c), the read-only views, verify
+ * and backup (ctl_views.c), check --database and restore (ctl_database.c),
+ * the report (ctl_report*.c) and the printed matter (ctl_draw.c, ctl_map.c,
+ * ctl_sign.c). Never daemon code.
  */
 #ifndef REFUGE_CTL_H
 #define REFUGE_CTL_H
@@ -71,6 +72,30 @@ int	ctl_cmd_report(struct ctl *, int, char *[]);
 int	ctl_cmd_verify(struct ctl *, int, char *[]);
 int	ctl_cmd_backup(struct ctl *, int, char *[]);
 int	ctl_cmd_restore(struct ctl *, int, char *[]);
+int	ctl_cmd_map(struct ctl *, int, char *[]);
+int	ctl_cmd_purge(struct ctl *, int, char *[]);
+int	ctl_cmd_incident(struct ctl *, int, char *[]);
+int	ctl_cmd_sign(struct ctl *, int, char *[]);
+
+/* The directory units.yaml is in (malloc'd): map_image files are relative to it. */
+char	*ctl_registry_dir(const struct registry *);
+
+/* ctl_views.c: the audit chain walked, for verify and incident. */
+struct ctl_chain {
+	char		 prev[65];	/* the last row's hash */
+	size_t		 rows;
+	int64_t		 broken_id;	/* the first bad row; -1: its start */
+	int64_t		 last_id;
+	char		 why[256];
+	const char	*head;		/* in: a head to find, or NULL */
+	int64_t		 head_id;	/* out: where it is; 0: not in it */
+	char		 resumed[65];	/* a purged chain's first prev_hash */
+	char		 resume[65];	/* the latest purge's resume= */
+};
+
+/* 0 intact, 1 broken (broken_id, why), -1 not read (store_error). */
+struct store;
+int	ctl_verify_chain(struct store *, struct ctl_chain *);
 
 /* ctl_database.c: the database file's integrity. */
 

@@ -1,4 +1,4 @@
-/* init (a complete working set-up), enroll (one more unit) and passwd. */
+/* init: a complete working set-up. */
 #include <crypt.h>
 #include <errno.h>
 #include <stdio.h>
@@ -401,60 +401,5 @@ done:
 	ctl_ca_free(ca);
 	free(units_dir);
 	free(text);
-	return rc;
-}
-
-int
-ctl_cmd_passwd(struct ctl *ctl, int argc, char *argv[])
-{
-	const char	*pos[1];
-	char		 first[CTL_PASSWORD_MAX], again[CTL_PASSWORD_MAX];
-	char		 hash[CRYPT_OUTPUT_SIZE];
-	int		 npos, tty, r, rc = CTL_FAIL;
-
-	(void)ctl;
-	if (ctl_args("passwd", argc, argv, NULL, pos, 1, &npos) == -1)
-		return CTL_USAGE;
-	if (npos != 1)
-		return ctl_usage_error("passwd", "whose password? give the user");
-	if (pos[0][0] == '\0' || strcspn(pos[0], " \t\r\n:'\"") != strlen(pos[0]))
-		return ctl_usage_error("passwd", "bad user name '%s'", pos[0]);
-	tty = isatty(0);
-	if (tty)
-		fprintf(stderr, "New password for %s.\n", pos[0]);
-	/* One byte kept back: the longest password is CTL_PASSWORD_MAX - 2. */
-	r = pwprompt_read(0, 2, "Password: ", first, sizeof(first) - 1);
-	if (r == PWPROMPT_FAIL || r == PWPROMPT_EOF) {
-		ctl_warnx("no password read");
-		goto done;
-	}
-	if (r == PWPROMPT_TOOLONG) {
-		ctl_warnx("password longer than %d characters",
-		    CTL_PASSWORD_MAX - 2);
-		goto done;
-	}
-	if (first[0] == '\0') {
-		ctl_warnx("empty password refused");
-		goto done;
-	}
-	if (tty) {
-		if (pwprompt_read(0, 2, "Again: ", again, sizeof(again) - 1) !=
-		    PWPROMPT_OK || strcmp(first, again) != 0) {
-			ctl_warnx("the passwords differ; nothing done");
-			goto done;
-		}
-	}
-	if (ctl_hash_password(first, hash, sizeof(hash)) == -1) {
-		ctl_warnx("crypt(3) failed to hash the password");
-		goto done;
-	}
-	if (tty)
-		fprintf(stderr, "Put this in units.yaml as the password of %s:\n",
-		    pos[0]);
-	printf("%s\n", hash);
-	rc = CTL_OK;
-done:
-	OPENSSL_cleanse(first, sizeof(first));
-	OPENSSL_cleanse(again, sizeof(again));
 	return rc;
 }

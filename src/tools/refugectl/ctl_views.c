@@ -288,19 +288,24 @@ done:
 	return rc;
 }
 
-struct ctl_walk {
-	char	prev[AUDIT_HASH_HEX];
-	size_t	rows;
-	int64_t	broken_id;	/* 0: intact so far */
-	int64_t	last_id;
-	char	why[256];
-};
-
+/*
+ * The chain walked in id order: each row's hash and its link to the one
+ * before; a chain whose first rows a purge took must start from the hash
+ * the latest purge checkpoint names.
+ */
 static int
 ctl_views_verify_row(const struct audit_row *row, void *arg)
 {
-	struct ctl_walk	*w = arg;
+	struct ctl_chain	*w = arg;
+	const char		*r;
 
+	if (w->rows == 0 && row->prev_hash[0] != '\0') {
+		snprintf(w->prev, sizeof(w->prev), "%s", row->prev_hash);
+		snprintf(w->resumed, sizeof(w->resumed), "%s", row->prev_hash);
+	}
+	if (strcmp(row->action, "purge") == 0 &&
+	    (r = strstr(row->detail, " resume=")) != NULL)
+		snprintf(w->resume, sizeof(w->resume), "%.64s", r + 8);
 	if (audit_check(row, w->prev, w->why, sizeof(w->why)) == -1) {
 		w->broken_id = row->id;
 		return -1;
@@ -308,6 +313,29 @@ ctl_views_verify_row(const struct audit_row *row, void *arg)
 	memcpy(w->prev, row->hash, sizeof(w->prev));
 	w->last_id = row->id;
 	w->rows++;
+	if (w->head != NULL && strcmp(w->head, row->hash) == 0)
+		w->head_id = row->id;
+	return 0;
+}
+
+int
+ctl_verify_chain(struct store *store, struct ctl_chain *w)
+{
+	const char	*head = w->head;
+
+	memset(w, 0, sizeof(*w));
+	w->head = head;
+	if (store_audit_each(store, ctl_views_verify_row, w) == -1) {
+		if (w->broken_id == 0)
+			return -1;
+		return 1;
+	}
+	if (w->resumed[0] != '\0' && strcmp(w->resumed, w->resume) != 0) {
+		snprintf(w->why, sizeof(w->why), "rows before it were removed, "
+		    "and no purge checkpoint says so");
+		w->broken_id = -1;
+		return 1;
+	}
 	return 0;
 }
 
@@ -316,31 +344,65 @@ ctl_cmd_verify(struct ctl *ctl, int argc, char *argv[])
 {
 	struct refuge_config	*config = NULL;
 	struct store		*store;
-	struct ctl_walk		 w;
-	const char		*pos[1];
-	int			 npos, rc = CTL_FAIL;
+	struct ctl_chain	 w;
+	const char		*pos[1], *head = NULL;
+	const struct ctl_opt	 opts[] = {
+		{ "head", 1, &head },
+		{ NULL, 0, NULL }
+	};
+	char			 problem[512];
+	size_t			 rows;
+	int			 npos, rc = CTL_FAIL, sealed;
 
-	if (ctl_args("verify", argc, argv, NULL, pos, 0, &npos) == -1)
+	if (ctl_args("verify", argc, argv, opts, pos, 0, &npos) == -1)
 		return CTL_USAGE;
+	if (head != NULL && (strlen(head) != AUDIT_HASH_HEX - 1 ||
+	    strspn(head, "0123456789abcdef") != AUDIT_HASH_HEX - 1))
+		return ctl_usage_error("verify", "--head wants the 64 hex digits "
+		    "of a chain head (as refuged logs it), not '%s'", head);
 	if ((store = ctl_store(ctl, &config)) == NULL)
 		goto done;
-	memset(&w, 0, sizeof(w));
-	if (store_audit_each(store, ctl_views_verify_row, &w) == -1) {
-		if (w.broken_id != 0)
+	w.head = head;
+	switch (ctl_verify_chain(store, &w)) {
+	case -1:
+		ctl_warnx("reading the audit chain: %s", store_error(store));
+		goto done;
+	case 1:
+		if (w.broken_id == -1)
+			printf("audit chain broken at its first row: %s\n", w.why);
+		else
 			printf("audit chain broken at row %lld: %s\n",
 			    (long long)w.broken_id, w.why);
-		else
-			ctl_warnx("reading the audit chain: %s",
-			    store_error(store));
 		goto done;
 	}
 	printf("audit chain intact: %zu rows\n", w.rows);
 	/*
-	 * The chain shows edits, not a cut tail: the head printed here, kept
-	 * elsewhere and compared next time, shows that.
+	 * The chain shows edits, not a cut tail: the head printed here (and
+	 * logged by refuged), kept elsewhere and given as --head next time,
+	 * shows that.
 	 */
 	if (w.rows > 0)
 		printf("last row %lld hash %s\n", (long long)w.last_id, w.prev);
+	if (head != NULL && w.head_id == 0) {
+		printf("audit chain cut: the head %s taken earlier is not in it "
+		    "(rows were removed from its end, or it is another "
+		    "database's)\n", head);
+		goto done;
+	}
+	if (head != NULL)
+		printf("head %s is row %lld: nothing cut from the end\n", head,
+		    (long long)w.head_id);
+	if ((sealed = store_seal_verify(store, problem, sizeof(problem),
+	    &rows)) == -1) {
+		ctl_warnx("checking the records: %s", store_error(store));
+		goto done;
+	}
+	if (sealed == 1) {
+		printf("records broken: %s\n", problem);
+		goto done;
+	}
+	printf("records intact: %zu rows of events, alarms, notes and commands "
+	    "match their seals\n", rows);
 	rc = CTL_OK;
 done:
 	store_close(store);

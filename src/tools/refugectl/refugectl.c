@@ -1,5 +1,6 @@
 /* refugectl: set up, enroll, revoke, check and report on a refuge receiver. */
 #include <stdarg.h>
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,16 +26,24 @@ static const struct ctl_command ctl_commands[] = {
 	{ "enroll", ctl_cmd_enroll,
 	    "enroll UNIT-ID [--site S] [--name N] [--lat X] [--lon Y]" },
 	{ "revoke", ctl_cmd_revoke, "revoke UNIT-ID" },
-	{ "passwd", ctl_cmd_passwd, "passwd USER" },
+	{ "passwd", ctl_cmd_passwd,
+	    "passwd USER [--add --role operator|supervisor | --remove | --print]" },
 	{ "check", ctl_cmd_check, "check [--database]" },
 	{ "units", ctl_cmd_units, "units" },
 	{ "alarms", ctl_cmd_alarms, "alarms" },
 	{ "history", ctl_cmd_history, "history UNIT-ID [N]" },
 	{ "report", ctl_cmd_report,
-	    "report [--since D] [--until D] [--format text|csv]" },
-	{ "verify", ctl_cmd_verify, "verify" },
+	    "report [--since T] [--until T] [--site S] [--unit U] "
+	    "[--format text|csv|pdf] [--rows] [-o FILE]" },
+	{ "verify", ctl_cmd_verify, "verify [--head HASH]" },
+	{ "purge", ctl_cmd_purge, "purge --before TIME" },
+	{ "incident", ctl_cmd_incident,
+	    "incident ALARM-ID [--format text|pdf] [-o FILE]" },
 	{ "backup", ctl_cmd_backup, "backup FILE" },
 	{ "restore", ctl_cmd_restore, "restore FILE" },
+	{ "sign", ctl_cmd_sign,
+	    "sign UNIT-ID|--all [-o FILE.pdf|.svg|.png|DIR] [--size A4|A3|A5]" },
+	{ "map", ctl_cmd_map, "map SITE [-o FILE.pdf|.svg|.png]" },
 	{ NULL, NULL, NULL }
 };
 
@@ -43,7 +52,11 @@ refugectl_usage(FILE *fp)
 {
 	const struct ctl_command	*c;
 
-	fprintf(fp, "usage: refugectl [-V] [-c FILE] COMMAND ...\n");
+	fprintf(fp, "usage: refugectl [-hV] [-c FILE] COMMAND ...\n"
+	    "  -c, --config FILE  refuge.yaml (default %s)\n"
+	    "  -h, --help         print this and exit\n"
+	    "  -V, --version      print the version and exit\n"
+	    "commands:\n", CTL_DEFAULT_CONFIG);
 	for (c = ctl_commands; c->name != NULL; c++)
 		fprintf(fp, "       refugectl [-c FILE] %s\n", c->usage);
 }
@@ -137,15 +150,26 @@ ctl_args(const char *cmd, int argc, char *argv[], const struct ctl_opt *opts,
 			continue;
 		}
 		if (arg[1] != '-') {
-			ctl_usage_error(cmd, "unknown option '%s'", arg);
-			return -1;
+			/* The one short form every command shares: -o FILE. */
+			for (o = opts; strcmp(arg, "-o") == 0 && o != NULL &&
+			    o->name != NULL; o++)
+				if (strcmp(o->name, "output") == 0)
+					break;
+			if (o == NULL || o->name == NULL ||
+			    strcmp(arg, "-o") != 0) {
+				ctl_usage_error(cmd, "unknown option '%s'", arg);
+				return -1;
+			}
+			eq = NULL;
+		} else {
+			eq = strchr(arg + 2, '=');
+			len = eq != NULL ? (size_t)(eq - (arg + 2)) :
+			    strlen(arg + 2);
+			for (o = opts; o != NULL && o->name != NULL; o++)
+				if (strlen(o->name) == len &&
+				    strncmp(o->name, arg + 2, len) == 0)
+					break;
 		}
-		eq = strchr(arg + 2, '=');
-		len = eq != NULL ? (size_t)(eq - (arg + 2)) : strlen(arg + 2);
-		for (o = opts; o != NULL && o->name != NULL; o++)
-			if (strlen(o->name) == len &&
-			    strncmp(o->name, arg + 2, len) == 0)
-				break;
 		if (o == NULL || o->name == NULL) {
 			ctl_usage_error(cmd, "unknown option '%.*s'", (int)len + 2,
 			    arg);
@@ -267,9 +291,16 @@ main(int argc, char *argv[])
 	const struct ctl_command	*c;
 	struct ctl			 ctl = { .config_path = CTL_DEFAULT_CONFIG };
 	int				 ch;
+	static const struct option	 longopts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 }
+	};
 
 	opterr = 0;
-	while ((ch = getopt(argc, argv, "+:c:hV")) != -1) {
+	while ((ch = getopt_long(argc, argv, "+:c:hV", longopts, NULL)) !=
+	    -1) {
 		switch (ch) {
 		case 'c':
 			ctl.config_path = optarg;
@@ -285,7 +316,11 @@ main(int argc, char *argv[])
 			refugectl_usage(stderr);
 			return CTL_USAGE;
 		default:
-			ctl_warnx("unknown option '-%c'", optopt);
+			if (optopt == 0)
+				ctl_warnx("unknown option '%s'",
+				    argv[optind - 1]);
+			else
+				ctl_warnx("unknown option '-%c'", optopt);
 			refugectl_usage(stderr);
 			return CTL_USAGE;
 		}

@@ -152,6 +152,7 @@ struct sim_unit {
 	uint64_t		 hb;
 	int64_t			 hb_ms;
 	int64_t			 next_hb_us;
+	int64_t			 retry_ms;	/* WELCOME retry=; 0: --retry */
 	/* What the operator made the unit do. */
 	char			 light[8];
 	int			 camera_preset;	/* -1: home */

@@ -6,7 +6,8 @@
  * exponential back-off of 1 s doubling to 60 s, reset by a WELCOME.
  * Invariants: conn is set exactly in CONNECTING, GREETING and ACTIVE; an
  * event stays on the pending list, across links, until its ACK or NAK and
- * is sent again on every new link and after retry_ms without an answer;
+ * is sent again on every new link and after the retry time without an
+ * answer (the receiver's WELCOME retry=, else --retry);
  * commands (cmds) live only as long as the link they came on.
  */
 #include <stdio.h>
@@ -391,6 +392,20 @@ sim_unit_transmit(struct sim_unit *unit, struct sim_event *ev, int64_t now)
 	sim_unit_send(unit, ev->line, ev->len);
 }
 
+/*
+ * How long an event waits for its answer: the receiver's retry=, or --retry,
+ * and up to a fifth more by unit, so that units whose events an overloaded
+ * receiver shed in one turn do not all send them again in one turn.
+ */
+static int64_t
+sim_unit_retry_us(const struct sim_unit *unit)
+{
+	int64_t	ms = unit->retry_ms > 0 ? unit->retry_ms :
+		    unit->sim->opt->retry_ms;
+
+	return ms * 1000 + ms * 1000 / 5 * (unit->index % 32) / 32;
+}
+
 /* Arms the timer for the next heartbeat or retransmission, whichever is first. */
 static void
 sim_unit_schedule(struct sim_unit *unit, int64_t now)
@@ -398,7 +413,7 @@ sim_unit_schedule(struct sim_unit *unit, int64_t now)
 	struct sim_event	*ev;
 	int64_t			 wake = unit->next_hb_us, retry;
 
-	retry = unit->sim->opt->retry_ms * 1000;
+	retry = sim_unit_retry_us(unit);
 	for (ev = unit->pending; ev != NULL; ev = ev->next)
 		if (ev->sent_us != 0 && ev->sent_us + retry < wake)
 			wake = ev->sent_us + retry;
@@ -503,7 +518,7 @@ sim_unit_timer(evutil_socket_t fd, short what, void *arg)
 	}
 	for (ev = unit->pending; ev != NULL; ev = ev->next)
 		if (ev->sent_us == 0 || now - ev->sent_us >=
-		    unit->sim->opt->retry_ms * 1000)
+		    sim_unit_retry_us(unit))
 			sim_unit_transmit(unit, ev, now);
 	sim_unit_schedule(unit, now);
 }
@@ -656,8 +671,12 @@ sim_unit_welcome(struct sim_unit *unit, const struct uproto_client_msg *msg)
 	unit->hb_ms = sim->opt->hb_ms > 0 ? sim->opt->hb_ms :
 	    (int64_t)msg->heartbeat_s * 1000;
 	unit->next_hb_us = now + unit->hb_ms * 1000;
-	sim_note(unit, "connected, heartbeat every %.1f s, %u event(s) to send",
-	    (double)unit->hb_ms / 1000, unit->pending_count);
+	/* The receiver paces retransmissions (retry=); other keys were passed over. */
+	unit->retry_ms = (int64_t)msg->retry_s * 1000;
+	sim_note(unit, "connected, heartbeat every %.1f s, resend after %.0f s, "
+	    "%u event(s) to send", (double)unit->hb_ms / 1000,
+	    (double)(unit->retry_ms > 0 ? unit->retry_ms :
+	    sim->opt->retry_ms) / 1000, unit->pending_count);
 	for (ev = unit->pending; ev != NULL; ev = ev->next)
 		sim_unit_transmit(unit, ev, now);
 	sim_unit_schedule(unit, now);
