@@ -38,6 +38,7 @@ ALL_CFLAGS	= -std=c11 $(WARNINGS) $(PKG_CFLAGS) $(CFLAGS)
 
 # Layer 1: pure cores (no sockets, no event loop, no SQLite, no logging).
 CORE_SRCS	= src/core/diag.c src/core/line.c src/core/evtype.c \
+		  src/core/dc09.c src/core/dc09_codes.c src/core/registry_dc09.c \
 		  src/core/duration.c src/core/timefmt.c src/core/uproto.c \
 		  src/core/yamltree.c src/core/config.c src/core/registry.c \
 		  src/core/alarm.c src/core/alarmq.c src/core/audit.c \
@@ -53,7 +54,7 @@ SERVICE_SRCS	= src/service/log.c src/service/store.c src/service/store_backend.c
 		  src/service/listener.c src/service/notify.c src/service/metrics.c \
 		  src/service/metrics_server.c \
 		  src/service/timenow.c src/service/pwcheck.c src/service/confload.c \
-		  src/service/dbcheck.c
+		  src/service/dbcheck.c src/service/dc09_net.c
 # The store's backends: each has its sources and its schema in schema/<name>/.
 STORE_SQLITE_SRCS = src/service/store_sqlite.c src/service/store_sqlite_alarms.c \
 		  src/service/store_sqlite_audit.c src/service/store_sqlite_file.c \
@@ -63,6 +64,7 @@ STORE_SQLITE_SRCS = src/service/store_sqlite.c src/service/store_sqlite_alarms.c
 SCHEMA_BACKENDS	= sqlite
 # Layer 3: the daemon and its sessions.
 REFUGED_SRCS	= src/refuged/refuged.c src/refuged/daemon.c src/refuged/ingest.c \
+		  src/refuged/ingest_health.c \
 		  src/refuged/link.c src/refuged/units.c src/refuged/loop.c \
 		  src/refuged/feed.c src/refuged/command.c src/refuged/activate.c \
 		  src/refuged/tally.c src/refuged/flood.c \
@@ -73,6 +75,7 @@ REFUGED_SRCS	= src/refuged/refuged.c src/refuged/daemon.c src/refuged/ingest.c \
 		  src/refuged/stack_batch.c src/refuged/stack_actions.c \
 		  src/refuged/stack_timers.c src/refuged/stack_held.c \
 		  src/refuged/reload.c src/refuged/integrity.c \
+		  src/refuged/dc09_link.c src/refuged/dc09_account.c \
 		  src/refuged/retention.c src/refuged/alarmlog.c \
 		  src/refuged/operator_desk.c \
 		  src/refuged/operator_record.c src/refuged/stack_force.c
@@ -86,7 +89,7 @@ REFUGED_SRCS	+= src/refuged/escalate.c src/refuged/operator_outcomes.c
 # program, and beside them in src/tools/ what more than one program shares.
 TOOLS_SHARED_SRCS = src/tools/pwprompt.c
 REFUGECTL_SRCS	= src/tools/refugectl/refugectl.c src/tools/refugectl/ctl_pki.c \
-		  src/tools/refugectl/ctl_setup.c src/tools/refugectl/ctl_enroll.c \
+		  src/tools/refugectl/ctl_setup.c src/tools/refugectl/ctl_enroll.c src/tools/refugectl/ctl_enroll_dc09.c \
 		  src/tools/refugectl/ctl_yaml.c src/tools/refugectl/ctl_views.c \
 		  src/tools/refugectl/ctl_report.c src/tools/refugectl/ctl_revoke.c \
 		  src/tools/refugectl/ctl_database.c src/tools/refugectl/ctl_draw.c \
@@ -101,6 +104,7 @@ CONSOLE_SRCS	= src/tools/console/console.c src/tools/console/console_link.c \
 		  $(TOOLS_SHARED_SRCS)
 SIM_SRCS	= src/tools/sim/sim.c src/tools/sim/sim_opts.c src/tools/sim/sim_unit.c \
 		  src/tools/sim/sim_tls.c src/tools/sim/sim_tty.c src/tools/sim/sim_stats.c \
+		  src/tools/sim/sim_dc09.c src/tools/sim/sim_dc09_load.c \
 		  src/tools/sim/sim_phase.c
 TOOL_PROGRAMS	=
 TOOL_PROGRAMS	+= $(BUILD)/refuge-console
@@ -113,7 +117,7 @@ UNIT_TESTS	= check_line check_uproto check_evtype check_duration check_timefmt c
 		  check_notify check_metrics check_log check_listener check_admission \
 		  check_console_model check_sim_stats check_pwcheck \
 		  check_opproto_client check_uproto_client \
-		  check_change check_opproto_record $(L3_TESTS)
+		  check_change check_opproto_record check_dc09 $(L3_TESTS)
 # Layer 3 in-process: its modules with test doubles of conn, listener and tlsctx.
 L3_TESTS	= check_feed check_ingest check_stack check_supervise \
 		  check_unit_session check_unit_admission check_operator_session

@@ -13,6 +13,7 @@
 #include "evtype.h"
 
 #define ALARM_USER_MAX	32
+#define ALARM_DETAIL_MAX	240
 
 enum alarm_state {
 	ALARM_QUEUED,
@@ -38,6 +39,7 @@ struct alarm {
 	int64_t			 raised_ms;
 	int			 count;		/* events of this type attached, >= 1 */
 	int			 restored;
+	int			 from_last_run;	/* loaded from the store at start-up */
 	char			 claimed_by[ALARM_USER_MAX + 1];	/* "" unless CLAIMED */
 	int64_t			 claimed_ms;
 	int64_t			 first_claimed_ms;	/* -1: never claimed */
@@ -45,6 +47,8 @@ struct alarm {
 	int			 escalation_level;	/* 0 none, 1 consoles, 2 supervisors */
 	enum alarm_outcome	 outcome;
 	int			 unstored;	/* shown before its commit (store failing) */
+	/* From its first event: "code=.. verify=.. path=..", for ALARM lines */
+	char			 detail[ALARM_DETAIL_MAX + 1];
 	size_t			 queue_index;	/* owned by alarmq */
 };
 
@@ -150,5 +154,12 @@ int			 alarm_state_from_name(const char *, enum alarm_state *);
 int			 alarm_outcome_from_name(const char *, enum alarm_outcome *);
 /* Stack order: priority, then arrival. <0, 0, >0 like strcmp. */
 int			 alarm_compare(const struct alarm *, const struct alarm *);
+
+/*
+ * The attributes of an alarm's first event that its ALARM line shows:
+ * code= (a DC-09 code, raw), verify= (a verification URL), path= (a path
+ * fault), as "key=value ..." quoted as lines quote. "" when none.
+ */
+void	alarm_detail(const char *attributes, char *out, size_t len);
 
 #endif

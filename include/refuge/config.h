@@ -50,6 +50,9 @@ struct refuge_config {
 	int			 flood_threshold;	/* alarms.flood_threshold, default 50; 0: off */
 	enum config_log_level	 log_level;		/* log.level, default info */
 	char			*timezone;		/* IANA name; NULL: the system's */
+	char			*listen_dc09;		/* listen.dc09: TCP and UDP; NULL: none */
+	int64_t			 dc09_max_age_ms;	/* dc09.max_age, default 40s */
+	int64_t			 dc09_max_ahead_ms;	/* dc09.max_ahead, default 20s */
 	/* retention.events, .alarms, .audit: how long rows are kept; -1 keep. */
 	int64_t			 retention_events_ms;
 	int64_t			 retention_alarms_ms;

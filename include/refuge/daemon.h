@@ -16,6 +16,7 @@
 struct activate;
 struct alarmlog;
 struct command;
+struct dc09_links;
 struct escalate;
 struct event;
 struct event_base;
@@ -58,6 +59,7 @@ struct daemon {
 	struct retention	*retention;	/* refuge.yaml's retention: */
 	struct escalate		*escalate;	/* escalation.command */
 	struct unit_links	*unit_links;
+	struct dc09_links	*dc09_links;	/* NULL unless listen.dc09 */
 	struct operator_link	*operators;
 	struct event		*signals[3];
 	int64_t			 started_ms;

@@ -19,6 +19,15 @@ enum evtype {
 	EVTYPE_TEST,
 	EVTYPE_UNIT_OFFLINE,	/* made by the receiver */
 	EVTYPE_UNIT_ONLINE,	/* made by the receiver */
+	/* From SIA DC-09 panels (refuge-dc09(7)); no TLS unit sends them. */
+	EVTYPE_FIRE,
+	EVTYPE_FIRE_RESTORE,
+	EVTYPE_INTRUSION,
+	EVTYPE_INTRUSION_RESTORE,
+	EVTYPE_UNKNOWN_CODE,	/* a code the map does not know: code=<raw> */
+	EVTYPE_STATUS,		/* stored with no alarm: a status, an unmapped restore */
+	EVTYPE_PATH_FAULT,	/* made by the receiver: one path of two lost */
+	EVTYPE_PATH_RESTORE,	/* made by the receiver */
 	EVTYPE_COUNT
 };
 

@@ -54,6 +54,9 @@ int	ingest_unit_event(struct ingest *, struct link *, struct unit_record *,
 /* An event the receiver makes itself (UNIT_OFFLINE, UNIT_ONLINE). */
 int	ingest_receiver_event(struct ingest *, struct unit_record *,
 	    enum evtype);
+/* The same with attributes stored with it ("path=dc09" of a PATH_FAULT). */
+int	ingest_receiver_event_attrs(struct ingest *, struct unit_record *,
+	    enum evtype, const char *attributes);
 int	ingest_unit_state(struct ingest *, struct unit_record *,
 	    enum store_unit_state);
 int	ingest_unit_firmware(struct ingest *, struct unit_record *,

@@ -50,6 +50,8 @@ struct metrics {
 	uint64_t			reloads_failed;
 	uint64_t			operator_logins;
 	uint64_t			operator_login_failures;
+	/* SIA DC-09 frames by reply: ACK (or *ACK), NAK, DUH, none (dropped) */
+	uint64_t			dc09_frames[4];
 	struct metrics_histogram	ack_latency;	/* line read -> ACK queued */
 	struct metrics_histogram	commit_latency;	/* BEGIN -> COMMIT returned */
 	struct metrics_histogram	time_to_claim;

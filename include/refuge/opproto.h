@@ -133,11 +133,15 @@ struct opproto_unit_view {
 	int64_t		 test_until_ms;	/* 0: not on test */
 	double		 lat, lon;
 	const char	*address;	/* NULL or "": none */
+	const char	*paths;		/* "tls,dc09", "-"; NULL: left out */
+	int		 no_commands;	/* reachable only by DC-09 */
 };
 
 /*
  * UNIT <id> state= last_seen=<iso|-> heard=<iso|-> site= name="..."
- *   [test_until=<iso>] lat= lon= [address="..."]
+ *   [test_until=<iso>] lat= lon= [address="..."] [paths= [commands=no]]
+ * paths= and commands=no close the line, and are left out of a line that
+ * the longest ids, name and address already fill.
  */
 int	opproto_format_unit(char *buf, size_t len,
 	    const struct opproto_unit_view *);

@@ -83,6 +83,9 @@ struct opproto_client_alarm {
 	int		 located;	/* lat= and lon= were given */
 	double		 lat, lon;
 	const char	*outcome;	/* a resolved alarm's (DETAIL, SEARCH), else "" */
+	const char	*code;		/* code=, verify=, path=: from a DC-09 */
+	const char	*verify;	/* panel's event ("" when absent) */
+	const char	*path;
 };
 
 /*
@@ -104,6 +107,8 @@ struct opproto_client_unit {
 	int		 located;	/* lat= and lon= were given */
 	double		 lat, lon;
 	const char	*address;	/* "" if none */
+	const char	*paths;		/* "tls,dc09", "-"; "" when absent */
+	int		 no_commands;	/* commands=no: reachable only by DC-09 */
 };
 
 /* LOG: one step of an alarm's life (DETAIL); its key=value words in other[]. */

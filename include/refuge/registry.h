@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "dc09_codes.h"
 #include "diag.h"
 #include "evtype.h"
 
@@ -65,6 +66,16 @@ struct registry_plan {
 	struct registry_contact	*contacts;
 };
 
+/* A unit's SIA DC-09 account (refuge-dc09(7)). */
+struct registry_dc09 {
+	char		 account[17];	/* 3-16 hex digits, unique */
+	unsigned char	 key[32];
+	size_t		 key_len;	/* 16, 24, 32; 0: plaintext */
+	int		 plaintext;	/* takes unencrypted frames */
+	int64_t		 supervision_ms;	/* a frame at least this often */
+	size_t		 line, column;	/* of the account, for messages */
+};
+
 struct registry_unit {
 	char		*id;		/* 1-64 of [A-Za-z0-9._:-] */
 	char		*name;
@@ -77,6 +88,7 @@ struct registry_unit {
 	char		*audio_uri;	/* NULL: none */
 	char		*address;	/* street, landmark, postcode; NULL: none */
 	int64_t		 on_test_until_ms;	/* unix ms; 0: not on test */
+	struct registry_dc09	*dc09;	/* NULL: no DC-09 account */
 	int		 light_idle_off;	/* light_idle: off, dark at rest */
 	int		 camera_home;	/* preset at rest; -1: none */
 };
@@ -113,6 +125,9 @@ struct registry {
 	size_t				 operator_count;
 	struct registry_operator	*operators;
 	int				 priorities[EVTYPE_COUNT];	/* 0: no alarm */
+	struct dc09_codes		 dc09_codes;	/* dc09_codes: overrides */
+	size_t				 dc09_count;
+	const struct registry_unit	**dc09_index;	/* by account */
 	char				**outcomes[REGISTRY_OUTCOME_LISTS];	/* NULL-terminated; NULL: the default */
 	struct registry_signs		 signs;
 	size_t				 route_count;
@@ -138,6 +153,9 @@ const struct registry_plan	*registry_plan_find(const struct registry *,
 const struct registry_operator	*registry_operator_find(const struct registry *,
 				    const char *user);
 const char			*registry_role_name(enum registry_role);
+/* The unit of a DC-09 account (hex digits, any case), or NULL. */
+const struct registry_unit	*registry_dc09_find(const struct registry *,
+				    const char *account);
 /*
  * The plan a site's alarm follows at now_ms: its night_plan within its night
  * window (local time, the process's TZ), else its plan; NULL if none. *night

@@ -47,6 +47,10 @@ void		 stack_free(struct stack *);
  */
 int	stack_event(struct stack *, struct unit_record *, enum evtype,
 	    int64_t event_row_id, int64_t received_ms, int64_t held);
+/* The same, the event's attributes giving a raised alarm its detail (alarm.h). */
+int	stack_event_detail(struct stack *, struct unit_record *, enum evtype,
+	    int64_t event_row_id, int64_t received_ms, int64_t held,
+	    const char *attributes);
 /*
  * The store failed to take an event: if it raises a priority-1 alarm, the
  * alarm is made in memory with its final id, published as not stored (a

@@ -82,6 +82,12 @@ int64_t			 units_last_heard(const struct unit_record *);
 /* "tls,dc09", or "-" */
 void			 units_paths(const struct unit_record *, char *buf,
 			    size_t buflen);
+/*
+ * 1 if the unit is reachable only by SIA DC-09: it has a dc09: block, no
+ * pinned key, and has not connected over TLS since start. It takes no
+ * commands.
+ */
+int			 units_dc09_only(const struct unit_record *);
 size_t			 units_online(const struct units *);
 size_t			 units_offline(const struct units *);
 

@@ -5,9 +5,12 @@
  * never changes; a RESOLVED alarm never changes again.
  */
 #include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "refuge/alarm.h"
+#include "refuge/line.h"
 
 const char *const alarm_false_reasons[] = {
 	"accidental", "misuse", "test", "no-one-there", "fault", "other", NULL
@@ -321,4 +324,38 @@ alarm_compare(const struct alarm *a, const struct alarm *b)
 	if (a->seq != b->seq)
 		return a->seq < b->seq ? -1 : 1;
 	return 0;
+}
+
+void
+alarm_detail(const char *attributes, char *out, size_t len)
+{
+	static const char *const	 shown[] = { "code", "verify", "path" };
+	struct line_parsed		*lp;
+	char				 err[64], q[LINE_MAX_BYTES + 3];
+	size_t				 i, k, off = 0;
+	int				 n;
+
+	if (len > 0)
+		out[0] = '\0';
+	if (attributes == NULL || attributes[0] == '\0' ||
+	    (lp = calloc(1, sizeof(*lp))) == NULL)
+		return;
+	if (line_parse(lp, attributes, strlen(attributes), err, sizeof(err)) ==
+	    0)
+		for (k = 0; k < sizeof(shown) / sizeof(shown[0]); k++)
+			for (i = 0; i < lp->count; i++) {
+				if (lp->tokens[i].key == NULL ||
+				    strcmp(lp->tokens[i].key, shown[k]) != 0 ||
+				    line_quote(q, sizeof(q),
+				    lp->tokens[i].value) < 0)
+					continue;
+				n = snprintf(out + off, len - off, "%s%s=%s",
+				    off ? " " : "", shown[k], q);
+				if (n < 0 || (size_t)n >= len - off) {
+					out[off] = '\0';	/* what fits, whole */
+					break;
+				}
+				off += (size_t)n;
+			}
+	free(lp);
 }

@@ -44,6 +44,18 @@ static const struct yamltree_field config_listen[] = {
 	  .offset = OFF(listen_operators) },
 	{ .key = "metrics", .kind = CONFIG_HOSTPORT,
 	  .offset = OFF(listen_metrics) },
+	{ .key = "dc09", .kind = CONFIG_HOSTPORT, .offset = OFF(listen_dc09) },
+	{ .key = NULL }
+};
+
+/* SIA DC-09's time window (refuge-dc09(7)). */
+static const struct yamltree_field config_dc09[] = {
+	{ .key = "max_age", .kind = CONFIG_DURATION,
+	  .offset = OFF(dc09_max_age_ms), .min = CONFIG_SECOND,
+	  .max = CONFIG_HOUR },
+	{ .key = "max_ahead", .kind = CONFIG_DURATION,
+	  .offset = OFF(dc09_max_ahead_ms), .min = CONFIG_SECOND,
+	  .max = CONFIG_HOUR },
 	{ .key = NULL }
 };
 
@@ -150,6 +162,7 @@ static const struct yamltree_field config_top[] = {
 	{ .key = "alarms", .kind = CONFIG_SECTION, .sub = config_alarms },
 	{ .key = "log", .kind = CONFIG_SECTION, .sub = config_log },
 	{ .key = "timezone", .kind = CONFIG_ZONE, .offset = OFF(timezone) },
+	{ .key = "dc09", .kind = CONFIG_SECTION, .sub = config_dc09 },
 	{ .key = "retention", .kind = CONFIG_SECTION, .sub = config_retention },
 	{ .key = NULL }
 };
@@ -506,6 +519,8 @@ config_new(const char *path)
 	/* About a second of the durable rate: refuged(8), Overload. */
 	cf->ingest_queue = 10000;
 	cf->command_timeout_ms = 30 * CONFIG_SECOND;
+	cf->dc09_max_age_ms = 40 * CONFIG_SECOND;
+	cf->dc09_max_ahead_ms = 20 * CONFIG_SECOND;
 	cf->operator_prelogin = 64;
 	cf->operator_prelogin_per_address = 4;
 	cf->operator_sessions = 256;
@@ -584,6 +599,7 @@ config_free(struct refuge_config *cf)
 	free(cf->listen_units);
 	free(cf->listen_operators);
 	free(cf->listen_metrics);
+	free(cf->listen_dc09);
 	free(cf->tls_cert);
 	free(cf->tls_key);
 	free(cf->tls_unit_ca);

@@ -31,6 +31,15 @@ static const struct evtype_info evtype_table[EVTYPE_COUNT] = {
 	[EVTYPE_TEST] =			{ "TEST", 1, 0, -1 },
 	[EVTYPE_UNIT_OFFLINE] =		{ "UNIT_OFFLINE", 0, 3, -1 },
 	[EVTYPE_UNIT_ONLINE] =		{ "UNIT_ONLINE", 0, 0, EVTYPE_UNIT_OFFLINE },
+	[EVTYPE_FIRE] =			{ "FIRE", 0, 1, -1 },
+	[EVTYPE_FIRE_RESTORE] =		{ "FIRE_RESTORE", 0, 0, EVTYPE_FIRE },
+	[EVTYPE_INTRUSION] =		{ "INTRUSION", 0, 2, -1 },
+	[EVTYPE_INTRUSION_RESTORE] =	{ "INTRUSION_RESTORE", 0, 0,
+					    EVTYPE_INTRUSION },
+	[EVTYPE_UNKNOWN_CODE] =		{ "UNKNOWN_CODE", 0, 5, -1 },
+	[EVTYPE_STATUS] =		{ "STATUS", 0, 0, -1 },
+	[EVTYPE_PATH_FAULT] =		{ "PATH_FAULT", 0, 5, -1 },
+	[EVTYPE_PATH_RESTORE] =		{ "PATH_RESTORE", 0, 0, EVTYPE_PATH_FAULT },
 };
 
 static const struct evtype_info *

@@ -534,6 +534,13 @@ opproto_format_alarm(char *buf, size_t len, int push,
 	if (view->outcome != NULL && view->outcome[0] != '\0' &&
 	    opproto_put_attr(buf, len, &off, "outcome", view->outcome) == -1)
 		return opproto_refuse(buf, len);
+	/* code=, verify=, path=: already key=value, quoted by alarm_detail. */
+	if (a->detail[0] != '\0') {
+		if ((n = opproto_printf(buf + off, len - off, " %s",
+		    a->detail)) < 0)
+			return opproto_refuse(buf, len);
+		off += (size_t)n;
+	}
 	if ((n = opproto_printf(buf + off, len - off, "\n")) < 0)
 		return opproto_refuse(buf, len);
 	return (int)(off + (size_t)n);

@@ -274,6 +274,9 @@ opproto_client_alarm(struct opproto_client_msg *m, char *err, size_t errlen)
 		{ "lat", &lat },
 		{ "lon", &lon },
 		{ "outcome", &a->outcome },
+		{ "code", &a->code },
+		{ "verify", &a->verify },
+		{ "path", &a->path },
 	};
 	int64_t				 n;
 
@@ -300,6 +303,9 @@ opproto_client_alarm(struct opproto_client_msg *m, char *err, size_t errlen)
 	a->at = opproto_client_or_empty(a->at);
 	a->at_ms = opproto_client_time(a->at);
 	a->name = opproto_client_or_empty(a->name);
+	a->code = opproto_client_or_empty(a->code);
+	a->verify = opproto_client_or_empty(a->verify);
+	a->path = opproto_client_or_empty(a->path);
 	a->by = opproto_client_or_empty(a->by);
 	a->outcome = opproto_client_or_empty(a->outcome);
 	a->located = opproto_client_place(lat, lon, &a->lat, &a->lon);
@@ -312,6 +318,7 @@ opproto_client_unit(struct opproto_client_msg *m, char *err, size_t errlen)
 {
 	struct opproto_client_unit	*u = &m->unit;
 	const char			*lat = NULL, *lon = NULL;
+	const char			*commands = NULL;
 	const struct opproto_client_known known[] = {
 		{ "state", &u->state },
 		{ "heard", &u->heard },
@@ -322,6 +329,8 @@ opproto_client_unit(struct opproto_client_msg *m, char *err, size_t errlen)
 		{ "site", &u->site },
 		{ "name", &u->name },
 		{ "test_until", &u->test_until },
+		{ "paths", &u->paths },
+		{ "commands", &commands },
 	};
 
 	if ((u->id = opproto_client_word(m, 1)) == NULL ||
@@ -332,7 +341,7 @@ opproto_client_unit(struct opproto_client_msg *m, char *err, size_t errlen)
 			return opproto_client_fail(err, errlen, "bad state");
 		opproto_client_attrs(m, 3, NULL, 0);
 		u->last_seen = u->site = u->name = u->test_until = "";
-		u->heard = u->address = "";
+		u->heard = u->address = u->paths = "";
 		u->last_seen_ms = u->test_until_ms = u->heard_ms = -1;
 		return 0;
 	}
@@ -349,6 +358,8 @@ opproto_client_unit(struct opproto_client_msg *m, char *err, size_t errlen)
 	u->heard_ms = opproto_client_time(u->heard);
 	u->address = opproto_client_or_empty(u->address);
 	u->located = opproto_client_place(lat, lon, &u->lat, &u->lon);
+	u->paths = opproto_client_or_empty(u->paths);
+	u->no_commands = commands != NULL && strcmp(commands, "no") == 0;
 	return 0;
 }
 

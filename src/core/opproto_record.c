@@ -228,6 +228,12 @@ opproto_format_unit(char *buf, size_t len, const struct opproto_unit_view *u)
 	if (u->address != NULL && u->address[0] != '\0' &&
 	    opproto_put_text(buf, cap, &off, "address", u->address) == -1)
 		return opproto_refuse(buf, len);
+	/* Room for the newline kept: what does not fit is left out whole. */
+	if (u->paths != NULL && (n = snprintf(buf + off, cap - off - 1,
+	    " paths=%s%s", u->paths, u->no_commands ? " commands=no" : "")) >
+	    0 && (size_t)n < cap - off - 1)
+		off += (size_t)n;
+	buf[off] = '\0';
 	if ((n = opproto_printf(buf + off, cap - off, "\n")) < 0)
 		return opproto_refuse(buf, len);
 	return (int)(off + (size_t)n);

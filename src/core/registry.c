@@ -11,6 +11,7 @@
 
 #include "refuge/pwhash.h"
 #include "refuge/registry.h"
+#include "refuge/registry_dc09.h"
 #include "refuge/registry_print.h"
 #include "refuge/timefmt.h"
 #include "refuge/yamltree.h"
@@ -34,6 +35,8 @@ enum registry_kind {
 	REGISTRY_PRESET,	/* int 0..255 */
 	REGISTRY_UNTIL,		/* int64_t unix ms from ISO 8601 */
 	REGISTRY_STEPS,		/* a plan's non-empty list of strings */
+	REGISTRY_DC09,		/* a unit's dc09: block (registry_dc09.c) */
+	REGISTRY_DC09_CODES,	/* top level: dc09_codes (registry_dc09.c) */
 	REGISTRY_CONTACTS,	/* a plan's list of {name, phone} */
 	REGISTRY_NIGHT,		/* a site's "HH:MM-HH:MM" */
 	REGISTRY_NIGHT_PLAN,	/* char *, names a plan */
@@ -114,6 +117,7 @@ static const struct yamltree_field registry_unit_fields[] = {
 	{ .key = "audio_uri", .kind = REGISTRY_TEXT, .offset = UNIT(audio_uri) },
 	{ .key = "on_test_until", .kind = REGISTRY_UNTIL,
 	  .offset = UNIT(on_test_until_ms) },
+	{ .key = "dc09", .kind = REGISTRY_DC09, .offset = UNIT(dc09) },
 	{ .key = "light_idle", .kind = REGISTRY_LIGHT_IDLE },
 	{ .key = "camera_home", .kind = REGISTRY_PRESET,
 	  .offset = UNIT(camera_home), .min = 0, .max = 255 },
@@ -147,6 +151,7 @@ static const struct yamltree_field registry_top[] = {
 	{ .key = "operators", .kind = REGISTRY_LIST,
 	  .offset = REGISTRY_OPERATORS, .sub = registry_operator_fields },
 	{ .key = "priorities", .kind = REGISTRY_PRIORITIES },
+	{ .key = "dc09_codes", .kind = REGISTRY_DC09_CODES },
 	{ .key = "outcomes", .kind = REGISTRY_OUTCOMES },
 	{ .key = "signs", .kind = REGISTRY_PRINT },
 	{ .key = "routes", .kind = REGISTRY_PRINT },
@@ -383,6 +388,10 @@ registry_field(void *arg, const struct yamltree_field *f,
 	case REGISTRY_STEPS:
 		registry_steps(ctx, n, path);
 		break;
+	case REGISTRY_DC09:
+		registry_dc09_block(ctx->doc, n, path,
+		    (struct registry_dc09 **)(void *)(base + f->offset));
+		break;
 	case REGISTRY_CONTACTS:
 		registry_plan_contacts(ctx->doc, ctx->cur->base, n, path);
 		break;
@@ -514,6 +523,8 @@ registry_top_field(void *arg, const struct yamltree_field *f,
 
 	if (f->kind == REGISTRY_LIST)
 		registry_list(arg, f, n, path);
+	else if (f->kind == REGISTRY_DC09_CODES)
+		registry_dc09_codes(ctx->doc, n, path, ctx->reg);
 	else if (f->kind == REGISTRY_OUTCOMES)
 		registry_outcomes_parse(ctx->doc, n, path, ctx->reg);
 	else if (f->kind == REGISTRY_PRINT && strcmp(f->key, "signs") == 0)
@@ -651,6 +662,7 @@ registry_finish(struct registry_ctx *ctx)
 			yamltree_error(ctx->doc, NULL, NULL, "out of memory");
 			return;
 		}
+	registry_dc09_finish(ctx->doc, ctx->reg);
 	registry_print_check(ctx->doc, ctx->reg);
 }
 
@@ -703,6 +715,7 @@ registry_free(struct registry *r)
 
 	if (r == NULL)
 		return;
+	registry_dc09_free(r);
 	registry_print_free(r);
 	for (i = 0; i < r->site_count; i++) {
 		free(r->sites[i].id);

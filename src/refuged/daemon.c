@@ -12,6 +12,7 @@
 #include "refuge/command.h"
 #include "refuge/conn.h"
 #include "refuge/daemon.h"
+#include "refuge/dc09_link.h"
 #include "refuge/feed.h"
 #include "refuge/flood.h"
 #include "refuge/ingest.h"
@@ -93,6 +94,15 @@ daemon_counters(struct daemon *daemon)
 	m->reloads_failed = daemon->reloads_failed;
 	m->operator_logins = ops->logins;
 	m->operator_login_failures = ops->login_failures;
+	if (daemon->dc09_links != NULL) {
+		const struct dc09_counters *dc = dc09_links_counters(
+		    daemon->dc09_links);
+
+		m->dc09_frames[0] = dc->acks;
+		m->dc09_frames[1] = dc->naks;
+		m->dc09_frames[2] = dc->duhs;
+		m->dc09_frames[3] = dc->dropped;
+	}
 }
 
 static void
@@ -239,6 +249,8 @@ daemon_stop(struct daemon *daemon)
 	for (i = 0; i < units_count(daemon->units); i++)
 		supervise_stop(units_at(daemon->units, i));
 	unit_links_close_all(daemon->unit_links);
+	if (daemon->dc09_links != NULL)
+		dc09_links_close_all(daemon->dc09_links);
 	for (i = 0; i < sizeof(daemon->signals) / sizeof(daemon->signals[0]); i++)
 		event_del(daemon->signals[i]);
 	if (daemon->status_timer != NULL)
@@ -334,6 +346,11 @@ daemon_wire(struct daemon *daemon, char *err, size_t errlen)
 	if ((daemon->unit_links = unit_links_new(daemon->base, config,
 	    daemon->tls, daemon->units, daemon->ingest, daemon->supervise,
 	    daemon->command, err, errlen)) == NULL)
+		return -1;
+	if (config->listen_dc09 != NULL && (daemon->dc09_links =
+	    dc09_links_new(daemon->base, config, daemon->registry,
+	    daemon->units, daemon->ingest, daemon->supervise, err, errlen)) ==
+	    NULL)
 		return -1;
 	if ((daemon->flood = flood_new(daemon->base, daemon->feed,
 	    config->flood_threshold)) == NULL ||
@@ -487,6 +504,10 @@ daemon_run(struct daemon *daemon)
 		metrics_server_address(daemon->metrics_server, metrics + 9,
 		    sizeof(metrics) - 9);
 	}
+	if (daemon->dc09_links != NULL) {
+		dc09_links_address(daemon->dc09_links, status, sizeof(status));
+		log_info("dc09: listening on %s (tcp, udp)", status);
+	}
 	log_info("ready units=%s operators=%s%s registry=%zu units", units,
 	    operators, metrics, units_count(daemon->units));
 	daemon_status(daemon, status, sizeof(status));
@@ -525,6 +546,7 @@ daemon_free(struct daemon *daemon)
 	notify_close(daemon->notify);
 	operator_link_free(daemon->operators);
 	unit_links_free(daemon->unit_links);
+	dc09_links_free(daemon->dc09_links);
 	activate_free(daemon->activate);
 	flood_free(daemon->flood);
 	retention_free(daemon->retention);

@@ -38,74 +38,7 @@
 #include "refuge/timenow.h"
 #include "refuge/units.h"
 
-#define INGEST_RETRY_MS		1000
-#define INGEST_URGENT_SPLIT	32
-/* A commit of this many took 20-50 ms on a busy 2-core machine: prompt ACKs. */
-#define INGEST_COMMIT_MAX	1000
-/*
- * Past the queue bound only what cannot be sent again is queued (presses,
- * the receiver's own items, unit states), this many more; then nothing: a
- * database that keeps failing must not turn into memory that grows.
- */
-#define INGEST_RESERVE		100000
-
-enum ingest_kind {
-	INGEST_EVENT,
-	INGEST_STATE,
-	INGEST_FIRMWARE,
-	INGEST_ATTRIBUTES
-};
-
-struct ingest_item {
-	enum ingest_kind	 kind;
-	struct link		*link;		/* EVENT from a unit; NULL once gone */
-	struct unit_record	*record;
-	int			 from_receiver;
-	int			 inserted;	/* a new row, not a retransmission */
-	int64_t			 held;		/* its priority-1 alarm, shown unstored */
-	int			 committed;
-	int			 urgent;	/* a priority-1 event */
-	int			 pass;		/* taken by the commit under way */
-	int			 seen_last;	/* its unit's newest event in the pass */
-	enum evtype		 type;
-	enum store_unit_state	 state;
-	int64_t			 unit_time_ms;
-	int64_t			 received_ms;
-	int64_t			 seen_ms;
-	int64_t			 queued_us;	/* monotonic, for the ACK latency */
-	char			 event_id[72];
-	char			 text[LINE_MAX_BYTES + 1];
-};
-
-struct ingest {
-	struct store		*store;
-	struct stack		*stack;
-	struct feed		*feed;
-	const struct registry	*registry;
-	struct ingest_counters	 counters;
-	uint64_t		 next_receiver_event;
-	struct event		*commit;	/* a press: first priority */
-	struct event		*batch;		/* the rest: second priority */
-	struct event		*retry;
-	struct event		*again;		/* the next bounded commit */
-	struct ingest_item	*items;
-	size_t			 head;		/* items before it are done */
-	size_t			 count;
-	size_t			 capacity;
-	size_t			 waiting;	/* items not yet committed */
-	size_t			 urgent;	/* of which priority-1 events */
-	size_t			 queue_max;	/* limits.ingest_queue */
-	const struct unit_record **seen;	/* open addressing, per pass */
-	size_t			 seen_size;	/* a power of two, or 0 */
-	int			 failing;	/* the last commit failed */
-	char			 failure[160];	/* why, while failing */
-	int64_t			 probed_ms;	/* last probe write of ingest_failing */
-	ingest_watch_fn		*watch;
-	void			*watch_arg;
-	struct log_limit	 failed_log;	/* a full disk fails every turn */
-	struct log_limit	 shed_log;	/* overload sheds every turn */
-	struct log_limit	 full_log;
-};
+#include "ingest_internal.h"
 
 static void	ingest_commit_cb(evutil_socket_t, short, void *);
 
@@ -123,80 +56,6 @@ ingest_low_event(struct event_base *base, struct ingest *ingest)
 		return NULL;
 	}
 	return ev;
-}
-
-/* The store started or stopped failing: say so once, to whoever watches. */
-static void
-ingest_set_failing(struct ingest *ingest, int failing)
-{
-	if (failing)
-		snprintf(ingest->failure, sizeof(ingest->failure), "%s",
-		    store_error(ingest->store));
-	if (failing == ingest->failing)
-		return;
-	ingest->failing = failing;
-	if (!failing) {
-		log_info("store: writes succeed again");
-		ingest->failure[0] = '\0';
-	}
-	if (ingest->watch != NULL)
-		ingest->watch(ingest->watch_arg);
-}
-
-void
-ingest_set_watch(struct ingest *ingest, ingest_watch_fn *fn, void *arg)
-{
-	ingest->watch = fn;
-	ingest->watch_arg = arg;
-}
-
-const char *
-ingest_failure(const struct ingest *ingest)
-{
-	return ingest->failing ? ingest->failure : NULL;
-}
-
-/* An empty transaction would succeed on a full disk; a row must reach it. */
-static void
-ingest_probe_write(struct ingest *ingest)
-{
-	struct store	*store = ingest->store;
-
-	ingest->probed_ms = timenow_mono_ms();
-	if (store_begin(store) == 0 &&
-	    store_probe(store, timenow_wall_ms()) == 0 &&
-	    store_commit(store, NULL, NULL) == 0)
-		ingest_set_failing(ingest, 0);
-	else {
-		store_rollback(store);
-		ingest_set_failing(ingest, 1);
-	}
-}
-
-/*
- * Nothing to store may follow a failure for long: write the probe's row,
- * at most once a second (it may wait behind another writer).
- */
-static void
-ingest_probe(struct ingest *ingest)
-{
-	if (!ingest->failing || ingest->waiting > 0 ||
-	    timenow_mono_ms() - ingest->probed_ms < 1000)
-		return;
-	ingest_probe_write(ingest);
-}
-
-void
-ingest_recheck(struct ingest *ingest)
-{
-	ingest_probe_write(ingest);
-}
-
-int
-ingest_failing(struct ingest *ingest)
-{
-	ingest_probe(ingest);
-	return ingest->failing;
 }
 
 struct ingest *
@@ -382,6 +241,13 @@ int
 ingest_receiver_event(struct ingest *ingest, struct unit_record *record,
     enum evtype type)
 {
+	return ingest_receiver_event_attrs(ingest, record, type, "");
+}
+
+int
+ingest_receiver_event_attrs(struct ingest *ingest, struct unit_record *record,
+    enum evtype type, const char *attributes)
+{
 	struct ingest_item	*item;
 
 	if ((item = ingest_add(ingest, INGEST_EVENT, record,
@@ -393,6 +259,7 @@ ingest_receiver_event(struct ingest *ingest, struct unit_record *record,
 	snprintf(item->event_id, sizeof(item->event_id), "rx-%lld-%llu",
 	    (long long)item->received_ms,
 	    (unsigned long long)ingest->next_receiver_event++);
+	snprintf(item->text, sizeof(item->text), "%s", attributes);
 	return 0;
 }
 
@@ -465,8 +332,9 @@ ingest_store_item(struct ingest *ingest, struct ingest_item *item)
 		if (store_event_insert(store, &event, &inserted, &row_id) == -1)
 			return -1;
 		item->inserted = inserted;
-		if (inserted && stack_event(ingest->stack, item->record,
-		    item->type, row_id, item->received_ms, item->held) == -1)
+		if (inserted && stack_event_detail(ingest->stack, item->record,
+		    item->type, row_id, item->received_ms, item->held,
+		    item->text) == -1)
 			return -1;
 		if (!inserted && item->held > 0) {
 			/* A retransmission of an event stored before the failure. */

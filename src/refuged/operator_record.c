@@ -89,6 +89,7 @@ int
 operator_unit_line(struct unit_record *record, char *buf, size_t len)
 {
 	struct opproto_unit_view	view;
+	char				paths[32];
 
 	memset(&view, 0, sizeof(view));
 	view.id = record->reg->id;
@@ -102,6 +103,9 @@ operator_unit_line(struct unit_record *record, char *buf, size_t len)
 	view.lat = record->reg->lat;
 	view.lon = record->reg->lon;
 	view.address = record->reg->address;
+	units_paths(record, paths, sizeof(paths));
+	view.paths = paths;
+	view.no_commands = units_dc09_only(record);
 	return opproto_format_unit(buf, len, &view);
 }
 

@@ -155,6 +155,12 @@ operator_cmd(struct operator_session *session,
 		    OPPROTO_ERR_NOTFOUND, request->unit_id);
 		return;
 	}
+	if (units_dc09_only(record)) {
+		/* DC-09 is one-way: say so now rather than time out. */
+		operator_err(session, OPPROTO_ERR_STATE,
+		    "unit takes no commands (dc09 only)");
+		return;
+	}
 	if (uproto_cmd_parse(&cmd, request->words, request->word_count, err,
 	    sizeof(err)) == -1) {
 		operator_err(session, OPPROTO_ERR_SYNTAX, err);

@@ -12,6 +12,7 @@
 #include "refuge/command.h"
 #include "refuge/confload.h"
 #include "refuge/daemon.h"
+#include "refuge/dc09_link.h"
 #include "refuge/diag.h"
 #include "refuge/feed.h"
 #include "refuge/escalate.h"
@@ -130,6 +131,9 @@ reload_reconfigure(struct daemon *daemon)
 	escalate_reconfigure(daemon->escalate, config);
 	unit_links_reconfigure(daemon->unit_links, config, daemon->tls,
 	    daemon->units);
+	if (daemon->dc09_links != NULL)
+		dc09_links_reconfigure(daemon->dc09_links, config,
+		    daemon->registry, daemon->units);
 	operator_link_reconfigure(daemon->operators, config, daemon->registry,
 	    daemon->tls, daemon->units);
 }

@@ -112,6 +112,7 @@ stack_load_alarm(const struct alarm *stored, void *arg)
 	if ((alarm = malloc(sizeof(*alarm))) == NULL)
 		return -1;
 	*alarm = *stored;
+	alarm->from_last_run = 1;
 	return stack_insert(stack, record, alarm);
 }
 

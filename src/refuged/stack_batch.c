@@ -48,13 +48,14 @@ stack_journal(struct stack *stack, enum stack_change_kind kind,
 
 static int
 stack_raise(struct stack *stack, struct unit_record *record, enum evtype type,
-    int64_t event_row_id, int64_t received_ms)
+    int64_t event_row_id, int64_t received_ms, const char *attributes)
 {
 	struct alarm	*alarm;
 	char		 detail[160];
 
 	if ((alarm = stack_alarm_new(stack, record, type, received_ms)) == NULL)
 		return -1;
+	alarm_detail(attributes, alarm->detail, sizeof(alarm->detail));
 	snprintf(detail, sizeof(detail), "type=%s unit=%s prio=%d",
 	    evtype_name(type), alarm->unit_id, alarm->priority);
 	if (store_alarm_insert(stack->store, alarm, event_row_id) == -1 ||
@@ -91,6 +92,15 @@ int
 stack_event(struct stack *stack, struct unit_record *record, enum evtype type,
     int64_t event_row_id, int64_t received_ms, int64_t held)
 {
+	return stack_event_detail(stack, record, type, event_row_id,
+	    received_ms, held, NULL);
+}
+
+int
+stack_event_detail(struct stack *stack, struct unit_record *record,
+    enum evtype type, int64_t event_row_id, int64_t received_ms, int64_t held,
+    const char *attributes)
+{
 	struct store		*store = stack->store;
 	const int		*priorities = stack->registry->priorities;
 	struct alarm		*open = NULL;
@@ -108,7 +118,8 @@ stack_event(struct stack *stack, struct unit_record *record, enum evtype type,
 	case ALARM_EFFECT_NONE:
 		return 0;
 	case ALARM_EFFECT_RAISE:
-		return stack_raise(stack, record, type, event_row_id, received_ms);
+		return stack_raise(stack, record, type, event_row_id, received_ms,
+		    attributes);
 	case ALARM_EFFECT_TESTSIGNAL:
 		return stack_journal(stack, STACK_TESTSIGNAL, NULL, record, type, 0);
 	case ALARM_EFFECT_REPEAT:

@@ -190,12 +190,9 @@ stack_escalate_publish(struct stack *stack, struct alarm *alarm, int level,
  * run then: a restart must not page the duty engineer again.
  */
 static int
-stack_from_last_run(struct stack *stack, const struct alarm *alarm)
+stack_from_last_run(const struct alarm *alarm)
 {
-	int64_t	started_wall = timenow_wall_ms() -
-		    (timenow_mono_ms() - stack->started_mono_ms);
-
-	return alarm->last_escalated_ms < 0 && alarm->raised_ms < started_wall;
+	return alarm->from_last_run && alarm->last_escalated_ms < 0;
 }
 
 /*
@@ -214,7 +211,7 @@ stack_escalate_one(struct stack *stack, struct alarm *alarm, int64_t now,
 	*audit = 0;
 	level = alarm_escalation_level(waited, cf->escalation_after_ms,
 	    cf->escalation_supervisor_after_ms);
-	if (previous == 0 && level > 0 && stack_from_last_run(stack, alarm)) {
+	if (previous == 0 && level > 0 && stack_from_last_run(alarm)) {
 		/* Escalated in the last run: told again, not paged again. */
 		alarm->escalation_level = previous = level;
 		alarm->last_escalated_ms = now - cf->escalation_repeat_ms;

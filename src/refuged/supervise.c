@@ -74,11 +74,16 @@ static int64_t
 supervise_window_ms(const struct supervise *sup,
     const struct unit_record *record)
 {
-	int64_t	heartbeat = supervise_heartbeat_ms(sup, record);
+	int64_t	heartbeat = supervise_heartbeat_ms(sup, record), window;
 
 	if (record->link_count > 0 && record->welcomed_heartbeat_ms > heartbeat)
 		heartbeat = record->welcomed_heartbeat_ms;
-	return heartbeat * sup->config->missed;
+	window = heartbeat * sup->config->missed;
+	/* A DC-09 account's own interval; with TLS too, the longer of the two. */
+	if (record->reg->dc09 != NULL && (units_dc09_only(record) ||
+	    record->reg->dc09->supervision_ms > window))
+		window = record->reg->dc09->supervision_ms;
+	return window;
 }
 
 static void

@@ -268,3 +268,17 @@ units_offline(const struct units *units)
 		n += units->records[i]->state == STORE_UNIT_OFFLINE;
 	return n;
 }
+
+int
+units_dc09_only(const struct unit_record *record)
+{
+	size_t	i;
+
+	if (record->reg->dc09 == NULL || record->reg->has_key_sha256 ||
+	    record->welcomed_heartbeat_ms != 0)
+		return 0;
+	for (i = 0; i < record->link_count; i++)
+		if (strcmp(link_kind(record->links[i]), "tls") == 0)
+			return 0;
+	return 1;
+}

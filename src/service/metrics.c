@@ -243,6 +243,16 @@ metrics_render(const struct metrics *m, const struct metrics_gauges *g,
 		if (evbuffer_add_printf(out, "refuge_events_total{type=\"%s\"} %llu\n",
 		    evtype_name((enum evtype)i), (unsigned long long)m->events[i]) < 0)
 			return -1;
+	if (metrics_head(out, "refuge_dc09_frames_total", "counter",
+	    "SIA DC-09 frames by the reply they got (none: dropped, bad CRC, "
+	    "length or form).") == -1)
+		return -1;
+	for (i = 0; i < 4; i++)
+		if (evbuffer_add_printf(out,
+		    "refuge_dc09_frames_total{reply=\"%s\"} %llu\n",
+		    (const char *const[]){ "ack", "nak", "duh", "none" }[i],
+		    (unsigned long long)m->dc09_frames[i]) < 0)
+			return -1;
 	if (metrics_single(out, "refuge_event_duplicates_total", "counter",
 	    "Retransmitted events already stored (acknowledged again).",
 	    m->duplicates) == -1)

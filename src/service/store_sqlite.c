@@ -72,7 +72,8 @@ static const char *const store_sqlite_sql[STMT_COUNT] = {
 	[STMT_ALARMS_OPEN] =
 	    "SELECT id, unit_id, site_id, type, priority, state, raised_ms, count, "
 	    "restored_ms IS NOT NULL, coalesce(claimed_by, ''), "
-	    "coalesce(claimed_ms, -1), coalesce(first_claimed_ms, -1) "
+	    "coalesce(claimed_ms, -1), coalesce(first_claimed_ms, -1), "
+	    "(SELECT attributes FROM events WHERE events.id = alarms.event_id) "
 	    "FROM alarms WHERE state <> 'resolved' ORDER BY id",
 	[STMT_COMMAND_INSERT] =
 	    "INSERT INTO unit_commands (cmd_id, unit_id, alarm_id, user, command, "

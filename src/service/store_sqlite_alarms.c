@@ -189,6 +189,8 @@ store_sqlite_alarms_open_each(void *be, store_alarm_fn *fn, void *arg)
 		    store_sqlite_text(stmt, 9));
 		alarm.claimed_ms = sqlite3_column_int64(stmt, 10);
 		alarm.first_claimed_ms = sqlite3_column_int64(stmt, 11);
+		alarm_detail(store_sqlite_text(stmt, 12), alarm.detail,
+		    sizeof(alarm.detail));
 		alarm.last_escalated_ms = -1;
 		alarm.outcome = ALARM_OUTCOME_NONE;
 		if (fn(&alarm, arg) == -1) {

@@ -199,7 +199,11 @@ ALARM_RE = re.compile(
     r'(?: lat=(?P<lat>-?\d+\.\d{6}) lon=(?P<lon>-?\d+\.\d{6}))?'
     r'(?: count=(?P<count>\d+))?(?: (?P<restored>restored=1))?(?: by=(?P<by>\S+))?'
     r'(?: (?P<unstored>stored=no))?'
-    r'(?: outcome=(?P<outcome>\S+))?$')
+    r'(?: outcome=(?P<outcome>\S+))?'
+    # From the alarm's first event (DC-09 panels): refuge-dc09(7).
+    r'(?: code=(?P<code>"(?:[^"\\]|\\.)*"|\S+))?'
+    r'(?: verify=(?P<verify>"(?:[^"\\]|\\.)*"|\S+))?'
+    r'(?: path=(?P<path>\S+))?$')
 
 
 def iso_ms(text):
@@ -221,6 +225,9 @@ def parse_alarm(line):
     assert m.group("count") is None or a["count"] > 1, "count=1 must be left out: %r" % line
     a["restored"] = a["restored"] is not None
     a["at_ms"] = iso_ms(a["at"])
+    for key in ("code", "verify"):
+        if a[key] is not None and a[key].startswith('"'):
+            a[key] = _unquote(a[key])
     a["line"] = line[2:] if line.startswith("* ") else line
     return a
 

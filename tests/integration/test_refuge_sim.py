@@ -72,7 +72,7 @@ def free_port():
     (["-H", "nonsense"], "not host:port"),
     (["-H", "127.0.0.1:1", "--press-rate", "banana"], "bad rate"),
     (["-H", "127.0.0.1:1", "--press-rate", "-1/s"], "bad rate"),
-    (["-H", "127.0.0.1:1", "--events", "FIRE=1/s"], "unknown event type"),
+    (["-H", "127.0.0.1:1", "--events", "SMOKE=1/s"], "unknown event type"),
     (["-H", "127.0.0.1:1", "--events", "UNIT_OFFLINE=1/s"], "unknown event type"),
     (["-H", "127.0.0.1:1", "--events", "TAMPER"], "TYPE=rate"),
     (["-H", "127.0.0.1:1", "--count", "0"], "--count"),

@@ -57,6 +57,9 @@ LAYERS = ('core', 'service', 'refuged', 'tools')
 HEADER_LAYERS = {
     'change.h': ('core', 'typed records of what the stack did, pure data '
                  'that each audience\'s codec (a pure core) formats'),
+    'dc09.h': ('core', 'the pure DC-09 codec (src/core/dc09.c); dc09_net.c '
+               '(service) and dc09_link.c (refuged) have headers of their '
+               'own'),
 }
 
 # nm rule: patterns of symbols no pure core may need, by what owns them.

@@ -342,7 +342,7 @@ START_TEST(reply_lines_are_contiguous)
 	ck_assert_uint_eq(reply_without_push(sam, "EVENT ", "OK 1"), 1);
 	fake_conn_line(sam, "UNITS");
 	l3_expect_line(sam, "UNIT HP-001 state=unknown last_seen=- heard=- "
-	    "site=park name=\"Main gate\" lat=52.100000 lon=-0.800000");
+	    "site=park name=\"Main gate\" lat=52.100000 lon=-0.800000 paths=-");
 	l3_expect_prefix(sam, "UNIT HP-002 ");
 	l3_expect_prefix(sam, "UNIT HP-003 ");
 	l3_expect_prefix(sam, "UNIT HP-004 state=unknown last_seen=- heard=- "

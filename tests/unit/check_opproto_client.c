@@ -243,6 +243,19 @@ START_TEST(unit_lines)
 	ck_assert_str_eq(msg->unit.heard, "");
 	ck_assert_int_eq(msg->unit.heard_ms, -1);
 
+	/* A DC-09 panel: its paths, and that it takes no commands. */
+	good("UNIT HP-101 state=online last_seen=- site=racecourse "
+	    "name=\"Pavilion panel\" paths=dc09 commands=no",
+	    OPPROTO_CLIENT_UNIT, 0);
+	ck_assert_str_eq(msg->unit.paths, "dc09");
+	ck_assert_int_eq(msg->unit.no_commands, 1);
+	good("ALARM 41 prio=5 state=queued type=UNKNOWN_CODE unit=HP-101 "
+	    "site=racecourse at=2026-11-25T21:34:50.123Z name=\"P\" code=ZZ "
+	    "verify=\"http://cam/x?a=1\"", OPPROTO_CLIENT_ALARM, 0);
+	ck_assert_str_eq(msg->alarm.code, "ZZ");
+	ck_assert_str_eq(msg->alarm.verify, "http://cam/x?a=1");
+	ck_assert_str_eq(msg->alarm.path, "");
+
 	good("* UNIT HP-002 offline", OPPROTO_CLIENT_UNIT, 1);
 	ck_assert_str_eq(msg->unit.id, "HP-002");
 	ck_assert_str_eq(msg->unit.state, "offline");

@@ -514,6 +514,9 @@ START_TEST(test_desk_keys_bad)
 		    d.messages[0]);
 		diag_clear(&d);
 	}
+}
+END_TEST
+
 /* outcomes: a list given replaces its default; restored is always there. */
 START_TEST(test_outcomes)
 {

@@ -154,7 +154,9 @@ START_TEST(event_nak)
 {
 	bad_event("EVENT e1", "e1", "missing event type");
 	bad_event("EVENT e1 at=5", "e1", "missing event type");
-	bad_event("EVENT e1 FIRE", "e1", "unknown event type");
+	bad_event("EVENT e1 SMOKE", "e1", "unknown event type");
+	/* A panel's type (DC-09) is no Help Point's to send. */
+	bad_event("EVENT e1 FIRE", "e1", "event type not allowed");
 	bad_event("EVENT e1 button", "e1", "unknown event type");
 	bad_event("EVENT e1 UNIT_OFFLINE", "e1", "event type not allowed");
 	bad_event("EVENT e1 UNIT_ONLINE", "e1", "event type not allowed");

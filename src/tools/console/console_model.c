@@ -130,6 +130,8 @@ console_model_alarm_line(struct console_model *m,
 	fresh.restored = line->restored;
 	fresh.unstored = line->unstored;
 	console_model_copy(fresh.by, sizeof(fresh.by), line->by);
+	console_model_copy(fresh.verify, sizeof(fresh.verify), line->verify);
+	console_model_copy(fresh.code, sizeof(fresh.code), line->code);
 
 	i = console_model_alarm_index(m, fresh.id);
 	if (strcmp(fresh.state, "resolved") == 0) {
@@ -153,6 +155,8 @@ console_model_alarm_line(struct console_model *m,
 		a->restored = fresh.restored;
 		a->unstored = fresh.unstored;
 		memcpy(a->by, fresh.by, sizeof(a->by));
+		memcpy(a->verify, fresh.verify, sizeof(a->verify));
+		memcpy(a->code, fresh.code, sizeof(a->code));
 		if (strcmp(a->state, "queued") != 0)
 			a->escalated_ms = -1;
 		a->seen = 1;
@@ -247,6 +251,8 @@ console_model_unit_line(struct console_model *m,
 	console_model_copy(u->name, sizeof(u->name), line->name);
 	console_model_copy(u->test_until, sizeof(u->test_until),
 	    line->test_until);
+	console_model_copy(u->paths, sizeof(u->paths), line->paths);
+	u->no_commands = line->no_commands;
 	u->seen = 1;
 	return 0;
 }

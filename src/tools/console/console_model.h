@@ -37,6 +37,8 @@ struct console_alarm {
 	int	 restored;
 	int	 unstored;		/* stored=no: the receiver could not store it yet */
 	char	 by[ALARM_USER_MAX + 1];
+	char	 verify[CONSOLE_TEXT_MAX];	/* a DC-09 panel's clip URL, or "" */
+	char	 code[32];			/* its code (UNKNOWN_CODE), or "" */
 	int64_t	 escalated_ms;		/* last ESCALATE push, client time; -1 none */
 	int64_t	 waited_s;
 	char	 notes[CONSOLE_MAX_NOTES][CONSOLE_TEXT_MAX];	/* notes this console added */
@@ -55,6 +57,8 @@ struct console_unit {
 	char	 site[CONSOLE_ID_MAX];
 	char	 name[CONSOLE_TEXT_MAX];
 	char	 test_until[TIMEFMT_ISO_LEN];	/* "" unless on test */
+	char	 paths[32];		/* "tls,dc09", "-"; "" if not told */
+	int	 no_commands;		/* reachable only by DC-09 */
 	int	 audio_open;		/* this console opened its audio */
 	int	 seen;
 };

@@ -340,8 +340,10 @@ console_ui_draw_units(struct console_ui *ui, int top, int height, int width)
 		else
 			snprintf(seen, sizeof(seen), "never");
 		console_ui_put(y, 0, width - 1, online ? A_NORMAL : (ui->colours ?
-		    COLOR_PAIR(1) : A_BOLD), "%-8s %-7s %-9s %s%s", u->id,
-		    u->state, seen, u->test_until[0] ? "[TEST] " : "", u->name);
+		    COLOR_PAIR(1) : A_BOLD), "%-8s %-7s %-9s %-8s %s%s%s", u->id,
+		    u->state, seen, u->paths[0] ? u->paths : "-",
+		    u->test_until[0] ? "[TEST] " : "",
+		    u->no_commands ? "[NO COMMANDS] " : "", u->name);
 	}
 }
 
@@ -369,6 +371,13 @@ console_ui_draw_detail(struct console_ui *ui, int top, int height, int x, int wi
 	    a->name, a->site, u != NULL && u->audio_open ? "  [audio open]" : "");
 	console_ui_put(y++, x, width, A_NORMAL, "Raised %s  events %d%s", a->at,
 	    a->count, a->restored ? "  RESTORED (the condition cleared)" : "");
+	if (a->verify[0] != '\0' && y < bottom)
+		console_ui_put(y++, x, width, A_BOLD, "Verify: %s", a->verify);
+	if (a->code[0] != '\0' && y < bottom)
+		console_ui_put(y++, x, width, A_NORMAL, "Panel code %s", a->code);
+	if (u != NULL && u->no_commands && y < bottom)
+		console_ui_put(y++, x, width, A_BOLD, "This unit takes no commands "
+		    "(reachable only by SIA DC-09)");
 	if (a->unstored && y < bottom)
 		console_ui_put(y++, x, width, A_BOLD, "NOT STORED YET: the receiver "
 		    "cannot write its database; resolve once it is stored");

@@ -151,6 +151,14 @@ int	ctl_random_password(char *buf, size_t len);
 int	ctl_hash_password(const char *password, char *out, size_t outlen);
 
 /* ctl_yaml.c: units.yaml edited as text, so comments and order stay. */
+struct ctl_unit_entry;
+/*
+ * ctl_enroll_dc09.c: enroll --dc09: a DC-09 account with a fresh key on a
+ * unit, or on a new unit with no certificate. Returns a CTL_* status.
+ */
+int	ctl_cmd_enroll_dc09(struct ctl *, int argc, char *argv[]);
+/* enroll: with --dc09 or --aes, ctl_cmd_enroll_dc09; else ctl_cmd_enroll. */
+int	ctl_cmd_enroll_any(struct ctl *, int argc, char *argv[]);
 
 struct ctl_unit_entry {
 	const char	*id;

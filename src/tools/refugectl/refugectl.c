@@ -23,8 +23,9 @@ struct ctl_command {
 
 static const struct ctl_command ctl_commands[] = {
 	{ "init", ctl_cmd_init, "init DIR [--units N]" },
-	{ "enroll", ctl_cmd_enroll,
-	    "enroll UNIT-ID [--site S] [--name N] [--lat X] [--lon Y]" },
+	{ "enroll", ctl_cmd_enroll_any,
+	    "enroll UNIT-ID [--site S] [--name N] [--lat X] [--lon Y] "
+	    "[--dc09 ACCOUNT [--aes 128|192|256]]" },
 	{ "revoke", ctl_cmd_revoke, "revoke UNIT-ID" },
 	{ "passwd", ctl_cmd_passwd,
 	    "passwd USER [--add --role operator|supervisor | --remove | --print]" },

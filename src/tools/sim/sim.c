@@ -20,6 +20,7 @@
 #include "refuge/log.h"
 #include "refuge/timenow.h"
 #include "sim.h"
+#include "sim_dc09.h"
 
 #define SIM_DRAIN_TICK_MS	100
 #define SIM_QUIET_MS		1000	/* interactive: wait for late commands */
@@ -381,6 +382,9 @@ main(int argc, char **argv)
 	char			**ids, err[512];
 	size_t			 i;
 
+	/* DC-09 panels are a mode of their own (sim_dc09.c). */
+	if (argc > 1 && strcmp(argv[1], "--dc09") == 0)
+		return sim_dc09_main(argc - 1, argv + 1);
 	memset(&opt, 0, sizeof(opt));
 	log_init("refuge-sim", CONFIG_LOG_INFO, 0);
 	sim_opts_parse(argc, argv, &opt);
