@@ -111,7 +111,8 @@ CONSOLE_SRCS	= src/tools/console/console.c src/tools/console/console_link.c \
 		  $(TOOLS_SHARED_SRCS)
 SIM_SRCS	= src/tools/sim/sim.c src/tools/sim/sim_opts.c src/tools/sim/sim_unit.c \
 		  src/tools/sim/sim_tls.c src/tools/sim/sim_tty.c src/tools/sim/sim_stats.c \
-		  src/tools/sim/sim_dc09.c src/tools/sim/sim_dc09_load.c
+		  src/tools/sim/sim_dc09.c src/tools/sim/sim_dc09_load.c \
+		  src/tools/sim/sim_phase.c
 TOOL_PROGRAMS	=
 TOOL_PROGRAMS	+= $(BUILD)/refuge-console
 TOOL_PROGRAMS	+= $(BUILD)/refuge-sim
@@ -290,14 +291,24 @@ soak: $(PROGRAMS)
 	REFUGE_BUILD=$(CURDIR)/$(BUILD) REFUGE_KILL9_CYCLES=$(SOAK_CYCLES) \
 		$(PYTHON) -m pytest -q -s -p no:cacheprovider -m slow tests/integration
 
-# Every benchmark once with moderate sizes, each printing its figures and
-# saying what this machine could not do (bench/run.sh). Not part of check.
+# The benchmark suite (bench/run.sh, bench/suite.py): every scenario of
+# the storms issue with its goal and its ratio to a floor measured in the
+# same run. BENCH_QUICK=1: small sizes, a smoke run of a minute or two.
+# BENCH="storm idle" runs some only. Not part of check.
+BENCH_QUICK	?= 0
+BENCH		?=
 BENCH_UNITS	?= 2000
 BENCH_SECONDS	?= 20
-BENCH_EVENTS	?= 1000000
-bench: $(PROGRAMS)
+BENCH_EVENTS	?=
+bench: $(PROGRAMS) $(BUILD)/bench/floor_rx
 	@BUILD=$(CURDIR)/$(BUILD) PYTHON=$(PYTHON) BENCH_UNITS=$(BENCH_UNITS) \
-		BENCH_SECONDS=$(BENCH_SECONDS) BENCH_EVENTS=$(BENCH_EVENTS) sh bench/run.sh
+		BENCH_SECONDS=$(BENCH_SECONDS) BENCH_EVENTS=$(BENCH_EVENTS) \
+		BENCH_QUICK=$(BENCH_QUICK) sh bench/run.sh $(BENCH)
+
+# The floor the suite measures refuged against: a bare libevent TLS server.
+$(BUILD)/bench/floor_rx: bench/floor_rx.c
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -o $@ $< $(LDFLAGS) $(PKG_LIBS)
 
 # The house rule (STYLE.md), in tests/lint/structure.py: each folder's
 # .may_include, no event loop, SQLite, logging or files in libcore (nm -u),

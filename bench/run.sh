@@ -1,13 +1,22 @@
 #!/bin/sh
-# Runs every benchmark once with moderate sizes, each printing its figures,
-# and says what this machine could not do (`make bench`; not part of
-# `make check`). Everything runs on loopback and stops by itself.
+# Runs the benchmark suite, each scenario printing its figure, its goal and
+# its ratio to a floor measured in the same run, and says what this machine
+# could not do (`make bench`; not part of `make check`). Everything runs on
+# loopback and stops by itself.
 #
-#   bench/run.sh [NAME...]     NAME: button burst restart sim (default all)
+#   bench/run.sh [NAME...]
 #
-# Environment: BUILD (default build), PYTHON (default /usr/bin/python3),
-# BENCH_UNITS (sim_load units, default 2000), BENCH_SECONDS (sim_load
-# seconds, default 20), BENCH_EVENTS (restart_time events, default 1000000).
+# NAME: a scenario of bench/suite.py (storm avalanche throughput idle
+# restart press; default all of them, then avalanche_press), or
+# avalanche_press (bench/avalanche_press.py, the operator's view of a press
+# in an avalanche, when it is there), or one of the older single
+# benchmarks: button burst restart_time sim.
+#
+# Environment: BENCH_QUICK=1 (small sizes: a smoke run of a few minutes),
+# BUILD (default build), PYTHON (default /usr/bin/python3), BENCH_EVENTS
+# (the restart scenario's stored events, default 10,000,000, quick 200,000),
+# BENCH_UNITS and BENCH_SECONDS (sim_load: units, default 2000; seconds,
+# default 20).
 set -u
 
 here=$(cd "$(dirname "$0")/.." && pwd)
@@ -16,13 +25,16 @@ python=${PYTHON:-/usr/bin/python3}
 units=${BENCH_UNITS:-2000}
 seconds=${BENCH_SECONDS:-20}
 events=${BENCH_EVENTS:-1000000}
+quick=${BENCH_QUICK:-0}
+[ "$quick" = 0 ] && quick=
 burst=2000
-names=${*:-button burst restart sim}
+names=${*:-suite avalanche_press}
 
 for p in refuged refuge-sim; do
 	[ -x "$build/$p" ] || { echo "bench: no $build/$p (run make first)" >&2; exit 1; }
 done
-export REFUGE_BUILD="$build" BUILD="$build" PYTHON="$python"
+[ -x "$build/bench/floor_rx" ] || { echo "bench: no $build/bench/floor_rx (make bench builds it)" >&2; exit 1; }
+export REFUGE_BUILD="$build" BUILD="$build" PYTHON="$python" BENCH_QUICK="${quick:-0}"
 
 notes=
 failed=
@@ -48,8 +60,32 @@ phase() {
 	sh "$here/tests/phase.sh" "$name" "$@" || failed="$failed $name"
 }
 
+suite=
 for name in $names; do
 	case $name in
+	storm | avalanche | throughput | idle | restart | press) suite="$suite $name" ;;
+	esac
+done
+for name in $names; do
+	case $name in
+	suite)
+		phase suite "$python" "$here/bench/suite.py"
+		;;
+	storm | avalanche | throughput | idle | restart | press)
+		# All the suite's scenarios named, in one run.
+		[ -n "$suite" ] && phase suite "$python" "$here/bench/suite.py" $suite
+		suite=
+		;;
+	avalanche_press)
+		# The operator's side of a press in an avalanche (BUTTON -> push);
+		# it reads BENCH_QUICK from the environment.
+		if [ -f "$here/bench/avalanche_press.py" ]; then
+			phase avalanche_press "$python" "$here/bench/avalanche_press.py"
+		else
+			note "avalanche_press: bench/avalanche_press.py is not in this tree;" \
+			    "the operator push in an avalanche was not measured"
+		fi
+		;;
 	button)
 		phase button_latency "$python" "$here/bench/button_latency.py"
 		;;
@@ -60,7 +96,7 @@ for name in $names; do
 		fi
 		phase burst_heartbeat "$python" "$here/bench/burst_heartbeat.py" --burst "$burst"
 		;;
-	restart)
+	restart_time)
 		# About 300 bytes an event, twice over for the WAL and slack.
 		need_kb=$((events / 1000 * 600 + 100000))
 		avail_kb=$(df -Pk "${TMPDIR:-/tmp}" | awk 'NR == 2 { print $4 }')
@@ -85,7 +121,8 @@ for name in $names; do
 		fi
 		;;
 	*)
-		echo "bench: unknown benchmark $name (button burst restart sim)" >&2
+		echo "bench: unknown benchmark $name (storm avalanche throughput idle" \
+		    "restart press avalanche_press button burst restart_time sim)" >&2
 		exit 2
 		;;
 	esac

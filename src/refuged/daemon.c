@@ -374,8 +374,8 @@ daemon_wire(struct daemon *daemon, char *err, size_t errlen)
 		return -1;
 	}
 	ingest_set_watch(daemon->ingest, daemon_store_changed, daemon);
-	if ((daemon->activate = activate_new(daemon->feed, daemon->units,
-	    daemon->command)) == NULL ||
+	if ((daemon->activate = activate_new(daemon->base, daemon->feed,
+	    daemon->units, daemon->command)) == NULL ||
 	    (daemon->tally = tally_new(daemon->feed)) == NULL ||
 	    (daemon->alarmlog = alarmlog_new(daemon->feed)) == NULL) {
 		snprintf(err, errlen, "out of memory");

@@ -335,7 +335,9 @@ unit_hello(struct unit_session *session, const struct uproto_msg *msg)
 		unit_deny(session, msg->unit_id, "too many links for this unit");
 		return;
 	}
-	evtimer_del(session->timer);
+	/* Its deadlines are over: not kept for the life of the link. */
+	event_free(session->timer);
+	session->timer = NULL;
 	session->state = UNIT_ACTIVE;
 	links->welcomed++;
 	conn_admitted(session->conn);

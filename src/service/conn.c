@@ -79,8 +79,7 @@ struct conn {
 	struct listener			*owner;
 	struct sockaddr_storage		 addr;
 	char				 peer[LISTENER_PEER_LEN];
-	char				 reason[256];
-	char				*line;	/* max_line + 2 bytes */
+	char				*reason;	/* set on failure only */
 };
 
 /* One event loop with priorities a process (refuged's); see CONN_TURN_MS. */
@@ -159,7 +158,7 @@ conn_free(struct conn *conn)
 		event_free(conn->resume);
 	if (conn->owner != NULL)
 		listener_release(conn->owner, (struct sockaddr *)&conn->addr);
-	free(conn->line);
+	free(conn->reason);
 	free(conn);
 }
 
@@ -171,7 +170,8 @@ conn_reap(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	if (conn->state == CONN_FAILED && conn->callbacks->failed != NULL)
-		conn->callbacks->failed(conn, conn->reason, conn->arg);
+		conn->callbacks->failed(conn, conn->reason != NULL ?
+		    conn->reason : "out of memory", conn->arg);
 	conn_free(conn);
 }
 
@@ -185,7 +185,8 @@ conn_fail(struct conn *conn, const char *reason)
 	}
 	conn->state = CONN_FAILED;
 	conn_handshake_over(conn);
-	snprintf(conn->reason, sizeof(conn->reason), "%s", reason);
+	/* Kept only while failing: 256 bytes on every idle link otherwise. */
+	conn->reason = strndup(reason, 255);
 	bufferevent_disable(conn->bev, EV_READ | EV_WRITE);
 	event_active(conn->reap, 0, 0);
 }
@@ -212,6 +213,28 @@ conn_set_busy(struct conn *conn, int busy)
 		return;
 	}
 	conn->busy = busy;
+}
+
+/*
+ * One line buffer for every link, grown to the longest max_line: a line is
+ * handed to its callback and done with before the next is read, all on the
+ * one loop thread; a buffer per link cost half a kilobyte on each idle one.
+ */
+static char	*conn_line;
+static size_t	 conn_line_size;
+
+static int
+conn_line_reserve(size_t size)
+{
+	char	*grown;
+
+	if (size <= conn_line_size)
+		return 0;
+	if ((grown = realloc(conn_line, size)) == NULL)
+		return -1;
+	conn_line = grown;
+	conn_line_size = size;
+	return 0;
 }
 
 /* Refills the budget for the time passed; a busy link with a full one steps up. */
@@ -269,18 +292,18 @@ conn_read(struct bufferevent *bev, void *arg)
 		len = (size_t)eol.pos;
 		if (len > conn->limits.max_line + 1)
 			goto overlong;
-		if (evbuffer_remove(input, conn->line, len + 1) != (int)(len + 1)) {
+		if (evbuffer_remove(input, conn_line, len + 1) != (int)(len + 1)) {
 			conn_fail(conn, "read error");
 			return;
 		}
-		if (len > 0 && conn->line[len - 1] == '\r')
+		if (len > 0 && conn_line[len - 1] == '\r')
 			len--;
 		if (len > conn->limits.max_line)
 			goto overlong;
-		conn->line[len] = '\0';
+		conn_line[len] = '\0';
 		if (conn->shared)
 			conn_budget_spend(conn);
-		conn->callbacks->line(conn, conn->line, len, conn->arg);
+		conn->callbacks->line(conn, conn_line, len, conn->arg);
 	}
 	return;
 overlong:
@@ -377,6 +400,14 @@ conn_resume(struct conn *conn)
 	if (conn->state != CONN_OPEN)
 		return;
 	bufferevent_enable(conn->bev, EV_READ);
+	/* Made at the first resume: only operators' links pause, units' never. */
+	if (conn->resume == NULL &&
+	    ((conn->resume = event_new(bufferevent_get_base(conn->bev), -1, 0,
+	    conn_resume_cb, conn)) == NULL || (conn->prioritised &&
+	    event_priority_set(conn->resume, CONN_PRIORITY_ESTABLISHED) == -1))) {
+		conn_fail(conn, "out of memory");
+		return;
+	}
 	event_active(conn->resume, 0, 0);
 }
 
@@ -521,9 +552,8 @@ conn_setup(struct event_base *base, SSL *ssl, int fd,
 	conn->limits = *limits;
 	conn->callbacks = callbacks;
 	conn->arg = arg;
-	if ((conn->line = malloc(limits->max_line + 2)) == NULL ||
-	    (conn->reap = event_new(base, -1, 0, conn_reap, conn)) == NULL ||
-	    (conn->resume = event_new(base, -1, 0, conn_resume_cb, conn)) == NULL)
+	if (conn_line_reserve(limits->max_line + 2) == -1 ||
+	    (conn->reap = event_new(base, -1, 0, conn_reap, conn)) == NULL)
 		goto fail;
 	conn->bev = bufferevent_openssl_socket_new(base, fd, ssl, role,
 	    BEV_OPT_CLOSE_ON_FREE);
@@ -544,8 +574,7 @@ conn_setup(struct event_base *base, SSL *ssl, int fd,
 		conn_turn_watch(base);
 	if (conn->prioritised &&
 	    (bufferevent_priority_set(conn->bev, CONN_PRIORITY_HANDSHAKE) == -1 ||
-	    event_priority_set(conn->reap, CONN_PRIORITY_ESTABLISHED) == -1 ||
-	    event_priority_set(conn->resume, CONN_PRIORITY_ESTABLISHED) == -1))
+	    event_priority_set(conn->reap, CONN_PRIORITY_ESTABLISHED) == -1))
 		goto fail_setup;
 	return conn;
 fail_setup:

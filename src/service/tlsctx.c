@@ -173,7 +173,12 @@ tlsctx_client_new(const char *ca_file, const char *cert, const char *key,
 		tlsctx_error(err, errlen, "creating", "TLS context");
 		return NULL;
 	}
-	SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS);
+	/*
+	 * Without a chain file OpenSSL would build one from the trust store and
+	 * send the CA too: the receiver has it, and keeps every certificate a
+	 * peer sent parsed for the life of the link (some 2 KB each).
+	 */
+	SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS | SSL_MODE_NO_AUTO_CHAIN);
 	if (SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION) != 1) {
 		tlsctx_error(err, errlen, "setting", "min_version");
 		goto fail;

@@ -320,7 +320,7 @@ l3_supervise(struct l3 *t)
 void
 l3_activate(struct l3 *t)
 {
-	t->activate = activate_new(t->feed, t->units, t->command);
+	t->activate = activate_new(t->base, t->feed, t->units, t->command);
 	ck_assert_ptr_nonnull(t->activate);
 }
 

@@ -256,6 +256,7 @@ sim_final_report(struct sim *sim, const struct sim_counters *c)
 		    (unsigned long long)c->dropped,
 		    (unsigned long long)c->commands,
 		    (unsigned long long)c->heartbeats, ramp, sim_rss_kb(getpid()));
+		sim_phase_report(sim, stdout, 0);
 		return;
 	}
 	printf("{\"units\": %zu, \"elapsed_s\": %.3f, \"connected\": %llu, "
@@ -267,7 +268,7 @@ sim_final_report(struct sim *sim, const struct sim_counters *c)
 	    "\"dropped\": %llu, \"naks\": %llu, \"errors\": %llu, "
 	    "\"denied\": %llu, \"commands\": %llu, \"heartbeats\": %llu, "
 	    "\"ack_latency_ms\": {\"count\": %llu, \"p50\": %.3f, "
-	    "\"p99\": %.3f, \"max\": %.3f}, \"sim_rss_kb\": %ld}\n",
+	    "\"p99\": %.3f, \"max\": %.3f}, \"sim_rss_kb\": %ld",
 	    sim->unit_count, elapsed, (unsigned long long)c->connected, ramp,
 	    ramp > 0 ? (double)sim->unit_count / ramp : 0,
 	    (unsigned long long)c->handshakes, (unsigned long long)c->reconnects,
@@ -282,6 +283,8 @@ sim_final_report(struct sim *sim, const struct sim_counters *c)
 	    (double)sim_stats_percentile(l, 50) / 1000,
 	    (double)sim_stats_percentile(l, 99) / 1000,
 	    (double)l->max / 1000, sim_rss_kb(getpid()));
+	sim_phase_report(sim, stdout, 1);
+	printf("}\n");
 }
 
 /* ---- the end */
@@ -296,6 +299,7 @@ sim_drain_check(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	sim_watch_connected(sim);
+	sim_phase_tick(sim);
 	if (!sim->draining)
 		return;
 	done = sim->c.pending == 0;
@@ -335,6 +339,7 @@ sim_stop_all(struct sim *sim)
 	for (i = 0; i < sim->unit_count; i++)
 		sim_unit_stop(&sim->units[i]);
 	sim_gens_free();
+	sim_phase_free();
 	sim_ramp_free(sim);
 	sim_tty_stop();
 	if (report_ev != NULL)
@@ -424,8 +429,8 @@ main(int argc, char **argv)
 	sim->last_rx_us = start_us;
 	if (sim_ramp_init(sim) == -1)
 		fatalx("out of memory");
-	for (i = 0; i < sim->unit_count; i++)
-		sim_unit_start(&sim->units[i]);
+	if (sim_phase_start(sim) == -1)
+		fatalx("out of memory");
 	sim_gens_start(sim);
 	if ((sig_int = evsignal_new(sim->base, SIGINT, sim_signal_fire, sim)) == NULL ||
 	    (sig_term = evsignal_new(sim->base, SIGTERM, sim_signal_fire,

@@ -2,13 +2,15 @@
  * refuge-sim: the Help Point simulator and load generator.
  * sim.c (set-up, generators, reporting), sim_opts.c (command line),
  * sim_unit.c (one unit's link state machine), sim_tls.c (unit identities),
- * sim_tty.c (interactive mode) and sim_stats.c (latency histogram; pure).
+ * sim_tty.c (interactive mode), sim_phase.c (storm, avalanche, probes and
+ * presses for the benchmarks) and sim_stats.c (latency histogram; pure).
  */
 #ifndef REFUGE_SIM_H
 #define REFUGE_SIM_H
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <sys/socket.h>
 
 #include <openssl/ssl.h>
@@ -54,6 +56,17 @@ struct sim_options {
 	char		 host[256];		/* of -H: the server name */
 	struct sockaddr_storage *from;		/* --source-addrs */
 	size_t		 from_count;
+	/* sim_phase.c: the benchmark scenarios. */
+	unsigned	 first;			/* --first: number of the first id */
+	int		 storm;			/* --storm: all connect at once */
+	size_t		 probes;		/* --probes: units timing HBACKs */
+	int64_t		 probe_ms;		/* --probe-interval */
+	int64_t		 press_every_ms;	/* --press-every: unit 1's BUTTONs */
+	int		 avalanche;		/* --avalanche given */
+	enum evtype	 avalanche_type;
+	int64_t		 window_ms;		/* --window */
+	unsigned	 repeat;		/* --repeat: avalanches */
+	int64_t		 gap_ms;		/* --gap: between avalanches */
 };
 
 struct sim_counters {
@@ -185,6 +198,24 @@ int	sim_tls_attach(struct sim *, SSL *, struct sim_unit *);
 /* Checks that the unit's own certificate and key can be loaded. */
 int	sim_tls_check_unit(struct sim *, const char *id, char *err,
 	    size_t errlen);
+
+/* sim_unit.c: sends HB now, outside the unit's rhythm; returns its counter, 0 if not connected. */
+uint64_t	sim_unit_hb_now(struct sim_unit *);
+int	sim_unit_is_active(const struct sim_unit *);
+
+/* sim_phase.c: storm, avalanche, probes and presses (see refuge-sim(1)). */
+/* Starts the units: probes first in a storm, else all through the ramp. */
+int	sim_phase_start(struct sim *);
+void	sim_phase_free(void);
+/* Hooks from sim_unit.c. */
+void	sim_phase_welcomed(struct sim_unit *);
+void	sim_phase_hback(struct sim_unit *, const char *counter);
+/* An ACK (latency_us >= 0) or a NAK (-1) of one of the unit's events. */
+void	sim_phase_answered(struct sim_unit *, enum evtype, int64_t latency_us);
+/* From the periodic tick: notices links lost after all were welcomed. */
+void	sim_phase_tick(struct sim *);
+/* Appends the scenario's figures: JSON members (", \"storm_s\": ...") or lines. */
+void	sim_phase_report(struct sim *, FILE *, int json);
 
 /* sim_tty.c */
 int	sim_tty_start(struct sim *, struct sim_unit *);

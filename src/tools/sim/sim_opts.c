@@ -28,13 +28,15 @@ sim_opts_usage(void)
 "usage: refuge-sim -H host:port --units DIR [--ca FILE] [--count N]\n"
 "           [--hb T] [--press-rate R/s] [--events TYPE=R/s,...] [--duration T]\n"
 "           [--drain T] [--retry T] [--report T] [--connect-rate R/s] [--even]\n"
-"           [--source-addrs A-B,...] [--json] [-v]\n"
+"           [--source-addrs A-B,...] [--first N] [--json] [-v]\n"
+"           [--storm] [--probes N] [--probe-interval T] [--press-every T]\n"
+"           [--avalanche TYPE [--window T] [--repeat N] [--gap T]]\n"
 "       refuge-sim -H host:port --units DIR --insecure-shared-cert --count N\n"
 "           [--id-format FMT] ...\n"
 "       refuge-sim -H host:port --issuer-cert FILE --issuer-key FILE --count N\n"
 "           [--id-format FMT] ...\n"
 "       refuge-sim --unit ID -H host:port --units DIR [--ca FILE]\n"
-"       refuge-sim --print-registry N [--id-format FMT]\n"
+"       refuge-sim --print-registry N [--first N] [--id-format FMT]\n"
 "       refuge-sim -V\n");
 	exit(2);
 }
@@ -253,7 +255,7 @@ sim_opts_list_pairs(const char *dir, size_t *count)
 /* ---- units.yaml for a load test */
 
 static void
-sim_opts_print_registry(unsigned n, const struct id_format *f)
+sim_opts_print_registry(unsigned n, unsigned first, const struct id_format *f)
 {
 	char		id[128];
 	unsigned	i;
@@ -270,7 +272,7 @@ sim_opts_print_registry(unsigned n, const struct id_format *f)
 	    "    name: \"Simulated site\"\n"
 	    "    plan: simulated\n"
 	    "units:\n", n, n);
-	for (i = 1; i <= n; i++) {
+	for (i = first; i < first + n; i++) {
 		sim_opts_id_format_make(f, i, id, sizeof(id));
 		printf("  - id: %s\n"
 		    "    name: \"Simulated Help Point %u\"\n"
@@ -287,7 +289,9 @@ enum {
 	OPT_UNITS = 256, OPT_CA, OPT_COUNT, OPT_HB, OPT_PRESS, OPT_EVENTS,
 	OPT_DURATION, OPT_DRAIN, OPT_RETRY, OPT_REPORT, OPT_CONNECT_RATE,
 	OPT_EVEN, OPT_JSON, OPT_SHARED, OPT_ISSUER_CERT, OPT_ISSUER_KEY,
-	OPT_ID_FORMAT, OPT_SOURCES, OPT_PRINT_REGISTRY, OPT_UNIT
+	OPT_ID_FORMAT, OPT_SOURCES, OPT_PRINT_REGISTRY, OPT_UNIT, OPT_FIRST,
+	OPT_STORM, OPT_PROBES, OPT_PROBE_INTERVAL, OPT_PRESS_EVERY,
+	OPT_AVALANCHE, OPT_WINDOW, OPT_REPEAT, OPT_GAP
 };
 
 static const struct option long_options[] = {
@@ -311,6 +315,15 @@ static const struct option long_options[] = {
 	{ "source-addrs", required_argument, NULL, OPT_SOURCES },
 	{ "print-registry", required_argument, NULL, OPT_PRINT_REGISTRY },
 	{ "unit", required_argument, NULL, OPT_UNIT },
+	{ "first", required_argument, NULL, OPT_FIRST },
+	{ "storm", no_argument, NULL, OPT_STORM },
+	{ "probes", required_argument, NULL, OPT_PROBES },
+	{ "probe-interval", required_argument, NULL, OPT_PROBE_INTERVAL },
+	{ "press-every", required_argument, NULL, OPT_PRESS_EVERY },
+	{ "avalanche", required_argument, NULL, OPT_AVALANCHE },
+	{ "window", required_argument, NULL, OPT_WINDOW },
+	{ "repeat", required_argument, NULL, OPT_REPEAT },
+	{ "gap", required_argument, NULL, OPT_GAP },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "version", no_argument, NULL, 'V' },
 	{ "help", no_argument, NULL, 'h' },
@@ -332,17 +345,73 @@ sim_opts_count(const char *name, const char *text, unsigned long max)
 	return n;
 }
 
+static void
+sim_opts_defaults(struct sim_options *opt)
+{
+	opt->id_format = "HP-%06d";
+	opt->drain_ms = 5000;
+	opt->retry_ms = 10000;
+	opt->report_ms = 5000;
+	opt->connect_rate = 500;
+	opt->first = 1;
+	opt->probe_ms = 100;
+	opt->window_ms = 100;
+	opt->repeat = 1;
+	opt->gap_ms = 2000;
+}
+
+/* The benchmark scenarios' options (sim_phase.c). */
+static void
+sim_opts_scenario(struct sim_options *opt, int ch, const char *arg)
+{
+	switch (ch) {
+	case OPT_FIRST:
+		opt->first = (unsigned)sim_opts_count("--first", arg, 1000000000);
+		break;
+	case OPT_STORM: opt->storm = 1; break;
+	case OPT_PROBES:
+		opt->probes = sim_opts_count("--probes", arg, 100000);
+		break;
+	case OPT_PROBE_INTERVAL:
+		opt->probe_ms = sim_opts_duration("--probe-interval", arg, 0);
+		break;
+	case OPT_PRESS_EVERY:
+		opt->press_every_ms = sim_opts_duration("--press-every", arg, 0);
+		break;
+	case OPT_AVALANCHE:
+		if (evtype_from_name(arg, &opt->avalanche_type) == -1 ||
+		    !evtype_unit_may_send(opt->avalanche_type))
+			sim_opts_bad_usage("--avalanche: unknown event type '%s'", arg);
+		opt->avalanche = 1;
+		break;
+	case OPT_WINDOW:
+		opt->window_ms = sim_opts_duration("--window", arg, 0);
+		break;
+	case OPT_REPEAT:
+		opt->repeat = (unsigned)sim_opts_count("--repeat", arg, 1000000);
+		break;
+	case OPT_GAP:
+		opt->gap_ms = sim_opts_duration("--gap", arg, 1);
+		break;
+	}
+}
+
+static void
+sim_opts_scenario_done(struct sim_options *opt)
+{
+	if (opt->storm)		/* every unit at once */
+		opt->connect_rate = 1e12;
+	if (opt->press_every_ms > 0 && opt->probes == 0)
+		opt->probes = 1;	/* the pressing unit is a probe */
+}
+
 void
 sim_opts_parse(int argc, char **argv, struct sim_options *opt)
 {
 	unsigned long	print_n = 0;
 	int		ch, any_rate = 0, port;
 
-	opt->id_format = "HP-%06d";
-	opt->drain_ms = 5000;
-	opt->retry_ms = 10000;
-	opt->report_ms = 5000;
-	opt->connect_rate = 500;
+	sim_opts_defaults(opt);
 	while ((ch = getopt_long(argc, argv, "H:vVh", long_options,
 	    NULL)) != -1) {
 		switch (ch) {
@@ -391,6 +460,12 @@ sim_opts_parse(int argc, char **argv, struct sim_options *opt)
 			    10000000);
 			break;
 		case OPT_UNIT: opt->interactive_unit = optarg; break;
+		case OPT_FIRST: case OPT_STORM: case OPT_PROBES:
+		case OPT_PROBE_INTERVAL: case OPT_PRESS_EVERY: case OPT_AVALANCHE:
+		case OPT_WINDOW: case OPT_REPEAT: case OPT_GAP:
+			sim_opts_scenario(opt, ch, optarg);
+			any_rate |= ch == OPT_AVALANCHE || ch == OPT_PRESS_EVERY;
+			break;
 		case 'v': opt->verbose = 1; break;
 		case 'V':
 			printf("refuge-sim %s\n", REFUGE_VERSION);
@@ -418,8 +493,9 @@ sim_opts_parse(int argc, char **argv, struct sim_options *opt)
 	if (sim_opts_id_format_parse(opt->id_format, &id_format) == -1)
 		sim_opts_bad_usage("--id-format: '%s' needs one %%d, %%u or %%0Nd",
 		    opt->id_format);
+	sim_opts_scenario_done(opt);
 	if (print_n > 0) {
-		sim_opts_print_registry((unsigned)print_n, &id_format);
+		sim_opts_print_registry((unsigned)print_n, opt->first, &id_format);
 		exit(0);
 	}
 	if (opt->target == NULL)
@@ -468,7 +544,8 @@ sim_opts_units(struct sim *sim, struct sim_options *opt, char **shared_id)
 		if ((ids = calloc(opt->count, sizeof(*ids))) == NULL)
 			fatalx("out of memory");
 		for (i = 0; i < opt->count; i++) {
-			sim_opts_id_format_make(&id_format, (unsigned)(i + 1), id, sizeof(id));
+			sim_opts_id_format_make(&id_format, (unsigned)i + opt->first,
+			    id, sizeof(id));
 			if (!line_is_ident(id))
 				sim_opts_bad_usage("--id-format makes a bad unit id '%s'",
 				    id);

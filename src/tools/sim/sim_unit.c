@@ -523,6 +523,26 @@ sim_unit_timer(evutil_socket_t fd, short what, void *arg)
 	sim_unit_schedule(unit, now);
 }
 
+uint64_t
+sim_unit_hb_now(struct sim_unit *unit)
+{
+	char	line[64];
+	int	len;
+
+	if (unit->state != SIM_UNIT_ACTIVE ||
+	    (len = uproto_client_format_hb(line, sizeof(line), ++unit->hb)) <= 0)
+		return 0;
+	sim_unit_send(unit, line, (size_t)len);
+	unit->sim->c.heartbeats++;
+	return unit->hb;
+}
+
+int
+sim_unit_is_active(const struct sim_unit *unit)
+{
+	return unit->state == SIM_UNIT_ACTIVE;
+}
+
 /* ---- commands from the receiver */
 
 /* "STATE light=flash camera_preset=2 audio=open": everything, as STATE replaces. */
@@ -660,6 +680,7 @@ sim_unit_welcome(struct sim_unit *unit, const struct uproto_client_msg *msg)
 	for (ev = unit->pending; ev != NULL; ev = ev->next)
 		sim_unit_transmit(unit, ev, now);
 	sim_unit_schedule(unit, now);
+	sim_phase_welcomed(unit);
 }
 
 static void
@@ -676,12 +697,14 @@ sim_unit_ack(struct sim_unit *unit, const char *id, const char *reason)
 		log_warnx("unit=%s event=%s NAK reason=\"%s\"", unit->id, id,
 		    reason);
 		sim_note(unit, "NAK %s %s", id, reason);
+		sim_phase_answered(unit, ev->type, -1);
 	} else {
 		sim->c.acked++;
 		latency = ev->sent_us != 0 ? timenow_mono_us() - ev->sent_us : 0;
 		sim_stats_add(&sim->latency, (uint64_t)latency);
 		sim_note(unit, "ACK %s %s (%.1f ms)", evtype_name(ev->type), id,
 		    (double)latency / 1000);
+		sim_phase_answered(unit, ev->type, latency);
 	}
 	free(ev);
 }
@@ -734,7 +757,8 @@ sim_unit_line(struct conn *conn, const char *raw, size_t len, void *arg)
 	}
 	switch (msg.kind) {
 	case UPROTO_CLIENT_HBACK:
-		/* Nothing to do: the link is alive. */
+		/* The link is alive; a probe times it. */
+		sim_phase_hback(unit, msg.counter);
 		break;
 	case UPROTO_CLIENT_ACK:
 		sim_unit_ack(unit, msg.event_id, NULL);
