@@ -47,6 +47,11 @@ stack_test_ended(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	log_info("unit=%s test window ended", timer->record->reg->id);
+	/*
+	 * Ended when its timer says so: the wall clock may lag the monotonic
+	 * one by a moment, and a press then must not be taken for a test.
+	 */
+	timer->record->test_until_ms = 0;
 	stack_publish_testmode(timer->stack, timer->record, 0);
 }
 
