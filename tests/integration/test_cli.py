@@ -42,6 +42,24 @@ def test_version_prints_name_and_version():
         assert m.group(1) == made.group(1)
 
 
+@pytest.mark.parametrize("program", ["refuged", "refugectl", "refuge-console", "refuge-sim"])
+def test_every_program_answers_help_and_version(program):
+    path = os.path.join(os.path.dirname(refuged_path()), program)
+    with open(os.path.join(ROOT, "Makefile")) as f:
+        version = re.search(r"^VERSION\s*=\s*(\S+)", f.read(), re.M).group(1)
+    r = subprocess.run([path, "--help"], capture_output=True, text=True, timeout=30,
+                       stdin=subprocess.DEVNULL, cwd="/")
+    assert r.returncode == 0, r
+    assert r.stdout.startswith("usage: %s" % program), r.stdout
+    assert r.stderr == "", r.stderr
+    r = subprocess.run([path, "--version"], capture_output=True, text=True, timeout=30,
+                       stdin=subprocess.DEVNULL, cwd="/")
+    assert r.returncode == 0 and r.stdout.strip() == "%s %s" % (program, version), r
+    r = subprocess.run([path, "--no-such-option"], capture_output=True, text=True,
+                       timeout=30, stdin=subprocess.DEVNULL, cwd="/")
+    assert r.returncode != 0 and r.stdout == "" and r.stderr != "", r
+
+
 def test_check_good_configuration(tmp_path, pki, password_hash):
     path, _ = write_files(tmp_path, pki, password_hash)
     r = run_refuged("-t", "-c", path)

@@ -22,9 +22,9 @@
 #define SIM_MAX_SOURCES		65536
 
 static __attribute__((noreturn)) void
-sim_opts_usage(void)
+sim_opts_usage(int status)
 {
-	fprintf(stderr,
+	fprintf(status == 0 ? stdout : stderr,
 "usage: refuge-sim -H host:port --units DIR [--ca FILE] [--count N]\n"
 "           [--hb T] [--press-rate R/s] [--events TYPE=R/s,...] [--duration T]\n"
 "           [--drain T] [--retry T] [--report T] [--connect-rate R/s] [--even]\n"
@@ -37,8 +37,8 @@ sim_opts_usage(void)
 "           [--id-format FMT] ...\n"
 "       refuge-sim --unit ID -H host:port --units DIR [--ca FILE]\n"
 "       refuge-sim --print-registry N [--first N] [--id-format FMT]\n"
-"       refuge-sim -V\n");
-	exit(2);
+"       refuge-sim -V | --version | -h | --help\n");
+	exit(status);
 }
 
 static __attribute__((noreturn, format(printf, 1, 2))) void
@@ -470,8 +470,10 @@ sim_opts_parse(int argc, char **argv, struct sim_options *opt)
 		case 'V':
 			printf("refuge-sim %s\n", REFUGE_VERSION);
 			exit(0);
+		case 'h':
+			sim_opts_usage(0);
 		default:
-			sim_opts_usage();
+			sim_opts_usage(2);
 		}
 	}
 	if (optind != argc)
