@@ -467,13 +467,9 @@ sim_opts_parse(int argc, char **argv, struct sim_options *opt)
 			any_rate |= ch == OPT_AVALANCHE || ch == OPT_PRESS_EVERY;
 			break;
 		case 'v': opt->verbose = 1; break;
-		case 'V':
-			printf("refuge-sim %s\n", REFUGE_VERSION);
-			exit(0);
-		case 'h':
-			sim_opts_usage(0);
-		default:
-			sim_opts_usage(2);
+		case 'V': printf("refuge-sim %s\n", REFUGE_VERSION); exit(0);
+		case 'h': sim_opts_usage(0);
+		default: sim_opts_usage(2);
 		}
 	}
 	if (optind != argc)
