@@ -115,7 +115,7 @@ dc09_attrs(char *attrs, size_t len, const struct dc09_frame *f,
 			dc09_attr(attrs, len, "verify", b->xdata[i].text + 1);
 			continue;
 		}
-		snprintf(name, sizeof(name), "xdata%zu", i);
+		snprintf(name, sizeof(name), "xdata%u", (unsigned)(i % 1000));
 		dc09_attr(attrs, len, name, b->xdata[i].text);
 	}
 }

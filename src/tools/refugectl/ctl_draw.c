@@ -228,7 +228,10 @@ ctl_draw_wrap(cairo_t *cr, const char *text, double x, double y,
 		if (len > 0 && len + 1 + wl < sizeof(line)) {
 			char	try[sizeof(line)];
 
-			snprintf(try, sizeof(try), "%s %s", line, word);
+			/* len + 1 + wl fits, as checked: the copy is whole. */
+			memcpy(try, line, len);
+			try[len] = ' ';
+			memcpy(try + len + 1, word, wl + 1);
 			cairo_text_extents(cr, try, &te);
 			if (te.x_advance <= width) {
 				memcpy(line, try, sizeof(line));

@@ -132,7 +132,7 @@ ctl_args(const char *cmd, int argc, char *argv[], const struct ctl_opt *opts,
 {
 	const struct ctl_opt	*o;
 	const char		*arg, *eq;
-	size_t			 len;
+	size_t			 len = 0;
 	int			 i, options = 1;
 
 	*npos = 0;
