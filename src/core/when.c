@@ -45,7 +45,7 @@ when_span(const char *text, int64_t *span)
 	if (text[0] < '0' || text[0] > '9')
 		return -1;
 	n = strtol(text, &end, 10);
-	if (n < 1 || n > 100000 || end[1] != '\0')
+	if (n < 1 || n > 100000 || end[0] == '\0' || end[1] != '\0')
 		return -1;
 	if (end[0] == 'h')
 		*span = n * WHEN_HOUR_MS;
