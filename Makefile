@@ -26,7 +26,7 @@ PKGS		= libevent libevent_openssl openssl sqlite3 yaml-0.1
 PKG_CFLAGS	= $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS	= $(shell pkg-config --libs $(PKGS)) -lcrypt -pthread -lm
 # refugectl's printed matter: cairo draws, libqrencode makes the QR codes.
-DRAW_PKGS	= cairo libqrencode
+DRAW_PKGS	= cairo fontconfig libqrencode
 CHECK_CFLAGS	= $(shell pkg-config --cflags check)
 CHECK_LIBS	= $(shell pkg-config --libs check)
 

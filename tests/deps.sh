@@ -9,7 +9,7 @@ set -e
 # test skipped for want of a tool fails.
 PKGS="gcc make pkg-config libc6-dev libevent-dev libssl-dev openssl libsqlite3-dev
 libyaml-dev check libcrypt-dev libncurses-dev python3 python3-pytest mandoc tmux
-clang libclang-rt-dev systemd libcairo2-dev libqrencode-dev zbar-tools
+clang libclang-rt-dev systemd libcairo2-dev libfontconfig-dev libqrencode-dev zbar-tools
 poppler-utils"
 missing=""
 for p in $PKGS; do
