@@ -22,7 +22,7 @@ DOCDIR		?= $(PREFIX)/share/doc/refuge
 DATADIR		?= $(PREFIX)/share/refuge
 INSTALL		?= install
 
-PKGS		= libevent libevent_openssl openssl sqlite3 yaml-0.1
+PKGS		= libevent libevent_openssl openssl sqlite3 yaml-0.1 libpq
 PKG_CFLAGS	= $(shell pkg-config --cflags $(PKGS))
 PKG_LIBS	= $(shell pkg-config --libs $(PKGS)) -lcrypt -pthread -lm
 # refugectl's printed matter: cairo draws, libqrencode makes the QR codes.
@@ -61,7 +61,11 @@ STORE_SQLITE_SRCS = src/service/store_sqlite.c src/service/store_sqlite_alarms.c
 		  src/service/store_sqlite_restore.c src/service/store_sqlite_seal.c \
 		  src/service/store_sqlite_seal_verify.c src/service/store_sqlite_purge.c \
 		  src/service/store_sqlite_search.c
-SCHEMA_BACKENDS	= sqlite
+SCHEMA_BACKENDS	= sqlite postgresql
+# PostgreSQL (libpq): the receiver pair's shared database.
+STORE_PG_SRCS	= src/service/store_pg.c src/service/store_pg_lease.c \
+		  src/service/store_pg_seal.c src/service/store_pg_audit.c
+SERVICE_SRCS	+= $(STORE_PG_SRCS) src/service/store_lease.c
 # Layer 3: the daemon and its sessions.
 REFUGED_SRCS	= src/refuged/refuged.c src/refuged/daemon.c src/refuged/ingest.c \
 		  src/refuged/ingest_health.c \

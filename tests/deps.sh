@@ -10,7 +10,7 @@ set -e
 PKGS="gcc make pkg-config libc6-dev libevent-dev libssl-dev openssl libsqlite3-dev
 libyaml-dev check libcrypt-dev libncurses-dev python3 python3-pytest mandoc tmux
 clang libclang-rt-dev systemd libcairo2-dev libfontconfig-dev libqrencode-dev zbar-tools
-poppler-utils"
+poppler-utils libpq-dev postgresql-15 postgresql-client-15"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
@@ -24,5 +24,15 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
+# PostgreSQL's server is for the tests, which start clusters of their own
+# (tests/integration/pgcluster.py): the package must not make the system's
+# main cluster, nothing listening on 5432. postgresql-common reads
+# createcluster.d before postgresql-15's installation makes a cluster.
+case "$missing" in *postgresql-15*)
+	apt-get install -y -qq --no-install-recommends postgresql-common
+	mkdir -p /etc/postgresql-common/createcluster.d
+	echo "create_main_cluster = false" \
+		> /etc/postgresql-common/createcluster.d/refuge-tests.conf ;;
+esac
 # shellcheck disable=SC2086
 apt-get install -y -qq --no-install-recommends $missing

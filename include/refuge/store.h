@@ -318,4 +318,53 @@ int	store_purge(struct store *, const struct store_purge *,
 int	store_audit_alarm_each(struct store *, int64_t alarm_id,
 	    int (*fn)(const struct audit_row *, void *arg), void *arg);
 
+/*
+ * The receiver pair (a database several receivers share: PostgreSQL). One
+ * receiver holds the lease (a session's advisory lock and a term number
+ * that every write transaction checks); the others stand by. A backend
+ * without a lease (SQLite: one process only) is always active.
+ */
+#define STORE_LEASE_ALT_MAX	4
+#define STORE_LEASE_ADDR_MAX	256
+#define STORE_LEASE_NAME_MAX	64
+
+struct store_lease {
+	int64_t	term;				/* 0: nobody has held it */
+	char	holder[STORE_LEASE_NAME_MAX];	/* receiver.name; "" */
+	char	address[STORE_LEASE_ADDR_MAX];	/* its receiver.address; "" */
+	/* The other receivers seen lately (WELCOME alt=), not this one. */
+	char	alt[STORE_LEASE_ALT_MAX][STORE_LEASE_ADDR_MAX];
+	size_t	alt_count;
+};
+
+/* 1 when receivers share this store and must hold its lease to write. */
+int	store_shared(struct store *);
+/*
+ * Makes this store a receiver's: from now on a write transaction needs the
+ * lease (store_begin fails with "standby" without it), and no statement
+ * waits longer than lease_ms for the database (the connection is dropped
+ * and made again at the next use). name and address are receiver.name and
+ * receiver.address. Returns 0, or -1 when the store is not shared.
+ */
+int	store_receiver(struct store *, const char *name, const char *address,
+	    int64_t lease_ms);
+/*
+ * Tries to take the lease (a standby's poll; also records this receiver as
+ * seen, for the others' alt=): 1 taken (lease: the new term, this
+ * receiver), 0 held by another (lease: who), -1 error (store_error). After
+ * a take the audit chain's tail is read again: the other receiver wrote it.
+ */
+int	store_lease_take(struct store *, int64_t now_ms, struct store_lease *);
+/*
+ * The holder's renewal: 0 renewed (lease: as held, alt= filled), 1 lost
+ * (another receiver took it, or the session that held it ended and the
+ * lock went with it), -1 failed this time (store_error; try again until
+ * the lease runs out).
+ */
+int	store_lease_renew(struct store *, int64_t now_ms, struct store_lease *);
+/* 1 while this store holds the lease (or is not shared). */
+int	store_lease_held(struct store *);
+/* Gives the lease up (a clean stop), so that a standby takes it at once. */
+void	store_lease_release(struct store *);
+
 #endif

@@ -194,6 +194,19 @@ struct store_backend {
 			    const char *user, const char *text);
 	int		 (*handover_last)(void *be, store_handover_fn *,
 			    void *arg);
+
+	/*
+	 * Optional, together: the receiver pair's lease (store.h). NULL: the
+	 * store is one process's and always active.
+	 */
+	int		 (*receiver)(void *be, const char *name,
+			    const char *address, int64_t lease_ms);
+	int		 (*lease_take)(void *be, int64_t now_ms,
+			    struct store_lease *);
+	int		 (*lease_renew)(void *be, int64_t now_ms,
+			    struct store_lease *);
+	int		 (*lease_held)(void *be);
+	void		 (*lease_release)(void *be);
 };
 
 /*
@@ -203,9 +216,12 @@ struct store_backend {
  */
 const struct store_backend *store_backend_of(struct store *, void **be);
 int	store_backend_checked(struct store *, int rc, const char *unsupported);
+/* Reads the audit chain's tail again (another receiver wrote it): 0 or -1. */
+int	store_audit_load_tail(struct store *);
 
 /* The backends built in. */
 extern const struct store_backend	store_backend_sqlite;
+extern const struct store_backend	store_backend_postgresql;
 
 /*
  * The backend a database string names (store_backend.c): a postgresql://

@@ -89,7 +89,7 @@ store_audit_tail_row(const struct store_audit_record *row, void *arg)
 }
 
 /* Reads the chain's tail from the backend; unchanged on failure. */
-static int
+int
 store_audit_load_tail(struct store *store)
 {
 	struct store_audit_tail	tail;

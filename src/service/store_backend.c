@@ -14,8 +14,8 @@ static const struct store_kind {
 	const char			*label;
 	const struct store_backend	*backend;
 } store_kinds[] = {
-	{ "postgresql://",	"PostgreSQL",	NULL },
-	{ "postgres://",	"PostgreSQL",	NULL },
+	{ "postgresql://",	"PostgreSQL",	&store_backend_postgresql },
+	{ "postgres://",	"PostgreSQL",	&store_backend_postgresql },
 };
 
 const struct store_backend *
