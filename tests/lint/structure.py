@@ -67,7 +67,7 @@ FORBIDDEN = [
     ('the event loop is a service\'s (conn, listener, metrics)',
      ['event_*', 'evbuffer_*', 'bufferevent_*', 'evconn*', 'evhttp*',
       'evutil_*', 'evdns_*']),
-    ('SQL is the store\'s', ['sqlite3_*']),
+    ('SQL is the store\'s', ['sqlite3_*', 'PQ*', 'lo_*', 'pg_*']),
     ('pure code never logs or prints',
      ['log_*', 'syslog', 'vsyslog', 'openlog', 'printf', 'vprintf',
       'fprintf', 'vfprintf', 'dprintf', 'puts', 'fputs', 'putchar',
