@@ -65,6 +65,8 @@ SCHEMA_BACKENDS	= sqlite postgresql
 # PostgreSQL (libpq): the receiver pair's shared database.
 STORE_PG_SRCS	= src/service/store_pg.c src/service/store_pg_lease.c \
 		  src/service/store_pg_seal.c src/service/store_pg_audit.c \
+		  src/service/store_pg_data.c src/service/store_pg_alarms.c \
+		  src/service/store_pg_search.c \
 		  src/service/store_pg_seal_rows.c \
 		  src/service/store_pg_seal_verify.c src/service/store_pg_purge.c
 SERVICE_SRCS	+= $(STORE_PG_SRCS) src/service/store_lease.c
