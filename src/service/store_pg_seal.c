@@ -58,23 +58,33 @@ struct seal_out {
 	struct seal_text	 a[5];
 };
 
+/* store_pg.h's names of the tables, as indexes of store_pg_seal_table. */
+static const size_t seal_index[STORE_PG_TABLES] = {
+	[STORE_PG_EVENTS] = 0,
+	[STORE_PG_ALARM_EVENTS] = 1,
+	[STORE_PG_ALARM_NOTES] = 2,
+	[STORE_PG_ALARMS] = 3,
+	[STORE_PG_UNIT_COMMANDS] = 4,
+};
+
 void
-store_pg_written(struct store_pg *pg, enum store_pg_table table, int64_t rid)
+store_pg_written(struct store_pg *pg, enum store_pg_table name, int64_t rid)
 {
 	struct store_pg_seal	*s = pg->seal;
 	struct seal_range	*p;
-	size_t			 cap;
+	size_t			 cap, table;
 
 	if (s == NULL) {
 		if ((s = calloc(1, sizeof(*s))) == NULL)
 			return;	/* nothing kept: seal fails for want of it */
 		pg->seal = s;
 	}
-	if (s->overflow || (unsigned)table >= STORE_PG_TABLES)
+	if (s->overflow || (unsigned)name >= STORE_PG_TABLES)
 		return;
+	table = seal_index[name];
 	if (s->count > 0) {
 		p = &s->pending[s->count - 1];
-		if (p->table == (size_t)table && rid >= p->first &&
+		if (p->table == table && rid >= p->first &&
 		    rid <= p->last + 1) {
 			if (rid > p->last)
 				p->last = rid;
@@ -91,7 +101,7 @@ store_pg_written(struct store_pg *pg, enum store_pg_table table, int64_t rid)
 		s->pending = p;
 		s->cap = cap;
 	}
-	s->pending[s->count].table = (size_t)table;
+	s->pending[s->count].table = table;
 	s->pending[s->count].first = rid;
 	s->pending[s->count++].last = rid;
 }
