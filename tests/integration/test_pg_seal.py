@@ -47,6 +47,9 @@ def activity(d):
     u.send("DONE %s" % light)
     op.wait_push("CMD %s done" % light)
     assert u.event("t1", "TEST") == "ACK t1"
+    # A repeat press: an event attached to the alarm (alarm_events).
+    assert u.event("b2", "BUTTON") == "ACK b2"
+    op.wait_push("ALARM %d" % done["id"], "count=2")
     assert op.call("CLAIM %d" % done["id"]).startswith("OK")
     assert op.call('NOTE %d "%s"' % (done["id"], NOTE)) == "OK"
     assert op.call("RESOLVE %d genuine action=police" % done["id"]) == "OK"
@@ -139,12 +142,12 @@ def test_purge_on_postgresql_keeps_the_record_provable(make_daemon, pg):
     code, last = verify(d.config_path)
     assert code == 0, last
 
-    # Any other deletion is still found: a row the purge kept.
-    pg.psql(db, "DELETE FROM alarm_events WHERE alarm_id = %d" % still)
-    pg.psql(db, "DELETE FROM events WHERE unit_event_id = 'tm1'")
+    # Any other deletion is still found: a row written after the purge.
+    (note,) = pg.psql(db, "SELECT id FROM alarm_notes WHERE alarm_id = %d" % still)[0]
+    pg.psql(db, "DELETE FROM alarm_notes WHERE id = %s" % note)
     code, last = verify(d.config_path)
-    assert code == 1 and re.match(r"records broken: (events|alarm_events) row \d+ was "
-                                  r"deleted", last), last
+    assert code == 1 and last.startswith("records broken: alarm_notes row %s was deleted"
+                                         % note), last
 
 
 def literal(v):
