@@ -125,10 +125,38 @@ purge_audit(struct store_pg *pg, int64_t before, int64_t audit_id,
 	return 0;
 }
 
+/*
+ * The lease's lock, for this transaction: a purge from refugectl while a
+ * receiver writes would race it for the chain's next row, so it is refused
+ * while one holds the lease. A receiver's own purge (retention:) holds it
+ * already, on this session, and takes it again.
+ */
+static int
+purge_lease(struct store_pg *pg)
+{
+	struct store_pg_params	 params;
+	PGresult		*res;
+	int			 got;
+
+	store_pg_params_init(&params);
+	store_pg_param_int(&params, STORE_PG_LOCK_LEASE);
+	if ((res = store_pg_query(pg, "SELECT pg_try_advisory_xact_lock($1)",
+	    &params)) == NULL)
+		return -1;
+	got = PQntuples(res) == 1 && strcmp(PQgetvalue(res, 0, 0), "t") == 0;
+	PQclear(res);
+	if (!got)
+		return store_pg_fail(pg, "a receiver holds the database's "
+		    "lease (refuged running on it)");
+	return 0;
+}
+
 static int
 purge_deletions(struct store_pg *pg, const struct store_purge *p,
     struct store_purge_result *r)
 {
+	if (purge_lease(pg) == -1)
+		return -1;
 	if (p->alarms_before_ms >= 0 && purge_alarms(pg, p->alarms_before_ms,
 	    r) == -1)
 		return -1;

@@ -119,6 +119,9 @@ def test_sealed_on_postgresql_and_edits_found(make_daemon, pg):
 def test_purge_on_postgresql_keeps_the_record_provable(make_daemon, pg):
     d, db = on_pg(make_daemon, pg, "seal_purge")
     done, still = activity(d)
+    # Not beside a running receiver: it holds the lease, and writes the chain.
+    r = ctl("purge", "--before", "2099-01-01", config=d.config_path)
+    assert r.returncode != 0 and "holds the database's lease" in r.stderr, r
     d.stop()
     r = ctl("purge", "--before", "2099-01-01", config=d.config_path)
     assert r.returncode == 0, r
