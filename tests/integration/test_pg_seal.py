@@ -9,15 +9,17 @@ import os
 import re
 import shutil
 import sqlite3
+import subprocess
 import tempfile
 
 import pytest
 
 import pgcluster
-from helpers import CommandedUnit, raise_alarm
+from helpers import CommandedUnit, raise_alarm, wait_for
 from test_refugectl import ctl
 
 QUIET = {"escalation": {"after": "1h"}}
+LEASE_LOCK = 7400001	# STORE_PG_LOCK_LEASE (src/service/store_pg.h)
 REPO = os.path.normpath(os.path.join(os.path.dirname(__file__), "..", ".."))
 # Text that is not ASCII, with a quote: its UTF-8 bytes are what is sealed.
 NOTE = "Caf\u00e9 caller \u2013 \u201cshaken\u201d, it's ok \u2713"
@@ -116,13 +118,34 @@ def test_sealed_on_postgresql_and_edits_found(make_daemon, pg):
                                   r"entries were changed", last), last
 
 
+def hold_lease(pg, db):
+    """A session holding the receivers' lease lock, as an active refuged
+    does (STORE_PG_LOCK_LEASE), until killed."""
+    argv = [os.path.join(pgcluster.PG_BIN, "psql"), "-X", "-q", "-h", "127.0.0.1",
+            "-p", str(pg.port), "-U", "postgres", "-d", db, "-c",
+            "SELECT pg_advisory_lock(%d), pg_sleep(60)" % LEASE_LOCK]
+    if os.getuid() == 0:
+        argv = ["runuser", "-u", pgcluster.RUN_AS, "--"] + argv
+    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    wait_for(lambda: pg.psql(db, "SELECT count(*) FROM pg_locks WHERE locktype = "
+                                 "'advisory' AND objid = %d AND granted" % LEASE_LOCK)
+             == [["1"]], message="the lease's lock held")
+    return proc
+
+
 def test_purge_on_postgresql_keeps_the_record_provable(make_daemon, pg):
     d, db = on_pg(make_daemon, pg, "seal_purge")
     done, still = activity(d)
-    # Not beside a running receiver: it holds the lease, and writes the chain.
-    r = ctl("purge", "--before", "2099-01-01", config=d.config_path)
-    assert r.returncode != 0 and "holds the database's lease" in r.stderr, r
     d.stop()
+    # Not beside a receiver: it holds the lease's lock, and writes the chain.
+    holder = hold_lease(pg, db)
+    try:
+        r = ctl("purge", "--before", "2099-01-01", config=d.config_path)
+    finally:
+        holder.kill()
+        holder.wait()
+    assert r.returncode != 0 and "holds the database's lease" in r.stderr, r
+    assert pg.psql(db, "SELECT count(*) FROM audit WHERE action = 'purge'") == [["0"]]
     r = ctl("purge", "--before", "2099-01-01", config=d.config_path)
     assert r.returncode == 0, r
     m = re.search(r": (\d+) events, (\d+) alarms \((\d+) notes, (\d+) commands, \d+ attached "
