@@ -133,6 +133,14 @@ def hold_lease(pg, db):
     return proc
 
 
+def release_lease(pg, db, proc):
+    held = "FROM pg_locks WHERE locktype = 'advisory' AND objid = %d" % LEASE_LOCK
+    pg.psql(db, "SELECT pg_terminate_backend(pid) " + held)
+    wait_for(lambda: pg.psql(db, "SELECT count(*) " + held) == [["0"]],
+             message="the lease's lock given back")
+    proc.wait(timeout=10)
+
+
 def test_purge_on_postgresql_keeps_the_record_provable(make_daemon, pg):
     d, db = on_pg(make_daemon, pg, "seal_purge")
     done, still = activity(d)
@@ -142,8 +150,7 @@ def test_purge_on_postgresql_keeps_the_record_provable(make_daemon, pg):
     try:
         r = ctl("purge", "--before", "2099-01-01", config=d.config_path)
     finally:
-        holder.kill()
-        holder.wait()
+        release_lease(pg, db, holder)
     assert r.returncode != 0 and "holds the database's lease" in r.stderr, r
     assert pg.psql(db, "SELECT count(*) FROM audit WHERE action = 'purge'") == [["0"]]
     r = ctl("purge", "--before", "2099-01-01", config=d.config_path)
