@@ -69,20 +69,22 @@ int		 store_pg_seal_row_digest(const PGresult *, int row,
 		    size_t table, unsigned char out[STORE_PG_SEAL_DIGEST]);
 
 /*
- * A cursor inside the open transaction, read a batch at a time: next gives
- * 1 and the row, 0 at the end, -1 with pg->error.
+ * A cursor inside the open transaction, read a batch at a time (small
+ * where rows are wide): next gives 1 and the row, 0 at the end, -1 with
+ * pg->error.
  */
 struct store_pg_cursor {
 	struct store_pg	*pg;
 	const char	*name;
+	int		 batch;		/* rows a FETCH takes */
 	PGresult	*res;
 	int		 row;
 	int		 done;
 	int		 open;
 };
 int		 store_pg_cursor_open(struct store_pg_cursor *,
-		    struct store_pg *, const char *name, const char *sql,
-		    const struct store_pg_params *);
+		    struct store_pg *, const char *name, int batch,
+		    const char *sql, const struct store_pg_params *);
 int		 store_pg_cursor_next(struct store_pg_cursor *,
 		    const PGresult **, int *row);
 void		 store_pg_cursor_close(struct store_pg_cursor *);

@@ -16,7 +16,7 @@
 
 #include "store_pg_seal.h"
 
-#define ROWS_PAGE	STORE_PG_SEAL_RUN_MAX	/* rows a page reads */
+#define ROWS_PAGE	1024	/* rows a page reads */
 #define CURSOR_BATCH	1000
 
 static const char *const events_cols[] = { "Iid", "Tunit_id",
@@ -261,7 +261,8 @@ fail:
 
 int
 store_pg_cursor_open(struct store_pg_cursor *c, struct store_pg *pg,
-    const char *name, const char *sql, const struct store_pg_params *params)
+    const char *name, int batch, const char *sql,
+    const struct store_pg_params *params)
 {
 	char	*declare;
 	size_t	 len = strlen(name) + strlen(sql) + 64;
@@ -270,6 +271,7 @@ store_pg_cursor_open(struct store_pg_cursor *c, struct store_pg *pg,
 	memset(c, 0, sizeof(*c));
 	c->pg = pg;
 	c->name = name;
+	c->batch = batch;
 	if ((declare = malloc(len)) == NULL)
 		return store_pg_fail(pg, "out of memory");
 	snprintf(declare, len, "DECLARE %s NO SCROLL CURSOR FOR %s", name, sql);
@@ -287,13 +289,13 @@ store_pg_cursor_next(struct store_pg_cursor *c, const PGresult **res,
 	char	sql[96];
 
 	if (c->res == NULL || c->row >= PQntuples(c->res)) {
-		if (c->res != NULL && PQntuples(c->res) < CURSOR_BATCH)
+		if (c->res != NULL && PQntuples(c->res) < c->batch)
 			c->done = 1;
 		PQclear(c->res);
 		c->res = NULL;
 		if (c->done || !c->open)
 			return 0;
-		snprintf(sql, sizeof(sql), "FETCH %d FROM %s", CURSOR_BATCH,
+		snprintf(sql, sizeof(sql), "FETCH %d FROM %s", c->batch,
 		    c->name);
 		if ((c->res = store_pg_query(c->pg, sql, NULL)) == NULL)
 			return -1;
@@ -345,8 +347,8 @@ store_pg_seal_entries_digest(struct store_pg *pg, const char *sql,
 		EVP_MD_CTX_free(md);
 		return store_pg_fail(pg, "out of memory");
 	}
-	if (store_pg_cursor_open(&c, pg, "refuge_seal_digest", sql, params) ==
-	    -1)
+	if (store_pg_cursor_open(&c, pg, "refuge_seal_digest", CURSOR_BATCH,
+	    sql, params) == -1)
 		goto done;
 	while ((step = store_pg_cursor_next(&c, &res, &row)) == 1) {
 		len = snprintf(line, sizeof(line), "%s %lld %lld %s\n",

@@ -17,6 +17,8 @@
 #include "store_pg_seal.h"
 
 #define SV_SEAL_ACTIONS	"action IN ('seal', 'anchor', 'purge')"
+#define SV_BATCH	1000	/* narrow rows a FETCH takes */
+#define SV_WIDE_BATCH	16	/* entries with their rows: up to 64 KB each */
 
 struct sv {
 	struct store_pg	*pg;
@@ -188,12 +190,12 @@ sv_seals(struct sv *v)
 	memset(&seals, 0, sizeof(seals));
 	store_pg_params_init(&params);
 	store_pg_param_int(&params, v->through);
-	if (store_pg_cursor_open(&seals, v->pg, "refuge_sv_seals", "SELECT id, "
-	    "action, detail FROM audit WHERE " SV_SEAL_ACTIONS " AND id > $1 "
-	    "ORDER BY id", &params) == -1 ||
-	    store_pg_cursor_open(&w.ents, v->pg, "refuge_sv_entries", "SELECT "
-	    "tbl, first, last, hash, audit_id FROM seal_entries WHERE audit_id "
-	    "> $1 ORDER BY " STORE_PG_SEAL_ORDER, &params) == -1 ||
+	if (store_pg_cursor_open(&seals, v->pg, "refuge_sv_seals", SV_BATCH,
+	    "SELECT id, action, detail FROM audit WHERE " SV_SEAL_ACTIONS
+	    " AND id > $1 ORDER BY id", &params) == -1 ||
+	    store_pg_cursor_open(&w.ents, v->pg, "refuge_sv_entries", SV_BATCH,
+	    "SELECT tbl, first, last, hash, audit_id FROM seal_entries WHERE "
+	    "audit_id > $1 ORDER BY " STORE_PG_SEAL_ORDER, &params) == -1 ||
 	    sv_walk_next(&w) == -1)
 		goto done;
 	while ((step = store_pg_cursor_next(&seals, &res, &row)) == 1) {
@@ -342,9 +344,10 @@ sv_table(struct sv *v, size_t t)
 	}
 	store_pg_params_init(&params);
 	store_pg_param_text(&params, store_pg_seal_table(t)->name);
-	if (store_pg_cursor_open(&ents, v->pg, "refuge_sv_table", "SELECT "
-	    "first, last, hash, encode(rows, 'hex'), audit_id FROM seal_entries "
-	    "WHERE tbl = $1 ORDER BY first, audit_id DESC", &params) == -1 ||
+	if (store_pg_cursor_open(&ents, v->pg, "refuge_sv_table", SV_WIDE_BATCH,
+	    "SELECT first, last, hash, encode(rows, 'hex'), audit_id FROM "
+	    "seal_entries WHERE tbl = $1 ORDER BY first, audit_id DESC",
+	    &params) == -1 ||
 	    sv_rows_next(&r) == -1)
 		goto done;
 	while ((step = store_pg_cursor_next(&ents, &res, &row)) == 1) {
