@@ -252,3 +252,34 @@ def test_a_database_from_sqlite_verifies_on_postgresql(make_daemon, pg):
     code, last = verify(target.config_path)
     assert code == 1 and re.match(r"records broken: alarm_notes row \d+ was changed", last), \
         last
+
+
+def test_rows_from_before_sealing_are_anchored_in_pages(make_daemon, pg):
+    """Rows there before sealing began (more than a page of rows, more than
+    an entry holds) are sealed once, by the anchor, and verify reads them
+    back a page at a time."""
+    d, db = on_pg(make_daemon, pg, "seal_anchor")
+    d.stop()
+    pg.psql(db, "INSERT INTO events (unit_id, unit_event_id, type, priority, source, "
+                "unit_time_ms, received_ms, attributes) SELECT 'HP-009', 'old' || n, "
+                "'TEST', 5, 'unit', CASE WHEN n % 2 = 0 THEN NULL ELSE n END, "
+                "1700000000000 + n, 'n=' || n FROM generate_series(1, 5000) AS n; "
+                "UPDATE seal_state SET anchored = 0")
+    d.start()
+    d.stop()
+    anchors = pg.psql(db, "SELECT id, detail FROM audit WHERE action = 'anchor'")
+    assert len(anchors) == 1 and anchors[0][1].startswith("entries="), anchors
+    runs = pg.psql(db, "SELECT last - first + 1 FROM seal_entries WHERE tbl = 'events' "
+                       "AND audit_id = %s ORDER BY first" % anchors[0][0])
+    assert [int(n) for (n,) in runs][:1] == [4096] and len(runs) >= 2, runs
+    code, last = verify(d.config_path)
+    assert code == 0 and int(last.split()[2]) >= 5000, last
+    (old,) = pg.psql(db, "SELECT id FROM events WHERE unit_event_id = 'old4500'")[0]
+    pg.psql(db, "UPDATE events SET attributes = 'n=4501' WHERE id = %s" % old)
+    code, last = verify(d.config_path)
+    assert code == 1 and last.startswith("records broken: events row %s was changed" % old), \
+        last
+    # A second start anchors nothing more.
+    d.start()
+    d.stop()
+    assert len(pg.psql(db, "SELECT id FROM audit WHERE action = 'anchor'")) == 1
