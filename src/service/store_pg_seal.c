@@ -58,6 +58,9 @@ struct seal_out {
 	struct seal_text	 a[5];
 };
 
+/* A write's row could not be kept (calloc failed): never changed, or freed. */
+static struct store_pg_seal	seal_no_memory = { NULL, 0, 0, 1 };
+
 /* store_pg.h's names of the tables, as indexes of store_pg_seal_table. */
 static const size_t seal_index[STORE_PG_TABLES] = {
 	[STORE_PG_EVENTS] = 0,
@@ -75,8 +78,9 @@ store_pg_written(struct store_pg *pg, enum store_pg_table name, int64_t rid)
 	size_t			 cap, table;
 
 	if (s == NULL) {
+		/* Nothing can be kept: the seal, and so the commit, fails. */
 		if ((s = calloc(1, sizeof(*s))) == NULL)
-			return;	/* nothing kept: seal fails for want of it */
+			s = &seal_no_memory;
 		pg->seal = s;
 	}
 	if (s->overflow || (unsigned)name >= STORE_PG_TABLES)
@@ -109,6 +113,8 @@ store_pg_written(struct store_pg *pg, enum store_pg_table name, int64_t rid)
 void
 store_pg_seal_forget(struct store_pg *pg)
 {
+	if (pg->seal == &seal_no_memory)
+		pg->seal = NULL;
 	if (pg->seal == NULL)
 		return;
 	pg->seal->count = 0;
@@ -124,8 +130,10 @@ store_pg_seal_forget(struct store_pg *pg)
 void
 store_pg_seal_free(struct store_pg *pg)
 {
-	if (pg->seal == NULL)
+	if (pg->seal == NULL || pg->seal == &seal_no_memory) {
+		pg->seal = NULL;
 		return;
+	}
 	free(pg->seal->pending);
 	free(pg->seal);
 	pg->seal = NULL;
@@ -357,11 +365,13 @@ store_pg_seal(void *be, int64_t audit_id, size_t *entries,
 	int			 rc = -1;
 
 	*entries = 0;
-	if (s == NULL || s->count == 0)
+	if (s == NULL)
 		return 0;
 	if (s->overflow)
 		return store_pg_fail(pg, "sealing rows: too many rows or out "
 		    "of memory");
+	if (s->count == 0)
+		return 0;
 	if ((o = seal_out_new(pg, audit_id)) == NULL)
 		return store_pg_fail(pg, "sealing rows: out of memory");
 	qsort(s->pending, s->count, sizeof(*s->pending), seal_range_cmp);
