@@ -69,8 +69,8 @@ purge_reseal(struct store_pg *pg, struct store_pg_reseal *rs)
 		t = store_pg_seal_table(i);
 		snprintf(sql, sizeof(sql), "DELETE FROM seal_entries e WHERE "
 		    "tbl = '%s' AND (SELECT count(*) FROM %s WHERE %s BETWEEN "
-		    "e.first AND e.last) <> e.last - e.first + 1 RETURNING first, "
-		    "last", t->name, t->name, t->rowid);
+		    "e.first AND e.last) <> e.last - e.first + 1 "
+		    "RETURNING first, last", t->name, t->name, t->rowid);
 		if ((res = store_pg_query(pg, sql, NULL)) == NULL)
 			return -1;
 		for (row = 0; row < PQntuples(res); row++)

@@ -112,8 +112,8 @@ seal_select(size_t t, char *sql, size_t len)
 	n = (size_t)snprintf(sql, len, "SELECT %s", tables[t].rowid);
 	for (c = tables[t].columns; *c != NULL && n < len; c++) {
 		if ((*c)[0] == 'T')
-			w = snprintf(sql + n, len - n, ", encode(convert_to(%s, "
-			    "'UTF8'), 'hex')", *c + 1);
+			w = snprintf(sql + n, len - n, ", encode(convert_to("
+			    "%s, 'UTF8'), 'hex')", *c + 1);
 		else
 			w = snprintf(sql + n, len - n, ", %s", *c + 1);
 		n += (size_t)w;

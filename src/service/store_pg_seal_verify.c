@@ -74,8 +74,8 @@ sv_checkpoint(struct sv *v)
 	    sizeof(cp)) == 0;
 	PQclear(res);
 	if (!ok) {
-		snprintf(v->problem, v->len, "audit row %" PRId64 " (purge): no "
-		    "through= or cp=", id);
+		snprintf(v->problem, v->len, "audit row %" PRId64 " (purge): "
+		    "no through= or cp=", id);
 		return 1;
 	}
 	v->through = strtoll(through, NULL, 10);
@@ -86,8 +86,8 @@ sv_checkpoint(struct sv *v)
 	    STORE_PG_SEAL_ORDER, &params, got, &count) == -1)
 		return -1;
 	if (strcmp(got, cp) != 0) {
-		snprintf(v->problem, v->len, "audit row %" PRId64 " (purge): the "
-		    "seal entries it stands for were changed", id);
+		snprintf(v->problem, v->len, "audit row %" PRId64 " (purge): "
+		    "the seal entries it stands for were changed", id);
 		return 1;
 	}
 	return 0;
@@ -283,8 +283,8 @@ sv_entry(struct sv *v, struct sv_rows *r, const PGresult *res, int row,
 	char		 got[STORE_PG_SEAL_HEX];
 	int		 n;
 
-	n = store_pg_seal_unhex(PQgetvalue(res, row, 3), (size_t)PQgetlength(res,
-	    row, 3), blob, sizeof(blob));
+	n = store_pg_seal_unhex(PQgetvalue(res, row, 3),
+	    (size_t)PQgetlength(res, row, 3), blob, sizeof(blob));
 	if (last < first || last - first >= STORE_PG_SEAL_RUN_MAX ||
 	    n != (last - first + 1) * STORE_PG_SEAL_PREFIX) {
 		snprintf(v->problem, v->len, "%s: seal entry for rows %" PRId64
@@ -362,8 +362,8 @@ sv_table(struct sv *v, size_t t)
 	if (step == -1)
 		goto done;
 	if (r.rowid != -1) {
-		rc = sv_bad(v, store_pg_seal_table(t)->name, r.rowid, "was added "
-		    "outside refuged (no seal covers it)", 0);
+		rc = sv_bad(v, store_pg_seal_table(t)->name, r.rowid,
+		    "was added outside refuged (no seal covers it)", 0);
 		goto done;
 	}
 	rc = 0;
@@ -403,8 +403,8 @@ store_pg_seal_verify(void *be, char *problem, size_t len, size_t *rows)
 	problem[0] = '\0';
 	*rows = 0;
 	if (own) {
-		if (store_pg_command(pg, "BEGIN ISOLATION LEVEL REPEATABLE READ "
-		    "READ ONLY", NULL) == -1)
+		if (store_pg_command(pg, "BEGIN ISOLATION LEVEL "
+		    "REPEATABLE READ READ ONLY", NULL) == -1)
 			goto fail;
 		pg->in_tx = 1;
 	}
