@@ -66,7 +66,9 @@ SCHEMA_BACKENDS	= sqlite postgresql
 STORE_PG_SRCS	= src/service/store_pg.c src/service/store_pg_lease.c \
 		  src/service/store_pg_seal.c src/service/store_pg_audit.c \
 		  src/service/store_pg_data.c src/service/store_pg_alarms.c \
-		  src/service/store_pg_search.c
+		  src/service/store_pg_search.c \
+		  src/service/store_pg_seal_rows.c \
+		  src/service/store_pg_seal_verify.c src/service/store_pg_purge.c
 SERVICE_SRCS	+= $(STORE_PG_SRCS) src/service/store_lease.c
 # Layer 3: the daemon and its sessions.
 REFUGED_SRCS	= src/refuged/refuged.c src/refuged/daemon.c src/refuged/ingest.c \

@@ -234,7 +234,18 @@ int	store_pg_handover_last(void *, store_handover_fn *, void *arg);
 	.handover_add = store_pg_handover_add, \
 	.handover_last = store_pg_handover_last,
 
-/* store_pg_seal.c, store_pg_purge.c: seals and retention. */
-#define STORE_PG_SEAL_OPS
+/* store_pg_seal*.c, store_pg_purge.c: seals and retention. */
+int	store_pg_seal(void *, int64_t audit_id, size_t *entries,
+	    char digest[65]);
+int	store_pg_seal_anchor(void *, int64_t audit_id, size_t *entries,
+	    char digest[65]);
+int	store_pg_seal_verify(void *, char *problem, size_t len, size_t *rows);
+int	store_pg_purge(void *, const struct store_purge *, int64_t audit_id,
+	    struct store_purge_result *, struct store_purge_seal *);
+#define STORE_PG_SEAL_OPS \
+	.seal = store_pg_seal, \
+	.seal_anchor = store_pg_seal_anchor, \
+	.seal_verify = store_pg_seal_verify, \
+	.purge = store_pg_purge,
 
 #endif
