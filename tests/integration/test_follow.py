@@ -305,3 +305,40 @@ def test_console_tries_the_receivers_in_turn_and_shows_a_standby(pki, tmux, tmp_
         screen.quit()
     finally:
         standby.close()
+
+
+def logins(receiver):
+    return len([r for r in receiver.requests if r.startswith("LOGIN ")])
+
+
+def drop(receiver):
+    """Closes the receiver's side of the console's link."""
+    with receiver.lock:
+        if receiver.conn is not None:
+            receiver.conn.shutdown(socket.SHUT_RDWR)
+
+
+def test_console_follows_a_takeover_and_a_lost_link(pki, tmux, tmp_path):  # noqa: F811
+    a = PairReceiver(pki, "RECEIVER active store=ok name=rx-a")
+    b = PairReceiver(pki, "RECEIVER active store=ok name=rx-b")
+    addr_a, addr_b = "127.0.0.1:%d" % a.port, "127.0.0.1:%d" % b.port
+    try:
+        screen = Screen(tmux, FakeDaemon(pki, a.port), tmp_path, (150, 40),
+                        ["-H", "%s,%s" % (addr_a, addr_b)])
+        screen.wait("CONNECTED alice@%s [rx-a active]" % addr_a)
+        a.wait_request("OUTCOMES")
+        # Later, not right after LOGIN: a falls back to standby, b took over.
+        a.receiver_line = "RECEIVER standby store=ok name=rx-a active=%s" % addr_b
+        a.push(a.receiver_line)
+        screen.wait("CONNECTED alice@%s [rx-b active]" % addr_b, "Racecourse Park point 1")
+        assert logins(b) == 1 and logins(a) == 1
+        # b's link is lost: the next in turn is a, which sends it back to b.
+        b.wait_request("OUTCOMES")
+        drop(b)
+        wait_for(lambda: logins(b) == 2, timeout=10, message="never back on b")
+        assert logins(a) == 2, a.requests
+        screen.wait("CONNECTED alice@%s [rx-b active]" % addr_b)
+        screen.quit()
+    finally:
+        a.close()
+        b.close()
