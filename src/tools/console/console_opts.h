@@ -7,6 +7,7 @@
 
 #include "refuge/alarm.h"
 #include "refuge/line.h"
+#include "refuge/uproto_client.h"
 
 enum console_mode {
 	CONSOLE_MODE_UI,
@@ -16,9 +17,10 @@ enum console_mode {
 
 struct console_opts {
 	enum console_mode	 mode;
-	char			 server[300];
-	char			 host[256];
-	int			 port;
+	/* -H as given, and its receivers in order */
+	char			 server[UPROTO_CLIENT_RX_MAX *
+				    (UPROTO_CLIENT_ADDR_MAX + 1)];
+	struct uproto_client_rx	 rx;
 	char			 user[ALARM_USER_MAX + 1];
 	const char		*ca;
 	int			 insecure;
