@@ -1,0 +1,216 @@
+"""Moving over to PostgreSQL with refugectl: migrate copies a SQLite
+database whole (ids, audit chain, sequences) and checks it; verify and the
+views read either store; backup and restore on PostgreSQL are pg_dump and
+pg_restore."""
+
+import os
+import re
+import sqlite3
+import subprocess
+
+import pytest
+
+import pgcluster
+from helpers import CommandedUnit, raise_alarm, wait_for
+from test_refugectl import ctl
+
+QUIET = {"escalation": {"after": "1h"}}
+pytestmark = pytest.mark.refuge(config=QUIET)
+
+TABLES = ("units", "events", "alarms", "alarm_events", "alarm_notes",
+          "unit_commands", "unit_tests", "audit", "seal_entries", "seal_state",
+          "handover")
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory):
+    why = pgcluster.available()
+    if why is not None:
+        if os.environ.get("CI"):
+            pytest.fail("PostgreSQL cannot run here: %s" % why)
+        pytest.skip(why)
+    c = pgcluster.PgCluster(str(tmp_path_factory.mktemp("pg") / "cluster")).start()
+    yield c
+    c.destroy()
+
+
+def busy_day(d):
+    """Events, alarms claimed, noted and resolved (one left open), unit
+    commands, a test window, a handover note: rows in every table."""
+    alice = d.operator("alice")
+    bob = d.operator("bob")
+    u = CommandedUnit(d, "HP-001")
+    u.hello()
+    a = raise_alarm(alice, u, "b1", "BUTTON")
+    light = u.wait_command("LIGHT", "FLASH")
+    u.send("DONE %s" % light)
+    alice.wait_push("CMD %s done" % light)
+    assert alice.call("CLAIM %d" % a["id"]).startswith("OK")
+    assert alice.call('NOTE %d "Caller shaken, police on the way"' % a["id"]) == "OK"
+    assert alice.call("RESOLVE %d genuine action=police" % a["id"]) == "OK"
+    b = raise_alarm(alice, u, "t1", "TAMPER")
+    assert u.event("t2", "TAMPER") == "ACK t2"
+    alice.wait_push("ALARM %d" % b["id"], "count=2")
+    assert alice.call("CLAIM %d" % b["id"]).startswith("OK")
+    assert bob.call("TESTMODE HP-002 1h").startswith("OK")
+    assert bob.call("HANDOVER \"Quiet night\"") == "OK"
+    for i in range(20):
+        assert u.event("e%d" % i, "TEST") == "ACK e%d" % i
+    u.close()
+    alice.close()
+    bob.close()
+    return a["id"], b["id"]
+
+
+def sqlite_rows(d, sql):
+    conn = sqlite3.connect(d.db_path)
+    try:
+        return [[("" if v is None else str(v)) for v in row]
+                for row in conn.execute(sql).fetchall()]
+    finally:
+        conn.close()
+
+
+def pg_config(d, url):
+    """A refuge.yaml beside d's naming the PostgreSQL database."""
+    with open(d.config_path) as f:
+        text = f.read()
+    text, n = re.subn(r"(?m)^database:.*$", 'database: "%s"' % url, text)
+    assert n == 1, text
+    path = os.path.join(d.dir, "refuge-pg.yaml")
+    with open(path, "w") as f:
+        f.write(text)
+    return path
+
+
+def counts_pg(cluster, db):
+    return {t: int(cluster.psql(db, "SELECT count(*) FROM %s" % t)[0][0])
+            for t in TABLES}
+
+
+def counts_sqlite(d):
+    return {t: int(sqlite_rows(d, "SELECT count(*) FROM %s" % t)[0][0])
+            for t in TABLES}
+
+
+def migrated(make_daemon, cluster, name):
+    d = make_daemon()
+    ids = busy_day(d)
+    d.stop()
+    url = cluster.create_database(name)
+    r = ctl("migrate", "--to", url, config=d.config_path)
+    assert r.returncode == 0, r
+    return d, url, ids, r
+
+
+def test_migrate_copies_every_table_and_the_chain(make_daemon, cluster):
+    d, url, (resolved, claimed), r = migrated(make_daemon, cluster, "m1")
+    assert "row counts equal in all 11 tables" in r.stdout, r.stdout
+    assert re.search(r"audit chain intact on PostgreSQL: \d+ rows, last row \d+ hash "
+                     r"[0-9a-f]{64} as on SQLite", r.stdout), r.stdout
+    before = counts_sqlite(d)
+    assert counts_pg(cluster, "m1") == before
+    assert before["events"] > 20 and before["alarm_notes"] == 1
+    assert before["unit_commands"] >= 1 and before["unit_tests"] == 1
+    assert before["handover"] == 1 and before["audit"] > 5
+    # The chain row for row, with its hashes; the rows with their ids.
+    assert cluster.psql("m1", 'SELECT id, time_ms, "user", alarm_id, action, detail, '
+                        "prev_hash, hash FROM audit ORDER BY id") == \
+        sqlite_rows(d, "SELECT id, time_ms, user, alarm_id, action, detail, prev_hash, "
+                    "hash FROM audit ORDER BY id")
+    assert cluster.psql("m1", "SELECT rid, alarm_id, event_id FROM alarm_events "
+                        "ORDER BY rid") == \
+        sqlite_rows(d, "SELECT rowid, alarm_id, event_id FROM alarm_events ORDER BY rowid")
+    cols = ("id, event_id, unit_id, site_id, type, priority, state, raised_ms, count, "
+            "restored_ms, claimed_by, claimed_ms, first_claimed_ms, resolved_by, "
+            "resolved_ms, outcome, reason, action, note")
+    alarms = sqlite_rows(d, "SELECT %s FROM alarms ORDER BY id" % cols)
+    assert cluster.psql("m1", "SELECT %s FROM alarms ORDER BY id" % cols) == alarms
+    assert [(a[0], a[6]) for a in alarms] == [(str(resolved), "resolved"),
+                                              (str(claimed), "queued")]
+    cols = 'cmd_id, unit_id, alarm_id, "user", command, sent_ms, result, reason, done_ms'
+    assert cluster.psql("m1", "SELECT rid, %s FROM unit_commands ORDER BY rid" % cols) == \
+        sqlite_rows(d, "SELECT rowid, %s FROM unit_commands ORDER BY rowid" % cols)
+    assert cluster.psql("m1", "SELECT audit_id, tbl, first, last, hash, encode(rows, 'hex') "
+                        "FROM seal_entries ORDER BY audit_id, tbl, first") == \
+        sqlite_rows(d, "SELECT audit_id, tbl, first, last, hash, lower(hex(rows)) "
+                    "FROM seal_entries ORDER BY audit_id, tbl, first")
+    # The sequences run past the copied ids: the next event gets a new one.
+    top = int(sqlite_rows(d, "SELECT max(id) FROM events")[0][0])
+    (new,) = cluster.psql("m1", "INSERT INTO events (unit_id, unit_event_id, type, "
+                          "priority, source, received_ms) VALUES ('HP-009', 'x', 'TEST', "
+                          "5, 'unit', 1) RETURNING id")[0]
+    assert int(new) == top + 1
+    # verify on a refuge.yaml naming the PostgreSQL database passes.
+    config = pg_config(d, url)
+    r = ctl("verify", config=config)
+    assert r.returncode == 0, r
+    assert "audit chain intact: %d rows" % before["audit"] in r.stdout, r.stdout
+    # The password of a URL is never printed (there is none here, but the user is).
+    assert "postgres@127.0.0.1" in ctl("check", "--database", config=config).stdout
+
+
+def test_views_read_postgresql(make_daemon, cluster):
+    d, url, (resolved, claimed), _ = migrated(make_daemon, cluster, "m2")
+    config = pg_config(d, url)
+    for args, want in ((("alarms",), "TAMPER"), (("units",), "HP-001"),
+                       (("history", "HP-001", "5"), "e19"),
+                       (("incident", str(resolved)), "Caller shaken"),
+                       (("report",), "BUTTON")):
+        on_sqlite = ctl(*args, config=d.config_path)
+        on_pg = ctl(*args, config=config)
+        assert on_pg.returncode == 0, (args, on_pg)
+        assert want in on_pg.stdout, (args, on_pg.stdout)
+        assert on_pg.stdout == on_sqlite.stdout, args
+
+
+def test_migrate_is_refused_into_a_database_with_rows(make_daemon, cluster):
+    d, url, _, _ = migrated(make_daemon, cluster, "m3")
+    before = counts_pg(cluster, "m3")
+    r = ctl("migrate", "--to", url, config=d.config_path)
+    assert r.returncode == 1
+    assert "not empty" in r.stderr and "nothing was copied" in r.stderr, r
+    assert counts_pg(cluster, "m3") == before
+    # Nor from a database refuged is using.
+    d.start()
+    other = cluster.create_database("m3b")
+    r = ctl("migrate", "--to", other, "--from", d.db_path)
+    assert r.returncode == 1 and "stop refuged" in r.stderr, r
+    assert int(cluster.psql("m3b", "SELECT count(*) FROM events")[0][0]) == 0
+
+
+def test_backup_and_restore_round_trip_on_postgresql(make_daemon, cluster, tmp_path):
+    d, url, _, _ = migrated(make_daemon, cluster, "m4")
+    config = pg_config(d, url)
+    before = counts_pg(cluster, "m4")
+    dump = str(tmp_path / "refuge.dump")
+    r = ctl("backup", dump, config=config)
+    assert r.returncode == 0, r
+    assert os.stat(dump).st_mode & 0o077 == 0
+    with open(dump, "rb") as f:
+        assert f.read(5) == b"PGDMP"
+    assert ctl("backup", dump, config=config).returncode == 1	# never overwritten
+    cluster.psql("m4", "DELETE FROM alarm_notes; DELETE FROM handover")
+    assert counts_pg(cluster, "m4") != before
+    # Refused while a receiver holds the lease (its advisory lock).
+    holder = subprocess.Popen(
+        [os.path.join(pgcluster.PG_BIN, "psql"), "-X", "-q", "-d", url],
+        stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        text=True)
+    try:
+        holder.stdin.write("SELECT pg_advisory_lock(7400001);\n")
+        holder.stdin.flush()
+        wait_for(lambda: cluster.psql("m4", "SELECT count(*) FROM pg_locks WHERE "
+                                      "locktype = 'advisory' AND granted")[0][0] == "1",
+                 timeout=10)
+        r = ctl("restore", dump, config=config)
+        assert r.returncode == 1 and "holds" in r.stderr and "stop refuged" in r.stderr, r
+        assert counts_pg(cluster, "m4") != before
+    finally:
+        holder.stdin.close()
+        holder.wait(timeout=10)
+    r = ctl("restore", dump, config=config)
+    assert r.returncode == 0, r
+    assert counts_pg(cluster, "m4") == before
+    r = ctl("verify", config=config)
+    assert r.returncode == 0, r
