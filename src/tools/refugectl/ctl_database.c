@@ -169,7 +169,13 @@ ctl_check_database(const char *database)
 
 	if (ctl_database_is_pg(database))
 		return ctl_check_database_pg(database);
-	if (store_inspect(database, &state, err, sizeof(err)) == -1) {
+	if ((rc = store_check_supported(database, err, sizeof(err))) == 0) {
+		printf("database: not checked (its backend's server keeps its "
+		    "own integrity)\n");
+		return CTL_OK;
+	}
+	if (rc == -1 || store_inspect(database, &state, err,
+	    sizeof(err)) == -1) {
 		printf("database %s: REFUSED: %s\n", database, err);
 		return CTL_FAIL;
 	}
