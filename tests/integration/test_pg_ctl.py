@@ -93,10 +93,15 @@ def counts_sqlite(d):
             for t in TABLES}
 
 
-def migrated(make_daemon, cluster, name):
+def migrated(make_daemon, cluster, name, edit=None):
     d = make_daemon()
     ids = busy_day(d)
     d.stop()
+    if edit is not None:
+        conn = sqlite3.connect(d.db_path)
+        with conn:
+            conn.execute(edit)
+        conn.close()
     url = cluster.create_database(name)
     r = ctl("migrate", "--to", url, config=d.config_path)
     assert r.returncode == 0, r
@@ -104,7 +109,10 @@ def migrated(make_daemon, cluster, name):
 
 
 def test_migrate_copies_every_table_and_the_chain(make_daemon, cluster):
-    d, url, (resolved, claimed), r = migrated(make_daemon, cluster, "m1")
+    # COPY's specials in a text (handover notes are not sealed).
+    d, url, (resolved, claimed), r = migrated(
+        make_daemon, cluster, "m1", edit="INSERT INTO handover (time_ms, user, text) "
+        "VALUES (1, 'bob', 'tab\there' || char(10) || 'line \\N back\\slash')")
     assert "row counts equal in all 11 tables" in r.stdout, r.stdout
     assert re.search(r"audit chain intact on PostgreSQL: \d+ rows, last row \d+ hash "
                      r"[0-9a-f]{64} as on SQLite", r.stdout), r.stdout
@@ -112,7 +120,11 @@ def test_migrate_copies_every_table_and_the_chain(make_daemon, cluster):
     assert counts_pg(cluster, "m1") == before
     assert before["events"] > 20 and before["alarm_notes"] == 1
     assert before["unit_commands"] >= 1 and before["unit_tests"] == 1
-    assert before["handover"] == 1 and before["audit"] > 5
+    assert before["handover"] == 2 and before["audit"] > 5
+    assert cluster.psql("m1", "SELECT id, time_ms, \"user\", replace(text, chr(10), '<nl>') "
+                        "FROM handover ORDER BY id") == \
+        sqlite_rows(d, "SELECT id, time_ms, user, replace(text, char(10), '<nl>') "
+                    "FROM handover ORDER BY id")
     # The chain row for row, with its hashes; the rows with their ids.
     assert cluster.psql("m1", 'SELECT id, time_ms, "user", alarm_id, action, detail, '
                         "prev_hash, hash FROM audit ORDER BY id") == \
@@ -161,7 +173,21 @@ def test_views_read_postgresql(make_daemon, cluster):
         on_pg = ctl(*args, config=config)
         assert on_pg.returncode == 0, (args, on_pg)
         assert want in on_pg.stdout, (args, on_pg.stdout)
-        assert on_pg.stdout == on_sqlite.stdout, args
+        assert comparable(on_pg.stdout) == comparable(on_sqlite.stdout), args
+
+
+def comparable(text):
+    """A view's text without the time it was printed, and without the
+    seals' line while PostgreSQL keeps no seals (said plainly instead)."""
+    lines = []
+    for line in text.splitlines():
+        if line.startswith("Printed ") or " printed " in line.lower():
+            continue
+        if "records: not checked: the postgresql backend seals no rows" in line or \
+                "records: intact" in line:
+            continue
+        lines.append(line)
+    return lines
 
 
 def test_migrate_is_refused_into_a_database_with_rows(make_daemon, cluster):
@@ -176,7 +202,8 @@ def test_migrate_is_refused_into_a_database_with_rows(make_daemon, cluster):
     other = cluster.create_database("m3b")
     r = ctl("migrate", "--to", other, "--from", d.db_path)
     assert r.returncode == 1 and "stop refuged" in r.stderr, r
-    assert int(cluster.psql("m3b", "SELECT count(*) FROM events")[0][0]) == 0
+    assert cluster.psql("m3b", "SELECT count(*) FROM information_schema.tables "
+                        "WHERE table_name = 'events'") == [["0"]]
 
 
 def test_backup_and_restore_round_trip_on_postgresql(make_daemon, cluster, tmp_path):
