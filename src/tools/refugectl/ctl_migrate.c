@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "refuge/config.h"
+#include "refuge/log.h"
 #include "refuge/store.h"
 #include "refuge/store_copy.h"
 
@@ -133,6 +134,8 @@ ctl_migrate_run(const char *from, const char *to)
 	int				 rc = CTL_FAIL;
 
 	ctl_database_shown(to, shown, sizeof(shown));
+	/* The store's own lines (the audit head at open) are not news here. */
+	log_set_level(CONFIG_LOG_WARNING);
 	/* Held to the end: refuged must not write to it meanwhile. */
 	if ((lock = store_lock(from, err, sizeof(err))) == NULL) {
 		ctl_warnx("%s (stop refuged first)", err);
