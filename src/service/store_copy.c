@@ -82,11 +82,19 @@ store_copy_fail(char *err, size_t errlen, const char *fmt, ...)
 static int
 store_copy_fail(char *err, size_t errlen, const char *fmt, ...)
 {
-	va_list	ap;
+	va_list	 ap;
+	size_t	 len;
+	char	*p = err;
 
 	va_start(ap, fmt);
 	vsnprintf(err, errlen, fmt, ap);
 	va_end(ap);
+	/* libpq's messages are lines (ERROR, DETAIL): one line here. */
+	len = err != NULL ? strlen(err) : 0;
+	while (len > 0 && (err[len - 1] == '\n' || err[len - 1] == ' '))
+		err[--len] = '\0';
+	for (p = err; p != NULL && (p = strchr(p, '\n')) != NULL;)
+		*p = ' ';
 	return -1;
 }
 

@@ -3,6 +3,7 @@ database whole (ids, audit chain, sequences) and checks it; verify and the
 views read either store; backup and restore on PostgreSQL are pg_dump and
 pg_restore."""
 
+import contextlib
 import os
 import re
 import sqlite3
@@ -32,6 +33,25 @@ def cluster(tmp_path_factory):
     c = pgcluster.PgCluster(str(tmp_path_factory.mktemp("pg") / "cluster")).start()
     yield c
     c.destroy()
+
+
+@contextlib.contextmanager
+def lease_held(cluster, db, url):
+    """A session holding the receivers' lease lock, as an active refuged does."""
+    holder = subprocess.Popen(
+        [os.path.join(pgcluster.PG_BIN, "psql"), "-X", "-q", "-d", url],
+        stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        text=True)
+    try:
+        holder.stdin.write("SELECT pg_advisory_lock(7400001);\n")
+        holder.stdin.flush()
+        wait_for(lambda: cluster.psql(db, "SELECT count(*) FROM pg_locks WHERE "
+                                      "locktype = 'advisory' AND granted")[0][0] == "1",
+                 timeout=10)
+        yield
+    finally:
+        holder.stdin.close()
+        holder.wait(timeout=10)
 
 
 def busy_day(d):
@@ -226,24 +246,37 @@ def test_backup_and_restore_round_trip_on_postgresql(make_daemon, cluster, tmp_p
     cluster.psql("m4", "DELETE FROM alarm_notes; DELETE FROM handover")
     assert counts_pg(cluster, "m4") != before
     # Refused while a receiver holds the lease (its advisory lock).
-    holder = subprocess.Popen(
-        [os.path.join(pgcluster.PG_BIN, "psql"), "-X", "-q", "-d", url],
-        stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        text=True)
-    try:
-        holder.stdin.write("SELECT pg_advisory_lock(7400001);\n")
-        holder.stdin.flush()
-        wait_for(lambda: cluster.psql("m4", "SELECT count(*) FROM pg_locks WHERE "
-                                      "locktype = 'advisory' AND granted")[0][0] == "1",
-                 timeout=10)
+    with lease_held(cluster, "m4", url):
         r = ctl("restore", dump, config=config)
         assert r.returncode == 1 and "holds" in r.stderr and "stop refuged" in r.stderr, r
         assert counts_pg(cluster, "m4") != before
-    finally:
-        holder.stdin.close()
-        holder.wait(timeout=10)
     r = ctl("restore", dump, config=config)
     assert r.returncode == 0, r
     assert counts_pg(cluster, "m4") == before
     r = ctl("verify", config=config)
     assert r.returncode == 0, r
+
+
+def test_a_failed_copy_leaves_nothing(make_daemon, cluster):
+    # A note of an alarm that does not exist: PostgreSQL's reference check
+    # stops the copy half-way, and the whole transaction goes.
+    d = make_daemon()
+    busy_day(d)
+    d.stop()
+    conn = sqlite3.connect(d.db_path)
+    with conn:
+        conn.execute("INSERT INTO alarm_notes (alarm_id, time_ms, user, text) "
+                     "VALUES (999, 1, 'alice', 'orphan')")
+    conn.close()
+    url = cluster.create_database("m5")
+    r = ctl("migrate", "--to", url, config=d.config_path)
+    assert r.returncode == 1
+    assert "alarm_notes" in r.stderr and "nothing was copied" in r.stderr, r
+    assert "\n;" not in r.stderr
+    counts = counts_pg(cluster, "m5")
+    assert counts.pop("seal_state") == 1 and set(counts.values()) == {0}, counts
+    # Nor into a database a receiver is active on.
+    other = cluster.create_database("m5b")
+    with lease_held(cluster, "m5b", other):
+        r = ctl("migrate", "--to", other, config=d.config_path)
+        assert r.returncode == 1 and "stop refuged" in r.stderr, r

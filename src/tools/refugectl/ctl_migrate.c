@@ -20,7 +20,7 @@ static void
 ctl_migrate_progress(const struct store_copy_table *t, void *arg)
 {
 	(void)arg;
-	printf("  %-14s %10lld rows copied\n", t->name, (long long)t->copied);
+	printf("  %-14s %10lld rows\n", t->name, (long long)t->copied);
 	fflush(stdout);
 }
 
@@ -143,6 +143,15 @@ ctl_migrate_run(const char *from, const char *to)
 	}
 	if (ctl_migrate_source(from) == -1)
 		goto done;
+	switch (store_copy_pg_active(to, err, sizeof(err))) {
+	case -1:
+		ctl_warnx("%s: %s", shown, err);
+		goto done;
+	case 1:
+		ctl_warnx("a receiver holds %s's lease: stop refuged (every "
+		    "receiver) first", shown);
+		goto done;
+	}
 	/* Opening it makes (migrates) the schema. */
 	if ((store = store_open(to, err, sizeof(err))) == NULL) {
 		ctl_warnx("%s: %s", shown, err);
