@@ -54,8 +54,9 @@ static const struct store_copy_spec store_copy_specs[STORE_COPY_TABLES] = {
 	{ "alarm_notes", "id, alarm_id, time_ms, \"user\", text",
 	    "id, alarm_id, time_ms, \"user\", text", "id", -1, "id" },
 	{ "unit_commands", "rowid, cmd_id, unit_id, alarm_id, \"user\", "
-	    "command, sent_ms, result, reason, done_ms", "rid, cmd_id, unit_id, "
-	    "alarm_id, \"user\", command, sent_ms, result, reason, done_ms",
+	    "command, sent_ms, result, reason, done_ms", "rid, cmd_id, "
+	    "unit_id, alarm_id, \"user\", command, sent_ms, result, reason, "
+	    "done_ms",
 	    "rowid", -1, "rid" },
 	{ "unit_tests", "unit_id, until_ms, set_by, set_ms",
 	    "unit_id, until_ms, set_by, set_ms", "unit_id", -1, NULL },
@@ -250,9 +251,9 @@ store_copy_rows(sqlite3 *db, PGconn *conn, const struct store_copy_spec *s,
 	cols = sqlite3_column_count(st);
 	while (why == NULL && (rc = sqlite3_step(st)) == SQLITE_ROW) {
 		for (col = 0; col < cols && why == NULL; col++)
-			if (store_copy_value(&b, st, col, col == s->blob) == -1 ||
-			    store_copy_put(&b, col + 1 < cols ? "\t" : "\n",
-			    1) == -1)
+			if (store_copy_value(&b, st, col, col == s->blob) ==
+			    -1 || store_copy_put(&b, col + 1 < cols ? "\t" :
+			    "\n", 1) == -1)
 				why = "out of memory";
 		if (why == NULL && b.len >= STORE_COPY_CHUNK) {
 			if (PQputCopyData(conn, b.data, (int)b.len) != 1)
@@ -338,8 +339,9 @@ store_copy_sequences(struct store_pg *pg, char *err, size_t errlen)
 		s = &store_copy_specs[i];
 		if (s->identity == NULL)
 			continue;
-		snprintf(sql, sizeof(sql), "SELECT setval(pg_get_serial_sequence"
-		    "('%s', '%s'), coalesce(max(%s), 0) + 1, false) FROM %s",
+		snprintf(sql, sizeof(sql), "SELECT setval("
+		    "pg_get_serial_sequence('%s', '%s'), "
+		    "coalesce(max(%s), 0) + 1, false) FROM %s",
 		    s->name, s->identity, s->identity, s->name);
 		if (store_copy_command(pg, sql, err, errlen) == -1)
 			return -1;

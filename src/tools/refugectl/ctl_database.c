@@ -121,7 +121,8 @@ ctl_database_pg_restore(const char *database, const char *file)
 {
 	char	 err[1024], shown[512];
 	const char	*argv[] = { "pg_restore", "--clean", "--if-exists",
-			    "--single-transaction", "-d", database, file, NULL };
+			    "--single-transaction", "-d", database, file,
+			    NULL };
 	int	 active;
 
 	ctl_database_shown(database, shown, sizeof(shown));

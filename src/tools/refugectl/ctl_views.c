@@ -453,8 +453,8 @@ ctl_cmd_backup(struct ctl *ctl, int argc, char *argv[])
 	if (ctl_database_is_pg(config->database)) {
 		if ((rc = ctl_database_pg_backup(config->database, pos[0])) ==
 		    CTL_OK)
-			printf("backed up the PostgreSQL database to %s (pg_dump "
-			    "-Fc)\n", pos[0]);
+			printf("backed up the PostgreSQL database to %s "
+			    "(pg_dump -Fc)\n", pos[0]);
 		else
 			unlink(pos[0]);
 		goto done;
