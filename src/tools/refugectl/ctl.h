@@ -106,7 +106,7 @@ int	ctl_check_database(const char *database);
 int	ctl_database_is_pg(const char *database);
 /* The database string as it may be printed: a password in a URL is not. */
 void	ctl_database_shown(const char *database, char *buf, size_t len);
-/* backup on PostgreSQL: pg_dump -Fc into file, made already: CTL_OK, CTL_FAIL. */
+/* backup on PostgreSQL: pg_dump -Fc into file (made already). CTL_*. */
 int	ctl_database_pg_backup(const char *database, const char *file);
 
 /* ctl_pki.c: EC P-256 keys, X.509 certificates and the CRL, all in PEM. */
