@@ -155,8 +155,8 @@ ctl_check_database_pg(const char *database)
 		return CTL_FAIL;
 	}
 	store_close(store);
-	printf("database %s: OK (PostgreSQL, reachable; its integrity is the "
-	    "server's: data checksums, amcheck)\n", shown);
+	printf("database %s: reachable; integrity not checked here (PostgreSQL "
+	    "keeps its own: data checksums, amcheck)\n", shown);
 	return CTL_OK;
 }
 
