@@ -216,8 +216,18 @@ def comparable(text):
     return lines
 
 
+# More events than one COPY chunk holds (256 KiB), so the stream is sent in parts.
+MANY = ("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 6000) "
+        "INSERT INTO events (unit_id, unit_event_id, type, priority, source, received_ms, "
+        "attributes) SELECT 'HP-005', 'many' || i, 'TEST', 5, 'unit', i, "
+        "'text=\"a longer attribute to fill the chunk sooner, ' || i || '\"' FROM n")
+
+
 def test_migrate_is_refused_into_a_database_with_rows(make_daemon, cluster):
-    d, url, _, _ = migrated(make_daemon, cluster, "m3")
+    d, url, _, _ = migrated(make_daemon, cluster, "m3", edit=MANY)
+    assert counts_pg(cluster, "m3") == counts_sqlite(d)
+    assert int(cluster.psql("m3", "SELECT count(*) FROM events WHERE unit_id = 'HP-005'")
+               [0][0]) == 6000
     before = counts_pg(cluster, "m3")
     r = ctl("migrate", "--to", url, config=d.config_path)
     assert r.returncode == 1
@@ -265,6 +275,7 @@ def test_a_failed_copy_leaves_nothing(make_daemon, cluster):
     d.stop()
     conn = sqlite3.connect(d.db_path)
     with conn:
+        conn.execute(MANY)
         conn.execute("INSERT INTO alarm_notes (alarm_id, time_ms, user, text) "
                      "VALUES (999, 1, 'alice', 'orphan')")
     conn.close()
