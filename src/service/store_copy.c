@@ -242,7 +242,9 @@ store_copy_rows(sqlite3 *db, PGconn *conn, const struct store_copy_spec *s,
 	    s->columns);
 	res = PQexec(conn, sql);
 	if (PQresultStatus(res) != PGRES_COPY_IN) {
-		store_copy_fail(err, errlen, "%s", PQresultErrorMessage(res));
+		/* The connection's message: res may be NULL (no memory). */
+		store_copy_fail(err, errlen, "copying %s: %s", s->name,
+		    PQerrorMessage(conn));
 		PQclear(res);
 		sqlite3_finalize(st);
 		return -1;
