@@ -6,13 +6,15 @@ pg_restore."""
 import contextlib
 import os
 import re
+import shutil
 import sqlite3
 import subprocess
+import tempfile
 
 import pytest
 
 import pgcluster
-from helpers import CommandedUnit, raise_alarm, wait_for
+from helpers import CommandedUnit, parse_alarm, raise_alarm, wait_for
 from test_refugectl import ctl
 
 QUIET = {"escalation": {"after": "1h"}}
@@ -24,15 +26,22 @@ TABLES = ("units", "events", "alarms", "alarm_events", "alarm_notes",
 
 
 @pytest.fixture(scope="module")
-def cluster(tmp_path_factory):
+def cluster():
     why = pgcluster.available()
     if why is not None:
         if os.environ.get("CI"):
             pytest.fail("PostgreSQL cannot run here: %s" % why)
         pytest.skip(why)
-    c = pgcluster.PgCluster(str(tmp_path_factory.mktemp("pg") / "cluster")).start()
-    yield c
-    c.destroy()
+    # Outside pytest's base directory: another pytest run makes that 0700
+    # again, and the cluster's owner (postgres) could no longer reach it.
+    top = tempfile.mkdtemp(prefix="refuge-pgctl-")
+    c = pgcluster.PgCluster(os.path.join(top, "cluster"))
+    try:
+        c.start()
+        yield c
+    finally:
+        c.destroy()
+        shutil.rmtree(top, ignore_errors=True)
 
 
 @contextlib.contextmanager
@@ -291,3 +300,28 @@ def test_a_failed_copy_leaves_nothing(make_daemon, cluster):
     with lease_held(cluster, "m5b", other):
         r = ctl("migrate", "--to", other, config=d.config_path)
         assert r.returncode == 1 and "stop refuged" in r.stderr, r
+
+
+def test_refuged_carries_on_from_the_migrated_database(make_daemon, cluster):
+    d, url, (resolved, queued), _ = migrated(make_daemon, cluster, "m6")
+    chain = int(cluster.psql("m6", "SELECT count(*) FROM audit")[0][0])
+    top = int(cluster.psql("m6", "SELECT max(id) FROM events")[0][0])
+    pg = make_daemon(config=dict(QUIET, database=url))
+    alice = pg.operator("alice")
+    # The stack rebuilt from what was copied: the alarm left open is there.
+    assert [a["id"] for a in alice.alarms()] == [queued]
+    u = pg.unit("HP-003")
+    u.hello()
+    a = raise_alarm(alice, u, "after1", "BUTTON")
+    assert a["id"] > queued
+    assert alice.call("CLAIM %d" % a["id"]).startswith("OK")
+    assert alice.call("RESOLVE %d false reason=test" % a["id"]) == "OK"
+    u.close()
+    alice.close()
+    pg.stop()
+    (new,) = cluster.psql("m6", "SELECT id FROM events WHERE unit_event_id = 'after1'")[0]
+    assert int(new) > top
+    r = ctl("verify", config=pg.config_path)
+    assert r.returncode == 0, r
+    m = re.search(r"audit chain intact: (\d+) rows", r.stdout)
+    assert m and int(m.group(1)) > chain, r.stdout
