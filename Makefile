@@ -70,6 +70,8 @@ STORE_PG_SRCS	= src/service/store_pg.c src/service/store_pg_lease.c \
 		  src/service/store_pg_seal_rows.c \
 		  src/service/store_pg_seal_verify.c src/service/store_pg_purge.c
 SERVICE_SRCS	+= $(STORE_PG_SRCS) src/service/store_lease.c
+# Moving over: a SQLite database copied into PostgreSQL (refugectl migrate).
+SERVICE_SRCS	+= src/service/store_copy.c
 # Layer 3: the daemon and its sessions.
 REFUGED_SRCS	= src/refuged/refuged.c src/refuged/daemon.c src/refuged/ingest.c \
 		  src/refuged/ingest_health.c \
@@ -107,6 +109,7 @@ REFUGECTL_SRCS	= src/tools/refugectl/refugectl.c src/tools/refugectl/ctl_pki.c \
 		  src/tools/refugectl/ctl_report_pdf.c src/tools/refugectl/ctl_passwd.c \
 		  src/tools/refugectl/ctl_purge.c src/tools/refugectl/ctl_incident.c \
 		  src/tools/refugectl/ctl_decommission.c \
+		  src/tools/refugectl/ctl_migrate.c \
 		  $(TOOLS_SHARED_SRCS)
 CONSOLE_SRCS	= src/tools/console/console.c src/tools/console/console_link.c \
 		  src/tools/console/console_batch.c src/tools/console/console_model.c \

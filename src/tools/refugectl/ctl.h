@@ -76,6 +76,7 @@ int	ctl_cmd_map(struct ctl *, int, char *[]);
 int	ctl_cmd_purge(struct ctl *, int, char *[]);
 int	ctl_cmd_incident(struct ctl *, int, char *[]);
 int	ctl_cmd_sign(struct ctl *, int, char *[]);
+int	ctl_cmd_migrate(struct ctl *, int, char *[]);
 
 /* The directory units.yaml is in (malloc'd): map_image files are relative to it. */
 char	*ctl_registry_dir(const struct registry *);
@@ -101,6 +102,12 @@ int	ctl_verify_chain(struct store *, struct ctl_chain *);
 
 /* check --database: quick_check, read-only; prints the outcome. CTL_OK or CTL_FAIL. */
 int	ctl_check_database(const char *database);
+/* 1 when the database string names PostgreSQL (postgresql://, postgres://). */
+int	ctl_database_is_pg(const char *database);
+/* The database string as it may be printed: a password in a URL is not. */
+void	ctl_database_shown(const char *database, char *buf, size_t len);
+/* backup on PostgreSQL: pg_dump -Fc into file (made already). CTL_*. */
+int	ctl_database_pg_backup(const char *database, const char *file);
 
 /* ctl_pki.c: EC P-256 keys, X.509 certificates and the CRL, all in PEM. */
 

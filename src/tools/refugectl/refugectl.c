@@ -42,6 +42,8 @@ static const struct ctl_command ctl_commands[] = {
 	    "incident ALARM-ID [--format text|pdf] [-o FILE]" },
 	{ "backup", ctl_cmd_backup, "backup FILE" },
 	{ "restore", ctl_cmd_restore, "restore FILE" },
+	{ "migrate", ctl_cmd_migrate,
+	    "migrate --to postgresql://... [--from FILE]" },
 	{ "sign", ctl_cmd_sign,
 	    "sign UNIT-ID|--all [-o FILE.pdf|.svg|.png|DIR] [--size A4|A3|A5]" },
 	{ "map", ctl_cmd_map, "map SITE [-o FILE.pdf|.svg|.png]" },
