@@ -397,17 +397,6 @@ ctl_cmd_verify(struct ctl *ctl, int argc, char *argv[])
 		printf("head %s is row %lld: nothing cut from the end\n", head,
 		    (long long)w.head_id);
 	sealed = store_seal_verify(store, problem, sizeof(problem), &rows);
-	/*
-	 * A backend that keeps no seals yet (PostgreSQL, for now) is not a
-	 * broken record: said plainly, and verify still passes on the chain.
-	 */
-	if (sealed == -1 && strstr(store_error(store), "seals no rows") !=
-	    NULL) {
-		printf("records not checked: %s (only the audit chain is "
-		    "verified)\n", store_error(store));
-		rc = CTL_OK;
-		goto done;
-	}
 	if (sealed == -1) {
 		ctl_warnx("checking the records: %s", store_error(store));
 		goto done;
