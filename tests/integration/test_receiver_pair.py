@@ -199,3 +199,28 @@ def test_two_started_at_once(make_daemon, database):
     actives = [d for d in (a, b) if d.find_log("receiver: active term=")]
     assert len(actives) == 1, [d.dir for d in actives]
     welcomed(actives[0], "HP-001", timeout=10).close()
+
+
+def test_hung_active_steps_down(make_daemon, database):
+    """An active receiver that stops renewing (SIGSTOP) is replaced; when it
+    runs again it finds the lease gone, closes its unit links and stands by."""
+    import signal
+    a, b = pair(make_daemon, database)
+    unit = welcomed(a, "HP-004", timeout=10)
+    with a.operator("alice") as op_a:
+        assert op_a.wait_push("RECEIVER").startswith("* RECEIVER active")
+        os.kill(a.proc.pid, signal.SIGSTOP)
+        try:
+            b.wait_log("receiver: active term=", timeout=TAKEOVER_ASSERT_S)
+        finally:
+            os.kill(a.proc.pid, signal.SIGCONT)
+        a.wait_log("receiver: standby term=", timeout=TAKEOVER_ASSERT_S)
+        unit.expect_eof(timeout=10)
+        push = op_a.wait_push("RECEIVER", "standby", timeout=10)
+        assert push == "* RECEIVER standby store=ok name=rx-a active=%s" \
+            % address(b), push
+        assert op_a.call("CLAIM 1") == "ERR standby active=%s" % address(b)
+    with a.unit("HP-004") as u:
+        u.send("HELLO HP-004 1")
+        assert u.expect("DENIED ") == "DENIED standby active=%s" % address(b)
+    welcomed(b, "HP-004", timeout=10).close()
