@@ -224,3 +224,32 @@ def test_hung_active_steps_down(make_daemon, database):
         u.send("HELLO HP-004 1")
         assert u.expect("DENIED ") == "DENIED standby active=%s" % address(b)
     welcomed(b, "HP-004", timeout=10).close()
+
+
+def test_dc09_standby_answers_nothing(make_daemon, database):
+    """DC-09 panels get no reply from a standby (they use their backup
+    path); the active receiver acknowledges, and so does the standby once
+    it has taken over."""
+    import socket
+    from test_dc09 import PANELS, Panel, dc09_port, parse_reply, plain_frame
+    config = {"database": database, "listen": {"dc09": "127.0.0.1:0"}}
+    a = make_daemon(config=dict(config, receiver={"name": "rx-a", "lease": LEASE}),
+                    units=PANELS)
+    a.wait_log("receiver: active term=", timeout=15)
+    b = make_daemon(config=dict(config, receiver={"name": "rx-b", "lease": LEASE}),
+                    units=PANELS)
+    b.wait_log("receiver: standby name=rx-b", timeout=15)
+    pa, pb = Panel(dc09_port(a), udp=True), Panel(dc09_port(b), udp=True, timeout=1.5)
+    try:
+        assert parse_reply(pa.call(plain_frame("NULL", 1, "1234")))[0] == "ACK"
+        pb.send(plain_frame("NULL", 2, "1234"))
+        with pytest.raises(socket.timeout):
+            pb.reply()
+        b.wait_log("dc09: dropped", "standby receiver")
+        a.kill()
+        b.wait_log("receiver: active term=", timeout=TAKEOVER_ASSERT_S)
+        pb.sock.settimeout(5.0)
+        assert parse_reply(pb.call(plain_frame("NULL", 3, "1234")))[0] == "ACK"
+    finally:
+        pa.close()
+        pb.close()
