@@ -8,9 +8,12 @@ database in one private cluster (pgcluster.py)."""
 
 import itertools
 import os
+import re
 import tempfile
 import threading
 import time
+import urllib.error
+import urllib.request
 
 import pytest
 
@@ -45,8 +48,29 @@ def database(cluster):
 
 def receiver(make_daemon, url, name, start=True):
     return make_daemon(config={"database": url,
+                               "listen": {"metrics": "127.0.0.1:0"},
                                "receiver": {"name": name, "lease": LEASE}},
                        start=start)
+
+
+def http_get(d, path):
+    """(status, body) of a GET on the receiver's metrics listener."""
+    port = int(re.search(r"metrics=127\.0\.0\.1:(\d+)",
+                         d.wait_log("ready ", "metrics=")).group(1))
+    try:
+        with urllib.request.urlopen("http://127.0.0.1:%d%s" % (port, path),
+                                    timeout=5) as r:
+            return r.status, r.read().decode()
+    except urllib.error.HTTPError as e:
+        return e.code, e.read().decode()
+
+
+def receiver_active_gauge(d):
+    status, body = http_get(d, "/metrics")
+    assert status == 200, (status, body)
+    m = re.search(r"^refuge_receiver_active (\d+)$", body, re.M)
+    assert m, body
+    return int(m.group(1))
 
 
 def address(d):
@@ -253,3 +277,18 @@ def test_dc09_standby_answers_nothing(make_daemon, database):
     finally:
         pa.close()
         pb.close()
+
+
+def test_health_and_metric_say_which_is_active(make_daemon, database):
+    a, b = pair(make_daemon, database)
+    status, body = http_get(b, "/healthz")
+    assert status == 503 and body.startswith("standby\n"), (status, body)
+    assert receiver_active_gauge(b) == 0
+    status, body = http_get(a, "/healthz")
+    assert status == 200 and body.startswith("ok\n"), (status, body)
+    assert receiver_active_gauge(a) == 1
+    a.kill()
+    b.wait_log("receiver: active term=", timeout=TAKEOVER_ASSERT_S)
+    assert receiver_active_gauge(b) == 1
+    status, body = http_get(b, "/healthz")
+    assert status == 200 and body.startswith("ok\n"), (status, body)
