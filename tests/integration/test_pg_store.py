@@ -123,10 +123,18 @@ def test_alarm_claim_note_resolve_detail_search(cluster, pg):
                                   "alarm_id = %d ORDER BY id" % a["id"])]
     assert actions[0] == "raise" and "claim" in actions and "resolve" in actions, \
         actions
-    # The activation's commands (light, camera) are stored with the alarm.
-    wait_for(lambda: int(rows(cluster, name, "SELECT count(*) FROM unit_commands "
-                              "WHERE alarm_id = %d" % a["id"])[0][0]) > 0,
-             message="no unit command stored")
+    # The activation's command is stored with the alarm, and its result.
+    light = unit.wait_command("LIGHT", "FLASH")
+    assert rows(cluster, name, "SELECT alarm_id, coalesce(result, '-') FROM "
+                "unit_commands WHERE cmd_id = '%s'" % light) == [[str(a["id"]), "-"]]
+    unit.send("DONE %s" % light)
+    wait_for(lambda: rows(cluster, name, "SELECT result, done_ms > 0 FROM "
+                          "unit_commands WHERE cmd_id = '%s'" % light) ==
+             [["done", "t"]], message="command result not stored")
+    data, final = alice.ok("STATS")
+    totals = [parse_line(l)[1]["total"] for l in data
+              if parse_line(l)[0][:2] == ["STAT", "alarms"]]
+    assert totals == ["1"], data
 
     data, final = alice.ok("DETAIL %d" % a["id"])
     alarm = parse_alarm(data[0])
@@ -168,6 +176,9 @@ def test_restart_restores_open_alarms(cluster, pg, make_daemon):
     assert alice.call("CLAIM %d" % a["id"]) == "OK"
     b = raise_alarm(alice, unit, "r2", "TAMPER")
     assert unit.event("r3", "TAMPER") == "ACK r3"	# a repeat: count 2
+    boss = d.operator("bob")
+    assert boss.call("TESTMODE HP-005 1h").startswith("OK")
+    boss.close()
     unit.close()
     alice.close()
     # alice's claim goes with her connection (released, stored as queued).
@@ -182,6 +193,9 @@ def test_restart_restores_open_alarms(cluster, pg, make_daemon):
     assert got[a["id"]]["state"] == "queued" and got[b["id"]]["state"] == "queued"
     assert (got[a["id"]]["count"], got[b["id"]]["count"]) == (1, 2), got
     assert bob.call("CLAIM %d" % a["id"]) == "OK"
+    # The test window and the units' rows came back too.
+    units = bob.units()
+    assert "test_until" in units["HP-005"] and "test_until" not in units["HP-002"]
     # New alarms carry on from the stored ids; events stay unique.
     unit = again.commanded_unit("HP-003")
     unit.hello()
@@ -212,5 +226,8 @@ def test_refugectl_views(cluster, pg):
     assert r.returncode == 0, r
     assert any(l.split()[:2] == ["HP-004", "online"] for l in r.stdout.splitlines()), \
         r.stdout
+    r = ctl(d, "report", "--since", "1h", "--format", "csv")
+    assert r.returncode == 0, r
+    assert "total,alarms,1" in r.stdout.replace(" ", ""), r.stdout
     r = ctl(d, "check", "--database")
     assert "not checked" in r.stdout, r
