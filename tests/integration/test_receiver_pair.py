@@ -292,3 +292,36 @@ def test_health_and_metric_say_which_is_active(make_daemon, database):
     assert receiver_active_gauge(b) == 1
     status, body = http_get(b, "/healthz")
     assert status == 200 and body.startswith("ok\n"), (status, body)
+
+
+def test_restored_claim_waits_escalation_after_from_takeover(make_daemon, database):
+    """A claim restored at a takeover whose operator is not back goes to the
+    queue escalation.after after the takeover, not after the standby's own
+    start (which may be long before)."""
+    after = 3.0
+    config = {"database": database, "escalation": {"after": "3s"}}
+    a = make_daemon(config=dict(config, receiver={"name": "rx-a", "lease": LEASE}))
+    a.wait_log("receiver: active term=", timeout=15)
+    b = make_daemon(config=dict(config, receiver={"name": "rx-b", "lease": LEASE}))
+    b.wait_log("receiver: standby name=rx-b", timeout=15)
+    b_started = time.monotonic()
+    with a.operator("alice") as op, a.commanded_unit("HP-005") as unit:
+        unit.hello()
+        alarm = raise_alarm(op, unit, "e-5", "BUTTON")
+        assert op.call("CLAIM %s" % alarm["id"]).startswith("OK")
+        # The standby has been up for longer than escalation.after.
+        wait_for(lambda: time.monotonic() - b_started > after + 1.0,
+                 timeout=after + 5)
+        a.kill()
+    b.wait_log("receiver: active term=", timeout=TAKEOVER_ASSERT_S)
+    took_over = time.monotonic()
+    with b.operator("carol") as op_b:
+        def state():
+            found = [x for x in op_b.alarms() if x["id"] == alarm["id"]]
+            assert found, "alarm %s not open on rx-b" % alarm["id"]
+            return found[0]["state"]
+        assert state() == "claimed"
+        wait_for(lambda: state() == "queued", timeout=after + 10, interval=0.2)
+        waited = time.monotonic() - took_over
+    print("restored claim released %.1f s after the takeover" % waited)
+    assert waited >= after - 1.0, waited
