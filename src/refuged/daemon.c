@@ -534,7 +534,8 @@ daemon_receiver_new(struct daemon *daemon, char *err, size_t errlen)
 	struct refuge_config	*config = daemon->config;
 	char			 host[STORE_LEASE_NAME_MAX];
 	char			 name[STORE_LEASE_NAME_MAX];
-	char			 units[LISTENER_PEER_LEN], bound[LISTENER_PEER_LEN];
+	char			 units[LISTENER_PEER_LEN];
+	char			 bound[LISTENER_PEER_LEN];
 	char			 address[STORE_LEASE_ADDR_MAX];
 	int			 port;
 

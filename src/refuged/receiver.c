@@ -29,9 +29,9 @@ struct receiver {
 	int			 shared;
 	int			 stopped;
 	int64_t			 lease_ms;
-	int64_t			 renewed_mono_ms;	/* the last good renewal */
+	int64_t			 renewed_mono_ms;	/* last good renewal */
 	int64_t			 term;
-	struct store_lease	 lease;		/* as the last take or renew saw it */
+	struct store_lease	 lease;		/* as last taken or renewed */
 	char			 name[STORE_LEASE_NAME_MAX];
 	char			 address[STORE_LEASE_ADDR_MAX];
 	char			 active[STORE_LEASE_ADDR_MAX];
@@ -133,8 +133,8 @@ receiver_poll(struct receiver *rx, int64_t now)
 		store_lease_release(rx->store);
 		rx->role = RECEIVER_STANDBY;
 		rx->active[0] = '\0';
-		log_error("receiver: term=%lld given up: the receiver could not "
-		    "take over", (long long)rx->term);
+		log_error("receiver: term=%lld given up: the receiver could "
+		    "not take over", (long long)rx->term);
 		return 0;
 	}
 	return 1;
