@@ -38,7 +38,15 @@ struct receiver {
 	char			 previous[STORE_LEASE_NAME_MAX];
 	char			 alt[RECEIVER_ALT_LEN];
 	struct log_limit	 poll_log;
+	int			 failed;	/* the last poll or renewal */
 };
+
+/*
+ * After a failed call, sooner: the store makes a lost connection a slice
+ * at a time (store_pg.c), and the standby's takeover or the active's
+ * renewal waits on it.
+ */
+#define RECEIVER_RETRY_MS	250
 
 static int64_t
 receiver_poll_ms(const struct receiver *rx)
@@ -118,6 +126,7 @@ receiver_poll(struct receiver *rx, int64_t now)
 	memset(&lease, 0, sizeof(lease));
 	snprintf(previous, sizeof(previous), "%s", rx->lease.holder);
 	rc = store_lease_take(rx->store, timenow_wall_ms(), &lease);
+	rx->failed = rc == -1;
 	if (rc == -1) {
 		log_ratelimited(&rx->poll_log, CONFIG_LOG_WARNING, "receiver: "
 		    "cannot poll the lease: %s", store_error(rx->store));
@@ -156,6 +165,7 @@ receiver_renew(struct receiver *rx, int64_t now)
 
 	memset(&lease, 0, sizeof(lease));
 	rc = store_lease_renew(rx->store, timenow_wall_ms(), &lease);
+	rx->failed = rc == -1;
 	if (rc == 0) {
 		rx->renewed_mono_ms = now;
 		receiver_take_lease(rx, &lease);
@@ -204,6 +214,8 @@ receiver_tick(evutil_socket_t fd, short what, void *arg)
 			next = RECEIVER_POLL_MIN_MS / 4;
 	} else
 		next = receiver_poll_ms(rx);
+	if (rx->failed && next > RECEIVER_RETRY_MS)
+		next = RECEIVER_RETRY_MS;
 	loop_timer_add(rx->timer, next);
 }
 

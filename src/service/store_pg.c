@@ -46,6 +46,7 @@ store_pg_drop(struct store_pg *pg)
 	if (pg->conn != NULL)
 		PQfinish(pg->conn);
 	pg->conn = NULL;
+	pg->connecting = 0;
 	pg->in_tx = 0;
 	store_pg_seal_forget(pg);
 }
@@ -86,27 +87,46 @@ store_pg_notice_none(void *arg, const char *message)
 	(void)message;
 }
 
+/*
+ * Makes the connection, or goes on making it. A receiver's loop waits for
+ * it at most STORE_PG_CONNECT_SLICE_MS a call (a reachable database answers
+ * within that), so that while the database cannot be reached its units
+ * and operators are still served: the call fails with "connecting" and the
+ * next one carries on where this one stopped, until timeout_ms from the
+ * start gives up. Without a timeout (the tools) it waits as long as it takes.
+ */
 int
 store_pg_connect(struct store_pg *pg)
 {
-	PostgresPollingStatusType	 st = PGRES_POLLING_WRITING;
-	int64_t				 deadline = store_pg_deadline(pg);
-	int				 rc;
+	int64_t	now = timenow_mono_ms(), deadline = 0;
+	int	rc;
 
-	if (pg->conn != NULL) {
+	if (pg->conn != NULL && !pg->connecting) {
 		if (PQstatus(pg->conn) == CONNECTION_OK)
 			return 0;
 		store_pg_drop(pg);
 	}
-	if ((pg->conn = PQconnectStart(pg->conninfo)) == NULL)
-		return store_pg_fail(pg, "out of memory");
-	if (PQstatus(pg->conn) == CONNECTION_BAD)
-		goto fail;
-	while (st != PGRES_POLLING_OK) {
-		if (st == PGRES_POLLING_FAILED)
+	if (pg->conn == NULL) {
+		if ((pg->conn = PQconnectStart(pg->conninfo)) == NULL)
+			return store_pg_fail(pg, "out of memory");
+		if (PQstatus(pg->conn) == CONNECTION_BAD)
+			goto fail;
+		pg->connecting = 1;
+		pg->connect_started_ms = now;
+		pg->connect_state = PGRES_POLLING_WRITING;
+	}
+	if (pg->timeout_ms > 0)
+		deadline = now + (pg->timeout_ms < STORE_PG_CONNECT_SLICE_MS ?
+		    pg->timeout_ms : STORE_PG_CONNECT_SLICE_MS);
+	while (pg->connect_state != PGRES_POLLING_OK) {
+		if (pg->connect_state == PGRES_POLLING_FAILED)
 			goto fail;
 		rc = store_pg_poll(PQsocket(pg->conn),
-		    st == PGRES_POLLING_READING ? POLLIN : POLLOUT, deadline);
+		    pg->connect_state == PGRES_POLLING_READING ? POLLIN :
+		    POLLOUT, deadline);
+		if (rc == 0 && timenow_mono_ms() - pg->connect_started_ms <
+		    pg->timeout_ms)
+			return store_pg_fail(pg, "connecting to the database");
 		if (rc == 0) {
 			store_pg_fail(pg, "connecting: no answer within %"
 			    PRId64 " ms", pg->timeout_ms);
@@ -119,8 +139,9 @@ store_pg_connect(struct store_pg *pg)
 			store_pg_drop(pg);
 			return -1;
 		}
-		st = PQconnectPoll(pg->conn);
+		pg->connect_state = PQconnectPoll(pg->conn);
 	}
+	pg->connecting = 0;
 	if (PQsetnonblocking(pg->conn, 1) == -1)
 		goto fail;
 	pg->session++;

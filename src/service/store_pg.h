@@ -19,6 +19,9 @@
 #define STORE_PG_LOCK_LEASE	7400001
 #define STORE_PG_LOCK_MIGRATE	7400002
 
+/* How long a receiver's loop waits for a connection in one call. */
+#define STORE_PG_CONNECT_SLICE_MS	100
+
 /* Parameters of one statement, as text; NULL is SQL NULL. */
 #define STORE_PG_PARAMS_MAX	16
 struct store_pg_params {
@@ -32,6 +35,9 @@ struct store_pg_seal;
 /* The backend's "be": one connection, made again when it breaks. */
 struct store_pg {
 	PGconn			*conn;		/* NULL: broken, made at next use */
+	int			 connecting;	/* conn is being made */
+	int			 connect_state;	/* PostgresPollingStatusType */
+	int64_t			 connect_started_ms;
 	char			*conninfo;
 	char			 error[512];
 	int			 in_tx;
