@@ -33,4 +33,14 @@ int	audit_hash(struct audit_row *);
 int	audit_check(const struct audit_row *, const char *prev_hash, char *err,
 	    size_t errlen);
 
+/*
+ * The value of key in an audit row's detail ("k=v k=v": seals' digest=,
+ * entries=, checkpoints' through=, cp=), into out: 0, or -1 when absent or
+ * longer than len - 1.
+ */
+int	audit_detail_get(const char *detail, const char *key, char *out,
+	    size_t len);
+/* n bytes as lowercase hex into out (2n + 1 bytes). */
+void	audit_hex(const unsigned char *, size_t n, char *out);
+
 #endif

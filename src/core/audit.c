@@ -102,3 +102,36 @@ audit_check(const struct audit_row *row, const char *prev_hash, char *err,
 		    "hash does not match the row's content");
 	return 0;
 }
+
+int
+audit_detail_get(const char *detail, const char *key, char *out, size_t len)
+{
+	const char	*p = detail;
+	size_t		 k = strlen(key), n;
+
+	while ((p = strstr(p, key)) != NULL) {
+		if ((p == detail || p[-1] == ' ') && p[k] == '=') {
+			n = strcspn(p + k + 1, " ");
+			if (n >= len)
+				return -1;
+			memcpy(out, p + k + 1, n);
+			out[n] = '\0';
+			return 0;
+		}
+		p += k;
+	}
+	return -1;
+}
+
+void
+audit_hex(const unsigned char *d, size_t n, char *out)
+{
+	static const char	hex[] = "0123456789abcdef";
+	size_t			i;
+
+	for (i = 0; i < n; i++) {
+		out[2 * i] = hex[d[i] >> 4];
+		out[2 * i + 1] = hex[d[i] & 15];
+	}
+	out[2 * n] = '\0';
+}

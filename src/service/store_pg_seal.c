@@ -208,14 +208,14 @@ seal_entry_store(struct seal_out *o)
 
 	if (EVP_DigestFinal_ex(e->md, d, &dl) != 1)
 		return store_pg_fail(o->pg, "sealing: digest failed");
-	store_pg_seal_hex(d, STORE_PG_SEAL_DIGEST, hash);
+	audit_hex(d, STORE_PG_SEAL_DIGEST, hash);
 	len = snprintf(line, sizeof(line), "%s %" PRId64 " %" PRId64 " %s\n",
 	    store_pg_seal_table(e->table)->name, e->first, e->last, hash);
 	if (EVP_DigestUpdate(o->md, line, (size_t)len) != 1)
 		return store_pg_fail(o->pg, "sealing: digest failed");
 	if ((hex = malloc(rows * STORE_PG_SEAL_PREFIX * 2 + 1)) == NULL)
 		return store_pg_fail(o->pg, "sealing: out of memory");
-	store_pg_seal_hex(e->rows, rows * STORE_PG_SEAL_PREFIX, hex);
+	audit_hex(e->rows, rows * STORE_PG_SEAL_PREFIX, hex);
 	seal_text_add(&o->a[0], store_pg_seal_table(e->table)->name);
 	snprintf(n, sizeof(n), "%" PRId64, e->first);
 	seal_text_add(&o->a[1], n);
@@ -323,7 +323,7 @@ seal_out_end(struct seal_out *o, int rc, size_t *entries,
 		rc = -1;
 	if (EVP_DigestFinal_ex(o->md, d, &len) != 1 && rc == 0)
 		rc = store_pg_fail(o->pg, "sealing: digest failed");
-	store_pg_seal_hex(d, STORE_PG_SEAL_DIGEST, digest);
+	audit_hex(d, STORE_PG_SEAL_DIGEST, digest);
 	*entries = o->entries;
 	EVP_MD_CTX_free(o->md);
 	EVP_MD_CTX_free(o->e.md);

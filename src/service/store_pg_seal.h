@@ -39,7 +39,6 @@ struct store_pg_seal_table {
 size_t		 store_pg_seal_table_count(void);
 const struct store_pg_seal_table *store_pg_seal_table(size_t);
 
-void		 store_pg_seal_hex(const unsigned char *, size_t, char *out);
 /* Hex text into bytes: the count, or -1 when it is no hex or too long. */
 int		 store_pg_seal_unhex(const char *, size_t len,
 		    unsigned char *out, size_t outlen);

@@ -58,19 +58,6 @@ store_pg_seal_table(size_t i)
 	return &tables[i];
 }
 
-void
-store_pg_seal_hex(const unsigned char *d, size_t n, char *out)
-{
-	static const char	hex[] = "0123456789abcdef";
-	size_t			i;
-
-	for (i = 0; i < n; i++) {
-		out[2 * i] = hex[d[i] >> 4];
-		out[2 * i + 1] = hex[d[i] & 15];
-	}
-	out[2 * n] = '\0';
-}
-
 static int
 seal_nibble(char c)
 {
@@ -369,7 +356,7 @@ store_pg_seal_entries_digest(struct store_pg *pg, const char *sql,
 		store_pg_fail(pg, "digest failed");
 		goto done;
 	}
-	store_pg_seal_hex(d, STORE_PG_SEAL_DIGEST, out);
+	audit_hex(d, STORE_PG_SEAL_DIGEST, out);
 	rc = 0;
 done:
 	store_pg_cursor_close(&c);

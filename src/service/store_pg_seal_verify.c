@@ -28,27 +28,6 @@ struct sv {
 	int64_t		 through;	/* the latest checkpoint's */
 };
 
-/* "key=value" from an audit detail, into out; 0, or -1 when absent. */
-static int
-sv_detail(const char *detail, const char *key, char *out, size_t len)
-{
-	const char	*p = detail;
-	size_t		 k = strlen(key), n;
-
-	while ((p = strstr(p, key)) != NULL) {
-		if ((p == detail || p[-1] == ' ') && p[k] == '=') {
-			n = strcspn(p + k + 1, " ");
-			if (n >= len)
-				return -1;
-			memcpy(out, p + k + 1, n);
-			out[n] = '\0';
-			return 0;
-		}
-		p += k;
-	}
-	return -1;
-}
-
 /* The latest retention checkpoint, and its digest over the older entries. */
 static int
 sv_checkpoint(struct sv *v)
@@ -69,8 +48,8 @@ sv_checkpoint(struct sv *v)
 		return 0;
 	}
 	id = store_pg_int(res, 0, 0);
-	ok = sv_detail(PQgetvalue(res, 0, 1), "through", through,
-	    sizeof(through)) == 0 && sv_detail(PQgetvalue(res, 0, 1), "cp", cp,
+	ok = audit_detail_get(PQgetvalue(res, 0, 1), "through", through,
+	    sizeof(through)) == 0 && audit_detail_get(PQgetvalue(res, 0, 1), "cp", cp,
 	    sizeof(cp)) == 0;
 	PQclear(res);
 	if (!ok) {
@@ -164,9 +143,9 @@ sv_seal_one(struct sv *v, struct sv_walk *w, int64_t id, const char *detail)
 		store_pg_fail(v->pg, "digest failed");
 		goto done;
 	}
-	store_pg_seal_hex(d, STORE_PG_SEAL_DIGEST, got);
-	rc = sv_detail(detail, "digest", want, sizeof(want)) == -1 ||
-	    sv_detail(detail, "entries", n, sizeof(n)) == -1 ||
+	audit_hex(d, STORE_PG_SEAL_DIGEST, got);
+	rc = audit_detail_get(detail, "digest", want, sizeof(want)) == -1 ||
+	    audit_detail_get(detail, "entries", n, sizeof(n)) == -1 ||
 	    strcmp(want, got) != 0 || strtoull(n, NULL, 10) != count;
 done:
 	EVP_MD_CTX_free(md);
@@ -312,7 +291,7 @@ sv_entry(struct sv *v, struct sv_rows *r, const PGresult *res, int row,
 	}
 	if (EVP_DigestFinal_ex(md, d, &dl) != 1)
 		return store_pg_fail(v->pg, "digest failed");
-	store_pg_seal_hex(d, STORE_PG_SEAL_DIGEST, got);
+	audit_hex(d, STORE_PG_SEAL_DIGEST, got);
 	if (strcmp(got, PQgetvalue(res, row, 2)) != 0)
 		return sv_bad(v, table, first, "or one after it in its seal "
 		    "entry was changed", audit_id);

@@ -67,19 +67,6 @@ struct seal_entry {
 };
 
 static void
-seal_hex(const unsigned char *d, size_t n, char *out)
-{
-	static const char	hex[] = "0123456789abcdef";
-	size_t			i;
-
-	for (i = 0; i < n; i++) {
-		out[2 * i] = hex[d[i] >> 4];
-		out[2 * i + 1] = hex[d[i] & 15];
-	}
-	out[2 * n] = '\0';
-}
-
-static void
 seal_hook(void *arg, int op, const char *dbname, const char *table,
     sqlite3_int64 rowid)
 {
@@ -265,7 +252,7 @@ seal_entry_finish(struct seal_entry *e)
 
 	if (EVP_DigestFinal_ex(e->md, d, &len) != 1)
 		return -1;
-	seal_hex(d, SEAL_DIGEST, e->hash);
+	audit_hex(d, SEAL_DIGEST, e->hash);
 	return 0;
 }
 
@@ -386,7 +373,7 @@ seal_end_out(struct seal_out *o, size_t *entries, char digest[AUDIT_HASH_HEX])
 
 	rc = EVP_DigestFinal_ex(o->md, d, &len) == 1 ? 0 : -1;
 	EVP_MD_CTX_free(o->md);
-	seal_hex(d, SEAL_DIGEST, digest);
+	audit_hex(d, SEAL_DIGEST, digest);
 	*entries = o->entries;
 	return rc;
 }

@@ -50,27 +50,6 @@ sv_prepare(struct sv *v, const char *sql)
 	return st;
 }
 
-/* "key=value" from an audit detail, into out; 0, or -1 when absent. */
-static int
-sv_detail(const char *detail, const char *key, char *out, size_t len)
-{
-	const char	*p = detail;
-	size_t		 k = strlen(key), n;
-
-	while ((p = strstr(p, key)) != NULL) {
-		if ((p == detail || p[-1] == ' ') && p[k] == '=') {
-			n = strcspn(p + k + 1, " ");
-			if (n >= len)
-				return -1;
-			memcpy(out, p + k + 1, n);
-			out[n] = '\0';
-			return 0;
-		}
-		p += k;
-	}
-	return -1;
-}
-
 /* The digest of the entries st yields (tbl, first, last, hash per row). */
 int
 store_sqlite_seal_entries_digest(sqlite3_stmt *st, char out[AUDIT_HASH_HEX],
@@ -134,8 +113,8 @@ sv_seals(struct sv *v)
 		sqlite3_bind_int64(entries, 1, id);
 		if (store_sqlite_seal_entries_digest(entries, got, &count) == -1)
 			goto done;
-		if (sv_detail(detail, "digest", want, sizeof(want)) == -1 ||
-		    sv_detail(detail, "entries", n, sizeof(n)) == -1 ||
+		if (audit_detail_get(detail, "digest", want, sizeof(want)) == -1 ||
+		    audit_detail_get(detail, "entries", n, sizeof(n)) == -1 ||
 		    strcmp(want, got) != 0 || strtoull(n, NULL, 10) != count) {
 			snprintf(v->problem, v->len, "audit row %lld (%s): its "
 			    "seal entries were changed", (long long)id,
@@ -184,9 +163,9 @@ sv_checkpoint(struct sv *v)
 	if (step != SQLITE_ROW)
 		goto done;
 	id = sqlite3_column_int64(cp, 0);
-	if (sv_detail((const char *)sqlite3_column_text(cp, 1), "through",
+	if (audit_detail_get((const char *)sqlite3_column_text(cp, 1), "through",
 	    through, sizeof(through)) == -1 ||
-	    sv_detail((const char *)sqlite3_column_text(cp, 1), "cp",
+	    audit_detail_get((const char *)sqlite3_column_text(cp, 1), "cp",
 	    v->through_digest, sizeof(v->through_digest)) == -1) {
 		snprintf(v->problem, v->len, "audit row %lld (purge): no "
 		    "through= or cp=", (long long)id);

@@ -176,6 +176,29 @@ START_TEST(long_detail)
 }
 END_TEST
 
+/* A seal's or a checkpoint's detail: whole keys only, bounded. */
+START_TEST(detail_values)
+{
+	const char	*detail = "xentries=9 entries=3 digest=abcd cp=";
+	unsigned char	 bytes[] = { 0x00, 0x9f, 0xa0 };
+	char		 out[8];
+
+	ck_assert_int_eq(audit_detail_get(detail, "entries", out,
+	    sizeof(out)), 0);
+	ck_assert_str_eq(out, "3");
+	ck_assert_int_eq(audit_detail_get(detail, "digest", out, sizeof(out)),
+	    0);
+	ck_assert_str_eq(out, "abcd");
+	ck_assert_int_eq(audit_detail_get(detail, "cp", out, sizeof(out)), 0);
+	ck_assert_str_eq(out, "");
+	ck_assert_int_eq(audit_detail_get(detail, "through", out,
+	    sizeof(out)), -1);
+	ck_assert_int_eq(audit_detail_get(detail, "digest", out, 4), -1);
+	audit_hex(bytes, sizeof(bytes), out);
+	ck_assert_str_eq(out, "009fa0");
+}
+END_TEST
+
 static Suite *
 audit_suite(void)
 {
@@ -188,6 +211,7 @@ audit_suite(void)
 	tcase_add_test(tc, tamper_link);
 	tcase_add_test(tc, hash_is_lowercase_hex);
 	tcase_add_test(tc, long_detail);
+	tcase_add_test(tc, detail_values);
 	suite_add_tcase(s, tc);
 	return s;
 }
