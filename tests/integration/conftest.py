@@ -16,9 +16,11 @@ the SQLite file itself are marked sqlite_only and deselected there.
 
 import os
 import re
+import shutil
 import signal
 import sqlite3
 import subprocess
+import tempfile
 import threading
 import time
 
@@ -526,7 +528,7 @@ class PgDatabases:
 
 
 @pytest.fixture(scope="session")
-def pg_databases(tmp_path_factory):
+def pg_databases():
     """None on SQLite; with REFUGE_TEST_STORE=postgresql, the cluster."""
     if STORE != "postgresql":
         yield None
@@ -535,12 +537,16 @@ def pg_databases(tmp_path_factory):
     if why is not None:
         pytest.skip("REFUGE_TEST_STORE=postgresql, but PostgreSQL cannot run "
                     "here: %s" % why)
-    cluster = pgcluster.PgCluster(str(tmp_path_factory.mktemp("pg") / "cluster"))
-    cluster.start()
+    # Not under pytest's basetemp: another pytest session as the same user
+    # starting meanwhile removes all but the three newest of those.
+    top = tempfile.mkdtemp(prefix="refuge-pg-")
+    cluster = pgcluster.PgCluster(os.path.join(top, "cluster"))
     try:
+        cluster.start()
         yield PgDatabases(cluster)
     finally:
         cluster.destroy()
+        shutil.rmtree(top, ignore_errors=True)
 
 
 @pytest.fixture
