@@ -38,9 +38,10 @@ enum store_unit_state {
  * with synchronous=FULL. A file that does not exist is created (mode 0600,
  * whatever the umask); an existing one is first checked read-only, and
  * refused, with nothing written, when it is empty (0 bytes), not an SQLite
- * file, or of a schema newer than this refuge's. A postgresql:// URL names
- * a backend not built in yet. Returns NULL with err set on failure; err
- * names the file, what is wrong and what to do.
+ * file, or of a schema newer than this refuge's. A postgresql:// or
+ * postgres:// URL opens PostgreSQL instead (store_backend.h), migrating
+ * its schema. Returns NULL with err set on failure; err names the file,
+ * what is wrong and what to do.
  */
 struct store	*store_open(const char *path, char *err, size_t errlen);
 /*
@@ -92,6 +93,13 @@ typedef int	store_progress_fn(void *arg);
  */
 int		 store_check(const char *database, store_progress_fn *progress,
 		    void *arg, char *err, size_t errlen);
+/*
+ * 1 when the database's backend checks integrity (store_check), 0 when it
+ * leaves that to the database server (PostgreSQL), -1 with err when the
+ * string names no backend built in.
+ */
+int		 store_check_supported(const char *database, char *err,
+		    size_t errlen);
 /*
  * The store has been found damaged: from now on every store_begin and
  * store_commit fails with reason as store_error (the first reason stays).
