@@ -11,7 +11,8 @@ one private cluster for the session (pgcluster.py) and a fresh database per
 daemon, whose URL replaces the default `database: refuge.db`; Daemon.query,
 .db, .events, .unit_row and db() then read PostgreSQL (psycopg2), with rows
 indexed by position and by column name as sqlite3.Row allows. Tests about
-the SQLite file itself are marked sqlite_only and deselected there.
+the SQLite file itself, or writing rows straight into it, are marked
+sqlite_only and deselected there.
 """
 
 import os
@@ -56,8 +57,8 @@ def pytest_configure(config):
         "slow: soak and failover runs; the ASan pass deselects them (-m 'not slow')")
     config.addinivalue_line(
         "markers",
-        "sqlite_only: about the SQLite file itself; the PostgreSQL run deselects "
-        "them (-m 'not sqlite_only')")
+        "sqlite_only: about the SQLite file itself, or writing rows straight "
+        "into it; the PostgreSQL run deselects them (-m 'not sqlite_only')")
     if STORE not in STORES:
         raise pytest.UsageError("REFUGE_TEST_STORE=%s: expected one of %s"
                                 % (STORE, ", ".join(STORES)))
