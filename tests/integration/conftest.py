@@ -257,6 +257,9 @@ class Daemon:
         self.started_ms = None
         self.env = None		# extra environment for refuged (make_daemon(env=))
         self.wrap = None	# a function of the command line, e.g. to run it in a namespace
+        # The run's own PostgreSQL database, with this receiver alone on it:
+        # it may start as standby and take the lease a moment after "ready".
+        self.alone_on_pg = False
 
     def write(self, config, registry):
         with open(self.config_path, "w") as f:
@@ -299,7 +302,9 @@ class Daemon:
                         self.units_port = int(m.group(2))
                         self.operators_port = int(m.group(4))
                         assert self.units_port > 0 and self.operators_port > 0, line
-                        return self
+                        if self._serving():
+                            return self
+                        break
                 if self.proc.poll() is not None:
                     self.cond.wait(0.2)	# let the reader drain what is left
                     pytest.fail("refuged exited with %s before ready:\n%s"
@@ -307,9 +312,21 @@ class Daemon:
                 left = deadline - time.monotonic()
                 if left <= 0:
                     self.proc.kill()
-                    pytest.fail("refuged not ready within %ss:\n%s"
+                    pytest.fail("refuged not ready (and active) within %ss:\n%s"
                                 % (START_TIMEOUT, self.log_text()))
                 self.cond.wait(min(left, 0.1))
+
+    def _serving(self):
+        """Ready, and if alone on the run's PostgreSQL database, holding the
+        lease (the tests are about one active receiver; under self.cond)."""
+        if not self.alone_on_pg:
+            return True
+        standby = False
+        for line in self.lines:
+            if "receiver: active " in line:
+                return True
+            standby = standby or "receiver: standby " in line
+        return not standby
 
     def log_text(self):
         with self.cond:
@@ -518,13 +535,17 @@ class PgDatabases:
     def __init__(self, cluster):
         self.cluster = cluster
         self.count = 0
+        self.urls = set()
 
     def create(self):
         self.count += 1
         name = "refuge_%d" % self.count
-        return name, self.cluster.create_database(name)
+        url = self.cluster.create_database(name)
+        self.urls.add(url)
+        return name, url
 
     def drop(self, name):
+        self.urls.discard(self.cluster.url(name))
         self.cluster.drop_database(name)
 
 
@@ -591,6 +612,7 @@ def make_daemon(pki, password_hash, tmp_path, request, pg_databases):
             d = Daemon(directory, pki)
         if d.pg_url is not None:
             _PG_URLS[d.db_path] = d.pg_url
+        d.alone_on_pg = pg_databases is not None and d.pg_url in pg_databases.urls
         d.env = env
         started.append(d)
         if start:
