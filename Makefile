@@ -157,7 +157,8 @@ else
 Q = @
 endif
 
-.PHONY: all deps run check check-unit check-integration check-asan soak bench \
+.PHONY: all deps run check check-unit check-integration check-integration-pg \
+	check-asan soak bench \
 	lint-structure check-lint lint-headers lint-man fuzz fuzz-smoke clean install uninstall
 
 all: $(PROGRAMS)
@@ -272,6 +273,8 @@ check: deps
 	$(PHASE) build $(MAKE) --no-print-directory all tests && \
 	$(PHASE) unit $(MAKE) --no-print-directory check-unit && \
 	$(PHASE) integration $(MAKE) --no-print-directory check-integration && \
+	$(PHASE) "integration (PostgreSQL)" $(MAKE) --no-print-directory \
+		check-integration-pg && \
 	$(PHASE) lint $(MAKE) --no-print-directory lint-structure check-lint lint-man && \
 	$(PHASE) fuzz-smoke $(MAKE) --no-print-directory fuzz-smoke && \
 	$(MAKE) --no-print-directory check-asan; \
@@ -287,6 +290,24 @@ PYTEST_MARKS	?=
 check-integration: $(PROGRAMS)
 	REFUGE_BUILD=$(CURDIR)/$(BUILD) $(PYTHON) -m pytest -q -p no:cacheprovider \
 		$(if $(PYTEST_MARKS),-m "$(PYTEST_MARKS)") tests/integration
+
+# The same suite again on the PostgreSQL backend: a private cluster for the
+# run (tests/integration/pgcluster.py), a fresh database per receiver; the
+# tests about the SQLite file (sqlite_only) and the slow ones are left out.
+# Without PostgreSQL (or psycopg2) it is skipped, unless CI is set.
+PG_MARKS	= not sqlite_only and not slow
+PG_PROBE	= $(PYTHON) -c 'import sys; sys.path.insert(0, "tests/integration"); \
+	from conftest import pg_unavailable; why = pg_unavailable(); \
+	why and print(why); sys.exit(1 if why else 0)'
+check-integration-pg: $(PROGRAMS)
+	@if why=$$($(PG_PROBE) 2>&1); then \
+		echo "REFUGE_TEST_STORE=postgresql pytest -m \"$(PG_MARKS)\" tests/integration"; \
+		REFUGE_TEST_STORE=postgresql REFUGE_BUILD=$(CURDIR)/$(BUILD) $(PYTHON) -m pytest \
+			-q -p no:cacheprovider -m "$(PG_MARKS)" tests/integration; \
+	elif [ -n "$$CI" ]; then \
+		echo "check-integration-pg: FAILED: PostgreSQL cannot run here, and CI is set: $$why"; \
+		exit 1; \
+	else echo "check-integration-pg: SKIPPED: PostgreSQL cannot run here (CI unset): $$why"; fi
 
 # The ASan pass leaves out the tests marked slow (soak, failover).
 SAN_FLAGS = -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer

@@ -10,7 +10,7 @@ set -e
 PKGS="gcc make pkg-config libc6-dev libevent-dev libssl-dev openssl libsqlite3-dev
 libyaml-dev check libcrypt-dev libncurses-dev python3 python3-pytest mandoc tmux
 clang libclang-rt-dev systemd libcairo2-dev libfontconfig-dev libqrencode-dev zbar-tools
-poppler-utils libpq-dev postgresql-15 postgresql-client-15"
+poppler-utils libpq-dev postgresql-15 postgresql-client-15 python3-psycopg2"
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||

@@ -5,18 +5,29 @@ The `daemon` fixture starts one receiver per test; mark a test with
 @pytest.mark.refuge(config={...}, units={...}, registry={...}) to change its
 configuration (merged into the defaults below). `make_daemon` starts more,
 or restarts one on the same directory and database.
+
+REFUGE_TEST_STORE=postgresql runs the same tests on the PostgreSQL backend:
+one private cluster for the session (pgcluster.py) and a fresh database per
+daemon, whose URL replaces the default `database: refuge.db`; Daemon.query,
+.db, .events, .unit_row and db() then read PostgreSQL (psycopg2), with rows
+indexed by position and by column name as sqlite3.Row allows. Tests about
+the SQLite file itself, or writing rows straight into it, are marked
+sqlite_only and deselected there.
 """
 
 import os
 import re
+import shutil
 import signal
 import sqlite3
 import subprocess
+import tempfile
 import threading
 import time
 
 import pytest
 
+import pgcluster
 from helpers import OPERATOR_PASSWORD, CommandedUnit, Operator, Unit, wait_for
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -33,6 +44,9 @@ READY_RE = re.compile(r"ready units=(\S+):(\d+) operators=(\S+):(\d+)")
 START_TIMEOUT = 15.0
 STOP_TIMEOUT = 15.0
 
+STORES = ("sqlite", "postgresql")
+STORE = os.environ.get("REFUGE_TEST_STORE", "sqlite")
+
 
 def pytest_configure(config):
     config.addinivalue_line(
@@ -41,6 +55,13 @@ def pytest_configure(config):
     config.addinivalue_line(
         "markers",
         "slow: soak and failover runs; the ASan pass deselects them (-m 'not slow')")
+    config.addinivalue_line(
+        "markers",
+        "sqlite_only: about the SQLite file itself, or writing rows straight "
+        "into it; the PostgreSQL run deselects them (-m 'not sqlite_only')")
+    if STORE not in STORES:
+        raise pytest.UsageError("REFUGE_TEST_STORE=%s: expected one of %s"
+                                % (STORE, ", ".join(STORES)))
 
 
 def build_dir():
@@ -224,6 +245,8 @@ class Daemon:
         self.config_path = os.path.join(directory, "refuge.yaml")
         self.registry_path = os.path.join(directory, "units.yaml")
         self.db_path = os.path.join(directory, "refuge.db")
+        # The PostgreSQL database refuge.yaml names, if it names one.
+        self.pg_url = database_url(self.config_path)
         self.proc = None
         self.lines = []
         self.cond = threading.Condition()
@@ -234,6 +257,9 @@ class Daemon:
         self.started_ms = None
         self.env = None		# extra environment for refuged (make_daemon(env=))
         self.wrap = None	# a function of the command line, e.g. to run it in a namespace
+        # The run's own PostgreSQL database, with this receiver alone on it:
+        # it may start as standby and take the lease a moment after "ready".
+        self.alone_on_pg = False
 
     def write(self, config, registry):
         with open(self.config_path, "w") as f:
@@ -276,7 +302,9 @@ class Daemon:
                         self.units_port = int(m.group(2))
                         self.operators_port = int(m.group(4))
                         assert self.units_port > 0 and self.operators_port > 0, line
-                        return self
+                        if self._serving():
+                            return self
+                        break
                 if self.proc.poll() is not None:
                     self.cond.wait(0.2)	# let the reader drain what is left
                     pytest.fail("refuged exited with %s before ready:\n%s"
@@ -284,9 +312,21 @@ class Daemon:
                 left = deadline - time.monotonic()
                 if left <= 0:
                     self.proc.kill()
-                    pytest.fail("refuged not ready within %ss:\n%s"
+                    pytest.fail("refuged not ready (and active) within %ss:\n%s"
                                 % (START_TIMEOUT, self.log_text()))
                 self.cond.wait(min(left, 0.1))
+
+    def _serving(self):
+        """Ready, and if alone on the run's PostgreSQL database, holding the
+        lease (the tests are about one active receiver; under self.cond)."""
+        if not self.alone_on_pg:
+            return True
+        standby = False
+        for line in self.lines:
+            if "receiver: active " in line:
+                return True
+            standby = standby or "receiver: standby " in line
+        return not standby
 
     def log_text(self):
         with self.cond:
@@ -326,10 +366,12 @@ class Daemon:
         return Operator(self, user, password, **kw)
 
     def db(self):
+        if self.pg_url is not None:
+            return PgConnection(self.pg_url)
         return db(self.db_path)
 
     def query(self, sql, params=()):
-        conn = db(self.db_path)
+        conn = self.db()
         try:
             return conn.execute(sql, params).fetchall()
         finally:
@@ -389,22 +431,158 @@ class Daemon:
 
 
 def db(path):
-    """Opens the daemon's SQLite database read-only."""
+    """Opens the daemon's database read-only: the SQLite file at path, or the
+    PostgreSQL database that replaced it (REFUGE_TEST_STORE=postgresql)."""
+    if path in _PG_URLS:
+        return PgConnection(_PG_URLS[path])
     conn = sqlite3.connect("file:%s?mode=ro" % path, uri=True, timeout=10)
     conn.row_factory = sqlite3.Row
     return conn
 
 
+# ---- the PostgreSQL run (REFUGE_TEST_STORE=postgresql)
+
+_PG_URLS = {}		# a daemon's db_path -> its PostgreSQL URL, for db(path)
+_DATABASE_RE = re.compile(r"^database:[ \t]*(.*?)[ \t]*$", re.M)
+_SQL_TOKEN_RE = re.compile(r"'(?:[^']|'')*'|\"[^\"]*\"|[A-Za-z_][A-Za-z0-9_$]*|[?%]")
+
+
+def is_pg_url(text):
+    return isinstance(text, str) and text.startswith(("postgresql://", "postgres://"))
+
+
+def database_url(config_path):
+    """The PostgreSQL URL refuge.yaml's database names, else None."""
+    try:
+        with open(config_path) as f:
+            m = _DATABASE_RE.search(f.read())
+    except OSError:
+        return None
+    if m is None:
+        return None
+    value = m.group(1)
+    if len(value) >= 2 and value[0] == value[-1] == '"':
+        value = value[1:-1].replace('\\"', '"').replace("\\\\", "\\")
+    return value if is_pg_url(value) else None
+
+
+def pg_sql(sql):
+    """sqlite3's SQL as the tests write it, for psycopg2: a ? placeholder
+    becomes %s, every literal % doubles (psycopg2 formats string literals
+    too), and the column user (a reserved word in PostgreSQL, quoted in its
+    schema) is quoted; a ? or user in a string literal or quoted name stays."""
+    def token(m):
+        t = m.group(0)
+        if t == "?":
+            return "%s"
+        if t[0] in "%'\"":
+            return t.replace("%", "%%")
+        if t.lower() == "user":
+            return '"user"'
+        return t
+    return _SQL_TOKEN_RE.sub(token, sql)
+
+
+class PgConnection:
+    """A read-only PostgreSQL connection with sqlite3's execute(): the SQL
+    goes through pg_sql(), rows are psycopg2's DictRow (row[0], row["id"],
+    keys(), dict(row)), bytea comes back as bytes."""
+
+    def __init__(self, url):
+        import psycopg2
+        import psycopg2.extensions
+        import psycopg2.extras
+        self.conn = psycopg2.connect(url, connect_timeout=10,
+                                     options="-c statement_timeout=30000",
+                                     cursor_factory=psycopg2.extras.DictCursor)
+        self.conn.set_session(readonly=True, autocommit=True)
+        binary = psycopg2.BINARY
+        as_bytes = psycopg2.extensions.new_type(
+            binary.values, "REFUGE_BYTES",
+            lambda value, cur: None if value is None else bytes(binary(value, cur)))
+        psycopg2.extensions.register_type(as_bytes, self.conn)
+
+    def execute(self, sql, params=()):
+        cur = self.conn.cursor()
+        cur.execute(pg_sql(sql), tuple(params))
+        return cur
+
+    def close(self):
+        self.conn.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False	# as sqlite3's: the connection stays open
+
+
+def pg_unavailable():
+    """Why the PostgreSQL run cannot go on here, or None."""
+    why = pgcluster.available()
+    if why is not None:
+        return why
+    try:
+        import psycopg2  # noqa: F401
+    except ImportError:
+        return "no psycopg2 (apt-get install python3-psycopg2)"
+    return None
+
+
+class PgDatabases:
+    """The session's cluster and the databases made in it, one per daemon."""
+
+    def __init__(self, cluster):
+        self.cluster = cluster
+        self.count = 0
+        self.urls = set()
+
+    def create(self):
+        self.count += 1
+        name = "refuge_%d" % self.count
+        url = self.cluster.create_database(name)
+        self.urls.add(url)
+        return name, url
+
+    def drop(self, name):
+        self.urls.discard(self.cluster.url(name))
+        self.cluster.drop_database(name)
+
+
+@pytest.fixture(scope="session")
+def pg_databases():
+    """None on SQLite; with REFUGE_TEST_STORE=postgresql, the cluster."""
+    if STORE != "postgresql":
+        yield None
+        return
+    why = pg_unavailable()
+    if why is not None:
+        pytest.skip("REFUGE_TEST_STORE=postgresql, but PostgreSQL cannot run "
+                    "here: %s" % why)
+    # Not under pytest's basetemp: another pytest session as the same user
+    # starting meanwhile removes all but the three newest of those.
+    top = tempfile.mkdtemp(prefix="refuge-pg-")
+    cluster = pgcluster.PgCluster(os.path.join(top, "cluster"))
+    try:
+        cluster.start()
+        yield PgDatabases(cluster)
+    finally:
+        cluster.destroy()
+        shutil.rmtree(top, ignore_errors=True)
+
+
 @pytest.fixture
-def make_daemon(pki, password_hash, tmp_path, request):
+def make_daemon(pki, password_hash, tmp_path, request, pg_databases):
     """Factory: make_daemon(config=, units=, registry=, directory=, start=True, env=).
 
     units maps a unit id to keys merged into its registry entry (None removes
     the unit); registry replaces top-level registry keys. Passing the
     directory of an earlier daemon reuses its files and database; env adds
-    to refuged's environment."""
+    to refuged's environment. On PostgreSQL each new directory gets a fresh
+    database, dropped after the test."""
     started = []
     count = [0]
+    databases = []
     request.node.refuge_daemons = started	# for the log on failure
 
     def make(config=None, units=None, registry=None, directory=None, start=True, env=None):
@@ -423,10 +601,18 @@ def make_daemon(pki, password_hash, tmp_path, request):
                 reg["units"] = kept
             if registry:
                 reg = merge(reg, registry)
+            base = default_config(pki)
+            if pg_databases is not None:
+                name, base["database"] = pg_databases.create()
+                databases.append(name)
             d = Daemon(directory, pki)
-            d.write(merge(default_config(pki), config or {}), reg)
+            d.write(merge(base, config or {}), reg)
+            d.pg_url = database_url(d.config_path)
         else:
             d = Daemon(directory, pki)
+        if d.pg_url is not None:
+            _PG_URLS[d.db_path] = d.pg_url
+        d.alone_on_pg = pg_databases is not None and d.pg_url in pg_databases.urls
         d.env = env
         started.append(d)
         if start:
@@ -450,6 +636,10 @@ def make_daemon(pki, password_hash, tmp_path, request):
         elif not d.killed and status != 0:
             problems.append("refuged in %s exited with status %s after SIGTERM"
                             % (d.dir, status))
+    for d in started:
+        _PG_URLS.pop(d.db_path, None)
+    for name in databases:
+        pg_databases.drop(name)
     if problems:
         for d in started:
             print("---- refuged log (%s)\n%s" % (d.dir, d.log_text()))

@@ -121,6 +121,7 @@ def test_ready_line_names_listening_ports(daemon):
     assert daemon.units_port != daemon.operators_port
 
 
+@pytest.mark.sqlite_only
 def test_database_is_relative_to_configuration(daemon):
     # The daemon runs with cwd "/", so refuge.db must land beside refuge.yaml.
     assert os.path.exists(daemon.db_path)

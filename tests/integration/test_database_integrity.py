@@ -18,6 +18,8 @@ import pytest
 
 from conftest import SANITIZER_MARKS, build_dir, refuged_path
 
+pytestmark = pytest.mark.sqlite_only	# about the SQLite file itself
+
 METRICS = {"listen": {"metrics": "127.0.0.1:0"}}
 # 16 KiB of garbage at 256 KiB: four pages (of 4 KiB) in the middle of the
 # events (FILL of them make about 1 MiB). Lower, the garbage would hit the

@@ -36,6 +36,7 @@ def test_incident_text_holds_the_whole_record(make_daemon):
     assert re.search(r"^  records: intact, \d+ rows match their seals$", text, re.M), text
 
 
+@pytest.mark.sqlite_only
 def test_incident_shows_a_broken_record(make_daemon):
     d = make_daemon()
     alarm = handled(d)

@@ -304,6 +304,7 @@ def fill_open_alarms(d, count, unit="HP-001"):
     conn.close()
 
 
+@pytest.mark.sqlite_only
 def test_alarms_reply_is_not_bounded_by_operator_output(make_daemon):
     """A console reconnecting in a mass outage gets every open alarm, however
     small limits.operator_output: ALARMS is produced as the link drains. A

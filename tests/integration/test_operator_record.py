@@ -138,6 +138,7 @@ def test_search_filters(daemon):
         assert alice.call(bad).startswith("ERR syntax"), bad
 
 
+@pytest.mark.sqlite_only
 def test_a_thousand_row_search_is_sent_as_the_link_drains(daemon, make_daemon):
     """1,001 alarms stored: SEARCH limit=1000 answers 1,000 lines, more=1,
     to a console with a small receive buffer."""

@@ -391,6 +391,7 @@ def test_passwd_refusals(tmp_path):
 
 # ---- views, report, verify, backup
 
+@pytest.mark.sqlite_only
 def test_views_verify_and_backup_while_running(make_daemon, tmp_path):
     d = make_daemon()
     config = d.config_path
@@ -498,6 +499,7 @@ def fill_report_rows(path):
     conn.close()
 
 
+@pytest.mark.sqlite_only
 def test_report_figures(make_daemon):
     d = make_daemon()
     d.stop()

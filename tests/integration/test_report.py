@@ -13,6 +13,8 @@ import pytest
 
 from test_refugectl import ctl, ms
 
+pytestmark = pytest.mark.sqlite_only	# its rows are written into the SQLite file
+
 # (unit, type, raised UTC, s to claim, s to resolve, outcome, reason, action, note)
 ROWS = [
     # Saturday 2026-03-28 08:30 UTC is 08:30 GMT in London...

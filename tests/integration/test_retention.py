@@ -6,6 +6,8 @@ only where the checkpoint says it resumes."""
 import re
 import sqlite3
 
+import pytest
+
 from test_refugectl import ctl
 from helpers import CommandedUnit, raise_alarm
 
@@ -34,6 +36,7 @@ def edit(d, sql):
     conn.close()
 
 
+@pytest.mark.sqlite_only
 def test_purge_keeps_the_record_provable(make_daemon):
     d = make_daemon()
     done, still = activity(d)
@@ -64,6 +67,7 @@ def test_purge_keeps_the_record_provable(make_daemon):
     assert r.returncode == 1 and "records broken: events row" in r.stdout, r.stdout
 
 
+@pytest.mark.sqlite_only
 def test_cutting_the_chains_start_beyond_the_checkpoint_is_found(make_daemon):
     d = make_daemon()
     activity(d)

@@ -20,6 +20,7 @@ def health(d):
         return e.code
 
 
+@pytest.mark.sqlite_only
 @pytest.mark.refuge(config={"listen": {"metrics": "127.0.0.1:0"}})
 def test_locked_database_gets_no_ack_then_recovers(daemon):
     d = daemon

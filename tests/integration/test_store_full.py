@@ -51,6 +51,7 @@ def test_receiver_state_follows_login(daemon):
     assert push == "* RECEIVER active store=ok", push
 
 
+@pytest.mark.sqlite_only
 @pytest.mark.refuge(config=METRICS)
 def test_press_shown_unstored_while_database_locked(daemon):
     d = daemon
@@ -117,6 +118,7 @@ def namespace_tools():
     return os.geteuid() == 0 and shutil.which("unshare") and shutil.which("nsenter")
 
 
+@pytest.mark.sqlite_only
 def test_press_shown_while_disk_full(make_daemon):
     """The database on a 2 MB tmpfs in a private mount namespace, filled up."""
     if not namespace_tools():

@@ -14,6 +14,8 @@ import pytest
 from conftest import ROOT, SANITIZER_MARKS, build_dir
 from helpers import parse_line, raise_alarm
 
+pytestmark = pytest.mark.sqlite_only	# about the SQLite file itself
+
 FIXTURE = os.path.join(ROOT, "tests", "fixtures", "refuge-0.1.0.db")
 MIGRATIONS = sorted(glob.glob(os.path.join(ROOT, "schema", "sqlite", "[0-9]*.sql")))
 # Carol's stored claim stays hers while the receiver has run less than this.

@@ -8,6 +8,8 @@ import re
 import shutil
 import sqlite3
 
+import pytest
+
 from test_refugectl import ctl
 from test_upgrade import FIXTURE, QUIET
 from helpers import CommandedUnit, raise_alarm, wait_for
@@ -41,6 +43,7 @@ def verify(d, *args):
     return r.returncode, lines[-1] if lines else r.stderr
 
 
+@pytest.mark.sqlite_only
 def test_intact_then_an_edited_outcome_is_found(make_daemon):
     d = make_daemon()
     alarm = handled(d)
@@ -55,6 +58,7 @@ def test_intact_then_an_edited_outcome_is_found(make_daemon):
                            "(sealed in audit row " % alarm), last
 
 
+@pytest.mark.sqlite_only
 def test_a_deleted_event_is_found(make_daemon):
     d = make_daemon()
     handled(d)
@@ -65,6 +69,7 @@ def test_a_deleted_event_is_found(make_daemon):
     assert code == 1 and last.startswith("records broken: events row %d was deleted" % victim), last
 
 
+@pytest.mark.sqlite_only
 def test_an_inserted_row_is_found(make_daemon):
     d = make_daemon()
     alarm = handled(d)
@@ -76,6 +81,7 @@ def test_an_inserted_row_is_found(make_daemon):
     assert re.match(r"records broken: alarm_notes row \d+ was added outside refuged", last), last
 
 
+@pytest.mark.sqlite_only
 def test_edited_seal_entries_are_found(make_daemon):
     d = make_daemon()
     alarm = handled(d)
@@ -88,6 +94,7 @@ def test_edited_seal_entries_are_found(make_daemon):
                                   r"were changed", last), last
 
 
+@pytest.mark.sqlite_only
 def test_the_head_refuged_logs_catches_a_cut_tail(make_daemon):
     d = make_daemon()
     handled(d)
@@ -107,6 +114,7 @@ def test_the_head_refuged_logs_catches_a_cut_tail(make_daemon):
     assert r.returncode == 2 and "--head wants the 64 hex digits" in r.stderr
 
 
+@pytest.mark.sqlite_only
 def test_rows_from_before_sealing_are_anchored(make_daemon):
     d = make_daemon(config=QUIET, start=False)
     shutil.copyfile(FIXTURE, d.db_path)
