@@ -295,7 +295,7 @@ check-integration: $(PROGRAMS)
 # run (tests/integration/pgcluster.py), a fresh database per receiver; the
 # tests about the SQLite file (sqlite_only) and the slow ones are left out.
 # Without PostgreSQL (or psycopg2) it is skipped, unless CI is set.
-PG_MARKS	= not sqlite_only and not slow
+PG_MARKS	= not sqlite_only and not own_database and not slow
 PG_PROBE	= $(PYTHON) -c 'import sys; sys.path.insert(0, "tests/integration"); \
 	from conftest import pg_unavailable; why = pg_unavailable(); \
 	why and print(why); sys.exit(1 if why else 0)'

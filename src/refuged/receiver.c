@@ -268,7 +268,11 @@ receiver_start(struct receiver *rx)
 		return 0;
 	log_info("receiver: standby name=%s address=%s lease=%lldms",
 	    rx->name, rx->address, (long long)rx->lease_ms);
-	loop_timer_add(rx->timer, 0);
+	/*
+	 * The first poll now, before refuged says it is ready: a lone
+	 * receiver is active from its first READY=1, not a moment later.
+	 */
+	receiver_tick(-1, 0, rx);
 	return 0;
 }
 

@@ -59,6 +59,11 @@ def pytest_configure(config):
         "markers",
         "sqlite_only: about the SQLite file itself, or writing rows straight "
         "into it; the PostgreSQL run deselects them (-m 'not sqlite_only')")
+    config.addinivalue_line(
+        "markers",
+        "own_database: the test makes its own databases (PostgreSQL clusters "
+        "of its own, SQLite files to move over): run once, in the first pass; "
+        "the PostgreSQL run deselects them (-m 'not own_database')")
     if STORE not in STORES:
         raise pytest.UsageError("REFUGE_TEST_STORE=%s: expected one of %s"
                                 % (STORE, ", ".join(STORES)))

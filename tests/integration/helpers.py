@@ -522,3 +522,16 @@ def raise_alarm(op, unit, event_id, type_, *attrs, timeout=5.0):
                             timeout=max(0.0, deadline - time.monotonic()))
         if parse_line(push)[0][1] not in known:
             return parse_alarm(push)
+
+
+_PAIR_FIELDS = re.compile(r" (?:name|active)=\S+")
+
+
+def unpaired(line):
+    """A * RECEIVER line without the receiver pair's name= and active=
+    (a receiver on PostgreSQL is one of a pair, even alone: the rerun)."""
+    if isinstance(line, list):
+        return [unpaired(l) for l in line]
+    if line.startswith("* RECEIVER "):
+        return _PAIR_FIELDS.sub("", line)
+    return line

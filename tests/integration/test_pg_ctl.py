@@ -18,7 +18,7 @@ from helpers import CommandedUnit, parse_alarm, raise_alarm, wait_for
 from test_refugectl import ctl
 
 QUIET = {"escalation": {"after": "1h"}}
-pytestmark = pytest.mark.refuge(config=QUIET)
+pytestmark = [pytest.mark.refuge(config=QUIET), pytest.mark.own_database]
 
 TABLES = ("units", "events", "alarms", "alarm_events", "alarm_notes",
           "unit_commands", "unit_tests", "audit", "seal_entries", "seal_state",

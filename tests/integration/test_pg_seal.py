@@ -18,6 +18,9 @@ import pgcluster
 from helpers import CommandedUnit, raise_alarm, wait_for
 from test_refugectl import ctl
 
+# Its own PostgreSQL clusters: once, not again in the PostgreSQL rerun.
+pytestmark = pytest.mark.own_database
+
 QUIET = {"escalation": {"after": "1h"}}
 LEASE_LOCK = 7400001	# STORE_PG_LOCK_LEASE (src/service/store_pg.h)
 REPO = os.path.normpath(os.path.join(os.path.dirname(__file__), "..", ".."))

@@ -15,6 +15,9 @@ import pgcluster
 from conftest import SANITIZER_MARKS, build_dir
 from helpers import parse_alarm, parse_line, raise_alarm, wait_for
 
+# Its own PostgreSQL clusters: once, not again in the PostgreSQL rerun.
+pytestmark = pytest.mark.own_database
+
 QUIET = {"escalation": {"after": "1h"}}
 _names = itertools.count(1)
 

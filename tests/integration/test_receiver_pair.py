@@ -21,7 +21,8 @@ import pgcluster
 from helpers import parse_alarm, raise_alarm, wait_for
 
 WHY = pgcluster.available()
-pytestmark = pytest.mark.skipif(WHY is not None, reason=str(WHY))
+pytestmark = [pytest.mark.skipif(WHY is not None, reason=str(WHY)),
+              pytest.mark.own_database]
 
 LEASE = "2s"
 TAKEOVER_GOAL_S = 10.0

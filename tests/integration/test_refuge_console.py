@@ -14,7 +14,7 @@ import time
 import pytest
 
 from conftest import SANITIZER_MARKS, build_dir
-from helpers import OPERATOR_PASSWORD, parse_alarm, parse_line, wait_for
+from helpers import OPERATOR_PASSWORD, parse_alarm, parse_line, unpaired, wait_for
 
 # Generous: under the sanitizer build everything is several times slower.
 SLOW = 30.0
@@ -176,7 +176,7 @@ def test_batch_password_file(daemon, tmp_path):
                                             str(path)], "PING\n", password=None)
     assert r.returncode == 0, r
     # The receiver's state follows LOGIN, then the reply to PING.
-    assert r.stdout.splitlines() == [RECEIVER_OK, "OK"]
+    assert unpaired(r.stdout.splitlines()) == [RECEIVER_OK, "OK"]
 
 
 def test_batch_without_user_passes_login_through(daemon):
@@ -185,7 +185,7 @@ def test_batch_without_user_passes_login_through(daemon):
     assert r.returncode == 0, r
     lines = r.stdout.splitlines()
     assert lines[1].startswith("OK role=operator tz="), lines
-    assert lines[:1] + lines[2:] == ["ERR login log in first", RECEIVER_OK, "OK 0"]
+    assert unpaired(lines[:1] + lines[2:]) == ["ERR login log in first", RECEIVER_OK, "OK 0"]
 
 
 def test_batch_alarms_claim_resolve(daemon):
@@ -193,7 +193,7 @@ def test_batch_alarms_claim_resolve(daemon):
     r = run_console(server_args(daemon) + ["--batch", "-u", "alice"], "ALARMS\n")
     assert r.returncode == 0, r
     lines = r.stdout.splitlines()
-    assert lines[0] == RECEIVER_OK and lines[-1] == "OK 1", lines
+    assert unpaired(lines[0]) == RECEIVER_OK and lines[-1] == "OK 1", lines
     alarm = parse_alarm(lines[1])
     assert alarm["unit"] == "HP-001" and alarm["type"] == "BUTTON"
     assert alarm["name"] == "Racecourse Park point 1"
@@ -217,7 +217,7 @@ def test_batch_prints_pushes_and_waits_for_each_reply(daemon):
     proc, out = start_console(server_args(daemon) + ["--batch", "-u", "alice"])
     proc.stdin.write("PING\n")
     proc.stdin.flush()
-    assert out.next() == RECEIVER_OK
+    assert unpaired(out.next()) == RECEIVER_OK
     assert out.next() == "OK"
     unit = press_button(daemon)
     proc.stdin.write("ALARMS\n")
@@ -239,7 +239,7 @@ def test_batch_link_drop_exits_1(daemon):
     proc, out = start_console(server_args(daemon) + ["--batch", "-u", "alice"])
     proc.stdin.write("PING\n")
     proc.stdin.flush()
-    assert out.next() == RECEIVER_OK
+    assert unpaired(out.next()) == RECEIVER_OK
     assert out.next() == "OK"
     daemon.stop()
     status, err = finish(proc)
@@ -250,7 +250,7 @@ def test_batch_link_drop_exits_1(daemon):
 def test_batch_logout_ends_cleanly(daemon):
     r = run_console(server_args(daemon) + ["--batch", "-u", "alice"], "PING\nLOGOUT\n")
     assert r.returncode == 0, r
-    assert r.stdout.splitlines() == [RECEIVER_OK, "OK", "OK"]
+    assert unpaired(r.stdout.splitlines()) == [RECEIVER_OK, "OK", "OK"]
 
 
 # ---- watch

@@ -56,7 +56,10 @@ ctl_cmd_purge(struct ctl *ctl, int argc, char *argv[])
 	}
 	p.events_before_ms = p.alarms_before_ms = p.audit_before_ms = t;
 	if (store_purge(store, &p, &r) == -1) {
-		ctl_warnx("purge: %s", store_error(store));
+		/* On a shared database the running receiver is the lock. */
+		ctl_warnx("purge: %s%s", store_error(store), store_shared(store) ?
+		    "; refuged purges by itself when retention: is set, or stop "
+		    "it first" : "");
 		goto done;
 	}
 	when_local(t, when);
