@@ -64,7 +64,9 @@ STORE_SQLITE_SRCS = src/service/store_sqlite.c src/service/store_sqlite_alarms.c
 SCHEMA_BACKENDS	= sqlite postgresql
 # PostgreSQL (libpq): the receiver pair's shared database.
 STORE_PG_SRCS	= src/service/store_pg.c src/service/store_pg_lease.c \
-		  src/service/store_pg_seal.c src/service/store_pg_audit.c
+		  src/service/store_pg_seal.c src/service/store_pg_audit.c \
+		  src/service/store_pg_data.c src/service/store_pg_alarms.c \
+		  src/service/store_pg_search.c
 SERVICE_SRCS	+= $(STORE_PG_SRCS) src/service/store_lease.c
 # Layer 3: the daemon and its sessions.
 REFUGED_SRCS	= src/refuged/refuged.c src/refuged/daemon.c src/refuged/ingest.c \

@@ -57,6 +57,13 @@ struct refuge_config {
 	int64_t			 retention_events_ms;
 	int64_t			 retention_alarms_ms;
 	int64_t			 retention_audit_ms;
+	/*
+	 * receiver: (PostgreSQL only; ignored with SQLite). name NULL: the
+	 * host name; address NULL: listen.units' (refuged fills both in).
+	 */
+	char			*receiver_name;
+	char			*receiver_address;	/* "host:port" units reach */
+	int64_t			 receiver_lease_ms;	/* receiver.lease, default 5s, 1s..60s */
 };
 
 /*
@@ -84,6 +91,10 @@ int	config_parse(const char *name, const char *buf, size_t len,
 	    const struct config_files *files, struct refuge_config **out,
 	    struct diag *d);
 void	config_free(struct refuge_config *);
+
+/* receiver.name: 1 to CONFIG_NAME_MAX of [A-Za-z0-9._-]; 0 or -1. */
+#define CONFIG_NAME_MAX	63
+int	config_name_valid(const char *name);
 
 /* 0 when name has the form of an IANA zone name ("Europe/London"), else -1. */
 int	config_zone_valid(const char *name);

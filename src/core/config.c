@@ -27,7 +27,8 @@ enum config_kind {
 	CONFIG_ZONE,		/* char *, an IANA zone name ("Europe/London") */
 	CONFIG_RETENTION,	/* int64_t ms from "<n>d", or -1 for "keep" */
 	CONFIG_ARGV,		/* char **, a command (config_lists.c) */
-	CONFIG_RESTORABLE	/* int[EVTYPE_COUNT], event types (config_lists.c) */
+	CONFIG_RESTORABLE,	/* int[EVTYPE_COUNT], event types (config_lists.c) */
+	CONFIG_NAME		/* char *, a receiver's name: config_name_valid */
 };
 
 struct config_ctx {
@@ -144,6 +145,17 @@ static const struct yamltree_field config_retention[] = {
 	{ .key = NULL }
 };
 
+/* The receiver pair (PostgreSQL only); the defaults are refuged's to find. */
+static const struct yamltree_field config_receiver[] = {
+	{ .key = "name", .kind = CONFIG_NAME, .offset = OFF(receiver_name) },
+	{ .key = "address", .kind = CONFIG_HOSTPORT,
+	  .offset = OFF(receiver_address) },
+	{ .key = "lease", .kind = CONFIG_DURATION,
+	  .offset = OFF(receiver_lease_ms), .min = CONFIG_SECOND,
+	  .max = 60 * CONFIG_SECOND },
+	{ .key = NULL }
+};
+
 static const struct yamltree_field config_log[] = {
 	{ .key = "level", .kind = CONFIG_LOGLEVEL, .offset = OFF(log_level) },
 	{ .key = NULL }
@@ -164,6 +176,7 @@ static const struct yamltree_field config_top[] = {
 	{ .key = "timezone", .kind = CONFIG_ZONE, .offset = OFF(timezone) },
 	{ .key = "dc09", .kind = CONFIG_SECTION, .sub = config_dc09 },
 	{ .key = "retention", .kind = CONFIG_SECTION, .sub = config_retention },
+	{ .key = "receiver", .kind = CONFIG_SECTION, .sub = config_receiver },
 	{ .key = NULL }
 };
 
@@ -396,6 +409,39 @@ config_zone(struct config_ctx *ctx, const struct yamltree_field *f,
 		yamltree_error(ctx->doc, n, path, "out of memory");
 }
 
+int
+config_name_valid(const char *name)
+{
+	size_t	len = strlen(name);
+
+	if (len == 0 || len > CONFIG_NAME_MAX ||
+	    strspn(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+	    "0123456789._-") != len)
+		return -1;
+	return 0;
+}
+
+static void
+config_name(struct config_ctx *ctx, const struct yamltree_field *f,
+    const struct yamltree_node *n, const char *path)
+{
+	const char	*s;
+	char		*copy;
+
+	if (yamltree_string(ctx->doc, n, path, &s) == -1)
+		return;
+	if (config_name_valid(s) == -1) {
+		yamltree_error(ctx->doc, n, path, "bad name '%.64s' (1 to %d "
+		    "letters, digits, '.', '_' or '-')", s, CONFIG_NAME_MAX);
+		return;
+	}
+	if ((copy = strdup(s)) == NULL) {
+		yamltree_error(ctx->doc, n, path, "out of memory");
+		return;
+	}
+	config_set_string(ctx, f, copy);
+}
+
 /* "keep", or "<n>d": whole days, 1 to 100 years. */
 static void
 config_retention_value(struct config_ctx *ctx, const struct yamltree_field *f,
@@ -474,6 +520,9 @@ config_field(void *arg, const struct yamltree_field *f,
 		config_lists_restorable(ctx->doc, n, path,
 		    (int *)(void *)(base + f->offset));
 		break;
+	case CONFIG_NAME:
+		config_name(ctx, f, n, path);
+		break;
 	}
 }
 
@@ -533,6 +582,7 @@ config_new(const char *path)
 	cf->retention_events_ms = -1;
 	cf->retention_alarms_ms = -1;
 	cf->retention_audit_ms = -1;
+	cf->receiver_lease_ms = 5 * CONFIG_SECOND;
 	cf->log_level = CONFIG_LOG_INFO;
 	return cf;
 }
@@ -607,6 +657,8 @@ config_free(struct refuge_config *cf)
 	free(cf->database);
 	free(cf->registry);
 	free(cf->timezone);
+	free(cf->receiver_name);
+	free(cf->receiver_address);
 	config_lists_argv_free(cf->escalation_command);
 	free(cf);
 }

@@ -278,6 +278,26 @@ uproto_client_retry(const char *v)
 	return s >= UPROTO_RETRY_MIN && s <= UPROTO_RETRY_MAX ? s : 0;
 }
 
+/* alt=<addr>[,<addr>...]: the good ones, up to UPROTO_CLIENT_ALT_MAX. */
+static void
+uproto_client_alt(struct uproto_client_msg *msg, const char *v)
+{
+	char	*a;
+	size_t	 n;
+
+	for (; *v != '\0' && msg->alt_count < UPROTO_CLIENT_ALT_MAX; v += n) {
+		v += *v == ',';
+		n = strcspn(v, ",");
+		if (n == 0 || n > UPROTO_CLIENT_ADDR_MAX)
+			continue;
+		a = msg->alt[msg->alt_count];
+		memcpy(a, v, n);
+		a[n] = '\0';
+		if (uproto_client_addr_ok(a))
+			msg->alt_count++;
+	}
+}
+
 /* WELCOME <heartbeat-seconds> <unix-time> [key=value ...]; unknown keys pass */
 static enum uproto_client_status
 uproto_client_welcome(struct uproto_client_msg *msg, char *err, size_t errlen)
@@ -310,8 +330,38 @@ uproto_client_welcome(struct uproto_client_msg *msg, char *err, size_t errlen)
 			    errlen, "too many arguments");
 		if (strcmp(tok->key, "retry") == 0)
 			msg->retry_s = uproto_client_retry(tok->value);
+		else if (strcmp(tok->key, "alt") == 0)
+			uproto_client_alt(msg, tok->value);
 	}
 	return UPROTO_CLIENT_OK;
+}
+
+/*
+ * DENIED standby [active=<addr>] [...]: the reason's words as sent. Other
+ * words may follow in a later version; a bad address is no address.
+ */
+static void
+uproto_client_standby(struct uproto_client_msg *msg)
+{
+	const char	*p = msg->reason;
+	size_t		 n;
+
+	n = strcspn(p, " ");
+	if (n != 7 || strncmp(p, "standby", 7) != 0)
+		return;
+	msg->standby = 1;
+	for (p += n; *p != '\0'; p += n) {
+		p += strspn(p, " ");
+		n = strcspn(p, " ");
+		if (n > 7 && n - 7 <= UPROTO_CLIENT_ADDR_MAX &&
+		    strncmp(p, "active=", 7) == 0) {
+			memcpy(msg->active, p + 7, n - 7);
+			msg->active[n - 7] = '\0';
+			if (!uproto_client_addr_ok(msg->active))
+				msg->active[0] = '\0';
+			return;
+		}
+	}
 }
 
 /* CMD <cmd-id> <words ...>: key=value tokens among the words are skipped. */
@@ -359,6 +409,9 @@ uproto_client_parse(struct uproto_client_msg *msg, const char *line,
 	msg->heartbeat_s = 0;
 	msg->receiver_time = 0;
 	msg->retry_s = 0;
+	msg->alt_count = 0;
+	msg->standby = 0;
+	msg->active[0] = '\0';
 	msg->counter = msg->event_id = msg->reason = msg->cmd_id = NULL;
 	msg->line.count = 0;
 	msg->raw[0] = '\0';
@@ -411,6 +464,9 @@ uproto_client_parse(struct uproto_client_msg *msg, const char *line,
 			msg->reason = rest;
 		break;
 	case UPROTO_CLIENT_DENIED:
+		msg->reason = rest;
+		uproto_client_standby(msg);
+		break;
 	case UPROTO_CLIENT_ERR:
 		msg->reason = rest;
 		break;
@@ -420,4 +476,128 @@ uproto_client_parse(struct uproto_client_msg *msg, const char *line,
 		break;
 	}
 	return UPROTO_CLIENT_OK;
+}
+
+/* ---- receiver addresses */
+
+int
+uproto_client_addr_ok(const char *s)
+{
+	const char	*colon, *host_chars;
+	size_t		 n = strlen(s), hostlen;
+	long		 port;
+
+	if (n == 0 || n > UPROTO_CLIENT_ADDR_MAX ||
+	    (colon = strrchr(s, ':')) == NULL ||
+	    !uproto_client_digits(colon + 1, 1, 5) ||
+	    (port = strtol(colon + 1, NULL, 10)) < 1 || port > 65535)
+		return 0;
+	hostlen = (size_t)(colon - s);
+	if (s[0] == '[') {
+		/* [v6]:port */
+		if (hostlen < 3 || s[hostlen - 1] != ']')
+			return 0;
+		s++;
+		hostlen -= 2;
+		host_chars = "0123456789abcdefABCDEF:.";
+	} else
+		host_chars = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+		    "0123456789.-_";
+	return hostlen > 0 && strspn(s, host_chars) >= hostlen;
+}
+
+int
+uproto_client_rx_add(struct uproto_client_rx *rx, const char *addr)
+{
+	size_t	i;
+
+	if (addr == NULL || !uproto_client_addr_ok(addr))
+		return -1;
+	for (i = 0; i < rx->count; i++)
+		if (strcmp(rx->addr[i], addr) == 0)
+			return (int)i;
+	if (rx->count == UPROTO_CLIENT_RX_MAX)
+		return -1;
+	snprintf(rx->addr[rx->count], sizeof(rx->addr[0]), "%s", addr);
+	return (int)rx->count++;
+}
+
+int
+uproto_client_rx_parse(struct uproto_client_rx *rx, const char *list,
+    char *err, size_t errlen)
+{
+	char	one[UPROTO_CLIENT_ADDR_MAX + 1];
+	size_t	n;
+
+	rx->count = 0;
+	for (;;) {
+		n = strcspn(list, ",");
+		if (n == 0 || n >= sizeof(one))
+			goto bad;
+		memcpy(one, list, n);
+		one[n] = '\0';
+		if (!uproto_client_addr_ok(one))
+			goto bad;
+		if (uproto_client_rx_add(rx, one) == -1) {
+			snprintf(err, errlen, "more than %d receivers",
+			    UPROTO_CLIENT_RX_MAX);
+			return -1;
+		}
+		if (list[n] == '\0')
+			return 0;
+		list += n + 1;
+	}
+bad:
+	snprintf(err, errlen, "bad receiver address \"%.*s\" (host:port)",
+	    (int)(n < 64 ? n : 64), list);
+	return -1;
+}
+
+void
+uproto_client_rx_welcomed(struct uproto_client_rx *rx,
+    struct uproto_client_rx_pos *pos, const struct uproto_client_msg *msg)
+{
+	size_t	i;
+
+	pos->tries = 0;
+	pos->redirected = 0;
+	/* A full list keeps what it has: the first ones were given. */
+	for (i = 0; msg != NULL && i < msg->alt_count; i++)
+		(void)uproto_client_rx_add(rx, msg->alt[i]);
+}
+
+int
+uproto_client_rx_lost(const struct uproto_client_rx *rx,
+    struct uproto_client_rx_pos *pos)
+{
+	pos->redirected = 0;
+	if (rx->count == 0)
+		return 1;
+	pos->current = (uint8_t)((pos->current + 1u) % rx->count);
+	if (++pos->tries >= rx->count) {
+		pos->tries = 0;
+		return 1;
+	}
+	return 0;
+}
+
+int
+uproto_client_rx_standby(struct uproto_client_rx *rx,
+    struct uproto_client_rx_pos *pos, const char *addr)
+{
+	int	i, again;
+
+	if (addr == NULL || addr[0] == '\0' ||
+	    (i = uproto_client_rx_add(rx, addr)) == -1)
+		return uproto_client_rx_lost(rx, pos);
+	again = pos->redirected;
+	pos->current = (uint8_t)i;
+	pos->redirected = 1;
+	/* The redirect counts as a try, so standbys that name a dead one pause. */
+	if (again || ++pos->tries > rx->count) {
+		pos->tries = 0;
+		pos->redirected = 0;
+		return 1;
+	}
+	return 0;
 }

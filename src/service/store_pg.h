@@ -142,11 +142,97 @@ int	store_pg_audit_alarm(void *, int64_t alarm_id,
 	.audit_last = store_pg_audit_last, \
 	.audit_alarm = store_pg_audit_alarm,
 
-/* store_pg_data.c, store_pg_alarms.c: the data. */
-#define STORE_PG_DATA_OPS
+/* store_pg_data.c: events, units, commands, tests, HISTORY, figures. */
+int	store_pg_event_insert(void *, const struct store_event *,
+	    int *inserted, int64_t *row_id);
+int	store_pg_unit_set_state(void *, const char *unit_id,
+	    enum store_unit_state, int64_t last_seen_ms);
+int	store_pg_unit_set_seen(void *, const char *unit_id,
+	    int64_t last_seen_ms);
+int	store_pg_unit_set_firmware(void *, const char *unit_id,
+	    const char *firmware);
+int	store_pg_unit_set_attributes(void *, const char *unit_id,
+	    const char *attributes);
+int	store_pg_units_each(void *, store_unit_fn *, void *arg);
+int	store_pg_probe(void *, int64_t now_ms);
+int	store_pg_command_insert(void *, const char *cmd_id,
+	    const char *unit_id, int64_t alarm_id, const char *user,
+	    const char *command, int64_t sent_ms);
+int	store_pg_command_result(void *, const char *cmd_id,
+	    const char *result, const char *reason, int64_t done_ms);
+int	store_pg_test_set(void *, const char *unit_id, int64_t until_ms,
+	    const char *user, int64_t now_ms);
+int	store_pg_tests_each(void *, store_test_fn *, void *arg);
+int	store_pg_history_each(void *, const char *unit_id, int count,
+	    store_history_fn *, void *arg);
+int	store_pg_stats_each(void *, int64_t since_ms, int64_t until_ms,
+	    store_stats_fn *, void *arg);
+/* An event as HISTORY shows it: these columns, read by store_pg_history_row. */
+#define STORE_PG_HISTORY_COLUMNS \
+	"SELECT unit_event_id, type, source, received_ms, " \
+	"coalesce(unit_time_ms, -1), attributes FROM events "
+struct store_pg_history_walk {
+	store_history_fn	*fn;
+	void			*arg;
+};
+int	store_pg_history_row(const PGresult *, int row, void *walk);
+
+/* store_pg_alarms.c: alarms, their events and notes. */
+int	store_pg_alarm_insert(void *, struct alarm *, int64_t event_id);
+int	store_pg_alarm_attach(void *, const struct alarm *, int64_t event_id,
+	    int64_t restored_ms);
+int	store_pg_alarm_save_claim(void *, const struct alarm *);
+int	store_pg_alarm_resolve(void *, const struct alarm *,
+	    const char *user, int64_t resolved_ms, const char *reason,
+	    const char *action, const char *note);
+int	store_pg_alarm_note(void *, int64_t alarm_id, int64_t time_ms,
+	    const char *user, const char *text);
+int	store_pg_alarm_state(void *, int64_t alarm_id, enum alarm_state *);
+int	store_pg_alarms_open_each(void *, store_alarm_fn *, void *arg);
+int	store_pg_alarm_max_id(void *, int64_t *max_id);
+
+#define STORE_PG_DATA_OPS \
+	.event_insert = store_pg_event_insert, \
+	.unit_set_state = store_pg_unit_set_state, \
+	.unit_set_seen = store_pg_unit_set_seen, \
+	.unit_set_firmware = store_pg_unit_set_firmware, \
+	.unit_set_attributes = store_pg_unit_set_attributes, \
+	.units_each = store_pg_units_each, \
+	.alarm_insert = store_pg_alarm_insert, \
+	.alarm_attach = store_pg_alarm_attach, \
+	.alarm_save_claim = store_pg_alarm_save_claim, \
+	.alarm_resolve = store_pg_alarm_resolve, \
+	.alarm_note = store_pg_alarm_note, \
+	.alarm_state = store_pg_alarm_state, \
+	.alarms_open_each = store_pg_alarms_open_each, \
+	.alarm_max_id = store_pg_alarm_max_id, \
+	.probe = store_pg_probe, \
+	.command_insert = store_pg_command_insert, \
+	.command_result = store_pg_command_result, \
+	.test_set = store_pg_test_set, \
+	.tests_each = store_pg_tests_each, \
+	.history_each = store_pg_history_each, \
+	.stats_each = store_pg_stats_each,
 
 /* store_pg_search.c: the record's reads and the handover notes. */
-#define STORE_PG_RECORD_OPS
+int	store_pg_alarm_record(void *, int64_t alarm_id, store_record_fn *,
+	    void *arg);
+int	store_pg_alarms_search(void *, const struct store_search *,
+	    store_record_fn *, void *arg);
+int	store_pg_alarm_events_each(void *, int64_t alarm_id,
+	    store_history_fn *, void *arg);
+int	store_pg_alarm_commands_each(void *, int64_t alarm_id,
+	    store_command_fn *, void *arg);
+int	store_pg_handover_add(void *, int64_t time_ms, const char *user,
+	    const char *text);
+int	store_pg_handover_last(void *, store_handover_fn *, void *arg);
+#define STORE_PG_RECORD_OPS \
+	.alarm_record = store_pg_alarm_record, \
+	.alarms_search = store_pg_alarms_search, \
+	.alarm_events_each = store_pg_alarm_events_each, \
+	.alarm_commands_each = store_pg_alarm_commands_each, \
+	.handover_add = store_pg_handover_add, \
+	.handover_last = store_pg_handover_last,
 
 /* store_pg_seal.c, store_pg_purge.c: seals and retention. */
 #define STORE_PG_SEAL_OPS

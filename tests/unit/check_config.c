@@ -325,6 +325,54 @@ START_TEST(test_retention)
 }
 END_TEST
 
+/* receiver:: name, address and lease; the lease's defaults and bounds. */
+START_TEST(test_receiver)
+{
+	static const char	 text[] = "tls: {cert: a, key: b, unit_ca: c}\n"
+	    "receiver: {name: rx-a, address: \"rx-a.example:7400\", "
+	    "lease: 2s}\n";
+	static const char	 plain[] = "tls: {cert: a, key: b, unit_ca: c}\n";
+	static const char	*const bad[] = { "name: \"\"", "name: \"a b\"",
+		"name: a/b", "address: rx-a", "address: \"rx:99999\"",
+		"lease: 500ms", "lease: 61s", "lease: 5x", "nickname: x" };
+	struct refuge_config	*cf;
+	struct diag		 d;
+	char			 buf[256];
+	size_t			 i;
+
+	diag_init(&d);
+	ck_assert_int_eq(config_parse("r.yaml", text, strlen(text), NULL, &cf,
+	    &d), 0);
+	ck_assert_str_eq(cf->receiver_name, "rx-a");
+	ck_assert_str_eq(cf->receiver_address, "rx-a.example:7400");
+	ck_assert_int_eq(cf->receiver_lease_ms, 2000);
+	config_free(cf);
+	ck_assert_int_eq(config_parse("r.yaml", plain, strlen(plain), NULL, &cf,
+	    &d), 0);
+	ck_assert_ptr_null(cf->receiver_name);
+	ck_assert_ptr_null(cf->receiver_address);
+	ck_assert_int_eq(cf->receiver_lease_ms, 5000);
+	config_free(cf);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(buf, sizeof(buf), "tls: {cert: a, key: b, unit_ca: c}\n"
+		    "receiver:\n  %s\n", bad[i]);
+		diag_init(&d);
+		ck_assert_msg(config_parse("r.yaml", buf, strlen(buf), NULL,
+		    &cf, &d) == -1, "%s accepted", bad[i]);
+		ck_assert_msg(strstr(d.messages[0], "r.yaml:3:") != NULL,
+		    "%s: got %s", bad[i], d.messages[0]);
+		diag_clear(&d);
+	}
+	ck_assert_int_eq(config_name_valid("rx-a.b_1"), 0);
+	ck_assert_int_eq(config_name_valid(""), -1);
+	memset(buf, 'a', CONFIG_NAME_MAX + 1);
+	buf[CONFIG_NAME_MAX + 1] = '\0';
+	ck_assert_int_eq(config_name_valid(buf), -1);
+	buf[CONFIG_NAME_MAX] = '\0';
+	ck_assert_int_eq(config_name_valid(buf), 0);
+}
+END_TEST
+
 /* The pure parser: bytes in, names kept as written without files. */
 START_TEST(test_parse_buffer)
 {
@@ -479,6 +527,7 @@ config_suite(void)
 	tcase_add_test(tc, test_sizes);
 	tcase_add_test(tc, test_timezone);
 	tcase_add_test(tc, test_retention);
+	tcase_add_test(tc, test_receiver);
 	tcase_add_test(tc, test_parse_files);
 	tcase_add_test(tc, test_directory);
 	tcase_add_test(tc, test_split_hostport);

@@ -414,6 +414,161 @@ START_TEST(malformed)
 }
 END_TEST
 
+/* WELCOME alt=: the receivers of a pair, taken in order, bad ones passed over. */
+START_TEST(welcome_alt)
+{
+	ck_assert_int_eq(parse("WELCOME 30 1 alt=10.0.0.2:7400"),
+	    UPROTO_CLIENT_OK);
+	ck_assert_uint_eq(in->alt_count, 1);
+	ck_assert_str_eq(in->alt[0], "10.0.0.2:7400");
+	ck_assert_int_eq(parse("WELCOME 30 1 retry=10 "
+	    "alt=rx-b.example:7400,[fd00::2]:7400,rx_c:1"), UPROTO_CLIENT_OK);
+	ck_assert_int_eq(in->retry_s, 10);
+	ck_assert_uint_eq(in->alt_count, 3);
+	ck_assert_str_eq(in->alt[0], "rx-b.example:7400");
+	ck_assert_str_eq(in->alt[1], "[fd00::2]:7400");
+	ck_assert_str_eq(in->alt[2], "rx_c:1");
+	/* At most four; bad ones (no port, port 0 or too big, odd host) skipped. */
+	ck_assert_int_eq(parse("WELCOME 30 1 alt=a:1,b,c:0,d:65536,e!:2,"
+	    ",::1:3,g:3,h:4,i:5,j:6"), UPROTO_CLIENT_OK);
+	ck_assert_uint_eq(in->alt_count, 4);
+	ck_assert_str_eq(in->alt[0], "a:1");
+	ck_assert_str_eq(in->alt[1], "g:3");
+	ck_assert_str_eq(in->alt[3], "i:5");
+	/* A bad alt= never refuses the WELCOME. */
+	ck_assert_int_eq(parse("WELCOME 30 1 alt="), UPROTO_CLIENT_OK);
+	ck_assert_uint_eq(in->alt_count, 0);
+	ck_assert_int_eq(parse("WELCOME 30 1 alt=\"x y\""), UPROTO_CLIENT_OK);
+	ck_assert_uint_eq(in->alt_count, 0);
+	ck_assert_int_eq(parse("WELCOME 30 1"), UPROTO_CLIENT_OK);
+	ck_assert_uint_eq(in->alt_count, 0);
+}
+END_TEST
+
+START_TEST(denied_standby)
+{
+	ck_assert_int_gt(uproto_format_denied(buf, sizeof(buf),
+	    "standby active=127.0.0.1:7402"), 0);
+	ck_assert_int_eq(parse(strtok(buf, "\n")), UPROTO_CLIENT_OK);
+	ck_assert_int_eq(in->kind, UPROTO_CLIENT_DENIED);
+	ck_assert_int_eq(in->standby, 1);
+	ck_assert_str_eq(in->active, "127.0.0.1:7402");
+	ck_assert_str_eq(in->reason, "standby active=127.0.0.1:7402");
+	/* Other words may come, before or after active=. */
+	ck_assert_int_eq(parse("DENIED standby since=3 active=[::1]:7400 x"),
+	    UPROTO_CLIENT_OK);
+	ck_assert_str_eq(in->active, "[::1]:7400");
+	/* A standby that knows no active one, or names a bad address. */
+	ck_assert_int_eq(parse("DENIED standby"), UPROTO_CLIENT_OK);
+	ck_assert_int_eq(in->standby, 1);
+	ck_assert_str_eq(in->active, "");
+	ck_assert_int_eq(parse("DENIED standby active=nowhere"),
+	    UPROTO_CLIENT_OK);
+	ck_assert_int_eq(in->standby, 1);
+	ck_assert_str_eq(in->active, "");
+	/* Other refusals are not standby, even with the word further on. */
+	ck_assert_int_eq(parse("DENIED unknown unit"), UPROTO_CLIENT_OK);
+	ck_assert_int_eq(in->standby, 0);
+	ck_assert_int_eq(parse("DENIED standbys active=a:1"), UPROTO_CLIENT_OK);
+	ck_assert_int_eq(in->standby, 0);
+	ck_assert_str_eq(in->active, "");
+	ck_assert_int_eq(parse("DENIED not standby active=a:1"),
+	    UPROTO_CLIENT_OK);
+	ck_assert_int_eq(in->standby, 0);
+}
+END_TEST
+
+START_TEST(rx_list)
+{
+	struct uproto_client_rx		rx;
+	char				e[128];
+
+	ck_assert_int_eq(uproto_client_rx_parse(&rx, "a:1,b:2,a:1", e,
+	    sizeof(e)), 0);
+	ck_assert_uint_eq(rx.count, 2);
+	ck_assert_str_eq(rx.addr[1], "b:2");
+	ck_assert_int_eq(uproto_client_rx_parse(&rx, "a:1", e, sizeof(e)), 0);
+	ck_assert_uint_eq(rx.count, 1);
+	ck_assert_int_eq(uproto_client_rx_parse(&rx, "a:1,", e, sizeof(e)), -1);
+	ck_assert_int_eq(uproto_client_rx_parse(&rx, "", e, sizeof(e)), -1);
+	ck_assert_int_eq(uproto_client_rx_parse(&rx, "a:1,b", e, sizeof(e)),
+	    -1);
+	ck_assert_ptr_nonnull(strstr(e, "\"b\""));
+	ck_assert_int_eq(uproto_client_rx_parse(&rx,
+	    "a:1,b:1,c:1,d:1,e:1,f:1,g:1,h:1,i:1", e, sizeof(e)), -1);
+	ck_assert_ptr_nonnull(strstr(e, "more than"));
+	ck_assert_int_eq(uproto_client_rx_parse(&rx,
+	    "a:1,b:1,c:1,d:1,e:1,f:1,g:1,h:1", e, sizeof(e)), 0);
+	ck_assert_int_eq(uproto_client_rx_add(&rx, "h:1"), 7);
+	ck_assert_int_eq(uproto_client_rx_add(&rx, "i:1"), -1);
+	ck_assert_int_eq(uproto_client_rx_add(&rx, "bad"), -1);
+}
+END_TEST
+
+/* One receiver: every loss backs off, as before there were pairs. */
+START_TEST(rx_one)
+{
+	struct uproto_client_rx		rx;
+	struct uproto_client_rx_pos	pos = { 0 };
+
+	ck_assert_int_eq(uproto_client_rx_parse(&rx, "a:1", err, sizeof(err)),
+	    0);
+	ck_assert_int_eq(uproto_client_rx_lost(&rx, &pos), 1);
+	ck_assert_int_eq(pos.current, 0);
+	ck_assert_int_eq(uproto_client_rx_lost(&rx, &pos), 1);
+	/* Welcomed with alt=: the alternate is tried next, at once. */
+	ck_assert_int_eq(parse("WELCOME 30 1 alt=b:2,a:1"), UPROTO_CLIENT_OK);
+	uproto_client_rx_welcomed(&rx, &pos, in);
+	ck_assert_uint_eq(rx.count, 2);
+	ck_assert_int_eq(uproto_client_rx_lost(&rx, &pos), 0);
+	ck_assert_int_eq(pos.current, 1);
+	/* Then back to the first after a back-off: the round is over. */
+	ck_assert_int_eq(uproto_client_rx_lost(&rx, &pos), 1);
+	ck_assert_int_eq(pos.current, 0);
+	ck_assert_int_eq(uproto_client_rx_lost(&rx, &pos), 0);
+	ck_assert_int_eq(pos.current, 1);
+}
+END_TEST
+
+START_TEST(rx_standby)
+{
+	struct uproto_client_rx		rx;
+	struct uproto_client_rx_pos	pos = { 0 };
+
+	ck_assert_int_eq(uproto_client_rx_parse(&rx, "a:1,b:2", err,
+	    sizeof(err)), 0);
+	/* a is standby and names c, new: there at once. */
+	ck_assert_int_eq(uproto_client_rx_standby(&rx, &pos, "c:3"), 0);
+	ck_assert_int_eq(pos.current, 2);
+	ck_assert_uint_eq(rx.count, 3);
+	/* c is standby too and names a: not a second time in a row. */
+	ck_assert_int_eq(uproto_client_rx_standby(&rx, &pos, "a:1"), 1);
+	ck_assert_int_eq(pos.current, 0);
+	/* After the back-off a redirect is immediate again. */
+	ck_assert_int_eq(uproto_client_rx_standby(&rx, &pos, "b:2"), 0);
+	ck_assert_int_eq(pos.current, 1);
+	uproto_client_rx_welcomed(&rx, &pos, NULL);
+	/*
+	 * b dies; a names the dead b: the redirect is at once, but then the
+	 * moves have gone round and the next one waits.
+	 */
+	ck_assert_int_eq(uproto_client_rx_lost(&rx, &pos), 0);
+	ck_assert_int_eq(pos.current, 2);
+	ck_assert_int_eq(uproto_client_rx_lost(&rx, &pos), 0);
+	ck_assert_int_eq(pos.current, 0);
+	ck_assert_int_eq(uproto_client_rx_standby(&rx, &pos, "b:2"), 0);
+	ck_assert_int_eq(uproto_client_rx_lost(&rx, &pos), 1);
+	ck_assert_int_eq(pos.current, 2);
+	/* A standby that names no one, or a bad one: as a lost link. */
+	ck_assert_int_eq(uproto_client_rx_standby(&rx, &pos, ""), 0);
+	ck_assert_int_eq(pos.current, 0);
+	ck_assert_int_eq(uproto_client_rx_standby(&rx, &pos, "x"), 0);
+	ck_assert_int_eq(pos.current, 1);
+	ck_assert_int_eq(uproto_client_rx_standby(&rx, &pos, NULL), 1);
+	ck_assert_int_eq(pos.current, 2);
+}
+END_TEST
+
 static Suite *
 uproto_client_suite(void)
 {
@@ -437,6 +592,11 @@ uproto_client_suite(void)
 	tcase_add_test(tp, commands);
 	tcase_add_test(tp, commands_refused);
 	tcase_add_test(tp, malformed);
+	tcase_add_test(tp, welcome_alt);
+	tcase_add_test(tp, denied_standby);
+	tcase_add_test(tp, rx_list);
+	tcase_add_test(tp, rx_one);
+	tcase_add_test(tp, rx_standby);
 	suite_add_tcase(s, tp);
 	return s;
 }
