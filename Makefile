@@ -91,6 +91,7 @@ CORE_SRCS	+= src/core/opproto_resolve.c src/core/registry_outcomes.c \
 		  src/core/config_lists.c
 SERVICE_SRCS	+= src/service/spawn.c
 REFUGED_SRCS	+= src/refuged/escalate.c src/refuged/operator_outcomes.c
+REFUGED_SRCS	+= src/refuged/receiver.c
 
 # The tools reuse layers 1 and 2, never the daemon's sessions: a folder per
 # program, and beside them in src/tools/ what more than one program shares.

@@ -27,6 +27,7 @@ struct integrity;
 struct metrics_server;
 struct notify;
 struct operator_link;
+struct receiver;
 struct retention;
 struct stack;
 struct store;
@@ -61,6 +62,7 @@ struct daemon {
 	struct unit_links	*unit_links;
 	struct dc09_links	*dc09_links;	/* NULL unless listen.dc09 */
 	struct operator_link	*operators;
+	struct receiver		*receiver;	/* active or standby (a pair) */
 	struct event		*signals[3];
 	int64_t			 started_ms;
 	int			 stopping;

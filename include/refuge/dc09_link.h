@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 struct dc09_links;
+struct receiver;
 struct event_base;
 struct ingest;
 struct refuge_config;
@@ -38,6 +39,9 @@ void			 dc09_links_free(struct dc09_links *);
 void			 dc09_links_reconfigure(struct dc09_links *,
 			    const struct refuge_config *, const struct registry *,
 			    struct units *);
+/* The receiver pair's role (NULL: always active): a standby answers no frame. */
+void			 dc09_links_set_receiver(struct dc09_links *,
+			    const struct receiver *);
 /* Closes every stream and detaches every account (shutdown). */
 void			 dc09_links_close_all(struct dc09_links *);
 void			 dc09_links_address(struct dc09_links *, char *buf,

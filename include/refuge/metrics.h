@@ -69,6 +69,7 @@ struct metrics_gauges {
 	size_t	operators_connected;		/* logged in, link up: 0 escalates at once */
 	size_t	store_ok;			/* 1: the last write succeeded */
 	size_t	clock_synced;			/* 1: NTP-synchronised (adjtimex) */
+	size_t	receiver_active;		/* 1: active (or alone), 0: standby */
 	size_t	alarms_open[10][3];		/* [priority 0-9][queued, claimed, -] */
 };
 

@@ -85,6 +85,7 @@ struct opproto_request {
 #define OPPROTO_ERR_OFFLINE	"offline"	/* the unit is not connected */
 #define OPPROTO_ERR_TOOLONG	"toolong"	/* line over 512 bytes */
 #define OPPROTO_ERR_INTERNAL	"internal"	/* storage failed; nothing changed */
+#define OPPROTO_ERR_STANDBY	"standby"	/* a standby receiver: active=<host:port> */
 #define OPPROTO_ERR_NODESK	"nodesk"	/* AUDIO OPEN with no uri, desk or audio_uri */
 
 /*

@@ -38,6 +38,17 @@ void		 stack_reconfigure(struct stack *, struct units *,
 		    const struct refuge_config *, const struct registry *);
 /* Rebuilds the stack and the test windows from the store. */
 int		 stack_load(struct stack *, char *err, size_t errlen);
+/*
+ * Empties the stack (a receiver stepping down, or before a takeover's
+ * stack_load): the alarms freed and unlinked from their units, the timers
+ * stopped; claims loaded after it wait escalation.after from now.
+ */
+void		 stack_unload(struct stack *);
+/*
+ * A standby's look at the store: the open alarms loaded afresh, with no
+ * timer armed (nothing escalates or ends on a standby). 0 or -1.
+ */
+int		 stack_view(struct stack *, char *err, size_t errlen);
 void		 stack_free(struct stack *);
 
 /*

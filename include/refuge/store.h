@@ -93,6 +93,13 @@ typedef int	store_progress_fn(void *arg);
 int		 store_check(const char *database, store_progress_fn *progress,
 		    void *arg, char *err, size_t errlen);
 /*
+ * 1 when the database's backend checks integrity (store_check), 0 when it
+ * leaves that to the database server (PostgreSQL), -1 with err when the
+ * string names no backend built in.
+ */
+int		 store_check_supported(const char *database, char *err,
+		    size_t errlen);
+/*
  * The store has been found damaged: from now on every store_begin and
  * store_commit fails with reason as store_error (the first reason stays).
  */

@@ -14,6 +14,7 @@
 struct command;
 struct event_base;
 struct ingest;
+struct receiver;
 struct refuge_config;
 struct supervise;
 struct tlsctx;
@@ -39,6 +40,13 @@ void			 unit_links_reconfigure(struct unit_links *,
 			    const struct refuge_config *, struct tlsctx *,
 			    struct units *);
 /* Stops accepting (shutdown). */
+/*
+ * The receiver pair's role (NULL: always active). While it is standby a
+ * HELLO is answered DENIED standby active=<host:port>; a WELCOME carries
+ * alt= when there are other receivers.
+ */
+void			 unit_links_set_receiver(struct unit_links *,
+			    const struct receiver *);
 void			 unit_links_disable(struct unit_links *);
 /* Closes every session, greeted or not (shutdown). */
 void			 unit_links_close_all(struct unit_links *);

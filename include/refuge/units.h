@@ -48,6 +48,8 @@ struct unit_record {
 struct units		*units_new(const struct registry *, struct store *,
 			    char *err, size_t errlen);
 /* Frees the table and its records; the owners released theirs first. */
+/* Each unit's state and last-seen time read again (a takeover); 0 or -1. */
+int			 units_reload_state(struct units *, struct store *);
 void			 units_free(struct units *);
 struct unit_record	*units_find(struct units *, const char *unit_id);
 size_t			 units_count(const struct units *);

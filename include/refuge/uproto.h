@@ -67,15 +67,22 @@ int	uproto_attrs_format(const struct uproto_msg *, char *buf, size_t buflen);
 /* Retry time a WELCOME may carry, in seconds (retry=). */
 #define UPROTO_RETRY_MIN	5
 #define UPROTO_RETRY_MAX	120
+/* WELCOME alt=: at most this many receivers, host:port, commas between. */
+#define UPROTO_ALT_MAX		4
 /*
- * WELCOME <heartbeat-seconds> <unix-time> [retry=<seconds>]: retry_seconds
- * 0 leaves retry= out, else it must be UPROTO_RETRY_MIN..UPROTO_RETRY_MAX.
+ * WELCOME <heartbeat-seconds> <unix-time> [retry=<seconds>]
+ * [alt=<host:port>[,...]]: retry_seconds 0 leaves retry= out, else it must
+ * be UPROTO_RETRY_MIN..UPROTO_RETRY_MAX; alt NULL or "" leaves alt= out,
+ * else it is 1 to UPROTO_ALT_MAX host:port (uproto_alt_valid).
  */
 struct uproto_welcome {
-	int		heartbeat_seconds;
-	int64_t		receiver_unix_time;
-	int		retry_seconds;
+	int		 heartbeat_seconds;
+	int64_t		 receiver_unix_time;
+	int		 retry_seconds;
+	const char	*alt;
 };
+/* 0 when alt is 1 to UPROTO_ALT_MAX host:port joined by commas, else -1. */
+int	uproto_alt_valid(const char *alt);
 int	uproto_format_welcome(char *buf, size_t len,
 	    const struct uproto_welcome *);
 int	uproto_format_denied(char *buf, size_t len, const char *reason);

@@ -19,6 +19,7 @@ enum config_kind {
 	CONFIG_HOSTPORT,	/* char *, "host:port" */
 	CONFIG_PATH,		/* char *, a file's name, resolved by files */
 	CONFIG_READABLE,	/* CONFIG_PATH that files says can be read */
+	CONFIG_DATABASE,	/* CONFIG_PATH, or a PostgreSQL URL as written */
 	CONFIG_TLSVER,		/* int, "1.2" or "1.3" */
 	CONFIG_DURATION,	/* int64_t milliseconds in min..max */
 	CONFIG_INT,		/* int in min..max */
@@ -165,7 +166,8 @@ static const struct yamltree_field config_top[] = {
 	{ .key = "listen", .kind = CONFIG_SECTION, .sub = config_listen },
 	{ .key = "tls", .required = 1, .kind = CONFIG_SECTION,
 	  .sub = config_tls },
-	{ .key = "database", .kind = CONFIG_PATH, .offset = OFF(database) },
+	{ .key = "database", .kind = CONFIG_DATABASE,
+	  .offset = OFF(database) },
 	{ .key = "registry", .kind = CONFIG_PATH, .offset = OFF(registry) },
 	{ .key = "supervision", .kind = CONFIG_SECTION,
 	  .sub = config_supervision },
@@ -283,7 +285,13 @@ config_path(struct config_ctx *ctx, const struct yamltree_field *f,
 		yamltree_error(ctx->doc, n, path, "must not be empty");
 		return;
 	}
-	if ((full = config_resolve(files, s)) == NULL) {
+	/* A URL (store_backend_choose) is libpq's to read, not a file. */
+	if (f->kind == CONFIG_DATABASE && (strncmp(s, "postgresql://", 13) ==
+	    0 || strncmp(s, "postgres://", 11) == 0))
+		full = strdup(s);
+	else
+		full = config_resolve(files, s);
+	if (full == NULL) {
 		yamltree_error(ctx->doc, n, path, "out of memory");
 		return;
 	}
@@ -486,6 +494,7 @@ config_field(void *arg, const struct yamltree_field *f,
 		break;
 	case CONFIG_PATH:
 	case CONFIG_READABLE:
+	case CONFIG_DATABASE:
 		config_path(ctx, f, n, path);
 		break;
 	case CONFIG_TLSVER:

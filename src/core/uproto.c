@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "refuge/config.h"
 #include "refuge/uproto.h"
 
 #define UPROTO_FW_MAX	64
@@ -342,17 +343,46 @@ uproto_refuse(char *buf, size_t len)
 }
 
 int
+uproto_alt_valid(const char *alt)
+{
+	char		 one[300], host[256];
+	const char	*p = alt, *end;
+	size_t		 len;
+	int		 n = 0, port;
+
+	do {
+		end = strchr(p, ',');
+		len = end != NULL ? (size_t)(end - p) : strlen(p);
+		if (len == 0 || len >= sizeof(one) || ++n > UPROTO_ALT_MAX)
+			return -1;
+		memcpy(one, p, len);
+		one[len] = '\0';
+		if (config_split_hostport(one, host, sizeof(host), &port) == -1 ||
+		    port == 0 || strpbrk(one, " =\"") != NULL)
+			return -1;
+		p = end != NULL ? end + 1 : NULL;
+	} while (p != NULL);
+	return 0;
+}
+
+int
 uproto_format_welcome(char *buf, size_t len, const struct uproto_welcome *w)
 {
+	char	retry[32], alt[16];
+	int	has_alt = w->alt != NULL && w->alt[0] != '\0';
+
 	if (w->heartbeat_seconds < 1 || (w->retry_seconds != 0 &&
 	    (w->retry_seconds < UPROTO_RETRY_MIN ||
-	    w->retry_seconds > UPROTO_RETRY_MAX)))
+	    w->retry_seconds > UPROTO_RETRY_MAX)) ||
+	    (has_alt && uproto_alt_valid(w->alt) == -1))
 		return uproto_refuse(buf, len);
-	if (w->retry_seconds == 0)
-		return uproto_printf(buf, len, "WELCOME %d %" PRId64 "\n",
-		    w->heartbeat_seconds, w->receiver_unix_time);
-	return uproto_printf(buf, len, "WELCOME %d %" PRId64 " retry=%d\n",
-	    w->heartbeat_seconds, w->receiver_unix_time, w->retry_seconds);
+	retry[0] = '\0';
+	if (w->retry_seconds != 0)
+		snprintf(retry, sizeof(retry), " retry=%d", w->retry_seconds);
+	snprintf(alt, sizeof(alt), "%s", has_alt ? " alt=" : "");
+	return uproto_printf(buf, len, "WELCOME %d %" PRId64 "%s%s%s\n",
+	    w->heartbeat_seconds, w->receiver_unix_time, retry, alt,
+	    has_alt ? w->alt : "");
 }
 
 int

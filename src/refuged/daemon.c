@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <event2/event.h>
 
@@ -23,6 +24,7 @@
 #include "refuge/loop.h"
 #include "refuge/notify.h"
 #include "refuge/operator.h"
+#include "refuge/receiver.h"
 #include "refuge/stack.h"
 #include "refuge/store.h"
 #include "refuge/supervise.h"
@@ -59,6 +61,13 @@ daemon_status(struct daemon *daemon, char *buf, size_t buflen)
 	const char	*failure = daemon_store_problem(daemon, problem,
 			    sizeof(problem));
 
+	if (daemon->receiver != NULL && !receiver_active(daemon->receiver)) {
+		snprintf(buf, buflen, "standby receiver %s, active %s",
+		    receiver_name(daemon->receiver),
+		    receiver_active_address(daemon->receiver)[0] != '\0' ?
+		    receiver_active_address(daemon->receiver) : "unknown");
+		return;
+	}
 	snprintf(buf, buflen, "units online %zu/%zu, open alarms %zu%s%s%s%s",
 	    units_online(daemon->units), units_count(daemon->units),
 	    stack_open_count(daemon->stack), failure != NULL ? "; " : "",
@@ -128,6 +137,8 @@ daemon_gauges(struct metrics_gauges *gauges, void *arg)
 	gauges->operators_connected = gauges->operator_sessions;
 	gauges->store_ok = !ingest_failing(daemon->ingest);
 	gauges->clock_synced = timenow_clock_synced() == 1;
+	gauges->receiver_active = daemon->receiver == NULL ||
+	    receiver_active(daemon->receiver);
 	count = stack_sorted(daemon->stack, &all);
 	for (i = 0; i < count; i++) {
 		priority = all[i]->priority < 0 ? 0 : all[i]->priority > 9 ? 9 :
@@ -163,6 +174,8 @@ daemon_health(void *arg, int *ok)
 	*ok = 0;
 	if (daemon->stopping)
 		snprintf(daemon->health, sizeof(daemon->health), "stopping\n");
+	else if (daemon->receiver != NULL && !receiver_active(daemon->receiver))
+		snprintf(daemon->health, sizeof(daemon->health), "standby\n");
 	else if (ingest_failing(daemon->ingest))
 		snprintf(daemon->health, sizeof(daemon->health), "%s\n",
 		    daemon_store_problem(daemon, problem, sizeof(problem)));
@@ -246,6 +259,8 @@ daemon_stop(struct daemon *daemon)
 	if (ingest_flush(daemon->ingest) == -1)
 		log_error("shutdown: queued events were not stored; units "
 		    "will send them again");
+	/* What was queued is stored: the standby may take over now. */
+	receiver_stop(daemon->receiver);
 	for (i = 0; i < units_count(daemon->units); i++)
 		supervise_stop(units_at(daemon->units, i));
 	unit_links_close_all(daemon->unit_links);
@@ -292,14 +307,25 @@ daemon_signal(evutil_socket_t signo, short what, void *arg)
 	}
 }
 
-/* The receiver's state for operators: one receiver, always active, for now. */
+/* The receiver's state for operators: active or standby, its store. */
 static void
 daemon_receiver_state(struct change *change, void *arg)
 {
 	struct daemon	*daemon = arg;
+	struct receiver	*rx = daemon->receiver;
 
 	change->kind = CHANGE_RECEIVER;
 	change->role = "active";
+	if (rx != NULL && receiver_shared(rx)) {
+		change->name = receiver_name(rx);
+		if (receiver_active_address(rx)[0] != '\0')
+			change->active = receiver_active_address(rx);
+		if (!receiver_active(rx)) {
+			change->role = "standby";
+			/* A standby writes nothing: its store is read only. */
+			return;
+		}
+	}
 	change->store_failing = ingest_failure(daemon->ingest) != NULL;
 	if (change->store_failing)
 		change->reason = daemon_store_problem(daemon,
@@ -341,7 +367,9 @@ daemon_wire(struct daemon *daemon, char *err, size_t errlen)
 		return -1;
 	}
 	ingest_set_queue_limit(daemon->ingest, (size_t)config->ingest_queue);
-	if (stack_load(daemon->stack, err, errlen) == -1)
+	/* A receiver of a pair loads its stack when it takes the lease. */
+	if (!store_shared(daemon->store) &&
+	    stack_load(daemon->stack, err, errlen) == -1)
 		return -1;
 	if ((daemon->unit_links = unit_links_new(daemon->base, config,
 	    daemon->tls, daemon->units, daemon->ingest, daemon->supervise,
@@ -411,6 +439,125 @@ daemon_store_open(struct daemon *daemon, int *background, char *err,
 	return 0;
 }
 
+/* Systemd's STATUS= and the operators' push: the role changed. */
+static void
+daemon_role_told(struct daemon *daemon)
+{
+	struct change	change;
+	char		status[256];
+
+	memset(&change, 0, sizeof(change));
+	daemon_receiver_state(&change, daemon);
+	feed_publish(daemon->feed, &change);
+	daemon_status(daemon, status, sizeof(status));
+	(void)notify_send(daemon->notify, "STATUS=%s", status);
+}
+
+/* Stepping down: no unit served, no DC-09 frame answered, nothing timed. */
+static void
+daemon_standby(struct daemon *daemon)
+{
+	size_t	i;
+
+	/* units_disconnect's links go; new HELLOs are denied from now on. */
+	unit_links_close_all(daemon->unit_links);
+	if (daemon->dc09_links != NULL)
+		dc09_links_close_all(daemon->dc09_links);
+	for (i = 0; i < units_count(daemon->units); i++)
+		supervise_stop(units_at(daemon->units, i));
+	stack_unload(daemon->stack);
+	daemon_role_told(daemon);
+}
+
+/*
+ * A takeover: the stack rebuilt from the database (what the other
+ * receiver left), the units' states read again, supervision started, units
+ * welcomed (unit_links asks the receiver), and everyone told.
+ */
+static int
+daemon_takeover(struct daemon *daemon)
+{
+	struct receiver	*rx = daemon->receiver;
+	char		 err[256];
+
+	stack_unload(daemon->stack);
+	if (units_reload_state(daemon->units, daemon->store) == -1) {
+		log_error("receiver: reading the units' states: %s",
+		    store_error(daemon->store));
+		return -1;
+	}
+	if (stack_load(daemon->stack, err, sizeof(err)) == -1) {
+		log_error("receiver: rebuilding the stack: %s", err);
+		stack_unload(daemon->stack);
+		return -1;
+	}
+	if (supervise_start(daemon->supervise) == -1) {
+		log_error("receiver: out of memory for supervision timers");
+		stack_unload(daemon->stack);
+		return -1;
+	}
+	log_info("receiver: active term=%lld (took over from %s) name=%s "
+	    "address=%s", (long long)receiver_term(rx),
+	    receiver_previous(rx)[0] != '\0' ? receiver_previous(rx) : "nobody",
+	    receiver_name(rx), receiver_active_address(rx));
+	daemon_role_told(daemon);
+	return 0;
+}
+
+static int
+daemon_role(enum receiver_role role, void *arg)
+{
+	struct daemon	*daemon = arg;
+
+	if (daemon->stopping)
+		return role == RECEIVER_ACTIVE ? -1 : 0;
+	if (role == RECEIVER_ACTIVE)
+		return daemon_takeover(daemon);
+	daemon_standby(daemon);
+	return 0;
+}
+
+/*
+ * receiver.name (default: the host name) and receiver.address (default:
+ * the units' listening address, a wildcard host replaced by the host name).
+ */
+static int
+daemon_receiver_new(struct daemon *daemon, char *err, size_t errlen)
+{
+	struct refuge_config	*config = daemon->config;
+	char			 host[STORE_LEASE_NAME_MAX];
+	char			 name[STORE_LEASE_NAME_MAX];
+	char			 units[LISTENER_PEER_LEN], bound[LISTENER_PEER_LEN];
+	char			 address[STORE_LEASE_ADDR_MAX];
+	int			 port;
+
+	if (gethostname(host, sizeof(host)) == -1)
+		snprintf(host, sizeof(host), "localhost");
+	host[sizeof(host) - 1] = '\0';
+	snprintf(name, sizeof(name), "%s", config->receiver_name != NULL ?
+	    config->receiver_name : host);
+	unit_links_address(daemon->unit_links, units, sizeof(units));
+	if (config->receiver_address != NULL)
+		snprintf(address, sizeof(address), "%s",
+		    config->receiver_address);
+	else if (config_split_hostport(units, bound, sizeof(bound), &port) ==
+	    0 && (strcmp(bound, "0.0.0.0") == 0 || strcmp(bound, "::") == 0))
+		snprintf(address, sizeof(address), "%s:%d", host, port);
+	else
+		snprintf(address, sizeof(address), "%s", units);
+	if ((daemon->receiver = receiver_new(daemon->base, daemon->store, name,
+	    address, config->receiver_lease_ms, daemon_role, daemon, err,
+	    errlen)) == NULL)
+		return -1;
+	if (receiver_shared(daemon->receiver)) {
+		unit_links_set_receiver(daemon->unit_links, daemon->receiver);
+		if (daemon->dc09_links != NULL)
+			dc09_links_set_receiver(daemon->dc09_links,
+			    daemon->receiver);
+	}
+	return 0;
+}
+
 struct daemon *
 daemon_new(struct refuge_config *config, struct registry *registry, char *err,
     size_t errlen)
@@ -459,7 +606,10 @@ daemon_new(struct refuge_config *config, struct registry *registry, char *err,
 			goto fail;
 		}
 	}
-	if (supervise_start(daemon->supervise) == -1) {
+	if (daemon_receiver_new(daemon, err, errlen) == -1)
+		goto fail;
+	if (receiver_active(daemon->receiver) &&
+	    supervise_start(daemon->supervise) == -1) {
 		snprintf(err, errlen, "out of memory for supervision timers");
 		goto fail;
 	}
@@ -472,6 +622,10 @@ daemon_new(struct refuge_config *config, struct registry *registry, char *err,
 	if ((daemon->status_timer = loop_event_new(daemon->base, -1, EV_PERSIST,
 	    daemon_status_tick, daemon)) == NULL) {
 		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
+	if (receiver_start(daemon->receiver) == -1) {
+		snprintf(err, errlen, "cannot start the receiver's lease poll");
 		goto fail;
 	}
 	if (integrity_start(daemon->integrity, background) == -1) {
@@ -522,7 +676,8 @@ daemon_run(struct daemon *daemon)
 		return -1;
 	}
 	/* The last write: the next start need not check the whole file first. */
-	if (store_run_mark(daemon->store, 0, timenow_wall_ms()) == -1)
+	if (!store_shared(daemon->store) &&
+	    store_run_mark(daemon->store, 0, timenow_wall_ms()) == -1)
 		log_warnx("database: the clean stop was not recorded (%s); the "
 		    "next start checks the database first",
 		    store_error(daemon->store));
@@ -544,6 +699,7 @@ daemon_free(struct daemon *daemon)
 		event_free(daemon->status_timer);
 	metrics_server_free(daemon->metrics_server);
 	notify_close(daemon->notify);
+	receiver_free(daemon->receiver);
 	operator_link_free(daemon->operators);
 	unit_links_free(daemon->unit_links);
 	dc09_links_free(daemon->dc09_links);

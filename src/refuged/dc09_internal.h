@@ -89,6 +89,7 @@ struct dc09_links {
 	struct units			*units;
 	struct ingest			*ingest;
 	struct supervise		*supervise;
+	const struct receiver		*receiver;	/* NULL: always active */
 	struct listener			*listener;
 	struct dc09_dgram		*udp;
 	struct dc09_account		**accounts;	/* sorted by account */

@@ -20,6 +20,7 @@
 #include "refuge/dc09_net.h"
 #include "refuge/ingest.h"
 #include "refuge/line.h"
+#include "refuge/receiver.h"
 #include "refuge/registry.h"
 #include "refuge/timenow.h"
 #include "refuge/units.h"
@@ -193,6 +194,14 @@ dc09_frame_in(struct dc09_links *links, const struct dc09_origin *origin,
 	char				 err[128], buf[DC09_REPLY_MAX];
 	int				 rc;
 
+	/* A standby answers nothing: the panel turns to its backup path. */
+	if (links->receiver != NULL && !receiver_active(links->receiver)) {
+		links->counters.dropped++;
+		log_ratelimited(&links->dropped_log, CONFIG_LOG_WARNING,
+		    "dc09: dropped peer=%s reason=\"standby receiver\"",
+		    origin->peer);
+		return;
+	}
 	if (overlong) {
 		links->counters.dropped++;
 		log_ratelimited(&links->dropped_log, CONFIG_LOG_WARNING,
@@ -404,6 +413,13 @@ dc09_links_new(struct event_base *base, const struct refuge_config *config,
 fail:
 	dc09_links_free(links);
 	return NULL;
+}
+
+void
+dc09_links_set_receiver(struct dc09_links *links,
+    const struct receiver *receiver)
+{
+	links->receiver = receiver;
 }
 
 void

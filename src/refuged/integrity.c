@@ -5,6 +5,8 @@
  * handed to the store (store_mark_damaged: every later write fails with
  * the reason) and ingest is asked to notice now (ingest_recheck), so its
  * failing state carries the reason to operators, /healthz and systemd.
+ * A backend that cannot check (PostgreSQL: the server looks after its own
+ * pages) is not checked at all, rather than found failing every day.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,6 +37,7 @@ struct integrity {
 	struct dbcheck	*check;
 	struct event	*daily;
 	char		*database;
+	int		 supported;	/* store_check runs on this backend */
 };
 
 /* During the start-up check: systemd must not time the start out. */
@@ -67,6 +70,14 @@ integrity_startup(const char *database, struct notify *notify,
 	int				 rc;
 
 	*background = 0;
+	if ((rc = store_check_supported(database, err, errlen)) == -1)
+		return -1;
+	if (rc == 0) {
+		log_info("database: its backend has no integrity check of "
+		    "refuged's (the database server keeps its own); none is "
+		    "run, at start or daily");
+		return 0;
+	}
 	if (store_inspect(database, &state, err, errlen) == -1)
 		return -1;
 	if (!state.exists) {
@@ -162,6 +173,11 @@ integrity_new(struct event_base *base, const char *database,
 	}
 	integrity->store = store;
 	integrity->ingest = ingest;
+	if ((integrity->supported = store_check_supported(database, err,
+	    errlen)) == -1) {
+		integrity_free(integrity);
+		return NULL;
+	}
 	if ((integrity->check = dbcheck_new(base, database, integrity_done,
 	    integrity, err, errlen)) == NULL) {
 		integrity_free(integrity);
@@ -179,6 +195,8 @@ integrity_new(struct event_base *base, const char *database,
 int
 integrity_start(struct integrity *integrity, int background)
 {
+	if (!integrity->supported)
+		return 0;
 	loop_timer_add(integrity->daily, INTEGRITY_DAILY_MS);
 	if (background && dbcheck_start(integrity->check) == -1) {
 		log_warnx("database: cannot start the integrity check's thread");

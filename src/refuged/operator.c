@@ -312,7 +312,7 @@ operator_line(struct conn *conn, const char *line, size_t len, void *arg)
 	struct operator_link		*link = session->link;
 	struct opproto_request		*request;
 	const struct operator_command	*command;
-	const char			*code;
+	const char			*code, *active;
 	char				 err[256];
 
 	(void)conn;
@@ -343,6 +343,10 @@ operator_line(struct conn *conn, const char *line, size_t len, void *arg)
 	    session->role != REGISTRY_ROLE_SUPERVISOR) {
 		operator_err(session, OPPROTO_ERR_DENIED,
 		    "only a supervisor may do that");
+		goto done;
+	}
+	if (command->writes && operator_standby(link, &active)) {
+		operator_standby_refuse(session, active);
 		goto done;
 	}
 	/* Its pushes follow the reply: pumped once it is written. */

@@ -154,6 +154,7 @@ struct operator_command {
 	int			supervisor_only;
 	void			(*run)(struct operator_session *,
 				    const struct opproto_request *);
+	int			writes;		/* a standby refuses it */
 };
 
 /* operator.c */
@@ -236,6 +237,13 @@ void	operator_desk_claimed(struct operator_session *, int64_t alarm_id);
 
 /* operator_requests.c: the request table, NULL for a command it lacks. */
 const struct operator_command	*operator_command_find(enum opproto_command);
+/*
+ * 1 when this receiver is a standby (*active: the active one's host:port,
+ * "" while unknown), else 0.
+ */
+int	operator_standby(struct operator_link *, const char **active);
+/* A standby's refusal of a request that writes: ERR standby active=. */
+void	operator_standby_refuse(struct operator_session *, const char *active);
 /* A stack action's answer: the domain status as an ERR code and text. */
 void	operator_answer(struct operator_session *, enum alarm_status,
 	    int64_t alarm_id);

@@ -75,15 +75,55 @@ operator_ping(struct operator_session *session,
 	operator_ok(session, NULL);
 }
 
+int
+operator_standby(struct operator_link *link, const char **active)
+{
+	struct change	change;
+
+	*active = "";
+	if (link->deps.receiver_state == NULL)
+		return 0;
+	memset(&change, 0, sizeof(change));
+	change.kind = CHANGE_RECEIVER;
+	link->deps.receiver_state(&change, link->deps.receiver_arg);
+	if (change.role == NULL || strcmp(change.role, "standby") != 0)
+		return 0;
+	if (change.active != NULL)
+		*active = change.active;
+	return 1;
+}
+
+void
+operator_standby_refuse(struct operator_session *session, const char *active)
+{
+	if (active[0] == '\0')
+		operator_printf(session, "ERR %s this receiver is a standby; "
+		    "the active one is not known yet", OPPROTO_ERR_STANDBY);
+	else
+		operator_printf(session, "ERR %s active=%s", OPPROTO_ERR_STANDBY,
+		    active);
+}
+
 static void
 operator_alarms(struct operator_session *session,
     const struct opproto_request *request)
 {
 	struct operator_reply	 *r = &session->reply;
 	struct alarm		**all;
+	const char		 *active;
+	char			  err[256];
 	size_t			  i, count;
 
 	(void)request;
+	/* A standby's stack is a look at the store, taken afresh each time. */
+	if (operator_standby(session->link, &active) &&
+	    stack_view(session->link->deps.stack, err, sizeof(err)) == -1) {
+		log_warnx("operator=%s ALARMS on a standby: %s", session->user,
+		    err);
+		operator_err(session, OPPROTO_ERR_INTERNAL, "the database "
+		    "cannot be read");
+		return;
+	}
 	count = stack_sorted(session->link->deps.stack, &all);
 	if (count > 0 && (r->ids = calloc(count, sizeof(*r->ids))) == NULL) {
 		operator_err(session, OPPROTO_ERR_INTERNAL, "out of memory");
@@ -375,26 +415,26 @@ operator_testmode(struct operator_session *session,
 }
 
 static const struct operator_command operator_commands[] = {
-	{ OPPROTO_LOGIN,	0, 0, operator_login },
-	{ OPPROTO_PING,		0, 0, operator_ping },
-	{ OPPROTO_LOGOUT,	1, 0, operator_logout },
-	{ OPPROTO_ALARMS,	1, 0, operator_alarms },
-	{ OPPROTO_UNITS,	1, 0, operator_units },
-	{ OPPROTO_CLAIM,	1, 0, operator_record_run },
-	{ OPPROTO_RELEASE,	1, 0, operator_release },
-	{ OPPROTO_NOTE,		1, 0, operator_note },
-	{ OPPROTO_RESOLVE,	1, 0, operator_resolve },
-	{ OPPROTO_PLAN,		1, 0, operator_desk_plan_request },
-	{ OPPROTO_CMD,		1, 0, operator_cmd },
-	{ OPPROTO_HISTORY,	1, 0, operator_history },
-	{ OPPROTO_STATS,	1, 0, operator_stats },
-	{ OPPROTO_TESTMODE,	1, 1, operator_testmode },
-	{ OPPROTO_STEP,		1, 0, operator_desk_step },
-	{ OPPROTO_OUTCOMES,	1, 0, operator_outcomes },
-	{ OPPROTO_DETAIL,	1, 0, operator_record_run },
-	{ OPPROTO_SEARCH,	1, 0, operator_record_run },
-	{ OPPROTO_WHO,		1, 0, operator_record_run },
-	{ OPPROTO_HANDOVER,	1, 0, operator_record_run },
+	{ OPPROTO_LOGIN,	0, 0, operator_login, 0 },
+	{ OPPROTO_PING,		0, 0, operator_ping, 0 },
+	{ OPPROTO_LOGOUT,	1, 0, operator_logout, 0 },
+	{ OPPROTO_ALARMS,	1, 0, operator_alarms, 0 },
+	{ OPPROTO_UNITS,	1, 0, operator_units, 0 },
+	{ OPPROTO_CLAIM,	1, 0, operator_record_run, 1 },
+	{ OPPROTO_RELEASE,	1, 0, operator_release, 1 },
+	{ OPPROTO_NOTE,		1, 0, operator_note, 1 },
+	{ OPPROTO_RESOLVE,	1, 0, operator_resolve, 1 },
+	{ OPPROTO_PLAN,		1, 0, operator_desk_plan_request, 0 },
+	{ OPPROTO_CMD,		1, 0, operator_cmd, 1 },
+	{ OPPROTO_HISTORY,	1, 0, operator_history, 0 },
+	{ OPPROTO_STATS,	1, 0, operator_stats, 0 },
+	{ OPPROTO_TESTMODE,	1, 1, operator_testmode, 1 },
+	{ OPPROTO_STEP,		1, 0, operator_desk_step, 1 },
+	{ OPPROTO_OUTCOMES,	1, 0, operator_outcomes, 0 },
+	{ OPPROTO_DETAIL,	1, 0, operator_record_run, 0 },
+	{ OPPROTO_SEARCH,	1, 0, operator_record_run, 0 },
+	{ OPPROTO_WHO,		1, 0, operator_record_run, 0 },
+	{ OPPROTO_HANDOVER,	1, 0, operator_record_run, 1 },
 };
 
 const struct operator_command *

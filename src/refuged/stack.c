@@ -127,12 +127,12 @@ stack_load_test(const char *unit_id, int64_t until_ms, void *arg)
 	return 0;
 }
 
-int
-stack_load(struct stack *stack, char *err, size_t errlen)
+/* The open alarms and the test windows, as the store has them. */
+static int
+stack_load_store(struct stack *stack, char *err, size_t errlen)
 {
-	struct timeval		 tick = timenow_tv(STACK_ESCALATION_TICK_MS);
 	struct unit_record	*record;
-	int64_t			 now = timenow_wall_ms(), max_id;
+	int64_t			 max_id;
 	size_t			 i;
 
 	for (i = 0; i < units_count(stack->units); i++) {
@@ -151,6 +151,18 @@ stack_load(struct stack *stack, char *err, size_t errlen)
 		return -1;
 	}
 	stack->next_alarm_id = max_id + 1;
+	return 0;
+}
+
+int
+stack_load(struct stack *stack, char *err, size_t errlen)
+{
+	struct timeval	tick = timenow_tv(STACK_ESCALATION_TICK_MS);
+	int64_t		now = timenow_wall_ms();
+	size_t		i;
+
+	if (stack_load_store(stack, err, errlen) == -1)
+		return -1;
 	for (i = 0; i < units_count(stack->units); i++)
 		if (units_at(stack->units, i)->test_until_ms > now)
 			stack_test_arm(stack, units_at(stack->units, i), now);
@@ -162,6 +174,37 @@ stack_load(struct stack *stack, char *err, size_t errlen)
 		log_info("stack: %zu open alarms restored",
 		    alarmq_count(stack->queue));
 	return 0;
+}
+
+void
+stack_unload(struct stack *stack)
+{
+	struct alarm	**all;
+	size_t		  i, count;
+
+	event_del(stack->escalation);
+	count = stack_sorted(stack, &all);
+	for (i = 0; i < count; i++)
+		stack_delete(stack, all[i]);
+	/* Whatever stack_sorted could not list (out of memory) goes too. */
+	while ((count = stack_sorted(stack, &all)) > 0)
+		for (i = 0; i < count; i++)
+			stack_delete(stack, all[i]);
+	for (i = 0; i < units_count(stack->units); i++) {
+		units_at(stack->units, i)->alarm_count = 0;
+		stack_unit_free(units_at(stack->units, i));
+	}
+	stack_held_free(stack);
+	stack->change_count = 0;
+	/* Claims restored from here on wait escalation.after from now. */
+	stack->started_mono_ms = timenow_mono_ms();
+}
+
+int
+stack_view(struct stack *stack, char *err, size_t errlen)
+{
+	stack_unload(stack);
+	return stack_load_store(stack, err, errlen);
 }
 
 void

@@ -117,6 +117,9 @@ stack_release_user(struct stack *stack, const char *user)
 	struct alarm	**all, copy;
 	size_t		  i, count;
 
+	/* A standby's view is not its to change: the active one releases. */
+	if (!store_lease_held(stack->store))
+		return;
 	count = stack_sorted(stack, &all);
 	for (i = 0; i < count; i++) {
 		copy = *all[i];
@@ -348,6 +351,9 @@ stack_audit(struct stack *stack, const char *user, int64_t alarm_id,
 {
 	struct store	*store = stack->store;
 
+	/* A standby writes nothing: its logins are in its log only. */
+	if (!store_lease_held(store))
+		return -1;
 	if (store_begin(store) == -1 ||
 	    store_audit_append(store, timenow_wall_ms(), user, alarm_id, action,
 	    detail) == -1 || store_commit(store, NULL, NULL) == -1) {

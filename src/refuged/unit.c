@@ -25,6 +25,7 @@
 #include "refuge/listener.h"
 #include "refuge/log.h"
 #include "refuge/loop.h"
+#include "refuge/receiver.h"
 #include "refuge/supervise.h"
 #include "refuge/timenow.h"
 #include "refuge/tlsctx.h"
@@ -51,6 +52,7 @@ struct unit_links {
 	struct ingest			*ingest;
 	struct supervise		*supervise;
 	struct command			*command;
+	const struct receiver		*receiver;	/* NULL: always active */
 	struct listener			*listener;
 	struct conn_rate		*rate;	/* read cap of each unit link */
 	struct unit_counters		 counters;
@@ -295,10 +297,22 @@ unit_hello(struct unit_session *session, const struct uproto_msg *msg)
 	struct link		*old;
 	struct uproto_welcome	 welcome;
 	unsigned char		 spki[32];
-	char			 cn[128], err[128], buf[128];
+	char			 cn[128], err[128];
+	char			 buf[RECEIVER_ALT_LEN + 128];
 
 	if (msg->version != UPROTO_VERSION) {
 		unit_deny(session, msg->unit_id, "unsupported protocol version");
+		return;
+	}
+	/* A standby sends the unit to the active receiver, if it knows it. */
+	if (links->receiver != NULL && !receiver_active(links->receiver)) {
+		if (receiver_active_address(links->receiver)[0] == '\0')
+			unit_deny(session, msg->unit_id, "standby");
+		else {
+			snprintf(buf, sizeof(buf), "standby active=%s",
+			    receiver_active_address(links->receiver));
+			unit_deny(session, msg->unit_id, buf);
+		}
 		return;
 	}
 	if (tlsctx_peer_identity(conn_ssl(session->conn), cn, sizeof(cn), spki,
@@ -350,6 +364,9 @@ unit_hello(struct unit_session *session, const struct uproto_msg *msg)
 	welcome.receiver_unix_time = timenow_wall_ms() / 1000;
 	/* How long the unit waits for an ACK: what overload leaves unanswered. */
 	welcome.retry_seconds = (int)(links->config->retry_ms / 1000);
+	/* The other receivers of a pair, for when this one goes. */
+	welcome.alt = links->receiver != NULL ?
+	    receiver_alt(links->receiver) : NULL;
 	unit_send(session, buf, uproto_format_welcome(buf, sizeof(buf),
 	    &welcome));
 	if (msg->firmware != NULL)
@@ -610,6 +627,13 @@ unit_links_reconfigure(struct unit_links *links,
 	listener_set_limits(links->listener, config->connections_per_address,
 	    config->max_connections);
 	listener_set_handshake_limit(links->listener, config->max_handshakes);
+}
+
+void
+unit_links_set_receiver(struct unit_links *links,
+    const struct receiver *receiver)
+{
+	links->receiver = receiver;
 }
 
 void

@@ -79,6 +79,12 @@ nomem:
 	return NULL;
 }
 
+int
+units_reload_state(struct units *units, struct store *store)
+{
+	return store_units_each(store, units_load_state, units);
+}
+
 void
 units_free(struct units *units)
 {

@@ -189,7 +189,10 @@ metrics_render_gauges(const struct metrics_gauges *g, struct evbuffer *out)
 	    "succeeds.", g->store_ok) == -1 ||
 	    metrics_single(out, "refuge_clock_synced", "gauge",
 	    "1 when the system clock is NTP-synchronised (adjtimex).",
-	    g->clock_synced) == -1)
+	    g->clock_synced) == -1 ||
+	    metrics_single(out, "refuge_receiver_active", "gauge",
+	    "1 on the active receiver (or one alone), 0 on a standby.",
+	    g->receiver_active) == -1)
 		return -1;
 	if (metrics_head(out, "refuge_alarms_open", "gauge",
 	    "Open alarms by priority (1 highest) and state.") == -1)

@@ -36,3 +36,14 @@ store_backend_choose(const char *database, char *err, size_t errlen)
 	}
 	return &store_backend_sqlite;
 }
+
+/* store.h: whether store_check can run on this database's backend. */
+int
+store_check_supported(const char *database, char *err, size_t errlen)
+{
+	const struct store_backend	*backend;
+
+	if ((backend = store_backend_choose(database, err, errlen)) == NULL)
+		return -1;
+	return backend->check != NULL;
+}

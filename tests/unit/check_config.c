@@ -460,6 +460,42 @@ START_TEST(test_parse_files)
 }
 END_TEST
 
+/* A PostgreSQL URL is kept as written; a path beside it is still resolved. */
+#define URL_TEST_TLS	"tls:\n  cert: a.crt\n  key: k\n  unit_ca: ca.crt\n"
+START_TEST(test_database_url)
+{
+	static const char	*urls[] = {
+		"postgresql://refuge@db1,db2/refuge?target_session_attrs="
+		    "read-write",
+		"postgres://u:p@127.0.0.1:5432/r",
+	};
+	struct config_files	 files = { fake_resolve, fake_readable,
+				    (void *)"/etc/x" };
+	struct refuge_config	*cf;
+	struct diag		 d;
+	char			 text[256];
+	size_t			 i;
+
+	diag_init(&d);
+	for (i = 0; i < sizeof(urls) / sizeof(urls[0]); i++) {
+		snprintf(text, sizeof(text), URL_TEST_TLS "database: \"%s\"\n",
+		    urls[i]);
+		ck_assert_int_eq(config_parse("f.yaml", text, strlen(text),
+		    &files, &cf, &d), 0);
+		ck_assert_str_eq(cf->database, urls[i]);
+		ck_assert_str_eq(cf->registry, "/etc/x/units.yaml");
+		config_free(cf);
+	}
+	/* Only the scheme itself selects PostgreSQL: this is a file. */
+	snprintf(text, sizeof(text), URL_TEST_TLS "database: postgresql.db\n");
+	ck_assert_int_eq(config_parse("f.yaml", text, strlen(text), &files,
+	    &cf, &d), 0);
+	ck_assert_str_eq(cf->database, "/etc/x/postgresql.db");
+	config_free(cf);
+	ck_assert_uint_eq(d.count, 0);
+}
+END_TEST
+
 /* A directory opens but does not read. */
 START_TEST(test_directory)
 {
@@ -529,6 +565,7 @@ config_suite(void)
 	tcase_add_test(tc, test_retention);
 	tcase_add_test(tc, test_receiver);
 	tcase_add_test(tc, test_parse_files);
+	tcase_add_test(tc, test_database_url);
 	tcase_add_test(tc, test_directory);
 	tcase_add_test(tc, test_split_hostport);
 	suite_add_tcase(s, tc);

@@ -248,7 +248,7 @@ END_TEST
 
 START_TEST(format_replies)
 {
-	struct uproto_welcome	w = { 30, 1795642490LL, 0 };
+	struct uproto_welcome	w = { 30, 1795642490LL, 0, NULL };
 	char			buf[64];
 
 	ck_assert_int_eq(uproto_format_welcome(buf, sizeof(buf), &w), 22);
@@ -275,9 +275,36 @@ START_TEST(format_replies)
 }
 END_TEST
 
+/* WELCOME alt=: the other receivers of a pair, at most UPROTO_ALT_MAX. */
+START_TEST(format_welcome_alt)
+{
+	static const char	*const bad[] = { ",", "a:1,", "a", "a:0",
+		"a:1,b:2,c:3,d:4,e:5", "a b:1", "a=b:1", "[::1:7400" };
+	struct uproto_welcome	 w = { 30, 1795642490LL, 10, "rx-b:7400" };
+	char			 buf[128];
+	size_t			 i;
+
+	ck_assert_int_gt(uproto_format_welcome(buf, sizeof(buf), &w), 0);
+	ck_assert_str_eq(buf, "WELCOME 30 1795642490 retry=10 alt=rx-b:7400\n");
+	w.alt = "rx-b:7400,[::1]:7402,c:1,d:2";
+	ck_assert_int_gt(uproto_format_welcome(buf, sizeof(buf), &w), 0);
+	ck_assert_str_eq(buf, "WELCOME 30 1795642490 retry=10 "
+	    "alt=rx-b:7400,[::1]:7402,c:1,d:2\n");
+	w.alt = "";
+	ck_assert_int_gt(uproto_format_welcome(buf, sizeof(buf), &w), 0);
+	ck_assert_str_eq(buf, "WELCOME 30 1795642490 retry=10\n");
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		w.alt = bad[i];
+		ck_assert_msg(uproto_format_welcome(buf, sizeof(buf), &w) == -1,
+		    "%s sent", bad[i]);
+		ck_assert_int_eq(uproto_alt_valid(bad[i]), -1);
+	}
+}
+END_TEST
+
 START_TEST(format_refuses)
 {
-	struct uproto_welcome	w = { 0, 1, 0 };
+	struct uproto_welcome	w = { 0, 1, 0, NULL };
 	char			buf[64];
 
 	/* Exactly fitting, then one byte short. */
@@ -429,6 +456,7 @@ uproto_suite(void)
 	tcase_add_test(tc, format_replies);
 	tcase_add_test(tc, format_refuses);
 	tcase_add_test(tc, commands);
+	tcase_add_test(tc, format_welcome_alt);
 	tcase_add_test(tc, command_audio_open_without_uri);
 	tcase_add_test(tc, command_errors);
 	suite_add_tcase(s, tc);

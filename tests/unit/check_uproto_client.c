@@ -253,7 +253,7 @@ END_TEST
 
 START_TEST(welcome)
 {
-	struct uproto_welcome	w = { 30, 1795642490, 0 };
+	struct uproto_welcome	w = { 30, 1795642490, 0, NULL };
 
 	ck_assert_int_gt(uproto_format_welcome(buf, sizeof(buf), &w), 0);
 	ck_assert_int_eq(parse(strtok(buf, "\n")), UPROTO_CLIENT_OK);

@@ -31,7 +31,13 @@ ctl_check_database(const char *database)
 	double			began;
 	int			rc;
 
-	if (store_inspect(database, &state, err, sizeof(err)) == -1) {
+	if ((rc = store_check_supported(database, err, sizeof(err))) == 0) {
+		printf("database: not checked (its backend's server keeps its "
+		    "own integrity)\n");
+		return CTL_OK;
+	}
+	if (rc == -1 || store_inspect(database, &state, err,
+	    sizeof(err)) == -1) {
 		printf("database %s: REFUSED: %s\n", database, err);
 		return CTL_FAIL;
 	}

@@ -25,12 +25,15 @@
 struct store *
 ctl_store(const struct ctl *ctl, struct refuge_config **config)
 {
-	struct store	*store;
-	char		 err[1024];
+	struct store_file_state	 state;
+	struct store		*store;
+	char			 err[1024];
 
 	if ((*config = ctl_config(ctl)) == NULL)
 		return NULL;
-	if (access((*config)->database, F_OK) == -1 && errno == ENOENT) {
+	/* A refusal here is the open's to report, in its own words. */
+	if (store_inspect((*config)->database, &state, err, sizeof(err)) ==
+	    0 && !state.exists) {
 		ctl_warnx("%s: no database yet (refuged makes it when it first "
 		    "starts)", (*config)->database);
 		return NULL;

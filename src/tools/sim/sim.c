@@ -16,6 +16,7 @@
 
 #include <event2/event.h>
 
+#include "refuge/config.h"
 #include "refuge/conn.h"
 #include "refuge/log.h"
 #include "refuge/timenow.h"
@@ -74,6 +75,31 @@ sim_note(struct sim_unit *unit, const char *fmt, ...)
 	printf("%02d:%02d:%02d %s: %s\n", tm.tm_hour, tm.tm_min, tm.tm_sec,
 	    unit->id, text);
 	fflush(stdout);
+}
+
+const struct sim_receiver *
+sim_receiver(struct sim *sim, size_t i, char *err, size_t errlen)
+{
+	struct sim_receiver	*r;
+	int			 port;
+
+	if (i >= sim->rx.count) {
+		snprintf(err, errlen, "no receiver %zu", i);
+		return NULL;
+	}
+	r = &sim->receivers[i];
+	if (r->resolved)
+		return r;
+	if (config_split_hostport(sim->rx.addr[i], r->host, (int)sizeof(r->host),
+	    &port) == -1) {
+		snprintf(err, errlen, "%s: not host:port", sim->rx.addr[i]);
+		return NULL;
+	}
+	if (conn_resolve(sim->rx.addr[i], &r->to, &r->tolen, err,
+	    errlen) == -1)
+		return NULL;
+	r->resolved = 1;
+	return r;
 }
 
 /* ---- limits */
@@ -206,7 +232,7 @@ sim_report_line(struct sim *sim, const struct sim_counters *c, FILE *out)
 {
 	fprintf(out, "refuge-sim: %.0fs connected=%llu/%zu sent=%llu acked=%llu "
 	    "pending=%llu ack_ms p50=%.1f p99=%.1f max=%.1f reconnects=%llu "
-	    "naks=%llu errors=%llu denied=%llu\n",
+	    "naks=%llu errors=%llu denied=%llu redirects=%llu\n",
 	    (double)(timenow_mono_us() - start_us) / 1e6,
 	    (unsigned long long)c->connected, sim->unit_count,
 	    (unsigned long long)c->sent, (unsigned long long)c->acked,
@@ -215,7 +241,8 @@ sim_report_line(struct sim *sim, const struct sim_counters *c, FILE *out)
 	    (double)sim_stats_percentile(&sim->latency, 99) / 1000,
 	    (double)sim->latency.max / 1000,
 	    (unsigned long long)c->reconnects, (unsigned long long)c->naks,
-	    (unsigned long long)c->errors, (unsigned long long)c->denied);
+	    (unsigned long long)c->errors, (unsigned long long)c->denied,
+	    (unsigned long long)c->redirects);
 	fflush(out);
 }
 
@@ -266,7 +293,8 @@ sim_final_report(struct sim *sim, const struct sim_counters *c)
 	    "\"events_sent\": %llu, \"events_acked\": %llu, "
 	    "\"events_pending\": %llu, \"retransmits\": %llu, "
 	    "\"dropped\": %llu, \"naks\": %llu, \"errors\": %llu, "
-	    "\"denied\": %llu, \"commands\": %llu, \"heartbeats\": %llu, "
+	    "\"denied\": %llu, \"redirects\": %llu, \"commands\": %llu, "
+	    "\"heartbeats\": %llu, "
 	    "\"ack_latency_ms\": {\"count\": %llu, \"p50\": %.3f, "
 	    "\"p99\": %.3f, \"max\": %.3f}, \"sim_rss_kb\": %ld",
 	    sim->unit_count, elapsed, (unsigned long long)c->connected, ramp,
@@ -278,7 +306,8 @@ sim_final_report(struct sim *sim, const struct sim_counters *c)
 	    (unsigned long long)c->acked, (unsigned long long)c->pending,
 	    (unsigned long long)c->retransmits, (unsigned long long)c->dropped,
 	    (unsigned long long)c->naks, (unsigned long long)c->errors,
-	    (unsigned long long)c->denied, (unsigned long long)c->commands,
+	    (unsigned long long)c->denied, (unsigned long long)c->redirects,
+	    (unsigned long long)c->commands,
 	    (unsigned long long)c->heartbeats, (unsigned long long)l->count,
 	    (double)sim_stats_percentile(l, 50) / 1000,
 	    (double)sim_stats_percentile(l, 99) / 1000,
@@ -400,10 +429,11 @@ main(int argc, char **argv)
 	if (sim->rng == 0)
 		sim->rng = 1;
 	sim_stats_init(&sim->latency);
-	snprintf(sim->server_name, sizeof(sim->server_name), "%s", opt.host);
-	if (conn_resolve(opt.target, &sim->to, &sim->tolen, err,
-	    sizeof(err)) == -1)
-		fatalx("%s", err);
+	/* -H's receivers must resolve now; alt= ones when a unit goes there. */
+	sim->rx = opt.rx;
+	for (i = 0; i < sim->rx.count; i++)
+		if (sim_receiver(sim, i, err, sizeof(err)) == NULL)
+			fatalx("%s", err);
 	ids = sim_opts_units(sim, &opt, &shared_id);
 	sim->from = opt.from;
 	sim->from_count = opt.from_count;

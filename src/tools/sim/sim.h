@@ -17,6 +17,7 @@
 
 #include "refuge/evtype.h"
 #include "refuge/uproto.h"
+#include "refuge/uproto_client.h"
 #include "sim_stats.h"
 
 struct event;
@@ -32,7 +33,8 @@ enum sim_identity {
 };
 
 struct sim_options {
-	const char	*target;		/* -H host:port */
+	const char	*target;		/* -H host:port[,host:port ...] */
+	struct uproto_client_rx rx;		/* -H's receivers */
 	const char	*units_dir;		/* --units */
 	const char	*ca;			/* --ca, or NULL: no verification */
 	const char	*issuer_cert;
@@ -53,7 +55,6 @@ struct sim_options {
 	int		 json;
 	int		 verbose;
 	int		 count_given;
-	char		 host[256];		/* of -H: the server name */
 	struct sockaddr_storage *from;		/* --source-addrs */
 	size_t		 from_count;
 	/* sim_phase.c: the benchmark scenarios. */
@@ -85,19 +86,28 @@ struct sim_counters {
 	uint64_t	naks;
 	uint64_t	errors;		/* ERR lines, overlong lines */
 	uint64_t	denied;
+	uint64_t	redirects;	/* DENIED standby followed at once */
 	uint64_t	commands;
 	uint64_t	heartbeats;
 };
 
 struct sim_unit;
 
+/* A receiver of the list, resolved when a unit first goes there. */
+struct sim_receiver {
+	struct sockaddr_storage	 to;
+	socklen_t		 tolen;
+	char			 host[256];	/* the server name */
+	int			 resolved;
+};
+
 struct sim {
 	struct event_base	*base;
 	const struct sim_options *opt;
 	SSL_CTX			*ctx;
-	struct sockaddr_storage	 to;
-	socklen_t		 tolen;
-	char			 server_name[256];
+	/* -H's receivers, then those WELCOME alt= and DENIED standby named. */
+	struct uproto_client_rx	 rx;
+	struct sim_receiver	 receivers[UPROTO_CLIENT_RX_MAX];
 	struct sockaddr_storage	*from;		/* source addresses, or NULL */
 	size_t			 from_count;
 	struct sim_unit		*units;
@@ -153,6 +163,7 @@ struct sim_unit {
 	int64_t			 hb_ms;
 	int64_t			 next_hb_us;
 	int64_t			 retry_ms;	/* WELCOME retry=; 0: --retry */
+	struct uproto_client_rx_pos rx_pos;	/* which receiver, in sim->rx */
 	/* What the operator made the unit do. */
 	char			 light[8];
 	int			 camera_preset;	/* -1: home */
@@ -168,6 +179,10 @@ void	sim_finish(struct sim *);
 /* A line about one unit: on stdout in interactive mode, else a debug log. */
 void	sim_note(struct sim_unit *, const char *, ...)
 	    __attribute__((format(printf, 2, 3)));
+
+/* Receiver i of sim->rx, resolved the first time (blocking); NULL with err. */
+const struct sim_receiver *sim_receiver(struct sim *, size_t i, char *err,
+	    size_t errlen);
 
 /* sim_opts.c: exits 2 on a usage error, 1 on another start-up failure. */
 void	sim_opts_parse(int argc, char **argv, struct sim_options *);
@@ -186,8 +201,6 @@ int	sim_unit_event(struct sim_unit *, enum evtype);
 void	sim_unit_stop(struct sim_unit *);
 int	sim_ramp_init(struct sim *);
 void	sim_ramp_free(struct sim *);
-/* "light: FLASH  camera: preset 2  audio: open sip:..." */
-void	sim_unit_describe(const struct sim_unit *, char *, size_t);
 
 /* sim_tls.c */
 int	sim_tls_init(struct sim *, const char *shared_id, char *err,
@@ -218,6 +231,8 @@ void	sim_phase_tick(struct sim *);
 void	sim_phase_report(struct sim *, FILE *, int json);
 
 /* sim_tty.c */
+/* "light: FLASH  camera: preset 2  audio: open sip:..." */
+void	sim_unit_describe(const struct sim_unit *, char *, size_t);
 int	sim_tty_start(struct sim *, struct sim_unit *);
 /* 1 once the user quit and nothing is left to wait for. */
 int	sim_tty_done(struct sim *);

@@ -25,7 +25,7 @@ static __attribute__((noreturn)) void
 sim_opts_usage(int status)
 {
 	fprintf(status == 0 ? stdout : stderr,
-"usage: refuge-sim -H host:port --units DIR [--ca FILE] [--count N]\n"
+"usage: refuge-sim -H host:port[,...] --units DIR [--ca FILE] [--count N]\n"
 "           [--hb T] [--press-rate R/s] [--events TYPE=R/s,...] [--duration T]\n"
 "           [--drain T] [--retry T] [--report T] [--connect-rate R/s] [--even]\n"
 "           [--source-addrs A-B,...] [--first N] [--json] [-v]\n"
@@ -409,7 +409,8 @@ void
 sim_opts_parse(int argc, char **argv, struct sim_options *opt)
 {
 	unsigned long	print_n = 0;
-	int		ch, any_rate = 0, port;
+	int		ch, any_rate = 0;
+	char		err[128];
 
 	sim_opts_defaults(opt);
 	while ((ch = getopt_long(argc, argv, "H:vVh", long_options,
@@ -498,9 +499,9 @@ sim_opts_parse(int argc, char **argv, struct sim_options *opt)
 	}
 	if (opt->target == NULL)
 		sim_opts_bad_usage("-H host:port is required");
-	if (config_split_hostport(opt->target, opt->host, sizeof(opt->host),
-	    &port) == -1 || opt->host[0] == '\0')
-		sim_opts_bad_usage("-H %s: not host:port", opt->target);
+	if (uproto_client_rx_parse(&opt->rx, opt->target, err,
+	    sizeof(err)) == -1)
+		sim_opts_bad_usage("-H %s: %s", opt->target, err);
 	if (opt->source_addrs != NULL)
 		opt->from_count = sim_opts_sources(opt->source_addrs, &opt->from);
 }

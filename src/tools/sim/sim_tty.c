@@ -30,6 +30,20 @@ sim_tty_help(void)
 	fflush(stdout);
 }
 
+void
+sim_unit_describe(const struct sim_unit *unit, char *buf, size_t len)
+{
+	char	camera[32];
+
+	if (unit->camera_preset >= 0)
+		snprintf(camera, sizeof(camera), "preset %d", unit->camera_preset);
+	else
+		snprintf(camera, sizeof(camera), "home");
+	snprintf(buf, len, "light: %s  camera: %s  audio: %s%s", unit->light,
+	    camera, unit->audio_uri != NULL ? "open " : "closed",
+	    unit->audio_uri != NULL ? unit->audio_uri : "");
+}
+
 static void
 sim_tty_state(struct sim_unit *unit)
 {

@@ -2,8 +2,10 @@
  * One simulated Help Point's link to the receiver.
  * States: IDLE (backing off, or stopped) -> QUEUED (waiting for the
  * connection ramp) -> CONNECTING (TCP and TLS) -> GREETING (HELLO sent) ->
- * ACTIVE (welcomed); any failure goes back to IDLE with a jittered
- * exponential back-off of 1 s doubling to 60 s, reset by a WELCOME.
+ * ACTIVE (welcomed); any failure goes back to IDLE, and on to the next
+ * receiver of the list (uproto_client_rx: at once within a round, at once
+ * where a standby points), else with a jittered exponential back-off of 1 s
+ * doubling to 60 s, reset by a WELCOME.
  * Invariants: conn is set exactly in CONNECTING, GREETING and ACTIVE; an
  * event stays on the pending list, across links, until its ACK or NAK and
  * is sent again on every new link and after the retry time without an
@@ -128,20 +130,6 @@ sim_unit_free(struct sim_unit *unit)
 	unit->audio_uri = NULL;
 }
 
-void
-sim_unit_describe(const struct sim_unit *unit, char *buf, size_t len)
-{
-	char	camera[32];
-
-	if (unit->camera_preset >= 0)
-		snprintf(camera, sizeof(camera), "preset %d", unit->camera_preset);
-	else
-		snprintf(camera, sizeof(camera), "home");
-	snprintf(buf, len, "light: %s  camera: %s  audio: %s%s", unit->light,
-	    camera, unit->audio_uri != NULL ? "open " : "closed",
-	    unit->audio_uri != NULL ? unit->audio_uri : "");
-}
-
 /* ---- the connection ramp: at most connect_rate new connections a second */
 
 void
@@ -215,8 +203,12 @@ sim_ramp_free(struct sim *sim)
 
 /* ---- link life cycle */
 
+/*
+ * Waits before the next connection: the back-off, or none when the next
+ * receiver of the list is to be tried at once.
+ */
 static void
-sim_unit_backoff(struct sim_unit *unit)
+sim_unit_backoff(struct sim_unit *unit, int now)
 {
 	struct sim	*sim = unit->sim;
 	int64_t		 delay;
@@ -224,21 +216,34 @@ sim_unit_backoff(struct sim_unit *unit)
 	unit->state = SIM_UNIT_IDLE;
 	if (sim->stopping)
 		return;
+	if (now) {
+		sim_note(unit, "trying %s",
+		    sim->rx.addr[unit->rx_pos.current]);
+		sim_unit_start(unit);
+		return;
+	}
 	/* Full back-off half fixed, half random, so units that fell together spread out. */
 	delay = unit->backoff_ms / 2 +
 	    (int64_t)(sim_random(sim) * (double)(unit->backoff_ms / 2));
 	unit->backoff_ms = unit->backoff_ms * 2 > SIM_UNIT_BACKOFF_MAX ?
 	    SIM_UNIT_BACKOFF_MAX : unit->backoff_ms * 2;
-	sim_note(unit, "reconnecting in %.1f s", (double)delay / 1000);
+	sim_note(unit, "reconnecting to %s in %.1f s",
+	    sim->rx.addr[unit->rx_pos.current], (double)delay / 1000);
 	sim_unit_timer_in(unit, delay);
 }
 
-/* The link is gone (conn already freed or closing): counters, commands, back-off. */
+/*
+ * The link is gone (conn already freed or closing): counters, commands,
+ * and the next receiver. standby: the receiver said it stands by, naming
+ * the active one in active ("" if it knows none).
+ */
 static void
-sim_unit_lost(struct sim_unit *unit, const char *reason)
+sim_unit_lost(struct sim_unit *unit, const char *reason, int standby,
+    const char *active)
 {
 	struct sim		*sim = unit->sim;
 	struct sim_event	*ev;
+	int			 wait;
 
 	evtimer_del(unit->timer);
 	if (unit->state == SIM_UNIT_ACTIVE) {
@@ -249,7 +254,7 @@ sim_unit_lost(struct sim_unit *unit, const char *reason)
 		sim->c.connecting--;
 		sim->c.connect_failures++;
 		if (sim->c.connect_failures <= SIM_UNIT_LOUD_FAILURES &&
-		    !sim->stopping)
+		    !sim->stopping && !standby)
 			log_warnx("unit=%s connection failed reason=\"%s\"%s",
 			    unit->id, reason,
 			    sim->c.connect_failures == SIM_UNIT_LOUD_FAILURES ?
@@ -263,7 +268,12 @@ sim_unit_lost(struct sim_unit *unit, const char *reason)
 	for (ev = unit->pending; ev != NULL; ev = ev->next)
 		ev->sent_us = 0;
 	unit->conn = NULL;
-	sim_unit_backoff(unit);
+	if (standby) {
+		wait = uproto_client_rx_standby(&sim->rx, &unit->rx_pos, active);
+		sim->c.redirects += !wait && active[0] != '\0';
+	} else
+		wait = uproto_client_rx_lost(&sim->rx, &unit->rx_pos);
+	sim_unit_backoff(unit, !wait);
 }
 
 /* Ends the link from our side; no conn callback follows. */
@@ -274,7 +284,7 @@ sim_unit_drop(struct sim_unit *unit, const char *reason)
 		return;
 	conn_close(unit->conn);
 	unit->conn = NULL;
-	sim_unit_lost(unit, reason);
+	sim_unit_lost(unit, reason, 0, NULL);
 }
 
 static void
@@ -282,6 +292,7 @@ sim_unit_connect(struct sim_unit *unit)
 {
 	struct sim		*sim = unit->sim;
 	struct conn_limits	 limits = { LINE_MAX_BYTES, SIM_UNIT_MAX_OUTPUT, 0 };
+	const struct sim_receiver *rx;
 	const struct sockaddr	*from = NULL;
 	socklen_t		 fromlen = 0;
 	char			 err[256];
@@ -294,14 +305,16 @@ sim_unit_connect(struct sim_unit *unit)
 	}
 	if (unit->attempts++ > 0)
 		sim->c.reconnects++;
-	unit->conn = conn_connect(sim->base, sim->ctx,
-	    (const struct sockaddr *)&sim->to, sim->tolen, from, fromlen,
-	    sim->server_name, &limits, &sim_unit_callbacks, unit, err,
-	    sizeof(err));
-	if (unit->conn == NULL) {
+	if ((rx = sim_receiver(sim, unit->rx_pos.current, err,
+	    sizeof(err))) != NULL)
+		unit->conn = conn_connect(sim->base, sim->ctx,
+		    (const struct sockaddr *)&rx->to, rx->tolen, from, fromlen,
+		    rx->host, &limits, &sim_unit_callbacks, unit, err,
+		    sizeof(err));
+	if (rx == NULL || unit->conn == NULL) {
 		sim->c.connecting++;	/* sim_unit_lost counts it down */
 		unit->state = SIM_UNIT_CONNECTING;
-		sim_unit_lost(unit, err);
+		sim_unit_lost(unit, err, 0, NULL);
 		return;
 	}
 	sim->c.connecting++;
@@ -376,7 +389,7 @@ sim_unit_failed(struct conn *conn, const char *reason, void *arg)
 
 	(void)conn;
 	unit->conn = NULL;	/* conn frees itself right after */
-	sim_unit_lost(unit, reason);
+	sim_unit_lost(unit, reason, 0, NULL);
 }
 
 /* ---- events */
@@ -665,6 +678,8 @@ sim_unit_welcome(struct sim_unit *unit, const struct uproto_client_msg *msg)
 
 	unit->state = SIM_UNIT_ACTIVE;
 	unit->backoff_ms = SIM_UNIT_BACKOFF_MIN;
+	/* A new round of receivers starts here; alt= names the others. */
+	uproto_client_rx_welcomed(&sim->rx, &unit->rx_pos, msg);
 	sim->c.connecting--;
 	sim->c.connected++;
 	sim->c.handshakes++;
@@ -740,6 +755,14 @@ sim_unit_line(struct conn *conn, const char *raw, size_t len, void *arg)
 		return;
 	case UPROTO_CLIENT_DENIED:
 		sim->c.denied++;
+		if (msg.standby) {
+			/* A receiver pair's standby: go where it says. */
+			log_debug("unit=%s DENIED %s", unit->id, msg.reason);
+			conn_close(unit->conn);
+			unit->conn = NULL;
+			sim_unit_lost(unit, "denied: standby", 1, msg.active);
+			return;
+		}
 		log_warnx("unit=%s DENIED %s", unit->id, msg.reason);
 		sim_unit_drop(unit, "denied");
 		return;
