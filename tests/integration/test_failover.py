@@ -12,9 +12,12 @@ unit_id + unit_event_id), nothing stored that no unit sent, and the figures
 
 All of them are marked slow: the ASan pass leaves them out."""
 
+import os
 import re
+import shutil
 import socket
 import ssl
+import tempfile
 import threading
 import time
 
@@ -41,11 +44,19 @@ def _need_pg():
         pytest.skip("PostgreSQL cannot run here: %s" % _why)
 
 
+def _scratch(request):
+    """A directory outside pytest's basetemp (a concurrent pytest session
+    prunes old ones), removed at the end."""
+    path = tempfile.mkdtemp(prefix="refuge-failover.")
+    request.addfinalizer(lambda: shutil.rmtree(path, ignore_errors=True))
+    return path
+
+
 @pytest.fixture(scope="module")
-def pg(tmp_path_factory):
+def pg(request):
     """One throw-away cluster for the module; each test has its database."""
     _need_pg()
-    cluster = pgcluster.PgCluster(str(tmp_path_factory.mktemp("pg"))).start()
+    cluster = pgcluster.PgCluster(os.path.join(_scratch(request), "pg")).start()
     yield cluster
     cluster.destroy()
 
@@ -439,13 +450,14 @@ def test_active_receiver_cut_from_the_database_commits_nothing_after(pg, make_da
 
 # ---- (c) the database's primary killed, its synchronous standby promoted
 
-def test_database_primary_killed_standby_promoted(make_daemon, pki, tmp_path, request):
+def test_database_primary_killed_standby_promoted(make_daemon, pki, request):
     _need_pg()
-    primary = pgcluster.PgCluster(str(tmp_path / "pg1")).start()
+    scratch = _scratch(request)
+    primary = pgcluster.PgCluster(os.path.join(scratch, "pg1")).start()
     request.addfinalizer(primary.destroy)
     name = "refuge"
     primary.create_database(name)
-    standby = primary.make_standby(str(tmp_path / "pg2"))
+    standby = primary.make_standby(os.path.join(scratch, "pg2"))
     request.addfinalizer(standby.destroy)
     wait_for(lambda: primary.psql("postgres", "SELECT sync_state FROM pg_stat_replication")
              == [["sync"]], timeout=30, interval=0.2,
