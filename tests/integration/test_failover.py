@@ -82,9 +82,13 @@ class Sender(threading.Thread):
       acked    {event id: (receiver port, monotonic time of the ACK)}
       sent     {event id: [(port, monotonic time), ...]} every sending
       welcomes [(monotonic time, port)]
-      denied   [(monotonic time, port, line)]"""
+      denied   [(monotonic time, port, line)]
+      stalls   [(monotonic time, port, event id)]: no reply within
+               reply_timeout on a link left open, the event sent again
+               every retry= seconds meanwhile (the unit then gives the link
+               up and goes elsewhere)"""
 
-    def __init__(self, pki, cert, ports, prefix, interval=0.01, reply_timeout=20.0):
+    def __init__(self, pki, cert, ports, prefix, interval=0.01, reply_timeout=30.0):
         super().__init__(name="sender-" + cert, daemon=True)
         self.pki = pki
         self.cert = cert
@@ -97,6 +101,7 @@ class Sender(threading.Thread):
         self.welcomes = []
         self.denied = []
         self.odd = []		# replies that are neither ACK nor CMD
+        self.stalls = []
         self.lock = threading.Lock()
         self.halt = threading.Event()
         self.unit = None
@@ -154,6 +159,7 @@ class Sender(threading.Thread):
             if not line.startswith("WELCOME "):
                 u.close()
                 raise AssertionError("%s: HELLO got %r" % (self.cert, line))
+            u.welcome = dict(w.split("=", 1) for w in line.split()[3:] if "=" in w)
             with self.lock:
                 self.welcomes.append((time.monotonic(), target))
             self.unit = u
@@ -194,19 +200,37 @@ class Sender(threading.Thread):
         return u, line
 
     def _send(self, u, port, event_id):
-        """True on ACK, False on NAK, None when the link is lost."""
-        try:
-            u.send("EVENT %s TEST" % event_id)
-        except OSError:
-            return None
-        with self.lock:
-            self.sent.setdefault(event_id, []).append((port, time.monotonic()))
-        deadline = time.monotonic() + self.reply_timeout
+        """True on ACK, False on NAK, None when the link is lost. As
+        refuge-protocol(7) asks, an event unanswered for WELCOME's retry=
+        seconds is sent again on the same link; a link silent for
+        reply_timeout seconds in all is given up (a stall)."""
+        retry = float(getattr(u, "welcome", {}).get("retry", 10))
+        start = time.monotonic()
+        while True:
+            try:
+                u.send("EVENT %s TEST" % event_id)
+            except OSError:
+                return None
+            with self.lock:
+                self.sent.setdefault(event_id, []).append((port, time.monotonic()))
+            got = self._reply(u, port, event_id, min(retry, start + self.reply_timeout
+                                                     - time.monotonic()))
+            if got is not None or u.eof:
+                return got
+            if time.monotonic() >= start + self.reply_timeout:
+                if not self.halt.is_set():
+                    with self.lock:
+                        self.stalls.append((time.monotonic(), port, event_id))
+                return None
+
+    def _reply(self, u, port, event_id, timeout):
+        """True on ACK, False on NAK, None on EOF or nothing in time."""
+        deadline = time.monotonic() + max(0.0, timeout)
         while True:
             try:
                 line = u.readline(max(0.0, deadline - time.monotonic()))
             except AssertionError:
-                return None	# silent too long: treated as a lost link
+                return None
             if line is None:
                 return None
             words = line.split()
@@ -216,7 +240,7 @@ class Sender(threading.Thread):
                 return True
             if words[:2] == ["NAK", event_id]:
                 return False
-            if words and words[0] not in ("CMD", "HBACK"):
+            if words and words[0] not in ("CMD", "HBACK", "ACK"):
                 self.odd.append(line)
 
 
@@ -227,9 +251,15 @@ def start_senders(pki, ports, tag):
     return senders
 
 
-def stop_senders(senders):
+def stop_senders(senders, t0):
+    """Stops them; asserts none was left without an answer on an open link
+    (a receiver must answer, or close the link, in good time)."""
     for s in senders:
         s.stop()
+    stalls = ["%s: EVENT %s to %d unanswered on an open link for %.0f s, from %.2f s"
+              " after the failure" % (s.cert, e, p, s.reply_timeout, t - s.reply_timeout - t0)
+              for s in senders for t, p, e in s.stalls]
+    assert not stalls, "; ".join(stalls)
 
 
 # ---- receivers
@@ -270,6 +300,7 @@ def receiver(make_daemon, pki, url, name, start=True):
         "database": url,
         "listen": {"units": "127.0.0.1:%d" % port},
         "receiver": {"name": name, "address": "127.0.0.1:%d" % port, "lease": LEASE},
+        "supervision": {"retry": "5s"},	# a unit's resending on a live link
         "escalation": {"after": "1h"},
         "log": {"level": "info"},
     }, start=start)
@@ -354,13 +385,13 @@ def test_kill9_of_the_active_receiver_loses_nothing(pg, make_daemon, pki, reques
     for s in senders:
         wait_for(lambda: s.acks_at(b.fixed_port, killed) >= 20, timeout=60,
                  message="%s: no 20 ACKs from rx-b after the kill" % s.cert)
-    stop_senders(senders)
     firsts = [s.welcomed_at(b.fixed_port, killed) for s in senders]
     takeover = min(firsts) - killed
     everyone = max(firsts) - killed
     print("\nfailover kill -9: first unit welcomed by rx-b %.2f s after the kill,"
           " all %d units %.2f s (goal 10 s, asserted %.0f s)"
           % (takeover, len(senders), everyone, TAKEOVER_LIMIT_S))
+    stop_senders(senders, killed)
     assert takeover < TAKEOVER_LIMIT_S and everyone < TAKEOVER_LIMIT_S
     acked, stored = check_nothing_lost(pg, name, "k9", senders)
     print("failover kill -9: %d events acknowledged, %d stored, none twice" % (acked, stored))
@@ -413,17 +444,21 @@ def test_active_receiver_cut_from_the_database_commits_nothing_after(pg, make_da
     print("\nfailover cut: first unit welcomed by rx-b %.2f s after the cut, all %d"
           " units %.2f s (goal 10 s, asserted %.0f s)"
           % (takeover, len(senders), max(firsts) - cut, TAKEOVER_LIMIT_S))
+    stop_senders(senders, cut)
     assert takeover < TAKEOVER_LIMIT_S
 
     # rx-a, its lease run out, has closed the late unit's link unanswered.
     late_lines = []
     while True:
-        line = late.readline(30)
+        try:
+            line = late.readline(max(1.0, cut + TAKEOVER_LIMIT_S - time.monotonic()))
+        except AssertionError:
+            raise AssertionError("rx-a left a unit's link open, unanswered, %.0f s after"
+                                 " the cut (lines: %r)" % (time.monotonic() - cut, late_lines))
         if line is None:
             break
         late_lines.append(line)
     late.close()
-    stop_senders(senders)
 
     stored = stored_events(pg, name, "late")
     assert set(stored) == {("HP-004", "late-0")}, \
@@ -478,16 +513,18 @@ def test_database_primary_killed_standby_promoted(make_daemon, pki, request):
     for s in senders:
         wait_for(lambda: s.acks_at(rx.fixed_port, promoted) >= 20, timeout=60,
                  message="%s: no 20 ACKs after the promotion" % s.cert)
-    stop_senders(senders)
     back = []
     for s in senders:
         with s.lock:
-            back.append(min(t for p, t in s.acked.values() if t > promoted))
+            back.append(min(t for p, t in s.acked.values() if t > killed))
     print("\nfailover database: primary killed, standby promoted %.2f s later; first"
-          " ACK after it %.2f s after the kill, every unit %.2f s"
+          " ACK after the kill %.2f s after it, every unit %.2f s"
           % (promoted - killed, min(back) - killed, max(back) - killed))
+    stop_senders(senders, killed)
     assert rx.running(), "refuged exited when its database failed over"
     assert rx.stop() == 0
+    if os.environ.get("FAILOVER_DEBUG"):
+        print(rx.log_text())
     acked, n = check_nothing_lost(standby, name, "pgk", senders)
     print("failover database: %d events acknowledged, %d stored on the promoted standby,"
           " none twice" % (acked, n))
