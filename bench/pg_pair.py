@@ -268,7 +268,7 @@ def takeover(base, url, units, kills):
         raise SystemExit("pg_pair: rx-a never became active")
     rxs[1].start()
     firsts, alls = [], []
-    s = sim(rxs, base, units, "--hb", "60s", "--connect-rate", "2000/s", "--retry", "2s")
+    s = sim(rxs, base, units, "--hb", "60s", "--connect-rate", "2000/s")
     try:
         if s.wait_line(r"all %d units welcomed$" % units, 120) is None:
             raise SystemExit("pg_pair: the units did not all connect:\n%s" % "\n".join(
