@@ -334,7 +334,8 @@ def run(base, quick, kills=None):
                               capture_output=True, text=True).stdout
     pw = subprocess.run(["openssl", "passwd", "-6", "-salt", "bench", PASSWORD],
                         check=True, capture_output=True, text=True).stdout.strip()
-    registry += "  - id: %s\n    name: \"Probe\"\n    site: simulated\n" % PROBE
+    registry += ("  - id: %s\n    name: \"Probe\"\n    site: simulated\n"
+                 "    lat: 52.5\n    lon: -0.9\n" % PROBE)
     registry += "operators:\n" + "".join(
         "  - user: %s\n    password: \"%s\"\n    role: %s\n" % (u, pw, r)
         for u, r in (("alice", "operator"), ("bob", "supervisor")))
