@@ -264,15 +264,15 @@ def stop_senders(senders, t0):
 
 # ---- receivers
 
-def role(pki, port, timeout=5.0):
+def role(pki, port, timeout=5.0, cert=PROBE):
     """"active" when the receiver on port welcomes a unit, "standby" when
     it answers DENIED standby, None when it cannot be asked."""
     try:
-        u = Unit(_At(pki, port), PROBE, timeout=timeout)
+        u = Unit(_At(pki, port), cert, timeout=timeout)
     except (OSError, ssl.SSLError):
         return None
     try:
-        u.send("HELLO %s 1" % PROBE)
+        u.send("HELLO %s 1" % cert)
         line = u.readline(timeout)
     except (OSError, AssertionError):
         line = None
@@ -435,13 +435,19 @@ def test_active_receiver_cut_from_the_database_commits_nothing_after(pg, make_da
     cut = proxy.cut()
     late.send("EVENT late-1 TEST")
     late.send("EVENT late-2 TEST")
+    # The standby's side: when it welcomes a unit (another than late's).
+    wait_for(lambda: role(pki, b.fixed_port, cert=PRESSER) == "active",
+             timeout=TAKEOVER_LIMIT_S, interval=0.1,
+             message="rx-b not active within %.0f s of the cut" % TAKEOVER_LIMIT_S)
+    print("\nfailover cut: rx-b active %.2f s after the cut (goal 10 s, asserted %.0f s)"
+          % (time.monotonic() - cut, TAKEOVER_LIMIT_S))
 
     for s in senders:
         wait_for(lambda: s.acks_at(b.fixed_port, cut) >= 20, timeout=60,
                  message="%s: no 20 ACKs from rx-b after the cut" % s.cert)
     firsts = [s.welcomed_at(b.fixed_port, cut) for s in senders]
     takeover = min(firsts) - cut
-    print("\nfailover cut: first unit welcomed by rx-b %.2f s after the cut, all %d"
+    print("failover cut: first unit welcomed by rx-b %.2f s after the cut, all %d"
           " units %.2f s (goal 10 s, asserted %.0f s)"
           % (takeover, len(senders), max(firsts) - cut, TAKEOVER_LIMIT_S))
     stop_senders(senders, cut)
