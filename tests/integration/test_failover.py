@@ -1,11 +1,13 @@
 """The receiver pair on PostgreSQL, failing over (issue 14): kill -9 of the
 active receiver, the active receiver cut from the database by a proxy, and
-the database's own primary killed under a multi-host connection string.
+the database's own primary killed under a multi-host connection string;
+and 1,000 refuge-sim units (-H a,b) following a kill -9 to the standby.
 
 Each case has units sending events continuously, each knowing every
 receiver: a unit told `DENIED standby active=<host:port>` goes there at
 once, one that loses its link tries the next receiver, and an event not yet
-acknowledged is sent again, with the same id, on the next link. Afterwards
+acknowledged is sent again, with the same id, after WELCOME's retry=
+seconds on a live link and on the next link after a loss. Afterwards
 every event acknowledged to a unit must be stored exactly once (its
 unit_id + unit_event_id), nothing stored that no unit sent, and the figures
 (takeover time, recovery time) are printed for the record.
@@ -15,8 +17,10 @@ All of them are marked slow: the ASan pass leaves them out."""
 import os
 import re
 import shutil
+import signal
 import socket
 import ssl
+import subprocess
 import tempfile
 import threading
 import time
@@ -27,6 +31,7 @@ import pgcluster
 from helpers import CommandedUnit, Unit, raise_alarm, parse_line, wait_for
 from tcpproxy import TcpProxy
 from test_refugectl import ctl
+from test_refuge_sim import sim_path
 
 pytestmark = pytest.mark.slow
 
@@ -292,27 +297,31 @@ def wait_role(pki, port, want, timeout=30.0):
                     message="the receiver on %d not %s within %ss" % (port, want, timeout))
 
 
-def receiver(make_daemon, pki, url, name, start=True):
+def receiver(make_daemon, pki, url, name, registry=None, config=None):
     """A refuged of the pair on url, its units port fixed (receiver.address
-    must name it)."""
+    must name it), started; registry: the text of its units.yaml instead of
+    the tests' own."""
     port = pgcluster.free_port()
-    d = make_daemon(config={
+    d = make_daemon(config=dict({
         "database": url,
         "listen": {"units": "127.0.0.1:%d" % port},
         "receiver": {"name": name, "address": "127.0.0.1:%d" % port, "lease": LEASE},
         "supervision": {"retry": "5s"},	# a unit's resending on a live link
         "escalation": {"after": "1h"},
         "log": {"level": "info"},
-    }, start=start)
+    }, **(config or {})), start=False)
+    if registry is not None:
+        with open(d.registry_path, "w") as f:
+            f.write(registry)
     d.fixed_port = port
-    return d
+    return d.start()
 
 
-def pair(make_daemon, pki, url_a, url_b=None):
+def pair(make_daemon, pki, url_a, url_b=None, **kw):
     """rx-a started first and active, then rx-b standing by."""
-    a = receiver(make_daemon, pki, url_a, "rx-a")
+    a = receiver(make_daemon, pki, url_a, "rx-a", **kw)
     wait_role(pki, a.fixed_port, "active")
-    b = receiver(make_daemon, pki, url_b or url_a, "rx-b")
+    b = receiver(make_daemon, pki, url_b or url_a, "rx-b", **kw)
     wait_role(pki, b.fixed_port, "standby")
     return a, b
 
@@ -534,3 +543,83 @@ def test_database_primary_killed_standby_promoted(make_daemon, pki, request):
     acked, n = check_nothing_lost(standby, name, "pgk", senders)
     print("failover database: %d events acknowledged, %d stored on the promoted standby,"
           " none twice" % (acked, n))
+
+
+# ---- (d) 1,000 units follow a kill -9 to the standby
+
+class Lines:
+    """A child's stderr lines with their arrival times."""
+
+    def __init__(self, proc):
+        self.proc = proc
+        self.lines = []
+        self.cond = threading.Condition()
+        self.thread = threading.Thread(target=self._read, daemon=True)
+        self.thread.start()
+
+    def _read(self):
+        for raw in self.proc.stderr:
+            with self.cond:
+                self.lines.append((time.monotonic(), raw.decode("utf-8", "replace").rstrip()))
+                self.cond.notify_all()
+        with self.cond:
+            self.cond.notify_all()
+
+    def wait(self, pattern, timeout, since=0):
+        """(time, line) of the first line from index since holding pattern."""
+        deadline = time.monotonic() + timeout
+        with self.cond:
+            while True:
+                for t, line in self.lines[since:]:
+                    if pattern in line:
+                        return t, line
+                left = deadline - time.monotonic()
+                if left <= 0 or self.proc.poll() is not None:
+                    raise AssertionError("refuge-sim: no %r within %ss; said:\n%s" % (
+                        pattern, timeout, "\n".join(l for _, l in self.lines[-30:])))
+                self.cond.wait(min(left, 0.2))
+
+
+def test_kill9_thousand_units_follow_to_the_standby(pg, make_daemon, pki, request):
+    n = 1000
+    name = dbname_of(request)
+    url = pg.create_database(name)
+    registry = subprocess.run([sim_path(), "--print-registry", str(n), "--id-format",
+                               "FO-%04d"], check=True, capture_output=True, text=True).stdout
+    registry += ("  - id: %s\n    name: \"Probe\"\n    site: simulated\n"
+                 "    lat: 52.5\n    lon: -0.9\n" % PROBE)
+    limits = {"limits": {"connections_per_address": n + 50, "max_connections": n + 100,
+                         "handshake_timeout": "30s", "command_timeout": "30s"},
+              "supervision": {"heartbeat": "60s", "retry": "5s"}}
+    a, b = pair(make_daemon, pki, url, registry=registry, config=limits)
+    sim = subprocess.Popen([sim_path(), "-H", "127.0.0.1:%d,127.0.0.1:%d" % (
+        a.fixed_port, b.fixed_port), "--ca", pki.ca, "--issuer-cert", pki.ca,
+        "--issuer-key", os.path.join(pki.dir, "ca.key"), "--count", str(n),
+        "--id-format", "FO-%04d", "--hb", "60s", "--connect-rate", "1000/s",
+        "--report", "1h"], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE, cwd="/")
+    request.addfinalizer(lambda: (sim.poll() is None and sim.kill(), sim.wait()))
+    out = Lines(sim)
+    out.wait("all %d units welcomed" % n, 120)
+    mark = len(out.lines)
+    killed = time.monotonic()
+    a.kill()
+    first = None
+    while first is None and time.monotonic() - killed < TAKEOVER_LIMIT_S:
+        if role(pki, b.fixed_port) == "active":
+            first = time.monotonic() - killed
+        else:
+            time.sleep(0.05)
+    back, line = out.wait("all %d units welcomed again" % n, 2 * TAKEOVER_LIMIT_S, mark)
+    print("\nfailover 1,000 units: rx-b welcomed a unit %s after the kill, all %d units"
+          " %.2f s (goals 10 s and 20 s, asserted %.0f s)\n  refuge-sim: %s"
+          % ("%.2f s" % first if first is not None else "not within %.0f s"
+             % TAKEOVER_LIMIT_S, n, back - killed, TAKEOVER_LIMIT_S, line))
+    assert first is not None and back - killed < TAKEOVER_LIMIT_S
+    # rx-b has them all online in the database.
+    wait_for(lambda: pg.psql(name, "SELECT count(*) FROM units WHERE id LIKE 'FO-%%'"
+                                   " AND state = 'online'") == [[str(n)]], timeout=10,
+             message="not all %d units online in the database" % n)
+    sim.send_signal(signal.SIGTERM)
+    sim.wait(30)
+    assert b.stop() == 0
