@@ -115,6 +115,7 @@ CONSOLE_SRCS	= src/tools/console/console.c src/tools/console/console_link.c \
 		  src/tools/console/console_detail.c src/tools/console/console_history.c \
 		  src/tools/console/console_run.c src/tools/console/console_alert.c \
 		  src/tools/console/console_prompt.c src/tools/console/console_opts.c \
+		  src/tools/console/console_rx.c \
 		  $(TOOLS_SHARED_SRCS)
 SIM_SRCS	= src/tools/sim/sim.c src/tools/sim/sim_opts.c src/tools/sim/sim_unit.c \
 		  src/tools/sim/sim_tls.c src/tools/sim/sim_tty.c src/tools/sim/sim_stats.c \

@@ -39,7 +39,7 @@ void			 dc09_links_free(struct dc09_links *);
 void			 dc09_links_reconfigure(struct dc09_links *,
 			    const struct refuge_config *, const struct registry *,
 			    struct units *);
-/* The receiver pair's role (NULL: always active): a standby answers no frame. */
+/* The pair's role (NULL: always active): a standby answers no frame. */
 void			 dc09_links_set_receiver(struct dc09_links *,
 			    const struct receiver *);
 /* Closes every stream and detaches every account (shutdown). */

@@ -28,12 +28,19 @@ enum receiver_role {
 /* WELCOME alt=: at most STORE_LEASE_ALT_MAX host:port, commas between. */
 #define RECEIVER_ALT_LEN	(STORE_LEASE_ALT_MAX * STORE_LEASE_ADDR_MAX)
 
+/* What the daemon is told. */
+enum receiver_change {
+	RECEIVER_BECAME_STANDBY,	/* stepped down */
+	RECEIVER_BECAME_ACTIVE,		/* took the lease: take over */
+	RECEIVER_MOVED			/* a standby saw another active one */
+};
+
 /*
- * A change of role. For RECEIVER_ACTIVE the callback may refuse (-1: the
+ * A change. For RECEIVER_BECAME_ACTIVE the callback may refuse (-1: the
  * stack could not be rebuilt): the lease is given up and the poll goes on.
- * Its return is ignored for RECEIVER_STANDBY.
+ * Its return is ignored for the others.
  */
-typedef int	receiver_role_fn(enum receiver_role, void *arg);
+typedef int	receiver_role_fn(enum receiver_change, void *arg);
 
 /*
  * name and address are receiver.name and receiver.address (both set);

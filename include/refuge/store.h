@@ -38,9 +38,10 @@ enum store_unit_state {
  * with synchronous=FULL. A file that does not exist is created (mode 0600,
  * whatever the umask); an existing one is first checked read-only, and
  * refused, with nothing written, when it is empty (0 bytes), not an SQLite
- * file, or of a schema newer than this refuge's. A postgresql:// URL names
- * a backend not built in yet. Returns NULL with err set on failure; err
- * names the file, what is wrong and what to do.
+ * file, or of a schema newer than this refuge's. A postgresql:// or
+ * postgres:// URL opens PostgreSQL instead (store_backend.h), migrating
+ * its schema. Returns NULL with err set on failure; err names the file,
+ * what is wrong and what to do.
  */
 struct store	*store_open(const char *path, char *err, size_t errlen);
 /*

@@ -357,8 +357,8 @@ uproto_alt_valid(const char *alt)
 			return -1;
 		memcpy(one, p, len);
 		one[len] = '\0';
-		if (config_split_hostport(one, host, sizeof(host), &port) == -1 ||
-		    port == 0 || strpbrk(one, " =\"") != NULL)
+		if (config_split_hostport(one, host, sizeof(host), &port) ==
+		    -1 || port == 0 || strpbrk(one, " =\"") != NULL)
 			return -1;
 		p = end != NULL ? end + 1 : NULL;
 	} while (p != NULL);

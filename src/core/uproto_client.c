@@ -548,7 +548,7 @@ uproto_client_rx_parse(struct uproto_client_rx *rx, const char *list,
 		list += n + 1;
 	}
 bad:
-	snprintf(err, errlen, "bad receiver address \"%.*s\" (host:port)",
+	snprintf(err, errlen, "\"%.*s\" is not host:port",
 	    (int)(n < 64 ? n : 64), list);
 	return -1;
 }

@@ -505,15 +505,22 @@ daemon_takeover(struct daemon *daemon)
 }
 
 static int
-daemon_role(enum receiver_role role, void *arg)
+daemon_role(enum receiver_change change, void *arg)
 {
 	struct daemon	*daemon = arg;
 
 	if (daemon->stopping)
-		return role == RECEIVER_ACTIVE ? -1 : 0;
-	if (role == RECEIVER_ACTIVE)
+		return change == RECEIVER_BECAME_ACTIVE ? -1 : 0;
+	switch (change) {
+	case RECEIVER_BECAME_ACTIVE:
 		return daemon_takeover(daemon);
-	daemon_standby(daemon);
+	case RECEIVER_BECAME_STANDBY:
+		daemon_standby(daemon);
+		break;
+	case RECEIVER_MOVED:
+		daemon_role_told(daemon);
+		break;
+	}
 	return 0;
 }
 
@@ -527,7 +534,8 @@ daemon_receiver_new(struct daemon *daemon, char *err, size_t errlen)
 	struct refuge_config	*config = daemon->config;
 	char			 host[STORE_LEASE_NAME_MAX];
 	char			 name[STORE_LEASE_NAME_MAX];
-	char			 units[LISTENER_PEER_LEN], bound[LISTENER_PEER_LEN];
+	char			 units[LISTENER_PEER_LEN];
+	char			 bound[LISTENER_PEER_LEN];
 	char			 address[STORE_LEASE_ADDR_MAX];
 	int			 port;
 

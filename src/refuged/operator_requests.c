@@ -141,7 +141,15 @@ static void
 operator_units(struct operator_session *session,
     const struct opproto_request *request)
 {
+	struct operator_deps	*deps = &session->link->deps;
+	const char		*active;
+
 	(void)request;
+	/* A standby's unit states are the active receiver's, as stored. */
+	if (operator_standby(session->link, &active) &&
+	    units_reload_state(deps->units, deps->store) == -1)
+		log_warnx("operator=%s UNITS on a standby: states not read: %s",
+		    session->user, store_error(deps->store));
 	session->reply.kind = OPERATOR_REPLY_UNITS;
 	session->reply.total = units_count(session->link->deps.units);
 	operator_reply_start(session);

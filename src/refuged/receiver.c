@@ -29,9 +29,9 @@ struct receiver {
 	int			 shared;
 	int			 stopped;
 	int64_t			 lease_ms;
-	int64_t			 renewed_mono_ms;	/* the last good renewal */
+	int64_t			 renewed_mono_ms;	/* last good renewal */
 	int64_t			 term;
-	struct store_lease	 lease;		/* as the last take or renew saw it */
+	struct store_lease	 lease;		/* as last taken or renewed */
 	char			 name[STORE_LEASE_NAME_MAX];
 	char			 address[STORE_LEASE_ADDR_MAX];
 	char			 active[STORE_LEASE_ADDR_MAX];
@@ -78,12 +78,26 @@ receiver_take_lease(struct receiver *rx, const struct store_lease *lease)
 static void
 receiver_demote(struct receiver *rx, const char *why)
 {
+	struct store_lease	lease;
+
 	store_lease_release(rx->store);
 	rx->role = RECEIVER_STANDBY;
 	rx->active[0] = '\0';
 	log_warnx("receiver: standby term=%lld name=%s (%s)",
 	    (long long)rx->term, rx->name, why);
-	(void)rx->role_fn(RECEIVER_STANDBY, rx->role_arg);
+	/* Who has it now, for DENIED and the operators' push; not retaken. */
+	memset(&lease, 0, sizeof(lease));
+	switch (store_lease_take(rx->store, timenow_wall_ms(), &lease)) {
+	case 0:
+		receiver_take_lease(rx, &lease);
+		break;
+	case 1:
+		store_lease_release(rx->store);
+		break;
+	default:
+		break;
+	}
+	(void)rx->role_fn(RECEIVER_BECAME_STANDBY, rx->role_arg);
 }
 
 /* A standby's poll: 1 when it became active. */
@@ -92,6 +106,7 @@ receiver_poll(struct receiver *rx, int64_t now)
 {
 	struct store_lease	lease;
 	char			previous[STORE_LEASE_NAME_MAX];
+	char			was[STORE_LEASE_ADDR_MAX];
 	int			rc;
 
 	memset(&lease, 0, sizeof(lease));
@@ -103,7 +118,10 @@ receiver_poll(struct receiver *rx, int64_t now)
 		return 0;
 	}
 	if (rc == 0) {
+		snprintf(was, sizeof(was), "%s", rx->active);
 		receiver_take_lease(rx, &lease);
+		if (strcmp(was, rx->active) != 0)
+			(void)rx->role_fn(RECEIVER_MOVED, rx->role_arg);
 		return 0;
 	}
 	rx->role = RECEIVER_ACTIVE;
@@ -111,12 +129,12 @@ receiver_poll(struct receiver *rx, int64_t now)
 	rx->renewed_mono_ms = now;
 	receiver_take_lease(rx, &lease);
 	snprintf(rx->previous, sizeof(rx->previous), "%s", previous);
-	if (rx->role_fn(RECEIVER_ACTIVE, rx->role_arg) == -1) {
+	if (rx->role_fn(RECEIVER_BECAME_ACTIVE, rx->role_arg) == -1) {
 		store_lease_release(rx->store);
 		rx->role = RECEIVER_STANDBY;
 		rx->active[0] = '\0';
-		log_error("receiver: term=%lld given up: the receiver could not "
-		    "take over", (long long)rx->term);
+		log_error("receiver: term=%lld given up: the receiver could "
+		    "not take over", (long long)rx->term);
 		return 0;
 	}
 	return 1;

@@ -21,6 +21,7 @@
 #include "refuge/link.h"
 #include "refuge/log.h"
 #include "refuge/operator.h"
+#include "refuge/receiver.h"
 #include "refuge/retention.h"
 #include "refuge/stack.h"
 #include "refuge/supervise.h"
@@ -49,6 +50,10 @@ reload_warn_fixed(const struct refuge_config *old,
 		log_warnx("reload: listen.metrics changed; restart to apply");
 	if (!reload_same(old->database, new->database))
 		log_warnx("reload: database changed; restart to apply");
+	if (!reload_same(old->receiver_name, new->receiver_name) ||
+	    !reload_same(old->receiver_address, new->receiver_address) ||
+	    old->receiver_lease_ms != new->receiver_lease_ms)
+		log_warnx("reload: receiver changed; restart to apply");
 }
 
 static void
@@ -87,8 +92,10 @@ reload_records(struct daemon *daemon, const struct registry *registry)
 
 	if ((records = units_match(daemon->units, registry)) == NULL)
 		return NULL;
+	/* A standby supervises nothing: the active receiver does. */
 	for (i = 0; i < registry->unit_count; i++)
 		if (units_is_new(records[i], registry, i) &&
+		    receiver_active(daemon->receiver) &&
 		    supervise_add(daemon->supervise, records[i]) == -1)
 			goto fail;
 	return records;

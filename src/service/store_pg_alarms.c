@@ -91,8 +91,8 @@ store_pg_alarm_attach(void *be, const struct alarm *alarm, int64_t event_id,
 	store_pg_param_int(&params, alarm->id);
 	store_pg_param_int(&params, alarm->count);
 	store_pg_param_opt(&params, restored_ms < 0 ? -1 : restored_ms, -1);
-	if (store_pg_alarm_update(pg, alarm->id, "UPDATE alarms SET count = $2, "
-	    "restored_ms = coalesce($3, restored_ms) WHERE id = $1",
+	if (store_pg_alarm_update(pg, alarm->id, "UPDATE alarms SET "
+	    "count = $2, restored_ms = coalesce($3, restored_ms) WHERE id = $1",
 	    &params) == -1)
 		return -1;
 	store_pg_params_init(&params);

@@ -25,11 +25,13 @@ store_pg_event_insert(void *be, const struct store_event *event,
 	store_pg_param_text(&params, event->unit_event_id);
 	store_pg_param_text(&params, evtype_name(event->type));
 	store_pg_param_int(&params, event->priority);
-	store_pg_param_text(&params, event->from_receiver ? "receiver" : "unit");
+	store_pg_param_text(&params, event->from_receiver ? "receiver" :
+	    "unit");
 	store_pg_param_opt(&params, event->unit_time_ms < 0 ? -1 :
-	    event->unit_time_ms, -1);
+	    event->unit_time_ms, -1);	/* -1: the unit gave none */
 	store_pg_param_int(&params, event->received_ms);
-	store_pg_param_text(&params, event->attributes ? event->attributes : "");
+	store_pg_param_text(&params, event->attributes != NULL ?
+	    event->attributes : "");
 	/* A retransmission of a stored event is a duplicate: no row back. */
 	if ((res = store_pg_query(pg, "INSERT INTO events (unit_id, "
 	    "unit_event_id, type, priority, source, unit_time_ms, received_ms, "

@@ -41,7 +41,7 @@ struct store_pg_record_walk {
 	int		 rows;
 };
 
-/* One row of STORE_PG_RECORD_COLUMNS; a row this build cannot read is skipped. */
+/* A row of STORE_PG_RECORD_COLUMNS; one this build cannot read is skipped. */
 static int
 store_pg_record_row(const PGresult *res, int i, void *arg)
 {

@@ -303,7 +303,6 @@ console_password(const struct console_opts *o, char *password, size_t len)
 /* The link: the screen's reconnects and feeds the model; the others print. */
 static struct console_link *
 console_make_link(struct console *c, const struct console_opts *o,
-    const struct sockaddr_storage *addr, socklen_t addrlen,
     const char *password)
 {
 	struct console_link_params	 lp;
@@ -312,10 +311,7 @@ console_make_link(struct console *c, const struct console_opts *o,
 	memset(&lp, 0, sizeof(lp));
 	lp.base = c->base;
 	lp.ctx = c->ctx;
-	lp.addr = (const struct sockaddr *)addr;
-	lp.addrlen = addrlen;
-	lp.server = o->server;
-	lp.host = o->host;
+	lp.rx = &o->rx;
 	lp.user = o->user;
 	lp.password = password;
 	lp.desk = o->desk;
@@ -370,6 +366,7 @@ main(int argc, char *argv[])
 	struct console			*c = &console;
 	struct sockaddr_storage		 addr;
 	socklen_t			 addrlen;
+	size_t				 i;
 	char				 err[512];
 	char				 password[CONSOLE_PASSWORD_MAX] = "";
 	int				 status = 1;
@@ -382,10 +379,13 @@ main(int argc, char *argv[])
 	c->mode = opts.mode;
 	if (console_password(&opts, password, sizeof(password)) == -1)
 		return 1;
-	if (conn_resolve(opts.server, &addr, &addrlen, err, sizeof(err)) == -1) {
-		fprintf(stderr, "refuge-console: %s\n", err);
-		goto out;
-	}
+	/* A name that does not resolve is a mistake to show now. */
+	for (i = 0; i < opts.rx.count; i++)
+		if (conn_resolve(opts.rx.addr[i], &addr, &addrlen, err,
+		    sizeof(err)) == -1) {
+			fprintf(stderr, "refuge-console: %s\n", err);
+			goto out;
+		}
 	signal(SIGPIPE, SIG_IGN);
 	/* Alert and audio commands run in the background; none is waited for. */
 	signal(SIGCHLD, SIG_IGN);
@@ -404,7 +404,7 @@ main(int argc, char *argv[])
 	    (c->mode == CONSOLE_MODE_UI &&
 	    (c->model = console_model_new()) == NULL))
 		goto nomem;
-	c->link = console_make_link(c, &opts, &addr, addrlen, password);
+	c->link = console_make_link(c, &opts, password);
 	OPENSSL_cleanse(password, sizeof(password));
 	if (c->link == NULL)
 		goto nomem;

@@ -1,7 +1,10 @@
 /*
  * refuge-console's link to refuged and its request queue.
  * Link states: DISCONNECTED (retry timer armed, back-off 1 s doubling to
- * 30 s) -> CONNECTING (TCP + TLS) -> LOGGING_IN -> READY. Requests wait in
+ * 30 s) -> CONNECTING (TCP + TLS) -> LOGGING_IN -> READY. With several
+ * receivers (console_rx) a lost link tries the next at once, backing off
+ * only after a round of them, and a standby that names the active one
+ * sends the link there at once. Requests wait in
  * one queue and go out one at a time: the head is in flight once sent, and
  * every line that is not a push ("* ") belongs to it until its OK or ERR.
  * Lines are told apart, and the model fed, with opproto_client.
@@ -26,6 +29,7 @@
 #include "console_feed.h"
 #include "console_link.h"
 #include "console_model.h"
+#include "console_rx.h"
 
 #define CONSOLE_LINK_BACKOFF_MIN_MS	1000
 #define CONSOLE_LINK_BACKOFF_MAX_MS	30000
@@ -47,9 +51,8 @@ struct console_link {
 	struct console_link_params	 p;
 	struct console_link_callbacks	 cb;
 	void				*arg;
-	struct sockaddr_storage		 addr;
-	char				 server[300];
-	char				 host[256];
+	struct console_rx		 rx;
+	int				 was_ready;	/* logged in once */
 	char				 user[ALARM_USER_MAX + 1];
 	char				 password[CONSOLE_PASSWORD_MAX];
 	char				 desk[LINE_MAX_BYTES / 2];
@@ -233,18 +236,21 @@ console_link_idle(const struct console_link *l)
 void
 console_link_connect(struct console_link *l)
 {
-	struct conn_limits	limits = { OPPROTO_CLIENT_MAX_BYTES,
-				    CONSOLE_LINK_MAX_OUTPUT, 0 };
-	char			err[256];
+	struct conn_limits		 limits = { OPPROTO_CLIENT_MAX_BYTES,
+					    CONSOLE_LINK_MAX_OUTPUT, 0 };
+	const struct console_rx_addr	*a;
+	char				 err[256];
 
 	if (l->finished)
 		return;
 	l->retry_at_ms = 0;
 	l->state = CONSOLE_CONNECTING;
-	l->conn = conn_connect(l->p.base, l->p.ctx,
-	    (struct sockaddr *)&l->addr, l->p.addrlen, NULL, 0, l->host,
-	    &limits, &console_link_conn_callbacks, l, err, sizeof(err));
-	if (l->conn == NULL) {
+	if ((a = console_rx_addr(&l->rx, err, sizeof(err))) != NULL)
+		l->conn = conn_connect(l->p.base, l->p.ctx,
+		    (const struct sockaddr *)&a->addr, a->len, NULL, 0,
+		    a->host, &limits, &console_link_conn_callbacks, l, err,
+		    sizeof(err));
+	if (a == NULL || l->conn == NULL) {
 		console_link_down(l, err);
 		return;
 	}
@@ -260,27 +266,38 @@ console_link_retry_cb(evutil_socket_t fd, short what, void *arg)
 	console_link_connect(arg);
 }
 
-/* The link is gone (the conn is already freed or closing). */
+/*
+ * The link is gone (the conn is already freed or closing). The next
+ * receiver is tried at once, or after the back-off once a round of them is
+ * over; without reconnect only the first connection goes round them.
+ */
 static void
 console_link_down(struct console_link *l, const char *reason)
 {
-	char	why[sizeof(l->server) + sizeof(l->down_reason) + 4];
-	int	was_ready = l->state == CONSOLE_READY;
+	char	why[UPROTO_CLIENT_ADDR_MAX + sizeof(l->down_reason) + 4];
+	int	was_ready = l->state == CONSOLE_READY, wait;
 
 	l->conn = NULL;
 	evtimer_del(l->deadline);
 	console_link_drop_queue(l);
 	snprintf(l->down_reason, sizeof(l->down_reason), "%s", reason);
+	snprintf(why, sizeof(why), "%s: %s", console_rx_server(&l->rx), reason);
 	l->state = CONSOLE_DISCONNECTED;
 	if (l->down_since_ms == 0)
 		l->down_since_ms = timenow_mono_ms();
-	if (!l->p.reconnect) {
-		snprintf(why, sizeof(why), "%s: %s", l->server, reason);
+	wait = console_rx_next(&l->rx);
+	if (!l->p.reconnect && (l->was_ready || wait)) {
 		console_link_finish(l, 1, why);
 		return;
 	}
 	if (was_ready && l->p.model != NULL)
 		console_model_message(l->p.model, "link down: %s", reason);
+	if (!wait) {
+		l->retry_at_ms = timenow_mono_ms();
+		console_link_arm(l->retry, 0);
+		console_link_changed(l);
+		return;
+	}
 	l->retry_at_ms = timenow_mono_ms() + l->backoff_ms;
 	console_link_arm(l->retry, (int)(l->backoff_ms / 1000));
 	l->backoff_ms *= 2;
@@ -320,6 +337,7 @@ static void
 console_link_ready(struct console_link *l)
 {
 	l->state = CONSOLE_READY;
+	l->was_ready = 1;
 	l->backoff_ms = CONSOLE_LINK_BACKOFF_MIN_MS;
 	l->down_reason[0] = '\0';
 	l->down_since_ms = 0;
@@ -387,6 +405,21 @@ console_link_connected(struct conn *conn, void *arg)
 }
 
 /* ---- lines from refuged */
+
+/* "* RECEIVER": a standby naming the active receiver sends the link there. */
+static void
+console_link_receiver(struct console_link *l,
+    const struct opproto_client_receiver *r)
+{
+	char	reason[sizeof(l->down_reason)];
+
+	if (!console_rx_heard(&l->rx, r, l->p.reconnect && l->conn != NULL))
+		return;
+	snprintf(reason, sizeof(reason), "receiver %s%sstands by; moving to "
+	    "the active one, %s", r->name, r->name[0] ? " " : "", r->active);
+	conn_close(l->conn);
+	console_link_down(l, reason);
+}
 
 /* A push, or an ALARMS or UNITS data line, for the model. */
 static void
@@ -549,6 +582,8 @@ console_link_line(struct conn *conn, const char *line, size_t len, void *arg)
 	if (l->finished)
 		return;
 	parsed = opproto_client_parse(msg, line, len, err, sizeof(err)) == 0;
+	if (msg->push && parsed && msg->kind == OPPROTO_CLIENT_RECEIVER)
+		console_link_receiver(l, &msg->receiver);
 	if (msg->push) {
 		if (l->p.model != NULL) {
 			if (parsed)
@@ -619,17 +654,15 @@ console_link_new(const struct console_link_params *p,
 	l->cb = *cb;
 	l->arg = arg;
 	TAILQ_INIT(&l->queue);
-	if (p->addrlen > sizeof(l->addr))
+	if (p->rx == NULL || p->rx->count == 0)
 		goto fail;
-	memcpy(&l->addr, p->addr, p->addrlen);
-	snprintf(l->server, sizeof(l->server), "%s", p->server);
-	snprintf(l->host, sizeof(l->host), "%s", p->host);
+	console_rx_init(&l->rx, p->rx);
 	snprintf(l->user, sizeof(l->user), "%s", p->user);
 	snprintf(l->password, sizeof(l->password), "%s", p->password);
 	snprintf(l->desk, sizeof(l->desk), "%s", p->desk ? p->desk : "");
 	/* The copies above are what the link uses; p's strings may go. */
-	l->p.addr = NULL;
-	l->p.server = l->p.host = l->p.user = l->p.password = NULL;
+	l->p.rx = NULL;
+	l->p.user = l->p.password = NULL;
 	l->p.desk = NULL;
 	l->state = CONSOLE_DISCONNECTED;
 	l->backoff_ms = CONSOLE_LINK_BACKOFF_MIN_MS;
@@ -681,7 +714,19 @@ console_link_user(const struct console_link *l)
 const char *
 console_link_server(const struct console_link *l)
 {
-	return l->server;
+	return console_rx_server(&l->rx);
+}
+
+const char *
+console_link_rx_name(const struct console_link *l)
+{
+	return l->rx.name;
+}
+
+const char *
+console_link_rx_role(const struct console_link *l)
+{
+	return l->rx.role;
 }
 
 const char *

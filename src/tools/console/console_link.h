@@ -11,6 +11,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "refuge/uproto_client.h"
+
 #include "console_feed.h"
 #include "console_model.h"
 
@@ -31,10 +33,13 @@ struct ssl_ctx_st;		/* SSL_CTX */
 struct console_link_params {
 	struct event_base	*base;
 	struct ssl_ctx_st	*ctx;
-	const struct sockaddr	*addr;
-	socklen_t		 addrlen;
-	const char		*server;	/* host:port as given, for messages */
-	const char		*host;		/* the server name to verify */
+	/*
+	 * The receivers, tried in turn until one answers (copied): a lost
+	 * link goes on to the next at once, backing off after a round, and
+	 * with reconnect a standby's "* RECEIVER standby ... active=" sends
+	 * the link to the active one.
+	 */
+	const struct uproto_client_rx *rx;
 	const char		*user;		/* "": no login (the script logs in) */
 	const char		*password;	/* copied; the caller may wipe its own */
 	const char		*desk;		/* desk= of LOGIN; NULL or "": none */
@@ -104,7 +109,11 @@ int	console_link_idle(const struct console_link *);
 
 enum console_link_state	 console_link_state(const struct console_link *);
 const char		*console_link_user(const struct console_link *);
+/* The receiver's host:port the link is on or trying. */
 const char		*console_link_server(const struct console_link *);
+/* Its name= and role (active, standby) from "* RECEIVER"; "" until told. */
+const char		*console_link_rx_name(const struct console_link *);
+const char		*console_link_rx_role(const struct console_link *);
 /* Why the link is down, and seconds until the next attempt (-1: none). */
 const char		*console_link_down_reason(const struct console_link *);
 int			 console_link_retry_in(const struct console_link *);

@@ -20,7 +20,8 @@ static int
 console_opts_usage(int status)
 {
 	fprintf(status ? stderr : stdout,
-	    "usage: refuge-console [-H host:port] [-u user] [--password-file file]\n"
+	    "usage: refuge-console [-H host:port[,...]] [-u user]\n"
+	    "                      [--password-file file]\n"
 	    "                      [--ca file | --insecure] [--batch | --watch]\n"
 	    "                      [--desk sip-uri] [--on-audio 'program args']\n"
 	    "                      [--alert-command 'program args']\n"
@@ -49,6 +50,7 @@ static int
 console_opts_check(struct console_opts *o, int batch, int watch)
 {
 	const char	*env;
+	char		 err[128];
 
 	if (batch && watch) {
 		fprintf(stderr, "refuge-console: --batch and --watch exclude "
@@ -66,10 +68,10 @@ console_opts_check(struct console_opts *o, int batch, int watch)
 		    "--ca to verify the server (or --insecure)\n");
 		return 2;
 	}
-	if (config_split_hostport(o->server, o->host, (int)sizeof(o->host),
-	    &o->port) == -1 || o->host[0] == '\0' || o->port <= 0) {
-		fprintf(stderr, "refuge-console: bad -H %s (host:port)\n",
-		    o->server);
+	if (uproto_client_rx_parse(&o->rx, o->server, err, sizeof(err)) ==
+	    -1) {
+		fprintf(stderr, "refuge-console: bad -H %s: %s (host:port, "
+		    "comma-separated)\n", o->server, err);
 		return 2;
 	}
 	if (o->desk[0] == '\0' && (env = getenv("REFUGE_DESK")) != NULL)

@@ -7,6 +7,7 @@
 
 #include "refuge/alarm.h"
 #include "refuge/line.h"
+#include "refuge/uproto_client.h"
 
 enum console_mode {
 	CONSOLE_MODE_UI,
@@ -16,9 +17,9 @@ enum console_mode {
 
 struct console_opts {
 	enum console_mode	 mode;
-	char			 server[300];
-	char			 host[256];
-	int			 port;
+	char			 server[UPROTO_CLIENT_RX_MAX *
+				    (UPROTO_CLIENT_ADDR_MAX + 1)];	/* -H */
+	struct uproto_client_rx	 rx;		/* -H's receivers, in order */
 	char			 user[ALARM_USER_MAX + 1];
 	const char		*ca;
 	int			 insecure;

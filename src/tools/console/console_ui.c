@@ -301,12 +301,17 @@ console_ui_draw_status(struct console_ui *ui)
 {
 	struct console_link	*l = ui->link;
 	struct console_counts	 counts;
-	const char		*state;
-	char			 line[512], clock[48];
+	const char		*state, *name = console_link_rx_name(l);
+	const char		*role = console_link_rx_role(l);
+	char			 line[512], clock[48], rx[96] = "";
 	time_t			 now = time(NULL);
 	struct tm		 tm;
 
 	console_model_counts(ui->model, &counts);
+	/* A receiver of a pair: its name and role ("* RECEIVER"). */
+	if (name[0] != '\0' || strcmp(role, "standby") == 0)
+		snprintf(rx, sizeof(rx), " [%s%s%s]", name,
+		    name[0] != '\0' ? " " : "", role);
 	switch (console_link_state(l)) {
 	case CONSOLE_READY:
 		state = "CONNECTED";
@@ -325,15 +330,15 @@ console_ui_draw_status(struct console_ui *ui)
 	strftime(clock, sizeof(clock), "%H:%M:%S %Z", &tm);
 	/* The clock first, and a shorter bar on a narrow screen. */
 	if (COLS < 120)
-		snprintf(line, sizeof(line), " %s %s %s | open %zu queued %zu "
+		snprintf(line, sizeof(line), " %s %s %s%s | open %zu queued %zu "
 		    "claimed %zu | units %zu/%zu%s", clock, state,
-		    console_link_user(l), counts.open, counts.queued,
+		    console_link_user(l), rx, counts.open, counts.queued,
 		    counts.claimed, counts.units_online, counts.units_total,
 		    ui->view == CONSOLE_VIEW_HISTORY ? " | HISTORY" : "");
 	else
-		snprintf(line, sizeof(line), " %s  %s %s@%s | open %zu queued "
+		snprintf(line, sizeof(line), " %s  %s %s@%s%s | open %zu queued "
 		    "%zu claimed %zu | units online %zu/%zu%s%s", clock, state,
-		    console_link_user(l), console_link_server(l), counts.open,
+		    console_link_user(l), console_link_server(l), rx, counts.open,
 		    counts.queued, counts.claimed, counts.units_online,
 		    counts.units_total, ui->view == CONSOLE_VIEW_HISTORY ?
 		    " | HISTORY" : "", console_link_desk(l)[0] ? " | desk" : "");
@@ -349,6 +354,14 @@ console_ui_draw_banner(struct console_ui *ui)
 	attr_t			 attr = ui->colours ? COLOR_PAIR(5) | A_BOLD :
 				    A_REVERSE | A_BOLD;
 
+	if (console_link_state(l) == CONSOLE_READY &&
+	    strcmp(console_link_rx_role(l), "standby") == 0) {
+		snprintf(line, sizeof(line), " *** STANDBY RECEIVER %s: "
+		    "read-only until a receiver is active ***",
+		    console_link_server(l));
+		console_draw_bar(1, attr, line);
+		return;
+	}
 	if (console_link_state(l) == CONSOLE_READY) {
 		if (!ui->model->store_failing)
 			return;
