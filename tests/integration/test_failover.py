@@ -487,6 +487,11 @@ def test_active_receiver_cut_from_the_database_commits_nothing_after(pg, make_da
         missing = [e for e in after if (s.cert, e) not in stored_cut]
         assert not missing, "%s: rx-a acknowledged after the cut, not stored: %r" \
             % (s.cert, missing)
+    # What the units sent only to rx-a, and only after the cut, is not stored.
+    only_a = {(s.cert, e) for s in senders for e, sends in s.sent.items()
+              if all(p == a.fixed_port and t > cut for p, t in sends)}
+    assert not only_a & set(stored_cut), \
+        "rx-a committed after the cut: %r" % sorted(only_a & set(stored_cut))
     acked, n = check_nothing_lost(pg, name, "cut", senders)
     print("failover cut: %d events acknowledged, %d stored, none twice; rx-a acknowledged"
           " %d after the cut (each stored)" % (acked, n, sum(
