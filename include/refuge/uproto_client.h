@@ -83,7 +83,8 @@ struct uproto_client_msg {
 	struct uproto_cmd	 cmd;		/* CMD */
 	/* WELCOME alt=: the other receivers of a pair, good ones only */
 	size_t			 alt_count;
-	char			 alt[UPROTO_CLIENT_ALT_MAX][UPROTO_CLIENT_ADDR_MAX + 1];
+	char			 alt[UPROTO_CLIENT_ALT_MAX]
+				    [UPROTO_CLIENT_ADDR_MAX + 1];
 	/* DENIED standby [active=<addr>]: standby 1, and active "" if none */
 	int			 standby;
 	char			 active[UPROTO_CLIENT_ADDR_MAX + 1];
@@ -106,10 +107,11 @@ enum uproto_client_status {
  * are passed over, and those after the first UPROTO_CLIENT_ALT_MAX); keys
  * not known here are ignored (a later version adds some), and so are those
  * among a command's words. A DENIED whose reason's first word is "standby"
- * sets standby, and active from an active= word of a good address. The reasons are free text, taken
- * as they came. A CMD's words go through uproto_cmd_parse. kind is set from
- * the keyword even when the rest of the line is bad (UNKNOWN for a keyword
- * not known here, which is a bad line too).
+ * sets standby, and active from an active= word of a good address. The
+ * reasons are free text, taken as they came. A CMD's words go through
+ * uproto_cmd_parse. kind is set from the keyword even when the rest of the
+ * line is bad (UNKNOWN for a keyword not known here, which is a bad line
+ * too).
  */
 enum uproto_client_status	uproto_client_parse(struct uproto_client_msg *,
 				    const char *line, size_t len, char *err,
@@ -131,8 +133,8 @@ struct uproto_client_rx {
 /* A client's place in the list; all zero is the first receiver, a new round. */
 struct uproto_client_rx_pos {
 	uint8_t	 current;	/* the receiver tried or on now */
-	uint8_t	 tries;		/* moves since the last WELCOME or back-off */
-	uint8_t	 redirected;	/* the current try followed a DENIED standby */
+	uint8_t	 tries;		/* moves since a WELCOME or back-off */
+	uint8_t	 redirected;	/* this try followed a DENIED standby */
 };
 
 /* 1 if s is an address as units are given one. */

@@ -501,8 +501,8 @@ uproto_client_addr_ok(const char *s)
 		hostlen -= 2;
 		host_chars = "0123456789abcdefABCDEF:.";
 	} else
-		host_chars = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-		    "0123456789.-_";
+		host_chars = "abcdefghijklmnopqrstuvwxyz"
+		    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_";
 	return hostlen > 0 && strspn(s, host_chars) >= hostlen;
 }
 
@@ -593,7 +593,7 @@ uproto_client_rx_standby(struct uproto_client_rx *rx,
 	again = pos->redirected;
 	pos->current = (uint8_t)i;
 	pos->redirected = 1;
-	/* The redirect counts as a try, so standbys that name a dead one pause. */
+	/* A redirect counts as a try: standbys naming a dead one pause. */
 	if (again || ++pos->tries > rx->count) {
 		pos->tries = 0;
 		pos->redirected = 0;

@@ -75,8 +75,14 @@ receiver_take_lease(struct receiver *rx, const struct store_lease *lease)
 		snprintf(rx->active, sizeof(rx->active), "%s", lease->address);
 }
 
+/*
+ * Steps down. reachable: the database answered (the lease went to another
+ * receiver), so who has it now is asked at once, for DENIED and the
+ * operators' push; else the next poll finds out, the loop not held up by
+ * a database that does not answer.
+ */
 static void
-receiver_demote(struct receiver *rx, const char *why)
+receiver_demote(struct receiver *rx, const char *why, int reachable)
 {
 	struct store_lease	lease;
 
@@ -85,13 +91,13 @@ receiver_demote(struct receiver *rx, const char *why)
 	rx->active[0] = '\0';
 	log_warnx("receiver: standby term=%lld name=%s (%s)",
 	    (long long)rx->term, rx->name, why);
-	/* Who has it now, for DENIED and the operators' push; not retaken. */
 	memset(&lease, 0, sizeof(lease));
-	switch (store_lease_take(rx->store, timenow_wall_ms(), &lease)) {
+	switch (reachable ? store_lease_take(rx->store, timenow_wall_ms(),
+	    &lease) : -1) {
 	case 0:
 		receiver_take_lease(rx, &lease);
 		break;
-	case 1:
+	case 1:		/* free again: not retaken here, the poll will */
 		store_lease_release(rx->store);
 		break;
 	default:
@@ -158,14 +164,14 @@ receiver_renew(struct receiver *rx, int64_t now)
 	if (rc == 1) {
 		snprintf(why, sizeof(why), "lease lost: %s",
 		    store_error(rx->store));
-		receiver_demote(rx, why);
+		receiver_demote(rx, why, 1);
 		return;
 	}
 	if (now - rx->renewed_mono_ms >= rx->lease_ms) {
 		snprintf(why, sizeof(why), "no renewal for %lld ms: %s",
 		    (long long)(now - rx->renewed_mono_ms),
 		    store_error(rx->store));
-		receiver_demote(rx, why);
+		receiver_demote(rx, why, 0);
 		return;
 	}
 	log_ratelimited(&rx->poll_log, CONFIG_LOG_WARNING, "receiver: cannot "

@@ -240,7 +240,8 @@ def test_hung_active_steps_down(make_daemon, database):
             os.kill(a.proc.pid, signal.SIGCONT)
         a.wait_log("receiver: standby term=", timeout=TAKEOVER_ASSERT_S)
         unit.expect_eof(timeout=10)
-        push = op_a.wait_push("RECEIVER", "standby", timeout=10)
+        # Told at once; with the active one's address once a poll found it.
+        push = op_a.wait_push("RECEIVER", "standby", "active=", timeout=10)
         assert push == "* RECEIVER standby store=ok name=rx-a active=%s" \
             % address(b), push
         assert op_a.call("CLAIM 1") == "ERR standby active=%s" % address(b)

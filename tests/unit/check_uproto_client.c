@@ -414,7 +414,7 @@ START_TEST(malformed)
 }
 END_TEST
 
-/* WELCOME alt=: the receivers of a pair, taken in order, bad ones passed over. */
+/* WELCOME alt=: a pair's receivers, in order, bad ones passed over. */
 START_TEST(welcome_alt)
 {
 	ck_assert_int_eq(parse("WELCOME 30 1 alt=10.0.0.2:7400"),
@@ -428,7 +428,7 @@ START_TEST(welcome_alt)
 	ck_assert_str_eq(in->alt[0], "rx-b.example:7400");
 	ck_assert_str_eq(in->alt[1], "[fd00::2]:7400");
 	ck_assert_str_eq(in->alt[2], "rx_c:1");
-	/* At most four; bad ones (no port, port 0 or too big, odd host) skipped. */
+	/* At most four; bad ones (no port, port 0 or over, odd host) skipped. */
 	ck_assert_int_eq(parse("WELCOME 30 1 alt=a:1,b,c:0,d:65536,e!:2,"
 	    ",::1:3,g:3,h:4,i:5,j:6"), UPROTO_CLIENT_OK);
 	ck_assert_uint_eq(in->alt_count, 4);

@@ -52,7 +52,7 @@ struct console_link {
 	struct console_link_callbacks	 cb;
 	void				*arg;
 	struct console_rx		 rx;
-	int				 was_ready;	/* logged in once */
+	int				 was_ready;	/* ever logged in */
 	char				 user[ALARM_USER_MAX + 1];
 	char				 password[CONSOLE_PASSWORD_MAX];
 	char				 desk[LINE_MAX_BYTES / 2];

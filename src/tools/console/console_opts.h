@@ -17,9 +17,10 @@ enum console_mode {
 
 struct console_opts {
 	enum console_mode	 mode;
+	/* -H as given, and its receivers in order */
 	char			 server[UPROTO_CLIENT_RX_MAX *
-				    (UPROTO_CLIENT_ADDR_MAX + 1)];	/* -H */
-	struct uproto_client_rx	 rx;		/* -H's receivers, in order */
+				    (UPROTO_CLIENT_ADDR_MAX + 1)];
+	struct uproto_client_rx	 rx;
 	char			 user[ALARM_USER_MAX + 1];
 	const char		*ca;
 	int			 insecure;

@@ -15,7 +15,7 @@
 struct console_rx_addr {
 	struct sockaddr_storage	 addr;
 	socklen_t		 len;
-	char			 host[256];	/* the server name to verify */
+	char			 host[256];	/* the name to verify */
 	int			 resolved;
 };
 
@@ -23,6 +23,7 @@ struct console_rx {
 	struct uproto_client_rx		 list;
 	struct uproto_client_rx_pos	 pos;
 	struct console_rx_addr		 addrs[UPROTO_CLIENT_RX_MAX];
+	/* Where a standby sent the link; "" if none. */
 	char				 moving_to[UPROTO_CLIENT_ADDR_MAX + 1];
 	/* The last "* RECEIVER" on this link; "" until one came. */
 	char				 name[64];
@@ -30,7 +31,8 @@ struct console_rx {
 };
 
 /* Starts on the list's first receiver. */
-void	console_rx_init(struct console_rx *, const struct uproto_client_rx *);
+void	console_rx_init(struct console_rx *,
+	    const struct uproto_client_rx *);
 /* The current receiver's host:port. */
 const char	*console_rx_server(const struct console_rx *);
 /* Its address, resolved the first time (blocking); NULL with err. */

@@ -330,15 +330,16 @@ console_ui_draw_status(struct console_ui *ui)
 	strftime(clock, sizeof(clock), "%H:%M:%S %Z", &tm);
 	/* The clock first, and a shorter bar on a narrow screen. */
 	if (COLS < 120)
-		snprintf(line, sizeof(line), " %s %s %s%s | open %zu queued %zu "
-		    "claimed %zu | units %zu/%zu%s", clock, state,
+		snprintf(line, sizeof(line), " %s %s %s%s | open %zu queued "
+		    "%zu claimed %zu | units %zu/%zu%s", clock, state,
 		    console_link_user(l), rx, counts.open, counts.queued,
 		    counts.claimed, counts.units_online, counts.units_total,
 		    ui->view == CONSOLE_VIEW_HISTORY ? " | HISTORY" : "");
 	else
-		snprintf(line, sizeof(line), " %s  %s %s@%s%s | open %zu queued "
-		    "%zu claimed %zu | units online %zu/%zu%s%s", clock, state,
-		    console_link_user(l), console_link_server(l), rx, counts.open,
+		snprintf(line, sizeof(line), " %s  %s %s@%s%s | open %zu "
+		    "queued %zu claimed %zu | units online %zu/%zu%s%s", clock,
+		    state, console_link_user(l), console_link_server(l), rx,
+		    counts.open,
 		    counts.queued, counts.claimed, counts.units_online,
 		    counts.units_total, ui->view == CONSOLE_VIEW_HISTORY ?
 		    " | HISTORY" : "", console_link_desk(l)[0] ? " | desk" : "");

@@ -90,8 +90,8 @@ sim_receiver(struct sim *sim, size_t i, char *err, size_t errlen)
 	r = &sim->receivers[i];
 	if (r->resolved)
 		return r;
-	if (config_split_hostport(sim->rx.addr[i], r->host, (int)sizeof(r->host),
-	    &port) == -1) {
+	if (config_split_hostport(sim->rx.addr[i], r->host,
+	    (int)sizeof(r->host), &port) == -1) {
 		snprintf(err, errlen, "%s: not host:port", sim->rx.addr[i]);
 		return NULL;
 	}

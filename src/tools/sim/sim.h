@@ -33,7 +33,7 @@ enum sim_identity {
 };
 
 struct sim_options {
-	const char	*target;		/* -H host:port[,host:port ...] */
+	const char	*target;		/* -H host:port[,...] */
 	struct uproto_client_rx rx;		/* -H's receivers */
 	const char	*units_dir;		/* --units */
 	const char	*ca;			/* --ca, or NULL: no verification */
@@ -163,7 +163,7 @@ struct sim_unit {
 	int64_t			 hb_ms;
 	int64_t			 next_hb_us;
 	int64_t			 retry_ms;	/* WELCOME retry=; 0: --retry */
-	struct uproto_client_rx_pos rx_pos;	/* which receiver, in sim->rx */
+	struct uproto_client_rx_pos rx_pos;	/* its receiver in sim->rx */
 	/* What the operator made the unit do. */
 	char			 light[8];
 	int			 camera_preset;	/* -1: home */

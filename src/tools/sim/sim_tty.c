@@ -36,7 +36,8 @@ sim_unit_describe(const struct sim_unit *unit, char *buf, size_t len)
 	char	camera[32];
 
 	if (unit->camera_preset >= 0)
-		snprintf(camera, sizeof(camera), "preset %d", unit->camera_preset);
+		snprintf(camera, sizeof(camera), "preset %d",
+		    unit->camera_preset);
 	else
 		snprintf(camera, sizeof(camera), "home");
 	snprintf(buf, len, "light: %s  camera: %s  audio: %s%s", unit->light,

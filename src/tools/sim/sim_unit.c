@@ -217,8 +217,7 @@ sim_unit_backoff(struct sim_unit *unit, int now)
 	if (sim->stopping)
 		return;
 	if (now) {
-		sim_note(unit, "trying %s",
-		    sim->rx.addr[unit->rx_pos.current]);
+		sim_note(unit, "trying %s", sim->rx.addr[unit->rx_pos.current]);
 		sim_unit_start(unit);
 		return;
 	}
@@ -269,7 +268,8 @@ sim_unit_lost(struct sim_unit *unit, const char *reason, int standby,
 		ev->sent_us = 0;
 	unit->conn = NULL;
 	if (standby) {
-		wait = uproto_client_rx_standby(&sim->rx, &unit->rx_pos, active);
+		wait = uproto_client_rx_standby(&sim->rx, &unit->rx_pos,
+		    active);
 		sim->c.redirects += !wait && active[0] != '\0';
 	} else
 		wait = uproto_client_rx_lost(&sim->rx, &unit->rx_pos);
