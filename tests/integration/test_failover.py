@@ -442,14 +442,15 @@ def test_active_receiver_cut_from_the_database_commits_nothing_after(pg, make_da
     assert late.event("late-0", "TEST") == "ACK late-0"
 
     cut = proxy.cut()
+    cut_wall = time.strftime("%H:%M:%S", time.gmtime()) + ".%03d" % (time.time() % 1 * 1000)
     late.send("EVENT late-1 TEST")
     late.send("EVENT late-2 TEST")
     # The standby's side: when it welcomes a unit (another than late's).
     wait_for(lambda: role(pki, b.fixed_port, cert=PRESSER) == "active",
              timeout=TAKEOVER_LIMIT_S, interval=0.1,
              message="rx-b not active within %.0f s of the cut" % TAKEOVER_LIMIT_S)
-    print("\nfailover cut: rx-b active %.2f s after the cut (goal 10 s, asserted %.0f s)"
-          % (time.monotonic() - cut, TAKEOVER_LIMIT_S))
+    print("\nfailover cut at %s UTC: rx-b active %.2f s after it (goal 10 s, asserted"
+          " %.0f s)" % (cut_wall, time.monotonic() - cut, TAKEOVER_LIMIT_S))
 
     for s in senders:
         wait_for(lambda: s.acks_at(b.fixed_port, cut) >= 20, timeout=60,
@@ -499,6 +500,8 @@ def test_active_receiver_cut_from_the_database_commits_nothing_after(pg, make_da
               if p == a.fixed_port and t > cut)))
     # rx-a stands by now: it welcomes nobody.
     assert role(pki, a.fixed_port) != "active"
+    step_down = a.find_log("receiver: standby term=")
+    print("failover cut: rx-a's step down: %s" % step_down)
     assert b.stop() == 0
     assert a.stop() == 0
 
