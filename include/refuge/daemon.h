@@ -57,7 +57,7 @@ struct daemon {
 	struct tally		*tally;
 	struct alarmlog		*alarmlog;	/* raised alarms in the log */
 	struct flood		*flood;
-	struct retention	*retention;	/* refuge.yaml's retention: */
+	struct retention	*retention;	/* retention:; NULL on a standby */
 	struct escalate		*escalate;	/* escalation.command */
 	struct unit_links	*unit_links;
 	struct dc09_links	*dc09_links;	/* NULL unless listen.dc09 */

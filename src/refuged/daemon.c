@@ -380,10 +380,11 @@ daemon_wire(struct daemon *daemon, char *err, size_t errlen)
 	    daemon->units, daemon->ingest, daemon->supervise, err, errlen)) ==
 	    NULL)
 		return -1;
+	/* Retention runs on the active receiver only: made at a takeover. */
 	if ((daemon->flood = flood_new(daemon->base, daemon->feed,
 	    config->flood_threshold)) == NULL ||
-	    (daemon->retention = retention_new(daemon->base, daemon->store,
-	    config)) == NULL) {
+	    (!store_shared(daemon->store) && (daemon->retention =
+	    retention_new(daemon->base, daemon->store, config)) == NULL)) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
@@ -466,6 +467,8 @@ daemon_standby(struct daemon *daemon)
 	for (i = 0; i < units_count(daemon->units); i++)
 		supervise_stop(units_at(daemon->units, i));
 	stack_unload(daemon->stack);
+	retention_free(daemon->retention);
+	daemon->retention = NULL;
 	daemon_role_told(daemon);
 }
 
@@ -496,6 +499,10 @@ daemon_takeover(struct daemon *daemon)
 		stack_unload(daemon->stack);
 		return -1;
 	}
+	if (daemon->retention == NULL && (daemon->retention =
+	    retention_new(daemon->base, daemon->store, daemon->config)) == NULL)
+		log_warnx("receiver: out of memory: no retention purge until "
+		    "a restart");
 	log_info("receiver: active term=%lld (took over from %s) name=%s "
 	    "address=%s", (long long)receiver_term(rx),
 	    receiver_previous(rx)[0] != '\0' ? receiver_previous(rx) : "nobody",

@@ -134,7 +134,8 @@ reload_reconfigure(struct daemon *daemon)
 	command_reconfigure(daemon->command, config->command_timeout_ms);
 	activate_reconfigure(daemon->activate, daemon->units);
 	flood_reconfigure(daemon->flood, config->flood_threshold);
-	retention_reconfigure(daemon->retention, config);
+	if (daemon->retention != NULL)	/* NULL on a standby */
+		retention_reconfigure(daemon->retention, config);
 	escalate_reconfigure(daemon->escalate, config);
 	unit_links_reconfigure(daemon->unit_links, config, daemon->tls,
 	    daemon->units);
