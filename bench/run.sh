@@ -7,7 +7,8 @@
 #   bench/run.sh [NAME...]
 #
 # NAME: a scenario of bench/suite.py (storm avalanche throughput idle
-# restart press; default all of them, then avalanche_press), or
+# restart press pg, the last the receiver pair on PostgreSQL; default all
+# of them, then avalanche_press), or
 # avalanche_press (bench/avalanche_press.py, the operator's view of a press
 # in an avalanche, when it is there), or one of the older single
 # benchmarks: button burst restart_time sim.
@@ -63,7 +64,7 @@ phase() {
 suite=
 for name in $names; do
 	case $name in
-	storm | avalanche | throughput | idle | restart | press) suite="$suite $name" ;;
+	storm | avalanche | throughput | idle | restart | press | pg) suite="$suite $name" ;;
 	esac
 done
 for name in $names; do
@@ -71,7 +72,7 @@ for name in $names; do
 	suite)
 		phase suite "$python" "$here/bench/suite.py"
 		;;
-	storm | avalanche | throughput | idle | restart | press)
+	storm | avalanche | throughput | idle | restart | press | pg)
 		# All the suite's scenarios named, in one run.
 		[ -n "$suite" ] && phase suite "$python" "$here/bench/suite.py" $suite
 		suite=
@@ -122,7 +123,7 @@ for name in $names; do
 		;;
 	*)
 		echo "bench: unknown benchmark $name (storm avalanche throughput idle" \
-		    "restart press avalanche_press button burst restart_time sim)" >&2
+		    "restart press pg avalanche_press button burst restart_time sim)" >&2
 		exit 2
 		;;
 	esac

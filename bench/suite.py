@@ -5,7 +5,7 @@ process it starts it stops. Not part of `make check`.
 
     bench/suite.py [--quick] [SCENARIO ...]
 
-SCENARIO (default all): storm avalanche throughput idle restart press
+SCENARIO (default all): storm avalanche throughput idle restart press pg
 
   storm       N units connect at once (refuge-sim --storm): time until all
               are welcomed, and meanwhile the heartbeat round trip of 20
@@ -35,6 +35,9 @@ SCENARIO (default all): storm avalanche throughput idle restart press
   press       the calm press: BUTTON -> operator `* ALARM` push, p50/p99,
               against a bare durable SQLite commit (WAL, synchronous=FULL)
               on the same disk, measured back to back.
+  pg          the receiver pair on PostgreSQL (bench/pg_pair.py): the press
+              with a synchronous standby, durable events/s, and the
+              takeover time over 10 kill -9s of the active receiver.
 
 --quick uses small sizes (a smoke run of about two minutes). BENCH_EVENTS
 overrides the restart scenario's stored events, BENCH_IDLE_SIZES (e.g.
@@ -63,6 +66,10 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, os.path.join(ROOT, "tests", "integration"))
 sys.path.insert(0, HERE)
+
+# bench/pg_pair.py imports this module as "suite": the same one, not a copy,
+# so that its figures land in this run's summary.
+sys.modules.setdefault("suite", sys.modules[__name__])
 
 from conftest import (REGISTERED, Daemon, PKI, MKPKI, default_config,  # noqa: E402
                       default_registry, merge, to_yaml)
@@ -735,11 +742,12 @@ def main():
                                  epilog=__doc__.split("\n\n", 2)[2])
     ap.add_argument("--quick", action="store_true", help="small sizes: a smoke run")
     ap.add_argument("scenarios", nargs="*",
-                    default=["storm", "avalanche", "throughput", "idle", "restart", "press"])
+                    default=["storm", "avalanche", "throughput", "idle", "restart", "press",
+                             "pg"])
     args = ap.parse_args()
     q = args.quick or os.environ.get("BENCH_QUICK", "0") not in ("", "0")
     for name in args.scenarios:
-        if name not in ("storm", "avalanche", "throughput", "idle", "restart", "press"):
+        if name not in ("storm", "avalanche", "throughput", "idle", "restart", "press", "pg"):
             ap.error("unknown scenario %r" % name)
     for p in ("refuged", "refuge-sim", "bench/floor_rx"):
         if not os.access(os.path.join(BUILD, p), os.X_OK):
@@ -771,6 +779,9 @@ def main():
                         1000 if q else 20000)
             elif name == "press":
                 press(base, 30 if q else 300)
+            elif name == "pg":
+                import pg_pair
+                pg_pair.run(base, q)
     finally:
         for child in CHILDREN:
             if child.p.poll() is None:

@@ -178,7 +178,7 @@ class PgCluster:
         standby._chown(standby.sock)
         self._run([os.path.join(PG_BIN, "pg_basebackup"), "-h", "127.0.0.1",
                    "-p", str(self.port), "-U", "postgres", "-D", standby.data,
-                   "-R", "-X", "stream", "--no-sync"])
+                   "-R", "-X", "stream", "-c", "fast", "--no-sync"])
         with open(os.path.join(standby.data, "postgresql.auto.conf"), "a") as f:
             f.write("port = %d\n" % standby.port)
             f.write("unix_socket_directories = '%s'\n" % standby.sock)
