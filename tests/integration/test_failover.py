@@ -33,7 +33,7 @@ from tcpproxy import TcpProxy
 from test_refugectl import ctl
 from test_refuge_sim import sim_path
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.own_database]
 
 LEASE = "3s"
 TAKEOVER_LIMIT_S = 30.0	# what the tests assert; the goal is 10 s (make bench)
