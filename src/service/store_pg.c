@@ -446,8 +446,12 @@ store_pg_begin(void *be)
 	if (pg->readonly)
 		return store_pg_fail(pg, "opened read-only");
 	store_pg_seal_forget(pg);
-	if (store_pg_command(pg, "BEGIN", NULL) == -1)
+	/* A receiver's BEGIN goes with its term check: one round trip. */
+	if (!pg->receiver && store_pg_command(pg, "BEGIN", NULL) == -1)
 		return -1;
+	if (pg->receiver && !store_pg_lease_held(pg))
+		return store_pg_fail(pg, "standby: this receiver does not hold "
+		    "the lease");
 	pg->in_tx = 1;
 	if (pg->receiver && store_pg_lease_check(pg) == -1) {
 		char	why[sizeof(pg->error)];

@@ -109,8 +109,8 @@ int		 store_pg_lease_renew(void *, int64_t now_ms,
 int		 store_pg_lease_held(void *);
 void		 store_pg_lease_release(void *);
 /*
- * In store_pg_begin: a receiver's write transaction locks the lease row
- * and checks the term is still its own; -1 (standby, or the lease lost).
+ * store_pg_begin's for a receiver: BEGIN, then the lease row locked and
+ * the term checked to be still its own; -1 (standby, or the lease lost).
  */
 int		 store_pg_lease_check(struct store_pg *);
 

@@ -44,15 +44,14 @@ store_pg_lease_held(void *be)
 int
 store_pg_lease_check(struct store_pg *pg)
 {
-	struct store_pg_params	 params;
 	PGresult		*res;
 	int64_t			 term;
 
 	if (!store_pg_lease_held(pg))
 		return store_pg_fail(pg, "standby: this receiver does not hold "
 		    "the lease");
-	store_pg_params_init(&params);
-	if ((res = store_pg_query(pg, "SELECT term FROM receiver_lease "
+	/* Both in one simple query; the result is the SELECT's. */
+	if ((res = store_pg_query(pg, "BEGIN; SELECT term FROM receiver_lease "
 	    "WHERE id = 1 FOR SHARE", NULL)) == NULL)
 		return -1;
 	term = PQntuples(res) == 1 ? store_pg_int(res, 0, 0) : -1;
