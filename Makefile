@@ -280,7 +280,13 @@ check: deps
 	$(MAKE) --no-print-directory check-asan; \
 	$(PHASE) --total $$t0 $$?
 
-tests: $(TEST_BINS)
+tests: $(TEST_BINS) $(BUILD)/tests/pg_commit_probe
+
+# Not a Check suite: test_pg_store.py runs it against a cluster of its own.
+$(BUILD)/tests/pg_commit_probe: tests/unit/pg_commit_probe.c $(BUILD)/libservice.a $(BUILD)/libcore.a
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
 check-unit: $(TEST_BINS)
 	@for t in $(TEST_BINS); do echo "== $$t"; CK_FORK=yes CK_DEFAULT_TIMEOUT=60 $$t || exit 1; done

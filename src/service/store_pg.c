@@ -477,9 +477,23 @@ static int
 store_pg_commit(void *be, store_done_fn *done, void *arg)
 {
 	struct store_pg	*pg = be;
-	int		 rc;
+	PGresult	*res;
+	int		 rc = -1;
 
-	rc = store_pg_command(pg, "COMMIT", NULL);
+	/*
+	 * COMMIT of a transaction a statement failed in succeeds as a
+	 * command, tagged ROLLBACK: nothing was stored, so nothing may be
+	 * acknowledged, whatever the caller did with that statement's error.
+	 */
+	if ((res = store_pg_query(pg, "COMMIT", NULL)) != NULL) {
+		if (strcmp(PQcmdStatus(res), "COMMIT") == 0)
+			rc = 0;
+		else
+			store_pg_fail(pg, "the transaction was rolled back "
+			    "(%s): a statement in it had failed",
+			    PQcmdStatus(res));
+		PQclear(res);
+	}
 	pg->in_tx = 0;
 	if (done != NULL) {
 		done(rc, arg);

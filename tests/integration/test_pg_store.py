@@ -68,6 +68,23 @@ def test_started_on_postgresql_without_a_file(pg):
     assert not os.path.exists(d.db_path), "an SQLite file was made beside"
 
 
+def test_commit_of_a_failed_transaction_fails(cluster):
+    """PostgreSQL answers COMMIT of a transaction with a failed statement
+    as a success tagged ROLLBACK: the store must call it a failure (so
+    nothing is acknowledged), and nothing of it is stored."""
+    name = "store%d" % next(_names)
+    url = cluster.create_database(name)
+    probe = os.path.join(build_dir(), "tests", "pg_commit_probe")
+    r = subprocess.run([probe, url], capture_output=True, text=True,
+                       timeout=60)
+    for mark in SANITIZER_MARKS:
+        assert mark not in r.stderr, r.stderr
+    assert r.returncode == 0, r
+    assert "commit=-1" in r.stdout and "rolled back" in r.stdout, r.stdout
+    assert rows(cluster, name,
+                "SELECT count(*) FROM units WHERE id = 'HP-PROBE'") == [["0"]]
+
+
 def test_events_acked_and_stored_once(cluster, pg):
     d, name = pg
     unit = d.unit("HP-001")
